@@ -1,0 +1,46 @@
+"""Errors that reach the user as one line: the file, the place in it, what is wrong, the fix.
+
+`cli.py` prints `str(error)` and exits with code 2. Nothing else about an error is shown, so
+every field a user needs to mend the file must be in the message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class SpecError(Exception):
+    """A spec file that cannot be used as written."""
+
+    file: str
+    problem: str
+    fix: str = ""
+    place: str = ""
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        text = f"{where}: "
+        if self.place:
+            text += f"{self.place}: "
+        text += self.problem
+        if self.fix:
+            text += f"; {self.fix}"
+        return text
+
+
+def format_place(path: tuple[str | int, ...]) -> str:
+    """A YAML path as a user reads it: layers[0].weights.w1.from."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text

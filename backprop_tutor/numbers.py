@@ -1,0 +1,75 @@
+"""The number policy: how a value is shown, and how a hand calculation carries it.
+
+Every number a renderer prints goes through `NumberFormat.format`, so the whole tool agrees on
+digits and rounding. Rounding works on the decimal string of a float (its shortest repr), not on
+the binary float, so 0.165 rounds up to 0.17 as a student with a calculator expects, where binary
+rounding of 0.16500000000000001 can go either way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal
+from typing import Literal
+
+Rounding = Literal["round", "truncate"]
+
+# A value within this relative distance of a short decimal is taken to be that decimal: it
+# absorbs binary noise such as 0.1*0.1 + 0.5*0.3 + 0.25 == 0.41000000000000003.
+_EXACT_TOLERANCE = 1e-12
+
+_MODES = {"round": ROUND_HALF_UP, "truncate": ROUND_DOWN}
+# Enough precision for any finite float (1e308 has 309 digits) at any display width.
+_CONTEXT = Context(prec=700)
+
+
+def _quantize(value: float, places: int, rounding: Rounding) -> Decimal:
+    """`value` at `places` decimals; ROUND_HALF_UP is half away from zero, ROUND_DOWN truncates."""
+    exponent = Decimal(1).scaleb(-places)
+    return Decimal(repr(float(value))).quantize(
+        exponent, rounding=_MODES[rounding], context=_CONTEXT
+    )
+
+
+def carry(value: float, places: int | None) -> float:
+    """Round `value` to `places` decimals as a calculator user writes it down (None: keep exact)."""
+    if places is None:
+        return float(value)
+    return float(_quantize(value, places, "round"))
+
+
+def _short_places(value: float, max_places: int) -> int | None:
+    """The fewest decimals (at least one) that hold `value` exactly, if at most `max_places`."""
+    scale = max(1.0, abs(value))
+    for places in range(1, max_places + 1):
+        if abs(float(_quantize(value, places, "round")) - value) <= _EXACT_TOLERANCE * scale:
+            return places
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class NumberFormat:
+    """How values are displayed.
+
+    `digits` decimals, cut by `rounding`. With `fixed` false (the default), a value that is
+    exactly a shorter decimal prints short, the way slides print given numbers and exact sums
+    (0.41, 2.0) while computed values keep every digit (0.19480, 0.00110).
+    """
+
+    digits: int = 5
+    rounding: Rounding = "round"
+    fixed: bool = False
+
+    def format(self, value: float) -> str:
+        """The display string of `value`: always a plain decimal, never scientific notation."""
+        value = float(value)
+        if value != value or value in (float("inf"), float("-inf")):
+            return str(value)
+        places = None if self.fixed else _short_places(value, self.digits)
+        if places is not None:
+            text = str(_quantize(value, places, "round"))
+        else:
+            text = str(_quantize(value, self.digits, self.rounding))
+        if text.startswith("-") and Decimal(text) == 0:
+            text = text[1:]  # a value cut to zero prints as 0.000, not -0.000
+        return text

@@ -1,0 +1,93 @@
+"""Symbols for a trace's quantities in a notation: ∂E_total/∂output_o1, sum_h1, δ_z1.
+
+Plain strings, shared by every output format; only the Rich renderer turns them into markup.
+"""
+
+from __future__ import annotations
+
+from ..notation import NOTATIONS, UnitRef
+from ..trace import Factor, TraceHeader
+
+PARTIAL = "∂"
+DELTA = "δ"
+
+
+class Labels:
+    """The notation of one trace, with every unit's place known."""
+
+    def __init__(self, header: TraceHeader, notation: str | None = None) -> None:
+        self.notation = NOTATIONS[notation or header.notation]
+        last = len(header.layers) - 1
+        self.units: dict[str, UnitRef] = {
+            name: UnitRef(name, layer, index + 1, layer == last)
+            for layer, names in enumerate(header.layers)
+            for index, name in enumerate(names)
+        }
+        self.error = self.notation.error
+
+    def net(self, unit: str) -> str:
+        return self.notation.net(self.units[unit])
+
+    def out(self, unit: str) -> str:
+        return self.notation.out(self.units[unit])
+
+    def unit_error(self, unit: str) -> str:
+        return self.notation.unit_error(self.units[unit])
+
+    def path_error(self, via: str) -> str:
+        """The error a path ends in: Dawood splits E_total into E_1, E_2 per output."""
+        ref = self.units[via]
+        if self.notation.name == "dawood" and ref.is_output:
+            return self.unit_error(via)
+        return self.error
+
+    @staticmethod
+    def partial(top: str, bottom: str) -> str:
+        return f"{PARTIAL}{top}/{PARTIAL}{bottom}"
+
+    def delta(self, unit: str) -> str:
+        return f"{DELTA}_{unit}"
+
+    def factor(self, factor: Factor, to: str | None = None, error: str | None = None) -> str:
+        """The symbol of a chain-rule factor; `to` is the unit a parameter feeds."""
+        unit = factor.unit
+        if factor.role == "de_dout":
+            return self.partial(error or self.error, self.out(unit))
+        if factor.role == "dout_dnet":
+            return self.partial(self.out(unit), self.net(unit))
+        if factor.role == "delta":
+            return self.delta(unit)
+        if factor.role == "dnet_dout":
+            return self.partial(self.net(unit), self.out(factor.other or ""))
+        return self.partial(self.net(to or ""), unit)  # dnet_dparam: unit holds the parameter
+
+    def chain(
+        self, factors: tuple[Factor, ...], param: str, to: str, error: str | None = None
+    ) -> str:
+        """`∂E/∂w5 = ∂E/∂output_o1 · ∂output_o1/∂sum_o1 · ∂sum_o1/∂w5`."""
+        top = error or self.error
+        parts = " · ".join(self.factor(f, to, error) for f in factors)
+        return f"{self.partial(top, param)} = {parts}"
+
+    def role_header(self, role: str, position: str = "", is_output: bool = False) -> str:
+        """A column header for a factor role, as a fraction on two lines (numerator, denominator).
+
+        `position` is "k" (the downstream unit of a path) or "j" (the parameter's own unit).
+        """
+        n = self.notation
+        out, net = n.out_word_for(is_output), n.net_word
+        sub = f"_{position}" if position else ""
+        error = f"E_{position}" if position == "k" and n.name == "dawood" else n.error
+        top, bottom = {
+            "de_dout": (error, f"{out}{sub}"),
+            "dout_dnet": (f"{out}{sub}", f"{net}{sub}"),
+            "delta": (None, f"{DELTA}{sub}"),
+            "dnet_dout": (f"{net}_k", f"{n.out_word_for(False)}_j"),
+            "dnet_dparam": (f"{net}{sub}", "param"),
+        }[role]
+        return bottom if top is None else self.fraction(top, bottom)
+
+    @staticmethod
+    def fraction(top: str, bottom: str) -> str:
+        """∂top over ∂bottom on two lines, for narrow column headers."""
+        return f"{PARTIAL}{top}\n{PARTIAL}{bottom}"

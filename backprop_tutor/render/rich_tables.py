@@ -1,0 +1,283 @@
+"""A trace as the lecture's tables, in the lecture's order and vocabulary.
+
+`WorkedExample` follows rich's own renderables (panel.py): settings in `__init__`, drawing in
+`__rich_console__`. Every number in a cell comes from the trace through `NumberFormat.format`;
+nothing here computes a value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from rich import box
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from ..losses import LOSSES
+from ..numbers import NumberFormat
+from ..trace import GradientEvent, StepTrace, Trace
+from .labels import Labels
+
+MAX_TERMS_SHOWN = 4  # a net input with more terms is summarised, not spelled out
+
+
+class WorkedExample:
+    """Every step of a trace: forward pass, error, backward pass layer by layer, updates."""
+
+    def __init__(self, trace: Trace, notation: str | None = None) -> None:
+        self.trace = trace
+        self.labels = Labels(trace.header, notation)
+        h = trace.header
+        self.fmt = NumberFormat(h.digits, h.rounding, h.fixed)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self._heading()
+        for step in self.trace.steps:
+            if len(self.trace.steps) > 1:
+                yield Rule(f"Step {step.step}")
+            for table in StepTables(step, self.trace, self.labels, self.fmt).tables():
+                yield table
+                yield Text("")
+
+    def _heading(self) -> Group:
+        h, n = self.trace.header, self.fmt.format
+        lines = []
+        if h.title:
+            lines.append(Text(h.title, style="bold"))
+        if h.source:
+            lines.append(Text(h.source, style="dim"))
+        shape = "-".join(str(len(units)) for units in h.layers)
+        biases = "updated" if h.update_biases else "kept (update_biases: false)"
+        arithmetic = (
+            f"calculator arithmetic, {h.carry_digits} decimals carried"
+            if h.carry_digits is not None
+            else "exact arithmetic"
+        )
+        shown = f"{h.digits} decimals, {'truncated' if h.rounding == 'truncate' else 'rounded'}"
+        lines.append(
+            Text(
+                f"{h.file} · {shape} network · notation {self.labels.notation.name} · "
+                f"loss {h.loss} · learning rate {n(h.learning_rate)} · biases {biases} · "
+                f"{arithmetic} · {shown}"
+            )
+        )
+        return Group(*lines, Text(""))
+
+
+class _Grid:
+    """Collects a table's rows first, so each number column is made as wide as its widest
+    value: Rich then narrows or wraps the text columns, never a number."""
+
+    def __init__(self, title: str, caption: str | None = None) -> None:
+        self.title, self.caption = title, caption
+        self.columns: list[tuple[str, bool]] = []
+        self.rows: list[tuple[tuple[str, ...], dict]] = []
+
+    def column(self, header: str, numeric: bool = True) -> None:
+        self.columns.append((header, numeric))
+
+    def row(self, *cells: str, **options: object) -> None:
+        self.rows.append((cells, options))
+
+    def table(self) -> Table:
+        table = Table(
+            title=self.title,
+            caption=self.caption,
+            box=box.SIMPLE_HEAD,
+            title_justify="left",
+            caption_justify="left",
+            title_style="bold",
+            pad_edge=False,
+            min_width=len(self.title),
+        )
+        for i, (header, numeric) in enumerate(self.columns):
+            widest = max((len(cells[i]) for cells, _ in self.rows if i < len(cells)), default=0)
+            if numeric:
+                table.add_column(header, justify="right", min_width=widest, overflow="fold")
+            else:
+                table.add_column(header)
+        for cells, options in self.rows:
+            table.add_row(*cells, **options)  # type: ignore[arg-type]
+        return table
+
+
+class StepTables:
+    """The tables of one step."""
+
+    def __init__(self, step: StepTrace, trace: Trace, labels: Labels, fmt: NumberFormat) -> None:
+        self.step = step
+        self.header = trace.header
+        self.labels = labels
+        self.n = fmt.format
+        self.new = {u.param: u for u in step.updates}
+
+    def tables(self) -> Iterator[Table]:
+        n_layers = len(self.header.layers) - 1
+        for layer in range(1, n_layers + 1):
+            yield self.forward_table(layer)
+        yield self.error_table()
+        for layer in range(n_layers, 0, -1):
+            yield self.delta_table(layer)
+            yield from self.gradient_tables(layer)
+        yield self.update_table()
+
+    # -- forward ---------------------------------------------------------------------------------
+    def forward_table(self, layer: int) -> Table:
+        L, n = self.labels, self.n
+        is_output = layer == len(self.header.layers) - 1
+        kind = "output layer" if is_output else "hidden layer"
+        activation = self.header.activations[layer - 1]
+        word = L.notation.out_word_for(is_output)
+        table = _Grid(f"Forward pass, layer {layer} ({kind}, {activation})")
+        table.column("unit", numeric=False)
+        table.column(f"{L.notation.net_word} = Σ weight × input + bias", numeric=False)
+        table.column(L.notation.net_word)
+        table.column(f"{word} = {activation}({L.notation.net_word})")
+        for ev in (e for e in self.step.forward if e.layer == layer):
+            if len(ev.terms) <= MAX_TERMS_SHOWN:
+                symbols = [f"{L.out(t.source)} × {t.weight}" for t in ev.terms]
+                numbers = [f"{n(t.source_value)} × {n(t.weight_value)}" for t in ev.terms]
+            else:
+                first = ev.terms[0]
+                symbols = [f"Σ {L.out(first.source)} × {first.weight} … ({len(ev.terms)} terms)"]
+                numbers = [f"Σ … ({len(ev.terms)} terms)"]
+            if ev.bias:
+                symbols.append(ev.bias)
+                numbers.append(n(ev.bias_value))
+            sums = f"{L.net(ev.unit)} = {' + '.join(symbols)}\n  = {' + '.join(numbers)}"
+            table.row(ev.unit, sums, n(ev.net), n(ev.out))
+        return table.table()
+
+    def error_table(self) -> Table:
+        L, n = self.labels, self.n
+        formula = LOSSES[self.header.loss].formula
+        table = _Grid(f"Error: {L.error} = Σ {formula}")
+        table.column("output", numeric=False)
+        table.column("target")
+        table.column(L.notation.out_word_for(True))
+        table.column("error term", numeric=False)
+        table.column("value")
+        for ev in self.step.losses:
+            term = formula.replace("out", n(ev.out)).replace("target", n(ev.target))
+            table.row(
+                ev.unit,
+                n(ev.target),
+                n(ev.out),
+                f"{L.unit_error(ev.unit)} = {term}",
+                n(ev.value),
+                end_section=ev is self.step.losses[-1],
+            )
+        table.row(
+            L.error,
+            "",
+            "",
+            " + ".join(L.unit_error(e.unit) for e in self.step.losses),
+            n(self.step.total_loss),
+            style="bold",
+        )
+        return table.table()
+
+    # -- backward --------------------------------------------------------------------------------
+    def delta_table(self, layer: int) -> Table:
+        L, n = self.labels, self.n
+        is_output = layer == len(self.header.layers) - 1
+        kind = "output layer" if is_output else "hidden layer"
+        events = [d for d in self.step.deltas if d.layer == layer]
+        table = _Grid(f"Backward pass, layer {layer} ({kind}): each unit's error signal")
+        table.column("unit", numeric=False)
+        table.column(L.role_header("de_dout", is_output=is_output))
+        table.column("from", numeric=False)
+        table.column(L.role_header("dout_dnet", is_output=is_output))
+        table.column(f"{L.role_header('delta')} = product")
+        derivative = LOSSES[self.header.loss].derivative_formula
+        for d in events:
+            if is_output:
+                target = next(e.target for e in self.step.losses if e.unit == d.unit)
+                out = next(e.out for e in self.step.losses if e.unit == d.unit)
+                how = derivative.replace("out", n(out)).replace("target", n(target))
+            else:
+                how = " + ".join(f"{w} × {L.delta(k)}" for k, w, _, _ in d.downstream)
+                how += "\n= " + " + ".join(f"{n(wv)} × {n(dv)}" for _, _, wv, dv in d.downstream)
+            table.row(d.unit, n(d.de_dout), how, n(d.dout_dnet), n(d.delta))
+        return table.table()
+
+    def gradient_tables(self, layer: int) -> Iterator[Table]:
+        """One table per row shape: direct chains, paths through downstream units, shared biases."""
+        events = [g for g in self.step.gradients if g.layer == layer]
+        groups: dict[tuple, list[GradientEvent]] = {}
+        for g in events:
+            factors = g.paths[0].factors if g.paths else g.factors
+            groups.setdefault((bool(g.paths), tuple(f.role for f in factors)), []).append(g)
+        for (has_paths, roles), group in groups.items():
+            yield self._gradient_table(layer, has_paths, roles, group)
+
+    def _gradient_table(
+        self, layer: int, has_paths: bool, roles: tuple[str, ...], group: list[GradientEvent]
+    ) -> Table:
+        L, n = self.labels, self.n
+        is_output = layer == len(self.header.layers) - 1
+        first = group[0]
+        if has_paths:
+            path = first.paths[0]
+            caption = L.chain(path.factors, first.param, first.to[0], L.path_error(path.via))
+            caption += f"   (through {path.via}; a parameter sums its paths)"
+        else:
+            caption = L.chain(first.factors, first.param, first.to[0])
+        kind = "output layer" if is_output else "hidden layer"
+        what = "per path, then the sum" if has_paths else "each factor and their product"
+        table = _Grid(f"Gradients, layer {layer} ({kind}): {what}", caption)
+        table.column("param", numeric=False)
+        if has_paths:
+            table.column("via", numeric=False)
+        split = roles.index("dnet_dout") if "dnet_dout" in roles else None
+        for i, role in enumerate(roles):
+            position = "" if split is None else ("k" if i < split else "j")
+            table.column(L.role_header(role, position, is_output and split is None))
+        table.column(L.fraction(L.error, "param"))
+        if not has_paths:  # path tables leave the new values to the updates table: 80 columns
+            table.column("new")
+        for g in group:
+            label = f"{g.param}\n{g.source}→{g.to[0]}" if g.source else g.param
+            if not has_paths:
+                table.row(
+                    label, *(n(f.value) for f in g.factors), n(g.gradient), self._new(g.param)
+                )
+                continue
+            if len(g.paths) == 1:  # one path: it is the gradient
+                p = g.paths[0]
+                table.row(
+                    label, p.via, *(n(f.value) for f in p.factors), n(g.gradient), end_section=True
+                )
+                continue
+            for i, p in enumerate(g.paths):
+                table.row(
+                    label if i == 0 else "", p.via, *(n(f.value) for f in p.factors), n(p.value)
+                )
+            table.row("", "Σ", *([""] * len(roles)), n(g.gradient), style="bold", end_section=True)
+        return table.table()
+
+    def _new(self, param: str) -> str:
+        update = self.new[param]
+        return self.n(update.new) if update.updated else f"{self.n(update.new)} (kept)"
+
+    def update_table(self) -> Table:
+        L, n = self.labels, self.n
+        eta = n(self.header.learning_rate)
+        table = _Grid(f"Updated parameters: new = old − {eta} × {L.partial(L.error, 'param')}")
+        table.column("param", numeric=False)
+        table.column("old")
+        table.column(L.fraction(L.error, "param"))
+        table.column("new")
+        table.column("", numeric=False)
+        for u in _lecture_order(self.step):
+            note = "" if u.updated else "kept: update_biases is false"
+            table.row(u.param, n(u.old), n(u.gradient), n(u.new), note)
+        return table.table()
+
+
+def _lecture_order(step: StepTrace) -> Iterable:
+    """Updates layer by layer from the inputs, each layer in the file's order (w1, w2, ... w8)."""
+    by_name = {u.param: u for u in step.updates}
+    return [by_name[g.param] for g in sorted(step.gradients, key=lambda g: g.layer)]

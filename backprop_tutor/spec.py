@@ -1,0 +1,44 @@
+"""`load_spec(path)`: a YAML file becomes a validated, fully named, frozen `Spec`.
+
+Three passes, each with the file's own line numbers in its errors: YAML (`yaml_source`), shape
+and types (`spec_file`, pydantic), then the network's meaning (`spec_resolve`): every unit and
+parameter named, every edge present once, names unique, targets matching the outputs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .errors import SpecError
+from .network_spec import LayerSpec, Spec
+from .spec_file import SpecFile, explain
+from .spec_resolve import Resolver
+from .yaml_source import YamlSource, parse_yaml, read_yaml
+
+__all__ = ["LayerSpec", "Spec", "SpecError", "load_spec", "spec_from_text"]
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Read, check and resolve a spec file; every problem is a SpecError with a place."""
+    return _resolve(read_yaml(Path(path)))
+
+
+def spec_from_text(text: str, name: str = "<text>") -> Spec:
+    """The same as `load_spec`, for YAML already in memory (tests, generated exercises)."""
+    return _resolve(parse_yaml(text, name))
+
+
+def _resolve(source: YamlSource) -> Spec:
+    if not isinstance(source.data, dict):
+        raise source.error(
+            (),
+            "the file must be a mapping of keys such as inputs, layers, loss",
+            "see configs/dawood.yaml for the format",
+        )
+    try:
+        raw = SpecFile.model_validate(source.data)
+    except ValidationError as exc:
+        raise explain(source, exc) from None
+    return Resolver(source, raw).spec()

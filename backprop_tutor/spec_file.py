@@ -1,0 +1,230 @@
+"""The spec file's format, as pydantic models: which keys exist and what type each value has.
+
+These models check shape and types only. What a network means (edges, names, sizes) is checked
+in `spec.py`, where each problem can point at its own place in the file. The models are the
+single source of the format, so a JSON Schema for editors can be generated from them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import typing
+from fractions import Fraction
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Strict,
+    Tag,
+    ValidationError,
+)
+
+from .errors import SpecError
+from .yaml_source import YamlPath, YamlSource
+
+_FRACTION = re.compile(r"^\s*[-+]?\d+(\.\d+)?\s*/\s*\d+(\.\d+)?\s*$")
+
+
+def _parse_number(value: Any) -> float:
+    """A finite number: an int, a float, or a fraction written as text ("1/3"), never evaluated."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {str(value).lower()}")
+    if isinstance(value, int | float):
+        try:
+            number = float(value)
+        except OverflowError:
+            raise ValueError("number too large") from None
+    elif isinstance(value, str) and _FRACTION.match(value):
+        fraction = Fraction(value.replace(" ", ""))  # Fraction parses "p/q" text itself
+        number = float(fraction)
+    elif isinstance(value, str):
+        raise ValueError(
+            f"expected a number, got the text '{value}' (write 0.5, or a fraction as \"1/3\")"
+        )
+    else:
+        raise ValueError(f"expected a number, got a {_kind(value)}")
+    if not math.isfinite(number):
+        raise ValueError(f"{value} is not a finite number")
+    return number
+
+
+def _kind(value: Any) -> str:
+    return {dict: "mapping", list: "list", type(None): "empty value"}.get(type(value), "value")
+
+
+Number = Annotated[float, BeforeValidator(_parse_number)]
+Int = Annotated[int, Strict()]
+Bool = Annotated[bool, Strict()]
+Name = Annotated[str, Strict()]
+
+# Union members are chosen by the YAML value's own shape, so an error names one form, not both.
+# The tags appear in pydantic's error locations; `UNION_TAGS` lets spec.py drop them again.
+UNION_TAGS = frozenset({"<names>", "<count>", "<mapping>", "<list>", "<number>", "<entry>"})
+
+
+def _shape(value: Any) -> str:
+    if isinstance(value, dict):
+        return "<mapping>"
+    if isinstance(value, list):
+        return "<list>"
+    return "<number>"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class WeightEntry(_Model):
+    """`w1: {from: i1, to: h1, value: 0.1}`."""
+
+    from_: Name = Field(alias="from")
+    to: Name
+    value: Number
+
+
+class BiasEntry(_Model):
+    """`b_h1: {to: h1, value: 1}`, for a per-unit bias named out of unit order."""
+
+    to: Name
+    value: Number
+
+
+BiasValue = Annotated[
+    Union[Annotated[Number, Tag("<number>")], Annotated[BiasEntry, Tag("<mapping>")]],  # noqa: UP007
+    Discriminator(_shape),
+]
+
+
+class LayerFile(_Model):
+    """One layer: its units, activation, bias and the weights into it."""
+
+    units: Annotated[
+        Union[Annotated[list[Name], Tag("<list>")], Annotated[Int, Tag("<number>")]],  # noqa: UP007
+        Discriminator(_shape),
+    ]
+    activation: Name
+    bias: (
+        Annotated[
+            Union[  # noqa: UP007
+                Annotated[dict[Name, BiasValue], Tag("<mapping>")],
+                Annotated[list[Number], Tag("<list>")],
+                Annotated[Number, Tag("<number>")],
+            ],
+            Discriminator(_shape),
+        ]
+        | None
+    ) = None
+    weights: Annotated[
+        Union[  # noqa: UP007
+            Annotated[dict[Name, WeightEntry], Tag("<mapping>")],
+            Annotated[list[list[Number]], Tag("<list>")],
+        ],
+        Discriminator(lambda v: "<list>" if isinstance(v, list) else "<mapping>"),
+    ]
+
+
+class DisplayFile(_Model):
+    """How numbers print: `digits` decimals, rounded or truncated; `fixed` pads exact values."""
+
+    digits: Annotated[Int, Field(ge=0, le=15)] = 5
+    rounding: Literal["round", "truncate"] = "round"
+    fixed: Bool = False
+
+
+class ArithmeticFile(_Model):
+    """Calculator arithmetic: round every recorded quantity to `carry_digits` decimals."""
+
+    carry_digits: Annotated[Int, Field(ge=0, le=15)] | None = None
+
+
+NumbersByName = Annotated[
+    Annotated[dict[Name, Number], Tag("<mapping>")] | Annotated[list[Number], Tag("<list>")],
+    Discriminator(lambda v: "<list>" if isinstance(v, list) else "<mapping>"),
+]
+
+
+class SpecFile(_Model):
+    """The whole file."""
+
+    title: Name | None = None
+    source: Name | None = None
+    notation: Name = "generic"
+    inputs: NumbersByName
+    targets: NumbersByName
+    layers: Annotated[list[LayerFile], Field(min_length=1)]
+    loss: Name
+    learning_rate: Number
+    update_biases: Bool = True
+    steps: Annotated[Int, Field(ge=1, le=1000)] = 1
+    display: DisplayFile = DisplayFile()
+    arithmetic: ArithmeticFile = ArithmeticFile()
+
+
+# -- errors as one line each --------------------------------------------------------------------
+
+
+def explain(source: YamlSource, exc: ValidationError) -> SpecError:
+    """The first pydantic error as one line with its place, and a fix."""
+    errors = exc.errors(include_url=False)
+    error = errors[0]
+    path: YamlPath = tuple(p for p in error["loc"] if p not in UNION_TAGS)
+    kind = error["type"]
+    more = (
+        f" (and {len(errors) - 1} more problem{'s' * (len(errors) > 2)})" if len(errors) > 1 else ""
+    )
+    if kind == "extra_forbidden":
+        key = str(path[-1])
+        valid = _keys_at(path[:-1])
+        close = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
+        fix = f"did you mean '{close[0]}'?" if close else ""
+        fix += (" " if fix else "") + f"valid keys here: {', '.join(valid)}"
+        return source.error(path, f"unknown key '{key}'{more}", fix)
+    if kind == "missing":
+        return source.error(
+            path,
+            f"missing key '{path[-1]}'{more}",
+            f"add '{path[-1]}:' here; see configs/dawood.yaml",
+        )
+    if kind == "value_error":
+        problem = str(error["ctx"]["error"])
+        return source.error(path, problem + more, "")
+    if kind == "literal_error":
+        return source.error(
+            path, f"got {error['input']!r}{more}", f"use one of {error['ctx']['expected']}"
+        )
+    got = error.get("input")
+    shown = f"{got!r}" if not isinstance(got, dict | list) else type(got).__name__
+    fix = {
+        "string_type": "write a name",
+        "int_type": "write a whole number",
+        "bool_type": "write true or false",
+        "list_type": "write a list",
+        "dict_type": "write a mapping of name: value",
+    }.get(kind, "")
+    return source.error(path, f"{error['msg'].lower()}, got {shown}{more}", fix)
+
+
+def _keys_at(path: YamlPath) -> list[str]:
+    """The valid keys of the model found at `path` of the file."""
+    model: type[BaseModel] = SpecFile
+    for part in path:
+        fields = {f.alias or n: f for n, f in model.model_fields.items()}
+        if isinstance(part, str) and part in fields:
+            model = _inner_model(fields[part].annotation) or model
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def _inner_model(annotation: object) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _inner_model(arg)
+        if found:
+            return found
+    return None

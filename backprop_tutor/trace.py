@@ -1,0 +1,203 @@
+"""The trace: immutable records of every number one step of backpropagation produced.
+
+Renderers, the JSON export and every later view read these records and never recompute. Each
+number has a stable id (`out[h1]`, `grad[w5]`, `path[w1,o1]`, listed in the README); ids of
+step 1 are bare, later steps add `@N` (`new[w5]@2`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+FactorRole = Literal["de_dout", "dout_dnet", "delta", "dnet_dout", "dnet_dparam"]
+
+
+@dataclass(frozen=True, slots=True)
+class Factor:
+    """One chain-rule factor. `unit` is the unit it belongs to; `other` the second name, if any.
+
+    de_dout[u], dout_dnet[u], delta[u]: the unit's own quantities.
+    dnet_dout[u,j]: how unit u's net input moves with unit j's output (the weight from j to u).
+    dnet_dparam[p]: how a net input moves with parameter p (the source's output, or 1 for a bias).
+    """
+
+    role: FactorRole
+    unit: str
+    other: str | None
+    value: float
+
+    @property
+    def id(self) -> str:
+        inside = f"{self.unit},{self.other}" if self.other else self.unit
+        return f"{self.role}[{inside}]"
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One product in a net input: a source's output times the weight from it."""
+
+    source: str
+    weight: str
+    source_value: float
+    weight_value: float
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardEvent:
+    """A unit's net input and output."""
+
+    layer: int
+    unit: str
+    activation: str
+    terms: tuple[Term, ...]
+    bias: str | None
+    bias_value: float
+    net: float
+    out: float
+
+
+@dataclass(frozen=True, slots=True)
+class LossEvent:
+    """One output's error term."""
+
+    unit: str
+    target: float
+    out: float
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class DeltaEvent:
+    """A unit's backward quantities: dE/dout, dout/dnet and their product delta = dE/dnet.
+
+    For a hidden unit, `downstream` lists what dE/dout sums: each unit it feeds, the weight on
+    that edge and that unit's delta.
+    """
+
+    layer: int
+    unit: str
+    de_dout: float
+    dout_dnet: float
+    delta: float
+    downstream: tuple[tuple[str, str, float, float], ...] = ()  # (unit, weight, w, delta)
+
+
+@dataclass(frozen=True, slots=True)
+class PathEvent:
+    """One path from a parameter to the error, through one downstream unit (Dawood's dE1/dw1)."""
+
+    param: str
+    via: str
+    factors: tuple[Factor, ...]
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class GradientEvent:
+    """A parameter's gradient: the chain-rule factors in order, and for hidden ones, the paths."""
+
+    param: str
+    kind: Literal["weight", "bias"]
+    layer: int
+    to: tuple[str, ...]  # the unit(s) the parameter feeds (a shared bias feeds several)
+    source: str | None  # the unit a weight comes from
+    factors: tuple[Factor, ...]
+    paths: tuple[PathEvent, ...]
+    gradient: float
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateEvent:
+    """Gradient descent on one parameter: new = old - learning_rate * gradient (if updated)."""
+
+    param: str
+    old: float
+    gradient: float
+    new: float
+    updated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StepTrace:
+    """Everything one step recorded, in the order a hand calculation finds it."""
+
+    step: int
+    inputs: tuple[tuple[str, float], ...]
+    forward: tuple[ForwardEvent, ...]
+    losses: tuple[LossEvent, ...]
+    total_loss: float
+    deltas: tuple[DeltaEvent, ...]  # output layer first, then backwards
+    gradients: tuple[GradientEvent, ...]  # in the order the lecture works them out
+    updates: tuple[UpdateEvent, ...]
+
+    def values(self) -> dict[str, float]:
+        """Every number of this step by id (without the step suffix)."""
+        found: dict[str, float] = {}
+        for name, value in self.inputs:
+            found[f"input[{name}]"] = value
+        for f in self.forward:
+            found[f"net[{f.unit}]"] = f.net
+            found[f"out[{f.unit}]"] = f.out
+        for loss in self.losses:
+            found[f"target[{loss.unit}]"] = loss.target
+            found[f"loss[{loss.unit}]"] = loss.value
+        found["loss"] = self.total_loss
+        for d in self.deltas:
+            found[f"de_dout[{d.unit}]"] = d.de_dout
+            found[f"dout_dnet[{d.unit}]"] = d.dout_dnet
+            found[f"delta[{d.unit}]"] = d.delta
+        for g in self.gradients:
+            for factor in g.factors:
+                found.setdefault(factor.id, factor.value)
+            for path in g.paths:
+                found[f"path[{g.param},{path.via}]"] = path.value
+            found[f"grad[{g.param}]"] = g.gradient
+        for u in self.updates:
+            found[f"old[{u.param}]"] = u.old
+            found[f"new[{u.param}]"] = u.new
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class TraceHeader:
+    """What the run was: the spec's description and the settings every view needs."""
+
+    file: str
+    title: str | None
+    source: str | None
+    notation: str
+    loss: str
+    learning_rate: float
+    update_biases: bool
+    carry_digits: int | None
+    digits: int
+    rounding: str
+    fixed: bool
+    layers: tuple[tuple[str, ...], ...]  # unit names per layer, inputs first
+    activations: tuple[str, ...]  # one per layer after the inputs
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """All steps of a run."""
+
+    header: TraceHeader
+    steps: tuple[StepTrace, ...]
+
+    def values(self) -> dict[str, float]:
+        """Every number of every step by id: step 1 bare, later steps with `@N`."""
+        found: dict[str, float] = {}
+        for step in self.steps:
+            suffix = "" if step.step == 1 else f"@{step.step}"
+            for key, value in step.values().items():
+                found[key + suffix] = value
+        return found
+
+    def to_dict(self) -> dict:
+        """The whole trace as plain data (for JSON): header, ids to values, and the events."""
+        return {
+            "header": asdict(self.header),
+            "values": self.values(),
+            "steps": [asdict(step) for step in self.steps],
+        }

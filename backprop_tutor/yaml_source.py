@@ -1,0 +1,155 @@
+"""Read a YAML file safely and remember where every value came from.
+
+PyYAML's safe loader builds plain data but forgets line numbers and silently keeps the last of two
+duplicate keys. Here the document is composed into nodes once, the nodes are walked to record
+the line of every path (for error messages) and to refuse duplicate keys and alias bombs, and
+only then is the data constructed, by the same safe loader.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import SpecError, format_place
+
+MAX_FILE_BYTES = 1_000_000
+# Far more nodes than any hand-written network needs, far fewer than an alias bomb expands to.
+MAX_NODES = 200_000
+
+YamlPath = tuple[str | int, ...]
+
+
+@dataclass
+class YamlSource:
+    """The data of one YAML file and the line and column (1-based) of each path in it."""
+
+    file: str
+    data: object
+    marks: dict[YamlPath, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, path: YamlPath) -> tuple[int | None, int | None]:
+        """Line and column of `path`, or of its nearest ancestor that the file has."""
+        for end in range(len(path), -1, -1):
+            mark = self.marks.get(tuple(path[:end]))
+            if mark:
+                return mark
+        return None, None
+
+    def error(self, path: YamlPath, problem: str, fix: str = "") -> SpecError:
+        """A SpecError at `path`, with the line and column the file gives it."""
+        line, column = self.locate(path)
+        return SpecError(self.file, problem, fix, format_place(path), line, column)
+
+
+def read_yaml(path: Path) -> YamlSource:
+    """Load `path` with PyYAML's safe loader; any problem becomes a SpecError."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise SpecError(
+                name,
+                f"file is {size:,} bytes, more than the {MAX_FILE_BYTES:,} allowed",
+                "a network spec is a few kilobytes; check that this is the right file",
+            )
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(
+            name,
+            "no such file",
+            "check the path, or run `backprop-tutor run "
+            "configs/dawood.yaml` from the project folder",
+        ) from None
+    except IsADirectoryError:
+        raise SpecError(name, "is a folder, not a file", "name a .yaml file inside it") from None
+    except UnicodeDecodeError as exc:
+        raise SpecError(
+            name, f"is not UTF-8 text (byte {exc.start})", "save the file as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise SpecError(name, f"cannot be read: {exc.strerror}", "check its permissions") from None
+    return parse_yaml(text, name)
+
+
+def parse_yaml(text: str, name: str = "<text>") -> YamlSource:
+    """Parse YAML `text`, refusing duplicate keys, alias bombs and non-finite numbers."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise SpecError(
+                name, "the file is empty", "write a network spec; see configs/dawood.yaml"
+            )
+        source = YamlSource(name, None)
+        _walk(node, (), source, [0])
+        source.data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = f"YAML syntax error: {exc.problem or exc.context}"
+        raise SpecError(
+            name,
+            problem,
+            "fix the YAML at this line and column",
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        ) from None
+    except yaml.YAMLError as exc:
+        raise SpecError(name, f"YAML error: {exc}", "fix the YAML") from None
+    finally:
+        loader.dispose()
+    return source
+
+
+def _walk(node: yaml.Node, path: YamlPath, source: YamlSource, count: list[int]) -> None:
+    """Record marks, and refuse what the safe loader would accept but a spec must not hold."""
+    count[0] += 1
+    if count[0] > MAX_NODES:
+        raise SpecError(
+            source.file,
+            f"the document expands to more than {MAX_NODES:,} values "
+            "(anchors and aliases repeated too often)",
+            "write the network out without nested aliases",
+        )
+    source.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise SpecError(
+                    source.file,
+                    f"duplicate key '{key}' (lines {seen[key]} and {line})",
+                    "keep one of them; YAML would silently use the last",
+                    format_place((*path, key)),
+                    line,
+                    key_node.start_mark.column + 1,
+                )
+            seen[key] = line
+            _walk(value_node, (*path, key), source, count)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, (*path, index), source, count)
+    elif node.tag == "tag:yaml.org,2002:float" and not math.isfinite(_yaml_float(node.value)):
+        raise source.error(
+            path, f"'{node.value}' is not a finite number", "write an ordinary number such as 0.5"
+        )
+
+
+def _yaml_float(text: str) -> float:
+    """The float a YAML 1.1 float scalar denotes (.inf, .nan, 1_000.5, 1e3)."""
+    lowered = text.lower().replace("_", "")
+    if lowered in (".inf", "+.inf"):
+        return math.inf
+    if lowered == "-.inf":
+        return -math.inf
+    if lowered == ".nan":
+        return math.nan
+    try:
+        return float(lowered)
+    except ValueError:
+        return 0.0  # sexagesimal and other rare forms: PyYAML constructs them; they are finite
