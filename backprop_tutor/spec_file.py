@@ -172,6 +172,8 @@ class SpecFile(_Model):
 def explain(source: YamlSource, exc: ValidationError) -> SpecError:
     """The first pydantic error as one line with its place, and a fix."""
     errors = exc.errors(include_url=False)
+    # A misspelled key is both unknown and missing; the unknown one carries the "did you mean".
+    errors.sort(key=lambda e: e["type"] != "extra_forbidden")
     error = errors[0]
     path: YamlPath = tuple(p for p in error["loc"] if p not in UNION_TAGS)
     kind = error["type"]

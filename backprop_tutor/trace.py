@@ -151,6 +151,8 @@ class StepTrace:
             for factor in g.factors:
                 found.setdefault(factor.id, factor.value)
             for path in g.paths:
+                for factor in path.factors:
+                    found.setdefault(factor.id, factor.value)
                 found[f"path[{g.param},{path.via}]"] = path.value
             found[f"grad[{g.param}]"] = g.gradient
         for u in self.updates:

@@ -1,0 +1,105 @@
+"""`backprop-tutor run` end to end: the acceptance numbers, JSON, plain text, lazy imports."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, numbers_in
+from typer.testing import CliRunner
+
+from backprop_tutor.cli import app
+
+DAWOOD_PRINTS = """0.41 0.60108 0.47 0.61538 1.01977 0.73492 1.26306 0.77955 0.23456 0.01452 0.24908
+0.68492 0.19480 0.08020 0.45187 0.08211 0.55073 -0.17044 0.17184 -0.01760 0.71056 0.81081
+-0.01802 0.23978 0.00159 -0.00049 0.00110 0.09933 0.19919 0.29667 0.39597""".split()
+BORELA_PRINTS = "2.0 0.88 3.64 3.14 0.33 2.76 0.89".split()
+
+
+def _run(*args: str) -> str:
+    result = CliRunner().invoke(app, ["run", *args])
+    assert result.exit_code == 0, result.output + result.stderr
+    return result.output
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"), [("dawood", DAWOOD_PRINTS), ("borela", BORELA_PRINTS)]
+)
+@pytest.mark.parametrize("width", [80, 100])
+def test_run_prints_the_lecture_numbers(
+    in_root, config: str, expected: list[str], width: int
+) -> None:
+    output = _run(f"configs/{config}.yaml", "--width", str(width))
+    missing = [v for v in expected if v not in numbers_in(output)]
+    assert not missing
+    assert max(len(line) for line in output.splitlines()) <= width
+
+
+def test_the_truncated_headline(in_root) -> None:
+    """0.45187813 prints as 0.45187, never the rounded 0.45188."""
+    output = _run("configs/dawood.yaml")
+    assert "0.45187" in numbers_in(output) and "0.45188" not in numbers_in(output)
+
+
+def test_json_holds_every_id_at_full_precision(in_root) -> None:
+    document = json.loads(_run("configs/dawood.yaml", "--format", "json"))
+    values = document["values"]
+    assert values["new[w5]"] == pytest.approx(0.4518781254, abs=1e-10)
+    assert values["path[w1,o2]"] == pytest.approx(-0.00049164196, abs=1e-11)
+    assert document["header"]["notation"] == "dawood"
+    assert len(document["steps"]) == 1 and document["steps"][0]["gradients"]
+
+
+def test_steps_repeat_on_the_same_example(in_root, tmp_path) -> None:
+    text = (
+        (ROOT / "configs" / "dawood.yaml")
+        .read_text()
+        .replace("learning_rate: 0.6", "learning_rate: 0.6\nsteps: 3")
+    )
+    (tmp_path / "three.yaml").write_text(text)
+    values = json.loads(_run(str(tmp_path / "three.yaml"), "--format", "json"))["values"]
+    assert values["old[w5]@2"] == values["new[w5]"]
+    assert values["old[w5]@3"] == values["new[w5]@2"]
+    assert values["loss@3"] < values["loss@2"] < values["loss"]
+
+
+def test_plain_text_when_piped_or_no_color() -> None:
+    env = {**os.environ, "NO_COLOR": "1", "TERM": "xterm-256color"}
+    result = subprocess.run(
+        [sys.executable, "-m", "backprop_tutor", "run", "configs/dawood.yaml"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "\x1b[" not in result.stdout
+    assert "0.45187" in result.stdout
+
+
+def test_fresh_interpreter_layering() -> None:
+    """The engine needs no rich, sympy or typer; `run` never imports sympy."""
+    code = (
+        "import sys, backprop_tutor.engine as e; "
+        "print(sorted(m for m in ('rich', 'sympy', 'typer', 'matplotlib', 'torch') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    code = (
+        "import sys; from typer.testing import CliRunner; from backprop_tutor.cli import app; "
+        "r = CliRunner().invoke(app, ['run', 'configs/dawood.yaml']); assert r.exit_code == 0; "
+        "print(sorted(m for m in ('sympy', 'matplotlib', 'torch') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_help_lists_run() -> None:
+    result = CliRunner().invoke(app, ["--help"])
+    assert result.exit_code == 0 and "run" in result.output

@@ -1,0 +1,85 @@
+"""The lectures' printed numbers, and snapshots of the rendered output, for every config.
+
+Configs are discovered by listing configs/ (as black's test cases are): a new config without a
+golden snapshot fails until `pytest --update-golden` writes one and it is reviewed.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import CONFIGS, GOLDEN, numbers_in, render
+
+from backprop_tutor.engine import run
+from backprop_tutor.numbers import NumberFormat
+from backprop_tutor.render.rich_tables import WorkedExample
+from backprop_tutor.spec import load_spec
+
+CONFIG_FILES = sorted(CONFIGS.glob("*.yaml"))
+WITH_VALUES = [c for c in CONFIG_FILES if (GOLDEN / f"{c.stem}.values.yaml").exists()]
+
+
+def _lecture(config: Path) -> dict:
+    return yaml.safe_load((GOLDEN / f"{config.stem}.values.yaml").read_text(encoding="utf-8"))
+
+
+def _trace(config: Path):
+    return run(load_spec(Path("configs") / config.name))
+
+
+def _format(trace) -> NumberFormat:
+    h = trace.header
+    return NumberFormat(h.digits, h.rounding, h.fixed)
+
+
+@pytest.mark.parametrize("config", WITH_VALUES, ids=lambda c: c.stem)
+def test_every_lecture_number_is_reproduced(config: Path, in_root: Path) -> None:
+    lecture = _lecture(config)
+    lecture.pop("known_differences", None)
+    trace = _trace(config)
+    values, fmt = trace.values(), _format(trace)
+    shown = {key: fmt.format(values[key]) if key in values else "(no such id)" for key in lecture}
+    wrong = {k: (printed, shown[k]) for k, printed in lecture.items() if shown[k] != printed}
+    assert not wrong, f"lecture vs tool: {wrong}"
+
+
+@pytest.mark.parametrize("config", WITH_VALUES, ids=lambda c: c.stem)
+def test_every_lecture_number_is_printed(config: Path, in_root: Path) -> None:
+    lecture = _lecture(config)
+    lecture.pop("known_differences", None)
+    printed = numbers_in(render(WorkedExample(_trace(config)), width=100))
+    missing = sorted(set(lecture.values()) - printed)
+    assert not missing, f"numbers the lecture prints that the output lacks: {missing}"
+
+
+@pytest.mark.parametrize("config", WITH_VALUES, ids=lambda c: c.stem)
+def test_known_differences_stay_as_documented(config: Path, in_root: Path) -> None:
+    differences = _lecture(config).get("known_differences", {})
+    trace = _trace(config)
+    values, fmt = trace.values(), _format(trace)
+    for key, entry in differences.items():
+        assert fmt.format(values[key]) == entry["tool"], key
+        assert entry["tool"] != entry["lecture"] and entry["why"]
+
+
+@pytest.mark.parametrize("config", CONFIG_FILES, ids=lambda c: c.stem)
+def test_rendered_output_matches_snapshot(config: Path, in_root: Path, update_golden: bool) -> None:
+    text = render(WorkedExample(_trace(config)), width=100)
+    snapshot = GOLDEN / f"{config.stem}.txt"
+    if update_golden:
+        snapshot.write_text(text, encoding="utf-8")
+    assert snapshot.exists(), f"no snapshot {snapshot.name}: run pytest --update-golden and review"
+    expected = snapshot.read_text(encoding="utf-8")
+    if text != expected:
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(True),
+                text.splitlines(True),
+                f"golden/{snapshot.name}",
+                "output",
+            )
+        )
+        pytest.fail(f"output differs from the snapshot:\n{diff}")

@@ -1,0 +1,164 @@
+"""Backpropagation against central finite differences, on networks the lectures don't have.
+
+micrograd checks its engine against an independent reference (PyTorch); ours is the loss itself,
+differentiated numerically, on random shapes, depths 1 to 4, both activations, and every bias
+style (none, shared by a layer, one per unit).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from backprop_tutor.engine import Network, run
+from backprop_tutor.spec import spec_from_text
+
+STEP = 1e-5
+RELATIVE = 1e-6
+FLOOR = 1e-10  # absolute floor for gradients that are zero up to rounding
+
+
+@st.composite
+def networks(draw) -> str:
+    """A random spec in the compact matrix form."""
+    depth = draw(st.integers(1, 4))
+    widths = [draw(st.integers(1, 4)) for _ in range(depth + 1)]
+    number = st.floats(-2, 2, allow_nan=False).map(lambda v: round(v, 3))
+    layers = []
+    for below, units in itertools.pairwise(widths):
+        style = draw(st.sampled_from(["none", "shared", "per_unit"]))
+        layer = {
+            "units": units,
+            "activation": draw(st.sampled_from(["sigmoid", "linear"])),
+            "weights": [[draw(number) for _ in range(below)] for _ in range(units)],
+        }
+        if style == "shared":
+            layer["bias"] = draw(number)
+        elif style == "per_unit":
+            layer["bias"] = [draw(number) for _ in range(units)]
+        layers.append(layer)
+    spec = {
+        "inputs": [draw(number) for _ in range(widths[0])],
+        "targets": [draw(number) for _ in range(widths[-1])],
+        "layers": layers,
+        "loss": "half_sse",
+        "learning_rate": 0.5,
+    }
+    return yaml.safe_dump(spec)
+
+
+def _slots(network: Network) -> dict[str, tuple[np.ndarray, tuple[int, ...]]]:
+    """Each parameter's name, the array holding it and its index there."""
+    found = {}
+    for layer in network.layers:
+        for u, row in enumerate(layer.spec.weight_names):
+            for s, name in enumerate(row):
+                found[name] = (layer.weights, (u, s))
+        for b, name in enumerate(layer.spec.bias_names):
+            found[name] = (layer.bias, (b,))
+    return found
+
+
+def _finite_differences(text: str) -> dict[str, float]:
+    spec = spec_from_text(text)
+    network = Network.from_spec(spec)
+    x, t = np.array(spec.inputs), np.array(spec.targets)
+    result = {}
+    for name, (array, index) in _slots(network).items():
+        kept = array[index]
+        array[index] = kept + STEP
+        up = network.total_loss(x, t)
+        array[index] = kept - STEP
+        down = network.total_loss(x, t)
+        array[index] = kept
+        result[name] = (up - down) / (2 * STEP)
+    return result
+
+
+@settings(max_examples=60, deadline=None)
+@given(networks())
+def test_every_gradient_matches_central_differences(text: str) -> None:
+    values = run(spec_from_text(text)).values()
+    numeric = _finite_differences(text)
+    assert numeric, "the network has no parameters to check"
+    for name, expected in numeric.items():
+        got = values[f"grad[{name}]"]
+        assert abs(got - expected) <= RELATIVE * max(abs(got), abs(expected)) + FLOOR, (
+            f"{name}: backprop {got!r}, finite differences {expected!r}\n{text}"
+        )
+
+
+@settings(max_examples=30, deadline=None)
+@given(networks())
+def test_paths_sum_to_the_gradient(text: str) -> None:
+    trace = run(spec_from_text(text))
+    for event in trace.steps[0].gradients:
+        if event.paths:
+            total = sum(p.value for p in event.paths)
+            assert abs(total - event.gradient) <= 1e-12 * max(1.0, abs(total)), event.param
+
+
+def test_a_wrong_gradient_would_be_caught() -> None:
+    """The check itself can fail: a deliberately broken derivative does not pass it."""
+    text = yaml.safe_dump(
+        {
+            "inputs": [0.3, -0.7],
+            "targets": [0.2],
+            "layers": [
+                {"units": 2, "activation": "sigmoid", "weights": [[0.1, 0.4], [-0.3, 0.8]]},
+                {"units": 1, "activation": "sigmoid", "weights": [[0.5, -0.6]]},
+            ],
+            "loss": "half_sse",
+            "learning_rate": 0.5,
+        }
+    )
+    numeric = _finite_differences(text)
+    from backprop_tutor import activations
+
+    real = activations.ACTIVATIONS["sigmoid"]
+    broken = activations.Activation("sigmoid", real.value, lambda net, out: out, real.formula)
+    activations.ACTIVATIONS["sigmoid"] = broken
+    try:
+        values = run(spec_from_text(text)).values()
+    finally:
+        activations.ACTIVATIONS["sigmoid"] = real
+    mismatches = [
+        n for n, e in numeric.items() if abs(values[f"grad[{n}]"] - e) > RELATIVE * abs(e) + FLOOR
+    ]
+    assert mismatches
+
+
+def test_every_weight_updates_from_the_same_pass() -> None:
+    """Simultaneous update: new = old - eta * grad for every parameter, with grads from old."""
+    text = yaml.safe_dump(
+        {
+            "inputs": [1.0, 0.5],
+            "targets": [0.0, 1.0],
+            "layers": [
+                {
+                    "units": 3,
+                    "activation": "sigmoid",
+                    "bias": 0.1,
+                    "weights": [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]],
+                },
+                {
+                    "units": 2,
+                    "activation": "linear",
+                    "bias": [0.2, -0.2],
+                    "weights": [[0.7, 0.8, 0.9], [-0.1, -0.2, -0.3]],
+                },
+            ],
+            "loss": "half_sse",
+            "learning_rate": 0.25,
+        }
+    )
+    step = run(spec_from_text(text)).steps[0]
+    numeric = _finite_differences(text)
+    for update in step.updates:
+        assert update.updated
+        assert update.new == update.old - 0.25 * update.gradient
+        assert abs(update.gradient - numeric[update.param]) < 1e-8

@@ -1,0 +1,54 @@
+"""The number policy: display digits, round vs truncate, short exact values, carried digits."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from backprop_tutor.numbers import NumberFormat, carry
+
+TRUNCATE5 = NumberFormat(5, "truncate")
+ROUND5 = NumberFormat(5, "round")
+
+
+@pytest.mark.parametrize(
+    ("value", "truncated", "rounded"),
+    [
+        (0.4518781254, "0.45187", "0.45188"),
+        (0.0015996999, "0.00159", "0.00160"),
+        (-0.1704461158, "-0.17044", "-0.17045"),
+        (0.1948085469, "0.19480", "0.19481"),
+        (0.41000000000000003, "0.41", "0.41"),  # exact up to binary noise: printed short
+        (2.0, "2.0", "2.0"),
+        (-0.0000049, "0.00000", "0.00000"),  # no negative zero
+        (1e20, "100000000000000000000.0", "100000000000000000000.0"),
+    ],
+)
+def test_display(value: float, truncated: str, rounded: str) -> None:
+    assert TRUNCATE5.format(value) == truncated
+    assert ROUND5.format(value) == rounded
+
+
+def test_half_rounds_away_from_zero_on_the_decimal_string() -> None:
+    assert NumberFormat(2, "round", fixed=True).format(0.125) == "0.13"
+    assert NumberFormat(2, "round", fixed=True).format(-0.125) == "-0.13"
+    assert NumberFormat(2, "round", fixed=True).format(2.675) == "2.68"  # binary 2.67499...
+
+
+def test_fixed_pads_exact_values() -> None:
+    assert NumberFormat(5, "truncate", fixed=True).format(0.41) == "0.41000"
+
+
+def test_carry_is_calculator_rounding() -> None:
+    assert carry(3.14 * 0.88, 2) == 2.76  # exact arithmetic 2.7632
+    assert carry(0.165, 2) == 0.17
+    assert carry(0.33 * 0.5, 2) == 0.17
+    assert carry(1 / 3, None) == 1 / 3
+
+
+@given(st.floats(-1e6, 1e6, allow_nan=False), st.integers(0, 8))
+def test_truncation_never_moves_away_from_zero(value: float, digits: int) -> None:
+    shown = float(NumberFormat(digits, "truncate", fixed=True).format(value))
+    assert abs(shown) <= abs(value) + 1e-9 * max(1.0, abs(value))
+    assert abs(value - shown) < 10**-digits + 1e-9 * max(1.0, abs(value))

@@ -1,0 +1,155 @@
+"""The spec format: every way the README documents to write a network loads as documented."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import CONFIGS
+
+from backprop_tutor.engine import run
+from backprop_tutor.errors import SpecError
+from backprop_tutor.spec import load_spec, spec_from_text
+
+BASE = """
+inputs: {x1: 0.5, x2: -0.25}
+targets: {o1: 0.2}
+loss: half_sse
+learning_rate: 0.5
+"""
+
+
+def test_dawood_loads_exactly_as_written() -> None:
+    spec = load_spec(CONFIGS / "dawood.yaml")
+    hidden, output = spec.layers
+    assert hidden.units == ("h1", "h2") and hidden.bias_names == ("b1",) and hidden.shared_bias
+    assert hidden.weight_names == (("w1", "w3"), ("w2", "w4"))
+    assert output.weights == ((0.5, 0.6), (0.7, 0.8))
+    assert not spec.update_biases and spec.display.rounding == "truncate"
+    assert spec.title and spec.source and spec.notation == "dawood"
+
+
+def test_per_unit_biases_by_position() -> None:
+    spec = spec_from_text(
+        BASE
+        + """
+layers:
+  - units: [h1, h2, h3]
+    activation: sigmoid
+    bias: {b_h1: 1, b_h2: 2, b_h3: 3}
+    weights: [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]]
+  - units: [o1]
+    activation: linear
+    weights: [[1, 1, 1]]
+"""
+    )
+    hidden = spec.layers[0]
+    assert hidden.bias_names == ("b_h1", "b_h2", "b_h3") and hidden.bias_values == (1, 2, 3)
+    assert hidden.bias_of_unit == (0, 1, 2) and not hidden.shared_bias
+    assert spec.layers[1].bias_names == ()
+
+
+def test_per_unit_biases_by_unit_name() -> None:
+    text = (
+        BASE.replace("targets: {o1: 0.2}", "targets: {o1: 0.2, o2: 0.1}")
+        + """
+layers:
+  - units: [o1, o2]
+    activation: sigmoid
+    bias: {b_second: {to: o2, value: 2}, b_first: {to: o1, value: 1}}
+    weights: [[0.1, 0.2], [0.3, 0.4]]
+"""
+    )
+    spec = spec_from_text(text)
+    assert spec.layers[0].bias_names == ("b_first", "b_second")
+    assert spec.layers[0].bias_values == (1, 2)
+
+
+def test_compact_form_names_come_from_the_notation() -> None:
+    text = """
+inputs: [0.5, 0.5]
+targets: [0.5]
+layers:
+  - {units: 2, activation: sigmoid, bias: 0.1, weights: [[1, 2], [3, 4]]}
+  - {units: 1, activation: linear, bias: [0.2], weights: [[5, 6]]}
+loss: half_sse
+learning_rate: 1/4
+"""
+    generic = spec_from_text(text)
+    assert generic.input_names == ("x1", "x2")
+    assert generic.layers[0].units == ("h1", "h2")
+    assert generic.layers[0].weight_names == (("w_h1_x1", "w_h1_x2"), ("w_h2_x1", "w_h2_x2"))
+    assert generic.layers[0].bias_names == ("b1",)
+    assert generic.layers[1].bias_names == ("b_o1",)
+    assert generic.learning_rate == 0.25
+    dawood = spec_from_text("notation: dawood\n" + text)
+    assert dawood.input_names == ("i1", "i2") and dawood.output_names == ("o1",)
+    assert dawood.layers[1].weight_names == (("w5", "w6"),)
+    borela = spec_from_text("notation: borela\n" + text)
+    assert borela.layers[0].units == ("z1", "z2") and borela.output_names == ("y1",)
+    assert borela.layers[1].weight_names == (("w11^(2)", "w21^(2)"),)
+    assert borela.layers[1].bias_names == ("w01^(2)",)
+
+
+def test_borela_learning_rate_is_exactly_one_third() -> None:
+    assert load_spec(CONFIGS / "borela.yaml").learning_rate == 1 / 3
+
+
+def test_deep_compact_network_names_are_unique_and_it_runs() -> None:
+    text = """
+inputs: [0.1, 0.2]
+targets: [0.3]
+layers:
+  - {units: 3, activation: sigmoid, weights: [[1, 2], [3, 4], [5, 6]]}
+  - {units: 2, activation: sigmoid, weights: [[1, 2, 3], [4, 5, 6]]}
+  - {units: 1, activation: linear, weights: [[1, 2]]}
+loss: half_sse
+learning_rate: 0.1
+"""
+    spec = spec_from_text(text)
+    assert spec.layers[0].units == ("h1_1", "h1_2", "h1_3")
+    assert spec.layers[1].units == ("h2_1", "h2_2")
+    trace = run(spec)
+    # the first hidden layer's paths go through the second hidden layer's deltas
+    first = next(g for g in trace.steps[0].gradients if g.param == "w_h1_1_x1")
+    assert [p.via for p in first.paths] == ["h2_1", "h2_2"]
+    assert first.paths[0].factors[0].role == "delta"
+
+
+@pytest.mark.parametrize(
+    ("snippet", "message"),
+    [
+        ("weights: [[1, 2], [3, 4]]", "2 rows for 1 units"),
+        ("weights: [[1]]", "has 1 weights, the layer below has 2 units"),
+        ("bias: [1, 2]\n    weights: [[1, 2]]", "2 biases for 1 units"),
+        ("units: 0\n    weights: [[1, 2]]", "at least one unit"),
+    ],
+)
+def test_matrix_shape_errors(snippet: str, message: str) -> None:
+    text = BASE + "layers:\n  - activation: linear\n    units: [o1]\n    " + snippet + "\n"
+    text = text.replace("units: [o1]\n    units: 0", "units: 0")
+    with pytest.raises(SpecError, match=message):
+        spec_from_text(text)
+
+
+def test_a_name_used_twice() -> None:
+    text = (
+        BASE.replace("targets: {o1: 0.2}", "targets: {x1: 0.2}")
+        + """
+layers:
+  - units: [x1]
+    activation: linear
+    weights: [[1, 2]]
+"""
+    )
+    with pytest.raises(SpecError, match="the name 'x1' is used twice"):
+        spec_from_text(text)
+
+
+def test_fractions_are_parsed_not_evaluated() -> None:
+    with pytest.raises(SpecError, match="expected a number"):
+        spec_from_text(
+            BASE.replace("0.5\n", "__import__('os')\n")
+            + """
+layers:
+  - {units: [o1], activation: linear, weights: [[1, 2]]}
+"""
+        )
