@@ -99,7 +99,8 @@ class _Grid:
             else:
                 table.add_column(header)
         for cells, options in self.rows:
-            table.add_row(*cells, **options)  # type: ignore[arg-type]
+            # Text, not str: names are never read as Rich markup, and no markup is parsed.
+            table.add_row(*(Text(cell) for cell in cells), **options)  # type: ignore[arg-type]
         return table
 
 
