@@ -13,8 +13,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from .errors import SpecError
+from .errors import SpecError, TrainingError
 
 app = typer.Typer(
     add_completion=False,
@@ -38,8 +39,10 @@ def _main() -> None:
 
 
 def _fail(message: str) -> typer.Exit:
+    """One red line on standard error; the caller raises the returned exit (code 2)."""
+    # Messages hold ids such as net[o1]: escaped, or Rich would read them as markup tags.
     Console(stderr=True, highlight=False).print(
-        f"[bold red]error:[/] {message}", markup=True, soft_wrap=True
+        f"[bold red]error:[/] {escape(message)}", markup=True, soft_wrap=True
     )
     return typer.Exit(EXIT_BAD_INPUT)
 
@@ -62,7 +65,7 @@ def run(
 
     try:
         trace = run_spec(load_spec(spec))
-    except SpecError as error:
+    except (SpecError, TrainingError) as error:
         raise _fail(str(error)) from None
     if format is OutputFormat.json:
         from .render.json_out import trace_json

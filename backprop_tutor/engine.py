@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import ACTIVATIONS, Activation
+from .errors import TrainingError
 from .losses import LOSSES, Loss
 from .numbers import carry
 from .spec import LayerSpec, Spec
@@ -97,7 +98,7 @@ class Network:
     def forward(self, x: Array) -> tuple[list[Array], list[Array]]:
         """Net inputs and outputs of every layer (outputs list starts with the inputs)."""
         c = self._carry
-        outs, nets = [c(np.asarray(x, dtype=float))], []
+        outs, nets = [np.asarray(x, dtype=float)], []  # inputs are given: never rounded
         for layer in self.layers:
             net = c(layer.net(outs[-1]))
             nets.append(net)
@@ -149,7 +150,8 @@ class Network:
     def step(self, number: int = 1) -> StepTrace:
         """One step on the spec's example: compute, record, then update the parameters."""
         x, t = np.array(self.spec.inputs), np.array(self.spec.targets)
-        p = self.compute(x, t)
+        with np.errstate(all="ignore"):  # overflow is reported by _check_finite, by id
+            p = self.compute(x, t)
         recorder = _Recorder(self, p)
         trace = StepTrace(
             step=number,
@@ -165,13 +167,14 @@ class Network:
             updates=(),
         )
         before = recorder.parameters()
-        self.apply(p)
+        with np.errstate(all="ignore"):
+            self.apply(p)
         after = {name: value for name, value, _ in self.parameters()}
         updates = tuple(
             UpdateEvent(name, old, grad, after[name], updated)
             for name, old, grad, updated in before
         )
-        return StepTrace(
+        result = StepTrace(
             trace.step,
             trace.inputs,
             trace.forward,
@@ -181,6 +184,8 @@ class Network:
             trace.gradients,
             updates,
         )
+        _check_finite(result, self.spec.file)
+        return result
 
     def parameters(self) -> list[tuple[str, float, bool]]:
         """(name, value, is_bias) of every parameter, layer by layer."""
@@ -193,6 +198,17 @@ class Network:
             for b, name in enumerate(ls.bias_names):
                 found.append((name, float(layer.bias[b]), True))
         return found
+
+
+def _check_finite(step: StepTrace, file: str) -> None:
+    """Overflow must stop the run with the quantity that broke, never print inf or nan."""
+    for key, value in step.values().items():
+        if not np.isfinite(value):
+            raise TrainingError(
+                file,
+                f"step {step.step}: {key} is {value} (the numbers overflow float64)",
+                "use smaller inputs, weights or learning rate",
+            )
 
 
 def run(spec: Spec) -> Trace:

@@ -44,3 +44,15 @@ def format_place(path: tuple[str | int, ...]) -> str:
         else:
             text += f".{part}" if text else str(part)
     return text
+
+
+@dataclass
+class TrainingError(Exception):
+    """A spec that loads but whose numbers cannot be computed (overflow to inf or NaN)."""
+
+    file: str
+    problem: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.problem}" + (f"; {self.fix}" if self.fix else "")

@@ -29,6 +29,8 @@ from .errors import SpecError
 from .yaml_source import YamlPath, YamlSource
 
 _FRACTION = re.compile(r"^\s*[-+]?\d+(\.\d+)?\s*/\s*\d+(\.\d+)?\s*$")
+# YAML 1.1 (PyYAML) reads 1e-3 as text, where YAML 1.2 and every user read a number.
+_DECIMAL = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 
 
 def _parse_number(value: Any) -> float:
@@ -40,9 +42,13 @@ def _parse_number(value: Any) -> float:
             number = float(value)
         except OverflowError:
             raise ValueError("number too large") from None
+    elif isinstance(value, str) and _DECIMAL.match(value):
+        number = float(value)
     elif isinstance(value, str) and _FRACTION.match(value):
-        fraction = Fraction(value.replace(" ", ""))  # Fraction parses "p/q" text itself
-        number = float(fraction)
+        try:
+            number = float(Fraction(value.replace(" ", "")))  # Fraction parses "p/q" itself
+        except ZeroDivisionError:
+            raise ValueError(f"'{value}' divides by zero") from None
     elif isinstance(value, str):
         raise ValueError(
             f"expected a number, got the text '{value}' (write 0.5, or a fraction as \"1/3\")"

@@ -179,3 +179,22 @@ def test_nothing_the_user_had_is_changed(tmp_path: Path) -> None:
     _run(path)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["net.yaml"]
+
+
+def test_overflow_is_one_line_not_inf(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text(
+        """
+inputs: [1e300, 1e300]
+targets: [0.5]
+layers:
+  - {units: 1, activation: linear, weights: [[1e300, 1e300]]}
+loss: half_sse
+learning_rate: 0.5
+""",
+        encoding="utf-8",
+    )
+    code, message = _run(path)
+    assert code == 2
+    _one_line(message, path)
+    assert "net[o1] is inf" in message and "overflow" in message

@@ -153,3 +153,45 @@ layers:
   - {units: [o1], activation: linear, weights: [[1, 2]]}
 """
         )
+
+
+def test_calculator_arithmetic_never_rounds_the_given_numbers() -> None:
+    text = """
+inputs: [0.125, 0.5]
+targets: [0.5]
+layers:
+  - {units: 1, activation: linear, weights: [[1, 0]]}
+loss: half_sse
+learning_rate: 1
+arithmetic: {carry_digits: 2}
+"""
+    values = run(spec_from_text(text)).values()
+    assert values["input[x1]"] == 0.125
+    assert values["net[o1]"] == 0.13  # the computed sum is carried
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("1e-3", 0.001), ("2E2", 200.0), ('"1/4"', 0.25), ("-3", -3.0), ("1.5e+1", 15.0)],
+)
+def test_numbers_as_people_write_them(text: str, value: float) -> None:
+    spec = spec_from_text(
+        BASE.replace("learning_rate: 0.5", "learning_rate: 1")
+        + f"""
+layers:
+  - {{units: [o1], activation: linear, weights: [[{text}, 0]]}}
+"""
+    )
+    assert spec.layers[0].weights[0][0] == value
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "'1/0'", "1_0e", "'1/3/4'"])
+def test_text_that_is_not_a_finite_number(text: str) -> None:
+    with pytest.raises(SpecError, match=r"number|divides by zero"):
+        spec_from_text(
+            BASE
+            + f"""
+layers:
+  - {{units: [o1], activation: linear, weights: [[{text}, 0]]}}
+"""
+        )
