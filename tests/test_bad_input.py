@@ -32,6 +32,14 @@ def _line_of(path: Path, text: str) -> int:
     return next(i + 1 for i, line in enumerate(lines) if text in line)
 
 
+def _refused(path: Path) -> str:
+    """Run on a bad file: exit code 2 and one line naming the file; returns that line."""
+    code, message = _run(path)
+    assert code == 2
+    _one_line(message, path)
+    return message
+
+
 def _one_line(message: str, path: Path) -> None:
     assert message.count("\n") == 0, message
     assert message.startswith("error: "), message
@@ -40,131 +48,101 @@ def _one_line(message: str, path: Path) -> None:
 
 def test_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "nope.yaml"
-    code, message = _run(path)
-    assert code == 2
-    _one_line(message, path)
+    message = _refused(path)
     assert "no such file" in message and "check the path" in message
 
 
 def test_yaml_syntax_error_gives_line_and_column(tmp_path: Path) -> None:
     path = _broken(tmp_path, "targets: {o1: 0.05, o2: 0.95}", "targets: {o1: 0.05, o2: [0.95}")
-    code, message = _run(path)
-    assert code == 2
-    _one_line(message, path)
+    message = _refused(path)
     assert f"{path}:{_line_of(path, 'targets')}:" in message
     assert "YAML syntax error" in message
 
 
 def test_unknown_key_names_the_closest_valid_one(tmp_path: Path) -> None:
     path = _broken(tmp_path, "learning_rate: 0.6", "lerning_rate: 0.6")
-    code, message = _run(path)
-    assert code == 2
-    _one_line(message, path)
+    message = _refused(path)
     assert f"{path}:{_line_of(path, 'lerning_rate')}:" in message
     assert "unknown key 'lerning_rate'" in message and "did you mean 'learning_rate'?" in message
 
 
 def test_unknown_key_inside_a_weight(tmp_path: Path) -> None:
     path = _broken(tmp_path, "w6: {from: h2,", "w6: {form: h2,")
-    code, message = _run(path)
-    assert code == 2
-    _one_line(message, path)
+    message = _refused(path)
     assert "layers[1].weights.w6.form" in message and "did you mean 'from'?" in message
     assert f":{_line_of(path, 'w6:')}:" in message
 
 
 def test_weight_from_a_unit_that_does_not_exist(tmp_path: Path) -> None:
     path = _broken(tmp_path, "w5: {from: h1,", "w5: {from: h3,")
-    code, message = _run(path)
-    assert code == 2
-    _one_line(message, path)
+    message = _refused(path)
     assert "layers[1].weights.w5.from" in message and "'h3' is not a unit" in message
     assert f":{_line_of(path, 'w5:')}:" in message and "choose one of: h1, h2" in message
 
 
 def test_weight_to_a_unit_that_does_not_exist(tmp_path: Path) -> None:
     path = _broken(tmp_path, "to: o2, value: 0.8", "to: o3, value: 0.8")
-    code, message = _run(path)
-    assert code == 2
-    _one_line(message, path)
+    message = _refused(path)
     assert "layers[1].weights.w8.to" in message and "'o3' is not a unit of this layer" in message
 
 
 def test_two_weights_on_the_same_edge(tmp_path: Path) -> None:
     path = _broken(tmp_path, "w6: {from: h2, to: o1", "w6: {from: h1, to: o1")
-    code, message = _run(path)
-    assert code == 2
-    _one_line(message, path)
+    message = _refused(path)
     assert "'w6' and 'w5' are both weights from h1 to o1" in message
     assert "keep one weight per edge" in message
 
 
 def test_a_missing_weight(tmp_path: Path) -> None:
     path = _broken(tmp_path, "      w4: {from: i2, to: h2, value: 0.4}\n", "")
-    code, message = _run(path)
-    assert code == 2
-    _one_line(message, path)
+    message = _refused(path)
     assert "no weight from i2 to h2" in message and "add '<name>: {from: i2, to: h2" in message
 
 
 def test_a_wrong_type(tmp_path: Path) -> None:
     path = _broken(tmp_path, "value: 0.7}", "value: heavy}")
-    code, message = _run(path)
-    assert code == 2
-    _one_line(message, path)
+    message = _refused(path)
     assert "layers[1].weights.w7.value" in message and "expected a number" in message
     assert f":{_line_of(path, 'heavy')}:" in message
 
 
 def test_a_non_finite_number(tmp_path: Path) -> None:
     path = _broken(tmp_path, "inputs:  {i1: 0.1,", "inputs:  {i1: .nan,")
-    code, message = _run(path)
-    assert code == 2
-    _one_line(message, path)
+    message = _refused(path)
     assert "inputs.i1" in message and "not a finite number" in message
 
 
 @pytest.mark.parametrize("rate", ["0", "-0.6"])
 def test_a_non_positive_learning_rate(tmp_path: Path, rate: str) -> None:
     path = _broken(tmp_path, "learning_rate: 0.6", f"learning_rate: {rate}")
-    code, message = _run(path)
-    assert code == 2
-    _one_line(message, path)
+    message = _refused(path)
     assert "learning_rate" in message and "is not positive" in message
     assert f":{_line_of(path, 'learning_rate')}:" in message
 
 
 def test_a_duplicate_key_names_both_lines(tmp_path: Path) -> None:
     path = _broken(tmp_path, "learning_rate: 0.6", "learning_rate: 0.6\nlearning_rate: 0.5")
-    code, message = _run(path)
-    assert code == 2
-    _one_line(message, path)
+    message = _refused(path)
     first = _line_of(path, "learning_rate")
     assert f"duplicate key 'learning_rate' (lines {first} and {first + 1})" in message
 
 
 def test_an_unknown_activation(tmp_path: Path) -> None:
     path = _broken(tmp_path, "activation: sigmoid", "activation: sigmiod")
-    code, message = _run(path)
-    assert code == 2
-    _one_line(message, path)
+    message = _refused(path)
     assert "unknown activation 'sigmiod'" in message and "did you mean 'sigmoid'?" in message
 
 
 def test_targets_that_do_not_match_the_outputs(tmp_path: Path) -> None:
     path = _broken(tmp_path, "targets: {o1: 0.05, o2: 0.95}", "targets: {o1: 0.05, o3: 0.95}")
-    code, message = _run(path)
-    assert code == 2
-    _one_line(message, path)
+    message = _refused(path)
     assert "'o3' is not an output unit" in message
 
 
 def test_a_file_that_is_not_a_mapping(tmp_path: Path) -> None:
     path = tmp_path / "list.yaml"
     path.write_text("- 1\n- 2\n", encoding="utf-8")
-    code, message = _run(path)
-    assert code == 2
-    _one_line(message, path)
+    message = _refused(path)
     assert "must be a mapping" in message
 
 
@@ -194,7 +172,5 @@ learning_rate: 0.5
 """,
         encoding="utf-8",
     )
-    code, message = _run(path)
-    assert code == 2
-    _one_line(message, path)
+    message = _refused(path)
     assert "net[o1] is inf" in message and "overflow" in message

@@ -51,24 +51,13 @@ def networks(draw) -> str:
     return yaml.safe_dump(spec)
 
 
-def _slots(network: Network) -> dict[str, tuple[np.ndarray, tuple[int, ...]]]:
-    """Each parameter's name, the array holding it and its index there."""
-    found = {}
-    for layer in network.layers:
-        for u, row in enumerate(layer.spec.weight_names):
-            for s, name in enumerate(row):
-                found[name] = (layer.weights, (u, s))
-        for b, name in enumerate(layer.spec.bias_names):
-            found[name] = (layer.bias, (b,))
-    return found
-
-
 def _finite_differences(text: str) -> dict[str, float]:
     spec = spec_from_text(text)
     network = Network.from_spec(spec)
     x, t = np.array(spec.inputs), np.array(spec.targets)
     result = {}
-    for name, (array, index) in _slots(network).items():
+    for name, layer, is_bias, index in network.slots():
+        array = network.array(layer, is_bias)
         kept = array[index]
         array[index] = kept + STEP
         up = network.total_loss(x, t)

@@ -1,0 +1,177 @@
+"""Copying one computed pass into trace events, in the order a hand calculation finds them.
+
+The engine computes every number as arrays; this module only reads them out, names them and
+groups them (chain-rule factors, paths through downstream units), so no number is computed twice.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .trace import DeltaEvent, Factor, ForwardEvent, GradientEvent, PathEvent, Term
+
+if TYPE_CHECKING:
+    from .engine import Network, Pass
+
+
+class Recorder:
+    """Copies one Pass into events, in the order a hand calculation finds them."""
+
+    def __init__(self, network: Network, p: Pass) -> None:
+        self.net = network
+        self.p = p
+        self.c = network._carry
+
+    def forward(self) -> tuple[ForwardEvent, ...]:
+        events = []
+        sources = self.net.spec.input_names
+        for i, layer in enumerate(self.net.layers):
+            ls = layer.spec
+            x = self.p.outs[i]
+            for u, unit in enumerate(ls.units):
+                terms = tuple(
+                    Term(s, ls.weight_names[u][k], float(x[k]), float(layer.weights[u, k]))
+                    for k, s in enumerate(sources)
+                )
+                bias = ls.bias_names[ls.bias_of_unit[u]] if ls.bias_of_unit else None
+                bias_value = float(layer.bias[ls.bias_of_unit[u]]) if ls.bias_of_unit else 0.0
+                events.append(
+                    ForwardEvent(
+                        i + 1,
+                        unit,
+                        ls.activation,
+                        terms,
+                        bias,
+                        bias_value,
+                        float(self.p.nets[i][u]),
+                        float(self.p.outs[i + 1][u]),
+                    )
+                )
+            sources = ls.units
+        return tuple(events)
+
+    def deltas(self) -> tuple[DeltaEvent, ...]:
+        events = []
+        layers = self.net.layers
+        for i in reversed(range(len(layers))):
+            ls = layers[i].spec
+            for u, unit in enumerate(ls.units):
+                downstream: tuple = ()
+                if i + 1 < len(layers):
+                    above = layers[i + 1]
+                    downstream = tuple(
+                        (
+                            k_name,
+                            above.spec.weight_names[k][u],
+                            float(above.weights[k, u]),
+                            float(self.p.delta[i + 1][k]),
+                        )
+                        for k, k_name in enumerate(above.spec.units)
+                    )
+                events.append(
+                    DeltaEvent(
+                        i + 1,
+                        unit,
+                        float(self.p.de_dout[i][u]),
+                        float(self.p.dout_dnet[i][u]),
+                        float(self.p.delta[i][u]),
+                        downstream,
+                    )
+                )
+        return tuple(events)
+
+    def _unit_factors(self, i: int, u: int) -> tuple[Factor, Factor]:
+        unit = self.net.layers[i].spec.units[u]
+        return (
+            Factor("de_dout", unit, None, float(self.p.de_dout[i][u])),
+            Factor("dout_dnet", unit, None, float(self.p.dout_dnet[i][u])),
+        )
+
+    def _paths(self, i: int, u: int, param: str, dnet_dparam: Factor) -> tuple[PathEvent, ...]:
+        """Paths from a parameter of unit u in layer i to the error, via each unit it feeds."""
+        layers = self.net.layers
+        if i + 1 >= len(layers):
+            return ()
+        above = layers[i + 1]
+        unit = layers[i].spec.units[u]
+        own = Factor("dout_dnet", unit, None, float(self.p.dout_dnet[i][u]))
+        paths = []
+        for k, k_name in enumerate(above.spec.units):
+            if i + 1 == len(layers) - 1:
+                head = self._unit_factors(i + 1, k)
+            else:
+                head = (Factor("delta", k_name, None, float(self.p.delta[i + 1][k])),)
+            factors = (
+                *head,
+                Factor("dnet_dout", k_name, unit, float(above.weights[k, u])),
+                own,
+                dnet_dparam,
+            )
+            value = float(self.c(np.array([np.prod([f.value for f in factors])]))[0])
+            paths.append(PathEvent(param, k_name, factors, value))
+        return tuple(paths)
+
+    def gradients(self) -> tuple[GradientEvent, ...]:
+        events = []
+        layers = self.net.layers
+        for i in reversed(range(len(layers))):
+            ls = layers[i].spec
+            sources = self.net.spec.input_names if i == 0 else layers[i - 1].spec.units
+            by_name: dict[str, GradientEvent] = {}
+            for u, unit in enumerate(ls.units):
+                for s, name in enumerate(ls.weight_names[u]):
+                    dparam = Factor("dnet_dparam", name, None, float(self.p.outs[i][s]))
+                    by_name[name] = GradientEvent(
+                        name,
+                        "weight",
+                        i + 1,
+                        (unit,),
+                        sources[s],
+                        (*self._unit_factors(i, u), dparam),
+                        self._paths(i, u, name, dparam),
+                        float(self.p.grad_w[i][u, s]),
+                    )
+            for b, name in enumerate(ls.bias_names):
+                fed = [u for u in range(len(ls.units)) if ls.bias_of_unit[u] == b]
+                dparam = Factor("dnet_dparam", name, None, 1.0)
+                if len(fed) == 1:
+                    factors = (*self._unit_factors(i, fed[0]), dparam)
+                    paths = self._paths(i, fed[0], name, dparam)
+                else:  # a shared bias: one path through each unit it feeds
+                    factors = ()
+                    paths = tuple(
+                        PathEvent(
+                            name,
+                            ls.units[u],
+                            (*self._unit_factors(i, u), dparam),
+                            float(self.p.delta[i][u]),
+                        )
+                        for u in fed
+                    )
+                by_name[name] = GradientEvent(
+                    name,
+                    "bias",
+                    i + 1,
+                    tuple(ls.units[u] for u in fed),
+                    None,
+                    factors,
+                    paths,
+                    float(self.p.grad_b[i][b]),
+                )
+            events.extend(by_name[name] for name in ls.param_order)
+        return tuple(events)
+
+    def parameters(self) -> list[tuple[str, float, float, bool]]:
+        """(name, old value, gradient, will be updated) for every parameter, before the update."""
+        p, update_biases = self.p, self.net.spec.update_biases
+        return [
+            (
+                name,
+                float(self.net.array(i, is_bias)[index]),
+                float((p.grad_b if is_bias else p.grad_w)[i][index]),
+                update_biases or not is_bias,
+            )
+            for name, i, is_bias, index in self.net.slots()
+        ]
