@@ -141,37 +141,27 @@ class Network:
         x, t = np.array(self.spec.inputs), np.array(self.spec.targets)
         with np.errstate(all="ignore"):  # overflow is reported by _check_finite, by id
             p = self.compute(x, t)
-        recorder = Recorder(self, p)
-        trace = StepTrace(
+        recorder = Recorder(self, p)  # reads the parameters: record everything before updating
+        forward, deltas, gradients = recorder.forward(), recorder.deltas(), recorder.gradients()
+        before = recorder.parameters()
+        with np.errstate(all="ignore"):
+            self.apply(p)
+        after = {name: float(self.array(i, b)[ix]) for name, i, b, ix in self.slots()}
+        result = StepTrace(
             step=number,
             inputs=tuple(zip(self.spec.input_names, map(float, p.outs[0]), strict=True)),
-            forward=recorder.forward(),
+            forward=forward,
             losses=tuple(
                 LossEvent(u, float(tv), float(o), float(e))
                 for u, tv, o, e in zip(self.spec.output_names, t, p.outs[-1], p.terms, strict=True)
             ),
             total_loss=p.total,
-            deltas=recorder.deltas(),
-            gradients=recorder.gradients(),
-            updates=(),
-        )
-        before = recorder.parameters()
-        with np.errstate(all="ignore"):
-            self.apply(p)
-        after = {name: float(self.array(i, b)[ix]) for name, i, b, ix in self.slots()}
-        updates = tuple(
-            UpdateEvent(name, old, grad, after[name], updated)
-            for name, old, grad, updated in before
-        )
-        result = StepTrace(
-            trace.step,
-            trace.inputs,
-            trace.forward,
-            trace.losses,
-            trace.total_loss,
-            trace.deltas,
-            trace.gradients,
-            updates,
+            deltas=deltas,
+            gradients=gradients,
+            updates=tuple(
+                UpdateEvent(name, old, grad, after[name], updated)
+                for name, old, grad, updated in before
+            ),
         )
         _check_finite(result, self.spec.file)
         return result
