@@ -17,8 +17,8 @@ class Loss:
     name: str
     terms: Callable[[Array, Array], Array]
     derivative: Callable[[Array, Array], Array]
-    formula: str  # one output's term, for labels
-    derivative_formula: str  # dE/dout in the same words
+    formula: str  # one output's term, with {target} and {out} to fill in
+    derivative_formula: str  # dE/dout, with the same placeholders
 
 
 LOSSES: dict[str, Loss] = {
@@ -26,7 +26,7 @@ LOSSES: dict[str, Loss] = {
         "half_sse",
         terms=lambda target, out: 0.5 * (target - out) ** 2,
         derivative=lambda target, out: out - target,
-        formula="½(target − out)²",
-        derivative_formula="out − target",
+        formula="½({target} − {out})²",
+        derivative_formula="{out} − {target}",
     ),
 }

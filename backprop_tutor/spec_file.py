@@ -71,7 +71,7 @@ Name = Annotated[str, Strict()]
 
 # Union members are chosen by the YAML value's own shape, so an error names one form, not both.
 # The tags appear in pydantic's error locations; `UNION_TAGS` lets spec.py drop them again.
-UNION_TAGS = frozenset({"<names>", "<count>", "<mapping>", "<list>", "<number>", "<entry>"})
+UNION_TAGS = frozenset({"<mapping>", "<list>", "<number>"})
 
 
 def _shape(value: Any) -> str:

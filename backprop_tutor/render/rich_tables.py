@@ -7,7 +7,7 @@ nothing here computes a value.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from rich import box
 from rich.console import Console, ConsoleOptions, Group, RenderResult
@@ -17,7 +17,7 @@ from rich.text import Text
 
 from ..losses import LOSSES
 from ..numbers import NumberFormat
-from ..trace import GradientEvent, StepTrace, Trace
+from ..trace import GradientEvent, StepTrace, Trace, UpdateEvent
 from .labels import Labels
 
 MAX_TERMS_SHOWN = 4  # a net input with more terms is summarised, not spelled out
@@ -154,14 +154,14 @@ class StepTables:
     def error_table(self) -> Table:
         L, n = self.labels, self.n
         formula = LOSSES[self.header.loss].formula
-        table = _Grid(f"Error: {L.error} = Σ {formula}")
+        table = _Grid(f"Error: {L.error} = Σ {formula.format(target='target', out='out')}")
         table.column("output", numeric=False)
         table.column("target")
         table.column(L.notation.out_word_for(True))
         table.column("error term", numeric=False)
         table.column("value")
         for ev in self.step.losses:
-            term = formula.replace("out", n(ev.out)).replace("target", n(ev.target))
+            term = formula.format(out=n(ev.out), target=n(ev.target))
             table.row(
                 ev.unit,
                 n(ev.target),
@@ -197,7 +197,7 @@ class StepTables:
             if is_output:
                 target = next(e.target for e in self.step.losses if e.unit == d.unit)
                 out = next(e.out for e in self.step.losses if e.unit == d.unit)
-                how = derivative.replace("out", n(out)).replace("target", n(target))
+                how = derivative.format(out=n(out), target=n(target))
             else:
                 how = " + ".join(f"{w} × {L.delta(k)}" for k, w, _, _ in d.downstream)
                 how += "\n= " + " + ".join(f"{n(wv)} × {n(dv)}" for _, _, wv, dv in d.downstream)
@@ -272,13 +272,13 @@ class StepTables:
         table.column(L.fraction(L.error, "param"))
         table.column("new")
         table.column("", numeric=False)
-        for u in _lecture_order(self.step):
+        for u in _file_order(self.step):
             note = "" if u.updated else "kept: update_biases is false"
             table.row(u.param, n(u.old), n(u.gradient), n(u.new), note)
         return table.table()
 
 
-def _lecture_order(step: StepTrace) -> Iterable:
+def _file_order(step: StepTrace) -> list[UpdateEvent]:
     """Updates layer by layer from the inputs, each layer in the file's order (w1, w2, ... w8)."""
     by_name = {u.param: u for u in step.updates}
     return [by_name[g.param] for g in sorted(step.gradients, key=lambda g: g.layer)]
