@@ -22,7 +22,6 @@ class Activation:
     name: str
     value: Callable[[Array], Array]
     derivative: Callable[[Array, Array], Array]
-    formula: str  # how the lecture writes out(net), for labels
 
 
 def _sigmoid(net: Array) -> Array:
@@ -35,12 +34,10 @@ ACTIVATIONS: dict[str, Activation] = {
         "sigmoid",
         value=_sigmoid,
         derivative=lambda net, out: out * (1.0 - out),
-        formula="1 / (1 + e^-net)",
     ),
     "linear": Activation(
         "linear",
         value=lambda net: np.array(net, dtype=float, copy=True),
         derivative=lambda net, out: np.ones_like(net, dtype=float),
-        formula="net",
     ),
 }

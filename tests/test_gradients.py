@@ -109,7 +109,7 @@ def test_a_wrong_gradient_would_be_caught() -> None:
     from backprop_tutor import activations
 
     real = activations.ACTIVATIONS["sigmoid"]
-    broken = activations.Activation("sigmoid", real.value, lambda net, out: out, real.formula)
+    broken = activations.Activation("sigmoid", real.value, lambda net, out: out)
     activations.ACTIVATIONS["sigmoid"] = broken
     try:
         values = run(spec_from_text(text)).values()
