@@ -240,7 +240,9 @@ class StepTables:
         if not has_paths:  # path tables leave the new values to the updates table: 80 columns
             table.column("new")
         for g in group:
-            label = f"{g.param}\n{g.source}→{g.to[0]}" if g.source else g.param
+            # path tables are wide: their edge goes on a second line to fit 80 columns
+            edge = ("\n" if has_paths else " ") + f"({g.source}→{g.to[0]})"
+            label = g.param + edge if g.source else g.param
             if not has_paths:
                 table.row(
                     label, *(n(f.value) for f in g.factors), n(g.gradient), self._new(g.param)
