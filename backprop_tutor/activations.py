@@ -1,14 +1,18 @@
 """Activation functions, each with its derivative beside it (as micrograd keeps them).
 
-The derivative takes both the net input and the output, because lectures write it in terms of
-the output (sigmoid: out(1 - out)), and a hand calculation that carries rounded outputs must use
-the rounded output there too.
+Arrays are (units, examples). The derivative takes both the net input and the output, because
+lectures write it in terms of the output (sigmoid: out(1 - out)), and a hand calculation that
+carries rounded outputs must use the rounded output there too.
+
+Softmax is not elementwise: each output depends on every net input of its layer. Its entry
+carries the full Jacobian, and `backward` multiplies by it, so delta_k = Σ_j dE/dz_j dz_j/dnet_k
+keeps the off-diagonal terms that a diagonal-only derivative (z_k(1 - z_k)) would drop.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -17,16 +21,52 @@ Array = np.ndarray
 
 @dataclass(frozen=True)
 class Activation:
-    """One activation: `value(net) -> out` and `derivative(net, out) -> dout/dnet`."""
+    """One activation: `value(net) -> out` and `derivative(net, out) -> dout/dnet`.
+
+    For an elementwise activation `derivative` is the whole story. For softmax it is the
+    diagonal of the Jacobian, and `jacobian` gives the full matrix.
+    """
 
     name: str
     value: Callable[[Array], Array]
     derivative: Callable[[Array, Array], Array]
+    jacobian: Callable[[Array], Array] | None = None  # out (units,) -> (units, units)
+    params: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def elementwise(self) -> bool:
+        return self.jacobian is None
+
+    def backward(self, net: Array, out: Array, de_dout: Array) -> Array:
+        """delta = dE/dnet from dE/dout: elementwise product, or the Jacobian's transpose."""
+        if self.jacobian is None:
+            return de_dout * self.derivative(net, out)
+        # softmax: J[j, k] = z_j (δ_jk - z_k); J^T g = z * (g - Σ_j z_j g_j), per example
+        return out * (de_dout - np.sum(out * de_dout, axis=0, keepdims=True))
 
 
 def _sigmoid(net: Array) -> Array:
     # exp(-log(1 + e^-x)) never overflows, for any finite net input.
     return np.exp(-np.logaddexp(0.0, -net))
+
+
+def _softmax(net: Array) -> Array:
+    shifted = np.exp(net - np.max(net, axis=0, keepdims=True))  # no overflow for any net
+    return shifted / np.sum(shifted, axis=0, keepdims=True)
+
+
+def _softmax_jacobian(out: Array) -> Array:
+    return np.diag(out) - np.outer(out, out)
+
+
+def leaky_relu(alpha: float = 0.01) -> Activation:
+    """Leaky ReLU: net for net >= 0, alpha * net below (the Xu lecture's small constant)."""
+    return Activation(
+        "leaky_relu",
+        value=lambda net: np.where(net >= 0, net, alpha * net),
+        derivative=lambda net, out: np.where(net >= 0, 1.0, alpha),
+        params={"alpha": alpha},
+    )
 
 
 ACTIVATIONS: dict[str, Activation] = {
@@ -35,9 +75,36 @@ ACTIVATIONS: dict[str, Activation] = {
         value=_sigmoid,
         derivative=lambda net, out: out * (1.0 - out),
     ),
+    "tanh": Activation(
+        "tanh",
+        value=np.tanh,
+        derivative=lambda net, out: 1.0 - out**2,
+    ),
+    "relu": Activation(
+        "relu",
+        value=lambda net: np.maximum(net, 0.0),
+        derivative=lambda net, out: (net > 0).astype(float),  # 0 at the kink, as PyTorch
+    ),
+    "leaky_relu": leaky_relu(),
     "linear": Activation(
         "linear",
         value=lambda net: np.array(net, dtype=float, copy=True),
         derivative=lambda net, out: np.ones_like(net, dtype=float),
     ),
+    "softmax": Activation(
+        "softmax",
+        value=_softmax,
+        derivative=lambda net, out: out * (1.0 - out),  # the diagonal only
+        jacobian=_softmax_jacobian,
+    ),
 }
+
+# Activations that take a parameter, and how to build one with it.
+PARAMETRIZED: dict[str, Callable[..., Activation]] = {"leaky_relu": leaky_relu}
+
+
+def activation(name: str, **params: float) -> Activation:
+    """The registry entry for `name`, built with its parameters if it takes any."""
+    if params:
+        return PARAMETRIZED[name](**params)
+    return ACTIVATIONS[name]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import ACTIVATIONS, Activation
+from .activations import Activation, activation
 from .errors import TrainingError
 from .losses import LOSSES, Loss
 from .numbers import carry
@@ -35,9 +35,10 @@ class Layer:
     bias_of_unit: Array  # (units,) int; empty when the layer has no bias
 
     def net(self, x: Array) -> Array:
+        """Net inputs for examples in columns: x is (sources, examples)."""
         net = self.weights @ x
         if self.bias_of_unit.size:
-            net = net + self.bias[self.bias_of_unit]
+            net = net + self.bias[self.bias_of_unit][:, None]
         return net
 
 
@@ -45,7 +46,7 @@ class Layer:
 class Pass:
     """The arrays of one forward and backward pass (before anything is recorded)."""
 
-    outs: list[Array]  # inputs first, then each layer's outputs
+    outs: list[Array]  # inputs first, then each layer's outputs; (units, examples) each
     nets: list[Array]
     terms: Array
     total: float
@@ -54,6 +55,24 @@ class Pass:
     delta: list[Array]
     grad_w: list[Array]
     grad_b: list[Array]
+
+    def example(self, k: int) -> Pass:
+        """The same pass seen for example k alone: every per-unit array becomes 1-D."""
+
+        def column(arrays: list[Array]) -> list[Array]:
+            return [a[:, k] for a in arrays]
+
+        return Pass(
+            column(self.outs),
+            column(self.nets),
+            self.terms[:, k],
+            self.total,
+            column(self.de_dout),
+            column(self.dout_dnet),
+            column(self.delta),
+            self.grad_w,
+            self.grad_b,
+        )
 
 
 class Network:
@@ -65,7 +84,7 @@ class Network:
         self.layers = [
             Layer(
                 ls,
-                ACTIVATIONS[ls.activation],
+                activation(ls.activation, **({} if ls.alpha is None else {"alpha": ls.alpha})),
                 np.array(ls.weights, dtype=float).reshape(len(ls.units), -1),
                 np.array(ls.bias_values, dtype=float),
                 np.array(ls.bias_of_unit, dtype=int),
@@ -85,9 +104,14 @@ class Network:
 
     # -- numbers -------------------------------------------------------------------------------
     def forward(self, x: Array) -> tuple[list[Array], list[Array]]:
-        """Net inputs and outputs of every layer (outputs list starts with the inputs)."""
+        """Net inputs and outputs of every layer (outputs list starts with the inputs).
+
+        `x` is one example (sources,) or examples in columns (sources, examples); the arrays
+        returned are always (units, examples).
+        """
         c = self._carry
-        outs, nets = [np.asarray(x, dtype=float)], []  # inputs are given: never rounded
+        x = np.asarray(x, dtype=float)
+        outs, nets = [x.reshape(len(x), -1)], []  # inputs are given: never rounded
         for layer in self.layers:
             net = c(layer.net(outs[-1]))
             nets.append(net)
@@ -97,15 +121,16 @@ class Network:
     def total_loss(self, x: Array, t: Array) -> float:
         """The total error for one example (used by the finite-difference checks)."""
         _, outs = self.forward(x)
-        return float(np.sum(self.loss.terms(np.asarray(t, dtype=float), outs[-1])))
+        t = np.asarray(t, dtype=float).reshape(outs[-1].shape)
+        return float(np.sum(self.loss.terms(t, outs[-1])))
 
     def compute(self, x: Array, t: Array) -> Pass:
         """Forward and backward pass; every gradient from the same (old) parameters."""
         c = self._carry
-        t = np.asarray(t, dtype=float)
         nets, outs = self.forward(x)
+        t = np.asarray(t, dtype=float).reshape(outs[-1].shape)
         terms = c(self.loss.terms(t, outs[-1]))
-        total = float(c(np.array([terms.sum()]))[0])
+        total = float(c(np.array(terms.sum())))
         n = len(self.layers)
         de_dout: list[Array] = [np.empty(0)] * n
         dout_dnet: list[Array] = [np.empty(0)] * n
@@ -117,10 +142,14 @@ class Network:
             else:
                 de_dout[i] = c(self.layers[i + 1].weights.T @ delta[i + 1])
             dout_dnet[i] = layer.activation.derivative(nets[i], outs[i + 1])
-            delta[i] = c(de_dout[i] * dout_dnet[i])
-        grad_w = [c(np.outer(delta[i], outs[i])) for i in range(n)]
+            delta[i] = c(layer.activation.backward(nets[i], outs[i + 1], de_dout[i]))
+        grad_w = [c(delta[i] @ outs[i].T) for i in range(n)]  # summed over the examples
         grad_b = [
-            c(np.bincount(layer.bias_of_unit, weights=delta[i], minlength=layer.bias.size))
+            c(
+                np.bincount(
+                    layer.bias_of_unit, weights=delta[i].sum(axis=1), minlength=layer.bias.size
+                )
+            )
             if layer.bias.size
             else np.empty(0)
             for i, layer in enumerate(self.layers)
@@ -149,11 +178,13 @@ class Network:
         after = {name: float(self.array(i, b)[ix]) for name, i, b, ix in self.slots()}
         result = StepTrace(
             step=number,
-            inputs=tuple(zip(self.spec.input_names, map(float, p.outs[0]), strict=True)),
+            inputs=tuple(zip(self.spec.input_names, map(float, p.outs[0][:, 0]), strict=True)),
             forward=forward,
             losses=tuple(
                 LossEvent(u, float(tv), float(o), float(e))
-                for u, tv, o, e in zip(self.spec.output_names, t, p.outs[-1], p.terms, strict=True)
+                for u, tv, o, e in zip(
+                    self.spec.output_names, t, p.outs[-1][:, 0], p.terms[:, 0], strict=True
+                )
             ),
             total_loss=p.total,
             deltas=deltas,

@@ -1,4 +1,9 @@
-"""Loss functions, each with its derivative with respect to the output beside it."""
+"""Loss functions, each with its derivative with respect to the output beside it.
+
+Arrays are (outputs, examples). `terms` gives one error term per output and example; the total
+error of an example sums them. Each entry also says which output activations and targets it is
+defined for, so a spec that pairs it with anything else is refused when it is loaded.
+"""
 
 from __future__ import annotations
 
@@ -10,23 +15,76 @@ import numpy as np
 Array = np.ndarray
 
 
+def _log(x: Array) -> Array:
+    """log that gives -inf for 0 without a warning; the engine reports non-finite results."""
+    with np.errstate(divide="ignore"):
+        return np.log(x)
+
+
 @dataclass(frozen=True)
 class Loss:
-    """One loss: per-output `terms(target, out)` summed to the total, and `derivative` dE/dout."""
+    """One loss: per-output `terms(target, out)` and their derivative dE/dout."""
 
     name: str
     terms: Callable[[Array, Array], Array]
     derivative: Callable[[Array, Array], Array]
     formula: str  # one output's term, with {target} and {out} to fill in
     derivative_formula: str  # dE/dout, with the same placeholders
+    output_activations: tuple[str, ...] | None = None  # None: any
+    why: str = ""  # why only those activations
+    targets: str = "any"  # "any", "probability" (0 <= t <= 1), "positive" (0 < t <= 1)
 
 
 LOSSES: dict[str, Loss] = {
     "half_sse": Loss(
         "half_sse",
-        terms=lambda target, out: 0.5 * (target - out) ** 2,
-        derivative=lambda target, out: out - target,
+        terms=lambda t, o: 0.5 * (t - o) ** 2,
+        derivative=lambda t, o: o - t,
         formula="½({target} − {out})²",
         derivative_formula="{out} − {target}",
+    ),
+    "sse": Loss(
+        "sse",
+        terms=lambda t, o: (t - o) ** 2,
+        derivative=lambda t, o: 2.0 * (o - t),
+        formula="({target} − {out})²",
+        derivative_formula="2({out} − {target})",
+    ),
+    "mse": Loss(
+        "mse",
+        terms=lambda t, o: (t - o) ** 2 / t.shape[0],
+        derivative=lambda t, o: 2.0 * (o - t) / t.shape[0],
+        formula="({target} − {out})² / K",
+        derivative_formula="2({out} − {target}) / K",
+    ),
+    "cross_entropy": Loss(
+        "cross_entropy",
+        terms=lambda t, o: -t * _log(o),
+        derivative=lambda t, o: -t / o,
+        formula="−{target} log {out}",
+        derivative_formula="−{target} / {out}",
+        output_activations=("softmax",),
+        why="cross-entropy compares two probability distributions; softmax makes the outputs one",
+        targets="probability",
+    ),
+    "binary_cross_entropy": Loss(
+        "binary_cross_entropy",
+        terms=lambda t, o: -(t * _log(o) + (1 - t) * _log(1 - o)),
+        derivative=lambda t, o: (o - t) / (o * (1 - o)),
+        formula="−[{target} log {out} + (1 − {target}) log(1 − {out})]",
+        derivative_formula="({out} − {target}) / ({out}(1 − {out}))",
+        output_activations=("sigmoid",),
+        why="each output must be a probability in (0, 1), as sigmoid gives",
+        targets="probability",
+    ),
+    "symmetric_cross_entropy": Loss(
+        "symmetric_cross_entropy",
+        terms=lambda t, o: -(t * _log(o) + o * _log(t)),
+        derivative=lambda t, o: -(t / o + _log(t)),
+        formula="−[{target} log {out} + {out} log {target}]",
+        derivative_formula="−[{target} / {out} + log {target}]",
+        output_activations=("softmax",),
+        why="it compares two probability distributions; softmax makes the outputs one",
+        targets="positive",
     ),
 }

@@ -25,6 +25,7 @@ class LayerSpec:
     bias_values: tuple[float, ...]
     bias_of_unit: tuple[int, ...]  # index into bias_names for each unit; empty when no bias
     param_order: tuple[str, ...]  # the order a lecture works through the parameters
+    alpha: float | None = None  # leaky_relu's slope below zero, when given
 
     @property
     def shared_bias(self) -> bool:

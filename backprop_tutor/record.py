@@ -21,7 +21,7 @@ class Recorder:
 
     def __init__(self, network: Network, p: Pass) -> None:
         self.net = network
-        self.p = p
+        self.p = p.example(0)  # a traced step has one example
         self.c = network._carry
 
     def forward(self) -> tuple[ForwardEvent, ...]:
@@ -56,7 +56,8 @@ class Recorder:
         events = []
         layers = self.net.layers
         for i in reversed(range(len(layers))):
-            ls = layers[i].spec
+            ls, act = layers[i].spec, layers[i].activation
+            jacobian = None if act.elementwise else act.jacobian(self.p.outs[i + 1])  # type: ignore[misc]
             for u, unit in enumerate(ls.units):
                 downstream: tuple = ()
                 if i + 1 < len(layers):
@@ -78,12 +79,19 @@ class Recorder:
                         float(self.p.dout_dnet[i][u]),
                         float(self.p.delta[i][u]),
                         downstream,
+                        ()
+                        if jacobian is None
+                        else tuple(zip(ls.units, map(float, jacobian[:, u]), strict=True)),
                     )
                 )
         return tuple(events)
 
-    def _unit_factors(self, i: int, u: int) -> tuple[Factor, Factor]:
+    def _unit_factors(self, i: int, u: int) -> tuple[Factor, ...]:
+        """dE/dnet of unit u in layer i as chain-rule factors: dE/dout · dout/dnet, or, where
+        the activation mixes its units (softmax), delta itself (see its Jacobian rows)."""
         unit = self.net.layers[i].spec.units[u]
+        if not self.net.layers[i].activation.elementwise:
+            return (Factor("delta", unit, None, float(self.p.delta[i][u])),)
         return (
             Factor("de_dout", unit, None, float(self.p.de_dout[i][u])),
             Factor("dout_dnet", unit, None, float(self.p.dout_dnet[i][u])),
@@ -92,14 +100,16 @@ class Recorder:
     def _paths(self, i: int, u: int, param: str, dnet_dparam: Factor) -> tuple[PathEvent, ...]:
         """Paths from a parameter of unit u in layer i to the error, via each unit it feeds."""
         layers = self.net.layers
-        if i + 1 >= len(layers):
+        if i + 1 >= len(layers) or not layers[i].activation.elementwise:
+            # no paths from the last layer; and inside softmax a path is no single product
+            # (delta_j mixes every output of the layer), so the delta form stands alone
             return ()
         above = layers[i + 1]
         unit = layers[i].spec.units[u]
         own = Factor("dout_dnet", unit, None, float(self.p.dout_dnet[i][u]))
         paths = []
         for k, k_name in enumerate(above.spec.units):
-            if i + 1 == len(layers) - 1:
+            if i + 1 == len(layers) - 1:  # Dawood's full chain through an output unit
                 head = self._unit_factors(i + 1, k)
             else:
                 head = (Factor("delta", k_name, None, float(self.p.delta[i + 1][k])),)

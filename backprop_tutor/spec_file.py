@@ -115,6 +115,7 @@ class LayerFile(_Model):
         Discriminator(_shape),
     ]
     activation: Name
+    alpha: Number | None = None  # leaky_relu's slope below zero
     bias: (
         Annotated[
             Union[  # noqa: UP007

@@ -66,6 +66,7 @@ class Resolver:
             )
         outputs = layers[-1].units
         _, targets = self._named_numbers(("targets",), raw.targets, outputs)
+        self._check_loss(layers[-1].activation, outputs, targets)
         display = NumberFormat(raw.display.digits, raw.display.rounding, raw.display.fixed)
         return Spec(
             src.file,
@@ -83,6 +84,30 @@ class Resolver:
             display,
             raw.arithmetic.carry_digits,
         )
+
+    def _check_loss(
+        self, output_activation: str, outputs: tuple[str, ...], targets: tuple[float, ...]
+    ) -> None:
+        """Refuse a loss on outputs or targets it is not defined for, with the reason."""
+        loss = LOSSES[self.raw.loss]
+        if loss.output_activations and output_activation not in loss.output_activations:
+            need = " or ".join(loss.output_activations)
+            raise self.src.error(
+                ("loss",),
+                f"{loss.name} needs a {need} output layer, not {output_activation}: {loss.why}",
+                f"use activation: {loss.output_activations[0]} in the last layer, "
+                "or loss: half_sse",
+            )
+        low_ok = (lambda t: t > 0) if loss.targets == "positive" else (lambda t: t >= 0)
+        if loss.targets != "any":
+            for name, t in zip(outputs, targets, strict=True):
+                if not (low_ok(t) and t <= 1):
+                    interval = "(0, 1]" if loss.targets == "positive" else "[0, 1]"
+                    raise self.src.error(
+                        ("targets", name),
+                        f"target {t} is outside {interval}, where {loss.name} is defined",
+                        "use probabilities as targets (one-hot for classes)",
+                    )
 
     # names ------------------------------------------------------------------------------------
     def _claim(self, name: str, path: YamlPath, what: str) -> None:
@@ -149,53 +174,18 @@ class Resolver:
         self, index: int, layer: LayerFile, previous: tuple[UnitRef, ...], counter: list[int]
     ) -> LayerSpec:
         path: YamlPath = ("layers", index)
-        if layer.activation not in ACTIVATIONS:
-            raise self.src.error(
-                (*path, "activation"),
-                f"unknown activation '{layer.activation}'",
-                _closest(layer.activation, ACTIVATIONS),
-            )
-        n_layers = len(self.raw.layers)
-        if isinstance(layer.units, int):
-            if layer.units < 1:
-                raise self.src.error(
-                    (*path, "units"),
-                    "a layer needs at least one unit",
-                    "write a positive count or a list of names",
-                )
-            names = tuple(
-                self.notation.unit_name(index + 1, j + 1, n_layers) for j in range(layer.units)
-            )
-            for name in names:
-                self._claim(name, (*path, "units"), "unit")
-        else:
-            if not layer.units:
-                raise self.src.error(
-                    (*path, "units"),
-                    "a layer needs at least one unit",
-                    "list the unit names, e.g. [h1, h2]",
-                )
-            names = tuple(layer.units)
-            for j, name in enumerate(names):
-                self._claim(name, (*path, "units", j), "unit")
-        units = tuple(
-            UnitRef(n, index + 1, j + 1, index == n_layers - 1) for j, n in enumerate(names)
-        )
+        alpha = self._activation(path, layer)
+        names = self._units(path, index, layer)
+        last = index == len(self.raw.layers) - 1
+        units = tuple(UnitRef(n, index + 1, j + 1, last) for j, n in enumerate(names))
         weight_names, weights = self._weights(path, index + 1, layer, previous, units, counter)
         bias_names, bias_values, bias_of_unit = self._bias(path, index + 1, layer, units)
         if isinstance(layer.weights, dict):  # the file's own order, then the biases
             order = (*layer.weights, *bias_names)
-        else:  # unit by unit, each unit's own bias first (as w_0j leads in Bishop's notation)
-            own = (len(bias_names) == len(names) and len(names) > 1) or len(bias_names) == 1 == len(
-                names
-            )
-            order = tuple(
-                p
-                for j, row in enumerate(weight_names)
-                for p in ((bias_names[j],) if own else ()) + row
-            )
-            if not own:
-                order += bias_names
+        elif len(bias_names) == len(names):  # unit by unit, its own bias first (w_0j in Bishop)
+            order = tuple(p for j, row in enumerate(weight_names) for p in (bias_names[j], *row))
+        else:
+            order = (*(p for row in weight_names for p in row), *bias_names)
         return LayerSpec(
             names,
             layer.activation,
@@ -205,7 +195,53 @@ class Resolver:
             bias_values,
             bias_of_unit,
             order,
+            alpha,
         )
+
+    def _activation(self, path: YamlPath, layer: LayerFile) -> float | None:
+        """Check the activation's name and parameter; the parameter (alpha) or None."""
+        if layer.activation not in ACTIVATIONS:
+            raise self.src.error(
+                (*path, "activation"),
+                f"unknown activation '{layer.activation}'",
+                _closest(layer.activation, ACTIVATIONS),
+            )
+        if layer.alpha is not None and layer.activation != "leaky_relu":
+            raise self.src.error(
+                (*path, "alpha"),
+                f"alpha is the slope of leaky_relu below 0; this layer is {layer.activation}",
+                "remove alpha, or use activation: leaky_relu",
+            )
+        if layer.alpha is not None and layer.alpha < 0:
+            raise self.src.error(
+                (*path, "alpha"), f"alpha {layer.alpha} is negative", "use a small positive slope"
+            )
+        return layer.alpha
+
+    def _units(self, path: YamlPath, index: int, layer: LayerFile) -> tuple[str, ...]:
+        """The layer's unit names, given or generated by the notation."""
+        count = layer.units if isinstance(layer.units, int) else len(layer.units)
+        if count < 1:
+            raise self.src.error(
+                (*path, "units"),
+                "a layer needs at least one unit",
+                "write a positive count or a list of names, e.g. [h1, h2]",
+            )
+        if layer.activation == "softmax" and count == 1:
+            raise self.src.error(
+                (*path, "activation"),
+                "softmax over one unit always outputs 1, so nothing can be learned through it",
+                "give the layer two or more units, or use sigmoid for one output",
+            )
+        if isinstance(layer.units, int):
+            n_layers = len(self.raw.layers)
+            names = tuple(self.notation.unit_name(index + 1, j + 1, n_layers) for j in range(count))
+            for name in names:
+                self._claim(name, (*path, "units"), "unit")
+            return names
+        for j, name in enumerate(layer.units):
+            self._claim(name, (*path, "units", j), "unit")
+        return tuple(layer.units)
 
     def _weights(
         self,

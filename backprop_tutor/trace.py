@@ -19,6 +19,7 @@ class Factor:
 
     de_dout[u], dout_dnet[u], delta[u]: the unit's own quantities.
     dnet_dout[u,j]: how unit u's net input moves with unit j's output (the weight from j to u).
+    dout_dnet[j,u] (softmax only): how unit j's output moves with unit u's net input.
     dnet_dparam[p]: how a net input moves with parameter p (the source's output, or 1 for a bias).
     """
 
@@ -81,6 +82,9 @@ class DeltaEvent:
     dout_dnet: float
     delta: float
     downstream: tuple[tuple[str, str, float, float], ...] = ()  # (unit, weight, w, delta)
+    # For softmax, whose outputs all move with each net input: (unit j, dout_j/dnet_this), and
+    # delta = Σ_j dE/dout_j · dout_j/dnet_this, not dE/dout · dout/dnet of this unit alone.
+    jacobian: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +151,9 @@ class StepTrace:
             found[f"de_dout[{d.unit}]"] = d.de_dout
             found[f"dout_dnet[{d.unit}]"] = d.dout_dnet
             found[f"delta[{d.unit}]"] = d.delta
+            for j, value in d.jacobian:
+                if j != d.unit:
+                    found[f"dout_dnet[{j},{d.unit}]"] = value
         for g in self.gradients:
             for factor in g.factors:
                 found.setdefault(factor.id, factor.value)

@@ -17,7 +17,7 @@ from rich.text import Text
 
 from ..losses import LOSSES
 from ..numbers import NumberFormat
-from ..trace import GradientEvent, StepTrace, Trace, UpdateEvent
+from ..trace import DeltaEvent, GradientEvent, StepTrace, Trace, UpdateEvent
 from .labels import Labels
 
 MAX_TERMS_SHOWN = 4  # a net input with more terms is summarised, not spelled out
@@ -186,23 +186,35 @@ class StepTables:
         is_output = layer == len(self.header.layers) - 1
         kind = "output layer" if is_output else "hidden layer"
         events = [d for d in self.step.deltas if d.layer == layer]
+        mixing = bool(events[0].jacobian)  # softmax: every output moves with each net input
         table = _Grid(f"Backward pass, layer {layer} ({kind}): each unit's error signal")
         table.column("unit", numeric=False)
         table.column(L.role_header("de_dout", is_output=is_output))
         table.column("from", numeric=False)
-        table.column(L.role_header("dout_dnet", is_output=is_output))
-        table.column(f"{L.role_header('delta')} = product")
-        derivative = LOSSES[self.header.loss].derivative_formula
+        if mixing:
+            out, net = L.notation.out_word_for(is_output), L.notation.net_word
+            units = ", ".join(j for j, _ in events[0].jacobian)
+            table.column(f"∂{out}_j/∂{net} for j = {units}", numeric=False)
+            table.column(f"{L.role_header('delta')} = Σ_j ∂E/∂{out}_j · ∂{out}_j/∂{net}")
+        else:
+            table.column(L.role_header("dout_dnet", is_output=is_output))
+            table.column(f"{L.role_header('delta')} = product")
         for d in events:
-            if is_output:
-                target = next(e.target for e in self.step.losses if e.unit == d.unit)
-                out = next(e.out for e in self.step.losses if e.unit == d.unit)
-                how = derivative.format(out=n(out), target=n(target))
-            else:
-                how = " + ".join(f"{w} × {L.delta(k)}" for k, w, _, _ in d.downstream)
-                how += "\n= " + " + ".join(f"{n(wv)} × {n(dv)}" for _, _, wv, dv in d.downstream)
-            table.row(d.unit, n(d.de_dout), how, n(d.dout_dnet), n(d.delta))
+            derivative = self._de_dout_source(d, is_output)
+            local = ", ".join(n(v) for _, v in d.jacobian) if mixing else n(d.dout_dnet)
+            table.row(d.unit, n(d.de_dout), derivative, local, n(d.delta))
         return table.table()
+
+    def _de_dout_source(self, d: DeltaEvent, is_output: bool) -> str:
+        """Where dE/dout comes from: the loss's derivative, or the sum over downstream units."""
+        L, n = self.labels, self.n
+        if is_output:
+            loss = next(e for e in self.step.losses if e.unit == d.unit)
+            formula = LOSSES[self.header.loss].derivative_formula
+            return formula.format(out=n(loss.out), target=n(loss.target))
+        symbols = " + ".join(f"{w} × {L.delta(k)}" for k, w, _, _ in d.downstream)
+        numbers = " + ".join(f"{n(wv)} × {n(dv)}" for _, _, wv, dv in d.downstream)
+        return f"{symbols}\n= {numbers}"
 
     def gradient_tables(self, layer: int) -> Iterator[Table]:
         """One table per row shape: direct chains, paths through downstream units, shared biases."""

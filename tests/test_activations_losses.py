@@ -1,0 +1,111 @@
+"""Every activation and loss: values, the combinations refused at load time, softmax's Jacobian."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import yaml
+
+from backprop_tutor.activations import ACTIVATIONS, activation
+from backprop_tutor.engine import run
+from backprop_tutor.errors import SpecError
+from backprop_tutor.spec import spec_from_text
+
+
+def _spec(out_activation: str, loss: str, targets: list[float], units: int = 3, **layer) -> str:
+    return yaml.safe_dump(
+        {
+            "inputs": [0.5, -0.2],
+            "targets": targets,
+            "layers": [
+                {"units": 2, "activation": "tanh", "weights": [[0.3, -0.4], [0.2, 0.6]]},
+                {
+                    "units": units,
+                    "activation": out_activation,
+                    "bias": 0.05,
+                    "weights": [[0.5, -0.3], [-0.2, 0.4], [0.1, 0.1]][:units],
+                    **layer,
+                },
+            ],
+            "loss": loss,
+            "learning_rate": 0.1,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (_spec("softmax", "half_sse", [1.0], units=1), "softmax over one unit always outputs 1"),
+        (_spec("linear", "cross_entropy", [1, 0, 0]), "cross_entropy needs a softmax output layer"),
+        (_spec("softmax", "binary_cross_entropy", [1, 0, 0]), "needs a sigmoid output layer"),
+        (_spec("sigmoid", "half_sse", [1, 0, 0], alpha=0.1), "alpha is the slope of leaky_relu"),
+        (_spec("leaky_relu", "half_sse", [1, 0, 0], alpha=-0.1), "alpha -0.1 is negative"),
+        (_spec("softmax", "cross_entropy", [1.5, 0, 0]), r"target 1.5 is outside \[0, 1\]"),
+        (_spec("softmax", "symmetric_cross_entropy", [1, 0, 0]), r"target 0.0 is outside \(0, 1\]"),
+        (_spec("softplus", "half_sse", [1, 0, 0]), "unknown activation 'softplus'"),
+    ],
+)
+def test_combinations_that_make_no_sense_are_refused(text: str, message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        spec_from_text(text)
+
+
+def test_softmax_with_cross_entropy_gives_z_minus_t_when_targets_sum_to_one() -> None:
+    step = run(spec_from_text(_spec("softmax", "cross_entropy", [0.7, 0.2, 0.1]))).steps[0]
+    outputs = {e.unit: (e.out, e.target) for e in step.losses}
+    for d in (d for d in step.deltas if d.unit in outputs):
+        z, t = outputs[d.unit]
+        assert d.delta == pytest.approx(z - t, abs=1e-14)
+
+
+def test_softmax_keeps_the_off_diagonal_terms() -> None:
+    """With targets summing to s, delta_k = z_k s - t_k; the diagonal-only t_k(1 - z_k) is wrong."""
+    targets = [0.5, 0.25, 0.0]
+    step = run(spec_from_text(_spec("softmax", "cross_entropy", targets))).steps[0]
+    for d in (d for d in step.deltas if d.layer == 2):
+        loss = next(e for e in step.losses if e.unit == d.unit)
+        assert d.delta == pytest.approx(loss.out * sum(targets) - loss.target, abs=1e-14)
+        assert d.delta != pytest.approx(-loss.target * (1 - loss.out))
+        row = dict(d.jacobian)
+        assert row[d.unit] == pytest.approx(loss.out * (1 - loss.out))
+
+
+def test_softmax_jacobian_rows_sum_to_zero_and_are_in_the_ids() -> None:
+    trace = run(spec_from_text(_spec("softmax", "half_sse", [1, 0, 0])))
+    values = trace.values()
+    for d in trace.steps[0].deltas:
+        if d.jacobian:
+            assert sum(v for _, v in d.jacobian) == pytest.approx(0, abs=1e-15)
+    assert values["dout_dnet[o2,o1]"] == values["dout_dnet[o1,o2]"]  # the Jacobian is symmetric
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_activation_derivatives_match_differences(name: str) -> None:
+    net = np.linspace(-3, 3, 13).reshape(-1, 1) + 0.0123  # no point on a kink
+    act = ACTIVATIONS[name]
+    h = 1e-6
+    if act.elementwise:
+        numeric = (act.value(net + h) - act.value(net - h)) / (2 * h)
+        assert np.allclose(act.derivative(net, act.value(net)), numeric, atol=1e-8)
+    else:
+        out = act.value(net)
+        jac = np.column_stack(
+            [
+                ((act.value(net + h * e) - act.value(net - h * e)) / (2 * h))[:, 0]
+                for e in np.eye(len(net))[:, :, None]
+            ]
+        )
+        assert np.allclose(act.jacobian(out[:, 0]), jac, atol=1e-8)
+
+
+def test_leaky_relu_slope_comes_from_the_spec() -> None:
+    leaky = activation("leaky_relu", alpha=0.2)
+    assert leaky.value(np.array([-1.0, 2.0])).tolist() == [-0.2, 2.0]
+    assert leaky.derivative(np.array([-1.0, 2.0]), None).tolist() == [0.2, 1.0]
+
+
+def test_sigmoid_and_softmax_do_not_overflow() -> None:
+    big = np.array([[1e4], [-1e4]])
+    assert np.all(np.isfinite(ACTIVATIONS["sigmoid"].value(big)))
+    assert np.all(np.isfinite(ACTIVATIONS["softmax"].value(big)))
