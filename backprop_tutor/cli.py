@@ -77,6 +77,120 @@ def run(
     Console(width=width, highlight=False).print(WorkedExample(trace))
 
 
+def _trace_updates(text: str | None) -> set[int]:
+    """`1,2,last` -> {1, 2, LAST}; anything else is a usage error (exit 2)."""
+    from .train import LAST
+
+    if not text:
+        return set()
+    chosen = set()
+    for part in text.split(","):
+        part = part.strip().lower()
+        if part == "last":
+            chosen.add(LAST)
+        elif part.isdigit() and int(part) >= 1:
+            chosen.add(int(part))
+        else:
+            raise typer.BadParameter(f"'{part}' is not an update number or 'last' (e.g. 1,2,last)")
+    return chosen
+
+
+@app.command()
+def train(
+    spec: Annotated[
+        Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
+    ],
+    trace_steps: Annotated[
+        str | None, typer.Option(help="Updates to print in full, e.g. 1,2,last.")
+    ] = None,
+    plot: Annotated[
+        Path | None, typer.Option(help="Save the loss curve as a PNG (matplotlib).")
+    ] = (None),
+    force: Annotated[bool, typer.Option(help="Overwrite the --plot file if it exists.")] = False,
+    every: Annotated[int | None, typer.Option(help="Loss table every K epochs.", min=1)] = None,
+    width: Annotated[
+        int | None, typer.Option(help="Output width in columns.", min=40, max=400)
+    ] = None,
+) -> None:
+    """Train until a stopping rule holds; print the losses, the result and chosen steps."""
+    from .engine import header
+    from .render.train_view import TrainingReport
+    from .spec import load_spec
+    from .trace import Trace
+    from .train import train as train_spec
+
+    updates = _trace_updates(trace_steps)
+    if plot is not None and plot.exists() and not force:
+        raise _fail(f"{plot} exists; add --force to overwrite it, or choose another file")
+    console = Console(width=width, highlight=False)
+    try:
+        network_spec = load_spec(spec)
+        limit = network_spec.training.epochs or network_spec.training.max_epochs
+        with _progress(console, limit) as advance:
+            result = train_spec(network_spec, updates, advance)
+    except (SpecError, TrainingError) as error:
+        raise _fail(str(error)) from None
+    steps = tuple(result.traced[k] for k in sorted(result.traced))
+    console.print(TrainingReport(result, Trace(header(network_spec), steps), every))
+    if plot is not None:
+        _save_plot(result.losses, plot, network_spec.title or str(spec))
+        console.print(f"Loss curve saved to {plot}")
+
+
+def _progress(console: Console, total: int):
+    """A transient progress bar in a terminal; nothing when piped."""
+    from contextlib import contextmanager
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    @contextmanager
+    def bar():
+        with Progress(
+            TextColumn("epoch"),
+            MofNCompleteColumn(),
+            BarColumn(),
+            TextColumn("loss {task.fields[loss]}"),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        ) as progress:
+            task = progress.add_task("train", total=total, loss="")
+
+            def advance(epoch: int, loss: float) -> None:
+                if epoch % 50 == 0 or epoch == total:
+                    progress.update(task, completed=epoch, loss=f"{loss:.5g}")
+
+            yield advance
+
+    return bar()
+
+
+def _save_plot(losses: list[float], path: Path, title: str) -> None:
+    """The loss per epoch with matplotlib (an optional extra), written atomically."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise _fail(
+            "--plot needs matplotlib, which is not installed; pip install 'backprop-tutor[plot]'"
+        ) from None
+    figure, axes = plt.subplots(figsize=(7, 4))
+    axes.plot(range(1, len(losses) + 1), losses)
+    axes.set(xlabel="epoch", ylabel="loss", title=title)
+    axes.grid(alpha=0.3)
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        figure.savefig(partial, format="png", dpi=120, bbox_inches="tight")
+        partial.replace(path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise _fail(f"cannot write {path}: {exc.strerror}") from None
+    finally:
+        plt.close(figure)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

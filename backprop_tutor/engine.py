@@ -92,6 +92,9 @@ class Network:
             for ls in spec.layers
         ]
 
+        # the last change of every parameter, for momentum (Mitchell's alpha Δw(n - 1))
+        self.velocity = [[np.zeros_like(la.weights), np.zeros_like(la.bias)] for la in self.layers]
+
     @classmethod
     def from_spec(cls, spec: Spec) -> Network:
         return cls(spec)
@@ -156,18 +159,29 @@ class Network:
         ]
         return Pass(outs, nets, terms, total, de_dout, dout_dnet, delta, grad_w, grad_b)
 
-    def apply(self, p: Pass) -> None:
-        """Gradient descent on every parameter at once, from the same pass's gradients."""
-        eta = self.spec.learning_rate
-        for layer, gw, gb in zip(self.layers, p.grad_w, p.grad_b, strict=True):
-            layer.weights = self._carry(layer.weights - eta * gw)
-            if self.spec.update_biases and layer.bias.size:
-                layer.bias = self._carry(layer.bias - eta * gb)
+    def apply(self, p: Pass, scale: float = 1.0) -> None:
+        """Gradient descent on every parameter at once, from the same pass's gradients.
+
+        Δw = −η · scale · ∂E/∂w + α · Δw(previous); `scale` is 1/batch size for a mean over a
+        batch, and α the spec's momentum (0 for plain gradient descent).
+        """
+        eta, alpha = self.spec.learning_rate, self.spec.training.momentum
+        update_biases = self.spec.update_biases
+        for layer, velocity, gw, gb in zip(
+            self.layers, self.velocity, p.grad_w, p.grad_b, strict=True
+        ):
+            change = -eta * scale * gw + alpha * velocity[0]
+            velocity[0] = change
+            layer.weights = self._carry(layer.weights + change)
+            if update_biases and layer.bias.size:
+                change = -eta * scale * gb + alpha * velocity[1]
+                velocity[1] = change
+                layer.bias = self._carry(layer.bias + change)
 
     # -- recording -----------------------------------------------------------------------------
-    def step(self, number: int = 1) -> StepTrace:
-        """One step on the spec's example: compute, record, then update the parameters."""
-        x, t = np.array(self.spec.inputs), np.array(self.spec.targets)
+    def step(self, number: int = 1, example: tuple | None = None) -> StepTrace:
+        """One step on one example (default: the spec's): compute, record, then update."""
+        x, t = (np.array(v) for v in (example or (self.spec.inputs, self.spec.targets)))
         with np.errstate(all="ignore"):  # overflow is reported by _check_finite, by id
             p = self.compute(x, t)
         recorder = Recorder(self, p)  # reads the parameters: record everything before updating
@@ -175,7 +189,7 @@ class Network:
         before = recorder.parameters()
         with np.errstate(all="ignore"):
             self.apply(p)
-        after = {name: float(self.array(i, b)[ix]) for name, i, b, ix in self.slots()}
+        after = self.parameter_values()
         result = StepTrace(
             step=number,
             inputs=tuple(zip(self.spec.input_names, map(float, p.outs[0][:, 0]), strict=True)),
@@ -190,8 +204,8 @@ class Network:
             deltas=deltas,
             gradients=gradients,
             updates=tuple(
-                UpdateEvent(name, old, grad, after[name], updated)
-                for name, old, grad, updated in before
+                UpdateEvent(name, old, grad, after[name], updated, momentum)
+                for name, old, grad, updated, momentum in before
             ),
         )
         _check_finite(result, self.spec.file)
@@ -209,6 +223,10 @@ class Network:
     def array(self, layer: int, is_bias: bool) -> Array:
         """The array that holds a parameter (see `slots`)."""
         return self.layers[layer].bias if is_bias else self.layers[layer].weights
+
+    def parameter_values(self) -> dict[str, float]:
+        """Every parameter's current value, by name."""
+        return {name: float(self.array(i, b)[ix]) for name, i, b, ix in self.slots()}
 
 
 def _check_finite(step: StepTrace, file: str) -> None:

@@ -33,6 +33,23 @@ class LayerSpec:
 
 
 @dataclass(frozen=True)
+class TrainingSpec:
+    """How `train` runs; see the README's training section."""
+
+    batch: str = "stochastic"  # stochastic | mini | full
+    batch_size: int = 1  # examples per update (all of them for full)
+    shuffle: bool = True
+    seed: int = 0
+    reduction: str = "mean"  # sum | mean over a batch
+    momentum: float = 0.0
+    epochs: int | None = None
+    max_epochs: int = 10_000
+    loss_threshold: float | None = None
+    gradient_threshold: float | None = None
+    report_every: int | None = None
+
+
+@dataclass(frozen=True)
 class Spec:
     """Everything the engine and the renderers need, with every name resolved."""
 
@@ -50,6 +67,9 @@ class Spec:
     steps: int
     display: NumberFormat
     carry_digits: int | None
+    examples: tuple[tuple[tuple[float, ...], tuple[float, ...]], ...] = ()  # training set
+    training: TrainingSpec = TrainingSpec()
+    init: str | None = None  # how left-out weights were drawn, when any were
 
     @property
     def output_names(self) -> tuple[str, ...]:

@@ -173,15 +173,22 @@ class Recorder:
             events.extend(by_name[name] for name in ls.param_order)
         return tuple(events)
 
-    def parameters(self) -> list[tuple[str, float, float, bool]]:
-        """(name, old value, gradient, will be updated) for every parameter, before the update."""
-        p, update_biases = self.p, self.net.spec.update_biases
-        return [
-            (
-                name,
-                float(self.net.array(i, is_bias)[index]),
-                float((p.grad_b if is_bias else p.grad_w)[i][index]),
-                update_biases or not is_bias,
+    def parameters(self) -> list[tuple[str, float, float, bool, float]]:
+        """(name, old value, gradient, will be updated, momentum term) for every parameter,
+        read before the update."""
+        net, p = self.net, self.p
+        alpha, update_biases = net.spec.training.momentum, net.spec.update_biases
+        found = []
+        for name, i, is_bias, index in net.slots():
+            updated = update_biases or not is_bias
+            momentum = alpha * float(net.velocity[i][is_bias][index]) if updated else 0.0
+            found.append(
+                (
+                    name,
+                    float(net.array(i, is_bias)[index]),
+                    float((p.grad_b if is_bias else p.grad_w)[i][index]),
+                    updated,
+                    momentum,
+                )
             )
-            for name, i, is_bias, index in self.net.slots()
-        ]
+        return found

@@ -33,7 +33,7 @@ _FRACTION = re.compile(r"^\s*[-+]?\d+(\.\d+)?\s*/\s*\d+(\.\d+)?\s*$")
 _DECIMAL = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 
 
-def _parse_number(value: Any) -> float:
+def parse_number(value: Any) -> float:
     """A finite number: an int, a float, or a fraction written as text ("1/3"), never evaluated."""
     if isinstance(value, bool):
         raise ValueError(f"expected a number, got {str(value).lower()}")
@@ -64,14 +64,14 @@ def _kind(value: Any) -> str:
     return {dict: "mapping", list: "list", type(None): "empty value"}.get(type(value), "value")
 
 
-Number = Annotated[float, BeforeValidator(_parse_number)]
+Number = Annotated[float, BeforeValidator(parse_number)]
 Int = Annotated[int, Strict()]
 Bool = Annotated[bool, Strict()]
 Name = Annotated[str, Strict()]
 
 # Union members are chosen by the YAML value's own shape, so an error names one form, not both.
 # The tags appear in pydantic's error locations; `UNION_TAGS` lets spec.py drop them again.
-UNION_TAGS = frozenset({"<mapping>", "<list>", "<number>"})
+UNION_TAGS = frozenset({"<mapping>", "<list>", "<number>", "<init>"})
 
 
 def _shape(value: Any) -> str:
@@ -121,19 +121,23 @@ class LayerFile(_Model):
             Union[  # noqa: UP007
                 Annotated[dict[Name, BiasValue], Tag("<mapping>")],
                 Annotated[list[Number], Tag("<list>")],
+                Annotated[Literal["init"], Tag("<init>")],
                 Annotated[Number, Tag("<number>")],
             ],
-            Discriminator(_shape),
+            Discriminator(lambda v: "<init>" if v == "init" else _shape(v)),
         ]
         | None
     ) = None
-    weights: Annotated[
-        Union[  # noqa: UP007
-            Annotated[dict[Name, WeightEntry], Tag("<mapping>")],
-            Annotated[list[list[Number]], Tag("<list>")],
-        ],
-        Discriminator(lambda v: "<list>" if isinstance(v, list) else "<mapping>"),
-    ]
+    weights: (
+        Annotated[
+            Union[  # noqa: UP007
+                Annotated[dict[Name, WeightEntry], Tag("<mapping>")],
+                Annotated[list[list[Number]], Tag("<list>")],
+            ],
+            Discriminator(lambda v: "<list>" if isinstance(v, list) else "<mapping>"),
+        ]
+        | None  # drawn by `init:` when left out
+    ) = None
 
 
 class DisplayFile(_Model):
@@ -156,14 +160,58 @@ NumbersByName = Annotated[
 ]
 
 
+class ExampleFile(_Model):
+    """One training example: `{inputs: [0, 1], targets: [1]}` (lists or name: value)."""
+
+    inputs: NumbersByName
+    targets: NumbersByName
+
+
+class DataFile(_Model):
+    """Examples from a CSV file with a header row; the path is relative to the spec."""
+
+    csv: Name
+    inputs: Annotated[list[Name], Field(min_length=1)]  # column names, in input order
+    targets: Annotated[list[Name], Field(min_length=1)]  # column names, one per output unit
+
+
+class InitFile(_Model):
+    """How weights left out of the file are drawn: always from a seed, so runs repeat."""
+
+    method: Literal["uniform", "xavier", "he"] = "uniform"
+    low: Number = -0.05  # Mitchell's range, for method uniform
+    high: Number = 0.05
+    seed: Int = 0
+
+
+class TrainingFile(_Model):
+    """How `backprop-tutor train` runs: batches, momentum and when to stop."""
+
+    batch: Literal["stochastic", "mini", "full"] = "stochastic"
+    batch_size: Annotated[Int, Field(ge=1)] | None = None  # for batch: mini
+    shuffle: Bool = True
+    seed: Int = 0
+    reduction: Literal["sum", "mean"] = "mean"  # how a batch's gradients combine
+    momentum: Annotated[Number, Field(ge=0, lt=1)] = 0.0  # Mitchell's alpha
+    epochs: Annotated[Int, Field(ge=1)] | None = None  # stop after exactly this many
+    max_epochs: Annotated[Int, Field(ge=1, le=10_000_000)] = 10_000
+    loss_threshold: Annotated[Number, Field(gt=0)] | None = None  # stop when loss below
+    gradient_threshold: Annotated[Number, Field(gt=0)] | None = None  # Xu's theta
+    report_every: Annotated[Int, Field(ge=1)] | None = None  # loss table rows
+
+
 class SpecFile(_Model):
     """The whole file."""
 
     title: Name | None = None
     source: Name | None = None
     notation: Name = "generic"
-    inputs: NumbersByName
-    targets: NumbersByName
+    inputs: NumbersByName | None = None  # the example `run` traces (default: the first)
+    targets: NumbersByName | None = None
+    examples: Annotated[list[ExampleFile], Field(min_length=1)] | None = None
+    data: DataFile | None = None
+    init: InitFile = InitFile()
+    training: TrainingFile = TrainingFile()
     layers: Annotated[list[LayerFile], Field(min_length=1)]
     loss: Name
     learning_rate: Number

@@ -6,29 +6,23 @@ weights on one edge, a missing weight, a name used twice, targets that do not ma
 
 from __future__ import annotations
 
-import difflib
 import re
-import typing
 
 from .activations import ACTIVATIONS
+from .initialization import Initializer
 from .losses import LOSSES
-from .network_spec import LayerSpec, Spec
+from .network_spec import LayerSpec, Spec, TrainingSpec
 from .notation import NOTATIONS, Notation, UnitRef
 from .numbers import NumberFormat
-from .spec_file import BiasEntry, LayerFile, SpecFile
+from .spec_data import DataResolver, Values, closest
+from .spec_file import LayerFile, SpecFile
+from .spec_params import ParameterResolver
 from .yaml_source import YamlPath, YamlSource
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_^().']*$")
 
 
-def _closest(word: str, options: typing.Iterable[str]) -> str:
-    options = sorted(options)
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.5)
-    hint = f"did you mean '{close[0]}'? " if close else ""
-    return f"{hint}choose one of: {', '.join(options)}"
-
-
-class Resolver:
+class Resolver(ParameterResolver):
     """Turns a shape-checked SpecFile into a Spec, one named error at a time."""
 
     def __init__(self, source: YamlSource, raw: SpecFile) -> None:
@@ -39,21 +33,30 @@ class Resolver:
             raise source.error(
                 ("notation",),
                 f"unknown notation '{raw.notation}'",
-                _closest(raw.notation, NOTATIONS),
+                closest(raw.notation, NOTATIONS),
             )
         self.notation: Notation = NOTATIONS[raw.notation]
+        if raw.init.low >= raw.init.high:
+            raise source.error(
+                ("init", "low"),
+                f"low {raw.init.low} is not below high {raw.init.high}",
+                "give a range such as low: -0.05, high: 0.05",
+            )
+        self.init = Initializer(raw.init.method, raw.init.low, raw.init.high, raw.init.seed)
+        self.drawn = False  # did any weight come from `init`?
 
     def spec(self) -> Spec:
         raw, src = self.raw, self.src
         if raw.loss not in LOSSES:
-            raise src.error(("loss",), f"unknown loss '{raw.loss}'", _closest(raw.loss, LOSSES))
+            raise src.error(("loss",), f"unknown loss '{raw.loss}'", closest(raw.loss, LOSSES))
         if raw.learning_rate <= 0:
             raise src.error(
                 ("learning_rate",),
                 f"learning rate {raw.learning_rate} is not positive",
                 "use a positive number such as 0.5",
             )
-        input_names, inputs = self._named_numbers(("inputs",), raw.inputs, None)
+        data = DataResolver(src, raw, self.notation, self._claim)
+        input_names = data.input_names()
         previous = tuple(UnitRef(n, 0, i + 1) for i, n in enumerate(input_names))
         layers = []
         counter = [0]
@@ -65,8 +68,12 @@ class Resolver:
                 UnitRef(n, index + 1, i + 1, last) for i, n in enumerate(resolved.units)
             )
         outputs = layers[-1].units
-        _, targets = self._named_numbers(("targets",), raw.targets, outputs)
-        self._check_loss(layers[-1].activation, outputs, targets)
+        traced, examples = data.examples(input_names, outputs)
+        given = ("examples",) if raw.examples is not None else ("data", "csv")
+        checks: list[tuple[YamlPath, str, Values]] = [(("targets",), "", traced[1])]
+        checks += [((*given, k), f" (example {k + 1})", e[1]) for k, e in enumerate(examples)]
+        for where, which, targets in checks:
+            self._check_loss(layers[-1].activation, outputs, targets, where, which)
         display = NumberFormat(raw.display.digits, raw.display.rounding, raw.display.fixed)
         return Spec(
             src.file,
@@ -74,8 +81,8 @@ class Resolver:
             raw.source,
             raw.notation,
             input_names,
-            inputs,
-            targets,
+            traced[0],
+            traced[1],
             tuple(layers),
             raw.loss,
             raw.learning_rate,
@@ -83,10 +90,60 @@ class Resolver:
             raw.steps,
             display,
             raw.arithmetic.carry_digits,
+            examples,
+            self._training(len(examples)),
+            self.init.describe() if self.drawn else None,
+        )
+
+    def _training(self, n_examples: int) -> TrainingSpec:
+        """The training block, checked against the number of examples."""
+        t, path = self.raw.training, ("training",)
+        if t.batch == "mini" and t.batch_size is None:
+            raise self.src.error(
+                (*path, "batch"),
+                "batch: mini needs a batch_size",
+                "add batch_size: 2 (or another size) to training:",
+            )
+        if t.batch != "mini" and t.batch_size not in (None, 1 if t.batch == "stochastic" else 0):
+            raise self.src.error(
+                (*path, "batch_size"),
+                f"batch_size is for batch: mini, not {t.batch}",
+                "remove batch_size, or use batch: mini",
+            )
+        size = {"stochastic": 1, "full": n_examples}.get(t.batch, t.batch_size or 1)
+        if size > n_examples:
+            raise self.src.error(
+                (*path, "batch_size"),
+                f"batch size {size} is larger than the {n_examples} examples",
+                f"use at most {n_examples}",
+            )
+        if t.epochs is not None and t.epochs > t.max_epochs:
+            raise self.src.error(
+                (*path, "epochs"),
+                f"epochs {t.epochs} is above max_epochs {t.max_epochs}",
+                "raise max_epochs or lower epochs",
+            )
+        return TrainingSpec(
+            t.batch,
+            size,
+            t.shuffle,
+            t.seed,
+            t.reduction,
+            t.momentum,
+            t.epochs,
+            t.max_epochs,
+            t.loss_threshold,
+            t.gradient_threshold,
+            t.report_every,
         )
 
     def _check_loss(
-        self, output_activation: str, outputs: tuple[str, ...], targets: tuple[float, ...]
+        self,
+        output_activation: str,
+        outputs: tuple[str, ...],
+        targets: Values,
+        where: YamlPath,
+        which: str,
     ) -> None:
         """Refuse a loss on outputs or targets it is not defined for, with the reason."""
         loss = LOSSES[self.raw.loss]
@@ -104,8 +161,8 @@ class Resolver:
                 if not (low_ok(t) and t <= 1):
                     interval = "(0, 1]" if loss.targets == "positive" else "[0, 1]"
                     raise self.src.error(
-                        ("targets", name),
-                        f"target {t} is outside {interval}, where {loss.name} is defined",
+                        (*where, name),
+                        f"target {t}{which} is outside {interval}, where {loss.name} is defined",
                         "use probabilities as targets (one-hot for classes)",
                     )
 
@@ -125,49 +182,6 @@ class Resolver:
                 "give every input, unit and parameter its own name",
             )
         self.names[name] = path
-
-    def _named_numbers(
-        self,
-        path: YamlPath,
-        value: dict[str, float] | list[float],
-        expected: tuple[str, ...] | None,
-    ) -> tuple[tuple[str, ...], tuple[float, ...]]:
-        """Inputs (expected None: names are defined here) or targets (keyed by output unit)."""
-        if isinstance(value, list):
-            if expected is None:
-                names = tuple(self.notation.input_name(i + 1) for i in range(len(value)))
-                for i, name in enumerate(names):
-                    self._claim(name, (*path, i), "input")
-            else:
-                if len(value) != len(expected):
-                    raise self.src.error(
-                        path,
-                        f"{len(value)} targets for {len(expected)} outputs ({', '.join(expected)})",
-                        "give one target per output unit",
-                    )
-                names = expected
-            if not names:
-                raise self.src.error(path, "the list is empty", "give at least one value")
-            return names, tuple(value)
-        if expected is None:
-            if not value:
-                raise self.src.error(path, "no inputs", "give at least one input, e.g. {x1: 0.5}")
-            for name in value:
-                self._claim(name, (*path, name), "input")
-            return tuple(value), tuple(value.values())
-        for name in value:
-            if name not in expected:
-                raise self.src.error(
-                    (*path, name), f"'{name}' is not an output unit", _closest(name, expected)
-                )
-        missing = [n for n in expected if n not in value]
-        if missing:
-            raise self.src.error(
-                path,
-                f"no target for output unit '{missing[0]}'",
-                f"add '{missing[0]}: <target value>'",
-            )
-        return expected, tuple(value[n] for n in expected)
 
     # layers -----------------------------------------------------------------------------------
     def _layer(
@@ -204,7 +218,7 @@ class Resolver:
             raise self.src.error(
                 (*path, "activation"),
                 f"unknown activation '{layer.activation}'",
-                _closest(layer.activation, ACTIVATIONS),
+                closest(layer.activation, ACTIVATIONS),
             )
         if layer.alpha is not None and layer.activation != "leaky_relu":
             raise self.src.error(
@@ -242,149 +256,3 @@ class Resolver:
         for j, name in enumerate(layer.units):
             self._claim(name, (*path, "units", j), "unit")
         return tuple(layer.units)
-
-    def _weights(
-        self,
-        path: YamlPath,
-        number: int,
-        layer: LayerFile,
-        previous: tuple[UnitRef, ...],
-        units: tuple[UnitRef, ...],
-        counter: list[int],
-    ):
-        wpath = (*path, "weights")
-        sources = [s.name for s in previous]
-        if isinstance(layer.weights, list):
-            if len(layer.weights) != len(units):
-                raise self.src.error(
-                    wpath,
-                    f"{len(layer.weights)} rows for {len(units)} units",
-                    "write one row per unit of this layer",
-                )
-            names, values = [], []
-            for j, (unit, row) in enumerate(zip(units, layer.weights, strict=True)):
-                if len(row) != len(previous):
-                    raise self.src.error(
-                        (*wpath, j),
-                        f"row for unit '{unit.name}' has {len(row)} "
-                        f"weights, the layer below has {len(previous)} units "
-                        f"({', '.join(sources)})",
-                        "write one weight per unit below",
-                    )
-                row_names = []
-                for i, src in enumerate(previous):
-                    counter[0] += 1
-                    name = self.notation.weight_name(number, src, unit, counter[0])
-                    self._claim(name, (*wpath, j, i), "weight")
-                    row_names.append(name)
-                names.append(tuple(row_names))
-                values.append(tuple(row))
-            return tuple(names), tuple(values)
-        grid: dict[tuple[str, str], tuple[str, float]] = {}
-        targets = [u.name for u in units]
-        for name, entry in layer.weights.items():
-            here = (*wpath, name)
-            self._claim(name, here, "weight")
-            counter[0] += 1
-            if entry.from_ not in sources:
-                raise self.src.error(
-                    (*here, "from"),
-                    f"'{entry.from_}' is not a unit of the layer below",
-                    _closest(entry.from_, sources),
-                )
-            if entry.to not in targets:
-                raise self.src.error(
-                    (*here, "to"),
-                    f"'{entry.to}' is not a unit of this layer",
-                    _closest(entry.to, targets),
-                )
-            edge = (entry.to, entry.from_)
-            if edge in grid:
-                other = grid[edge][0]
-                raise self.src.error(
-                    here,
-                    f"'{name}' and '{other}' are both weights from {entry.from_} to {entry.to}",
-                    "keep one weight per edge",
-                )
-            grid[edge] = (name, entry.value)
-        for unit in targets:
-            for src in sources:
-                if (unit, src) not in grid:
-                    raise self.src.error(
-                        wpath,
-                        f"no weight from {src} to {unit} (layers are fully connected)",
-                        f"add '<name>: {{from: {src}, to: {unit}, value: ...}}'",
-                    )
-        names = tuple(tuple(grid[(u, s)][0] for s in sources) for u in targets)
-        values = tuple(tuple(grid[(u, s)][1] for s in sources) for u in targets)
-        return names, values
-
-    def _bias(self, path: YamlPath, number: int, layer: LayerFile, units: tuple[UnitRef, ...]):
-        bpath = (*path, "bias")
-        bias = layer.bias
-        if bias is None:
-            return (), (), ()
-        if isinstance(bias, float):
-            name = self.notation.bias_name(number, None)
-            self._claim(name, bpath, "bias")
-            return (name,), (bias,), tuple(0 for _ in units)
-        if isinstance(bias, list):
-            if len(bias) != len(units):
-                raise self.src.error(
-                    bpath,
-                    f"{len(bias)} biases for {len(units)} units",
-                    "write one bias per unit, or a single number for a shared bias",
-                )
-            names = tuple(self.notation.bias_name(number, u) for u in units)
-            for j, name in enumerate(names):
-                self._claim(name, (*bpath, j), "bias")
-            return names, tuple(bias), tuple(range(len(units)))
-        if len(bias) not in (1, len(units)):
-            raise self.src.error(
-                bpath,
-                f"{len(bias)} biases for {len(units)} units",
-                "give one name (a bias shared by the layer) or one per unit",
-            )
-        for name in bias:
-            self._claim(name, (*bpath, name), "bias")
-        entries = list(bias.items())
-        if len(entries) == 1 and isinstance(entries[0][1], float):  # one name: shared by the layer
-            return (entries[0][0],), (entries[0][1],), tuple(0 for _ in units)
-        if all(isinstance(v, float) for _, v in entries):
-            return (
-                tuple(n for n, _ in entries),
-                tuple(v for _, v in entries),
-                tuple(range(len(units))),
-            )
-        if not all(isinstance(v, BiasEntry) for _, v in entries):
-            raise self.src.error(
-                bpath,
-                "mixes plain numbers and {to:, value:} entries",
-                "use one form for all biases of the layer",
-            )
-        order = {u.name: j for j, u in enumerate(units)}
-        by_unit: dict[int, tuple[str, float]] = {}
-        for name, entry in entries:
-            if entry.to not in order:
-                raise self.src.error(
-                    (*bpath, name, "to"),
-                    f"'{entry.to}' is not a unit of this layer",
-                    _closest(entry.to, order),
-                )
-            if order[entry.to] in by_unit:
-                raise self.src.error(
-                    (*bpath, name), f"unit '{entry.to}' has two biases", "give each unit one bias"
-                )
-            by_unit[order[entry.to]] = (name, entry.value)
-        missing = [u.name for j, u in enumerate(units) if j not in by_unit]
-        if missing:
-            raise self.src.error(
-                bpath,
-                f"unit '{missing[0]}' has no bias",
-                "give every unit a bias, or one plain number for a shared bias",
-            )
-        return (
-            tuple(by_unit[j][0] for j in range(len(units))),
-            tuple(by_unit[j][1] for j in range(len(units))),
-            tuple(range(len(units))),
-        )

@@ -113,13 +113,15 @@ class GradientEvent:
 
 @dataclass(frozen=True, slots=True)
 class UpdateEvent:
-    """Gradient descent on one parameter: new = old - learning_rate * gradient (if updated)."""
+    """Gradient descent on one parameter, if updated: new = old − η · gradient + momentum_term,
+    where momentum_term = α · (the parameter's previous change), 0 without momentum."""
 
     param: str
     old: float
     gradient: float
     new: float
     updated: bool
+    momentum_term: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

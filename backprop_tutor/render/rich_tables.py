@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rich import box
-from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
@@ -66,7 +66,7 @@ class WorkedExample:
         return Group(*lines, Text(""))
 
 
-class _Grid:
+class Grid:
     """Collects a table's rows first, so each number column is made as wide as its widest
     value: Rich then narrows or wraps the text columns, never a number."""
 
@@ -81,17 +81,9 @@ class _Grid:
     def row(self, *cells: str, **options: object) -> None:
         self.rows.append((cells, options))
 
-    def table(self) -> Table:
-        table = Table(
-            title=self.title,
-            caption=self.caption,
-            box=box.SIMPLE_HEAD,
-            title_justify="left",
-            caption_justify="left",
-            title_style="bold",
-            pad_edge=False,
-            min_width=len(self.title),
-        )
+    def table(self) -> Group:
+        """The title above, as text that wraps at the console's width; the caption below."""
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
         for i, (header, numeric) in enumerate(self.columns):
             widest = max((len(cells[i]) for cells, _ in self.rows if i < len(cells)), default=0)
             if numeric:
@@ -101,7 +93,10 @@ class _Grid:
         for cells, options in self.rows:
             # Text, not str: names are never read as Rich markup, and no markup is parsed.
             table.add_row(*(Text(cell) for cell in cells), **options)  # type: ignore[arg-type]
-        return table
+        parts: list[RenderableType] = [Text(self.title, style="bold"), table]
+        if self.caption:
+            parts.append(Text(self.caption))
+        return Group(*parts)
 
 
 class StepTables:
@@ -114,7 +109,7 @@ class StepTables:
         self.n = fmt.format
         self.new = {u.param: u for u in step.updates}
 
-    def tables(self) -> Iterator[Table]:
+    def tables(self) -> Iterator[Group]:
         n_layers = len(self.header.layers) - 1
         for layer in range(1, n_layers + 1):
             yield self.forward_table(layer)
@@ -125,17 +120,17 @@ class StepTables:
         yield self.update_table()
 
     # -- forward ---------------------------------------------------------------------------------
-    def forward_table(self, layer: int) -> Table:
+    def forward_table(self, layer: int) -> Group:
         L, n = self.labels, self.n
         is_output = layer == len(self.header.layers) - 1
         kind = "output layer" if is_output else "hidden layer"
         activation = self.header.activations[layer - 1]
         word = L.notation.out_word_for(is_output)
-        table = _Grid(f"Forward pass, layer {layer} ({kind}, {activation})")
+        table = Grid(f"Forward pass, layer {layer} ({kind}, {activation})")
         table.column("unit", numeric=False)
         table.column(f"{L.notation.net_word} = Σ weight × input + bias", numeric=False)
         table.column(L.notation.net_word)
-        table.column(f"{word} = {activation}({L.notation.net_word})")
+        table.column(word)
         for ev in (e for e in self.step.forward if e.layer == layer):
             if len(ev.terms) <= MAX_TERMS_SHOWN:
                 symbols = [f"{L.out(t.source)} × {t.weight}" for t in ev.terms]
@@ -151,10 +146,10 @@ class StepTables:
             table.row(ev.unit, sums, n(ev.net), n(ev.out))
         return table.table()
 
-    def error_table(self) -> Table:
+    def error_table(self) -> Group:
         L, n = self.labels, self.n
         formula = LOSSES[self.header.loss].formula
-        table = _Grid(f"Error: {L.error} = Σ {formula.format(target='target', out='out')}")
+        table = Grid(f"Error: {L.error} = Σ {formula.format(target='target', out='out')}")
         table.column("output", numeric=False)
         table.column("target")
         table.column(L.notation.out_word_for(True))
@@ -181,13 +176,13 @@ class StepTables:
         return table.table()
 
     # -- backward --------------------------------------------------------------------------------
-    def delta_table(self, layer: int) -> Table:
+    def delta_table(self, layer: int) -> Group:
         L, n = self.labels, self.n
         is_output = layer == len(self.header.layers) - 1
         kind = "output layer" if is_output else "hidden layer"
         events = [d for d in self.step.deltas if d.layer == layer]
         mixing = bool(events[0].jacobian)  # softmax: every output moves with each net input
-        table = _Grid(f"Backward pass, layer {layer} ({kind}): each unit's error signal")
+        table = Grid(f"Backward pass, layer {layer} ({kind}): each unit's error signal")
         table.column("unit", numeric=False)
         table.column(L.role_header("de_dout", is_output=is_output))
         table.column("from", numeric=False)
@@ -216,7 +211,7 @@ class StepTables:
         numbers = " + ".join(f"{n(wv)} × {n(dv)}" for _, _, wv, dv in d.downstream)
         return f"{symbols}\n= {numbers}"
 
-    def gradient_tables(self, layer: int) -> Iterator[Table]:
+    def gradient_tables(self, layer: int) -> Iterator[Group]:
         """One table per row shape: direct chains, paths through downstream units, shared biases."""
         events = [g for g in self.step.gradients if g.layer == layer]
         groups: dict[tuple, list[GradientEvent]] = {}
@@ -228,7 +223,7 @@ class StepTables:
 
     def _gradient_table(
         self, layer: int, has_paths: bool, roles: tuple[str, ...], group: list[GradientEvent]
-    ) -> Table:
+    ) -> Group:
         L, n = self.labels, self.n
         is_output = layer == len(self.header.layers) - 1
         first = group[0]
@@ -240,7 +235,7 @@ class StepTables:
             caption = L.chain(first.factors, first.param, first.to[0])
         kind = "output layer" if is_output else "hidden layer"
         what = "per path, then the sum" if has_paths else "each factor and their product"
-        table = _Grid(f"Gradients, layer {layer} ({kind}): {what}", caption)
+        table = Grid(f"Gradients, layer {layer} ({kind}): {what}", caption)
         table.column("param", numeric=False)
         if has_paths:
             table.column("via", numeric=False)
@@ -277,10 +272,10 @@ class StepTables:
         update = self.new[param]
         return self.n(update.new) if update.updated else f"{self.n(update.new)} (kept)"
 
-    def update_table(self) -> Table:
+    def update_table(self) -> Group:
         L, n = self.labels, self.n
         eta = n(self.header.learning_rate)
-        table = _Grid(f"Updated parameters: new = old − {eta} × {L.partial(L.error, 'param')}")
+        table = Grid(f"Updated parameters: new = old − {eta} × {L.partial(L.error, 'param')}")
         table.column("param", numeric=False)
         table.column("old")
         table.column(L.fraction(L.error, "param"))

@@ -1,0 +1,197 @@
+"""A training run as tables: the algorithm, the loss every k epochs, why it stopped, a loss
+curve, the final parameters, the predictions and the hidden codes, and any traced steps."""
+
+from __future__ import annotations
+
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.text import Text
+
+from ..numbers import NumberFormat
+from ..trace import Trace
+from ..train import TrainingResult
+from .rich_tables import Grid, WorkedExample
+
+CURVE_HEIGHT = 8
+BLOCKS = " ▁▂▃▄▅▆▇█"
+MAX_ROWS = 64  # predictions and hidden codes print in full up to this many examples
+MAX_CODE_UNITS = 12
+
+
+class TrainingReport:
+    """Everything `backprop-tutor train` prints after the progress bar."""
+
+    def __init__(self, result: TrainingResult, trace: Trace, every: int | None = None) -> None:
+        self.result = result
+        self.trace = trace  # the traced steps, with the header every view shares
+        spec = result.network.spec
+        self.spec = spec
+        self.fmt = NumberFormat(spec.display.digits, spec.display.rounding, spec.display.fixed)
+        self.every = every or spec.training.report_every or max(1, result.epochs // 10)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self._heading()
+        yield self._loss_table()
+        yield Text("")
+        yield Text(self._stop_line(), style="bold")
+        yield Text("")
+        yield self._curve(max(20, min(options.max_width - 12, 72)))
+        yield Text("")
+        yield self._parameters()
+        yield Text("")
+        yield self._predictions()
+        if self.result.hidden is not None and self._shows_codes():
+            yield Text("")
+            yield self._codes()
+        if self.trace.steps:
+            yield Text("")
+            yield WorkedExample(self.trace)
+
+    def _heading(self) -> Group:
+        spec, rules = self.spec, self.spec.training
+        shape = "-".join(str(len(units)) for units in self.trace.header.layers)
+        n = len(spec.examples)
+        kind = {
+            "stochastic": "stochastic (one example per update)",
+            "mini": f"mini-batch ({rules.batch_size} examples per update)",
+            "full": f"full batch (all {n} examples per update)",
+        }[rules.batch]
+        order = f"shuffled (seed {rules.seed})" if rules.shuffle else "in file order"
+        momentum = f", momentum {rules.momentum:g}" if rules.momentum else ""
+        lines = [Text(spec.title, style="bold")] if spec.title else []
+        if spec.source:
+            lines.append(Text(spec.source, style="dim"))
+        lines.append(
+            Text(
+                f"{spec.file} · {shape} network · {n} examples · loss {spec.loss} · "
+                f"learning rate {spec.learning_rate:g}{momentum} · {kind}, {order} · "
+                f"{rules.reduction} over a batch"
+            )
+        )
+        if spec.init:
+            lines.append(Text(f"starting weights drawn {spec.init}"))
+        return Group(*lines, Text(""))
+
+    def _loss_table(self):
+        n = self.fmt.format
+        losses = self.result.losses
+        table = Grid(
+            f"Loss ({self.spec.training.reduction} over the examples), every "
+            f"{self.every} epoch{'s' * (self.every > 1)}"
+        )
+        table.column("epoch")
+        table.column("loss")
+        shown = list(range(self.every, len(losses) + 1, self.every))
+        if not shown or shown[0] != 1:
+            shown.insert(0, 1)
+        if shown[-1] != len(losses):
+            shown.append(len(losses))
+        for epoch in shown:
+            table.row(str(epoch), n(losses[epoch - 1]))
+        return table.table()
+
+    def _stop_line(self) -> str:
+        r, rules = self.result, self.spec.training
+        loss = self.fmt.format(r.losses[-1])
+        if r.stop == "epochs":
+            line = f"Stopped after the {r.epochs} epochs asked for (loss {loss})."
+        elif r.stop == "loss_threshold":
+            line = (
+                f"Stopped at epoch {r.epochs}: loss {r.losses[-1]:.4g} < {rules.loss_threshold:g}"
+            )
+            line += " (loss_threshold)."
+        elif r.stop == "gradient_threshold":
+            line = (
+                f"Stopped at epoch {r.epochs}: gradient norm {r.gradient_norm:.3g} < "
+                f"{rules.gradient_threshold:g} (gradient_threshold, the Xu lecture's θ)."
+            )
+        else:
+            line = f"Stopped at max_epochs = {r.epochs} without meeting a threshold (loss {loss})."
+        return f"{line} {r.updates} updates."
+
+    def _curve(self, width: int) -> Group:
+        """The loss per epoch as block characters: columns average the epochs they cover."""
+        losses = self.result.losses
+        columns = min(width, len(losses))
+        buckets = [
+            losses[len(losses) * c // columns : len(losses) * (c + 1) // columns]
+            for c in range(columns)
+        ]
+        points = [sum(b) / len(b) for b in buckets]
+        top, bottom = max(points), min(points)
+        span = (top - bottom) or 1.0
+        levels = [round((p - bottom) / span * (CURVE_HEIGHT * 8 - 1)) for p in points]
+        rows = []
+        for row in range(CURVE_HEIGHT - 1, -1, -1):
+            cells = "".join(BLOCKS[max(0, min(8, level - row * 8 + 1))] for level in levels)
+            label = (
+                self.fmt.format(top)
+                if row == CURVE_HEIGHT - 1
+                else (self.fmt.format(bottom) if row == 0 else "")
+            )
+            rows.append(Text(f"{label:>10} │{cells}"))
+        rows.append(Text(f"{'':>10} └{'─' * columns}"))
+        rows.append(
+            Text(
+                f"{'':>10}  epoch 1{' ' * max(1, columns - 8 - len(str(len(losses))))}{len(losses)}"
+            )
+        )
+        return Group(Text("Loss curve", style="bold"), *rows)
+
+    def _parameters(self):
+        n = self.fmt.format
+        table = Grid("Final parameters")
+        table.column("param", numeric=False)
+        table.column("value")
+        for name, value in self.result.network.parameter_values().items():
+            table.row(name, n(value))
+        return table.table()
+
+    def _predictions(self):
+        n, spec, outputs = self.fmt.format, self.spec, self.result.outputs
+        assert outputs is not None
+        shown = min(len(spec.examples), MAX_ROWS)
+        more = len(spec.examples) - shown
+        title = "Predictions" + (f" (first {shown} of {len(spec.examples)})" if more else "")
+        table = Grid(title)
+        table.column("#")
+        table.column("inputs", numeric=False)
+        for unit in spec.output_names:
+            table.column(f"target {unit}")
+            table.column(f"out {unit}")
+        for k, (x, t) in enumerate(spec.examples[:shown]):
+            cells = [str(k + 1), ", ".join(n(v) for v in x)]
+            for j in range(len(t)):
+                cells += [n(t[j]), n(float(outputs[j, k]))]
+            table.row(*cells)
+        return table.table()
+
+    def _shows_codes(self) -> bool:
+        hidden = self.result.hidden
+        return (
+            hidden is not None and hidden.shape[0] <= MAX_CODE_UNITS and hidden.shape[1] <= MAX_ROWS
+        )
+
+    def _codes(self):
+        """The last hidden layer's values per example, and each rounded to 0 or 1 (a code)."""
+        n, hidden = self.fmt.format, self.result.hidden
+        assert hidden is not None
+        units = self.trace.header.layers[-2]
+        codes = ["".join(str(int(v >= 0.5)) for v in hidden[:, k]) for k in range(hidden.shape[1])]
+        distinct = len(set(codes))
+        table = Grid(
+            f"Hidden values ({', '.join(units)}) per example, rounded to a code: "
+            f"{distinct} distinct code{'s' * (distinct != 1)} for {len(codes)} examples"
+        )
+        table.column("#")
+        table.column("inputs", numeric=False)
+        for unit in units:
+            table.column(unit)
+        table.column("code", numeric=False)
+        for k, (x, _) in enumerate(self.spec.examples):
+            table.row(
+                str(k + 1),
+                ", ".join(n(v) for v in x),
+                *(n(float(v)) for v in hidden[:, k]),
+                codes[k],
+            )
+        return table.table()

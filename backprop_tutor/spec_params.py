@@ -1,0 +1,179 @@
+"""Each layer's parameters: weights by name or as a matrix (or drawn by `init:`), and biases.
+
+A base of the spec resolver: every check points at its own place in the file, and every name
+is claimed once across the whole network.
+"""
+
+from __future__ import annotations
+
+from .initialization import Initializer
+from .notation import Notation, UnitRef
+from .spec_data import closest
+from .spec_file import BiasEntry, LayerFile
+from .yaml_source import YamlPath, YamlSource
+
+
+class ParameterResolver:
+    """Weights and biases of one layer at a time; `Resolver` supplies the state below."""
+
+    src: YamlSource
+    notation: Notation
+    init: Initializer
+    drawn: bool
+
+    def _claim(self, name: str, path: YamlPath, what: str) -> None:
+        raise NotImplementedError
+
+    def _weights(
+        self,
+        path: YamlPath,
+        number: int,
+        layer: LayerFile,
+        previous: tuple[UnitRef, ...],
+        units: tuple[UnitRef, ...],
+        counter: list[int],
+    ):
+        wpath = (*path, "weights")
+        sources = [s.name for s in previous]
+        matrix = layer.weights
+        if matrix is None:  # left out: drawn by `init:`
+            matrix = self.init.weights(len(units), len(previous))
+            self.drawn = True
+        if isinstance(matrix, list):
+            if len(matrix) != len(units):
+                raise self.src.error(
+                    wpath,
+                    f"{len(matrix)} rows for {len(units)} units",
+                    "write one row per unit of this layer",
+                )
+            names, values = [], []
+            for j, (unit, row) in enumerate(zip(units, matrix, strict=True)):
+                if len(row) != len(previous):
+                    raise self.src.error(
+                        (*wpath, j),
+                        f"row for unit '{unit.name}' has {len(row)} "
+                        f"weights, the layer below has {len(previous)} units "
+                        f"({', '.join(sources)})",
+                        "write one weight per unit below",
+                    )
+                row_names = []
+                for i, src in enumerate(previous):
+                    counter[0] += 1
+                    name = self.notation.weight_name(number, src, unit, counter[0])
+                    self._claim(name, (*wpath, j, i), "weight")
+                    row_names.append(name)
+                names.append(tuple(row_names))
+                values.append(tuple(row))
+            return tuple(names), tuple(values)
+        grid: dict[tuple[str, str], tuple[str, float]] = {}
+        targets = [u.name for u in units]
+        assert isinstance(matrix, dict)
+        for name, entry in matrix.items():
+            here = (*wpath, name)
+            self._claim(name, here, "weight")
+            counter[0] += 1
+            if entry.from_ not in sources:
+                raise self.src.error(
+                    (*here, "from"),
+                    f"'{entry.from_}' is not a unit of the layer below",
+                    closest(entry.from_, sources),
+                )
+            if entry.to not in targets:
+                raise self.src.error(
+                    (*here, "to"),
+                    f"'{entry.to}' is not a unit of this layer",
+                    closest(entry.to, targets),
+                )
+            edge = (entry.to, entry.from_)
+            if edge in grid:
+                other = grid[edge][0]
+                raise self.src.error(
+                    here,
+                    f"'{name}' and '{other}' are both weights from {entry.from_} to {entry.to}",
+                    "keep one weight per edge",
+                )
+            grid[edge] = (name, entry.value)
+        for unit in targets:
+            for src in sources:
+                if (unit, src) not in grid:
+                    raise self.src.error(
+                        wpath,
+                        f"no weight from {src} to {unit} (layers are fully connected)",
+                        f"add '<name>: {{from: {src}, to: {unit}, value: ...}}'",
+                    )
+        names = tuple(tuple(grid[(u, s)][0] for s in sources) for u in targets)
+        values = tuple(tuple(grid[(u, s)][1] for s in sources) for u in targets)
+        return names, values
+
+    def _bias(self, path: YamlPath, number: int, layer: LayerFile, units: tuple[UnitRef, ...]):
+        bpath = (*path, "bias")
+        bias = layer.bias
+        if bias is None:
+            return (), (), ()
+        if bias == "init":  # one per unit, drawn by `init:`
+            self.drawn = True
+            bias = self.init.biases(len(units))
+        if isinstance(bias, float):
+            name = self.notation.bias_name(number, None)
+            self._claim(name, bpath, "bias")
+            return (name,), (bias,), tuple(0 for _ in units)
+        if isinstance(bias, list):
+            if len(bias) != len(units):
+                raise self.src.error(
+                    bpath,
+                    f"{len(bias)} biases for {len(units)} units",
+                    "write one bias per unit, or a single number for a shared bias",
+                )
+            names = tuple(self.notation.bias_name(number, u) for u in units)
+            for j, name in enumerate(names):
+                self._claim(name, (*bpath, j), "bias")
+            return names, tuple(bias), tuple(range(len(units)))
+        if len(bias) not in (1, len(units)):
+            raise self.src.error(
+                bpath,
+                f"{len(bias)} biases for {len(units)} units",
+                "give one name (a bias shared by the layer) or one per unit",
+            )
+        for name in bias:
+            self._claim(name, (*bpath, name), "bias")
+        entries = list(bias.items())
+        if len(entries) == 1 and isinstance(entries[0][1], float):  # one name: shared by the layer
+            return (entries[0][0],), (entries[0][1],), tuple(0 for _ in units)
+        if all(isinstance(v, float) for _, v in entries):
+            return (
+                tuple(n for n, _ in entries),
+                tuple(v for _, v in entries),
+                tuple(range(len(units))),
+            )
+        if not all(isinstance(v, BiasEntry) for _, v in entries):
+            raise self.src.error(
+                bpath,
+                "mixes plain numbers and {to:, value:} entries",
+                "use one form for all biases of the layer",
+            )
+        order = {u.name: j for j, u in enumerate(units)}
+        by_unit: dict[int, tuple[str, float]] = {}
+        for name, entry in entries:
+            if entry.to not in order:
+                raise self.src.error(
+                    (*bpath, name, "to"),
+                    f"'{entry.to}' is not a unit of this layer",
+                    closest(entry.to, order),
+                )
+            if order[entry.to] in by_unit:
+                raise self.src.error(
+                    (*bpath, name), f"unit '{entry.to}' has two biases", "give each unit one bias"
+                )
+            by_unit[order[entry.to]] = (name, entry.value)
+        missing = [u.name for j, u in enumerate(units) if j not in by_unit]
+        if missing:
+            raise self.src.error(
+                bpath,
+                f"unit '{missing[0]}' has no bias",
+                "give every unit a bias, or one plain number for a shared bias",
+            )
+        return (
+            tuple(by_unit[j][0] for j in range(len(units))),
+            tuple(by_unit[j][1] for j in range(len(units))),
+            tuple(range(len(units))),
+        )

@@ -1,0 +1,177 @@
+"""Training: epochs of stochastic, mini-batch or full-batch gradient descent, and when to stop.
+
+Every update runs on the engine's vectorized path with tracing off; only the updates asked for
+are traced, with the same recorder `run` uses. The loss history (one float per epoch) is the
+only thing that grows with the number of epochs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .engine import Network
+from .errors import TrainingError
+from .network_spec import Spec
+from .trace import StepTrace
+
+Array = np.ndarray
+LAST = -1  # in `trace_updates`: the last update of the run
+
+
+@dataclass
+class TrainingResult:
+    """What a training run did, and the network it left."""
+
+    network: Network
+    losses: list[float]  # the loss over all examples after each epoch
+    stop: str  # which rule stopped training: epochs, loss_threshold, gradient_threshold, max_epochs
+    updates: int
+    gradient_norm: float | None = None  # of the full-data gradient at the end, when computed
+    traced: dict[int, StepTrace] = field(default_factory=dict)  # update number -> its trace
+    outputs: Array | None = None  # the trained network's outputs, (n_outputs, n_examples)
+    hidden: Array | None = None  # the last hidden layer's outputs, (units, n_examples)
+
+    @property
+    def epochs(self) -> int:
+        return len(self.losses)
+
+
+def data_arrays(spec: Spec) -> tuple[Array, Array]:
+    """The training examples as columns: inputs (n_inputs, n), targets (n_outputs, n)."""
+    inputs = np.array([x for x, _ in spec.examples], dtype=float).T
+    targets = np.array([t for _, t in spec.examples], dtype=float).T
+    return inputs, targets
+
+
+def dataset_loss(network: Network, inputs: Array, targets: Array) -> float:
+    """The loss over all examples: their mean, or their sum with reduction: sum."""
+    with np.errstate(all="ignore"):  # a diverged network is reported by _check_diverged
+        total = network.total_loss(inputs, targets)
+    return total / inputs.shape[1] if network.spec.training.reduction == "mean" else total
+
+
+def gradient_norm(network: Network, inputs: Array, targets: Array) -> float:
+    """‖∇J(w)‖ over all examples (mean or sum as the reduction says): the Xu lecture's test."""
+    with np.errstate(all="ignore"):
+        p = network.compute(inputs, targets)
+    scale = 1.0 / inputs.shape[1] if network.spec.training.reduction == "mean" else 1.0
+    squares = sum(float(np.sum(g**2)) for g in p.grad_w)
+    if network.spec.update_biases:
+        squares += sum(float(np.sum(g**2)) for g in p.grad_b)
+    return scale * squares**0.5
+
+
+def train(
+    spec: Spec,
+    trace_updates: Collection[int] = (),
+    on_epoch: Callable[[int, float], None] | None = None,
+) -> TrainingResult:
+    """Train from the spec's starting weights until a stopping rule holds."""
+    network = Network.from_spec(spec)
+    rules = spec.training
+    inputs, targets = data_arrays(spec)
+    n = inputs.shape[1]
+    rng = np.random.default_rng(rules.seed)
+    limit = rules.epochs or rules.max_epochs
+    want_last = LAST in trace_updates
+    result = TrainingResult(network, [], "max_epochs", 0)
+    last_state: tuple | None = None
+    for epoch in range(1, limit + 1):
+        order = rng.permutation(n) if rules.shuffle else np.arange(n)
+        for start in range(0, n, rules.batch_size):
+            batch = order[start : start + rules.batch_size]
+            result.updates += 1
+            if want_last:
+                last_state = (_snapshot(network), batch)
+            if result.updates in trace_updates:
+                result.traced[result.updates] = _traced_update(
+                    network, inputs, targets, batch, result.updates
+                )
+                continue
+            with np.errstate(all="ignore"):  # divergence is reported below, by parameter
+                p = network.compute(inputs[:, batch], targets[:, batch])
+                network.apply(p, 1.0 / len(batch) if rules.reduction == "mean" else 1.0)
+        loss = dataset_loss(network, inputs, targets)
+        _check_diverged(network, epoch, loss)
+        result.losses.append(loss)
+        if on_epoch:
+            on_epoch(epoch, loss)
+        stop = _stop_rule(network, inputs, targets, epoch, loss, result)
+        if stop:
+            result.stop = stop
+            break
+    if want_last and last_state is not None and result.updates not in result.traced:
+        result.traced[result.updates] = _replay(spec, last_state, inputs, targets, result.updates)
+    _, outs = network.forward(inputs)
+    result.outputs = outs[-1]
+    result.hidden = outs[-2] if len(outs) > 2 else None
+    return result
+
+
+def _stop_rule(
+    network: Network, inputs: Array, targets: Array, epoch: int, loss: float, result: TrainingResult
+) -> str | None:
+    rules = network.spec.training
+    if rules.loss_threshold is not None and loss < rules.loss_threshold:
+        return "loss_threshold"
+    if rules.gradient_threshold is not None:
+        result.gradient_norm = gradient_norm(network, inputs, targets)
+        if result.gradient_norm < rules.gradient_threshold:
+            return "gradient_threshold"
+    if rules.epochs is not None and epoch >= rules.epochs:
+        return "epochs"
+    return None
+
+
+def _traced_update(
+    network: Network, inputs: Array, targets: Array, batch: Array, number: int
+) -> StepTrace:
+    """One update recorded in full, as `run` records it (one example per update)."""
+    if len(batch) != 1:
+        raise TrainingError(
+            network.spec.file,
+            "--trace-steps records one example's update, "
+            f"but batch: {network.spec.training.batch} updates on {len(batch)}",
+            "use batch: stochastic to trace steps",
+        )
+    k = int(batch[0])
+    return network.step(number, (inputs[:, k], targets[:, k]))
+
+
+def _snapshot(network: Network) -> list[tuple[Array, Array, list[Array]]]:
+    return [
+        (la.weights.copy(), la.bias.copy(), [v.copy() for v in vel])
+        for la, vel in zip(network.layers, network.velocity, strict=True)
+    ]
+
+
+def _replay(spec: Spec, state: tuple, inputs: Array, targets: Array, number: int) -> StepTrace:
+    """Trace the last update again from the parameters it started from."""
+    snapshot, batch = state
+    network = Network.from_spec(spec)
+    for layer, velocity, (weights, bias, saved) in zip(
+        network.layers, network.velocity, snapshot, strict=True
+    ):
+        layer.weights, layer.bias = weights, bias
+        velocity[:] = saved
+    return _traced_update(network, inputs, targets, batch, number)
+
+
+def _check_diverged(network: Network, epoch: int, loss: float) -> None:
+    """A NaN or inf stops training with the epoch, the parameter and a hint."""
+    if np.isfinite(loss) and all(
+        np.isfinite(la.weights).all() and np.isfinite(la.bias).all() for la in network.layers
+    ):
+        return
+    bad = next(
+        (name for name, value in network.parameter_values().items() if not np.isfinite(value)), None
+    )
+    what = f"parameter {bad} is {network.parameter_values()[bad]}" if bad else f"loss is {loss}"
+    raise TrainingError(
+        network.spec.file,
+        f"training diverged at epoch {epoch}: {what}",
+        f"lower the learning rate (now {network.spec.learning_rate:g})",
+    )

@@ -1,0 +1,185 @@
+"""Training: the lectures' algorithms learn what they should, every rule does what it says."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import yaml
+from conftest import CONFIGS
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from test_gradients import _away_from_kinks, networks
+
+from backprop_tutor.engine import Network
+from backprop_tutor.errors import TrainingError
+from backprop_tutor.spec import load_spec, spec_from_text
+from backprop_tutor.train import LAST, data_arrays, train
+
+XOR = (CONFIGS / "xor.yaml").read_text(encoding="utf-8")
+
+
+def _xor(**training) -> str:
+    spec = yaml.safe_load(XOR)
+    spec["training"].update(training)
+    return yaml.safe_dump(spec)
+
+
+def test_xor_learns() -> None:
+    result = train(load_spec(CONFIGS / "xor.yaml"))
+    outputs = result.outputs[0]
+    assert outputs[0] < 0.5 < outputs[1] and outputs[2] > 0.5 > outputs[3]
+    assert result.stop == "loss_threshold"
+
+
+def test_one_layer_cannot_learn_xor() -> None:
+    result = train(load_spec(CONFIGS / "xor-single-layer.yaml"))
+    right = [
+        o < 0.5 if t == 0 else o > 0.5 for o, t in zip(result.outputs[0], (0, 1, 1, 0), strict=True)
+    ]
+    assert not all(right) and result.stop == "max_epochs"
+    assert result.losses[-1] > 0.12
+
+
+def test_mitchell_encoder_finds_eight_distinct_codes() -> None:
+    result = train(load_spec(CONFIGS / "mitchell-8-3-8.yaml"))
+    codes = {tuple(np.round(result.hidden[:, k]).astype(int)) for k in range(8)}
+    assert len(codes) == 8
+
+
+@settings(max_examples=60, deadline=None)
+@given(networks(), st.integers(2, 5), st.integers(0, 2**16))
+def test_batch_gradients_match_central_differences(text: str, n: int, seed: int) -> None:
+    """A batch's gradient is the sum of its examples' gradients: check it for batches of 1,
+    of some, and of all the examples, on every activation and loss."""
+    assume(_away_from_kinks(text))
+    spec = spec_from_text(text)
+    network = Network.from_spec(spec)
+    rng = np.random.default_rng(seed)
+    inputs = np.column_stack(
+        [spec.inputs] + [rng.uniform(-1, 1, len(spec.inputs)) for _ in range(n - 1)]
+    )
+    targets = np.column_stack([spec.targets] * n)
+    nets, _ = network.forward(inputs)
+    assume(
+        all(
+            layer.activation.name not in ("relu", "leaky_relu") or np.min(np.abs(z)) > 1e-3
+            for layer, z in zip(network.layers, nets, strict=True)
+        )
+    )
+    for size in sorted({1, max(1, n // 2), n}):
+        x, t = inputs[:, :size], targets[:, :size]
+        p = network.compute(x, t)
+        for name, layer, is_bias, index in network.slots():
+            array = network.array(layer, is_bias)
+            kept = array[index]
+            array[index] = kept + 1e-5
+            up = network.total_loss(x, t)
+            array[index] = kept - 1e-5
+            down = network.total_loss(x, t)
+            array[index] = kept
+            numeric = (up - down) / 2e-5
+            got = (p.grad_b if is_bias else p.grad_w)[layer][index]
+            assert abs(got - numeric) <= 1e-6 * max(abs(got), abs(numeric)) + 1e-9, (name, size)
+
+
+@pytest.mark.parametrize(
+    ("batch", "size", "updates"), [("stochastic", None, 4), ("mini", 3, 2), ("full", None, 1)]
+)
+def test_batch_modes_update_as_often_as_they_should(batch, size, updates) -> None:
+    options = {"batch": batch, "epochs": 1, "loss_threshold": None}
+    if size:
+        options["batch_size"] = size
+    result = train(spec_from_text(_xor(**options)))
+    assert result.updates == updates and result.epochs == 1 and result.stop == "epochs"
+
+
+def test_full_batch_mean_is_one_gradient_step_on_the_mean_loss() -> None:
+    spec = spec_from_text(_xor(batch="full", epochs=1, momentum=0, loss_threshold=None))
+    start = Network.from_spec(spec)
+    inputs, targets = data_arrays(spec)
+    p = start.compute(inputs, targets)
+    result = train(spec)
+    expected = start.layers[0].weights - spec.learning_rate * p.grad_w[0] / 4
+    assert np.allclose(result.network.layers[0].weights, expected, rtol=0, atol=1e-15)
+
+
+def test_sum_reduction_takes_the_summed_gradient() -> None:
+    mean = train(spec_from_text(_xor(batch="full", epochs=1, momentum=0, loss_threshold=None)))
+    total = train(
+        spec_from_text(
+            _xor(batch="full", epochs=1, momentum=0, loss_threshold=None, reduction="sum")
+        )
+    )
+    start = Network.from_spec(spec_from_text(_xor()))
+    change_mean = mean.network.layers[0].weights - start.layers[0].weights
+    change_sum = total.network.layers[0].weights - start.layers[0].weights
+    assert np.allclose(change_sum, 4 * change_mean)
+
+
+def test_momentum_adds_alpha_times_the_previous_change() -> None:
+    spec = spec_from_text(_xor(shuffle=False, epochs=1, loss_threshold=None))
+    result = train(spec, trace_updates={1, 2})
+    first, second = result.traced[1], result.traced[2]
+    for before, after in zip(first.updates, second.updates, strict=True):
+        assert before.momentum_term == 0.0
+        change = before.new - before.old
+        assert after.momentum_term == pytest.approx(0.9 * change, abs=1e-15)
+        assert after.new == pytest.approx(
+            after.old - 0.3 * after.gradient + after.momentum_term, abs=1e-15
+        )
+
+
+def test_traced_updates_are_the_updates_training_makes() -> None:
+    plain = train(spec_from_text(_xor(epochs=5, loss_threshold=None)))
+    traced = train(spec_from_text(_xor(epochs=5, loss_threshold=None)), trace_updates={3, LAST})
+    assert plain.losses == traced.losses
+    assert sorted(traced.traced) == [3, 20]
+    last = traced.traced[20]
+    for update in last.updates:
+        assert update.new == pytest.approx(
+            plain.network.parameter_values()[update.param], abs=1e-15
+        )
+
+
+def test_the_same_seed_gives_the_same_run() -> None:
+    first, second = (train(spec_from_text(_xor(epochs=50, loss_threshold=None))) for _ in range(2))
+    assert first.losses == second.losses
+    other = train(spec_from_text(_xor(epochs=50, loss_threshold=None, seed=1)))
+    assert other.losses != first.losses
+
+
+def test_stopping_rules() -> None:
+    assert train(spec_from_text(_xor(epochs=7, loss_threshold=None))).epochs == 7
+    capped = train(spec_from_text(_xor(max_epochs=9, loss_threshold=None)))
+    assert capped.stop == "max_epochs" and capped.epochs == 9
+    theta = train(spec_from_text(_xor(gradient_threshold=0.05, loss_threshold=None)))
+    assert theta.stop == "gradient_threshold" and theta.gradient_norm < 0.05
+
+
+def test_divergence_names_the_epoch_the_parameter_and_a_hint() -> None:
+    spec = yaml.safe_load(_xor(momentum=0, loss_threshold=None))
+    for layer in spec["layers"]:
+        layer["activation"] = "linear"  # nothing bounds a linear network's outputs
+    spec["learning_rate"] = 1000
+    with pytest.raises(TrainingError, match=r"diverged at epoch \d+: .* lower the learning rate"):
+        train(spec_from_text(yaml.safe_dump(spec)))
+
+
+def test_csv_examples(tmp_path) -> None:
+    (tmp_path / "xor.csv").write_text(
+        "a,b,y\n"
+        + "\n".join(f"{a},{b},{a ^ b}" for a, b in itertools.product((0, 1), repeat=2))
+        + "\n"
+    )
+    spec = yaml.safe_load(XOR)
+    del spec["examples"]
+    spec["data"] = {"csv": "xor.csv", "inputs": ["a", "b"], "targets": ["y"]}
+    (tmp_path / "net.yaml").write_text(yaml.safe_dump(spec))
+    loaded = load_spec(tmp_path / "net.yaml")
+    assert loaded.input_names == ("a", "b")
+    assert loaded.examples == tuple(
+        ((float(a), float(b)), (float(a ^ b),)) for a, b in itertools.product((0, 1), repeat=2)
+    )
+    assert train(loaded).stop == "loss_threshold"
