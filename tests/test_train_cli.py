@@ -1,0 +1,161 @@
+"""`backprop-tutor train` end to end, and its bad input: one line each, exit 2."""
+
+from __future__ import annotations
+
+import builtins
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import CONFIGS, numbers_in
+from test_bad_input import _one_line, _refused
+from typer.testing import CliRunner
+
+from backprop_tutor.cli import app
+
+XOR = yaml.safe_load((CONFIGS / "xor.yaml").read_text(encoding="utf-8"))
+
+
+def _write(tmp_path: Path, spec: dict, name: str = "net.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _train(*args: str) -> str:
+    result = CliRunner().invoke(app, ["train", *args])
+    assert result.exit_code == 0, result.output + result.stderr
+    return result.output
+
+
+def test_train_prints_losses_stop_rule_predictions_and_codes(in_root) -> None:
+    output = _train("configs/xor.yaml", "--width", "100")
+    assert "Stopped at epoch" in output and "(loss_threshold)" in output
+    assert "Loss curve" in output and "Final parameters" in output and "Predictions" in output
+    assert "Hidden values (h1, h2)" in output
+    assert max(len(line) for line in output.splitlines()) <= 100
+
+
+def test_trace_steps_print_the_chosen_updates_in_full(in_root) -> None:
+    output = _train("configs/xor.yaml", "--trace-steps", "1,last", "--width", "100")
+    assert output.count("Updated parameters") == 2
+    assert "Step 1" in output
+
+
+def test_bad_trace_steps_are_a_usage_error(in_root) -> None:
+    result = CliRunner().invoke(app, ["train", "configs/xor.yaml", "--trace-steps", "1,soon"])
+    assert result.exit_code == 2 and "Traceback" not in result.output + result.stderr
+
+
+def test_trace_steps_need_one_example_per_update(tmp_path: Path) -> None:
+    spec = {**XOR, "training": {**XOR["training"], "batch": "full", "max_epochs": 3}}
+    result = CliRunner().invoke(app, ["train", str(_write(tmp_path, spec)), "--trace-steps", "1"])
+    assert result.exit_code == 2
+    _one_line(result.stderr.strip(), tmp_path / "net.yaml")
+    assert "use batch: stochastic to trace steps" in result.stderr
+
+
+def test_plot_without_matplotlib_says_how_to_get_it(in_root, tmp_path, monkeypatch) -> None:
+    real_import = builtins.__import__
+
+    def no_matplotlib(name, *args, **kwargs):
+        if name.startswith("matplotlib"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    result = CliRunner().invoke(
+        app, ["train", "configs/xor.yaml", "--plot", str(tmp_path / "loss.png")]
+    )
+    assert result.exit_code == 2
+    assert "pip install 'backprop-tutor[plot]'" in result.stderr
+    assert not (tmp_path / "loss.png").exists()
+
+
+def test_plot_never_overwrites_without_force(in_root, tmp_path) -> None:
+    existing = tmp_path / "loss.png"
+    existing.write_bytes(b"mine")
+    result = CliRunner().invoke(app, ["train", "configs/xor.yaml", "--plot", str(existing)])
+    assert result.exit_code == 2 and "--force" in result.stderr
+    assert existing.read_bytes() == b"mine"
+
+
+def test_divergence_is_one_line(tmp_path: Path) -> None:
+    spec = {
+        **XOR,
+        "learning_rate": 1000,
+        "layers": [{**layer, "activation": "linear"} for layer in XOR["layers"]],
+    }
+    spec["training"] = {**XOR["training"], "momentum": 0}
+    message = _refused_train(_write(tmp_path, spec))
+    assert "training diverged at epoch" in message and "lower the learning rate" in message
+
+
+def _refused_train(path: Path) -> str:
+    result = CliRunner().invoke(app, ["train", str(path)])
+    assert "Traceback" not in result.output + result.stderr
+    assert result.exit_code == 2, result.output
+    message = result.stderr.strip()
+    assert message.count("\n") == 0 and message.startswith("error: ")
+    return message
+
+
+def test_unknown_loss(tmp_path: Path) -> None:
+    message = _refused(_write(tmp_path, {**XOR, "loss": "hinge"}))
+    assert "unknown loss 'hinge'" in message and "choose one of" in message
+
+
+def test_unknown_activation_in_training_config(tmp_path: Path) -> None:
+    layers = [dict(XOR["layers"][0], activation="gelu"), XOR["layers"][1]]
+    message = _refused(_write(tmp_path, {**XOR, "layers": layers}))
+    assert "unknown activation 'gelu'" in message
+
+
+def test_batch_size_larger_than_the_data(tmp_path: Path) -> None:
+    training = {**XOR["training"], "batch": "mini", "batch_size": 8}
+    message = _refused(_write(tmp_path, {**XOR, "training": training}))
+    assert "batch size 8 is larger than the 4 examples" in message and "use at most 4" in message
+
+
+def test_mini_batch_without_a_size(tmp_path: Path) -> None:
+    message = _refused(_write(tmp_path, {**XOR, "training": {**XOR["training"], "batch": "mini"}}))
+    assert "batch: mini needs a batch_size" in message
+
+
+def test_seed_that_is_not_an_integer(tmp_path: Path) -> None:
+    message = _refused(_write(tmp_path, {**XOR, "training": {**XOR["training"], "seed": 1.5}}))
+    assert "training.seed" in message and "integer" in message
+
+
+def _csv_spec(tmp_path: Path, csv_text: str) -> Path:
+    (tmp_path / "data.csv").write_text(csv_text, encoding="utf-8")
+    spec = {k: v for k, v in XOR.items() if k != "examples"}
+    spec["data"] = {"csv": "data.csv", "inputs": ["a", "b"], "targets": ["y"]}
+    return _write(tmp_path, spec)
+
+
+def test_csv_with_a_missing_column(tmp_path: Path) -> None:
+    message = _refused(_csv_spec(tmp_path, "a,c,y\n0,0,0\n"))
+    assert "has no column 'b'" in message and "data.inputs[1]" in message
+
+
+def test_csv_with_a_cell_that_is_not_a_number(tmp_path: Path) -> None:
+    path = _csv_spec(tmp_path, "a,b,y\n0,0,0\n0,one,1\n")
+    result = CliRunner().invoke(app, ["train", str(path)])
+    assert result.exit_code == 2
+    message = result.stderr.strip()
+    assert f"{tmp_path / 'data.csv'}:3: column 'b' 'one'" in message
+    assert "every input and target cell must be a number" in message
+
+
+def test_csv_that_does_not_exist(tmp_path: Path) -> None:
+    spec = {k: v for k, v in XOR.items() if k != "examples"}
+    spec["data"] = {"csv": "missing.csv", "inputs": ["a", "b"], "targets": ["y"]}
+    message = _refused(_write(tmp_path, spec))
+    assert "no such file" in message and "relative to the spec file" in message
+
+
+@pytest.mark.parametrize("config", ["xor", "mitchell-8-3-8"])
+def test_run_traces_the_first_example_of_a_training_config(in_root, config: str) -> None:
+    result = CliRunner().invoke(app, ["run", f"configs/{config}.yaml"])
+    assert result.exit_code == 0 and numbers_in(result.output)
