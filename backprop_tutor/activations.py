@@ -37,12 +37,19 @@ class Activation:
     def elementwise(self) -> bool:
         return self.jacobian is None
 
-    def backward(self, net: Array, out: Array, de_dout: Array) -> Array:
-        """delta = dE/dnet from dE/dout: elementwise product, or the Jacobian's transpose."""
+    def backward(
+        self, net: Array, out: Array, de_dout: Array, out_de_dout: Array | None = None
+    ) -> Array:
+        """delta = dE/dnet from dE/dout: elementwise product, or the Jacobian's transpose.
+
+        `out_de_dout` (out · dE/dout, when the loss can give it without dividing by out) lets
+        softmax stay finite where an output underflowed to 0.
+        """
         if self.jacobian is None:
             return de_dout * self.derivative(net, out)
-        # softmax: J[j, k] = z_j (δ_jk - z_k); J^T g = z * (g - Σ_j z_j g_j), per example
-        return out * (de_dout - np.sum(out * de_dout, axis=0, keepdims=True))
+        # softmax: J[j, k] = z_j (δ_jk - z_k); J^T g = z * g - z * Σ_j z_j g_j, per example
+        zg = out * de_dout if out_de_dout is None else out_de_dout
+        return zg - out * np.sum(zg, axis=0, keepdims=True)
 
 
 def _sigmoid(net: Array) -> Array:

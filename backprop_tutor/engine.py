@@ -145,7 +145,12 @@ class Network:
             else:
                 de_dout[i] = c(self.layers[i + 1].weights.T @ delta[i + 1])
             dout_dnet[i] = layer.activation.derivative(nets[i], outs[i + 1])
-            delta[i] = c(layer.activation.backward(nets[i], outs[i + 1], de_dout[i]))
+            scaled = self.loss.out_times_derivative if i == n - 1 else None
+            delta[i] = c(
+                layer.activation.backward(
+                    nets[i], outs[i + 1], de_dout[i], scaled(t, outs[-1]) if scaled else None
+                )
+            )
         grad_w = [c(delta[i] @ outs[i].T) for i in range(n)]  # summed over the examples
         grad_b = [
             c(

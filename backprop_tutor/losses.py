@@ -33,6 +33,9 @@ class Loss:
     output_activations: tuple[str, ...] | None = None  # None: any
     why: str = ""  # why only those activations
     targets: str = "any"  # "any", "probability" (0 <= t <= 1), "positive" (0 < t <= 1)
+    # out · dE/dout without dividing by out, for softmax's backward pass: -t for cross-entropy,
+    # so delta = z Σt - t stays finite even where an output has underflowed to 0
+    out_times_derivative: Callable[[Array, Array], Array] | None = None
 
 
 LOSSES: dict[str, Loss] = {
@@ -66,6 +69,7 @@ LOSSES: dict[str, Loss] = {
         output_activations=("softmax",),
         why="cross-entropy compares two probability distributions; softmax makes the outputs one",
         targets="probability",
+        out_times_derivative=lambda t, o: -t,
     ),
     "binary_cross_entropy": Loss(
         "binary_cross_entropy",
@@ -86,5 +90,6 @@ LOSSES: dict[str, Loss] = {
         output_activations=("softmax",),
         why="it compares two probability distributions; softmax makes the outputs one",
         targets="positive",
+        out_times_derivative=lambda t, o: -(t + o * _log(t)),
     ),
 }

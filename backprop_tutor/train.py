@@ -33,6 +33,10 @@ class TrainingResult:
     traced: dict[int, StepTrace] = field(default_factory=dict)  # update number -> its trace
     outputs: Array | None = None  # the trained network's outputs, (n_outputs, n_examples)
     hidden: Array | None = None  # the last hidden layer's outputs, (units, n_examples)
+    # ‖delta‖ per layer over all examples, before and after training (vanishing gradients)
+    delta_norms: tuple[list[float], list[float]] = ([], [])
+    # ReLU units silent on every example, before and after training
+    dead_units: tuple[list[str], list[str]] = ([], [])
 
     @property
     def epochs(self) -> int:
@@ -78,6 +82,8 @@ def train(
     limit = rules.epochs or rules.max_epochs
     want_last = LAST in trace_updates
     result = TrainingResult(network, [], "max_epochs", 0)
+    before = delta_norms(network, inputs, targets)
+    dead_before = dead_units(network, network.forward(inputs)[1])
     last_state: tuple | None = None
     for epoch in range(1, limit + 1):
         order = rng.permutation(n) if rules.shuffle else np.arange(n)
@@ -108,7 +114,28 @@ def train(
     _, outs = network.forward(inputs)
     result.outputs = outs[-1]
     result.hidden = outs[-2] if len(outs) > 2 else None
+    result.delta_norms = (before, delta_norms(network, inputs, targets))
+    result.dead_units = (dead_before, dead_units(network, outs))
     return result
+
+
+def delta_norms(network: Network, inputs: Array, targets: Array) -> list[float]:
+    """‖δ‖ of each layer over all examples: shrinking toward the inputs is the Xu lecture's
+    vanishing gradient (sigmoid's derivative is at most 1/4, once per layer)."""
+    with np.errstate(all="ignore"):
+        p = network.compute(inputs, targets)
+    return [float(np.linalg.norm(d)) for d in p.delta]
+
+
+def dead_units(network: Network, outs: list[Array]) -> list[str]:
+    """ReLU units whose output is 0 on every example: no gradient reaches their weights."""
+    return [
+        unit
+        for layer, out in zip(network.layers, outs[1:], strict=True)
+        if layer.activation.name == "relu"
+        for unit, row in zip(layer.spec.units, out, strict=True)
+        if not np.any(row > 0)
+    ]
 
 
 def _stop_rule(

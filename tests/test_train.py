@@ -183,3 +183,38 @@ def test_csv_examples(tmp_path) -> None:
         ((float(a), float(b)), (float(a ^ b),)) for a, b in itertools.product((0, 1), repeat=2)
     )
     assert train(loaded).stop == "loss_threshold"
+
+
+def test_deep_sigmoid_deltas_shrink_layer_by_layer() -> None:
+    result = train(load_spec(CONFIGS / "xu-vanishing.yaml"))
+    before, after = result.delta_norms
+    for norms in (before, after):
+        assert all(a < b for a, b in itertools.pairwise(norms))  # smaller toward the inputs
+    assert before[0] < before[-1] / 100
+
+
+def test_dead_relu_units_are_named() -> None:
+    result = train(load_spec(CONFIGS / "xu-dead-relu.yaml"))
+    before, after = result.dead_units
+    assert set(before) <= set(after) and len(after) > len(before)
+    inputs, _ = data_arrays(result.network.spec)
+    _, outs = result.network.forward(inputs)
+    units = result.network.spec.layers[0].units
+    for name in after:
+        assert not np.any(outs[1][units.index(name)] > 0)
+
+
+def test_softmax_cross_entropy_stays_finite_when_an_output_underflows() -> None:
+    text = yaml.safe_dump(
+        {
+            "inputs": [1.0],
+            "targets": [1, 0],
+            "layers": [{"units": 2, "activation": "softmax", "weights": [[-800.0], [800.0]]}],
+            "loss": "cross_entropy",
+            "learning_rate": 0.1,
+        }
+    )
+    network = Network.from_spec(spec_from_text(text))
+    p = network.compute(np.array([1.0]), np.array([1.0, 0.0]))
+    assert p.outs[-1][0, 0] == 0.0  # the true class's probability underflowed
+    assert np.allclose(p.delta[0][:, 0], [-1.0, 1.0])  # z - t, finite

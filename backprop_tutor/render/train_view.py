@@ -42,6 +42,18 @@ class TrainingReport:
         if self.result.hidden is not None and self._shows_codes():
             yield Text("")
             yield self._codes()
+        if len(self.result.network.layers) > 2:
+            yield Text("")
+            yield self._delta_norms()
+        before, after = self.result.dead_units
+        if before or after:
+            yield Text("")
+            yield Text(
+                "Dead ReLU units (output 0 on every example, so no gradient reaches their "
+                f"weights): {len(before)} before training ({', '.join(before) or 'none'}), "
+                f"{len(after)} after ({', '.join(after) or 'none'})",
+                style="bold",
+            )
         if self.trace.steps:
             yield Text("")
             yield WorkedExample(self.trace)
@@ -163,6 +175,26 @@ class TrainingReport:
             for j in range(len(t)):
                 cells += [n(t[j]), n(float(outputs[j, k]))]
             table.row(*cells)
+        return table.table()
+
+    def _delta_norms(self):
+        """‖δ‖ per layer, before and after: the Xu lecture's vanishing gradient made visible."""
+        n = self.fmt.format
+        first, last = self.result.delta_norms
+        table = Grid(
+            "Error signal per layer, ‖δ‖ over all examples (inputs side first): "
+            "it shrinks layer by layer when gradients vanish"
+        )
+        table.column("layer", numeric=False)
+        table.column("units", numeric=False)
+        table.column("before training")
+        table.column("after training")
+        layers = self.result.network.layers
+        for k, (layer, a, b) in enumerate(zip(layers, first, last, strict=True)):
+            kind = "output" if k == len(layers) - 1 else "hidden"
+            table.row(
+                f"{k + 1} ({kind}, {layer.activation.name})", str(len(layer.spec.units)), n(a), n(b)
+            )
         return table.table()
 
     def _shows_codes(self) -> bool:
