@@ -9,7 +9,10 @@ never round on their own (delta_j = (z_j - z_j^2) w delta = 0.33, not 0.11 x 3.1
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
 
 import numpy as np
 
@@ -22,6 +25,19 @@ from .spec import LayerSpec, Spec
 from .trace import LossEvent, StepTrace, Trace, TraceHeader, UpdateEvent
 
 Array = np.ndarray
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+# Overflow and 0-division give inf and nan, which every caller reports by name (run: by id,
+# train: by parameter and epoch); numpy's own warnings would only add lines without a place.
+def _quiet(method: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(method)
+    def quiet(*args: P.args, **kwargs: P.kwargs) -> R:
+        with np.errstate(all="ignore"):  # a fresh context per call: safe when calls nest
+            return method(*args, **kwargs)
+
+    return quiet
 
 
 @dataclass
@@ -106,6 +122,7 @@ class Network:
         return np.array([carry(v, places) for v in np.ravel(values)]).reshape(np.shape(values))
 
     # -- numbers -------------------------------------------------------------------------------
+    @_quiet
     def forward(self, x: Array) -> tuple[list[Array], list[Array]]:
         """Net inputs and outputs of every layer (outputs list starts with the inputs).
 
@@ -121,12 +138,14 @@ class Network:
             outs.append(c(layer.activation.value(net)))
         return nets, outs
 
+    @_quiet
     def total_loss(self, x: Array, t: Array) -> float:
         """The total error for one example (used by the finite-difference checks)."""
         _, outs = self.forward(x)
         t = np.asarray(t, dtype=float).reshape(outs[-1].shape)
         return float(np.sum(self.loss.terms(t, outs[-1])))
 
+    @_quiet
     def compute(self, x: Array, t: Array) -> Pass:
         """Forward and backward pass; every gradient from the same (old) parameters."""
         c = self._carry
@@ -164,6 +183,7 @@ class Network:
         ]
         return Pass(outs, nets, terms, total, de_dout, dout_dnet, delta, grad_w, grad_b)
 
+    @_quiet
     def apply(self, p: Pass, scale: float = 1.0) -> None:
         """Gradient descent on every parameter at once, from the same pass's gradients.
 
@@ -187,13 +207,11 @@ class Network:
     def step(self, number: int = 1, example: tuple | None = None) -> StepTrace:
         """One step on one example (default: the spec's): compute, record, then update."""
         x, t = (np.array(v) for v in (example or (self.spec.inputs, self.spec.targets)))
-        with np.errstate(all="ignore"):  # overflow is reported by _check_finite, by id
-            p = self.compute(x, t)
+        p = self.compute(x, t)
         recorder = Recorder(self, p)  # reads the parameters: record everything before updating
         forward, deltas, gradients = recorder.forward(), recorder.deltas(), recorder.gradients()
         before = recorder.parameters()
-        with np.errstate(all="ignore"):
-            self.apply(p)
+        self.apply(p)
         after = self.parameter_values()
         result = StepTrace(
             step=number,

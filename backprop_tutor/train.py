@@ -52,15 +52,13 @@ def data_arrays(spec: Spec) -> tuple[Array, Array]:
 
 def dataset_loss(network: Network, inputs: Array, targets: Array) -> float:
     """The loss over all examples: their mean, or their sum with reduction: sum."""
-    with np.errstate(all="ignore"):  # a diverged network is reported by _check_diverged
-        total = network.total_loss(inputs, targets)
+    total = network.total_loss(inputs, targets)
     return total / inputs.shape[1] if network.spec.training.reduction == "mean" else total
 
 
 def gradient_norm(network: Network, inputs: Array, targets: Array) -> float:
     """‖∇J(w)‖ over all examples (mean or sum as the reduction says): the Xu lecture's test."""
-    with np.errstate(all="ignore"):
-        p = network.compute(inputs, targets)
+    p = network.compute(inputs, targets)
     scale = 1.0 / inputs.shape[1] if network.spec.training.reduction == "mean" else 1.0
     squares = sum(float(np.sum(g**2)) for g in p.grad_w)
     if network.spec.update_biases:
@@ -97,9 +95,8 @@ def train(
                     network, inputs, targets, batch, result.updates
                 )
                 continue
-            with np.errstate(all="ignore"):  # divergence is reported below, by parameter
-                p = network.compute(inputs[:, batch], targets[:, batch])
-                network.apply(p, 1.0 / len(batch) if rules.reduction == "mean" else 1.0)
+            p = network.compute(inputs[:, batch], targets[:, batch])
+            network.apply(p, 1.0 / len(batch) if rules.reduction == "mean" else 1.0)
         loss = dataset_loss(network, inputs, targets)
         _check_diverged(network, epoch, loss)
         result.losses.append(loss)
@@ -122,8 +119,7 @@ def train(
 def delta_norms(network: Network, inputs: Array, targets: Array) -> list[float]:
     """‖δ‖ of each layer over all examples: shrinking toward the inputs is the Xu lecture's
     vanishing gradient (sigmoid's derivative is at most 1/4, once per layer)."""
-    with np.errstate(all="ignore"):
-        p = network.compute(inputs, targets)
+    p = network.compute(inputs, targets)
     return [float(np.linalg.norm(d)) for d in p.delta]
 
 
