@@ -7,6 +7,7 @@ only thing that grows with the number of epochs.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
@@ -26,7 +27,7 @@ class TrainingResult:
     """What a training run did, and the network it left."""
 
     network: Network
-    losses: list[float]  # the loss over all examples after each epoch
+    losses: array  # the loss over all examples after each epoch: 8 bytes an epoch
     stop: str  # which rule stopped training: epochs, loss_threshold, gradient_threshold, max_epochs
     updates: int
     gradient_norm: float | None = None  # of the full-data gradient at the end, when computed
@@ -79,7 +80,7 @@ def train(
     rng = np.random.default_rng(rules.seed)
     limit = rules.epochs or rules.max_epochs
     want_last = LAST in trace_updates
-    result = TrainingResult(network, [], "max_epochs", 0)
+    result = TrainingResult(network, array("d"), "max_epochs", 0)
     before = delta_norms(network, inputs, targets)
     dead_before = dead_units(network, network.forward(inputs)[1])
     last_state: tuple | None = None

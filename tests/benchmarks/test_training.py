@@ -1,0 +1,190 @@
+"""Training speed and memory, each against a reference measured side by side in the same run.
+
+Run on demand (see README): pytest tests/benchmarks -o addopts="" --benchmark-only -s
+The reference is a plain numpy loop written the obvious way, doing the same work as `train`:
+shuffle each epoch, forward, backward, update (with momentum), and the loss over all examples
+once per epoch (which the stopping rules need). Figures are ratios of medians, never times.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from backprop_tutor.spec import spec_from_text
+from backprop_tutor.train import data_arrays, train
+
+ROOT = Path(__file__).resolve().parents[2]
+ROUNDS = 5
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def numpy_loop(w1, b1, w2, b2, x, t, epochs, eta, alpha, batch, seed=0):
+    """Two sigmoid layers, half SSE, mean over a batch, momentum: the hand-written reference."""
+    rng = np.random.default_rng(seed)
+    v = [np.zeros_like(a) for a in (w1, b1, w2, b2)]
+    n = x.shape[1]
+    losses = []
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch):
+            idx = order[start : start + batch]
+            xb, tb = x[:, idx], t[:, idx]
+            h = _sigmoid(w1 @ xb + b1[:, None])
+            o = _sigmoid(w2 @ h + b2[:, None])
+            d2 = (o - tb) * o * (1 - o)
+            d1 = (w2.T @ d2) * h * (1 - h)
+            grads = (d1 @ xb.T, d1.sum(axis=1), d2 @ h.T, d2.sum(axis=1))
+            for k, (param, grad) in enumerate(zip((w1, b1, w2, b2), grads, strict=True)):
+                v[k] = -eta * grad / len(idx) + alpha * v[k]
+                param += v[k]
+        o = _sigmoid(w2 @ _sigmoid(w1 @ x + b1[:, None]) + b2[:, None])
+        losses.append(float(np.sum(0.5 * (t - o) ** 2)) / n)
+    return losses
+
+
+def _spec(text: str, **training):
+    spec = yaml.safe_load(text)
+    spec["training"] = {**spec.get("training", {}), "loss_threshold": None, **training}
+    return spec_from_text(yaml.safe_dump(spec), str(ROOT / "configs" / "bench.yaml"))
+
+
+def _start(spec):
+    """The same starting parameters for the reference loop."""
+    layers = spec.layers
+    return [
+        np.array(layers[0].weights),
+        np.array(layers[0].bias_values),
+        np.array(layers[1].weights),
+        np.array(layers[1].bias_values),
+    ]
+
+
+def _side_by_side(benchmark, ours, reference) -> float:
+    """Alternate the two, ROUNDS times each; the ratio of the medians."""
+    times: list[float] = []
+
+    def time_reference() -> None:
+        start = time.perf_counter()
+        reference()
+        times.append(time.perf_counter() - start)
+
+    benchmark.pedantic(ours, setup=time_reference, rounds=ROUNDS, iterations=1)
+    ratio = benchmark.stats.stats.median / statistics.median(times)
+    benchmark.extra_info.update(reference_median_s=statistics.median(times), ratio=ratio)
+    return ratio
+
+
+def test_xor_stochastic_10000_epochs_against_a_numpy_loop(benchmark) -> None:
+    spec = _spec((ROOT / "configs" / "xor.yaml").read_text(), epochs=10_000, max_epochs=10_000)
+    x, t = data_arrays(spec)
+    rules = spec.training
+
+    def reference():
+        numpy_loop(*_start(spec), x, t, 10_000, spec.learning_rate, rules.momentum, 1)
+
+    ratio = _side_by_side(benchmark, lambda: train(spec), reference)
+    print(f"\nXOR, 10,000 stochastic epochs: {ratio:.2f}x the numpy loop (target 1.5x)")
+    assert ratio <= 1.5
+
+
+def test_xor_against_pytorch(benchmark) -> None:
+    torch = pytest.importorskip("torch")
+    spec = _spec((ROOT / "configs" / "xor.yaml").read_text(), epochs=2_000, max_epochs=2_000)
+    x, t = (torch.tensor(a.T) for a in data_arrays(spec))
+    w1, b1, w2, b2 = (torch.tensor(a, requires_grad=True) for a in _start(spec))
+    params = [w1, b1, w2, b2]
+    optimizer = torch.optim.SGD(params, lr=spec.learning_rate, momentum=spec.training.momentum)
+
+    def reference():
+        generator = torch.Generator().manual_seed(0)
+        for _ in range(2_000):
+            for k in torch.randperm(4, generator=generator):
+                optimizer.zero_grad()
+                h = torch.sigmoid(x[k] @ w1.T + b1)
+                o = torch.sigmoid(h @ w2.T + b2)
+                (0.5 * ((t[k] - o) ** 2).sum()).backward()
+                optimizer.step()
+
+    ratio = _side_by_side(benchmark, lambda: train(spec), reference)
+    print(f"\nXOR against PyTorch on the CPU: {1 / ratio:.1f}x faster (target at least 3x)")
+    assert ratio <= 1 / 3
+
+
+def test_64_128_10_full_batch_against_a_numpy_loop(benchmark) -> None:
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (2000, 64))
+    labels = np.argmax(x[:, :10], axis=1)
+    rows = [
+        (list(map(float, xi)), [float(k == c) for k in range(10)])
+        for xi, c in zip(x, labels, strict=True)
+    ]
+    text = yaml.safe_dump(
+        {
+            "examples": [{"inputs": a, "targets": b} for a, b in rows],
+            "layers": [
+                {"units": 128, "activation": "sigmoid", "bias": "init"},
+                {"units": 10, "activation": "sigmoid", "bias": "init"},
+            ],
+            "init": {"method": "xavier", "seed": 0},
+            "loss": "half_sse",
+            "learning_rate": 0.5,
+            "training": {"batch": "full", "epochs": 200, "max_epochs": 200},
+        }
+    )
+    spec = _spec(text)
+    xs, ts = data_arrays(spec)
+
+    def reference():
+        numpy_loop(*_start(spec), xs, ts, 200, spec.learning_rate, 0.0, 2000)
+
+    ratio = _side_by_side(benchmark, lambda: train(spec), reference)
+    print(
+        f"\n64-128-10, 2,000 examples, 200 full-batch epochs: {ratio:.2f}x the numpy loop "
+        "(target 1.2x)"
+    )
+    assert ratio <= 1.2
+
+
+PEAK_SCRIPT = """
+import resource, sys, yaml
+from backprop_tutor.spec import spec_from_text
+from backprop_tutor.train import train
+spec = yaml.safe_load(open(sys.argv[1]))
+spec["training"].update(epochs=int(sys.argv[2]), max_epochs=int(sys.argv[2]), loss_threshold=None)
+train(spec_from_text(yaml.safe_dump(spec), sys.argv[1]))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def _peak_kib(epochs: int) -> int:
+    """Peak resident memory of a whole process that trains XOR for `epochs` epochs."""
+    out = subprocess.run(
+        [sys.executable, "-c", PEAK_SCRIPT, str(ROOT / "configs" / "xor.yaml"), str(epochs)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(out.stdout.strip())
+
+
+def test_memory_stays_flat_as_epochs_grow(benchmark) -> None:
+    """Peak memory of 100,000 XOR epochs within 10% of 1,000 epochs."""
+    short = _peak_kib(1_000)
+    long = benchmark.pedantic(_peak_kib, args=(100_000,), rounds=1, iterations=1)
+    benchmark.extra_info.update(peak_kib_1000=short, peak_kib_100000=long)
+    print(
+        f"\npeak memory: 1,000 epochs {short:,} KiB, 100,000 epochs {long:,} KiB "
+        f"({long / short:.3f}x, target at most 1.10x)"
+    )
+    assert long <= 1.10 * short
