@@ -38,23 +38,25 @@ class Activation:
         return self.jacobian is None
 
     def backward(
-        self, net: Array, out: Array, de_dout: Array, out_de_dout: Array | None = None
+        self, out: Array, de_dout: Array, dout_dnet: Array, out_de_dout: Array | None = None
     ) -> Array:
-        """delta = dE/dnet from dE/dout: elementwise product, or the Jacobian's transpose.
+        """delta = dE/dnet from dE/dout: the product with dout/dnet, or the Jacobian's transpose.
 
         `out_de_dout` (out · dE/dout, when the loss can give it without dividing by out) lets
         softmax stay finite where an output underflowed to 0.
         """
         if self.jacobian is None:
-            return de_dout * self.derivative(net, out)
+            return de_dout * dout_dnet
         # softmax: J[j, k] = z_j (δ_jk - z_k); J^T g = z * g - z * Σ_j z_j g_j, per example
         zg = out * de_dout if out_de_dout is None else out_de_dout
         return zg - out * np.sum(zg, axis=0, keepdims=True)
 
 
 def _sigmoid(net: Array) -> Array:
-    # exp(-log(1 + e^-x)) never overflows, for any finite net input.
-    return np.exp(-np.logaddexp(0.0, -net))
+    # Below net = -709, e^-net overflows to inf and 1 / (1 + inf) is exactly 0, as it should be:
+    # the result is right for every finite input. The engine computes under np.errstate, so the
+    # overflow raises no warning (one pass of exp; a clip or logaddexp would cost another).
+    return 1.0 / (1.0 + np.exp(-net))
 
 
 def _softmax(net: Array) -> Array:

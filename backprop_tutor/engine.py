@@ -31,7 +31,7 @@ R = TypeVar("R")
 
 # Overflow and 0-division give inf and nan, which every caller reports by name (run: by id,
 # train: by parameter and epoch); numpy's own warnings would only add lines without a place.
-def _quiet(method: Callable[P, R]) -> Callable[P, R]:
+def quietly(method: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(method)
     def quiet(*args: P.args, **kwargs: P.kwargs) -> R:
         with np.errstate(all="ignore"):  # a fresh context per call: safe when calls nest
@@ -53,9 +53,18 @@ class Layer:
     def net(self, x: Array) -> Array:
         """Net inputs for examples in columns: x is (sources, examples)."""
         net = self.weights @ x
-        if self.bias_of_unit.size:
-            net = net + self.bias[self.bias_of_unit][:, None]
+        if self.bias.size == self.bias_of_unit.size and self.bias.size:  # one bias per unit
+            net += self.bias[:, None]
+        elif self.bias_of_unit.size:  # one shared by the layer
+            net += self.bias[self.bias_of_unit][:, None]
         return net
+
+    def bias_gradient(self, delta: Array) -> Array:
+        """dE/db from the units' deltas: a unit's own bias takes its delta, a shared one the sum."""
+        per_unit = delta.sum(axis=1)
+        if self.bias.size == per_unit.size:
+            return per_unit
+        return np.bincount(self.bias_of_unit, weights=per_unit, minlength=self.bias.size)
 
 
 @dataclass
@@ -122,8 +131,7 @@ class Network:
         return np.array([carry(v, places) for v in np.ravel(values)]).reshape(np.shape(values))
 
     # -- numbers -------------------------------------------------------------------------------
-    @_quiet
-    def forward(self, x: Array) -> tuple[list[Array], list[Array]]:
+    def _forward(self, x: Array) -> tuple[list[Array], list[Array]]:
         """Net inputs and outputs of every layer (outputs list starts with the inputs).
 
         `x` is one example (sources,) or examples in columns (sources, examples); the arrays
@@ -138,18 +146,16 @@ class Network:
             outs.append(c(layer.activation.value(net)))
         return nets, outs
 
-    @_quiet
-    def total_loss(self, x: Array, t: Array) -> float:
+    def _total_loss(self, x: Array, t: Array) -> float:
         """The total error for one example (used by the finite-difference checks)."""
-        _, outs = self.forward(x)
+        _, outs = self._forward(x)
         t = np.asarray(t, dtype=float).reshape(outs[-1].shape)
         return float(np.sum(self.loss.terms(t, outs[-1])))
 
-    @_quiet
-    def compute(self, x: Array, t: Array) -> Pass:
+    def _compute(self, x: Array, t: Array) -> Pass:
         """Forward and backward pass; every gradient from the same (old) parameters."""
         c = self._carry
-        nets, outs = self.forward(x)
+        nets, outs = self._forward(x)
         t = np.asarray(t, dtype=float).reshape(outs[-1].shape)
         terms = c(self.loss.terms(t, outs[-1]))
         total = float(c(np.array(terms.sum())))
@@ -167,24 +173,17 @@ class Network:
             scaled = self.loss.out_times_derivative if i == n - 1 else None
             delta[i] = c(
                 layer.activation.backward(
-                    nets[i], outs[i + 1], de_dout[i], scaled(t, outs[-1]) if scaled else None
+                    outs[i + 1], de_dout[i], dout_dnet[i], scaled(t, outs[-1]) if scaled else None
                 )
             )
         grad_w = [c(delta[i] @ outs[i].T) for i in range(n)]  # summed over the examples
         grad_b = [
-            c(
-                np.bincount(
-                    layer.bias_of_unit, weights=delta[i].sum(axis=1), minlength=layer.bias.size
-                )
-            )
-            if layer.bias.size
-            else np.empty(0)
+            c(layer.bias_gradient(delta[i])) if layer.bias.size else np.empty(0)
             for i, layer in enumerate(self.layers)
         ]
         return Pass(outs, nets, terms, total, de_dout, dout_dnet, delta, grad_w, grad_b)
 
-    @_quiet
-    def apply(self, p: Pass, scale: float = 1.0) -> None:
+    def _apply(self, p: Pass, scale: float = 1.0) -> None:
         """Gradient descent on every parameter at once, from the same pass's gradients.
 
         Δw = −η · scale · ∂E/∂w + α · Δw(previous); `scale` is 1/batch size for a mean over a
@@ -195,13 +194,23 @@ class Network:
         for layer, velocity, gw, gb in zip(
             self.layers, self.velocity, p.grad_w, p.grad_b, strict=True
         ):
-            change = -eta * scale * gw + alpha * velocity[0]
-            velocity[0] = change
+            change = -eta * scale * gw
+            if alpha:
+                change += alpha * velocity[0]
+                velocity[0] = change
             layer.weights = self._carry(layer.weights + change)
             if update_biases and layer.bias.size:
-                change = -eta * scale * gb + alpha * velocity[1]
-                velocity[1] = change
+                change = -eta * scale * gb
+                if alpha:
+                    change += alpha * velocity[1]
+                    velocity[1] = change
                 layer.bias = self._carry(layer.bias + change)
+
+    # Quiet versions for callers; `train` runs the raw ones inside one errstate of its own.
+    forward = quietly(_forward)
+    total_loss = quietly(_total_loss)
+    compute = quietly(_compute)
+    apply = quietly(_apply)
 
     # -- recording -----------------------------------------------------------------------------
     def step(self, number: int = 1, example: tuple | None = None) -> StepTrace:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .engine import Network
+from .engine import Network, quietly
 from .errors import TrainingError
 from .network_spec import Spec
 from .trace import StepTrace
@@ -67,6 +67,7 @@ def gradient_norm(network: Network, inputs: Array, targets: Array) -> float:
     return scale * squares**0.5
 
 
+@quietly  # one errstate for the whole loop: inf and nan are reported by _check_diverged
 def train(
     spec: Spec,
     trace_updates: Collection[int] = (),
@@ -96,8 +97,8 @@ def train(
                     network, inputs, targets, batch, result.updates
                 )
                 continue
-            p = network.compute(inputs[:, batch], targets[:, batch])
-            network.apply(p, 1.0 / len(batch) if rules.reduction == "mean" else 1.0)
+            p = network._compute(inputs[:, batch], targets[:, batch])
+            network._apply(p, 1.0 / len(batch) if rules.reduction == "mean" else 1.0)
         loss = dataset_loss(network, inputs, targets)
         _check_diverged(network, epoch, loss)
         result.losses.append(loss)
