@@ -159,3 +159,12 @@ def test_csv_that_does_not_exist(tmp_path: Path) -> None:
 def test_run_traces_the_first_example_of_a_training_config(in_root, config: str) -> None:
     result = CliRunner().invoke(app, ["run", f"configs/{config}.yaml"])
     assert result.exit_code == 0 and numbers_in(result.output)
+
+
+def test_plot_writes_a_png(in_root, tmp_path) -> None:
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "loss.png"
+    output = _train("configs/xor.yaml", "--plot", str(path))
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Loss curve saved to" in output
+    assert [p.name for p in tmp_path.iterdir()] == ["loss.png"]  # no partial file left behind
