@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ParamSpec, TypeVar
 
 import numpy as np
@@ -216,32 +216,62 @@ class Network:
     def step(self, number: int = 1, example: tuple | None = None) -> StepTrace:
         """One step on one example (default: the spec's): compute, record, then update."""
         x, t = (np.array(v) for v in (example or (self.spec.inputs, self.spec.targets)))
-        p = self.compute(x, t)
-        recorder = Recorder(self, p)  # reads the parameters: record everything before updating
-        forward, deltas, gradients = recorder.forward(), recorder.deltas(), recorder.gradients()
-        before = recorder.parameters()
-        self.apply(p)
-        after = self.parameter_values()
+        p, trace = self._record(number, x, t)
+        result = replace(trace, updates=self._update(p, 1.0))
+        _check_finite(result, self.spec.file)
+        return result
+
+    def batch_step(self, number: int, inputs: Array, targets: Array) -> StepTrace:
+        """One update on several examples (in columns): each example's pass recorded in full,
+        then the update with the batch's gradient, the mean or the sum as the spec says."""
+        examples = tuple(
+            self._record(number, inputs[:, k], targets[:, k])[1] for k in range(inputs.shape[1])
+        )
+        p = self.compute(inputs, targets)
+        reduction = self.spec.training.reduction
+        scale = 1.0 / inputs.shape[1] if reduction == "mean" else 1.0
         result = StepTrace(
-            step=number,
-            inputs=tuple(zip(self.spec.input_names, map(float, p.outs[0][:, 0]), strict=True)),
-            forward=forward,
-            losses=tuple(
-                LossEvent(u, float(tv), float(o), float(e))
-                for u, tv, o, e in zip(
-                    self.spec.output_names, t, p.outs[-1][:, 0], p.terms[:, 0], strict=True
-                )
-            ),
-            total_loss=p.total,
-            deltas=deltas,
-            gradients=gradients,
-            updates=tuple(
-                UpdateEvent(name, old, grad, after[name], updated, momentum)
-                for name, old, grad, updated, momentum in before
-            ),
+            number, (), (), (), p.total, (), (), self._update(p, scale), examples, reduction
         )
         _check_finite(result, self.spec.file)
         return result
+
+    def _record(self, number: int, x: Array, t: Array) -> tuple[Pass, StepTrace]:
+        """One example's pass, recorded in full, before any update."""
+        p = self.compute(x, t)
+        recorder = Recorder(self, p)
+        trace = StepTrace(
+            step=number,
+            inputs=tuple(zip(self.spec.input_names, map(float, p.outs[0][:, 0]), strict=True)),
+            forward=recorder.forward(),
+            losses=tuple(
+                LossEvent(u, float(tv), float(o), float(e))
+                for u, tv, o, e in zip(
+                    self.spec.output_names,
+                    np.ravel(t),
+                    p.outs[-1][:, 0],
+                    p.terms[:, 0],
+                    strict=True,
+                )
+            ),
+            total_loss=p.total,
+            deltas=recorder.deltas(),
+            gradients=recorder.gradients(),
+            updates=(),
+        )
+        return p, trace
+
+    def _update(self, p: Pass, scale: float) -> tuple[UpdateEvent, ...]:
+        """Gradient descent from pass p, recorded: the gradient used is scale × p's sum."""
+        before = Recorder(self, p).parameters()  # read the parameters before they change
+        self.apply(p, scale)
+        after = self.parameter_values()
+        return tuple(
+            UpdateEvent(
+                name, old, grad if scale == 1.0 else scale * grad, after[name], updated, momentum
+            )
+            for name, old, grad, updated, momentum in before
+        )
 
     def slots(self) -> list[tuple[str, int, bool, tuple[int, ...]]]:
         """(name, layer, is_bias, index) of every parameter, layer by layer, in one place."""

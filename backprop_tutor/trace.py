@@ -136,10 +136,17 @@ class StepTrace:
     deltas: tuple[DeltaEvent, ...]  # output layer first, then backwards
     gradients: tuple[GradientEvent, ...]  # in the order the lecture works them out
     updates: tuple[UpdateEvent, ...]
+    # An update on several examples: each example's pass in full (without updates); the
+    # updates above then carry the batch's gradient, the mean or the sum as `reduction` says.
+    batch: tuple[StepTrace, ...] = ()
+    reduction: str = ""
 
     def values(self) -> dict[str, float]:
-        """Every number of this step by id (without the step suffix)."""
+        """Every number of this step by id (without the step suffix); an example k of a batch
+        adds `#k` (`grad[w5]#2`), and `grad[w5]` is then the batch's gradient."""
         found: dict[str, float] = {}
+        for k, example in enumerate(self.batch, start=1):
+            found.update({f"{key}#{k}": value for key, value in example.values().items()})
         for name, value in self.inputs:
             found[f"input[{name}]"] = value
         for f in self.forward:
@@ -165,6 +172,8 @@ class StepTrace:
                 found[f"path[{g.param},{path.via}]"] = path.value
             found[f"grad[{g.param}]"] = g.gradient
         for u in self.updates:
+            if self.batch:  # the batch's gradient: its examples' have `#k`
+                found[f"grad[{u.param}]"] = u.gradient
             found[f"old[{u.param}]"] = u.old
             found[f"new[{u.param}]"] = u.new
         return found

@@ -154,16 +154,12 @@ def _stop_rule(
 def _traced_update(
     network: Network, inputs: Array, targets: Array, batch: Array, number: int
 ) -> StepTrace:
-    """One update recorded in full, as `run` records it (one example per update)."""
-    if len(batch) != 1:
-        raise TrainingError(
-            network.spec.file,
-            "--trace-steps records one example's update, "
-            f"but batch: {network.spec.training.batch} updates on {len(batch)}",
-            "use batch: stochastic to trace steps",
-        )
-    k = int(batch[0])
-    return network.step(number, (inputs[:, k], targets[:, k]))
+    """One update recorded in full, as `run` records it: each example of its batch, then the
+    update itself."""
+    if len(batch) == 1:
+        k = int(batch[0])
+        return network.step(number, (inputs[:, k], targets[:, k]))
+    return network.batch_step(number, inputs[:, batch], targets[:, batch])
 
 
 def _snapshot(network: Network) -> list[tuple[Array, Array, list[Array]]]:

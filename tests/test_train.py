@@ -212,3 +212,33 @@ def test_softmax_cross_entropy_stays_finite_when_an_output_underflows() -> None:
     p = network.compute(np.array([1.0]), np.array([1.0, 0.0]))
     assert p.outs[-1][0, 0] == 0.0  # the true class's probability underflowed
     assert np.allclose(p.delta[0][:, 0], [-1.0, 1.0])  # z - t, finite
+
+
+@pytest.mark.parametrize(
+    ("batch", "size", "reduction", "chosen"),
+    [("mini", 3, "mean", {1, 3}), ("full", None, "sum", {2, LAST})],  # mini: 3 + 1 per epoch
+)
+def test_a_traced_batch_update_is_the_update_training_makes(batch, size, reduction, chosen):
+    options = {"batch": batch, "epochs": 2, "loss_threshold": None, "reduction": reduction}
+    if size:
+        options["batch_size"] = size
+    plain = train(spec_from_text(_xor(**options)))
+    traced = train(spec_from_text(_xor(**options)), trace_updates=chosen)
+    assert plain.losses == traced.losses
+    for number, step in traced.traced.items():
+        assert step.batch and step.reduction == reduction
+        for update in step.updates:
+            per_example = [
+                next(g.gradient for g in ex.gradients if g.param == update.param)
+                for ex in step.batch
+            ]
+            combined = sum(per_example) / (len(per_example) if reduction == "mean" else 1)
+            assert update.gradient == pytest.approx(combined, abs=1e-15)
+            assert update.new == pytest.approx(
+                update.old - 0.3 * update.gradient + update.momentum_term, abs=1e-15
+            )
+        values = traced.traced[number].values()
+        assert "grad[w_h1_x1]#1" in values and "grad[w_h1_x1]" in values
+    if LAST in chosen:
+        last = traced.traced[max(traced.traced)].updates[0]
+        assert last.new == plain.network.parameter_values()[last.param]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import CONFIGS, numbers_in
-from test_bad_input import _one_line, _refused
+from test_bad_input import _refused
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
@@ -47,12 +47,13 @@ def test_bad_trace_steps_are_a_usage_error(in_root) -> None:
     assert result.exit_code == 2 and "Traceback" not in result.output + result.stderr
 
 
-def test_trace_steps_need_one_example_per_update(tmp_path: Path) -> None:
+def test_trace_steps_of_a_batch_show_each_example_then_the_update(tmp_path: Path) -> None:
     spec = {**XOR, "training": {**XOR["training"], "batch": "full", "max_epochs": 3}}
-    result = CliRunner().invoke(app, ["train", str(_write(tmp_path, spec)), "--trace-steps", "1"])
-    assert result.exit_code == 2
-    _one_line(result.stderr.strip(), tmp_path / "net.yaml")
-    assert "use batch: stochastic to trace steps" in result.stderr
+    output = _train(str(_write(tmp_path, spec)), "--trace-steps", "2", "--width", "100")
+    for k in range(1, 5):
+        assert f"Step 2, example {k} of 4 in the batch" in output
+    assert "Batch update" in output and "mean of 4" in output
+    assert output.count("Updated parameters") == 1
 
 
 def test_plot_without_matplotlib_says_how_to_get_it(in_root, tmp_path, monkeypatch) -> None:

@@ -35,11 +35,12 @@ class WorkedExample:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         yield self._heading()
         for step in self.trace.steps:
-            if len(self.trace.steps) > 1:
+            if len(self.trace.steps) > 1 and not step.batch:
                 yield Rule(f"Step {step.step}")
-            for table in StepTables(step, self.trace, self.labels, self.fmt).tables():
-                yield table
-                yield Text("")
+            for k, example in enumerate(step.batch, start=1):
+                yield Rule(f"Step {step.step}, example {k} of {len(step.batch)} in the batch")
+                yield from _spaced(StepTables(example, self.trace, self.labels, self.fmt).tables())
+            yield from _spaced(StepTables(step, self.trace, self.labels, self.fmt).tables())
 
     def _heading(self) -> Group:
         h, n = self.trace.header, self.fmt.format
@@ -110,14 +111,20 @@ class StepTables:
         self.new = {u.param: u for u in step.updates}
 
     def tables(self) -> Iterator[Group]:
-        n_layers = len(self.header.layers) - 1
-        for layer in range(1, n_layers + 1):
-            yield self.forward_table(layer)
-        yield self.error_table()
-        for layer in range(n_layers, 0, -1):
-            yield self.delta_table(layer)
-            yield from self.gradient_tables(layer)
-        yield self.update_table()
+        """The step's tables; an update on a batch has only its update table (its examples are
+        tables of their own), an example of a batch has no update table."""
+        if self.step.forward:
+            n_layers = len(self.header.layers) - 1
+            for layer in range(1, n_layers + 1):
+                yield self.forward_table(layer)
+            yield self.error_table()
+            for layer in range(n_layers, 0, -1):
+                yield self.delta_table(layer)
+                yield from self.gradient_tables(layer)
+        if self.step.batch:
+            yield self.batch_table()
+        if self.step.updates:
+            yield self.update_table()
 
     # -- forward ---------------------------------------------------------------------------------
     def forward_table(self, layer: int) -> Group:
@@ -244,16 +251,16 @@ class StepTables:
             position = "" if split is None else ("k" if i < split else "j")
             table.column(L.role_header(role, position, is_output and split is None))
         table.column(L.fraction(L.error, "param"))
-        if not has_paths:  # path tables leave the new values to the updates table: 80 columns
+        shows_new = not has_paths and bool(self.new)  # path tables: 80 columns; see updates
+        if shows_new:
             table.column("new")
         for g in group:
             # path tables are wide: their edge goes on a second line to fit 80 columns
             edge = ("\n" if has_paths else " ") + f"({g.source}→{g.to[0]})"
             label = g.param + edge if g.source else g.param
             if not has_paths:
-                table.row(
-                    label, *(n(f.value) for f in g.factors), n(g.gradient), self._new(g.param)
-                )
+                new = (self._new(g.param),) if shows_new else ()
+                table.row(label, *(n(f.value) for f in g.factors), n(g.gradient), *new)
                 continue
             if len(g.paths) == 1:  # one path: it is the gradient
                 p = g.paths[0]
@@ -272,6 +279,23 @@ class StepTables:
         update = self.new[param]
         return self.n(update.new) if update.updated else f"{self.n(update.new)} (kept)"
 
+    def batch_table(self) -> Group:
+        """Each example's gradient and the batch's: their mean or sum, which the update uses."""
+        L, n, step = self.labels, self.n, self.step
+        size = len(step.batch)
+        combined = f"{step.reduction} of {size}"
+        table = Grid(
+            f"Batch update: each parameter's gradient over the {size} examples, and "
+            f"their {step.reduction}"
+        )
+        table.column("param", numeric=False)
+        table.column(f"{L.partial(L.error, 'param')} for examples 1 to {size}", numeric=False)
+        table.column(combined)
+        per_example = [{g.param: g.gradient for g in ex.gradients} for ex in step.batch]
+        for u in _file_order(step):
+            table.row(u.param, ", ".join(n(grads[u.param]) for grads in per_example), n(u.gradient))
+        return table.table()
+
     def update_table(self) -> Group:
         L, n = self.labels, self.n
         eta = n(self.header.learning_rate)
@@ -287,7 +311,14 @@ class StepTables:
         return table.table()
 
 
+def _spaced(tables: Iterator[Group]) -> Iterator[RenderableType]:
+    for table in tables:
+        yield table
+        yield Text("")
+
+
 def _file_order(step: StepTrace) -> list[UpdateEvent]:
     """Updates layer by layer from the inputs, each layer in the file's order (w1, w2, ... w8)."""
     by_name = {u.param: u for u in step.updates}
-    return [by_name[g.param] for g in sorted(step.gradients, key=lambda g: g.layer)]
+    gradients = step.gradients or step.batch[0].gradients  # a batch: its examples' order
+    return [by_name[g.param] for g in sorted(gradients, key=lambda g: g.layer)]
