@@ -32,6 +32,12 @@ class Activation:
     derivative: Callable[[Array, Array], Array]
     jacobian: Callable[[Array], Array] | None = None  # out (units,) -> (units, units)
     params: dict[str, float] = field(default_factory=dict)
+    # The same function for SymPy, beside the numeric one; sympy arrives as an argument, so
+    # nothing here imports it. `symbolic(sp, net)` is out(net); `textbook(sp, out, net)` is
+    # dout/dnet as lectures write it (sigmoid: out(1 - out)), which symbolic.py proves equal
+    # to SymPy's own derivative. Softmax is written per layer, in symbolic.py.
+    symbolic: Callable | None = None
+    textbook: Callable | None = None
 
     @property
     def elementwise(self) -> bool:
@@ -75,6 +81,8 @@ def leaky_relu(alpha: float = 0.01) -> Activation:
         value=lambda net: np.where(net >= 0, net, alpha * net),
         derivative=lambda net, out: np.where(net >= 0, 1.0, alpha),
         params={"alpha": alpha},
+        symbolic=lambda sp, x: sp.Piecewise((x, x >= 0), (sp.nsimplify(alpha) * x, True)),
+        textbook=lambda sp, out, x: sp.Piecewise((1, x >= 0), (sp.nsimplify(alpha), True)),
     )
 
 
@@ -83,22 +91,30 @@ ACTIVATIONS: dict[str, Activation] = {
         "sigmoid",
         value=_sigmoid,
         derivative=lambda net, out: out * (1.0 - out),
+        symbolic=lambda sp, x: 1 / (1 + sp.exp(-x)),
+        textbook=lambda sp, out, x: out * (1 - out),
     ),
     "tanh": Activation(
         "tanh",
         value=np.tanh,
         derivative=lambda net, out: 1.0 - out**2,
+        symbolic=lambda sp, x: (sp.exp(x) - sp.exp(-x)) / (sp.exp(x) + sp.exp(-x)),
+        textbook=lambda sp, out, x: 1 - out**2,
     ),
     "relu": Activation(
         "relu",
         value=lambda net: np.maximum(net, 0.0),
         derivative=lambda net, out: (net > 0).astype(float),  # 0 at the kink, as PyTorch
+        symbolic=lambda sp, x: sp.Piecewise((x, x > 0), (0, True)),
+        textbook=lambda sp, out, x: sp.Piecewise((1, x > 0), (0, True)),
     ),
     "leaky_relu": leaky_relu(),
     "linear": Activation(
         "linear",
         value=lambda net: np.array(net, dtype=float, copy=True),
         derivative=lambda net, out: np.ones_like(net, dtype=float),
+        symbolic=lambda sp, x: x,
+        textbook=lambda sp, out, x: sp.Integer(1),
     ),
     "softmax": Activation(
         "softmax",

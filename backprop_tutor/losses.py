@@ -36,11 +36,15 @@ class Loss:
     # out · dE/dout without dividing by out, for softmax's backward pass: -t for cross-entropy,
     # so delta = z Σt - t stays finite even where an output has underflowed to 0
     out_times_derivative: Callable[[Array, Array], Array] | None = None
+    # One output's term for SymPy, beside the numeric one: symbolic(sp, t, o, K) with K outputs;
+    # sympy arrives as an argument, so nothing here imports it.
+    symbolic: Callable | None = None
 
 
 LOSSES: dict[str, Loss] = {
     "half_sse": Loss(
         "half_sse",
+        symbolic=lambda sp, t, o, k: sp.Rational(1, 2) * (t - o) ** 2,
         terms=lambda t, o: 0.5 * (t - o) ** 2,
         derivative=lambda t, o: o - t,
         formula="½({target} − {out})²",
@@ -48,6 +52,7 @@ LOSSES: dict[str, Loss] = {
     ),
     "sse": Loss(
         "sse",
+        symbolic=lambda sp, t, o, k: (t - o) ** 2,
         terms=lambda t, o: (t - o) ** 2,
         derivative=lambda t, o: 2.0 * (o - t),
         formula="({target} − {out})²",
@@ -55,6 +60,7 @@ LOSSES: dict[str, Loss] = {
     ),
     "mse": Loss(
         "mse",
+        symbolic=lambda sp, t, o, k: (t - o) ** 2 / k,
         terms=lambda t, o: (t - o) ** 2 / t.shape[0],
         derivative=lambda t, o: 2.0 * (o - t) / t.shape[0],
         formula="({target} − {out})² / K",
@@ -62,6 +68,7 @@ LOSSES: dict[str, Loss] = {
     ),
     "cross_entropy": Loss(
         "cross_entropy",
+        symbolic=lambda sp, t, o, k: -t * sp.log(o),
         terms=lambda t, o: -t * _log(o),
         derivative=lambda t, o: -t / o,
         formula="−{target} log {out}",
@@ -73,6 +80,7 @@ LOSSES: dict[str, Loss] = {
     ),
     "binary_cross_entropy": Loss(
         "binary_cross_entropy",
+        symbolic=lambda sp, t, o, k: -(t * sp.log(o) + (1 - t) * sp.log(1 - o)),
         terms=lambda t, o: -(t * _log(o) + (1 - t) * _log(1 - o)),
         derivative=lambda t, o: (o - t) / (o * (1 - o)),
         formula="−[{target} log {out} + (1 − {target}) log(1 − {out})]",
@@ -83,6 +91,7 @@ LOSSES: dict[str, Loss] = {
     ),
     "symmetric_cross_entropy": Loss(
         "symmetric_cross_entropy",
+        symbolic=lambda sp, t, o, k: -(t * sp.log(o) + o * sp.log(t)),
         terms=lambda t, o: -(t * _log(o) + o * _log(t)),
         derivative=lambda t, o: -(t / o + _log(t)),
         formula="−[{target} log {out} + {out} log {target}]",

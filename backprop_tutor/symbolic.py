@@ -1,0 +1,67 @@
+"""SymPy derivations, imported only when `--symbolic` or `derive` asks for them.
+
+Each activation and loss carries its SymPy form beside its numeric one (activations.py,
+losses.py); this module differentiates them and proves the textbook forms the lectures use,
+such as sigmoid' = σ(1 - σ), equal to what SymPy derives itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .activations import ACTIVATIONS, Activation
+from .losses import LOSSES, Loss
+
+NET = sp.Symbol("net", real=True)
+OUT = sp.Symbol("out", real=True)
+TARGET = sp.Symbol("t", real=True)
+OUTPUTS = sp.Symbol("K", positive=True)
+
+
+@dataclass(frozen=True)
+class ActivationDerivative:
+    """SymPy's own derivative of an activation, the textbook form, and whether they are equal."""
+
+    name: str
+    function: sp.Expr  # out(net)
+    raw: sp.Expr  # d out / d net as SymPy differentiates it
+    textbook: sp.Expr  # as the lectures write it, in terms of out (and net where needed)
+    proved: bool  # raw - textbook(out = function) simplifies to 0
+
+
+def activation_derivative(activation: Activation) -> ActivationDerivative:
+    """Differentiate an elementwise activation and prove its textbook derivative."""
+    if activation.symbolic is None or activation.textbook is None:
+        raise ValueError(f"{activation.name} has no elementwise SymPy form (see softmax_jacobian)")
+    function = activation.symbolic(sp, NET)
+    raw = sp.diff(function, NET)
+    textbook = activation.textbook(sp, OUT, NET)
+    proved = sp.simplify(raw - textbook.subs(OUT, function)) == 0
+    return ActivationDerivative(activation.name, function, raw, textbook, bool(proved))
+
+
+def softmax_jacobian(size: int) -> tuple[list[sp.Symbol], sp.Matrix, sp.Matrix, bool]:
+    """Softmax over `size` net inputs: SymPy's Jacobian, the textbook z_j (δ_jk - z_k), and
+    whether they are equal."""
+    nets = list(sp.symbols(f"net_1:{size + 1}", real=True))
+    total = sum(sp.exp(n) for n in nets)
+    outs = [sp.exp(n) / total for n in nets]
+    raw = sp.Matrix(size, size, lambda j, k: sp.diff(outs[j], nets[k]))
+    textbook = sp.Matrix(size, size, lambda j, k: outs[j] * (int(j == k) - outs[k]))
+    return nets, raw, textbook, bool(sp.simplify(raw - textbook) == sp.zeros(size, size))
+
+
+def loss_derivative(loss: Loss) -> tuple[sp.Expr, sp.Expr]:
+    """One output's term and its derivative with respect to the output, by SymPy."""
+    term = loss.symbolic(sp, TARGET, OUT, OUTPUTS)
+    return term, sp.diff(term, OUT)
+
+
+def all_activation_derivatives() -> list[ActivationDerivative]:
+    return [activation_derivative(a) for a in ACTIVATIONS.values() if a.elementwise]
+
+
+def all_loss_derivatives() -> dict[str, tuple[sp.Expr, sp.Expr]]:
+    return {name: loss_derivative(loss) for name, loss in LOSSES.items()}
