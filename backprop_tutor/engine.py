@@ -325,4 +325,5 @@ def header(spec: Spec) -> TraceHeader:
         fixed=spec.display.fixed,
         layers=(spec.input_names, *(ls.units for ls in spec.layers)),
         activations=tuple(ls.activation for ls in spec.layers),
+        alphas=tuple(ls.alpha for ls in spec.layers),
     )

@@ -88,6 +88,14 @@ class Notation:
             return unit.name
         return f"{self.out_word}_{unit.name}"
 
+    def target(self, unit: UnitRef) -> str:
+        """An output's target: Dawood's target_1, Bishop's t_1, or t_o1."""
+        if self.name == "dawood":
+            return f"target_{unit.index}"
+        if self.name == "borela":
+            return f"t_{unit.index}"
+        return f"t_{unit.name}"
+
     def unit_error(self, unit: UnitRef) -> str:
         """The symbol of one output's error term (Dawood numbers them E_1, E_2)."""
         if self.name == "dawood":
@@ -122,3 +130,13 @@ NOTATIONS: dict[str, Notation] = {
         "y",
     ),
 }
+
+
+def unit_refs(layers: tuple[tuple[str, ...], ...]) -> dict[str, UnitRef]:
+    """Every unit's place, from the unit names per layer (inputs first)."""
+    last = len(layers) - 1
+    return {
+        name: UnitRef(name, layer, index + 1, layer == last)
+        for layer, names in enumerate(layers)
+        for index, name in enumerate(names)
+    }

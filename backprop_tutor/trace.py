@@ -196,6 +196,7 @@ class TraceHeader:
     fixed: bool
     layers: tuple[tuple[str, ...], ...]  # unit names per layer, inputs first
     activations: tuple[str, ...]  # one per layer after the inputs
+    alphas: tuple[float | None, ...] = ()  # leaky_relu's slope per layer, where it has one
 
 
 @dataclass(frozen=True, slots=True)

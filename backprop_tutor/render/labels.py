@@ -5,7 +5,7 @@ Plain strings, shared by every output format; only the Rich renderer turns them 
 
 from __future__ import annotations
 
-from ..notation import NOTATIONS, UnitRef
+from ..notation import NOTATIONS, UnitRef, unit_refs
 from ..trace import Factor, TraceHeader
 
 PARTIAL = "∂"
@@ -17,12 +17,7 @@ class Labels:
 
     def __init__(self, header: TraceHeader, notation: str | None = None) -> None:
         self.notation = NOTATIONS[notation or header.notation]
-        last = len(header.layers) - 1
-        self.units: dict[str, UnitRef] = {
-            name: UnitRef(name, layer, index + 1, layer == last)
-            for layer, names in enumerate(header.layers)
-            for index, name in enumerate(names)
-        }
+        self.units: dict[str, UnitRef] = unit_refs(header.layers)
         self.error = self.notation.error
 
     def net(self, unit: str) -> str:

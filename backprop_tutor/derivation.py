@@ -1,0 +1,287 @@
+"""The chain rule for chosen parameters of a traced step, derived and checked by SymPy.
+
+Every unit is its own symbol (output_o1, sum_o1, in the lecture's notation), so an expression
+never grows with depth. Each chain-rule factor is differentiated by SymPy and shown in textbook
+form; the trace's numbers are substituted and the result is checked against the engine's value.
+A proof line then differentiates the loss composed through the whole network, with each layer's
+activation an undefined function f_l, and shows that SymPy's derivative and the chain-rule
+product are the same expression; the activations' own identities (sigmoid' = σ(1 - σ)) are
+proved separately, in symbolic.py.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from .activations import activation
+from .losses import LOSSES
+from .notation import NOTATIONS, unit_refs
+from .numbers import carry
+from .symbolic import activation_derivative
+from .trace import Factor, GradientEvent, StepTrace, Trace
+
+MAX_PROOF_PATHS = 256  # beyond this, the composed loss is too large to differentiate quickly
+TOLERANCE = 1e-9
+
+
+@dataclass
+class FactorStep:
+    """One chain-rule factor: its textbook expression, SymPy's own form, and the numbers."""
+
+    factor: Factor
+    expr: sp.Expr
+    raw: sp.Expr | None  # SymPy's derivative where the textbook form rewrites it
+    proved: bool | None  # raw equals expr (with out = f(net))
+    engine: float
+    evaluated: float
+
+
+@dataclass
+class Chain:
+    """A product of factors: one path through a downstream unit, or the whole gradient."""
+
+    via: str | None
+    steps: list[FactorStep]
+    product: sp.Expr
+    engine: float
+    evaluated: float
+
+
+@dataclass
+class ParameterDerivation:
+    param: str
+    event: GradientEvent
+    loss: sp.Expr
+    chains: list[Chain]
+    delta_form: Chain | None = None  # a hidden parameter: delta_j · (its input)
+    proof: bool | None = None
+    proof_note: str = ""
+    mismatches: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> float:
+        return self.event.gradient
+
+
+class Deriver:
+    """Symbols and numbers for one traced step of one network."""
+
+    def __init__(self, trace: Trace, step: StepTrace, notation: str | None = None) -> None:
+        h = trace.header
+        self.header, self.step = h, step
+        self.notation = NOTATIONS[notation or h.notation]
+        self.units = unit_refs(h.layers)
+        self.values = step.values()
+        self.loss = LOSSES[h.loss]
+        n = self.notation
+        self.out = {u: sp.Symbol(n.out(ref), real=True) for u, ref in self.units.items()}
+        self.net = {u: sp.Symbol(n.net(ref), real=True) for u, ref in self.units.items()}
+        self.target = {u: sp.Symbol(n.target(self.units[u]), real=True) for u in h.layers[-1]}
+        self.delta = {u: sp.Symbol(f"δ_{u}", real=True) for u in self.units}
+        self.param: dict[str, sp.Symbol] = {}
+        self.net_expr: dict[str, sp.Expr] = {}
+        for ev in step.forward:
+            terms = []
+            for term in ev.terms:
+                symbol = self.param.setdefault(term.weight, sp.Symbol(term.weight, real=True))
+                terms.append(symbol * self.out[term.source])
+            if ev.bias:
+                terms.append(self.param.setdefault(ev.bias, sp.Symbol(ev.bias, real=True)))
+            self.net_expr[ev.unit] = sp.Add(*terms, evaluate=False)
+        outputs = h.layers[-1]
+        self.terms = {
+            k: self.loss.symbolic(sp, self.target[k], self.out[k], len(outputs)) for k in outputs
+        }
+        self.total_loss = sp.Add(*self.terms.values(), evaluate=False)
+        self.numbers = self._numbers()
+
+    def _numbers(self) -> dict[sp.Symbol, float]:
+        v, numbers = self.values, {}
+        for unit, symbol in self.out.items():
+            numbers[symbol] = v[f"out[{unit}]"] if f"out[{unit}]" in v else v[f"input[{unit}]"]
+        for unit, symbol in self.net.items():
+            if f"net[{unit}]" in v:
+                numbers[symbol] = v[f"net[{unit}]"]
+        for unit, symbol in self.target.items():
+            numbers[symbol] = v[f"target[{unit}]"]
+        for unit, symbol in self.delta.items():
+            if f"delta[{unit}]" in v:
+                numbers[symbol] = v[f"delta[{unit}]"]
+        for name, symbol in self.param.items():
+            numbers[symbol] = v[f"old[{name}]"]
+        return numbers
+
+    def _activation(self, unit: str):
+        layer = self.units[unit].layer
+        alpha = self.header.alphas[layer - 1] if self.header.alphas else None
+        name = self.header.activations[layer - 1]
+        return activation(name, **({} if alpha is None else {"alpha": alpha}))
+
+    # -- one factor --------------------------------------------------------------------------
+    def factor_step(self, factor: Factor, to: str) -> FactorStep:
+        raw, proved = None, None
+        if factor.role == "de_dout" and factor.unit in self.terms:
+            expr = sp.factor(sp.diff(self.total_loss, self.out[factor.unit]))
+        elif factor.role == "de_dout":  # a hidden unit: Σ_k w_jk δ_k over the units it feeds
+            expr = self._downstream_sum(factor.unit)
+        elif factor.role == "dout_dnet":
+            act = self._activation(factor.unit)
+            out, net = self.out[factor.unit], self.net[factor.unit]
+            expr = act.textbook(sp, out, net)
+            identity = _identity(act.name, act.params.get("alpha"))
+            raw = identity.raw.subs(sp.Symbol("net", real=True), net)
+            proved = identity.proved
+        elif factor.role == "delta":
+            expr = self.delta[factor.unit]
+        elif factor.role == "dnet_dout":
+            expr = sp.diff(self.net_expr[factor.unit], self.out[factor.other or ""])
+        else:  # dnet_dparam: the parameter's own input, or 1 for a bias
+            expr = sp.diff(self.net_expr[to], self.param[factor.unit])
+        evaluated = float(expr.subs(self.numbers))
+        return FactorStep(factor, expr, raw, proved, factor.value, evaluated)
+
+    def chain(self, factors: tuple[Factor, ...], to: str, via: str | None, engine: float) -> Chain:
+        steps = [self.factor_step(f, to) for f in factors]
+        product = sp.Mul(*(s.expr for s in steps), evaluate=False)
+        evaluated = self._carried(math.prod(s.engine for s in steps))
+        return Chain(via, steps, product, engine, evaluated)
+
+    def _carried(self, value: float) -> float:
+        return carry(value, self.header.carry_digits)
+
+    # -- one parameter -----------------------------------------------------------------------
+    def derive(self, event: GradientEvent) -> ParameterDerivation:
+        to = event.to[0]
+        result = ParameterDerivation(event.param, event, self.total_loss, [])
+        if event.paths:
+            result.chains = [self.chain(p.factors, to, p.via, p.value) for p in event.paths]
+            if event.factors:
+                result.delta_form = self._delta_form(event, to)
+        else:
+            result.chains = [self.chain(event.factors, to, None, event.gradient)]
+        result.mismatches = self._mismatches(result)
+        result.proof, result.proof_note = self.prove(result)
+        return result
+
+    def _downstream_sum(self, unit: str) -> sp.Expr:
+        """Σ_k w_jk δ_k over the units that unit j feeds: its dE/dout."""
+        below = next(d for d in self.step.deltas if d.unit == unit)
+        return sp.Add(
+            *(self.param[w] * self.delta[k] for k, w, _, _ in below.downstream), evaluate=False
+        )
+
+    def _delta_form(self, event: GradientEvent, to: str) -> Chain:
+        """δ_j · input, with δ_j = dout_j/dnet_j · Σ_k w_jk δ_k written out."""
+        dout = self.factor_step(event.factors[1], to)
+        dparam = self.factor_step(event.factors[2], to)
+        product = sp.Mul(dout.expr, self._downstream_sum(to), dparam.expr, evaluate=False)
+        delta_value = self.values[f"delta[{to}]"]
+        evaluated = self._carried(delta_value * dparam.engine)
+        return Chain(None, [dout, dparam], product, event.gradient, evaluated)
+
+    def _mismatches(self, result: ParameterDerivation) -> list[str]:
+        found = []
+        chains = [*result.chains, *([result.delta_form] if result.delta_form else [])]
+        for chain in chains:
+            for s in chain.steps:
+                value = s.evaluated if s.factor.role == "dout_dnet" else self._carried(s.evaluated)
+                if not _close(value, s.engine):
+                    found.append(f"{s.factor.id}: SymPy gives {value!r}, the engine {s.engine!r}")
+            if not _close(chain.evaluated, chain.engine):
+                what = f"path through {chain.via}" if chain.via else "product"
+                found.append(
+                    f"{result.param} {what}: SymPy gives {chain.evaluated!r}, "
+                    f"the engine {chain.engine!r}"
+                )
+        if result.chains[0].via and self.header.carry_digits is None:
+            total = sum(c.engine for c in result.chains)
+            if not _close(total, result.total):
+                found.append(
+                    f"{result.param}: the paths sum to {total!r}, the engine's gradient "
+                    f"is {result.total!r}"
+                )
+        return found
+
+    # -- the proof ---------------------------------------------------------------------------
+    def prove(self, result: ParameterDerivation) -> tuple[bool | None, str]:
+        """SymPy's derivative of the composed loss minus the chain-rule sum is 0."""
+        layers = self.header.layers
+        if any(not activation(a).elementwise for a in self.header.activations):
+            return None, "not composed: softmax mixes its units (see `derive softmax`)"
+        paths = math.prod(
+            len(units) for units in layers[self.units[result.event.to[0]].layer + 1 :]
+        )
+        if paths > MAX_PROOF_PATHS:
+            return None, f"not composed: {paths} paths; each factor above is checked instead"
+        f = {k: sp.Function(f"f{k}") for k in range(1, len(layers))}
+        d = {k: sp.Function(f"f{k}'") for k in range(1, len(layers))}
+        composed: dict[str, sp.Expr] = {u: self.out[u] for u in layers[0]}
+        nets: dict[str, sp.Expr] = {}
+        for k in range(1, len(layers)):
+            for u in layers[k]:
+                nets[u] = self.net_expr[u].subs({self.out[s]: composed[s] for s in composed})
+                composed[u] = f[k](nets[u])
+        outputs = {self.out[k]: composed[k] for k in layers[-1]}
+        direct = sp.diff(sp.Add(*self.terms.values()).subs(outputs), self.param[result.param])
+        direct = direct.replace(
+            lambda e: isinstance(e, sp.Subs), lambda e: d[int(str(e.expr.expr.func)[1:])](*e.point)
+        )
+
+        def as_composed(factor: Factor) -> sp.Expr:
+            if factor.role == "dout_dnet":
+                return d[self.units[factor.unit].layer](nets[factor.unit])
+            if factor.role == "delta":
+                return self._composed_delta(factor.unit, d, nets, outputs)
+            if factor.role == "de_dout" and factor.unit not in self.terms:
+                return self._composed_de_dout(factor.unit, d, nets, outputs)
+            return (
+                self.factor_step(factor, result.event.to[0])
+                .expr.subs(outputs)
+                .subs({self.out[s]: composed[s] for s in composed})
+            )
+
+        source = [p.factors for p in result.event.paths] or [result.event.factors]
+        ours = sp.Add(*(sp.Mul(*(as_composed(f) for f in factors)) for factors in source))
+        proved = sp.expand(direct - ours) == 0
+        return bool(proved), f"d/d{result.param} of the composed loss − the chain-rule sum = 0"
+
+    def _composed_delta(self, unit: str, d, nets, outputs) -> sp.Expr:
+        """δ of a unit, composed: f'(net) · dE/dout through every unit above it."""
+        return d[self.units[unit].layer](nets[unit]) * self._composed_de_dout(
+            unit, d, nets, outputs
+        )
+
+    def _composed_de_dout(self, unit: str, d, nets, outputs) -> sp.Expr:
+        """dE/dout of a unit, composed: the loss's derivative, or Σ_k w_jk δ_k above it."""
+        layer = self.units[unit].layer
+        if layer == len(self.header.layers) - 1:
+            return sp.diff(self.terms[unit], self.out[unit]).subs(outputs)
+        feeds = next(d_.downstream for d_ in self.step.deltas if d_.unit == unit)
+        return sp.Add(
+            *(self.param[w] * self._composed_delta(k, d, nets, outputs) for k, w, _, _ in feeds)
+        )
+
+
+@functools.cache
+def _identity(name: str, alpha: float | None):
+    """Each activation's textbook derivative is proved once, not once per factor."""
+    return activation_derivative(activation(name, **({} if alpha is None else {"alpha": alpha})))
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= TOLERANCE * max(1.0, abs(a), abs(b))
+
+
+def derive(
+    trace: Trace, params: list[str] | None = None, step: int = 1, notation: str | None = None
+) -> list[ParameterDerivation]:
+    """Derivations for `params` (all, in the lecture's order, when None) of one traced step."""
+    chosen = trace.steps[step - 1]
+    deriver = Deriver(trace, chosen, notation)
+    events = {g.param: g for g in chosen.gradients}
+    names = params or [g.param for g in chosen.gradients]
+    return [deriver.derive(events[name]) for name in names]
