@@ -58,6 +58,12 @@ def run(
     width: Annotated[
         int | None, typer.Option(help="Output width in columns.", min=40, max=400)
     ] = None,
+    symbolic: Annotated[
+        bool, typer.Option("--symbolic", help="Derive each gradient with SymPy, factor by factor.")
+    ] = False,
+    only: Annotated[
+        str | None, typer.Option(help="Parameters to derive, e.g. w5,w1 (implies --symbolic).")
+    ] = None,
 ) -> None:
     """Print one lecture-style worked example: forward pass, error, backward pass, updates."""
     from .engine import run as run_spec
@@ -67,6 +73,9 @@ def run(
         trace = run_spec(load_spec(spec))
     except (SpecError, TrainingError) as error:
         raise _fail(str(error)) from None
+    if symbolic or only:
+        _print_derivations(trace, only, width)
+        return
     if format is OutputFormat.json:
         from .render.json_out import trace_json
 
@@ -75,6 +84,20 @@ def run(
     from .render.rich_tables import WorkedExample
 
     Console(width=width, highlight=False).print(WorkedExample(trace))
+
+
+def _print_derivations(trace, only: str | None, width: int | None) -> None:
+    """`--symbolic`: SymPy is imported here and only here on the run path."""
+    from .derivation import derive
+    from .render.symbolic_view import Derivations
+    from .spec_data import closest
+
+    known = [g.param for g in trace.steps[0].gradients]
+    chosen = [p.strip() for p in only.split(",") if p.strip()] if only else None
+    for name in chosen or []:
+        if name not in known:
+            raise _fail(f"--only: no parameter '{name}'; {closest(name, known)}")
+    Console(width=width, highlight=False).print(Derivations(derive(trace, chosen), trace))
 
 
 def _trace_updates(text: str | None) -> set[int]:

@@ -58,6 +58,8 @@ class ParameterDerivation:
     loss: sp.Expr
     chains: list[Chain]
     delta_form: Chain | None = None  # a hidden parameter: delta_j · (its input)
+    output_delta: sp.Expr | None = None  # an output unit's δ = dE/dout · dout/dnet, simplified
+    output_delta_value: float = 0.0  # ... and its value, from the trace
     proof: bool | None = None
     proof_note: str = ""
     mismatches: list[str] = field(default_factory=list)
@@ -163,6 +165,10 @@ class Deriver:
                 result.delta_form = self._delta_form(event, to)
         else:
             result.chains = [self.chain(event.factors, to, None, event.gradient)]
+            steps = result.chains[0].steps
+            if [st.factor.role for st in steps[:2]] == ["de_dout", "dout_dnet"]:
+                result.output_delta = sp.factor(steps[0].expr * steps[1].expr)
+                result.output_delta_value = self.values[f"delta[{to}]"]
         result.mismatches = self._mismatches(result)
         result.proof, result.proof_note = self.prove(result)
         return result

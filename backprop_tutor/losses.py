@@ -21,6 +21,11 @@ def _log(x: Array) -> Array:
         return np.log(x)
 
 
+def _difference(sp, t, o):
+    """t - o kept in the lecture's order (SymPy would print -o + t)."""
+    return sp.Add(t, -o, evaluate=False)
+
+
 @dataclass(frozen=True)
 class Loss:
     """One loss: per-output `terms(target, out)` and their derivative dE/dout."""
@@ -44,7 +49,7 @@ class Loss:
 LOSSES: dict[str, Loss] = {
     "half_sse": Loss(
         "half_sse",
-        symbolic=lambda sp, t, o, k: sp.Rational(1, 2) * (t - o) ** 2,
+        symbolic=lambda sp, t, o, k: sp.Rational(1, 2) * _difference(sp, t, o) ** 2,
         terms=lambda t, o: 0.5 * (t - o) ** 2,
         derivative=lambda t, o: o - t,
         formula="½({target} − {out})²",
@@ -52,7 +57,7 @@ LOSSES: dict[str, Loss] = {
     ),
     "sse": Loss(
         "sse",
-        symbolic=lambda sp, t, o, k: (t - o) ** 2,
+        symbolic=lambda sp, t, o, k: _difference(sp, t, o) ** 2,
         terms=lambda t, o: (t - o) ** 2,
         derivative=lambda t, o: 2.0 * (o - t),
         formula="({target} − {out})²",
@@ -60,7 +65,7 @@ LOSSES: dict[str, Loss] = {
     ),
     "mse": Loss(
         "mse",
-        symbolic=lambda sp, t, o, k: (t - o) ** 2 / k,
+        symbolic=lambda sp, t, o, k: _difference(sp, t, o) ** 2 / k,
         terms=lambda t, o: (t - o) ** 2 / t.shape[0],
         derivative=lambda t, o: 2.0 * (o - t) / t.shape[0],
         formula="({target} − {out})² / K",

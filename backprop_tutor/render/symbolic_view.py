@@ -1,0 +1,142 @@
+"""`--symbolic`: each chosen parameter's derivation, factor by factor, in the lecture's notation.
+
+Reads the derivations (derivation.py) and prints them; it computes nothing. Expressions print
+in the order they were built (SymPy's order="none"), so chain-rule factors stay in order.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.text import Text
+
+from ..derivation import Chain, ParameterDerivation
+from ..numbers import NumberFormat
+from ..trace import Trace
+from .labels import Labels
+
+CHECK, CROSS = "✓", "✗"
+
+
+def show(expr: sp.Expr) -> str:
+    """An expression as a lecture writes it inline: output_o1·(1 − output_o1), x², e^(−x)."""
+    text = sp.sstr(expr, order="none")
+    text = re.sub(r"\*\*2\b", "²", text)
+    text = re.sub(r"\*\*3\b", "³", text)
+    text = text.replace("**", "^").replace("*", "·").replace("exp(", "e^(")
+    return text.replace(" - ", " − ").replace("(-", "(−")
+
+
+def _bracketed(number: str) -> str:
+    return f"({number})" if number.startswith("-") else number
+
+
+class Derivations:
+    """Every chosen parameter's derivation."""
+
+    def __init__(
+        self, derivations: list[ParameterDerivation], trace: Trace, notation: str | None = None
+    ) -> None:
+        self.derivations = derivations
+        self.labels = Labels(trace.header, notation)
+        h = trace.header
+        self.n = NumberFormat(h.digits, h.rounding, h.fixed).format
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for derivation in self.derivations:
+            yield self._parameter(derivation)
+            yield Text("")
+
+    def _parameter(self, d: ParameterDerivation) -> Group:
+        L, n, event = self.labels, self.n, d.event
+        edge = f" ({event.source} → {event.to[0]})" if event.source else ""
+        lines = [
+            Text(f"{L.partial(L.error, d.param)}, for {d.param}{edge}", style="bold"),
+            Text(f"  {L.error} = {show(d.loss)}"),
+        ]
+        for chain in d.chains:
+            lines += self._chain(d, chain)
+        if len(d.chains) > 1:
+            terms = " + ".join(_bracketed(n(c.engine)) for c in d.chains)
+            lines.append(
+                Text(
+                    f"  {L.partial(L.error, d.param)} = the sum of the paths = {terms}"
+                    f" = {n(d.total)}",
+                    style="bold",
+                )
+            )
+        if d.delta_form:
+            lines += self._delta_form(d)
+        lines.append(self._verdict(d))
+        return Group(*lines)
+
+    def _chain(self, d: ParameterDerivation, chain: Chain) -> list[Text]:
+        L, n, event = self.labels, self.n, d.event
+        to = event.to[0]
+        error = L.path_error(chain.via) if chain.via else None
+        head = L.partial(error or L.error, d.param)
+        lines = [Text("")]
+        if chain.via:
+            lines.append(Text(f"  through {chain.via}:", style="italic"))
+        factors = [s.factor for s in chain.steps]
+        lines.append(
+            Text(f"  {L.chain(factors=tuple(factors), param=d.param, to=to, error=error)}")
+        )
+        for step in chain.steps:
+            label = L.factor(step.factor, to, error)
+            lines.append(Text(f"      {label} = {show(step.expr)} = {n(step.engine)}"))
+            if step.raw is not None and step.raw != step.expr:
+                mark, sign = (CHECK, "=") if step.proved else (CROSS, "≠")
+                lines.append(
+                    Text(
+                        f"          SymPy differentiates to {show(step.raw)} "
+                        f"{sign} {show(step.expr)} {mark}",
+                        style="dim",
+                    )
+                )
+        numbers = " × ".join(n(s.engine) for s in chain.steps)
+        lines.append(Text(f"  {head} = {show(chain.product)}"))
+        lines.append(Text(f"  {' ' * len(head)} = {numbers} = {n(chain.engine)}"))
+        if d.output_delta is not None and L.notation.uses_delta:
+            first, second = chain.steps[0], chain.steps[1]
+            lines.append(
+                Text(
+                    f"  so {L.delta(to)} = {L.factor(first.factor, to)} · "
+                    f"{L.factor(second.factor, to)} = {show(d.output_delta)} = "
+                    f"{n(d.output_delta_value)}"
+                )
+            )
+        return lines
+
+    def _delta_form(self, d: ParameterDerivation) -> list[Text]:
+        L, n, chain = self.labels, self.n, d.delta_form
+        assert chain is not None
+        to = d.event.to[0]
+        head = L.partial(L.error, d.param)
+        delta = L.delta(to)
+        return [
+            Text(""),
+            Text(
+                f"  the same as the delta form: {head} = {delta} · "
+                f"{L.factor(chain.steps[-1].factor, to)}, "
+                f"{delta} = {L.factor(chain.steps[0].factor, to)} · Σ_k w δ_k"
+            ),
+            Text(f"  {head} = {show(chain.product)} = {n(chain.engine)}"),
+        ]
+
+    def _verdict(self, d: ParameterDerivation) -> Text:
+        if d.mismatches:
+            return Text(
+                f"  {CROSS} MISMATCH between SymPy and the engine: " + "; ".join(d.mismatches),
+                style="bold red",
+            )
+        checked = f"  {CHECK} every factor and product equals the engine's value"
+        if d.proof is True:
+            return Text(f"{checked}; proof: {d.proof_note} {CHECK}", style="green")
+        if d.proof is False:
+            return Text(
+                f"{checked}; but the proof FAILED: {d.proof_note} {CROSS}", style="bold red"
+            )
+        return Text(f"{checked}; {d.proof_note}")

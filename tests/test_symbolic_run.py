@@ -1,0 +1,71 @@
+"""`run --symbolic`: the chain rule in the lecture's symbols, checked against the engine."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+from typer.testing import CliRunner
+
+from backprop_tutor.cli import app
+from backprop_tutor.derivation import derive
+from backprop_tutor.engine import run
+from backprop_tutor.spec import load_spec
+
+
+def _symbolic(config: str, *args: str) -> str:
+    result = CliRunner().invoke(
+        app, ["run", f"configs/{config}.yaml", "--symbolic", *args, "--width", "120"]
+    )
+    assert result.exit_code == 0, result.output + result.stderr
+    return result.output
+
+
+def test_w5_shows_the_chain_the_numbers_and_the_result(in_root) -> None:
+    output = _symbolic("dawood", "--only", "w5")
+    chain = "(output_o1 − target_1)·(output_o1·(1 − output_o1))·output_h1"
+    numbers = "0.68492 × 0.19480 × 0.60108 = 0.08020"
+    assert chain in output and numbers in output
+    assert output.index(chain) < output.index(numbers)
+    assert "e^(−sum_o1)/(1 + e^(−sum_o1))² = output_o1·(1 − output_o1) ✓" in output
+    assert "proof: d/dw5 of the composed loss − the chain-rule sum = 0 ✓" in output
+
+
+def test_w1_shows_both_paths_and_their_sum(in_root) -> None:
+    output = _symbolic("dawood", "--only", "w1")
+    assert "through o1:" in output and "through o2:" in output
+    assert "= 0.00159" in output and "= -0.00049" in output
+    assert "the sum of the paths = 0.00159 + (-0.00049) = 0.00110" in output
+    assert "(w5·δ_o1 + w7·δ_o2)" in output  # and the delta form
+
+
+def test_borela_linear_output_delta_is_y_minus_t(in_root) -> None:
+    output = _symbolic("borela")
+    assert "so δ_y1 = ∂E_n/∂y1 · ∂y1/∂a1^(2) = y1 − t_1 = 3.14" in output
+
+
+@pytest.mark.parametrize("config", ["dawood", "borela", "xor"])
+def test_every_parameter_is_checked_and_proved(in_root, config: str) -> None:
+    for derivation in derive(run(load_spec(f"configs/{config}.yaml"))):
+        assert not derivation.mismatches, derivation.mismatches
+        assert derivation.proof is True, (derivation.param, derivation.proof_note)
+
+
+def test_an_unknown_parameter_is_one_line(in_root) -> None:
+    result = CliRunner().invoke(app, ["run", "configs/dawood.yaml", "--only", "w9"])
+    assert result.exit_code == 2 and "no parameter 'w9'" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_sympy_is_imported_only_for_symbolic() -> None:
+    code = (
+        "import sys; from typer.testing import CliRunner; from backprop_tutor.cli import app; "
+        "r = CliRunner().invoke(app, ['run', 'configs/dawood.yaml', '--symbolic', "
+        "'--only', 'w5']); assert r.exit_code == 0, r.output; print('sympy' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "True"  # and test_cli checks that plain `run` leaves it out
