@@ -24,7 +24,8 @@ from .numbers import carry
 from .symbolic import activation_derivative
 from .trace import Factor, GradientEvent, StepTrace, Trace
 
-MAX_PROOF_PATHS = 256  # beyond this, the composed loss is too large to differentiate quickly
+MAX_PROOF_PATHS = 16  # beyond this (or deeper than MAX_COMPOSED_LAYERS), prove layer by layer:
+MAX_COMPOSED_LAYERS = 3  # the fully composed loss grows with the number of paths, exponentially
 TOLERANCE = 1e-9
 
 
@@ -117,6 +118,11 @@ class Deriver:
             numbers[symbol] = v[f"old[{name}]"]
         return numbers
 
+    def evaluate(self, expr: sp.Expr) -> float:
+        """The expression at the trace's numbers (only its own symbols: subs over every symbol
+        of the network would make deep networks slow)."""
+        return float(expr.xreplace({s: sp.Float(self.numbers[s]) for s in expr.free_symbols}))
+
     def _activation(self, unit: str):
         layer = self.units[unit].layer
         alpha = self.header.alphas[layer - 1] if self.header.alphas else None
@@ -143,7 +149,7 @@ class Deriver:
             expr = sp.diff(self.net_expr[factor.unit], self.out[factor.other or ""])
         else:  # dnet_dparam: the parameter's own input, or 1 for a bias
             expr = sp.diff(self.net_expr[to], self.param[factor.unit])
-        evaluated = float(expr.subs(self.numbers))
+        evaluated = self.evaluate(expr)
         return FactorStep(factor, expr, raw, proved, factor.value, evaluated)
 
     def chain(self, factors: tuple[Factor, ...], to: str, via: str | None, engine: float) -> Chain:
@@ -214,15 +220,16 @@ class Deriver:
 
     # -- the proof ---------------------------------------------------------------------------
     def prove(self, result: ParameterDerivation) -> tuple[bool | None, str]:
-        """SymPy's derivative of the composed loss minus the chain-rule sum is 0."""
+        """SymPy's derivative of the loss minus the chain-rule sum is 0: on the fully composed
+        loss for a small network, one layer at a time (polynomial in depth) otherwise."""
         layers = self.header.layers
         if any(not activation(a).elementwise for a in self.header.activations):
             return None, "not composed: softmax mixes its units (see `derive softmax`)"
         paths = math.prod(
             len(units) for units in layers[self.units[result.event.to[0]].layer + 1 :]
         )
-        if paths > MAX_PROOF_PATHS:
-            return None, f"not composed: {paths} paths; each factor above is checked instead"
+        if paths > MAX_PROOF_PATHS or len(layers) > MAX_COMPOSED_LAYERS + 1:
+            return self._prove_by_layer(result)
         f = {k: sp.Function(f"f{k}") for k in range(1, len(layers))}
         d = {k: sp.Function(f"f{k}'") for k in range(1, len(layers))}
         composed: dict[str, sp.Expr] = {u: self.out[u] for u in layers[0]}
@@ -255,6 +262,42 @@ class Deriver:
         proved = sp.expand(direct - ours) == 0
         return bool(proved), f"d/d{result.param} of the composed loss − the chain-rule sum = 0"
 
+    def _prove_by_layer(self, result: ParameterDerivation) -> tuple[bool, str]:
+        """The chain rule one layer at a time: below the output layer, E = G(the next layer's
+        net inputs) with ∂G/∂net_k = δ_k, and SymPy differentiates G through this layer only;
+        δ_k is then the same step one layer up. Every expression stays the size of one layer."""
+        event, layers = result.event, self.header.layers
+        layer = self.units[event.to[0]].layer
+        f, d, g = sp.Function("f"), sp.Function("f'"), sp.Function("G")
+        p = self.param[result.param]
+        here = {self.out[u]: f(self.net_expr[u]) for u in event.to}  # what p moves, through f
+        if layer == len(layers) - 1:
+            total, above = sp.Add(*self.terms.values()).subs(here), []
+        else:
+            above = list(layers[layer + 1])
+            total = g(*(self.net_expr[k].subs(here) for k in above))
+        direct = _name_derivatives(sp.diff(total, p), f, d, g, [self.delta[k] for k in above])
+
+        def local(factor: Factor) -> sp.Expr:
+            role, unit = factor.role, factor.unit
+            if role == "dout_dnet" and self.units[unit].layer == layer:
+                return d(self.net_expr[unit])
+            if role in ("de_dout", "dout_dnet") and self.units[unit].layer > layer:
+                return self.delta[unit] if role == "de_dout" else sp.Integer(1)
+            if role == "de_dout" and unit in self.terms:
+                return sp.diff(self.terms[unit], self.out[unit]).subs(here)
+            if role == "de_dout":  # a hidden unit this layer's parameter feeds
+                return self._downstream_sum(unit)
+            return self.factor_step(factor, event.to[0]).expr
+
+        source = [q.factors for q in event.paths] or [event.factors]
+        ours = sp.Add(*(sp.Mul(*(local(x) for x in factors)) for factors in source))
+        proved = sp.expand(direct - ours) == 0
+        where = "the loss" if not above else "E = G(net of the layer above), ∂G/∂net_k = δ_k,"
+        return bool(proved), (
+            f"d/d{result.param} of {where} one layer deep − the chain-rule sum = 0"
+        )
+
     def _composed_delta(self, unit: str, d, nets, outputs) -> sp.Expr:
         """δ of a unit, composed: f'(net) · dE/dout through every unit above it."""
         return d[self.units[unit].layer](nets[unit]) * self._composed_de_dout(
@@ -270,6 +313,23 @@ class Deriver:
         return sp.Add(
             *(self.param[w] * self._composed_delta(k, d, nets, outputs) for k, w, _, _ in feeds)
         )
+
+
+def _name_derivatives(expr: sp.Expr, f, d, g, deltas: list[sp.Symbol]) -> sp.Expr:
+    """SymPy's Subs(Derivative(f(ξ), ξ), ξ, a) becomes f'(a), and G's k-th partial δ_k."""
+
+    def named(e):
+        derivative = e.expr if isinstance(e, sp.Subs) else e
+        inner, variable = derivative.expr, derivative.variables[0]
+        if inner.func == g:
+            return deltas[list(inner.args).index(variable)]
+        point = e.point[0] if isinstance(e, sp.Subs) else variable
+        return d(point)
+
+    # Subs first (the walk is bottom-up: its inner Derivative must still be there), then any
+    # bare Derivative, which SymPy writes when an argument is the variable itself
+    expr = expr.replace(lambda e: isinstance(e, sp.Subs), named)
+    return expr.replace(lambda e: isinstance(e, sp.Derivative), named)
 
 
 @functools.cache

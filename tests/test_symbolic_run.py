@@ -69,3 +69,28 @@ def test_sympy_is_imported_only_for_symbolic() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "True"  # and test_cli checks that plain `run` leaves it out
+
+
+def test_a_deep_network_is_proved_one_layer_at_a_time() -> None:
+    """Six layers: every parameter proved without composing the whole network."""
+    import yaml
+
+    from backprop_tutor.spec import spec_from_text
+
+    text = yaml.safe_dump(
+        {
+            "inputs": [0.1, 0.2],
+            "targets": [0.3, 0.7],
+            "layers": [
+                {"units": 3, "activation": act, "bias": "init"}
+                for act in ("sigmoid", "tanh", "sigmoid", "leaky_relu", "sigmoid")
+            ]
+            + [{"units": 2, "activation": "sigmoid", "bias": "init"}],
+            "init": {"method": "uniform", "low": -1, "high": 1, "seed": 0},
+            "loss": "half_sse",
+            "learning_rate": 0.5,
+        }
+    )
+    derivations = derive(run(spec_from_text(text)))
+    assert all(d.proof is True and not d.mismatches for d in derivations)
+    assert any("one layer deep" in d.proof_note for d in derivations)
