@@ -100,6 +100,30 @@ def _print_derivations(trace, only: str | None, width: int | None) -> None:
     Console(width=width, highlight=False).print(Derivations(derive(trace, chosen), trace))
 
 
+@app.command()
+def derive(
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="An activation, a loss, softmax_cross_entropy, "
+            "sigmoid_binary_cross_entropy or recursion.",
+            show_default=False,
+        ),
+    ],
+    width: Annotated[
+        int | None, typer.Option(help="Output width in columns.", min=40, max=400)
+    ] = None,
+) -> None:
+    """Derive a formula the lectures derive by hand, each step checked by SymPy."""
+    from .render.derive_view import DerivationView
+    from .spec_data import closest
+    from .textbook import DERIVATIONS
+
+    if name not in DERIVATIONS:
+        raise _fail(f"nothing to derive called '{name}'; {closest(name, DERIVATIONS)}")
+    Console(width=width, highlight=False).print(DerivationView(DERIVATIONS[name]()))
+
+
 def _trace_updates(text: str | None) -> set[int]:
     """`1,2,last` -> {1, 2, LAST}; anything else is a usage error (exit 2)."""
     from .train import LAST

@@ -11,6 +11,7 @@ import re
 import sympy as sp
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.text import Text
+from sympy.printing.str import StrPrinter
 
 from ..derivation import Chain, ParameterDerivation
 from ..numbers import NumberFormat
@@ -20,13 +21,22 @@ from .labels import Labels
 CHECK, CROSS = "✓", "✗"
 
 
+class _InlinePrinter(StrPrinter):
+    """SymPy's str printer, with d/dx(...) for derivatives and terms in the order built."""
+
+    def _print_Derivative(self, expr: sp.Derivative) -> str:
+        variables = "".join(f"d{self._print(v)}" for v in expr.variables)
+        return f"d/{variables}({self._print(expr.expr)})"
+
+
 def show(expr: sp.Expr) -> str:
     """An expression as a lecture writes it inline: output_o1·(1 − output_o1), x², e^(−x)."""
-    text = sp.sstr(expr, order="none")
+    text = _InlinePrinter({"order": "none"}).doprint(expr)
     text = re.sub(r"\*\*2\b", "²", text)
     text = re.sub(r"\*\*3\b", "³", text)
     text = text.replace("**", "^").replace("*", "·").replace("exp(", "e^(")
-    return text.replace(" - ", " − ").replace("(-", "(−")
+    text = text.replace(" - ", " − ").replace("(-", "(−")
+    return "−" + text[1:] if text.startswith("-") else text
 
 
 def _bracketed(number: str) -> str:
