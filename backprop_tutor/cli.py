@@ -30,6 +30,21 @@ EXIT_BAD_INPUT = 2
 class OutputFormat(str, Enum):
     text = "text"
     json = "json"
+    latex = "latex"
+    markdown = "markdown"
+
+
+def _math_export(doc, format: OutputFormat) -> str | None:
+    """LaTeX or Markdown of a derivation document; None for text."""
+    if format is OutputFormat.latex:
+        from .render.latex_out import latex_document
+
+        return latex_document(doc)
+    if format is OutputFormat.markdown:
+        from .render.markdown_out import markdown_document
+
+        return markdown_document(doc)
+    return None
 
 
 @app.callback()
@@ -74,8 +89,12 @@ def run(
     except (SpecError, TrainingError) as error:
         raise _fail(str(error)) from None
     if symbolic or only:
-        _print_derivations(trace, only, width)
+        _print_derivations(trace, only, width, format)
         return
+    if format in (OutputFormat.latex, OutputFormat.markdown):
+        raise _fail(
+            f"--format {format.value} is for --symbolic and derive; use text or json for the tables"
+        )
     if format is OutputFormat.json:
         from .render.json_out import trace_json
 
@@ -86,7 +105,9 @@ def run(
     Console(width=width, highlight=False).print(WorkedExample(trace))
 
 
-def _print_derivations(trace, only: str | None, width: int | None) -> None:
+def _print_derivations(
+    trace, only: str | None, width: int | None, format: OutputFormat = OutputFormat.text
+) -> None:
     """`--symbolic`: SymPy is imported here and only here on the run path."""
     from .derivation import derive
     from .render.symbolic_view import Derivations
@@ -97,7 +118,17 @@ def _print_derivations(trace, only: str | None, width: int | None) -> None:
     for name in chosen or []:
         if name not in known:
             raise _fail(f"--only: no parameter '{name}'; {closest(name, known)}")
-    Console(width=width, highlight=False).print(Derivations(derive(trace, chosen), trace))
+    if format is OutputFormat.json:
+        raise _fail("--symbolic prints text, latex or markdown, not json")
+    derivations = derive(trace, chosen)
+    if format is not OutputFormat.text:
+        from .render.math_doc import DocumentBuilder
+
+        title = trace.header.title or trace.header.file
+        doc = DocumentBuilder(trace).parameters(derivations, title)
+        sys.stdout.write(_math_export(doc, format) or "")
+        return
+    Console(width=width, highlight=False).print(Derivations(derivations, trace))
 
 
 @app.command()
@@ -113,6 +144,9 @@ def derive(
     width: Annotated[
         int | None, typer.Option(help="Output width in columns.", min=40, max=400)
     ] = None,
+    format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="text, latex or markdown.")
+    ] = OutputFormat.text,
 ) -> None:
     """Derive a formula the lectures derive by hand, each step checked by SymPy."""
     from .render.derive_view import DerivationView
@@ -121,7 +155,15 @@ def derive(
 
     if name not in DERIVATIONS:
         raise _fail(f"nothing to derive called '{name}'; {closest(name, DERIVATIONS)}")
-    Console(width=width, highlight=False).print(DerivationView(DERIVATIONS[name]()))
+    derivation = DERIVATIONS[name]()
+    if format is OutputFormat.json:
+        raise _fail("derive prints text, latex or markdown, not json")
+    if format is not OutputFormat.text:
+        from .render.math_doc import DocumentBuilder
+
+        sys.stdout.write(_math_export(DocumentBuilder().textbook(derivation), format) or "")
+        return
+    Console(width=width, highlight=False).print(DerivationView(derivation))
 
 
 def _trace_updates(text: str | None) -> set[int]:

@@ -1,0 +1,209 @@
+"""Derivations as a small document of headings, aligned math and paragraphs, in TeX math.
+
+LaTeX (latex_out.py) and Markdown (markdown_out.py) both write this one model, so the two
+exports cannot drift apart. Expressions go through SymPy's LaTeX printer with order="none", so
+chain-rule factors stay in the order they were built.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from ..derivation import Chain, ParameterDerivation
+from ..numbers import NumberFormat
+from ..textbook import TextbookDerivation
+from ..trace import Factor, Trace
+from .labels import Labels
+
+GREEK = {
+    "δ": r"\delta",
+    "σ": r"\sigma",
+    "φ": r"\varphi",
+    "Σ": r"\Sigma",
+    "θ": r"\theta",
+    "α": r"\alpha",
+    "η": r"\eta",
+    "∂": r"\partial",
+}
+TEXT_SYMBOLS = {
+    **{k: f"${v}$" for k, v in GREEK.items()},
+    "−": "-",
+    "·": r"$\cdot$",
+    "×": r"$\times$",
+    "→": r"$\to$",
+    "≠": r"$\neq$",
+    "⊙": r"$\odot$",
+    "²": r"$^2$",
+    "✓": "(checked)",
+    "✗": "(NOT equal)",
+    "≥": r"$\geq$",
+    "≤": r"$\leq$",
+}
+
+
+@dataclass
+class Heading:
+    text: str  # TeX-safe text (may hold $math$)
+    level: int = 1
+
+
+@dataclass
+class Math:
+    rows: list[tuple[str, str]]  # (left side, "= right side" parts), aligned at the =
+
+
+@dataclass
+class Paragraph:
+    text: str  # TeX-safe text (may hold $math$)
+
+
+@dataclass
+class Document:
+    title: str  # plain text: each writer escapes it its own way
+    blocks: list[Heading | Math | Paragraph] = field(default_factory=list)
+
+
+def tex_text(text: str) -> str:
+    """Plain text made safe for LaTeX (and Markdown math), Unicode symbols spelled out."""
+    text = re.sub(r"([&%#_{}$])", r"\\\1", text)
+    text = text.replace("^", r"\^{}")
+    return "".join(TEXT_SYMBOLS.get(ch, ch) for ch in text)
+
+
+def tex_name(name: str) -> str:
+    """A symbol as TeX: output_o1 → output_{o1}, a1^(2) → a_{1}^{(2)}, δ_o1 → \\delta_{o1}."""
+    sup = ""
+    match = re.match(r"^(.*)\^\((.*)\)$", name)
+    if match:
+        name, sup = match.group(1), f"^{{({match.group(2)})}}"
+    for char, tex in GREEK.items():
+        name = name.replace(char, tex + " ")
+    if "_" in name:
+        base, rest = name.split("_", 1)
+        rest = rest.replace("_", "\\_")
+        name = f"{base.strip()}_{{{rest}}}"
+    else:
+        match = re.match(r"^([A-Za-z\\ ]+?)(\d+)$", name)
+        if match:
+            name = f"{match.group(1).strip()}_{{{match.group(2)}}}"
+    return name + sup
+
+
+def tex(expr: sp.Expr) -> str:
+    names = {s: tex_name(s.name) for s in expr.free_symbols if isinstance(s, sp.Symbol)}
+    text = sp.latex(expr, order="none", symbol_names=names)
+    for char, value in GREEK.items():
+        text = text.replace(char, value + " ")
+    return text.replace("'", "^{\\prime}")
+
+
+class DocumentBuilder:
+    """Derivations of a trace, or a stand-alone derivation, as a Document."""
+
+    def __init__(self, trace: Trace | None = None, notation: str | None = None) -> None:
+        self.labels = Labels(trace.header, notation) if trace else None
+        if trace:
+            h = trace.header
+            self.n = NumberFormat(h.digits, h.rounding, h.fixed).format
+
+    def _frac(self, top: str, bottom: str) -> str:
+        return rf"\frac{{\partial {tex_name(top)}}}{{\partial {tex_name(bottom)}}}"
+
+    def _factor(self, factor: Factor, to: str, error: str | None) -> str:
+        L = self.labels
+        assert L is not None
+        if factor.role == "de_dout":
+            return self._frac(error or L.error, L.out(factor.unit))
+        if factor.role == "dout_dnet":
+            return self._frac(L.out(factor.unit), L.net(factor.unit))
+        if factor.role == "delta":
+            return rf"\delta_{{{tex_name(factor.unit)}}}"
+        if factor.role == "dnet_dout":
+            return self._frac(L.net(factor.unit), L.out(factor.other or ""))
+        return self._frac(L.net(to), factor.unit)
+
+    def parameters(self, derivations: list[ParameterDerivation], title: str) -> Document:
+        doc = Document(title)
+        for d in derivations:
+            self._parameter(doc, d)
+        return doc
+
+    def _parameter(self, doc: Document, d: ParameterDerivation) -> None:
+        L, event = self.labels, d.event
+        assert L is not None
+        edge = rf" (${tex_name(event.source)} \to {tex_name(event.to[0])}$)" if event.source else ""
+        head = self._frac(L.error, d.param)
+        doc.blocks.append(Heading(f"${head}$, for ${tex_name(d.param)}${edge}"))
+        doc.blocks.append(Math([(tex_name(L.error), tex(d.loss))]))
+        for chain in d.chains:
+            self._chain(doc, d, chain)
+        if len(d.chains) > 1:
+            terms = " + ".join(self.n(c.engine) for c in d.chains)
+            doc.blocks.append(Math([(head, rf"{terms} = {self.n(d.total)}")]))
+        if d.delta_form:
+            doc.blocks.append(Paragraph("The same in the delta form:"))
+            doc.blocks.append(
+                Math(
+                    [
+                        (
+                            head,
+                            rf"{tex(d.delta_form.product)} = "
+                            rf"{self.n(d.delta_form.engine)}",
+                        )
+                    ]
+                )
+            )
+        doc.blocks.append(Paragraph(tex_text(_verdict(d))))
+
+    def _chain(self, doc: Document, d: ParameterDerivation, chain: Chain) -> None:
+        L, to = self.labels, d.event.to[0]
+        assert L is not None
+        error = L.path_error(chain.via) if chain.via else None
+        if chain.via:
+            doc.blocks.append(Paragraph(f"Through ${tex_name(chain.via)}$:"))
+        head = self._frac(error or L.error, d.param)
+        factors = [self._factor(s.factor, to, error) for s in chain.steps]
+        rows = [(head, r" \cdot ".join(factors))]
+        for step, label in zip(chain.steps, factors, strict=True):
+            rows.append((label, f"{tex(step.expr)} = {self.n(step.engine)}"))
+        numbers = r" \times ".join(self.n(s.engine) for s in chain.steps)
+        rows.append((head, tex(chain.product)))
+        rows.append(("", f"{numbers} = {self.n(chain.engine)}"))
+        doc.blocks.append(Math(rows))
+
+    def textbook(self, derivation: TextbookDerivation) -> Document:
+        doc = Document(derivation.title)
+        rows, lhs = [], ""
+        for step in derivation.steps:
+            lhs = tex_name(step.lhs) if step.lhs else ""
+            reason = rf" && \text{{{tex_text(step.reason)}}}" if step.reason else ""
+            mark = {True: r"\quad\text{(checked)}", False: r"\quad\text{(NOT equal)}"}.get(
+                step.proved, ""
+            )
+            rows.append((lhs, f"{tex(step.rhs)}{mark}{reason}"))
+        doc.blocks.append(Math(rows))
+        if derivation.condition:
+            doc.blocks.append(Paragraph(f"Condition: {tex_text(derivation.condition)}."))
+        for note in derivation.notes:
+            doc.blocks.append(Paragraph(f"Note: {tex_text(note)}."))
+        verdict = (
+            "Every step is proved equal to the one before by SymPy."
+            if derivation.proved
+            else "A step is NOT equal to the one before."
+        )
+        doc.blocks.append(Paragraph(verdict))
+        return doc
+
+
+def _verdict(d: ParameterDerivation) -> str:
+    if d.mismatches:
+        return "MISMATCH between SymPy and the engine: " + "; ".join(d.mismatches)
+    text = "Every factor and product equals the engine's value"
+    if d.proof is True:
+        return f"{text}; proof: {d.proof_note} (checked)."
+    if d.proof is False:
+        return f"{text}; but the proof FAILED: {d.proof_note}."
+    return f"{text}; {d.proof_note}."

@@ -1,0 +1,88 @@
+"""LaTeX and Markdown of the derivations: the LaTeX compiles with pdflatex (in CI: must run)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from backprop_tutor.cli import app
+from backprop_tutor.render.math_doc import tex_name
+
+
+def _export(*args: str) -> str:
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, result.output + result.stderr
+    return result.output
+
+
+def _pdflatex(source: str, tmp_path: Path) -> Path:
+    if shutil.which("pdflatex") is None:
+        if os.environ.get("CI"):
+            pytest.fail("pdflatex is missing in CI: .ci/run installs texlive-latex-base")
+        pytest.skip("pdflatex is not installed (CI installs it)")
+    (tmp_path / "doc.tex").write_text(source, encoding="utf-8")
+    result = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    return tmp_path / "doc.pdf"
+
+
+def test_dawood_derivation_latex_compiles(in_root, tmp_path: Path) -> None:
+    source = _export("run", "configs/dawood.yaml", "--symbolic", "--format", "latex")
+    assert r"\begin{align*}" in source and "0.08020" in source and "0.45187" not in source
+    assert (
+        r"\left(output_{o1} - target_{1}\right) output_{o1} \left(1 - output_{o1}\right) "
+        r"output_{h1}" in source
+    )
+    assert _pdflatex(source, tmp_path).read_bytes()[:5] == b"%PDF-"
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "softmax_cross_entropy", "recursion", "relu"])
+def test_derive_latex_compiles(name: str, tmp_path: Path) -> None:
+    source = _export("derive", name, "--format", "latex")
+    assert _pdflatex(source, tmp_path).exists()
+
+
+def test_borela_latex_compiles(in_root, tmp_path: Path) -> None:
+    source = _export("run", "configs/borela.yaml", "--symbolic", "--format", "latex")
+    assert "w_{11}^{(2)}" in source
+    assert _pdflatex(source, tmp_path).exists()
+
+
+def test_markdown_has_math_blocks(in_root) -> None:
+    text = _export(
+        "run", "configs/dawood.yaml", "--symbolic", "--only", "w1", "--format", "markdown"
+    )
+    assert text.startswith("# 2-2-2 sigmoid network")
+    assert "$$\n\\begin{aligned}" in text and "0.00110" in text
+
+
+def test_tables_in_latex_are_not_offered_yet(in_root) -> None:
+    result = CliRunner().invoke(app, ["run", "configs/dawood.yaml", "--format", "latex"])
+    assert result.exit_code == 2 and "is for --symbolic and derive" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "tex"),
+    [
+        ("output_o1", "output_{o1}"),
+        ("a1^(2)", "a_{1}^{(2)}"),
+        ("w11^(2)", "w_{11}^{(2)}"),
+        ("δ_o1", r"\delta_{o1}"),
+        ("w5", "w_{5}"),
+        ("w_h1_x1", r"w_{h1\_x1}"),
+        ("E_total", "E_{total}"),
+    ],
+)
+def test_tex_names(name: str, tex: str) -> None:
+    assert tex_name(name) == tex
