@@ -1,0 +1,88 @@
+"""`--symbolic` cost, measured side by side with `python -c "import sympy"` in the same run.
+
+Run on demand (see README): pytest tests/benchmarks -o addopts="" --benchmark-only -s
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from backprop_tutor.derivation import derive
+from backprop_tutor.engine import run
+from backprop_tutor.spec import spec_from_text
+
+ROOT = Path(__file__).resolve().parents[2]
+ROUNDS = 7
+
+
+def _command() -> list[str]:
+    script = shutil.which("backprop-tutor", path=str(Path(sys.executable).parent))
+    base = [script] if script else [sys.executable, "-m", "backprop_tutor"]
+    return [*base, "run", "configs/dawood.yaml", "--symbolic"]
+
+
+def test_dawood_symbolic_within_import_sympy_plus_one_second(benchmark) -> None:
+    reference: list[float] = []
+
+    def time_import() -> None:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import sympy"], check=True, capture_output=True)
+        reference.append(time.perf_counter() - start)
+
+    def symbolic() -> None:
+        subprocess.run(_command(), cwd=ROOT, check=True, capture_output=True)
+
+    benchmark.pedantic(symbolic, setup=time_import, rounds=ROUNDS, iterations=1)
+    ours, sympy_import = benchmark.stats.stats.median, statistics.median(reference)
+    benchmark.extra_info.update(import_sympy_s=sympy_import, extra_s=ours - sympy_import)
+    print(
+        f"\nrun --symbolic: {ours:.2f} s; import sympy: {sympy_import:.2f} s; "
+        f"difference {ours - sympy_import:.2f} s (target at most 1.0 s)"
+    )
+    assert ours <= sympy_import + 1.0
+
+
+def _deep(depth: int, width: int = 6) -> str:
+    return yaml.safe_dump(
+        {
+            "inputs": [0.1, 0.2],
+            "targets": [0.3, 0.7],
+            "layers": [
+                {"units": width, "activation": "sigmoid", "bias": "init"} for _ in range(depth - 1)
+            ]
+            + [{"units": 2, "activation": "sigmoid", "bias": "init"}],
+            "init": {"method": "uniform", "low": -1, "high": 1, "seed": 0},
+            "loss": "half_sse",
+            "learning_rate": 0.5,
+        }
+    )
+
+
+def test_six_layers_in_under_ten_seconds_and_polynomial(benchmark) -> None:
+    """Every parameter derived, checked and proved; time per parameter must not explode."""
+    per_parameter = {}
+    for depth in (2, 3, 4, 5):
+        trace = run(spec_from_text(_deep(depth)))
+        start = time.perf_counter()
+        derivations = derive(trace)
+        per_parameter[depth] = (time.perf_counter() - start) / len(derivations)
+    trace = run(spec_from_text(_deep(6)))
+    derivations = benchmark.pedantic(derive, args=(trace,), rounds=1, iterations=1)
+    seconds = benchmark.stats.stats.median
+    per_parameter[6] = seconds / len(derivations)
+    assert all(d.proof is True and not d.mismatches for d in derivations)
+    benchmark.extra_info.update(seconds_6_layers=seconds, per_parameter=per_parameter)
+    print(
+        f"\n6 layers, width 6: {len(derivations)} parameters in {seconds:.2f} s (target 10 s); "
+        "seconds per parameter by depth: "
+        + ", ".join(f"{k}: {v:.3f}" for k, v in per_parameter.items())
+    )
+    assert seconds < 10
+    assert per_parameter[6] < 5 * max(per_parameter[4], 0.001)  # no exponential blow-up
