@@ -118,6 +118,9 @@ class Deriver:
             numbers[symbol] = v[f"old[{name}]"]
         return numbers
 
+    def _elementwise(self, unit: str) -> bool:
+        return self._activation(unit).elementwise
+
     def evaluate(self, expr: sp.Expr) -> float:
         """The expression at the trace's numbers (only its own symbols: subs over every symbol
         of the network would make deep networks slow)."""
@@ -143,6 +146,23 @@ class Deriver:
             identity = _identity(act.name, act.params.get("alpha"))
             raw = identity.raw.subs(sp.Symbol("net", real=True), net)
             proved = identity.proved
+        elif (
+            factor.role == "delta"
+            and factor.unit in self.terms
+            and not self._elementwise(factor.unit)
+        ):  # softmax output: δ_k = Σ_j ∂E/∂z_j · z_j (δ_jk − z_k), the whole Jacobian row
+            k = factor.unit
+            expr = sp.collect(
+                sp.expand(
+                    sum(
+                        sp.diff(self.total_loss, self.out[j])
+                        * self.out[j]
+                        * (int(j == k) - self.out[k])
+                        for j in self.terms
+                    )
+                ),
+                self.out[k],
+            )
         elif factor.role == "delta":
             expr = self.delta[factor.unit]
         elif factor.role == "dnet_dout":

@@ -94,3 +94,11 @@ def test_a_deep_network_is_proved_one_layer_at_a_time() -> None:
     derivations = derive(run(spec_from_text(text)))
     assert all(d.proof is True and not d.mismatches for d in derivations)
     assert any("one layer deep" in d.proof_note for d in derivations)
+
+
+def test_softmax_output_delta_is_written_out_and_checked(in_root) -> None:
+    derivations = derive(run(load_spec("configs/xu-softmax.yaml")), ["w_a_h1"])
+    step = derivations[0].chains[0].steps[0]
+    assert step.factor.role == "delta"
+    assert str(step.expr) == "-t_a + out_a*(t_a + t_b + t_c)"  # z_k Σt − t_k, the whole row
+    assert not derivations[0].mismatches
