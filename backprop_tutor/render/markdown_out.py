@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from .math_doc import Document, Heading, Math, Paragraph
+from .math_doc import Document, write
 
 
 def markdown_document(doc: Document) -> str:
-    parts = [f"# {doc.title}\n"]
-    for block in doc.blocks:
-        if isinstance(block, Heading):
-            parts.append(f"\n## {block.text}\n")
-        elif isinstance(block, Math):
-            rows = " \\\\\n".join(f"{lhs} &= {rhs}" for lhs, rhs in block.rows)
-            parts.append(f"\n$$\n\\begin{{aligned}}\n{rows}\n\\end{{aligned}}\n$$\n")
-        elif isinstance(block, Paragraph):
-            parts.append(f"\n{block.text}\n")
-    return "".join(parts)
+    return write(
+        doc,
+        f"# {doc.title}\n",
+        heading="\n## {text}\n",
+        math="\n$$\n\\begin{{aligned}}\n{rows}\n\\end{{aligned}}\n$$\n",
+        paragraph="\n{text}\n",
+    )

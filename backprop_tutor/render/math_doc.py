@@ -66,6 +66,21 @@ class Document:
     blocks: list[Heading | Math | Paragraph] = field(default_factory=list)
 
 
+def write(doc: Document, head: str, heading: str, math: str, paragraph: str, tail: str = "") -> str:
+    """The document through one writer's templates: `heading` takes {text}, `math` {rows}
+    (aligned rows `left &= right`), `paragraph` {text}."""
+    parts = [head]
+    for block in doc.blocks:
+        if isinstance(block, Heading):
+            parts.append(heading.format(text=block.text))
+        elif isinstance(block, Math):
+            rows = " \\\\\n".join(f"{lhs} &= {rhs}" for lhs, rhs in block.rows)
+            parts.append(math.format(rows=rows))
+        else:
+            parts.append(paragraph.format(text=block.text))
+    return "".join(parts) + tail
+
+
 def tex_text(text: str) -> str:
     """Plain text made safe for LaTeX (and Markdown math), Unicode symbols spelled out."""
     text = re.sub(r"([&%#_{}$])", r"\\\1", text)
