@@ -24,6 +24,7 @@ app = typer.Typer(
     help="Turn a YAML feed-forward network into a complete worked example of backpropagation.",
 )
 
+EXIT_MISMATCH = 1
 EXIT_BAD_INPUT = 2
 
 
@@ -164,6 +165,48 @@ def derive(
         sys.stdout.write(_math_export(DocumentBuilder().textbook(derivation), format) or "")
         return
     Console(width=width, highlight=False).print(DerivationView(derivation))
+
+
+@app.command()
+def check(
+    spec: Annotated[
+        Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
+    ],
+    claims: Annotated[
+        Path, typer.Argument(help="Claims: trace ids to numbers or formulas.", show_default=False)
+    ],
+    width: Annotated[
+        int | None, typer.Option(help="Output width in columns.", min=40, max=400)
+    ] = None,
+) -> None:
+    """Check claimed numbers (slides, a hand calculation) against the engine: exit 1 if any is
+    wrong, with the first quantity each mistake touches and the mistake's name."""
+    from .check import Checker
+    from .claims import load_claims
+    from .render.check_view import CheckReport
+    from .spec import load_spec
+
+    try:
+        checker = Checker(load_spec(spec))
+        verdicts = checker.check(load_claims(claims, set(checker.v)))
+        verdicts += _formula_verdicts(checker, claims)
+    except (SpecError, TrainingError) as error:
+        raise _fail(str(error)) from None
+    Console(width=width, highlight=False).print(CheckReport(verdicts))
+    if not all(v.ok for v in verdicts):
+        raise typer.Exit(EXIT_MISMATCH)
+
+
+def _formula_verdicts(checker, claims_path: Path) -> list:
+    """Formula claims are compared with SymPy, which is imported only when there are some."""
+    from .claims import load_claims
+
+    formulas = [c for c in load_claims(claims_path, set(checker.v)) if c.is_formula]
+    if not formulas:
+        return []
+    from .formula import check_formulas
+
+    return check_formulas(checker, formulas, str(claims_path))
 
 
 def _trace_updates(text: str | None) -> set[int]:

@@ -168,7 +168,7 @@ class Network:
             if i == n - 1:
                 de_dout[i] = c(self.loss.derivative(t, outs[-1]))
             else:
-                de_dout[i] = c(self.layers[i + 1].weights.T @ delta[i + 1])
+                de_dout[i] = c(self._weights_seen_by(i + 1, delta, outs).T @ delta[i + 1])
             dout_dnet[i] = layer.activation.derivative(nets[i], outs[i + 1])
             scaled = self.loss.out_times_derivative if i == n - 1 else None
             delta[i] = c(
@@ -182,6 +182,15 @@ class Network:
             for i, layer in enumerate(self.layers)
         ]
         return Pass(outs, nets, terms, total, de_dout, dout_dnet, delta, grad_w, grad_b)
+
+    def _weights_seen_by(self, i: int, delta: list[Array], outs: list[Array]) -> Array:
+        """The weights of layer i that the layer below back-propagates through: the old ones
+        (simultaneous update), or already updated (`update: layer_by_layer`, as some published
+        worked examples did, wrongly)."""
+        weights = self.layers[i].weights
+        if self.spec.update == "layer_by_layer":
+            return weights - self.spec.learning_rate * (delta[i] @ outs[i].T)
+        return weights
 
     def _apply(self, p: Pass, scale: float = 1.0) -> None:
         """Gradient descent on every parameter at once, from the same pass's gradients.

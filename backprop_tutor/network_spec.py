@@ -70,6 +70,7 @@ class Spec:
     examples: tuple[tuple[tuple[float, ...], tuple[float, ...]], ...] = ()  # training set
     training: TrainingSpec = TrainingSpec()
     init: str | None = None  # how left-out weights were drawn, when any were
+    update: str = "simultaneous"  # or layer_by_layer: hidden deltas see updated weights above
 
     @property
     def output_names(self) -> tuple[str, ...]:

@@ -32,6 +32,8 @@ class Notation:
     input_prefix: str
     hidden_prefix: str
     output_prefix: str
+    delta_sign: int = 1  # +1: delta = dE/dnet; -1: the sensitivity -dE/dnet (Mitchell, Xu)
+    names_are_outputs: bool = False  # a unit's name is its output's symbol (Bishop's z1, y1)
 
     # -- names for a compact spec ------------------------------------------------------------
     def input_name(self, index: int) -> str:
@@ -72,7 +74,7 @@ class Notation:
     # -- symbols for labels ------------------------------------------------------------------
     def out_word_for(self, is_output: bool) -> str:
         """The word for a unit's output in a column header (Bishop: z hidden, y output)."""
-        if self.name == "borela":
+        if self.names_are_outputs:
             return self.output_prefix if is_output else self.hidden_prefix
         return self.out_word
 
@@ -82,7 +84,7 @@ class Notation:
         return f"{self.net_word}_{unit.name}"
 
     def out(self, unit: UnitRef) -> str:
-        if self.name == "borela":
+        if self.names_are_outputs:
             return unit.name
         if unit.layer == 0 and self.name == "dawood":
             return unit.name
@@ -92,7 +94,7 @@ class Notation:
         """An output's target: Dawood's target_1, Bishop's t_1, or t_o1."""
         if self.name == "dawood":
             return f"target_{unit.index}"
-        if self.name == "borela":
+        if self.name in ("borela", "xu", "mitchell"):
             return f"t_{unit.index}"
         return f"t_{unit.name}"
 
@@ -128,6 +130,33 @@ NOTATIONS: dict[str, Notation] = {
         "x",
         "z",
         "y",
+        names_are_outputs=True,
+    ),
+    "mitchell": Notation(
+        "mitchell",
+        "Tiwari (Mitchell's algorithm): o, net; delta = o(1 - o)(t - o) = -dE/dnet; "
+        "w += eta delta x",
+        "net",
+        "o",
+        "E_d",
+        True,
+        "x",
+        "h",
+        "o",
+        delta_sign=-1,
+    ),
+    "xu": Notation(
+        "xu",
+        "Xu (Duda-Hart-Stork): net, hidden y_j, outputs z_k; sensitivity delta = -dJ/dnet",
+        "net",
+        "z",
+        "J",
+        True,
+        "x",
+        "y",
+        "z",
+        delta_sign=-1,
+        names_are_outputs=True,
     ),
 }
 

@@ -216,6 +216,7 @@ class SpecFile(_Model):
     loss: Name
     learning_rate: Number
     update_biases: Bool = True
+    update: Literal["simultaneous", "layer_by_layer"] = "simultaneous"
     steps: Annotated[Int, Field(ge=1, le=1000)] = 1
     display: DisplayFile = DisplayFile()
     arithmetic: ArithmeticFile = ArithmeticFile()

@@ -93,6 +93,7 @@ class Resolver(ParameterResolver):
             examples,
             self._training(len(examples)),
             self.init.describe() if self.drawn else None,
+            raw.update,
         )
 
     def _training(self, n_examples: int) -> TrainingSpec:

@@ -30,6 +30,7 @@ class YamlSource:
     file: str
     data: object
     marks: dict[YamlPath, tuple[int, int]] = field(default_factory=dict)
+    scalars: dict[YamlPath, str] = field(default_factory=dict)  # each scalar's text as written
 
     def locate(self, path: YamlPath) -> tuple[int | None, int | None]:
         """Line and column of `path`, or of its nearest ancestor that the file has."""
@@ -134,7 +135,9 @@ def _walk(node: yaml.Node, path: YamlPath, source: YamlSource, count: list[int])
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _walk(item, (*path, index), source, count)
-    elif node.tag == "tag:yaml.org,2002:float" and not math.isfinite(_yaml_float(node.value)):
+    elif isinstance(node, yaml.ScalarNode):
+        source.scalars[path] = node.value
+    if node.tag == "tag:yaml.org,2002:float" and not math.isfinite(_yaml_float(node.value)):
         raise source.error(
             path, f"'{node.value}' is not a finite number", "write an ordinary number such as 0.5"
         )

@@ -18,12 +18,31 @@ from backprop_tutor.numbers import NumberFormat
 from backprop_tutor.render.rich_tables import WorkedExample
 from backprop_tutor.spec import load_spec
 
-CONFIG_FILES = sorted(CONFIGS.glob("*.yaml"))
-WITH_VALUES = [c for c in CONFIG_FILES if (GOLDEN / f"{c.stem}.values.yaml").exists()]
-
 
 def _lecture(config: Path) -> dict:
-    return yaml.safe_load((GOLDEN / f"{config.stem}.values.yaml").read_text(encoding="utf-8"))
+    """The numbers a lecture prints (formula claims are `check`'s, in test_check.py)."""
+    found = yaml.safe_load((GOLDEN / f"{config.stem}.values.yaml").read_text(encoding="utf-8"))
+    return {k: v for k, v in found.items() if k == "known_differences" or _is_number(v)}
+
+
+def _is_number(text: object) -> bool:
+    try:
+        float(str(text))
+    except ValueError:
+        return False
+    return True
+
+
+CONFIG_FILES = sorted(CONFIGS.glob("*.yaml"))
+WITH_VALUES = [c for c in CONFIG_FILES if (GOLDEN / f"{c.stem}.values.yaml").exists()]
+NUMBERS = [
+    c
+    for c in WITH_VALUES
+    if any(  # golden files that hold printed numbers
+        _is_number(v)
+        for v in yaml.safe_load((GOLDEN / f"{c.stem}.values.yaml").read_text()).values()
+    )
+]
 
 
 def _trace(config: Path):
@@ -35,7 +54,7 @@ def _format(trace) -> NumberFormat:
     return NumberFormat(h.digits, h.rounding, h.fixed)
 
 
-@pytest.mark.parametrize("config", WITH_VALUES, ids=lambda c: c.stem)
+@pytest.mark.parametrize("config", NUMBERS, ids=lambda c: c.stem)
 def test_every_lecture_number_is_reproduced(config: Path, in_root: Path) -> None:
     lecture = _lecture(config)
     lecture.pop("known_differences", None)
@@ -46,7 +65,7 @@ def test_every_lecture_number_is_reproduced(config: Path, in_root: Path) -> None
     assert not wrong, f"lecture vs tool: {wrong}"
 
 
-@pytest.mark.parametrize("config", WITH_VALUES, ids=lambda c: c.stem)
+@pytest.mark.parametrize("config", NUMBERS, ids=lambda c: c.stem)
 def test_every_lecture_number_is_printed(config: Path, in_root: Path) -> None:
     lecture = _lecture(config)
     lecture.pop("known_differences", None)
@@ -55,7 +74,7 @@ def test_every_lecture_number_is_printed(config: Path, in_root: Path) -> None:
     assert not missing, f"numbers the lecture prints that the output lacks: {missing}"
 
 
-@pytest.mark.parametrize("config", WITH_VALUES, ids=lambda c: c.stem)
+@pytest.mark.parametrize("config", NUMBERS, ids=lambda c: c.stem)
 def test_known_differences_stay_as_documented(config: Path, in_root: Path) -> None:
     differences = _lecture(config).get("known_differences", {})
     trace = _trace(config)

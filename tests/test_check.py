@@ -1,0 +1,174 @@
+"""`backprop-tutor check`: lecture claims, planted mistakes named where they start, bad claims."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import CONFIGS, GOLDEN
+from typer.testing import CliRunner
+
+from backprop_tutor.check import Checker
+from backprop_tutor.claims import load_claims
+from backprop_tutor.cli import app
+from backprop_tutor.spec import load_spec
+
+
+def _check(spec: Path, claims: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["check", str(spec), str(claims), "--width", "160"])
+    assert "Traceback" not in result.output + result.stderr
+    return result.exit_code, result.output + result.stderr
+
+
+def _verdicts(config: str, claims: dict, tmp_path: Path) -> dict:
+    path = tmp_path / "claims.yaml"
+    path.write_text(yaml.safe_dump({k: str(v) for k, v in claims.items()}), encoding="utf-8")
+    checker = Checker(load_spec(CONFIGS / f"{config}.yaml"))
+    return {v.claim.id: v for v in checker.check(load_claims(path, set(checker.v)))}
+
+
+def test_dawood_claims_all_match(in_root) -> None:
+    code, output = _check(Path("configs/dawood.yaml"), Path("golden/dawood.values.yaml"))
+    assert code == 0 and "All 36 claims match." in output
+    assert "truncated to 5 decimals" in output
+
+
+def test_borela_matches_and_2_76_is_calculator_arithmetic(in_root) -> None:
+    code, output = _check(Path("configs/borela.yaml"), Path("golden/borela.values.yaml"))
+    assert code == 0 and "All 20 claims match." in output
+    line = next(x for x in output.splitlines() if "grad[w11^(2)]" in x)
+    assert "2.76" in line and "calculator arithmetic, 2 decimals carried" in line
+
+
+def test_xu_example_2_formula_is_not_equal_with_the_right_form(in_root) -> None:
+    code, output = _check(
+        Path("configs/xu-example-2.yaml"), Path("golden/xu-example-2.values.yaml")
+    )
+    text = " ".join(output.split())
+    assert code == 1
+    assert "not equal: SymPy derives t_1 − z1·(t_1 + t_2 + t_3)" in text
+    assert "which is t_1 − z1 when the targets sum to 1" in text
+
+
+def test_a_right_formula_is_equal(tmp_path: Path) -> None:
+    claims = tmp_path / "c.yaml"
+    claims.write_text('delta[o1]: "(output_o1 - target_1)*output_o1*(1 - output_o1)"\n')
+    code, output = _check(CONFIGS / "dawood.yaml", claims)
+    assert code == 0 and "equal to SymPy's" in output
+
+
+# -- a hand calculation of the Dawood example with planted mistakes ---------------------------
+
+
+def test_a_missing_sigmoid_derivative_at_o1(tmp_path: Path) -> None:
+    verdicts = _verdicts(
+        "dawood",
+        {
+            "out[o1]": "0.73492",
+            "de_dout[o1]": "0.68492",
+            "dout_dnet[o1]": "0.19480",
+            "delta[o1]": "0.68492",  # forgot x out(1 - out)
+            "grad[w5]": "0.41169",
+            "new[w5]": "0.25298",  # carried on from it
+        },
+        tmp_path,
+    )
+    assert verdicts["out[o1]"].ok and verdicts["dout_dnet[o1]"].ok
+    assert verdicts["delta[o1]"].status == "variant"
+    assert "a missing dout/dnet factor" in verdicts["delta[o1]"].detail
+    for later in ("grad[w5]", "new[w5]"):
+        assert verdicts[later].status == "follows" and verdicts[later].causes == ["delta[o1]"]
+
+
+def test_the_updated_w5_used_in_the_hidden_delta(tmp_path: Path) -> None:
+    verdicts = _verdicts(
+        "dawood",
+        {
+            "delta[o1]": "0.13342",
+            "delta[o2]": "-0.02929",
+            "new[w5]": "0.45187",
+            "de_dout[h1]": "0.03979",  # 0.45187 x 0.13342 + 0.7 x -0.02929: the new w5
+            "delta[h1]": "0.00954",
+            "grad[w1]": "0.00095",
+            "new[w1]": "0.09942",
+        },
+        tmp_path,
+    )
+    assert verdicts["new[w5]"].ok
+    assert verdicts["de_dout[h1]"].status == "variant"
+    assert "the updated w5 instead of the original" in verdicts["de_dout[h1]"].detail
+    for later in ("delta[h1]", "grad[w1]", "new[w1]"):
+        assert verdicts[later].status == "follows", verdicts[later]
+        assert verdicts[later].causes == ["de_dout[h1]"]
+
+
+def test_a_sign_flip_on_one_gradient(tmp_path: Path) -> None:
+    verdicts = _verdicts(
+        "dawood",
+        {
+            "grad[w5]": "0.08020",
+            "grad[w7]": "0.01760",
+            "new[w7]": "0.68943",
+            "new[w8]": "0.81081",
+        },
+        tmp_path,
+    )
+    assert verdicts["grad[w5]"].ok and verdicts["new[w8]"].ok
+    assert verdicts["grad[w7]"].status == "variant"
+    assert "the opposite sign" in verdicts["grad[w7]"].detail
+    assert verdicts["new[w7]"].status == "follows" and verdicts["new[w7]"].causes == ["grad[w7]"]
+
+
+def test_a_plain_wrong_number_gives_the_exact_value_and_the_difference(tmp_path: Path) -> None:
+    verdicts = _verdicts("dawood", {"out[h1]": "0.61234"}, tmp_path)
+    assert verdicts["out[h1]"].status == "mismatch"
+    assert "exact value 0.601087" in verdicts["out[h1]"].detail
+    assert "off by +0.0112" in verdicts["out[h1]"].detail
+
+
+def test_layer_by_layer_update_is_recognised(tmp_path: Path) -> None:
+    spec = yaml.safe_load((CONFIGS / "dawood.yaml").read_text())
+    spec["update"] = "layer_by_layer"
+    (tmp_path / "lbl.yaml").write_text(yaml.safe_dump(spec))
+    from backprop_tutor.engine import run
+
+    wrong = run(load_spec(tmp_path / "lbl.yaml")).values()
+    verdicts = _verdicts("dawood", {"new[w1]": f"{wrong['new[w1]']:.5f}"}, tmp_path)
+    assert verdicts["new[w1]"].status == "variant"
+    assert "layer-by-layer update" in verdicts["new[w1]"].detail
+
+
+# -- bad claims files: one line, exit 2, nothing executed -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("net[h9]: 0.5\n", "'net[h9]' is not a trace id of this network"),
+        ("out[h1]: [1, 2]\n", "is not a number or a formula"),
+        ('delta[o1]: "t1*(1 - out_z9)"\n', "unknown name 'out_z9'"),
+        ("delta[o1]: \"__import__('os').system('touch pwned')\"\n", "is not allowed in a formula"),
+        ('delta[o1]: "out_o1.__class__"\n', "Attribute is not allowed"),
+        ('delta[o1]: "out_o1 ** 99999999"\n', "only constant powers"),
+        ("out[h1]: .nan\n", "not a finite number"),
+        ("", "the file is empty"),
+    ],
+)
+def test_bad_claims_are_one_line(tmp_path: Path, text: str, message: str, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    claims = tmp_path / "claims.yaml"
+    claims.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(app, ["check", str(CONFIGS / "dawood.yaml"), str(claims)])
+    assert result.exit_code == 2, result.output
+    message_line = result.stderr.strip()
+    assert message in message_line and message_line.count("\n") == 0
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_golden_files_are_valid_claims() -> None:
+    for path in GOLDEN.glob("*.values.yaml"):
+        config = CONFIGS / path.name.replace(".values.yaml", ".yaml")
+        checker = Checker(load_spec(config))
+        assert load_claims(path, set(checker.v))
