@@ -91,7 +91,7 @@ def test_the_updated_w5_used_in_the_hidden_delta(tmp_path: Path) -> None:
             "de_dout[h1]": "0.03979",  # 0.45187 x 0.13342 + 0.7 x -0.02929: the new w5
             "delta[h1]": "0.00954",
             "grad[w1]": "0.00095",
-            "new[w1]": "0.09942",
+            "new[w1]": "0.09943",
         },
         tmp_path,
     )
