@@ -80,17 +80,25 @@ def run(
     only: Annotated[
         str | None, typer.Option(help="Parameters to derive, e.g. w5,w1 (implies --symbolic).")
     ] = None,
+    notation: Annotated[
+        str | None,
+        typer.Option(
+            help="Print in another lecture's notation: generic, dawood, borela, "
+            "mitchell, xu, layered."
+        ),
+    ] = None,
 ) -> None:
     """Print one lecture-style worked example: forward pass, error, backward pass, updates."""
     from .engine import run as run_spec
     from .spec import load_spec
 
+    _known_notation(notation)
     try:
         trace = run_spec(load_spec(spec))
     except (SpecError, TrainingError) as error:
         raise _fail(str(error)) from None
     if symbolic or only:
-        _print_derivations(trace, only, width, format)
+        _print_derivations(trace, only, width, format, notation)
         return
     if format in (OutputFormat.latex, OutputFormat.markdown):
         raise _fail(
@@ -103,11 +111,24 @@ def run(
         return
     from .render.rich_tables import WorkedExample
 
-    Console(width=width, highlight=False).print(WorkedExample(trace))
+    Console(width=width, highlight=False).print(WorkedExample(trace, notation))
+
+
+def _known_notation(name: str | None) -> None:
+    """--notation must name a notation; one line with the choices otherwise."""
+    from .notation import NOTATIONS
+    from .spec_data import closest
+
+    if name is not None and name not in NOTATIONS:
+        raise _fail(f"--notation: no notation '{name}'; {closest(name, NOTATIONS)}")
 
 
 def _print_derivations(
-    trace, only: str | None, width: int | None, format: OutputFormat = OutputFormat.text
+    trace,
+    only: str | None,
+    width: int | None,
+    format: OutputFormat = OutputFormat.text,
+    notation: str | None = None,
 ) -> None:
     """`--symbolic`: SymPy is imported here and only here on the run path."""
     from .derivation import derive
@@ -121,15 +142,15 @@ def _print_derivations(
             raise _fail(f"--only: no parameter '{name}'; {closest(name, known)}")
     if format is OutputFormat.json:
         raise _fail("--symbolic prints text, latex or markdown, not json")
-    derivations = derive(trace, chosen)
+    derivations = derive(trace, chosen, notation=notation)
     if format is not OutputFormat.text:
         from .render.math_doc import DocumentBuilder
 
         title = trace.header.title or trace.header.file
-        doc = DocumentBuilder(trace).parameters(derivations, title)
+        doc = DocumentBuilder(trace, notation).parameters(derivations, title)
         sys.stdout.write(_math_export(doc, format) or "")
         return
-    Console(width=width, highlight=False).print(Derivations(derivations, trace))
+    Console(width=width, highlight=False).print(Derivations(derivations, trace, notation))
 
 
 @app.command()

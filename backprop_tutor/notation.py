@@ -145,6 +145,17 @@ NOTATIONS: dict[str, Notation] = {
         "o",
         delta_sign=-1,
     ),
+    "layered": Notation(
+        "layered",
+        "The layered notes: signal S_j^(k), output x_j^(k), final output y, loss L, delta = dL/dS",
+        "S",
+        "x",
+        "L",
+        True,
+        "x",
+        "x",
+        "y",
+    ),
     "xu": Notation(
         "xu",
         "Xu (Duda-Hart-Stork): net, hidden y_j, outputs z_k; sensitivity delta = -dJ/dnet",

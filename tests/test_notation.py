@@ -1,0 +1,72 @@
+"""Every config in every notation: the same numbers, the lecture's own words."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import CONFIGS, numbers_in, render
+from typer.testing import CliRunner
+
+from backprop_tutor.cli import app
+from backprop_tutor.engine import run
+from backprop_tutor.notation import NOTATIONS
+from backprop_tutor.render.rich_tables import WorkedExample
+from backprop_tutor.spec import load_spec
+
+CONFIG_FILES = sorted(CONFIGS.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("config", CONFIG_FILES, ids=lambda c: c.stem)
+def test_every_config_renders_in_every_notation(config, in_root) -> None:
+    trace = run(load_spec(config))
+    printed = {
+        name: numbers_in(render(WorkedExample(trace, name), width=100)) for name in NOTATIONS
+    }
+    first = next(iter(printed.values()))
+    assert all(numbers == first for numbers in printed.values())  # the same numbers in each
+
+
+def test_new_weights_are_identical_in_every_notation(in_root) -> None:
+    outputs = set()
+    for name in NOTATIONS:
+        result = CliRunner().invoke(
+            app, ["run", "configs/dawood.yaml", "--notation", name, "--format", "json"]
+        )
+        assert result.exit_code == 0
+        values = json.loads(result.output)["values"]
+        outputs.add(tuple(sorted((k, v) for k, v in values.items() if k.startswith("new["))))
+    assert len(outputs) == 1
+
+
+def test_the_notation_changes_the_words(in_root) -> None:
+    runner = CliRunner()
+    dawood = runner.invoke(app, ["run", "configs/dawood.yaml", "--width", "100"]).output
+    xu = runner.invoke(
+        app, ["run", "configs/dawood.yaml", "--notation", "xu", "--width", "100"]
+    ).output
+    assert "sum_h1" in dawood and "net_h1" in xu and "J = Σ" in xu
+
+
+def test_symbolic_in_another_notation(in_root) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            "configs/dawood.yaml",
+            "--symbolic",
+            "--only",
+            "w5",
+            "--notation",
+            "generic",
+            "--width",
+            "120",
+        ],
+    )
+    assert result.exit_code == 0
+    assert "(out_o1 − t_o1)·(out_o1·(1 − out_o1))·out_h1" in result.output
+
+
+def test_an_unknown_notation_is_one_line(in_root) -> None:
+    result = CliRunner().invoke(app, ["run", "configs/dawood.yaml", "--notation", "dawod"])
+    assert result.exit_code == 2 and "did you mean 'dawood'?" in result.stderr
