@@ -22,7 +22,7 @@ from .losses import LOSSES, Loss
 from .numbers import carry
 from .record import Recorder
 from .spec import LayerSpec, Spec
-from .trace import LossEvent, StepTrace, Trace, TraceHeader, UpdateEvent
+from .trace import LossEvent, PredictionEvent, StepTrace, Trace, TraceHeader, UpdateEvent
 
 Array = np.ndarray
 P = ParamSpec("P")
@@ -282,6 +282,19 @@ class Network:
             for name, old, grad, updated, momentum in before
         )
 
+    def predict(self, examples) -> tuple[PredictionEvent, ...]:
+        """Each test example forward through the current parameters, with its total error."""
+        events = []
+        for x, t in examples:
+            outs = self.forward(np.array(x))[1][-1][:, 0]
+            loss = self.total_loss(np.array(x), np.array(t))
+            events.append(
+                PredictionEvent(
+                    tuple(x), tuple(t), tuple(map(float, outs)), float(self._carry(np.array(loss)))
+                )
+            )
+        return tuple(events)
+
     def slots(self) -> list[tuple[str, int, bool, tuple[int, ...]]]:
         """(name, layer, is_bias, index) of every parameter, layer by layer, in one place."""
         found: list[tuple[str, int, bool, tuple[int, ...]]] = []
@@ -315,7 +328,7 @@ def run(spec: Spec) -> Trace:
     """Every step the spec asks for, traced."""
     network = Network.from_spec(spec)
     steps = tuple(network.step(k + 1) for k in range(spec.steps))
-    return Trace(header(spec), steps)
+    return Trace(header(spec), steps, network.predict(spec.tests))
 
 
 def header(spec: Spec) -> TraceHeader:

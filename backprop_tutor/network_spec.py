@@ -71,6 +71,7 @@ class Spec:
     training: TrainingSpec = TrainingSpec()
     init: str | None = None  # how left-out weights were drawn, when any were
     update: str = "simultaneous"  # or layer_by_layer: hidden deltas see updated weights above
+    tests: tuple[tuple[tuple[float, ...], tuple[float, ...]], ...] = ()  # predicted after steps
 
     @property
     def output_names(self) -> tuple[str, ...]:

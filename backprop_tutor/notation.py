@@ -43,6 +43,8 @@ class Notation:
         """Layer is 1-based; the last of `n_layers` is the output layer."""
         if layer == n_layers:
             return f"{self.output_prefix}{index}"
+        if self.name == "layered":  # x_j^(k): the inputs are x_j^(0), written x1
+            return f"{self.hidden_prefix}{index}^({layer})"
         if n_layers == 2:
             return f"{self.hidden_prefix}{index}"
         return (

@@ -209,6 +209,7 @@ class SpecFile(_Model):
     inputs: NumbersByName | None = None  # the example `run` traces (default: the first)
     targets: NumbersByName | None = None
     examples: Annotated[list[ExampleFile], Field(min_length=1)] | None = None
+    test: list[ExampleFile] | None = None  # predicted after the steps, with their error
     data: DataFile | None = None
     init: InitFile = InitFile()
     training: TrainingFile = TrainingFile()

@@ -94,6 +94,13 @@ class Resolver(ParameterResolver):
             self._training(len(examples)),
             self.init.describe() if self.drawn else None,
             raw.update,
+            tuple(
+                (
+                    data.numbers(("test", k, "inputs"), e.inputs, input_names, "input"),
+                    data.numbers(("test", k, "targets"), e.targets, outputs, "output unit"),
+                )
+                for k, e in enumerate(raw.test or [])
+            ),
         )
 
     def _training(self, n_examples: int) -> TrainingSpec:

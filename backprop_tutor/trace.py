@@ -180,6 +180,16 @@ class StepTrace:
 
 
 @dataclass(frozen=True, slots=True)
+class PredictionEvent:
+    """A test example run forward after the steps: its outputs and their error."""
+
+    inputs: tuple[float, ...]
+    targets: tuple[float, ...]
+    outputs: tuple[float, ...]
+    loss: float
+
+
+@dataclass(frozen=True, slots=True)
 class TraceHeader:
     """What the run was: the spec's description and the settings every view needs."""
 
@@ -205,6 +215,7 @@ class Trace:
 
     header: TraceHeader
     steps: tuple[StepTrace, ...]
+    tests: tuple[PredictionEvent, ...] = ()  # the spec's test examples, after the steps
 
     def values(self) -> dict[str, float]:
         """Every number of every step by id: step 1 bare, later steps with `@N`."""
@@ -213,6 +224,11 @@ class Trace:
             suffix = "" if step.step == 1 else f"@{step.step}"
             for key, value in step.values().items():
                 found[key + suffix] = value
+        outputs = self.header.layers[-1]
+        for k, test in enumerate(self.tests, start=1):
+            for unit, out in zip(outputs, test.outputs, strict=True):
+                found[f"out[{unit}]@test{k}"] = out
+            found[f"loss@test{k}"] = test.loss
         return found
 
     def to_dict(self) -> dict:

@@ -41,7 +41,8 @@ class Labels:
         return f"{PARTIAL}{top}/{PARTIAL}{bottom}"
 
     def delta(self, unit: str) -> str:
-        return f"{DELTA}_{unit}"
+        """δ as a factor of dE/dnet: −δ where the lecture's δ is the sensitivity −dE/dnet."""
+        return f"{'−' if self.notation.delta_sign < 0 else ''}{DELTA}_{unit}"
 
     def factor(self, factor: Factor, to: str | None = None, error: str | None = None) -> str:
         """The symbol of a chain-rule factor; `to` is the unit a parameter feeds."""
@@ -76,7 +77,7 @@ class Labels:
         top, bottom = {
             "de_dout": (error, f"{out}{sub}"),
             "dout_dnet": (f"{out}{sub}", f"{net}{sub}"),
-            "delta": (None, f"{DELTA}{sub}"),
+            "delta": (None, f"{'−' if n.delta_sign < 0 else ''}{DELTA}{sub}"),
             "dnet_dout": (f"{net}_k", f"{n.out_word_for(False)}_j"),
             "dnet_dparam": (f"{net}{sub}", "param"),
         }[role]

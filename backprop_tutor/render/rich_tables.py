@@ -18,7 +18,7 @@ from rich.text import Text
 from ..losses import LOSSES
 from ..numbers import NumberFormat
 from ..trace import DeltaEvent, GradientEvent, StepTrace, Trace, UpdateEvent
-from .labels import Labels
+from .labels import DELTA, Labels
 
 MAX_TERMS_SHOWN = 4  # a net input with more terms is summarised, not spelled out
 
@@ -41,6 +41,28 @@ class WorkedExample:
                 yield Rule(f"Step {step.step}, example {k} of {len(step.batch)} in the batch")
                 yield from _spaced(StepTables(example, self.trace, self.labels, self.fmt).tables())
             yield from _spaced(StepTables(step, self.trace, self.labels, self.fmt).tables())
+        if self.trace.tests:
+            yield self._tests()
+
+    def _tests(self) -> Group:
+        """The spec's test examples, predicted with the parameters after the last step."""
+        n, L = self.fmt.format, self.labels
+        outputs = self.trace.header.layers[-1]
+        table = Grid(
+            f"Test: predictions after {len(self.trace.steps)} step"
+            f"{'s' * (len(self.trace.steps) != 1)}, with the updated parameters"
+        )
+        table.column("inputs", numeric=False)
+        for unit in outputs:
+            table.column(f"target {unit}")
+            table.column(L.out(unit))
+        table.column(L.error)
+        for test in self.trace.tests:
+            cells = [", ".join(n(x) for x in test.inputs)]
+            for t, o in zip(test.targets, test.outputs, strict=True):
+                cells += [n(t), n(o)]
+            table.row(*cells, n(test.loss))
+        return table.table()
 
     def _heading(self) -> Group:
         h, n = self.trace.header, self.fmt.format
@@ -189,6 +211,7 @@ class StepTables:
         kind = "output layer" if is_output else "hidden layer"
         events = [d for d in self.step.deltas if d.layer == layer]
         mixing = bool(events[0].jacobian)  # softmax: every output moves with each net input
+        sign = L.notation.delta_sign  # Mitchell's and Xu's δ is the sensitivity −∂E/∂net
         table = Grid(f"Backward pass, layer {layer} ({kind}): each unit's error signal")
         table.column("unit", numeric=False)
         table.column(L.role_header("de_dout", is_output=is_output))
@@ -197,14 +220,18 @@ class StepTables:
             out, net = L.notation.out_word_for(is_output), L.notation.net_word
             units = ", ".join(j for j, _ in events[0].jacobian)
             table.column(f"∂{out}_j/∂{net} for j = {units}", numeric=False)
-            table.column(f"{L.role_header('delta')} = Σ_j ∂E/∂{out}_j · ∂{out}_j/∂{net}")
+            table.column(f"{DELTA} = {'−' if sign < 0 else ''}Σ_j ∂E/∂{out}_j · ∂{out}_j/∂{net}")
         else:
             table.column(L.role_header("dout_dnet", is_output=is_output))
-            table.column(f"{L.role_header('delta')} = product")
+            table.column(
+                f"{DELTA} = −product (−∂E/∂net)"
+                if sign < 0
+                else f"{L.role_header('delta')} = product"
+            )
         for d in events:
             derivative = self._de_dout_source(d, is_output)
             local = ", ".join(n(v) for _, v in d.jacobian) if mixing else n(d.dout_dnet)
-            table.row(d.unit, n(d.de_dout), derivative, local, n(d.delta))
+            table.row(d.unit, n(d.de_dout), derivative, local, n(sign * d.delta))
         return table.table()
 
     def _de_dout_source(self, d: DeltaEvent, is_output: bool) -> str:
