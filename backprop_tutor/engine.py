@@ -277,7 +277,13 @@ class Network:
         after = self.parameter_values()
         return tuple(
             UpdateEvent(
-                name, old, grad if scale == 1.0 else scale * grad, after[name], updated, momentum
+                name,
+                old,
+                grad if scale == 1.0 else scale * grad,
+                after[name],
+                updated,
+                momentum,
+                after[name] - old,
             )
             for name, old, grad, updated, momentum in before
         )

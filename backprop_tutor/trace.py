@@ -122,6 +122,7 @@ class UpdateEvent:
     new: float
     updated: bool
     momentum_term: float = 0.0
+    change: float = 0.0  # new − old, as the parameter moved
 
 
 @dataclass(frozen=True, slots=True)

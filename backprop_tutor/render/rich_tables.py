@@ -324,17 +324,43 @@ class StepTables:
         return table.table()
 
     def update_table(self) -> Group:
+        """new = old − η ∂E/∂param (+ momentum); Mitchell and Xu add Δw = η δ x instead, with
+        their δ the sensitivity −∂E/∂net: the same numbers in the lecture's own form."""
         L, n = self.labels, self.n
         eta = n(self.header.learning_rate)
-        table = Grid(f"Updated parameters: new = old − {eta} × {L.partial(L.error, 'param')}")
+        updates = _file_order(self.step)
+        momentum = any(u.momentum_term for u in updates)
+        grad = L.fraction(L.error, "param")
+        increment = L.notation.delta_sign < 0
+        if increment:
+            title = (
+                f"Updated parameters: w ← w + Δw, Δw = {eta} × δ·x"
+                f"{' + α·Δw(previous)' if momentum else ''}, where δ·x = "
+                f"−{L.partial(L.error, 'w')}"
+            )
+        else:
+            title = (
+                f"Updated parameters: new = old − {eta} × {L.partial(L.error, 'param')}"
+                f"{' + α·Δ(previous)' if momentum else ''}"
+            )
+        table = Grid(title)
         table.column("param", numeric=False)
         table.column("old")
-        table.column(L.fraction(L.error, "param"))
+        table.column(f"{DELTA}·x" if increment else grad)
+        if momentum:
+            table.column("α·Δ(previous)")
+        if increment or momentum:
+            table.column("Δ")
         table.column("new")
         table.column("", numeric=False)
-        for u in _file_order(self.step):
+        for u in updates:
+            cells = [u.param, n(u.old), n(-u.gradient if increment else u.gradient)]
+            if momentum:
+                cells.append(n(u.momentum_term))
+            if increment or momentum:
+                cells.append(n(u.change))
             note = "" if u.updated else "kept: update_biases is false"
-            table.row(u.param, n(u.old), n(u.gradient), n(u.new), note)
+            table.row(*cells, n(u.new), note)
         return table.table()
 
 
