@@ -162,7 +162,8 @@ class Checker:
         if kind == "net":
             ev = self.forward[inside]
             total = sum(get(_out_id(t.source, self.v)) * get(f"old[{t.weight}]") for t in ev.terms)
-            return total + (get(f"old[{ev.bias}]") if ev.bias else 0.0)
+            bias = get(f"old[{ev.bias}]") if ev.bias else 0.0
+            return total + self.trace.header.bias_sign * bias
         if kind == "out":
             act = self._activation(self.forward[inside].layer)
             return (

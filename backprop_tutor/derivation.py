@@ -93,7 +93,8 @@ class Deriver:
                 symbol = self.param.setdefault(term.weight, sp.Symbol(term.weight, real=True))
                 terms.append(symbol * self.out[term.source])
             if ev.bias:
-                terms.append(self.param.setdefault(ev.bias, sp.Symbol(ev.bias, real=True)))
+                bias = self.param.setdefault(ev.bias, sp.Symbol(ev.bias, real=True))
+                terms.append(h.bias_sign * bias)  # a threshold is subtracted (x_0 = −1)
             self.net_expr[ev.unit] = sp.Add(*terms, evaluate=False)
         outputs = h.layers[-1]
         self.terms = {

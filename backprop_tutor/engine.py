@@ -49,19 +49,20 @@ class Layer:
     weights: Array  # (units, sources)
     bias: Array  # (number of bias parameters,)
     bias_of_unit: Array  # (units,) int; empty when the layer has no bias
+    bias_sign: int = 1  # -1: the bias is a threshold, subtracted (the layered notes' x_0 = -1)
 
     def net(self, x: Array) -> Array:
         """Net inputs for examples in columns: x is (sources, examples)."""
         net = self.weights @ x
         if self.bias.size == self.bias_of_unit.size and self.bias.size:  # one bias per unit
-            net += self.bias[:, None]
+            net += self.bias_sign * self.bias[:, None]
         elif self.bias_of_unit.size:  # one shared by the layer
-            net += self.bias[self.bias_of_unit][:, None]
+            net += self.bias_sign * self.bias[self.bias_of_unit][:, None]
         return net
 
     def bias_gradient(self, delta: Array) -> Array:
         """dE/db from the units' deltas: a unit's own bias takes its delta, a shared one the sum."""
-        per_unit = delta.sum(axis=1)
+        per_unit = self.bias_sign * delta.sum(axis=1)  # dnet/db = ±1
         if self.bias.size == per_unit.size:
             return per_unit
         return np.bincount(self.bias_of_unit, weights=per_unit, minlength=self.bias.size)
@@ -113,6 +114,7 @@ class Network:
                 np.array(ls.weights, dtype=float).reshape(len(ls.units), -1),
                 np.array(ls.bias_values, dtype=float),
                 np.array(ls.bias_of_unit, dtype=int),
+                spec.bias_sign,
             )
             for ls in spec.layers
         ]
@@ -354,4 +356,5 @@ def header(spec: Spec) -> TraceHeader:
         layers=(spec.input_names, *(ls.units for ls in spec.layers)),
         activations=tuple(ls.activation for ls in spec.layers),
         alphas=tuple(ls.alpha for ls in spec.layers),
+        bias_sign=spec.bias_sign,
     )

@@ -72,6 +72,7 @@ class Spec:
     init: str | None = None  # how left-out weights were drawn, when any were
     update: str = "simultaneous"  # or layer_by_layer: hidden deltas see updated weights above
     tests: tuple[tuple[tuple[float, ...], tuple[float, ...]], ...] = ()  # predicted after steps
+    bias_sign: int = 1  # -1: the spec's biases are thresholds, net = Σ w x - b (layered notes)
 
     @property
     def output_names(self) -> tuple[str, ...]:

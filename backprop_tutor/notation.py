@@ -34,6 +34,7 @@ class Notation:
     output_prefix: str
     delta_sign: int = 1  # +1: delta = dE/dnet; -1: the sensitivity -dE/dnet (Mitchell, Xu)
     names_are_outputs: bool = False  # a unit's name is its output's symbol (Bishop's z1, y1)
+    bias_sign: int = 1  # +1: net = Σ w x + b; -1: a threshold, net = Σ w x - b (x_0 = -1)
 
     # -- names for a compact spec ------------------------------------------------------------
     def input_name(self, index: int) -> str:
@@ -157,6 +158,7 @@ NOTATIONS: dict[str, Notation] = {
         "x",
         "x",
         "y",
+        bias_sign=-1,
     ),
     "xu": Notation(
         "xu",

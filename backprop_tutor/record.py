@@ -145,7 +145,8 @@ class Recorder:
                     )
             for b, name in enumerate(ls.bias_names):
                 fed = [u for u in range(len(ls.units)) if ls.bias_of_unit[u] == b]
-                dparam = Factor("dnet_dparam", name, None, 1.0)
+                sign = float(self.net.spec.bias_sign)  # a threshold enters as −b: dnet/db = −1
+                dparam = Factor("dnet_dparam", name, None, sign)
                 if len(fed) == 1:
                     factors = (*self._unit_factors(i, fed[0]), dparam)
                     paths = self._paths(i, fed[0], name, dparam)
@@ -156,7 +157,7 @@ class Recorder:
                             name,
                             ls.units[u],
                             (*self._unit_factors(i, u), dparam),
-                            float(self.p.delta[i][u]),
+                            sign * float(self.p.delta[i][u]),
                         )
                         for u in fed
                     )

@@ -101,6 +101,7 @@ class Resolver(ParameterResolver):
                 )
                 for k, e in enumerate(raw.test or [])
             ),
+            self.notation.bias_sign,
         )
 
     def _training(self, n_examples: int) -> TrainingSpec:

@@ -208,6 +208,7 @@ class TraceHeader:
     layers: tuple[tuple[str, ...], ...]  # unit names per layer, inputs first
     activations: tuple[str, ...]  # one per layer after the inputs
     alphas: tuple[float | None, ...] = ()  # leaky_relu's slope per layer, where it has one
+    bias_sign: int = 1  # -1: biases are thresholds, net = Σ w x - b (the layered notes)
 
 
 @dataclass(frozen=True, slots=True)

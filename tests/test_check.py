@@ -172,3 +172,9 @@ def test_golden_files_are_valid_claims() -> None:
         config = CONFIGS / path.name.replace(".values.yaml", ".yaml")
         checker = Checker(load_spec(config))
         assert load_claims(path, set(checker.v))
+
+
+@pytest.mark.parametrize("config", ["tiwari", "layered"])
+def test_the_formula_lectures_check_equal(config: str) -> None:
+    code, output = _check(CONFIGS / f"{config}.yaml", GOLDEN / f"{config}.values.yaml")
+    assert code == 0 and "equal to SymPy's" in output

@@ -72,3 +72,38 @@ def test_symbolic_in_another_notation(in_root) -> None:
 def test_an_unknown_notation_is_one_line(in_root) -> None:
     result = CliRunner().invoke(app, ["run", "configs/dawood.yaml", "--notation", "dawod"])
     assert result.exit_code == 2 and "did you mean 'dawood'?" in result.stderr
+
+
+def test_layered_biases_are_thresholds_subtracted(in_root) -> None:
+    """S = Σ w x − b: ∂L/∂b = −δ, b ← b + η δ, and the gradients still match differences."""
+    import numpy as np
+    from test_gradients import central_differences
+
+    from backprop_tutor.engine import Network
+
+    spec = load_spec(CONFIGS / "layered.yaml")
+    trace = run(spec)
+    step = trace.steps[0]
+    values = trace.values()
+    hidden = next(f for f in step.forward if f.unit == "x1^(1)")
+    assert hidden.net == pytest.approx(
+        sum(t.source_value * t.weight_value for t in hidden.terms) - hidden.bias_value
+    )
+    bias = next(g for g in step.gradients if g.param == hidden.bias)
+    assert bias.gradient == pytest.approx(-values["delta[x1^(1)]"])
+    assert values[f"new[{hidden.bias}]"] == pytest.approx(
+        values[f"old[{hidden.bias}]"] + spec.learning_rate * values["delta[x1^(1)]"]
+    )
+    network = Network.from_spec(spec)
+    numeric = central_differences(network, np.array(spec.inputs), np.array(spec.targets))
+    for name, expected in numeric.items():
+        assert values[f"grad[{name}]"] == pytest.approx(expected, rel=1e-6, abs=1e-10)
+    text = render(WorkedExample(trace), width=100)
+    assert "Σ weight × input − threshold" in text and "− w01^(1)" not in text
+
+
+def test_layered_symbolic_is_proved(in_root) -> None:
+    from backprop_tutor.derivation import derive
+
+    for derivation in derive(run(load_spec(CONFIGS / "layered.yaml"))):
+        assert derivation.proof is True and not derivation.mismatches

@@ -157,7 +157,8 @@ class StepTables:
         word = L.notation.out_word_for(is_output)
         table = Grid(f"Forward pass, layer {layer} ({kind}, {activation})")
         table.column("unit", numeric=False)
-        table.column(f"{L.notation.net_word} = Σ weight × input + bias", numeric=False)
+        bias = "− threshold" if self.header.bias_sign < 0 else "+ bias"
+        table.column(f"{L.notation.net_word} = Σ weight × input {bias}", numeric=False)
         table.column(L.notation.net_word)
         table.column(word)
         for ev in (e for e in self.step.forward if e.layer == layer):
@@ -168,10 +169,14 @@ class StepTables:
                 first = ev.terms[0]
                 symbols = [f"Σ {L.out(first.source)} × {first.weight} … ({len(ev.terms)} terms)"]
                 numbers = [f"Σ … ({len(ev.terms)} terms)"]
-            if ev.bias:
-                symbols.append(ev.bias)
-                numbers.append(n(ev.bias_value))
-            sums = f"{L.net(ev.unit)} = {' + '.join(symbols)}\n  = {' + '.join(numbers)}"
+            bias_symbol = bias_number = ""
+            if ev.bias:  # added, or a threshold subtracted (the layered notes' x_0 = −1)
+                sign = " − " if self.header.bias_sign < 0 else " + "
+                bias_symbol, bias_number = sign + ev.bias, sign + n(ev.bias_value)
+            sums = (
+                f"{L.net(ev.unit)} = {' + '.join(symbols)}{bias_symbol}\n"
+                f"  = {' + '.join(numbers)}{bias_number}"
+            )
             table.row(ev.unit, sums, n(ev.net), n(ev.out))
         return table.table()
 
