@@ -34,17 +34,27 @@ class WorkedExample:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         yield self._heading()
+        for block in self.blocks():
+            if isinstance(block, str):
+                yield Rule(block)
+            else:
+                yield block.table()
+                yield Text("")
+
+    def blocks(self) -> Iterator[str | Grid]:
+        """The worked example as data: a step's title (str) or a table (Grid), in order. Rich
+        draws them here; the Markdown, LaTeX and HTML exports read the same blocks."""
         for step in self.trace.steps:
             if len(self.trace.steps) > 1 and not step.batch:
-                yield Rule(f"Step {step.step}")
+                yield f"Step {step.step}"
             for k, example in enumerate(step.batch, start=1):
-                yield Rule(f"Step {step.step}, example {k} of {len(step.batch)} in the batch")
-                yield from _spaced(StepTables(example, self.trace, self.labels, self.fmt).tables())
-            yield from _spaced(StepTables(step, self.trace, self.labels, self.fmt).tables())
+                yield f"Step {step.step}, example {k} of {len(step.batch)} in the batch"
+                yield from StepTables(example, self.trace, self.labels, self.fmt).tables()
+            yield from StepTables(step, self.trace, self.labels, self.fmt).tables()
         if self.trace.tests:
             yield self._tests()
 
-    def _tests(self) -> Group:
+    def _tests(self) -> Grid:
         """The spec's test examples, predicted with the parameters after the last step."""
         n, L = self.fmt.format, self.labels
         outputs = self.trace.header.layers[-1]
@@ -62,15 +72,11 @@ class WorkedExample:
             for t, o in zip(test.targets, test.outputs, strict=True):
                 cells += [n(t), n(o)]
             table.row(*cells, n(test.loss))
-        return table.table()
+        return table
 
-    def _heading(self) -> Group:
+    def heading_lines(self) -> list[str]:
+        """Title, source, and the settings every number depends on."""
         h, n = self.trace.header, self.fmt.format
-        lines = []
-        if h.title:
-            lines.append(Text(h.title, style="bold"))
-        if h.source:
-            lines.append(Text(h.source, style="dim"))
         shape = "-".join(str(len(units)) for units in h.layers)
         biases = "updated" if h.update_biases else "kept (update_biases: false)"
         arithmetic = (
@@ -79,14 +85,20 @@ class WorkedExample:
             else "exact arithmetic"
         )
         shown = f"{h.digits} decimals, {'truncated' if h.rounding == 'truncate' else 'rounded'}"
-        lines.append(
-            Text(
-                f"{h.file} · {shape} network · notation {self.labels.notation.name} · "
-                f"loss {h.loss} · learning rate {n(h.learning_rate)} · biases {biases} · "
-                f"{arithmetic} · {shown}"
-            )
+        settings = (
+            f"{h.file} · {shape} network · notation {self.labels.notation.name} · "
+            f"loss {h.loss} · learning rate {n(h.learning_rate)} · biases {biases} · "
+            f"{arithmetic} · {shown}"
         )
-        return Group(*lines, Text(""))
+        return [line for line in (h.title, h.source) if line] + [settings]
+
+    def _heading(self) -> Group:
+        lines = self.heading_lines()
+        h = self.trace.header
+        styles = (["bold"] if h.title else []) + (["dim"] if h.source else []) + [""]
+        return Group(
+            *(Text(line, style=style) for line, style in zip(lines, styles, strict=True)), Text("")
+        )
 
 
 class Grid:
@@ -132,7 +144,7 @@ class StepTables:
         self.n = fmt.format
         self.new = {u.param: u for u in step.updates}
 
-    def tables(self) -> Iterator[Group]:
+    def tables(self) -> Iterator[Grid]:
         """The step's tables; an update on a batch has only its update table (its examples are
         tables of their own), an example of a batch has no update table."""
         if self.step.forward:
@@ -149,7 +161,7 @@ class StepTables:
             yield self.update_table()
 
     # -- forward ---------------------------------------------------------------------------------
-    def forward_table(self, layer: int) -> Group:
+    def forward_table(self, layer: int) -> Grid:
         L, n = self.labels, self.n
         is_output = layer == len(self.header.layers) - 1
         kind = "output layer" if is_output else "hidden layer"
@@ -178,9 +190,9 @@ class StepTables:
                 f"  = {' + '.join(numbers)}{bias_number}"
             )
             table.row(ev.unit, sums, n(ev.net), n(ev.out))
-        return table.table()
+        return table
 
-    def error_table(self) -> Group:
+    def error_table(self) -> Grid:
         L, n = self.labels, self.n
         formula = LOSSES[self.header.loss].formula
         table = Grid(f"Error: {L.error} = Σ {formula.format(target='target', out='out')}")
@@ -207,10 +219,10 @@ class StepTables:
             n(self.step.total_loss),
             style="bold",
         )
-        return table.table()
+        return table
 
     # -- backward --------------------------------------------------------------------------------
-    def delta_table(self, layer: int) -> Group:
+    def delta_table(self, layer: int) -> Grid:
         L, n = self.labels, self.n
         is_output = layer == len(self.header.layers) - 1
         kind = "output layer" if is_output else "hidden layer"
@@ -237,7 +249,7 @@ class StepTables:
             derivative = self._de_dout_source(d, is_output)
             local = ", ".join(n(v) for _, v in d.jacobian) if mixing else n(d.dout_dnet)
             table.row(d.unit, n(d.de_dout), derivative, local, n(sign * d.delta))
-        return table.table()
+        return table
 
     def _de_dout_source(self, d: DeltaEvent, is_output: bool) -> str:
         """Where dE/dout comes from: the loss's derivative, or the sum over downstream units."""
@@ -250,7 +262,7 @@ class StepTables:
         numbers = " + ".join(f"{n(wv)} × {n(dv)}" for _, _, wv, dv in d.downstream)
         return f"{symbols}\n= {numbers}"
 
-    def gradient_tables(self, layer: int) -> Iterator[Group]:
+    def gradient_tables(self, layer: int) -> Iterator[Grid]:
         """One table per row shape: direct chains, paths through downstream units, shared biases."""
         events = [g for g in self.step.gradients if g.layer == layer]
         groups: dict[tuple, list[GradientEvent]] = {}
@@ -262,7 +274,7 @@ class StepTables:
 
     def _gradient_table(
         self, layer: int, has_paths: bool, roles: tuple[str, ...], group: list[GradientEvent]
-    ) -> Group:
+    ) -> Grid:
         L, n = self.labels, self.n
         is_output = layer == len(self.header.layers) - 1
         first = group[0]
@@ -305,13 +317,13 @@ class StepTables:
                     label if i == 0 else "", p.via, *(n(f.value) for f in p.factors), n(p.value)
                 )
             table.row("", "Σ", *([""] * len(roles)), n(g.gradient), style="bold", end_section=True)
-        return table.table()
+        return table
 
     def _new(self, param: str) -> str:
         update = self.new[param]
         return self.n(update.new) if update.updated else f"{self.n(update.new)} (kept)"
 
-    def batch_table(self) -> Group:
+    def batch_table(self) -> Grid:
         """Each example's gradient and the batch's: their mean or sum, which the update uses."""
         L, n, step = self.labels, self.n, self.step
         size = len(step.batch)
@@ -326,9 +338,9 @@ class StepTables:
         per_example = [{g.param: g.gradient for g in ex.gradients} for ex in step.batch]
         for u in _file_order(step):
             table.row(u.param, ", ".join(n(grads[u.param]) for grads in per_example), n(u.gradient))
-        return table.table()
+        return table
 
-    def update_table(self) -> Group:
+    def update_table(self) -> Grid:
         """new = old − η ∂E/∂param (+ momentum); Mitchell and Xu add Δw = η δ x instead, with
         their δ the sensitivity −∂E/∂net: the same numbers in the lecture's own form."""
         L, n = self.labels, self.n
@@ -366,13 +378,7 @@ class StepTables:
                 cells.append(n(u.change))
             note = "" if u.updated else "kept: update_biases is false"
             table.row(*cells, n(u.new), note)
-        return table.table()
-
-
-def _spaced(tables: Iterator[Group]) -> Iterator[RenderableType]:
-    for table in tables:
-        yield table
-        yield Text("")
+        return table
 
 
 def _file_order(step: StepTrace) -> list[UpdateEvent]:
