@@ -6,6 +6,7 @@ red line on standard error; a traceback reaching a user is a bug.
 
 from __future__ import annotations
 
+import io
 import sys
 from enum import Enum
 from pathlib import Path
@@ -33,6 +34,8 @@ class OutputFormat(str, Enum):
     json = "json"
     latex = "latex"
     markdown = "markdown"
+    html = "html"
+    svg = "svg"
 
 
 def _math_export(doc, format: OutputFormat) -> str | None:
@@ -68,12 +71,17 @@ def run(
     spec: Annotated[
         Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
     ],
-    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="text or json.")] = (
-        OutputFormat.text
-    ),
+    format: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", help="text, json, markdown, latex, html or svg."),
+    ] = OutputFormat.text,
     width: Annotated[
         int | None, typer.Option(help="Output width in columns.", min=40, max=400)
     ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = (
+        None
+    ),
+    force: Annotated[bool, typer.Option(help="Overwrite the --output file if it exists.")] = False,
     symbolic: Annotated[
         bool, typer.Option("--symbolic", help="Derive each gradient with SymPy, factor by factor.")
     ] = False,
@@ -93,25 +101,81 @@ def run(
     from .spec import load_spec
 
     _known_notation(notation)
+    _refuse_overwrite(output, force)
     try:
         trace = run_spec(load_spec(spec))
     except (SpecError, TrainingError) as error:
         raise _fail(str(error)) from None
     if symbolic or only:
-        _print_derivations(trace, only, width, format, notation)
-        return
-    if format in (OutputFormat.latex, OutputFormat.markdown):
-        raise _fail(
-            f"--format {format.value} is for --symbolic and derive; use text or json for the tables"
-        )
+        content = _print_derivations(trace, only, width, format, notation, output is not None)
+    else:
+        content = _tables(trace, format, width, notation, output is not None)
+    _emit(content, output)
+
+
+def _tables(
+    trace, format: OutputFormat, width: int | None, notation: str | None, to_file: bool
+) -> str | None:
+    """The worked example in a format; None when it went straight to the terminal."""
+    from .render.rich_tables import WorkedExample
+
+    example = WorkedExample(trace, notation)
     if format is OutputFormat.json:
         from .render.json_out import trace_json
 
-        sys.stdout.write(trace_json(trace) + "\n")
-        return
-    from .render.rich_tables import WorkedExample
+        return trace_json(trace) + "\n"
+    if format is OutputFormat.markdown:
+        from .render.table_export import markdown_tables
 
-    Console(width=width, highlight=False).print(WorkedExample(trace, notation))
+        return markdown_tables(example)
+    if format is OutputFormat.latex:
+        from .render.table_export import latex_tables
+
+        return latex_tables(example)
+    return _recorded(example, format, width, to_file)
+
+
+def _recorded(renderable, format: OutputFormat, width: int | None, to_file: bool) -> str | None:
+    """Text, HTML or SVG from Rich's recording of what the terminal shows."""
+    if format is OutputFormat.text and not to_file:
+        Console(width=width, highlight=False).print(renderable)
+        return None
+    styled = format in (OutputFormat.html, OutputFormat.svg)
+    console = Console(
+        record=True,
+        file=io.StringIO(),
+        width=width or 100,
+        highlight=False,
+        force_terminal=styled,
+        color_system="truecolor" if styled else None,
+    )
+    console.print(renderable)
+    if format is OutputFormat.html:
+        return console.export_html(inline_styles=True)
+    if format is OutputFormat.svg:
+        return console.export_svg(title="backprop-tutor")
+    return console.export_text()
+
+
+def _refuse_overwrite(output: Path | None, force: bool) -> None:
+    if output is not None and output.exists() and not force:
+        raise _fail(f"{output} exists; add --force to overwrite it, or choose another file")
+
+
+def _emit(content: str | None, output: Path | None) -> None:
+    """To standard output, or written atomically: a partial file never replaces a whole one."""
+    if content is None:
+        return
+    if output is None:
+        sys.stdout.write(content)
+        return
+    partial = output.with_name(f".{output.name}.partial")
+    try:
+        partial.write_text(content, encoding="utf-8")
+        partial.replace(output)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise _fail(f"cannot write {output}: {exc.strerror}") from None
 
 
 def _known_notation(name: str | None) -> None:
@@ -129,7 +193,8 @@ def _print_derivations(
     width: int | None,
     format: OutputFormat = OutputFormat.text,
     notation: str | None = None,
-) -> None:
+    to_file: bool = False,
+) -> str | None:
     """`--symbolic`: SymPy is imported here and only here on the run path."""
     from .derivation import derive
     from .render.symbolic_view import Derivations
@@ -141,16 +206,15 @@ def _print_derivations(
         if name not in known:
             raise _fail(f"--only: no parameter '{name}'; {closest(name, known)}")
     if format is OutputFormat.json:
-        raise _fail("--symbolic prints text, latex or markdown, not json")
+        raise _fail("--symbolic prints text, markdown, latex, html or svg, not json")
     derivations = derive(trace, chosen, notation=notation)
-    if format is not OutputFormat.text:
+    if format in (OutputFormat.latex, OutputFormat.markdown):
         from .render.math_doc import DocumentBuilder
 
         title = trace.header.title or trace.header.file
         doc = DocumentBuilder(trace, notation).parameters(derivations, title)
-        sys.stdout.write(_math_export(doc, format) or "")
-        return
-    Console(width=width, highlight=False).print(Derivations(derivations, trace, notation))
+        return _math_export(doc, format)
+    return _recorded(Derivations(derivations, trace, notation), format, width, to_file)
 
 
 @app.command()
@@ -167,8 +231,13 @@ def derive(
         int | None, typer.Option(help="Output width in columns.", min=40, max=400)
     ] = None,
     format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="text, latex or markdown.")
+        OutputFormat,
+        typer.Option("--format", "-f", help="text, markdown, latex, html or svg."),
     ] = OutputFormat.text,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = (
+        None
+    ),
+    force: Annotated[bool, typer.Option(help="Overwrite the --output file if it exists.")] = False,
 ) -> None:
     """Derive a formula the lectures derive by hand, each step checked by SymPy."""
     from .render.derive_view import DerivationView
@@ -177,15 +246,17 @@ def derive(
 
     if name not in DERIVATIONS:
         raise _fail(f"nothing to derive called '{name}'; {closest(name, DERIVATIONS)}")
-    derivation = DERIVATIONS[name]()
     if format is OutputFormat.json:
-        raise _fail("derive prints text, latex or markdown, not json")
-    if format is not OutputFormat.text:
+        raise _fail("derive prints text, markdown, latex, html or svg, not json")
+    _refuse_overwrite(output, force)
+    derivation = DERIVATIONS[name]()
+    if format in (OutputFormat.latex, OutputFormat.markdown):
         from .render.math_doc import DocumentBuilder
 
-        sys.stdout.write(_math_export(DocumentBuilder().textbook(derivation), format) or "")
-        return
-    Console(width=width, highlight=False).print(DerivationView(derivation))
+        content = _math_export(DocumentBuilder().textbook(derivation), format)
+    else:
+        content = _recorded(DerivationView(derivation), format, width, output is not None)
+    _emit(content, output)
 
 
 @app.command()

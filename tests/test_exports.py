@@ -67,9 +67,43 @@ def test_markdown_has_math_blocks(in_root) -> None:
     assert "$$\n\\begin{aligned}" in text and "0.00110" in text
 
 
-def test_tables_in_latex_are_not_offered_yet(in_root) -> None:
-    result = CliRunner().invoke(app, ["run", "configs/dawood.yaml", "--format", "latex"])
-    assert result.exit_code == 2 and "is for --symbolic and derive" in result.stderr
+@pytest.mark.parametrize("format", ["text", "json", "markdown", "latex", "html", "svg"])
+def test_each_format_of_the_dawood_tables(format: str, in_root, tmp_path: Path) -> None:
+    path = tmp_path / f"dawood.{format}"
+    _export("run", "configs/dawood.yaml", "--format", format, "--output", str(path))
+    content = path.read_text(encoding="utf-8")
+    if format in ("markdown", "html", "text", "json", "latex"):
+        assert "0.45187" in content
+    if format == "markdown":
+        assert "| w5 (h1→o1) |" in content and "---:" in content
+    if format == "latex":
+        assert r"\toprule" in content
+        assert _pdflatex(content, tmp_path).exists()
+    if format == "svg":
+        import xml.etree.ElementTree as ElementTree
+
+        assert ElementTree.fromstring(content).tag.endswith("svg")  # it opens as an image
+    if format == "html":
+        assert content.lstrip().lower().startswith("<!doctype html")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_output_never_overwrites_without_force(in_root, tmp_path: Path) -> None:
+    path = tmp_path / "mine.md"
+    path.write_text("my notes", encoding="utf-8")
+    for command in (["run", "configs/dawood.yaml"], ["derive", "sigmoid"]):
+        result = CliRunner().invoke(app, [*command, "--format", "markdown", "--output", str(path)])
+        assert result.exit_code == 2 and "--force" in result.stderr
+        assert path.read_text(encoding="utf-8") == "my notes"
+    _export("run", "configs/dawood.yaml", "--format", "markdown", "--output", str(path), "--force")
+    assert "0.45187" in path.read_text(encoding="utf-8")
+
+
+def test_derive_and_symbolic_in_html(in_root) -> None:
+    html = _export("derive", "sigmoid", "--format", "html")
+    assert "σ(x)·(1 − σ(x))" in html
+    html = _export("run", "configs/dawood.yaml", "--symbolic", "--only", "w5", "--format", "html")
+    assert "0.08020" in html
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,80 @@
+"""The worked example's tables as Markdown (GitHub tables) or a standalone LaTeX document with
+booktabs tables. Both read WorkedExample.blocks(), the same data Rich draws; HTML and SVG come
+from Rich's own recording of the terminal output (see cli.py)."""
+
+from __future__ import annotations
+
+from .math_doc import tex_text
+from .rich_tables import Grid, WorkedExample
+
+LATEX_PREAMBLE = r"""\documentclass[10pt]{article}
+\usepackage[T1]{fontenc}
+\usepackage{amsmath}
+\usepackage{booktabs}
+\setlength{\parindent}{0pt}
+\begin{document}
+"""
+
+
+def _markdown_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", "<br>")
+
+
+def _markdown_grid(grid: Grid) -> str:
+    headers = [h.replace("\n", "/") for h, _ in grid.columns]
+    align = ["---:" if numeric else ":---" for _, numeric in grid.columns]
+    lines = [
+        f"**{_markdown_cell(grid.title)}**",
+        "",
+        "| " + " | ".join(_markdown_cell(h) or " " for h in headers) + " |",
+        "| " + " | ".join(align) + " |",
+    ]
+    for cells, _ in grid.rows:
+        lines.append("| " + " | ".join(_markdown_cell(c) for c in cells) + " |")
+    if grid.caption:
+        lines += ["", f"*{_markdown_cell(grid.caption)}*"]
+    return "\n".join(lines) + "\n"
+
+
+def markdown_tables(example: WorkedExample) -> str:
+    head, *rest = example.heading_lines()
+    parts = [f"# {head}\n", *(f"{line}\n" for line in rest), ""]
+    for block in example.blocks():
+        parts.append(f"\n## {block}\n" if isinstance(block, str) else "\n" + _markdown_grid(block))
+    return "\n".join(parts)
+
+
+def _latex_cell(text: str) -> str:
+    lines = [tex_text(line) for line in text.split("\n")]
+    if len(lines) == 1:
+        return lines[0]
+    return r"\begin{tabular}[t]{@{}l@{}}" + r" \\ ".join(lines) + r"\end{tabular}"
+
+
+def _latex_grid(grid: Grid) -> str:
+    spec = "".join("r" if numeric else "l" for _, numeric in grid.columns)
+    rows = [" & ".join(_latex_cell(h) for h, _ in grid.columns) + r" \\", r"\midrule"]
+    rows += [" & ".join(_latex_cell(c) for c in cells) + r" \\" for cells, _ in grid.rows]
+    caption = f"\n\n{tex_text(grid.caption)}" if grid.caption else ""
+    body = "\n".join(rows)
+    return (
+        f"\\subsubsection*{{{tex_text(grid.title)}}}\n{{\\small\n\\begin{{tabular}}{{{spec}}}"
+        f"\n\\toprule\n{body}\n\\bottomrule\n\\end{{tabular}}}}{caption}\n\n"
+    )
+
+
+def latex_tables(example: WorkedExample) -> str:
+    head, *rest = example.heading_lines()
+    parts = [
+        LATEX_PREAMBLE,
+        f"\\section*{{{tex_text(head)}}}\n",
+        *(f"{tex_text(line)}\n\n" for line in rest),
+    ]
+    for block in example.blocks():
+        parts.append(
+            f"\\subsection*{{{tex_text(block)}}}\n"
+            if isinstance(block, str)
+            else _latex_grid(block)
+        )
+    parts.append("\\end{document}\n")
+    return "".join(parts)
