@@ -301,6 +301,43 @@ def _formula_verdicts(checker, claims_path: Path) -> list:
     return check_formulas(checker, formulas, str(claims_path))
 
 
+@app.command()
+def gradcheck(
+    spec: Annotated[
+        Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
+    ],
+    torch: Annotated[
+        bool, typer.Option("--torch", help="Also compare with PyTorch's autograd (if installed).")
+    ] = False,
+    width: Annotated[
+        int | None, typer.Option(help="Output width in columns.", min=40, max=400)
+    ] = None,
+) -> None:
+    """Every parameter's gradient against central finite differences (and PyTorch): exit 1 if
+    any disagrees."""
+    from .gradcheck import gradcheck as check_gradients
+    from .gradcheck import torch_check
+    from .render.gradcheck_view import GradcheckReport
+    from .spec import load_spec
+
+    try:
+        network_spec = load_spec(spec)
+        checks = {"central differences": check_gradients(network_spec)}
+    except (SpecError, TrainingError) as error:
+        raise _fail(str(error)) from None
+    if torch:
+        try:
+            import torch as _  # noqa: F401
+        except ImportError:
+            raise _fail(
+                "--torch needs PyTorch, which is not installed; pip install torch"
+            ) from None
+        checks["PyTorch autograd"] = torch_check(network_spec)
+    Console(width=width, highlight=False).print(GradcheckReport(checks))
+    if not all(c.passed for found in checks.values() for c in found):
+        raise typer.Exit(EXIT_MISMATCH)
+
+
 def _trace_updates(text: str | None) -> set[int]:
     """`1,2,last` -> {1, 2, LAST}; anything else is a usage error (exit 2)."""
     from .train import LAST

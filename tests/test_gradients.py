@@ -15,21 +15,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from backprop_tutor.engine import Network, run
+from backprop_tutor.gradcheck import agrees, central_differences
 from backprop_tutor.spec import spec_from_text
-
-STEP = 1e-4  # for the five-point stencil: truncation ~1e-16, rounding ~1e-12
-RELATIVE = 1e-6
-FLOOR = 1e-9  # times max(1, |E|): the differences' own rounding noise (see `agrees`)
-
-
-def agrees(got: float, expected: float, loss: float) -> bool:
-    """Equal to 1e-6 relative, above an absolute floor for gradients near zero. The floor
-    scales with the loss: E is computed to about 1e-16 |E| (worse where 1 - o cancels near a
-    saturated sigmoid), and the stencil divides that by its step."""
-    return abs(got - expected) <= RELATIVE * max(abs(got), abs(expected)) + FLOOR * max(
-        1.0, abs(loss)
-    )
-
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax"]
 # each loss with the output activations it is defined for
@@ -102,22 +89,6 @@ def _away_from_kinks(text: str) -> bool:
         layer.activation.name not in ("relu", "leaky_relu") or np.min(np.abs(net)) > 1e-3
         for layer, net in zip(network.layers, nets, strict=True)
     )
-
-
-def central_differences(network: Network, x: np.ndarray, t: np.ndarray) -> dict[str, float]:
-    """dE/dp for every parameter by the five-point central stencil, whose error is O(h^4):
-    near a saturated sigmoid the three-point one is only good to about 1e-6 relative."""
-    result = {}
-    for name, layer, is_bias, index in network.slots():
-        array = network.array(layer, is_bias)
-        kept = array[index]
-        values = {}
-        for k in (-2, -1, 1, 2):
-            array[index] = kept + k * STEP
-            values[k] = network.total_loss(x, t)
-        array[index] = kept
-        result[name] = (8 * (values[1] - values[-1]) - (values[2] - values[-2])) / (12 * STEP)
-    return result
 
 
 def _finite_differences(text: str) -> dict[str, float]:

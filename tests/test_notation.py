@@ -77,9 +77,9 @@ def test_an_unknown_notation_is_one_line(in_root) -> None:
 def test_layered_biases_are_thresholds_subtracted(in_root) -> None:
     """S = Σ w x − b: ∂L/∂b = −δ, b ← b + η δ, and the gradients still match differences."""
     import numpy as np
-    from test_gradients import central_differences
 
     from backprop_tutor.engine import Network
+    from backprop_tutor.gradcheck import central_differences
 
     spec = load_spec(CONFIGS / "layered.yaml")
     trace = run(spec)

@@ -10,10 +10,11 @@ import yaml
 from conftest import CONFIGS
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from test_gradients import _away_from_kinks, agrees, central_differences, networks
+from test_gradients import _away_from_kinks, networks
 
 from backprop_tutor.engine import Network
 from backprop_tutor.errors import TrainingError
+from backprop_tutor.gradcheck import agrees, central_differences
 from backprop_tutor.spec import load_spec, spec_from_text
 from backprop_tutor.train import LAST, data_arrays, train
 

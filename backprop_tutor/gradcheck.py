@@ -1,0 +1,143 @@
+"""Backpropagation against an independent reference: central finite differences, and PyTorch.
+
+`backprop-tutor gradcheck SPEC` differentiates the loss of the spec's example numerically for
+every parameter (the five-point stencil, its step scaled to the parameter's size, so large and
+tiny weights both check) and compares each with the engine's gradient; `--torch` builds the same
+network in PyTorch (float64) and compares its autograd gradients too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .engine import Network, run
+from .network_spec import Spec
+
+RELATIVE = 1e-6
+FLOOR = 1e-9  # × max(1, |E|): the differences' own rounding noise
+TORCH_TOLERANCE = 1e-10
+STEP = 1e-4
+
+
+@dataclass(frozen=True)
+class Check:
+    param: str
+    backprop: float
+    reference: float
+    relative_error: float
+    passed: bool
+
+
+def central_differences(network: Network, x: np.ndarray, t: np.ndarray) -> dict[str, float]:
+    """dE/dp for every parameter by the five-point central stencil (error O(h^4)), with the
+    step scaled to the parameter: h = 1e-4 · max(1, |p|)."""
+    result = {}
+    for name, layer, is_bias, index in network.slots():
+        array = network.array(layer, is_bias)
+        kept = array[index]
+        step = STEP * max(1.0, abs(kept))
+        values = {}
+        for k in (-2, -1, 1, 2):
+            array[index] = kept + k * step
+            values[k] = network.total_loss(x, t)
+        array[index] = kept
+        result[name] = (8 * (values[1] - values[-1]) - (values[2] - values[-2])) / (12 * step)
+    return result
+
+
+def agrees(
+    got: float, expected: float, loss: float, relative: float = RELATIVE, floor: float = FLOOR
+) -> bool:
+    """Equal to `relative`, above an absolute floor that scales with the loss."""
+    return abs(got - expected) <= relative * max(abs(got), abs(expected)) + floor * max(
+        1.0, abs(loss)
+    )
+
+
+def _relative(a: float, b: float) -> float:
+    scale = max(abs(a), abs(b))
+    return 0.0 if scale == 0 else abs(a - b) / scale
+
+
+def gradcheck(spec: Spec) -> list[Check]:
+    """Every parameter's gradient against central differences, in exact arithmetic."""
+    exact = replace(spec, carry_digits=None)
+    values = run(replace(exact, steps=1, tests=())).values()
+    network = Network.from_spec(exact)
+    numeric = central_differences(network, np.array(exact.inputs), np.array(exact.targets))
+    return [
+        Check(
+            name,
+            values[f"grad[{name}]"],
+            value,
+            _relative(values[f"grad[{name}]"], value),
+            agrees(values[f"grad[{name}]"], value, values["loss"]),
+        )
+        for name, value in numeric.items()
+    ]
+
+
+def torch_gradients(spec: Spec) -> dict[str, float]:
+    """The same network in PyTorch (float64); its autograd gradient of every parameter."""
+    import torch
+
+    network = Network.from_spec(spec)
+    x = torch.tensor(spec.inputs, dtype=torch.float64)
+    params: dict[str, tuple[torch.Tensor, tuple[int, ...]]] = {}
+    out = x
+    for layer in network.layers:
+        weights = torch.tensor(layer.weights, dtype=torch.float64, requires_grad=True)
+        net = weights @ out
+        for u, row in enumerate(layer.spec.weight_names):
+            for s, name in enumerate(row):
+                params[name] = (weights, (u, s))
+        if layer.bias.size:
+            bias = torch.tensor(layer.bias, dtype=torch.float64, requires_grad=True)
+            net = net + layer.bias_sign * bias[torch.tensor(layer.bias_of_unit)]
+            for b, name in enumerate(layer.spec.bias_names):
+                params[name] = (bias, (b,))
+        out = _torch_activation(torch, layer.activation.name, layer.activation.params, net)
+    t = torch.tensor(spec.targets, dtype=torch.float64)
+    _torch_loss(torch, spec.loss, t, out).backward()
+    return {name: float(tensor.grad[index]) for name, (tensor, index) in params.items()}
+
+
+def _torch_activation(torch, name: str, params: dict, net):
+    if name == "leaky_relu":
+        return torch.nn.functional.leaky_relu(net, params.get("alpha", 0.01))
+    return {
+        "sigmoid": torch.sigmoid,
+        "tanh": torch.tanh,
+        "relu": torch.relu,
+        "linear": lambda z: z,
+        "softmax": lambda z: torch.softmax(z, dim=0),
+    }[name](net)
+
+
+def _torch_loss(torch, name: str, t, o):
+    return {
+        "half_sse": lambda: 0.5 * torch.sum((t - o) ** 2),
+        "sse": lambda: torch.sum((t - o) ** 2),
+        "mse": lambda: torch.sum((t - o) ** 2) / t.shape[0],
+        "cross_entropy": lambda: -torch.sum(t * torch.log(o)),
+        "binary_cross_entropy": lambda: -torch.sum(t * torch.log(o) + (1 - t) * torch.log(1 - o)),
+        "symmetric_cross_entropy": lambda: -torch.sum(t * torch.log(o) + o * torch.log(t)),
+    }[name]()
+
+
+def torch_check(spec: Spec) -> list[Check]:
+    """Every parameter's gradient against PyTorch's autograd, to 1e-10 relative."""
+    values = run(replace(spec, carry_digits=None, steps=1, tests=())).values()
+    reference = torch_gradients(replace(spec, carry_digits=None))
+    return [
+        Check(
+            name,
+            values[f"grad[{name}]"],
+            value,
+            _relative(values[f"grad[{name}]"], value),
+            agrees(values[f"grad[{name}]"], value, values["loss"], TORCH_TOLERANCE, 1e-14),
+        )
+        for name, value in reference.items()
+    ]
