@@ -1,3 +1,35 @@
-"""backprop-tutor: a YAML network becomes a complete worked example of backpropagation."""
+"""backprop-tutor: a YAML network becomes a complete worked example of backpropagation.
+
+from backprop_tutor import load_spec, run
+trace = run(load_spec("configs/dawood.yaml"))   # or run("dawood"), a bundled example
+trace.values()["new[w5]"]                        # 0.4518781254...
+trace                                            # in Jupyter: the worked example's tables
+"""
+
+from __future__ import annotations
 
 __version__ = "0.1.0"
+__all__ = ["load_spec", "run"]
+
+
+def __getattr__(name: str):
+    """Imported on first use, so `import backprop_tutor` stays light (PEP 562)."""
+    if name == "load_spec":
+        from .spec import load_spec
+
+        return load_spec
+    if name == "run":
+        return _run
+    raise AttributeError(name)
+
+
+def _run(spec):
+    """The Trace of a Spec, a spec file's path, or a bundled example's name."""
+    from pathlib import Path
+
+    from .engine import run
+    from .examples_index import resolve
+    from .network_spec import Spec
+    from .spec import load_spec
+
+    return run(spec if isinstance(spec, Spec) else load_spec(resolve(Path(spec))))

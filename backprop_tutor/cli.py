@@ -98,12 +98,13 @@ def run(
 ) -> None:
     """Print one lecture-style worked example: forward pass, error, backward pass, updates."""
     from .engine import run as run_spec
+    from .examples_index import resolve
     from .spec import load_spec
 
     _known_notation(notation)
     _refuse_overwrite(output, force)
     try:
-        trace = run_spec(load_spec(spec))
+        trace = run_spec(load_spec(resolve(spec)))
     except (SpecError, TrainingError) as error:
         raise _fail(str(error)) from None
     if symbolic or only:
@@ -275,11 +276,12 @@ def check(
     wrong, with the first quantity each mistake touches and the mistake's name."""
     from .check import Checker
     from .claims import load_claims
+    from .examples_index import resolve
     from .render.check_view import CheckReport
     from .spec import load_spec
 
     try:
-        checker = Checker(load_spec(spec))
+        checker = Checker(load_spec(resolve(spec)))
         verdicts = checker.check(load_claims(claims, set(checker.v)))
         verdicts += _formula_verdicts(checker, claims)
     except (SpecError, TrainingError) as error:
@@ -315,13 +317,14 @@ def gradcheck(
 ) -> None:
     """Every parameter's gradient against central finite differences (and PyTorch): exit 1 if
     any disagrees."""
+    from .examples_index import resolve
     from .gradcheck import gradcheck as check_gradients
     from .gradcheck import torch_check
     from .render.gradcheck_view import GradcheckReport
     from .spec import load_spec
 
     try:
-        network_spec = load_spec(spec)
+        network_spec = load_spec(resolve(spec))
         checks = {"central differences": check_gradients(network_spec)}
     except (SpecError, TrainingError) as error:
         raise _fail(str(error)) from None
@@ -336,6 +339,20 @@ def gradcheck(
     Console(width=width, highlight=False).print(GradcheckReport(checks))
     if not all(c.passed for found in checks.values() for c in found):
         raise typer.Exit(EXIT_MISMATCH)
+
+
+@app.command()
+def examples() -> None:
+    """List the bundled lecture examples: `backprop-tutor run NAME` works from any folder."""
+    from .examples_index import list_examples
+    from .render.rich_tables import Grid
+
+    table = Grid("Bundled examples (backprop-tutor run NAME, train NAME, check NAME CLAIMS)")
+    table.column("name", numeric=False)
+    table.column("title", numeric=False)
+    for name, title in list_examples():
+        table.row(name, title)
+    Console(highlight=False).print(table.table())
 
 
 def _trace_updates(text: str | None) -> set[int]:
@@ -375,6 +392,7 @@ def train(
 ) -> None:
     """Train until a stopping rule holds; print the losses, the result and chosen steps."""
     from .engine import header
+    from .examples_index import resolve
     from .render.train_view import TrainingReport
     from .spec import load_spec
     from .trace import Trace
@@ -385,7 +403,7 @@ def train(
         raise _fail(f"{plot} exists; add --force to overwrite it, or choose another file")
     console = Console(width=width, highlight=False)
     try:
-        network_spec = load_spec(spec)
+        network_spec = load_spec(resolve(spec))
         limit = network_spec.training.epochs or network_spec.training.max_epochs
         with _progress(console, limit) as advance:
             result = train_spec(network_spec, updates, advance)

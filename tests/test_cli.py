@@ -103,3 +103,30 @@ def test_fresh_interpreter_layering() -> None:
 def test_help_lists_run() -> None:
     result = CliRunner().invoke(app, ["--help"])
     assert result.exit_code == 0 and "run" in result.output
+
+
+def test_bundled_examples_from_any_folder(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    output = _run("dawood")
+    assert "0.45187" in numbers_in(output)
+    listing = CliRunner().invoke(app, ["examples"])
+    assert listing.exit_code == 0 and "dawood" in listing.output and "xor" in listing.output
+
+
+def test_library_use_returns_the_trace_and_shows_in_jupyter() -> None:
+    import backprop_tutor
+
+    trace = backprop_tutor.run(backprop_tutor.load_spec(ROOT / "configs" / "dawood.yaml"))
+    assert trace.values()["new[w5]"] == pytest.approx(0.4518781254, abs=1e-10)
+    assert backprop_tutor.run("xor").values()  # a bundled example by name
+    html = trace._repr_html_()
+    assert "0.45187" in html and "<pre" in html
+
+
+def test_importing_the_package_is_light() -> None:
+    code = (
+        "import sys, backprop_tutor; print(sorted(m for m in ('pydantic', 'numpy', 'rich', "
+        "'sympy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
