@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from importlib.resources import files
+from importlib.util import find_spec
 from pathlib import Path
 
 import yaml
@@ -11,10 +11,11 @@ import yaml
 
 def _folder() -> Path:
     """Where the bundled configs are: the installed package, or a source checkout's configs/."""
-    try:
-        return Path(str(files("backprop_tutor.examples")))
-    except ModuleNotFoundError:  # an install from before the examples were bundled
-        return Path(__file__).resolve().parent.parent / "configs"
+    # a namespace package (configs/ has no __init__.py): its one real folder
+    spec = find_spec("backprop_tutor.examples")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return Path(__file__).resolve().parent.parent / "configs"  # a source checkout
 
 
 def example_path(name: str) -> Path | None:
