@@ -389,6 +389,12 @@ def train(
     width: Annotated[
         int | None, typer.Option(help="Output width in columns.", min=40, max=400)
     ] = None,
+    format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="text, json, html or svg.")
+    ] = OutputFormat.text,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = (
+        None
+    ),
 ) -> None:
     """Train until a stopping rule holds; print the losses, the result and chosen steps."""
     from .engine import header
@@ -399,9 +405,11 @@ def train(
     from .train import train as train_spec
 
     updates = _trace_updates(trace_steps)
-    if plot is not None and plot.exists() and not force:
-        raise _fail(f"{plot} exists; add --force to overwrite it, or choose another file")
-    console = Console(width=width, highlight=False)
+    if format in (OutputFormat.markdown, OutputFormat.latex):
+        raise _fail(f"train prints text, json, html or svg, not {format.value}")
+    _refuse_overwrite(plot, force)
+    _refuse_overwrite(output, force)
+    console = Console(width=width, highlight=False, stderr=format is not OutputFormat.text)
     try:
         network_spec = load_spec(resolve(spec))
         limit = network_spec.training.epochs or network_spec.training.max_epochs
@@ -410,7 +418,14 @@ def train(
     except (SpecError, TrainingError) as error:
         raise _fail(str(error)) from None
     steps = tuple(result.traced[k] for k in sorted(result.traced))
-    console.print(TrainingReport(result, Trace(header(network_spec), steps), every))
+    trace = Trace(header(network_spec), steps)
+    if format is OutputFormat.json:
+        from .render.json_out import training_json
+
+        content: str | None = training_json(result, trace)
+    else:
+        content = _recorded(TrainingReport(result, trace, every), format, width, output is not None)
+    _emit(content, output)
     if plot is not None:
         _save_plot(result.losses, plot, network_spec.title or str(spec))
         console.print(f"Loss curve saved to {plot}")

@@ -169,3 +169,22 @@ def test_plot_writes_a_png(in_root, tmp_path) -> None:
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "Loss curve saved to" in output
     assert [p.name for p in tmp_path.iterdir()] == ["loss.png"]  # no partial file left behind
+
+
+@pytest.mark.parametrize("format", ["json", "html", "svg", "text"])
+def test_train_exports(in_root, tmp_path, format: str) -> None:
+    path = tmp_path / f"xor.{format}"
+    _train("configs/xor.yaml", "--format", format, "--output", str(path), "--trace-steps", "1")
+    content = path.read_text(encoding="utf-8")
+    if format == "json":
+        import json
+
+        document = json.loads(content)
+        assert document["stop"] == "loss_threshold" and document["epochs"] == len(
+            document["losses"]
+        )
+        assert "new[w_o1_h1]" in document["traced"]["1"]
+    elif format == "svg":  # SVG writes its spaces as &#160;
+        assert content.startswith("<svg") and "Stopped" in content
+    else:
+        assert "Stopped at epoch" in content

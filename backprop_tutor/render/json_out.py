@@ -10,3 +10,23 @@ from ..trace import Trace
 def trace_json(trace: Trace) -> str:
     """Full float precision, so other tools can apply their own rounding."""
     return json.dumps(trace.to_dict(), indent=2, ensure_ascii=False)
+
+
+def training_json(result, trace: Trace) -> str:
+    """A training run as plain data: the losses, why it stopped, the final parameters, the
+    predictions and hidden values, and the traced updates by id."""
+    document = {
+        "header": trace.to_dict()["header"],
+        "epochs": result.epochs,
+        "updates": result.updates,
+        "stop": result.stop,
+        "gradient_norm": result.gradient_norm,
+        "losses": list(result.losses),
+        "parameters": result.network.parameter_values(),
+        "outputs": result.outputs.tolist() if result.outputs is not None else None,
+        "hidden": result.hidden.tolist() if result.hidden is not None else None,
+        "delta_norms": {"before": result.delta_norms[0], "after": result.delta_norms[1]},
+        "dead_units": {"before": result.dead_units[0], "after": result.dead_units[1]},
+        "traced": {str(step.step): step.values() for step in trace.steps},
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
