@@ -355,6 +355,78 @@ def examples() -> None:
     Console(highlight=False).print(table.table())
 
 
+@app.command()
+def quiz(
+    spec: Annotated[
+        Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
+    ],
+    notation: Annotated[str | None, typer.Option(help="Ask in another lecture's notation.")] = None,
+) -> None:
+    """Ask every quantity of one step in the order a hand calculation finds it; after a wrong
+    answer, show the working and the answer; end with a score per section. Answers may be piped
+    in; end of input or Ctrl-C ends the quiz with the score so far."""
+    from .engine import run as run_spec
+    from .examples_index import resolve
+    from .render.quiz import is_right, questions
+    from .spec import load_spec
+
+    _known_notation(notation)
+    try:
+        trace = run_spec(load_spec(resolve(spec)))
+    except (SpecError, TrainingError) as error:
+        raise _fail(str(error)) from None
+    console = Console(highlight=False)
+    digits = trace.header.digits
+    asked = questions(trace, notation)
+    score: dict[str, list[int]] = {}
+    console.print(
+        f"{len(asked)} questions; answer each to {digits} decimals (end of input or Ctrl-C stops)."
+    )
+    for q in asked:
+        answer = _ask(q.prompt)
+        if answer is None:  # end of input, or Ctrl-C: the score so far
+            console.print()
+            break
+        total = score.setdefault(q.section, [0, 0])
+        total[1] += 1
+        if is_right(answer, q.value, digits):
+            total[0] += 1
+            console.print("  right")
+        else:
+            shown = _format_number(trace, q.value)
+            console.print(f"  not quite: {q.prompt} = {q.working} = {shown}")
+    _print_score(console, score)
+
+
+def _ask(prompt: str) -> str | None:
+    """An answer that is a number, asking again otherwise; None at end of input or Ctrl-C."""
+    from .render.quiz import is_right
+
+    ask = f"{prompt} = "
+    while True:
+        try:
+            answer = input(ask)
+        except (EOFError, KeyboardInterrupt):
+            return None
+        if is_right(answer, 0.0, 0) is not None:
+            return answer
+        ask = f"  not a number; {prompt} = "
+
+
+def _format_number(trace, value: float) -> str:
+    from .numbers import NumberFormat
+
+    h = trace.header
+    return NumberFormat(h.digits, h.rounding, h.fixed).format(value)
+
+
+def _print_score(console: Console, score: dict[str, list[int]]) -> None:
+    right = sum(r for r, _ in score.values())
+    asked = sum(a for _, a in score.values())
+    parts = [f"{section} {r}/{a}" for section, (r, a) in score.items()]
+    console.print(f"Score: {right}/{asked}" + (f" ({', '.join(parts)})" if parts else ""))
+
+
 def _trace_updates(text: str | None) -> set[int]:
     """`1,2,last` -> {1, 2, LAST}; anything else is a usage error (exit 2)."""
     from .train import LAST

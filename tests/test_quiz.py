@@ -1,0 +1,81 @@
+"""`backprop-tutor quiz`: piped answers (all right, some wrong, end of input half way) and a
+real terminal."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from conftest import CONFIGS, ROOT
+from typer.testing import CliRunner
+
+from backprop_tutor.cli import app
+from backprop_tutor.engine import run
+from backprop_tutor.numbers import NumberFormat
+from backprop_tutor.render.quiz import questions
+from backprop_tutor.spec import load_spec
+
+TRACE = run(load_spec(CONFIGS / "dawood.yaml"))
+QUESTIONS = questions(TRACE)
+SHOWN = NumberFormat(5, "truncate").format
+
+
+def _quiz(answers: list[str]) -> str:
+    result = CliRunner().invoke(
+        app, ["quiz", str(CONFIGS / "dawood.yaml")], input="".join(f"{a}\n" for a in answers)
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_every_answer_right() -> None:
+    output = _quiz([SHOWN(q.value) for q in QUESTIONS])
+    total = len(QUESTIONS)
+    assert f"Score: {total}/{total}" in output
+    assert "forward pass 8/8" in output and "updates 10/10" in output
+
+
+def test_some_answers_wrong_show_the_working_and_the_answer() -> None:
+    answers = [SHOWN(q.value) for q in QUESTIONS[:6]]
+    answers[1] = "0.7"  # out[h1] is 0.60108
+    answers[4] = "2"  # net[o1] is 1.01977
+    output = _quiz(answers)
+    assert "Score: 4/6 (forward pass 4/6)" in output
+    assert "not quite: output_h1 = sigmoid(0.41) = 0.60108" in output
+    assert "not quite: sum_o1 = 0.60108 × 0.5 + 0.61538 × 0.6 + 0.35 = 1.01977" in output
+
+
+def test_end_of_input_half_way_gives_the_score_so_far() -> None:
+    half = len(QUESTIONS) // 2
+    output = _quiz([SHOWN(q.value) for q in QUESTIONS[:half]])
+    assert f"Score: {half}/{half}" in output
+    assert "Traceback" not in output
+
+
+def test_a_rounded_answer_is_right_too() -> None:
+    output = _quiz(["0.41", "0.60109"])  # 0.60108788: rounded, not truncated as the slides do
+    assert "Score: 2/2" in output
+
+
+def test_in_a_real_terminal() -> None:
+    pexpect = pytest.importorskip("pexpect")
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "backprop_tutor", "quiz", "configs/dawood.yaml"],
+        cwd=str(ROOT),
+        encoding="utf-8",
+        timeout=30,
+        env={"TERM": "xterm", "PATH": "/usr/bin:/bin"},
+    )
+    child.expect("sum_h1 = ")
+    child.sendline("0.41")
+    child.expect("right")
+    child.expect("output_h1 = ")
+    child.sendline("0.5")
+    child.expect("not quite")
+    child.expect("sum_h2 = ")
+    child.sendintr()  # Ctrl-C: end with the score so far
+    child.expect(r"Score: 1/2")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
