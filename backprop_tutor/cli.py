@@ -427,6 +427,62 @@ def _print_score(console: Console, score: dict[str, list[int]]) -> None:
     console.print(f"Score: {right}/{asked}" + (f" ({', '.join(parts)})" if parts else ""))
 
 
+@app.command()
+def new(
+    shape: Annotated[str, typer.Option(help="Layer sizes, inputs first, e.g. 2-2-2.")] = "2-2-2",
+    activations: Annotated[
+        str, typer.Option(help="One activation for every layer, or one per layer: sigmoid,linear.")
+    ] = "sigmoid",
+    loss: Annotated[str, typer.Option(help="The loss.")] = "half_sse",
+    learning_rate: Annotated[float, typer.Option(help="The learning rate.", min=0.001)] = 0.5,
+    seed: Annotated[int, typer.Option(help="The same seed gives the same exercise.")] = 0,
+    digits: Annotated[int, typer.Option(help="Decimals of the given numbers.", min=1, max=2)] = 1,
+    format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="markdown or latex.")
+    ] = OutputFormat.markdown,
+    output_dir: Annotated[
+        Path | None, typer.Option(help="The folder to write to (default exercise-SEED).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite the files if they exist.")] = False,
+) -> None:
+    """A fresh exercise: a spec, an answer key with every value, and a worksheet to fill in."""
+    from .engine import run as run_spec
+    from .exercise import ExerciseSettings, generate, parse_shape
+    from .render.rich_tables import WorkedExample
+    from .render.table_export import latex_tables, markdown_tables
+
+    if format not in (OutputFormat.markdown, OutputFormat.latex):
+        raise _fail("--format: the answer key and worksheet are markdown or latex")
+    try:
+        sizes = parse_shape(shape)
+    except ValueError as exc:
+        raise _fail(f"--shape {exc}") from None
+    names = [a.strip() for a in activations.split(",")]
+    names = names * (len(sizes) - 1) if len(names) == 1 else names
+    if len(names) != len(sizes) - 1:
+        raise _fail(
+            f"--activations: {len(names)} for {len(sizes) - 1} layers; give one or one per layer"
+        )
+    folder = output_dir or Path(f"exercise-{seed}")
+    ext = "md" if format is OutputFormat.markdown else "tex"
+    files = [folder / "exercise.yaml", folder / f"answers.{ext}", folder / f"worksheet.{ext}"]
+    for path in files:
+        _refuse_overwrite(path, force)
+    settings = ExerciseSettings(sizes, tuple(names), loss, learning_rate, seed, digits)
+    try:
+        text, spec = generate(settings, f"A {shape} exercise")
+    except (SpecError, ValueError) as error:
+        raise _fail(str(error)) from None
+    example = WorkedExample(run_spec(spec))
+    write = markdown_tables if format is OutputFormat.markdown else latex_tables
+    folder.mkdir(parents=True, exist_ok=True)
+    for path, content in zip(
+        files, (text, write(example), write(example, blank=True)), strict=True
+    ):
+        _emit(content, path)
+    Console(highlight=False).print(f"Wrote {', '.join(str(p) for p in files)}")
+
+
 def _trace_updates(text: str | None) -> set[int]:
     """`1,2,last` -> {1, 2, LAST}; anything else is a usage error (exit 2)."""
     from .train import LAST

@@ -4,8 +4,34 @@ from Rich's own recording of the terminal output (see cli.py)."""
 
 from __future__ import annotations
 
+import re
+
 from .math_doc import tex_text
 from .rich_tables import Grid, WorkedExample
+
+BLANK = "____"
+_DECIMAL = re.compile(r"\d\.\d")
+
+
+def worksheet(grid: Grid) -> Grid:
+    """The same table with every cell to work out left blank: numbers, and any text cell that
+    shows a computed number (only its symbolic first line is kept)."""
+    blank = Grid(grid.title, grid.caption)
+    blank.columns = list(grid.columns)
+    for cells, options in grid.rows:
+        row = []
+        padded = (*cells, *[""] * (len(grid.columns) - len(cells)))  # as Rich pads a short row
+        for cell, (_, numeric) in zip(padded, grid.columns, strict=True):
+            first = cell.split("\n")[0]
+            row.append(BLANK if cell and (numeric or _DECIMAL.search(first)) else first)
+        blank.rows.append((tuple(row), options))
+    return blank
+
+
+def _blocks(example: WorkedExample, blank: bool):
+    for block in example.blocks():
+        yield worksheet(block) if blank and isinstance(block, Grid) else block
+
 
 LATEX_PREAMBLE = r"""\documentclass[10pt]{article}
 \usepackage[T1]{fontenc}
@@ -36,10 +62,10 @@ def _markdown_grid(grid: Grid) -> str:
     return "\n".join(lines) + "\n"
 
 
-def markdown_tables(example: WorkedExample) -> str:
+def markdown_tables(example: WorkedExample, blank: bool = False) -> str:
     head, *rest = example.heading_lines()
     parts = [f"# {head}\n", *(f"{line}\n" for line in rest), ""]
-    for block in example.blocks():
+    for block in _blocks(example, blank):
         parts.append(f"\n## {block}\n" if isinstance(block, str) else "\n" + _markdown_grid(block))
     return "\n".join(parts)
 
@@ -63,14 +89,14 @@ def _latex_grid(grid: Grid) -> str:
     )
 
 
-def latex_tables(example: WorkedExample) -> str:
+def latex_tables(example: WorkedExample, blank: bool = False) -> str:
     head, *rest = example.heading_lines()
     parts = [
         LATEX_PREAMBLE,
         f"\\section*{{{tex_text(head)}}}\n",
         *(f"{tex_text(line)}\n\n" for line in rest),
     ]
-    for block in example.blocks():
+    for block in _blocks(example, blank):
         parts.append(
             f"\\subsection*{{{tex_text(block)}}}\n"
             if isinstance(block, str)
