@@ -483,6 +483,44 @@ def new(
     Console(highlight=False).print(f"Wrote {', '.join(str(p) for p in files)}")
 
 
+@app.command()
+def draw(
+    spec: Annotated[
+        Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="net.svg or net.png.")] = Path(
+        "net.svg"
+    ),
+    force: Annotated[bool, typer.Option(help="Overwrite the file if it exists.")] = False,
+    notation: Annotated[str | None, typer.Option(help="Label in another notation.")] = None,
+) -> None:
+    """A picture of the network after one step: units, weights on the edges, outputs, deltas."""
+    from .engine import run as run_spec
+    from .examples_index import resolve
+    from .spec import load_spec
+
+    _known_notation(notation)
+    if output.suffix.lower() not in (".svg", ".png"):
+        raise _fail(f"--output {output}: draw writes .svg or .png")
+    _refuse_overwrite(output, force)
+    try:
+        trace = run_spec(load_spec(resolve(spec)))
+    except (SpecError, TrainingError) as error:
+        raise _fail(str(error)) from None
+    try:
+        from .render.network_picture import draw as draw_network
+
+        draw_network(trace, output, notation)
+    except ImportError as exc:
+        raise _fail(
+            f"draw needs matplotlib and networkx ({exc.name} is missing); "
+            "pip install 'backprop-tutor[draw]'"
+        ) from None
+    except OSError as exc:
+        raise _fail(f"cannot write {output}: {exc.strerror}") from None
+    Console(highlight=False).print(f"Wrote {output}")
+
+
 def _trace_updates(text: str | None) -> set[int]:
     """`1,2,last` -> {1, 2, LAST}; anything else is a usage error (exit 2)."""
     from .train import LAST

@@ -1,0 +1,78 @@
+"""`backprop-tutor draw`: the network as a picture, like micrograd's graph: units in layers,
+each weight on its edge, and after the step each unit's output and delta. The layout is
+networkx's (layers side by side) and the drawing matplotlib's: both optional extras."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..numbers import NumberFormat
+from ..trace import Trace
+from .labels import DELTA, Labels
+
+
+def draw(trace: Trace, path: Path, notation: str | None = None) -> None:
+    """Write the picture to `path` (.svg or .png); ImportError if an extra is missing."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import networkx as nx
+
+    h, step = trace.header, trace.steps[0]
+    n = NumberFormat(h.digits, h.rounding, h.fixed).format
+    labels = Labels(h, notation)
+    graph = nx.DiGraph()
+    for layer, units in enumerate(h.layers):
+        for unit in units:
+            graph.add_node(unit, layer=layer)
+    deltas = {d.unit: d.delta for d in step.deltas}
+    node_labels = {unit: unit for unit in h.layers[0]}
+    node_labels.update(
+        {
+            unit: f"{unit}\n{labels.out(unit)} = {n(value)}"
+            for unit, value in ((name, v) for name, v in step.inputs)
+        }
+    )
+    edge_labels = {}
+    for ev in step.forward:
+        text = f"{ev.unit}\nout {n(ev.out)}"
+        if ev.unit in deltas:
+            text += f"\n{DELTA} {n(deltas[ev.unit])}"
+        node_labels[ev.unit] = text
+        for term in ev.terms:
+            graph.add_edge(term.source, ev.unit)
+            edge_labels[(term.source, ev.unit)] = f"{term.weight} = {n(term.weight_value)}"
+    positions = nx.multipartite_layout(graph, subset_key="layer")
+    for units in h.layers:  # the layout's slots of a layer, top to bottom in the spec's order
+        slots = sorted((positions[u][1] for u in units), reverse=True)
+        for unit, y in zip(units, slots, strict=True):
+            positions[unit] = (positions[unit][0], y)
+    width = 3 + 2.5 * len(h.layers)
+    height = 2 + 1.6 * max(len(units) for units in h.layers)
+    figure, axes = plt.subplots(figsize=(width, height))
+    nx.draw_networkx(
+        graph,
+        positions,
+        ax=axes,
+        labels=node_labels,
+        node_size=2600,
+        node_color="#dbe9f6",
+        edgecolors="#3b6ea5",
+        font_size=8,
+        arrowsize=12,
+    )
+    nx.draw_networkx_edge_labels(
+        graph, positions, edge_labels=edge_labels, ax=axes, font_size=7, label_pos=0.3
+    )
+    axes.set_title(h.title or h.file, fontsize=10)
+    axes.axis("off")
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        figure.savefig(
+            partial, format=path.suffix.lstrip(".").lower() or "svg", bbox_inches="tight"
+        )
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+        plt.close(figure)

@@ -1,0 +1,52 @@
+"""`backprop-tutor draw`: the network as a picture, from networkx and matplotlib."""
+
+from __future__ import annotations
+
+import builtins
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from backprop_tutor.cli import app
+
+
+def _draw(*args: str):
+    return CliRunner().invoke(app, ["draw", *args])
+
+
+@pytest.mark.parametrize("suffix", ["svg", "png"])
+def test_draw_writes_a_picture(in_root, tmp_path: Path, suffix: str) -> None:
+    pytest.importorskip("networkx")
+    path = tmp_path / f"net.{suffix}"
+    result = _draw("configs/dawood.yaml", "--output", str(path))
+    assert result.exit_code == 0, result.output + result.stderr
+    data = path.read_bytes()
+    if suffix == "png":
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    else:
+        root = ElementTree.fromstring(data)
+        assert root.tag.endswith("svg")
+        assert b"0.60108" in data and b"w5 = 0.5" in data  # outputs and weights on the picture
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_draw_refuses_to_overwrite(in_root, tmp_path: Path) -> None:
+    path = tmp_path / "net.svg"
+    path.write_text("mine")
+    result = _draw("configs/dawood.yaml", "--output", str(path))
+    assert result.exit_code == 2 and path.read_text() == "mine"
+
+
+def test_draw_without_its_extra_says_how_to_get_it(in_root, tmp_path, monkeypatch) -> None:
+    real_import = builtins.__import__
+
+    def no_networkx(name, *args, **kwargs):
+        if name.startswith("networkx"):
+            raise ImportError(name, name=name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_networkx)
+    result = _draw("configs/dawood.yaml", "--output", str(tmp_path / "net.svg"))
+    assert result.exit_code == 2 and "pip install 'backprop-tutor[draw]'" in result.stderr
