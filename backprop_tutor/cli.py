@@ -556,7 +556,8 @@ def train(
         int | None, typer.Option(help="Output width in columns.", min=40, max=400)
     ] = None,
     format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="text, json, html or svg.")
+        OutputFormat,
+        typer.Option("--format", "-f", help="text, json, markdown, latex, html or svg."),
     ] = OutputFormat.text,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = (
         None
@@ -571,8 +572,6 @@ def train(
     from .train import train as train_spec
 
     updates = _trace_updates(trace_steps)
-    if format in (OutputFormat.markdown, OutputFormat.latex):
-        raise _fail(f"train prints text, json, html or svg, not {format.value}")
     _refuse_overwrite(plot, force)
     _refuse_overwrite(output, force)
     console = Console(width=width, highlight=False, stderr=format is not OutputFormat.text)
@@ -589,6 +588,11 @@ def train(
         from .render.json_out import training_json
 
         content: str | None = training_json(result, trace)
+    elif format in (OutputFormat.markdown, OutputFormat.latex):
+        from .render.table_export import latex_tables, markdown_tables
+
+        write = markdown_tables if format is OutputFormat.markdown else latex_tables
+        content = write(TrainingReport(result, trace, every))
     else:
         content = _recorded(TrainingReport(result, trace, every), format, width, output is not None)
     _emit(content, output)

@@ -171,7 +171,7 @@ def test_plot_writes_a_png(in_root, tmp_path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["loss.png"]  # no partial file left behind
 
 
-@pytest.mark.parametrize("format", ["json", "html", "svg", "text"])
+@pytest.mark.parametrize("format", ["json", "html", "svg", "text", "markdown", "latex"])
 def test_train_exports(in_root, tmp_path, format: str) -> None:
     path = tmp_path / f"xor.{format}"
     _train("configs/xor.yaml", "--format", format, "--output", str(path), "--trace-steps", "1")
@@ -184,6 +184,11 @@ def test_train_exports(in_root, tmp_path, format: str) -> None:
             document["losses"]
         )
         assert "new[w_o1_h1]" in document["traced"]["1"]
+    elif format == "latex":
+        from test_exports import _pdflatex
+
+        assert "Stopped at epoch" in content and r"\toprule" in content
+        assert _pdflatex(content, tmp_path).exists()
     elif format == "svg":  # SVG writes its spaces as &#160;
         assert content.startswith("<svg") and "Stopped" in content
     else:

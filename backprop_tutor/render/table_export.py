@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from .math_doc import tex_text
-from .rich_tables import Grid, WorkedExample
+from .rich_tables import Grid
 
 BLANK = "____"
 _DECIMAL = re.compile(r"\d\.\d")
@@ -28,7 +28,7 @@ def worksheet(grid: Grid) -> Grid:
     return blank
 
 
-def _blocks(example: WorkedExample, blank: bool):
+def _blocks(example, blank: bool):
     for block in example.blocks():
         yield worksheet(block) if blank and isinstance(block, Grid) else block
 
@@ -62,7 +62,8 @@ def _markdown_grid(grid: Grid) -> str:
     return "\n".join(lines) + "\n"
 
 
-def markdown_tables(example: WorkedExample, blank: bool = False) -> str:
+def markdown_tables(example, blank: bool = False) -> str:
+    """A WorkedExample or a TrainingReport: anything with heading_lines() and blocks()."""
     head, *rest = example.heading_lines()
     parts = [f"# {head}\n", *(f"{line}\n" for line in rest), ""]
     for block in _blocks(example, blank):
@@ -89,7 +90,8 @@ def _latex_grid(grid: Grid) -> str:
     )
 
 
-def latex_tables(example: WorkedExample, blank: bool = False) -> str:
+def latex_tables(example, blank: bool = False) -> str:
+    """A WorkedExample or a TrainingReport: anything with heading_lines() and blocks()."""
     head, *rest = example.heading_lines()
     parts = [
         LATEX_PREAMBLE,

@@ -30,33 +30,55 @@ class TrainingReport:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         yield self._heading()
-        yield self._loss_table()
+        yield self._loss_table().table()
         yield Text("")
         yield Text(self._stop_line(), style="bold")
         yield Text("")
         yield self._curve(max(20, min(options.max_width - 12, 72)))
         yield Text("")
-        yield self._parameters()
+        yield self._parameters().table()
         yield Text("")
-        yield self._predictions()
+        yield self._predictions().table()
         if self.result.hidden is not None and self._shows_codes():
             yield Text("")
-            yield self._codes()
+            yield self._codes().table()
         if len(self.result.network.layers) > 2:
             yield Text("")
-            yield self._delta_norms()
-        before, after = self.result.dead_units
-        if before or after:
+            yield self._delta_norms().table()
+        if any(self.result.dead_units):
             yield Text("")
-            yield Text(
-                "Dead ReLU units (output 0 on every example, so no gradient reaches their "
-                f"weights): {len(before)} before training ({', '.join(before) or 'none'}), "
-                f"{len(after)} after ({', '.join(after) or 'none'})",
-                style="bold",
-            )
+            yield Text(self._dead_line(), style="bold")
         if self.trace.steps:
             yield Text("")
             yield WorkedExample(self.trace)
+
+    def blocks(self):
+        """The report as data, for the Markdown and LaTeX exports: section titles (str) and
+        tables (Grid); the loss curve is terminal art and stays out."""
+        yield self._loss_table()
+        yield self._stop_line()
+        yield self._parameters()
+        yield self._predictions()
+        if self.result.hidden is not None and self._shows_codes():
+            yield self._codes()
+        if len(self.result.network.layers) > 2:
+            yield self._delta_norms()
+        if any(self.result.dead_units):
+            yield self._dead_line()
+        if self.trace.steps:
+            yield "Traced updates"
+            yield from WorkedExample(self.trace).blocks()
+
+    def heading_lines(self) -> list[str]:
+        return [line.plain for line in self._heading().renderables if line.plain]
+
+    def _dead_line(self) -> str:
+        before, after = self.result.dead_units
+        return (
+            "Dead ReLU units (output 0 on every example, so no gradient reaches their "
+            f"weights): {len(before)} before training ({', '.join(before) or 'none'}), "
+            f"{len(after)} after ({', '.join(after) or 'none'})"
+        )
 
     def _heading(self) -> Group:
         spec, rules = self.spec, self.spec.training
@@ -83,7 +105,7 @@ class TrainingReport:
             lines.append(Text(f"starting weights drawn {spec.init}"))
         return Group(*lines, Text(""))
 
-    def _loss_table(self):
+    def _loss_table(self) -> Grid:
         n = self.fmt.format
         losses = self.result.losses
         table = Grid(
@@ -99,7 +121,7 @@ class TrainingReport:
             shown.append(len(losses))
         for epoch in shown:
             table.row(str(epoch), n(losses[epoch - 1]))
-        return table.table()
+        return table
 
     def _stop_line(self) -> str:
         r, rules = self.result, self.spec.training
@@ -149,16 +171,16 @@ class TrainingReport:
         )
         return Group(Text("Loss curve", style="bold"), *rows)
 
-    def _parameters(self):
+    def _parameters(self) -> Grid:
         n = self.fmt.format
         table = Grid("Final parameters")
         table.column("param", numeric=False)
         table.column("value")
         for name, value in self.result.network.parameter_values().items():
             table.row(name, n(value))
-        return table.table()
+        return table
 
-    def _predictions(self):
+    def _predictions(self) -> Grid:
         n, spec, outputs = self.fmt.format, self.spec, self.result.outputs
         assert outputs is not None
         shown = min(len(spec.examples), MAX_ROWS)
@@ -175,9 +197,9 @@ class TrainingReport:
             for j in range(len(t)):
                 cells += [n(t[j]), n(float(outputs[j, k]))]
             table.row(*cells)
-        return table.table()
+        return table
 
-    def _delta_norms(self):
+    def _delta_norms(self) -> Grid:
         """‖δ‖ per layer, before and after: the Xu lecture's vanishing gradient made visible."""
         n = self.fmt.format
         first, last = self.result.delta_norms
@@ -195,7 +217,7 @@ class TrainingReport:
             table.row(
                 f"{k + 1} ({kind}, {layer.activation.name})", str(len(layer.spec.units)), n(a), n(b)
             )
-        return table.table()
+        return table
 
     def _shows_codes(self) -> bool:
         hidden = self.result.hidden
@@ -203,7 +225,7 @@ class TrainingReport:
             hidden is not None and hidden.shape[0] <= MAX_CODE_UNITS and hidden.shape[1] <= MAX_ROWS
         )
 
-    def _codes(self):
+    def _codes(self) -> Grid:
         """The last hidden layer's values per example, and each rounded to 0 or 1 (a code)."""
         n, hidden = self.fmt.format, self.result.hidden
         assert hidden is not None
@@ -226,4 +248,4 @@ class TrainingReport:
                 *(n(float(v)) for v in hidden[:, k]),
                 codes[k],
             )
-        return table.table()
+        return table
