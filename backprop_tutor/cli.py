@@ -233,7 +233,7 @@ def derive(
     ] = None,
     format: Annotated[
         OutputFormat,
-        typer.Option("--format", "-f", help="text, markdown, latex, html or svg."),
+        typer.Option("--format", "-f", help="text, json, markdown, latex, html or svg."),
     ] = OutputFormat.text,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = (
         None
@@ -247,11 +247,13 @@ def derive(
 
     if name not in DERIVATIONS:
         raise _fail(f"nothing to derive called '{name}'; {closest(name, DERIVATIONS)}")
-    if format is OutputFormat.json:
-        raise _fail("derive prints text, markdown, latex, html or svg, not json")
     _refuse_overwrite(output, force)
     derivation = DERIVATIONS[name]()
-    if format in (OutputFormat.latex, OutputFormat.markdown):
+    if format is OutputFormat.json:
+        from .render.json_out import derivation_json
+
+        content = derivation_json(derivation)
+    elif format in (OutputFormat.latex, OutputFormat.markdown):
         from .render.math_doc import DocumentBuilder
 
         content = _math_export(DocumentBuilder().textbook(derivation), format)

@@ -56,3 +56,11 @@ def test_a_step_that_is_not_equal_is_reported() -> None:
 def test_an_unknown_name_is_one_line() -> None:
     result = CliRunner().invoke(app, ["derive", "sigmod"])
     assert result.exit_code == 2 and "did you mean 'sigmoid'?" in result.stderr
+
+
+def test_derive_as_json() -> None:
+    import json
+
+    result = CliRunner().invoke(app, ["derive", "sigmoid", "--format", "json"])
+    document = json.loads(result.output)
+    assert document["proved"] and document["steps"][-1]["expression"] == "σ(x)*(1 - σ(x))"

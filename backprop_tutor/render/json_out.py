@@ -30,3 +30,28 @@ def training_json(result, trace: Trace) -> str:
         "traced": {str(step.step): step.values() for step in trace.steps},
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def derivation_json(derivation) -> str:
+    """A stand-alone derivation as plain data: each step's expression (SymPy's text and LaTeX),
+    why it holds, and whether SymPy proved it equal to the step before."""
+    import sympy as sp
+
+    document = {
+        "name": derivation.name,
+        "title": derivation.title,
+        "steps": [
+            {
+                "lhs": step.lhs,
+                "expression": sp.sstr(step.rhs, order="none"),
+                "latex": sp.latex(step.rhs, order="none"),
+                "reason": step.reason,
+                "proved": step.proved,
+            }
+            for step in derivation.steps
+        ],
+        "condition": derivation.condition,
+        "notes": derivation.notes,
+        "proved": derivation.proved,
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
