@@ -523,6 +523,42 @@ def draw(
     Console(highlight=False).print(f"Wrote {output}")
 
 
+@app.command()
+def schema() -> None:
+    """Print the spec format's JSON Schema (from the pydantic models), for editors."""
+    import json
+
+    from .spec_file import SpecFile
+
+    sys.stdout.write(json.dumps(SpecFile.model_json_schema(by_alias=True), indent=2) + "\n")
+
+
+@app.command()
+def validate(
+    spec: Annotated[
+        Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
+    ],
+) -> None:
+    """Check a spec file without running it: exit 0 and a summary, or one line and exit 2."""
+    from .examples_index import resolve
+    from .spec import load_spec
+
+    try:
+        loaded = load_spec(resolve(spec))
+    except SpecError as error:
+        raise _fail(str(error)) from None
+    shape = "-".join(
+        str(n) for n in (len(loaded.input_names), *(len(layer.units) for layer in loaded.layers))
+    )
+    weights = sum(len(row) for layer in loaded.layers for row in layer.weight_names)
+    parameters = weights + sum(len(layer.bias_names) for layer in loaded.layers)
+    Console(highlight=False).print(
+        f"{spec}: valid; a {shape} network, {parameters} parameters, "
+        f"{len(loaded.examples)} example(s), loss {loaded.loss}",
+        soft_wrap=True,
+    )
+
+
 def _trace_updates(text: str | None) -> set[int]:
     """`1,2,last` -> {1, 2, LAST}; anything else is a usage error (exit 2)."""
     from .train import LAST

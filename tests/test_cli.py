@@ -130,3 +130,12 @@ def test_importing_the_package_is_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_schema_and_validate(in_root) -> None:
+    result = CliRunner().invoke(app, ["schema"])
+    schema = json.loads(result.output)
+    assert result.exit_code == 0 and "layers" in schema["properties"]
+    assert schema["additionalProperties"] is False  # editors flag unknown keys
+    result = CliRunner().invoke(app, ["validate", "configs/mitchell-8-3-8.yaml"])
+    assert result.exit_code == 0 and "8-3-8 network, 59 parameters, 8 example(s)" in result.output
