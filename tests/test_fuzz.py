@@ -157,3 +157,37 @@ def test_a_file_too_large_is_refused(tmp_path: Path) -> None:
     path.write_text("x: " + "1" * 2_000_000 + "\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["run", str(path)])
     assert result.exit_code == 2 and "allowed" in result.stderr
+
+
+def test_huge_inputs_through_sigmoid_softmax_and_cross_entropy_print_finite_numbers(
+    tmp_path: Path,
+) -> None:
+    for inputs in ([1e4, -1e4], [-1e4, 1e4]):
+        spec = {
+            "inputs": inputs,
+            "targets": [1, 0, 0],
+            "layers": [
+                {
+                    "units": 2,
+                    "activation": "sigmoid",
+                    "bias": [0.1, 0.2],
+                    "weights": [[1, 0.5], [-0.3, 0.8]],
+                },
+                {
+                    "units": 3,
+                    "activation": "softmax",
+                    "bias": [0, 0, 0],
+                    "weights": [[0.5, -0.2], [0.3, 0.6], [-0.4, 0.2]],
+                },
+            ],
+            "loss": "cross_entropy",
+            "learning_rate": 0.1,
+        }
+        path = tmp_path / "huge.yaml"
+        path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+        result = CliRunner().invoke(app, ["run", str(path), "--format", "json"])
+        assert result.exit_code == 0, result.stderr
+        import json
+
+        values = json.loads(result.output)["values"]
+        assert all(math.isfinite(v) for v in values.values())
