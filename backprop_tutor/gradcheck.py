@@ -61,22 +61,35 @@ def _relative(a: float, b: float) -> float:
     return 0.0 if scale == 0 else abs(a - b) / scale
 
 
-def gradcheck(spec: Spec) -> list[Check]:
-    """Every parameter's gradient against central differences, in exact arithmetic."""
-    exact = replace(spec, carry_digits=None)
-    values = run(replace(exact, steps=1, tests=())).values()
-    network = Network.from_spec(exact)
-    numeric = central_differences(network, np.array(exact.inputs), np.array(exact.targets))
+def _exact_values(spec: Spec) -> dict[str, float]:
+    """The engine's values for one step in exact arithmetic: the gradients to check."""
+    return run(replace(spec, carry_digits=None, steps=1, tests=())).values()
+
+
+def _compare(
+    values: dict[str, float],
+    reference: dict[str, float],
+    relative: float = RELATIVE,
+    floor: float = FLOOR,
+) -> list[Check]:
     return [
         Check(
             name,
             values[f"grad[{name}]"],
             value,
             _relative(values[f"grad[{name}]"], value),
-            agrees(values[f"grad[{name}]"], value, values["loss"]),
+            agrees(values[f"grad[{name}]"], value, values["loss"], relative, floor),
         )
-        for name, value in numeric.items()
+        for name, value in reference.items()
     ]
+
+
+def gradcheck(spec: Spec) -> list[Check]:
+    """Every parameter's gradient against central differences, in exact arithmetic."""
+    exact = replace(spec, carry_digits=None)
+    network = Network.from_spec(exact)
+    numeric = central_differences(network, np.array(exact.inputs), np.array(exact.targets))
+    return _compare(_exact_values(spec), numeric)
 
 
 def torch_gradients(spec: Spec) -> dict[str, float]:
@@ -129,15 +142,5 @@ def _torch_loss(torch, name: str, t, o):
 
 def torch_check(spec: Spec) -> list[Check]:
     """Every parameter's gradient against PyTorch's autograd, to 1e-10 relative."""
-    values = run(replace(spec, carry_digits=None, steps=1, tests=())).values()
     reference = torch_gradients(replace(spec, carry_digits=None))
-    return [
-        Check(
-            name,
-            values[f"grad[{name}]"],
-            value,
-            _relative(values[f"grad[{name}]"], value),
-            agrees(values[f"grad[{name}]"], value, values["loss"], TORCH_TOLERANCE, 1e-14),
-        )
-        for name, value in reference.items()
-    ]
+    return _compare(_exact_values(spec), reference, TORCH_TOLERANCE, 1e-14)

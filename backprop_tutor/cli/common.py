@@ -1,0 +1,115 @@
+"""The Typer app and what every command shares: output formats, one-line errors, writing files.
+
+`cli` is the only package that makes a Console for the terminal, reads paths and sets exit codes:
+0 done, 1 a check found a mismatch, 2 bad input or usage. A traceback reaching a user is a bug.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from enum import Enum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Turn a YAML feed-forward network into a complete worked example of backpropagation.",
+)
+
+EXIT_MISMATCH = 1
+EXIT_BAD_INPUT = 2
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+    latex = "latex"
+    markdown = "markdown"
+    html = "html"
+    svg = "svg"
+
+
+def _math_export(doc, format: OutputFormat) -> str | None:
+    """LaTeX or Markdown of a derivation document; None for text."""
+    if format is OutputFormat.latex:
+        from ..render.latex_out import latex_document
+
+        return latex_document(doc)
+    if format is OutputFormat.markdown:
+        from ..render.markdown_out import markdown_document
+
+        return markdown_document(doc)
+    return None
+
+
+@app.callback()
+def _main() -> None:
+    """backprop-tutor: every forward value, chain-rule factor, delta, gradient and update."""
+    # A callback keeps `run` a subcommand; without one Typer would read `run` as a file name.
+
+
+def _fail(message: str) -> typer.Exit:
+    """One red line on standard error; the caller raises the returned exit (code 2)."""
+    # Messages hold ids such as net[o1]: escaped, or Rich would read them as markup tags.
+    Console(stderr=True, highlight=False).print(
+        f"[bold red]error:[/] {escape(message)}", markup=True, soft_wrap=True
+    )
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+def _recorded(renderable, format: OutputFormat, width: int | None, to_file: bool) -> str | None:
+    """Text, HTML or SVG from Rich's recording of what the terminal shows."""
+    if format is OutputFormat.text and not to_file:
+        Console(width=width, highlight=False).print(renderable)
+        return None
+    styled = format in (OutputFormat.html, OutputFormat.svg)
+    console = Console(
+        record=True,
+        file=io.StringIO(),
+        width=width or 100,
+        highlight=False,
+        force_terminal=styled,
+        color_system="truecolor" if styled else None,
+    )
+    console.print(renderable)
+    if format is OutputFormat.html:
+        return console.export_html(inline_styles=True)
+    if format is OutputFormat.svg:
+        return console.export_svg(title="backprop-tutor")
+    return console.export_text()
+
+
+def _refuse_overwrite(output: Path | None, force: bool) -> None:
+    if output is not None and output.exists() and not force:
+        raise _fail(f"{output} exists; add --force to overwrite it, or choose another file")
+
+
+def _emit(content: str | None, output: Path | None) -> None:
+    """To standard output, or written atomically: a partial file never replaces a whole one."""
+    if content is None:
+        return
+    if output is None:
+        sys.stdout.write(content)
+        return
+    partial = output.with_name(f".{output.name}.partial")
+    try:
+        partial.write_text(content, encoding="utf-8")
+        partial.replace(output)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise _fail(f"cannot write {output}: {exc.strerror}") from None
+
+
+def _known_notation(name: str | None) -> None:
+    """--notation must name a notation; one line with the choices otherwise."""
+    from ..notation import NOTATIONS
+    from ..spec_data import closest
+
+    if name is not None and name not in NOTATIONS:
+        raise _fail(f"--notation: no notation '{name}'; {closest(name, NOTATIONS)}")

@@ -1,0 +1,164 @@
+"""`run` (the worked example, its exports, `--symbolic`) and `derive`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import SpecError, TrainingError
+from .common import (
+    OutputFormat,
+    _emit,
+    _fail,
+    _known_notation,
+    _math_export,
+    _recorded,
+    _refuse_overwrite,
+    app,
+)
+
+
+@app.command()
+def run(
+    spec: Annotated[
+        Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
+    ],
+    format: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", help="text, json, markdown, latex, html or svg."),
+    ] = OutputFormat.text,
+    width: Annotated[
+        int | None, typer.Option(help="Output width in columns.", min=40, max=400)
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = (
+        None
+    ),
+    force: Annotated[bool, typer.Option(help="Overwrite the --output file if it exists.")] = False,
+    symbolic: Annotated[
+        bool, typer.Option("--symbolic", help="Derive each gradient with SymPy, factor by factor.")
+    ] = False,
+    only: Annotated[
+        str | None, typer.Option(help="Parameters to derive, e.g. w5,w1 (implies --symbolic).")
+    ] = None,
+    notation: Annotated[
+        str | None,
+        typer.Option(
+            help="Print in another lecture's notation: generic, dawood, borela, "
+            "mitchell, xu, layered."
+        ),
+    ] = None,
+) -> None:
+    """Print one lecture-style worked example: forward pass, error, backward pass, updates."""
+    from ..engine import run as run_spec
+    from ..examples_index import resolve
+    from ..spec import load_spec
+
+    _known_notation(notation)
+    _refuse_overwrite(output, force)
+    try:
+        trace = run_spec(load_spec(resolve(spec)))
+    except (SpecError, TrainingError) as error:
+        raise _fail(str(error)) from None
+    if symbolic or only:
+        content = _print_derivations(trace, only, width, format, notation, output is not None)
+    else:
+        content = _tables(trace, format, width, notation, output is not None)
+    _emit(content, output)
+
+
+def _tables(
+    trace, format: OutputFormat, width: int | None, notation: str | None, to_file: bool
+) -> str | None:
+    """The worked example in a format; None when it went straight to the terminal."""
+    from ..render.rich_tables import WorkedExample
+
+    example = WorkedExample(trace, notation)
+    if format is OutputFormat.json:
+        from ..render.json_out import trace_json
+
+        return trace_json(trace) + "\n"
+    if format is OutputFormat.markdown:
+        from ..render.table_export import markdown_tables
+
+        return markdown_tables(example)
+    if format is OutputFormat.latex:
+        from ..render.table_export import latex_tables
+
+        return latex_tables(example)
+    return _recorded(example, format, width, to_file)
+
+
+def _print_derivations(
+    trace,
+    only: str | None,
+    width: int | None,
+    format: OutputFormat = OutputFormat.text,
+    notation: str | None = None,
+    to_file: bool = False,
+) -> str | None:
+    """`--symbolic`: SymPy is imported here and only here on the run path."""
+    from ..derivation import derive
+    from ..render.symbolic_view import Derivations
+    from ..spec_data import closest
+
+    known = [g.param for g in trace.steps[0].gradients]
+    chosen = [p.strip() for p in only.split(",") if p.strip()] if only else None
+    for name in chosen or []:
+        if name not in known:
+            raise _fail(f"--only: no parameter '{name}'; {closest(name, known)}")
+    if format is OutputFormat.json:
+        raise _fail("--symbolic prints text, markdown, latex, html or svg, not json")
+    derivations = derive(trace, chosen, notation=notation)
+    if format in (OutputFormat.latex, OutputFormat.markdown):
+        from ..render.math_doc import DocumentBuilder
+
+        title = trace.header.title or trace.header.file
+        doc = DocumentBuilder(trace, notation).parameters(derivations, title)
+        return _math_export(doc, format)
+    return _recorded(Derivations(derivations, trace, notation), format, width, to_file)
+
+
+@app.command()
+def derive(
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="An activation, a loss, softmax_cross_entropy, "
+            "sigmoid_binary_cross_entropy or recursion.",
+            show_default=False,
+        ),
+    ],
+    width: Annotated[
+        int | None, typer.Option(help="Output width in columns.", min=40, max=400)
+    ] = None,
+    format: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", help="text, json, markdown, latex, html or svg."),
+    ] = OutputFormat.text,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = (
+        None
+    ),
+    force: Annotated[bool, typer.Option(help="Overwrite the --output file if it exists.")] = False,
+) -> None:
+    """Derive a formula the lectures derive by hand, each step checked by SymPy."""
+    from ..render.derive_view import DerivationView
+    from ..spec_data import closest
+    from ..textbook import DERIVATIONS
+
+    if name not in DERIVATIONS:
+        raise _fail(f"nothing to derive called '{name}'; {closest(name, DERIVATIONS)}")
+    _refuse_overwrite(output, force)
+    derivation = DERIVATIONS[name]()
+    if format is OutputFormat.json:
+        from ..render.json_out import derivation_json
+
+        content = derivation_json(derivation)
+    elif format in (OutputFormat.latex, OutputFormat.markdown):
+        from ..render.math_doc import DocumentBuilder
+
+        content = _math_export(DocumentBuilder().textbook(derivation), format)
+    else:
+        content = _recorded(DerivationView(derivation), format, width, output is not None)
+    _emit(content, output)

@@ -1,0 +1,153 @@
+"""`train`: the progress bar, the report, `--trace-steps`, `--plot`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ..errors import SpecError, TrainingError
+from .common import (
+    OutputFormat,
+    _emit,
+    _fail,
+    _recorded,
+    _refuse_overwrite,
+    app,
+)
+
+
+def _trace_updates(text: str | None) -> set[int]:
+    """`1,2,last` -> {1, 2, LAST}; anything else is a usage error (exit 2)."""
+    from ..train import LAST
+
+    if not text:
+        return set()
+    chosen = set()
+    for part in text.split(","):
+        part = part.strip().lower()
+        if part == "last":
+            chosen.add(LAST)
+        elif part.isdigit() and int(part) >= 1:
+            chosen.add(int(part))
+        else:
+            raise typer.BadParameter(f"'{part}' is not an update number or 'last' (e.g. 1,2,last)")
+    return chosen
+
+
+@app.command()
+def train(
+    spec: Annotated[
+        Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
+    ],
+    trace_steps: Annotated[
+        str | None, typer.Option(help="Updates to print in full, e.g. 1,2,last.")
+    ] = None,
+    plot: Annotated[
+        Path | None, typer.Option(help="Save the loss curve as a PNG (matplotlib).")
+    ] = (None),
+    force: Annotated[bool, typer.Option(help="Overwrite the --plot file if it exists.")] = False,
+    every: Annotated[int | None, typer.Option(help="Loss table every K epochs.", min=1)] = None,
+    width: Annotated[
+        int | None, typer.Option(help="Output width in columns.", min=40, max=400)
+    ] = None,
+    format: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", help="text, json, markdown, latex, html or svg."),
+    ] = OutputFormat.text,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = (
+        None
+    ),
+) -> None:
+    """Train until a stopping rule holds; print the losses, the result and chosen steps."""
+    from ..engine import header
+    from ..examples_index import resolve
+    from ..render.train_view import TrainingReport
+    from ..spec import load_spec
+    from ..trace import Trace
+    from ..train import train as train_spec
+
+    updates = _trace_updates(trace_steps)
+    _refuse_overwrite(plot, force)
+    _refuse_overwrite(output, force)
+    console = Console(width=width, highlight=False, stderr=format is not OutputFormat.text)
+    try:
+        network_spec = load_spec(resolve(spec))
+        limit = network_spec.training.epochs or network_spec.training.max_epochs
+        with _progress(console, limit) as advance:
+            result = train_spec(network_spec, updates, advance)
+    except (SpecError, TrainingError) as error:
+        raise _fail(str(error)) from None
+    steps = tuple(result.traced[k] for k in sorted(result.traced))
+    trace = Trace(header(network_spec), steps)
+    if format is OutputFormat.json:
+        from ..render.json_out import training_json
+
+        content: str | None = training_json(result, trace)
+    elif format in (OutputFormat.markdown, OutputFormat.latex):
+        from ..render.table_export import latex_tables, markdown_tables
+
+        write = markdown_tables if format is OutputFormat.markdown else latex_tables
+        content = write(TrainingReport(result, trace, every))
+    else:
+        content = _recorded(TrainingReport(result, trace, every), format, width, output is not None)
+    _emit(content, output)
+    if plot is not None:
+        _save_plot(result.losses, plot, network_spec.title or str(spec))
+        console.print(f"Loss curve saved to {plot}")
+
+
+def _progress(console: Console, total: int):
+    """A transient progress bar in a terminal; nothing when piped."""
+    from contextlib import contextmanager
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    @contextmanager
+    def bar():
+        with Progress(
+            TextColumn("epoch"),
+            MofNCompleteColumn(),
+            BarColumn(),
+            TextColumn("loss {task.fields[loss]}"),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        ) as progress:
+            task = progress.add_task("train", total=total, loss="")
+
+            def advance(epoch: int, loss: float) -> None:
+                if epoch % 50 == 0 or epoch == total:
+                    progress.update(task, completed=epoch, loss=f"{loss:.5g}")
+
+            yield advance
+
+    return bar()
+
+
+def _save_plot(losses: list[float], path: Path, title: str) -> None:
+    """The loss per epoch with matplotlib (an optional extra), written atomically."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise _fail(
+            "--plot needs matplotlib, which is not installed; pip install 'backprop-tutor[plot]'"
+        ) from None
+    figure, axes = plt.subplots(figsize=(7, 4))
+    axes.plot(range(1, len(losses) + 1), losses)
+    axes.set(xlabel="epoch", ylabel="loss", title=title)
+    axes.grid(alpha=0.3)
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        figure.savefig(partial, format="png", dpi=120, bbox_inches="tight")
+        partial.replace(path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise _fail(f"cannot write {path}: {exc.strerror}") from None
+    finally:
+        plt.close(figure)

@@ -1,0 +1,134 @@
+"""`check`, `gradcheck`, `schema` and `validate`: what is right, and what is valid."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ..errors import SpecError, TrainingError
+from .common import (
+    EXIT_MISMATCH,
+    _fail,
+    app,
+)
+
+
+@app.command()
+def check(
+    spec: Annotated[
+        Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
+    ],
+    claims: Annotated[
+        Path, typer.Argument(help="Claims: trace ids to numbers or formulas.", show_default=False)
+    ],
+    width: Annotated[
+        int | None, typer.Option(help="Output width in columns.", min=40, max=400)
+    ] = None,
+) -> None:
+    """Check claimed numbers (slides, a hand calculation) against the engine: exit 1 if any is
+    wrong, with the first quantity each mistake touches and the mistake's name."""
+    from ..check import Checker
+    from ..claims import load_claims
+    from ..examples_index import resolve
+    from ..render.check_view import CheckReport
+    from ..spec import load_spec
+
+    try:
+        checker = Checker(load_spec(resolve(spec)))
+        verdicts = checker.check(load_claims(claims, set(checker.v)))
+        verdicts += _formula_verdicts(checker, claims)
+    except (SpecError, TrainingError) as error:
+        raise _fail(str(error)) from None
+    Console(width=width, highlight=False).print(CheckReport(verdicts))
+    if not all(v.ok for v in verdicts):
+        raise typer.Exit(EXIT_MISMATCH)
+
+
+def _formula_verdicts(checker, claims_path: Path) -> list:
+    """Formula claims are compared with SymPy, which is imported only when there are some."""
+    from ..claims import load_claims
+
+    formulas = [c for c in load_claims(claims_path, set(checker.v)) if c.is_formula]
+    if not formulas:
+        return []
+    from ..formula import check_formulas
+
+    return check_formulas(checker, formulas, str(claims_path))
+
+
+@app.command()
+def gradcheck(
+    spec: Annotated[
+        Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
+    ],
+    torch: Annotated[
+        bool, typer.Option("--torch", help="Also compare with PyTorch's autograd (if installed).")
+    ] = False,
+    width: Annotated[
+        int | None, typer.Option(help="Output width in columns.", min=40, max=400)
+    ] = None,
+) -> None:
+    """Every parameter's gradient against central finite differences (and PyTorch): exit 1 if
+    any disagrees."""
+    from ..examples_index import resolve
+    from ..gradcheck import gradcheck as check_gradients
+    from ..gradcheck import torch_check
+    from ..render.gradcheck_view import GradcheckReport
+    from ..spec import load_spec
+
+    try:
+        network_spec = load_spec(resolve(spec))
+        checks = {"central differences": check_gradients(network_spec)}
+    except (SpecError, TrainingError) as error:
+        raise _fail(str(error)) from None
+    if torch:
+        try:
+            import torch as _  # noqa: F401
+        except ImportError:
+            raise _fail(
+                "--torch needs PyTorch, which is not installed; pip install torch"
+            ) from None
+        checks["PyTorch autograd"] = torch_check(network_spec)
+    Console(width=width, highlight=False).print(GradcheckReport(checks))
+    if not all(c.passed for found in checks.values() for c in found):
+        raise typer.Exit(EXIT_MISMATCH)
+
+
+@app.command()
+def schema() -> None:
+    """Print the spec format's JSON Schema (from the pydantic models), for editors."""
+    import json
+
+    from ..spec_file import SpecFile
+
+    sys.stdout.write(json.dumps(SpecFile.model_json_schema(by_alias=True), indent=2) + "\n")
+
+
+@app.command()
+def validate(
+    spec: Annotated[
+        Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
+    ],
+) -> None:
+    """Check a spec file without running it: exit 0 and a summary, or one line and exit 2."""
+    from ..examples_index import resolve
+    from ..spec import load_spec
+
+    try:
+        loaded = load_spec(resolve(spec))
+    except SpecError as error:
+        raise _fail(str(error)) from None
+    shape = "-".join(
+        str(n) for n in (len(loaded.input_names), *(len(layer.units) for layer in loaded.layers))
+    )
+    weights = sum(len(row) for layer in loaded.layers for row in layer.weight_names)
+    parameters = weights + sum(len(layer.bias_names) for layer in loaded.layers)
+    Console(highlight=False).print(
+        f"{spec}: valid; a {shape} network, {parameters} parameters, "
+        f"{len(loaded.examples)} example(s), loss {loaded.loss}",
+        soft_wrap=True,
+    )
