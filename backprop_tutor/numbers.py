@@ -8,6 +8,7 @@ rounding of 0.16500000000000001 can go either way.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal
 from typing import Literal
@@ -33,7 +34,7 @@ def _quantize(value: float, places: int, rounding: Rounding) -> Decimal:
 
 def carry(value: float, places: int | None) -> float:
     """Round `value` to `places` decimals as a calculator user writes it down (None: keep exact)."""
-    if places is None:
+    if places is None or not math.isfinite(value):  # inf and nan are reported by the caller
         return float(value)
     return float(_quantize(value, places, "round"))
 

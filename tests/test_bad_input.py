@@ -174,3 +174,14 @@ learning_rate: 0.5
     )
     message = _refused(path)
     assert "net[o1] is inf" in message and "overflow" in message
+
+
+def test_overflow_under_calculator_arithmetic_is_one_line(tmp_path: Path) -> None:
+    borela = (CONFIGS / "borela.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "big.yaml"
+    path.write_text(
+        borela.replace("- [1, 1, 1]                 # from z1", "- [1e+308, 1, 1]"),
+        encoding="utf-8",
+    )
+    message = _refused(path)
+    assert "is inf" in message and "overflow" in message

@@ -52,3 +52,10 @@ def test_truncation_never_moves_away_from_zero(value: float, digits: int) -> Non
     shown = float(NumberFormat(digits, "truncate", fixed=True).format(value))
     assert abs(shown) <= abs(value) + 1e-9 * max(1.0, abs(value))
     assert abs(value - shown) < 10**-digits + 1e-9 * max(1.0, abs(value))
+
+
+def test_carry_passes_non_finite_values_through() -> None:
+    """Overflow under calculator arithmetic is reported by id, not a crash (found by fuzzing)."""
+    import math
+
+    assert math.isinf(carry(float("inf"), 2)) and math.isnan(carry(float("nan"), 2))
