@@ -224,6 +224,7 @@ class Network:
     apply = quietly(_apply)
 
     # -- recording -----------------------------------------------------------------------------
+    @quietly  # inf and nan in the recorded numbers are reported by id
     def step(self, number: int = 1, example: tuple | None = None) -> StepTrace:
         """One step on one example (default: the spec's): compute, record, then update."""
         x, t = (np.array(v) for v in (example or (self.spec.inputs, self.spec.targets)))
@@ -232,6 +233,7 @@ class Network:
         _check_finite(result, self.spec.file)
         return result
 
+    @quietly  # inf and nan in the recorded numbers are reported by id
     def batch_step(self, number: int, inputs: Array, targets: Array) -> StepTrace:
         """One update on several examples (in columns): each example's pass recorded in full,
         then the update with the batch's gradient, the mean or the sum as the spec says."""
@@ -290,6 +292,7 @@ class Network:
             for name, old, grad, updated, momentum in before
         )
 
+    @quietly  # inf and nan in the recorded numbers are reported by id
     def predict(self, examples) -> tuple[PredictionEvent, ...]:
         """Each test example forward through the current parameters, with its total error."""
         events = []

@@ -180,7 +180,7 @@ def test_overflow_under_calculator_arithmetic_is_one_line(tmp_path: Path) -> Non
     borela = (CONFIGS / "borela.yaml").read_text(encoding="utf-8")
     path = tmp_path / "big.yaml"
     path.write_text(
-        borela.replace("- [1, 1, 1]                 # from z1", "- [1e+308, 1, 1]"),
+        borela.replace("- [1, 1, 1]                 # from z1, z2, z3", "- [1.0e+308, 1, 1]"),
         encoding="utf-8",
     )
     message = _refused(path)
