@@ -84,7 +84,7 @@ def mutated_specs(draw) -> dict:
         elif action == "deep":
             parent[key] = _deep(draw(st.integers(5, 60)))
         else:
-            parent[key] = draw(st.sampled_from(ODD_VALUES))
+            parent[key] = copy.deepcopy(draw(st.sampled_from(ODD_VALUES)))  # never shared
     if isinstance(spec.get("training"), dict):  # keep a mutated training run short
         spec["training"]["max_epochs"] = 20
         spec["training"].pop("epochs", None)
