@@ -66,6 +66,8 @@ def _kind(value: Any) -> str:
 
 Number = Annotated[float, BeforeValidator(parse_number)]
 Int = Annotated[int, Strict()]
+# numpy's generators take only non-negative seeds; the standard library's takes any.
+Seed = Annotated[Int, Field(ge=0)]
 Bool = Annotated[bool, Strict()]
 Name = Annotated[str, Strict()]
 
@@ -181,7 +183,7 @@ class InitFile(_Model):
     method: Literal["uniform", "xavier", "he"] = "uniform"
     low: Number = -0.05  # Mitchell's range, for method uniform
     high: Number = 0.05
-    seed: Int = 0
+    seed: Seed = 0
 
 
 class TrainingFile(_Model):
@@ -190,7 +192,7 @@ class TrainingFile(_Model):
     batch: Literal["stochastic", "mini", "full"] = "stochastic"
     batch_size: Annotated[Int, Field(ge=1)] | None = None  # for batch: mini
     shuffle: Bool = True
-    seed: Int = 0
+    seed: Seed = 0
     reduction: Literal["sum", "mean"] = "mean"  # how a batch's gradients combine
     momentum: Annotated[Number, Field(ge=0, lt=1)] = 0.0  # Mitchell's alpha
     epochs: Annotated[Int, Field(ge=1)] | None = None  # stop after exactly this many

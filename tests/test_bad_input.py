@@ -112,6 +112,23 @@ def test_a_non_finite_number(tmp_path: Path) -> None:
     assert "inputs.i1" in message and "not a finite number" in message
 
 
+@pytest.mark.parametrize(
+    ("old", "where"), [("seed: 0}", "init.seed"), ("  seed: 0", "training.seed")]
+)
+def test_a_negative_seed(tmp_path: Path, old: str, where: str) -> None:
+    """Found by the 10,000-case fuzz run: numpy's generator raised on a negative training seed."""
+    text = (CONFIGS / "xor.yaml").read_text(encoding="utf-8")
+    assert old in text, old
+    path = tmp_path / "xor.yaml"
+    path.write_text(text.replace(old, old.replace("0", "-1"), 1), encoding="utf-8")
+    for command in ("run", "train"):
+        result = CliRunner().invoke(app, [command, str(path)])
+        assert result.exit_code == 2 and "Traceback" not in result.output + result.stderr
+        message = result.stderr.strip()
+        _one_line(message, path)
+        assert where in message and "-1" in message, message
+
+
 @pytest.mark.parametrize("rate", ["0", "-0.6"])
 def test_a_non_positive_learning_rate(tmp_path: Path, rate: str) -> None:
     path = _broken(tmp_path, "learning_rate: 0.6", f"learning_rate: {rate}")
