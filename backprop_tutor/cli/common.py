@@ -10,6 +10,7 @@ import io
 import sys
 from enum import Enum
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -33,6 +34,15 @@ class OutputFormat(str, Enum):
     markdown = "markdown"
     html = "html"
     svg = "svg"
+
+
+# The options several commands share, declared once so their help and limits cannot drift apart.
+WidthOption = Annotated[int | None, typer.Option(help="Output width in columns.", min=40, max=400)]
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", help="text, json, markdown, latex, html or svg."),
+]
+OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")]
 
 
 def _math_export(doc, format: OutputFormat) -> str | None:

@@ -9,7 +9,10 @@ import typer
 
 from ..errors import SpecError, TrainingError
 from .common import (
+    FormatOption,
     OutputFormat,
+    OutputOption,
+    WidthOption,
     _emit,
     _fail,
     _known_notation,
@@ -25,16 +28,9 @@ def run(
     spec: Annotated[
         Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
     ],
-    format: Annotated[
-        OutputFormat,
-        typer.Option("--format", "-f", help="text, json, markdown, latex, html or svg."),
-    ] = OutputFormat.text,
-    width: Annotated[
-        int | None, typer.Option(help="Output width in columns.", min=40, max=400)
-    ] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = (
-        None
-    ),
+    format: FormatOption = OutputFormat.text,
+    width: WidthOption = None,
+    output: OutputOption = None,
     force: Annotated[bool, typer.Option(help="Overwrite the --output file if it exists.")] = False,
     symbolic: Annotated[
         bool, typer.Option("--symbolic", help="Derive each gradient with SymPy, factor by factor.")
@@ -130,16 +126,9 @@ def derive(
             show_default=False,
         ),
     ],
-    width: Annotated[
-        int | None, typer.Option(help="Output width in columns.", min=40, max=400)
-    ] = None,
-    format: Annotated[
-        OutputFormat,
-        typer.Option("--format", "-f", help="text, json, markdown, latex, html or svg."),
-    ] = OutputFormat.text,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = (
-        None
-    ),
+    width: WidthOption = None,
+    format: FormatOption = OutputFormat.text,
+    output: OutputOption = None,
     force: Annotated[bool, typer.Option(help="Overwrite the --output file if it exists.")] = False,
 ) -> None:
     """Derive a formula the lectures derive by hand, each step checked by SymPy."""

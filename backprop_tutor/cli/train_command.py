@@ -10,7 +10,10 @@ from rich.console import Console
 
 from ..errors import SpecError, TrainingError
 from .common import (
+    FormatOption,
     OutputFormat,
+    OutputOption,
+    WidthOption,
     _emit,
     _fail,
     _recorded,
@@ -50,16 +53,9 @@ def train(
     ] = (None),
     force: Annotated[bool, typer.Option(help="Overwrite the --plot file if it exists.")] = False,
     every: Annotated[int | None, typer.Option(help="Loss table every K epochs.", min=1)] = None,
-    width: Annotated[
-        int | None, typer.Option(help="Output width in columns.", min=40, max=400)
-    ] = None,
-    format: Annotated[
-        OutputFormat,
-        typer.Option("--format", "-f", help="text, json, markdown, latex, html or svg."),
-    ] = OutputFormat.text,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = (
-        None
-    ),
+    width: WidthOption = None,
+    format: FormatOption = OutputFormat.text,
+    output: OutputOption = None,
 ) -> None:
     """Train until a stopping rule holds; print the losses, the result and chosen steps."""
     from ..engine import header

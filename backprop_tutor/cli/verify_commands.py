@@ -12,6 +12,7 @@ from rich.console import Console
 from ..errors import SpecError, TrainingError
 from .common import (
     EXIT_MISMATCH,
+    WidthOption,
     _fail,
     app,
 )
@@ -25,9 +26,7 @@ def check(
     claims: Annotated[
         Path, typer.Argument(help="Claims: trace ids to numbers or formulas.", show_default=False)
     ],
-    width: Annotated[
-        int | None, typer.Option(help="Output width in columns.", min=40, max=400)
-    ] = None,
+    width: WidthOption = None,
 ) -> None:
     """Check claimed numbers (slides, a hand calculation) against the engine: exit 1 if any is
     wrong, with the first quantity each mistake touches and the mistake's name."""
@@ -68,9 +67,7 @@ def gradcheck(
     torch: Annotated[
         bool, typer.Option("--torch", help="Also compare with PyTorch's autograd (if installed).")
     ] = False,
-    width: Annotated[
-        int | None, typer.Option(help="Output width in columns.", min=40, max=400)
-    ] = None,
+    width: WidthOption = None,
 ) -> None:
     """Every parameter's gradient against central finite differences (and PyTorch): exit 1 if
     any disagrees."""
