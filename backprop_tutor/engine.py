@@ -148,18 +148,31 @@ class Network:
             outs.append(c(layer.activation.value(net)))
         return nets, outs
 
+    def _loss_terms(self, t: Array, nets: list[Array], outs: list[Array]) -> Array:
+        """Each output's error term: in log space from the net inputs where the loss has that
+        form for this output activation (finite for any finite net, where log(out) is -inf
+        once out underflows), from the outputs as a hand calculation does under carry_digits."""
+        loss = self.loss
+        if (
+            loss.terms_from_net is not None
+            and self.spec.carry_digits is None
+            and self.layers[-1].activation.name == loss.log_space_activation
+        ):
+            return loss.terms_from_net(t, nets[-1], outs[-1])
+        return loss.terms(t, outs[-1])
+
     def _total_loss(self, x: Array, t: Array) -> float:
         """The total error for one example (used by the finite-difference checks)."""
-        _, outs = self._forward(x)
+        nets, outs = self._forward(x)
         t = np.asarray(t, dtype=float).reshape(outs[-1].shape)
-        return float(np.sum(self.loss.terms(t, outs[-1])))
+        return float(np.sum(self._loss_terms(t, nets, outs)))
 
     def _compute(self, x: Array, t: Array) -> Pass:
         """Forward and backward pass; every gradient from the same (old) parameters."""
         c = self._carry
         nets, outs = self._forward(x)
         t = np.asarray(t, dtype=float).reshape(outs[-1].shape)
-        terms = c(self.loss.terms(t, outs[-1]))
+        terms = c(self._loss_terms(t, nets, outs))
         total = float(c(np.array(terms.sum())))
         n = len(self.layers)
         de_dout: list[Array] = [np.empty(0)] * n

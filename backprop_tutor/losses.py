@@ -21,6 +21,33 @@ def _log(x: Array) -> Array:
         return np.log(x)
 
 
+def _xlog(w: Array, x: Array) -> Array:
+    """w · log x, with 0 · log 0 = 0: a zero target contributes nothing, even where its output
+    has underflowed to exactly 0 (the limit, and what every textbook sum assumes)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(w == 0, 0.0, w * np.log(x))
+
+
+def _ratio(w: Array, x: Array) -> Array:
+    """w / x, with 0 / x = 0 even where x underflowed to 0 (the limit of w / x as w → 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(w == 0, 0.0, w / x)
+
+
+def _log_softmax(net: Array) -> Array:
+    """log z from the net inputs, finite for any finite net (log of softmax would be -inf)."""
+    shifted = net - np.max(net, axis=0, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=0, keepdims=True))
+
+
+def _bce_derivative(t: Array, o: Array) -> Array:
+    """(o - t) / (o(1 - o)), which is -1/o for t = 1 and 1/(1 - o) for t = 0: those forms stay
+    finite where a saturated sigmoid gave o = 1 or 0 exactly and o(1 - o) is 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        general = (o - t) / (o * (1 - o))
+        return np.where(t == 1, -1.0 / o, np.where(t == 0, 1.0 / (1 - o), general))
+
+
 def _difference(sp, t, o):
     """t - o kept in the lecture's order (SymPy would print -o + t)."""
     return sp.Add(t, -o, evaluate=False)
@@ -44,6 +71,11 @@ class Loss:
     # One output's term for SymPy, beside the numeric one: symbolic(sp, t, o, K) with K outputs;
     # sympy arrives as an argument, so nothing here imports it.
     symbolic: Callable | None = None
+    # The same terms from the output layer's net inputs, in log space: terms_from_net(t, net, out)
+    # is finite for any finite net where log(out) is not (out = 0 exactly after softmax or
+    # sigmoid saturates). Used with `log_space_activation` as the output activation.
+    terms_from_net: Callable[[Array, Array, Array], Array] | None = None
+    log_space_activation: str = ""
 
 
 LOSSES: dict[str, Loss] = {
@@ -74,8 +106,10 @@ LOSSES: dict[str, Loss] = {
     "cross_entropy": Loss(
         "cross_entropy",
         symbolic=lambda sp, t, o, k: -t * sp.log(o),
-        terms=lambda t, o: -t * _log(o),
-        derivative=lambda t, o: -t / o,
+        terms=lambda t, o: -_xlog(t, o),
+        derivative=lambda t, o: -_ratio(t, o),
+        terms_from_net=lambda t, net, o: 0.0 - t * _log_softmax(net),  # 0.0 -: never -0.0
+        log_space_activation="softmax",
         formula="−{target} log {out}",
         derivative_formula="−{target} / {out}",
         output_activations=("softmax",),
@@ -86,8 +120,11 @@ LOSSES: dict[str, Loss] = {
     "binary_cross_entropy": Loss(
         "binary_cross_entropy",
         symbolic=lambda sp, t, o, k: -(t * sp.log(o) + (1 - t) * sp.log(1 - o)),
-        terms=lambda t, o: -(t * _log(o) + (1 - t) * _log(1 - o)),
-        derivative=lambda t, o: (o - t) / (o * (1 - o)),
+        terms=lambda t, o: -(_xlog(t, o) + _xlog(1 - t, 1 - o)),
+        derivative=_bce_derivative,
+        # -log σ(net) = softplus(-net) and -log(1 - σ(net)) = softplus(net)
+        terms_from_net=lambda t, net, o: t * np.logaddexp(0, -net) + (1 - t) * np.logaddexp(0, net),
+        log_space_activation="sigmoid",
         formula="−[{target} log {out} + (1 − {target}) log(1 − {out})]",
         derivative_formula="({out} − {target}) / ({out}(1 − {out}))",
         output_activations=("sigmoid",),
@@ -97,8 +134,10 @@ LOSSES: dict[str, Loss] = {
     "symmetric_cross_entropy": Loss(
         "symmetric_cross_entropy",
         symbolic=lambda sp, t, o, k: -(t * sp.log(o) + o * sp.log(t)),
-        terms=lambda t, o: -(t * _log(o) + o * _log(t)),
-        derivative=lambda t, o: -(t / o + _log(t)),
+        terms=lambda t, o: -(_xlog(t, o) + o * _log(t)),
+        derivative=lambda t, o: -(_ratio(t, o) + _log(t)),
+        terms_from_net=lambda t, net, o: -(t * _log_softmax(net) + o * _log(t)),
+        log_space_activation="softmax",
         formula="−[{target} log {out} + {out} log {target}]",
         derivative_formula="−[{target} / {out} + log {target}]",
         output_activations=("softmax",),

@@ -110,3 +110,38 @@ def test_sigmoid_and_softmax_are_right_for_huge_inputs() -> None:
     with np.errstate(over="ignore"):  # as the engine computes
         assert ACTIVATIONS["sigmoid"].value(big)[:, 0].tolist() == [1.0, 0.0]
     assert ACTIVATIONS["softmax"].value(big)[:, 0].tolist() == [1.0, 0.0]
+
+
+def test_log_losses_are_finite_where_an_output_saturates() -> None:
+    """Log space from the net inputs: -log σ(-800) is 800, not -log 0 = inf; and a zero target
+    adds nothing even where its output underflowed to 0 (0 · log 0 = 0)."""
+    from backprop_tutor.losses import LOSSES
+
+    t, net = np.array([[1.0], [0.0]]), np.array([[-800.0], [800.0]])
+    bce = LOSSES["binary_cross_entropy"]
+    assert bce.terms_from_net(t, net, None)[:, 0].tolist() == [800.0, 800.0]
+    ce = LOSSES["cross_entropy"]
+    z = ACTIVATIONS["softmax"].value(np.array([[1e4], [-1e4]]))
+    assert ce.terms(t, z)[:, 0].tolist() == [0.0, 0.0]
+    assert ce.derivative(t, z)[:, 0].tolist() == [-1.0, 0.0]
+    assert ce.terms_from_net(np.array([[0.0], [1.0]]), np.array([[1e4], [-1e4]]), z)[1, 0] == 2e4
+    # t = 1 or 0 with a saturated sigmoid: -1/o and 1/(1 - o), where o(1 - o) is 0
+    assert bce.derivative(t, np.array([[1.0], [0.0]]))[:, 0].tolist() == [-1.0, 1.0]
+    assert bce.derivative(np.array([[0.3]]), np.array([[0.6]]))[0, 0] == pytest.approx(0.3 / 0.24)
+
+
+@pytest.mark.parametrize(
+    ("out_activation", "loss", "targets"),
+    [("softmax", "cross_entropy", [1, 0, 0]), ("sigmoid", "binary_cross_entropy", [1, 0, 1])],
+)
+def test_inputs_of_1e4_straight_into_the_output_layer_give_finite_numbers(
+    out_activation: str, loss: str, targets: list[float]
+) -> None:
+    spec = yaml.safe_load(_spec(out_activation, loss, targets))
+    spec["inputs"] = [1e4, -1e4]
+    spec["layers"][0].update(activation="linear", weights=[[1, 0], [0, 1]])  # passes them on
+    spec["layers"][1]["weights"] = [[1, 0], [0, 1], [0, 0]]  # net: 1e4, -1e4, 0.05
+    values = run(spec_from_text(yaml.safe_dump(spec))).values()
+    assert all(np.isfinite(v) for v in values.values())
+    expected = np.log1p(np.exp(-0.05)) if loss == "binary_cross_entropy" else 0.0
+    assert values["loss"] == pytest.approx(expected, rel=1e-12, abs=1e-300)

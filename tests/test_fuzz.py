@@ -1,4 +1,4 @@
-"""Hostile input: valid specs, mutated at random, through run, train and check.
+"""Hostile input: valid specs, mutated at random, through run, train, check and the library API.
 
 Every outcome must be a result (exit 0, or 1 for a check that found a mismatch) or one line and
 exit 2; any other exception fails. Bounded to stay fast; for the larger run (10,000 cases):
@@ -18,7 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+import backprop_tutor
 from backprop_tutor.cli import app
+from backprop_tutor.errors import SpecError, TrainingError
 
 EXAMPLES = int(os.environ.get("BACKPROP_FUZZ_EXAMPLES", "60"))
 BASES = [
@@ -111,6 +113,14 @@ def _outcome(args: list[str]) -> None:
         assert message.count("\n") == 0 or "Usage:" in message, message
 
 
+def _library_outcome(path: Path) -> None:
+    """The library API: a Trace, or one of the two errors the CLI prints as one line."""
+    try:
+        backprop_tutor.run(path).values()
+    except (SpecError, TrainingError) as error:
+        assert "\n" not in str(error), str(error)
+
+
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -129,6 +139,7 @@ def test_mutated_specs_never_raise(tmp_path_factory, spec: dict) -> None:
         ["check", str(path), str(tmp_path / "claims.yaml")],
     ):
         _outcome(args)
+    _library_outcome(path)
 
 
 def test_billion_laughs_is_refused_quickly_and_small(tmp_path: Path) -> None:
