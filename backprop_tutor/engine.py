@@ -21,6 +21,7 @@ from .errors import TrainingError
 from .losses import LOSSES, Loss
 from .numbers import carry
 from .record import Recorder
+from .scale import lists_paths, path_count
 from .spec import LayerSpec, Spec
 from .trace import LossEvent, PredictionEvent, StepTrace, Trace, TraceHeader, UpdateEvent
 
@@ -373,4 +374,6 @@ def header(spec: Spec) -> TraceHeader:
         activations=tuple(ls.activation for ls in spec.layers),
         alphas=tuple(ls.alpha for ls in spec.layers),
         bias_sign=spec.bias_sign,
+        paths=path_count(spec),
+        paths_listed=lists_paths(spec),
     )

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .scale import lists_paths
 from .trace import DeltaEvent, Factor, ForwardEvent, GradientEvent, PathEvent, Term
 
 if TYPE_CHECKING:
@@ -23,6 +24,8 @@ class Recorder:
         self.net = network
         self.p = p.example(0)  # a traced step has one example
         self.c = network._carry
+        # past the bound, hidden gradients are shown in the delta form alone (scale.py)
+        self.list_paths = lists_paths(network.spec)
 
     def forward(self) -> tuple[ForwardEvent, ...]:
         events = []
@@ -100,7 +103,7 @@ class Recorder:
     def _paths(self, i: int, u: int, param: str, dnet_dparam: Factor) -> tuple[PathEvent, ...]:
         """Paths from a parameter of unit u in layer i to the error, via each unit it feeds."""
         layers = self.net.layers
-        if i + 1 >= len(layers) or not layers[i].activation.elementwise:
+        if not self.list_paths or i + 1 >= len(layers) or not layers[i].activation.elementwise:
             # no paths from the last layer; and inside softmax a path is no single product
             # (delta_j mixes every output of the layer), so the delta form stands alone
             return ()

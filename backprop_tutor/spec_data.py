@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import csv
 import difflib
+import operator
 from collections.abc import Callable, Iterable
 from pathlib import Path
+
+import numpy as np
 
 from .errors import SpecError
 from .notation import Notation
@@ -167,11 +170,11 @@ class DataResolver:
                     )
                 header = [h.strip() for h in header]
                 columns = self._columns(name, header, data)
-                rows = [
-                    self._row(name, reader.line_num, row, header, columns, data)
-                    for row in reader
-                    if row
-                ]
+                rows = []
+                for chunk in _chunks(reader):
+                    rows += _fast_rows(chunk, columns, len(data.inputs)) or [
+                        self._row(name, line, row, header, columns, data) for line, row in chunk
+                    ]
         except FileNotFoundError:
             raise self.src.error(
                 ("data", "csv"), f"no such file {name}", "the path is relative to the spec file"
@@ -216,3 +219,39 @@ class DataResolver:
                 ) from None
         n = len(data.inputs)
         return tuple(values[:n]), tuple(values[n:])
+
+
+CHUNK_ROWS = 1_000
+
+
+def _chunks(reader) -> Iterable[list[tuple[int, list[str]]]]:
+    """The non-empty rows with their line numbers, a thousand at a time."""
+    chunk: list[tuple[int, list[str]]] = []
+    for row in reader:
+        if row:
+            chunk.append((reader.line_num, row))
+            if len(chunk) == CHUNK_ROWS:
+                yield chunk
+                chunk = []
+    if chunk:
+        yield chunk
+
+
+def _fast_rows(
+    chunk: list[tuple[int, list[str]]], columns: list[int], n_inputs: int
+) -> list[Example] | None:
+    """A chunk of plain finite decimals, converted by numpy in one call (a 10,000-row MNIST
+    file in a second, not a minute); None for anything else, which `_row` then reads cell by
+    cell, so fractions are parsed and a bad cell is named with its line and column."""
+    try:
+        pick = operator.itemgetter(*columns)
+        cells = [pick(row) for _, row in chunk]
+        flat = "".join(map("".join, cells))
+        if "_" in flat or "/" in flat:  # 1_000 and fractions: parse_number's rules decide
+            return None
+        values = np.array(cells, dtype=float)
+    except (IndexError, ValueError):
+        return None
+    if not np.isfinite(values).all():
+        return None
+    return [(tuple(v[:n_inputs]), tuple(v[n_inputs:])) for v in values.tolist()]

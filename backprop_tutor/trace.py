@@ -209,6 +209,8 @@ class TraceHeader:
     activations: tuple[str, ...]  # one per layer after the inputs
     alphas: tuple[float | None, ...] = ()  # leaky_relu's slope per layer, where it has one
     bias_sign: int = 1  # -1: biases are thresholds, net = Σ w x - b (the layered notes)
+    paths: int = 0  # hidden-parameter paths in the network (scale.py)
+    paths_listed: bool = True  # False past scale.PATH_LIMIT: gradients in the delta form
 
 
 @dataclass(frozen=True, slots=True)

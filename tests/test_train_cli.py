@@ -193,3 +193,31 @@ def test_train_exports(in_root, tmp_path, format: str) -> None:
         assert content.startswith("<svg") and "Stopped" in content
     else:
         assert "Stopped at epoch" in content
+
+
+def test_a_big_network_reports_per_layer_not_per_parameter(tmp_path: Path) -> None:
+    """830 parameters and 10 outputs: one row per layer, and predictions that fit 80 columns."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (20, 30)).round(3)
+    spec = {
+        "examples": [
+            {"inputs": row.tolist(), "targets": np.eye(10)[k % 10].tolist()}
+            for k, row in enumerate(x)
+        ],
+        "layers": [
+            {"units": 20, "activation": "sigmoid", "bias": "init"},
+            {"units": 10, "activation": "softmax", "bias": "init"},
+        ],
+        "init": {"method": "xavier", "seed": 0},
+        "loss": "cross_entropy",
+        "learning_rate": 0.5,
+        "training": {"epochs": 2},
+    }
+    output = _train(str(_write(tmp_path, spec)), "--width", "80")
+    assert "Final parameters: 830, summarized per layer" in output
+    assert "w_h1_x1" not in output.split("Predictions")[0]
+    assert "(30 inputs)" in output and "targets (o1, o2, …)" in output
+    assert max(len(line) for line in output.splitlines()) <= 80
+    assert len(output.splitlines()) < 400

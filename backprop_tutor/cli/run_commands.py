@@ -31,7 +31,12 @@ def run(
     format: FormatOption = OutputFormat.text,
     width: WidthOption = None,
     output: OutputOption = None,
-    force: Annotated[bool, typer.Option(help="Overwrite the --output file if it exists.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            help="Overwrite the --output file if it exists; print a network of any size in full."
+        ),
+    ] = False,
     symbolic: Annotated[
         bool, typer.Option("--symbolic", help="Derive each gradient with SymPy, factor by factor.")
     ] = False,
@@ -54,7 +59,10 @@ def run(
     _known_notation(notation)
     _refuse_overwrite(output, force)
     try:
-        trace = run_spec(load_spec(resolve(spec)))
+        loaded = load_spec(resolve(spec))
+        if not force and output is None and _summarized(loaded, format, width, symbolic, only):
+            return
+        trace = run_spec(loaded)
     except (SpecError, TrainingError) as error:
         raise _fail(str(error)) from None
     if symbolic or only:
@@ -62,6 +70,36 @@ def run(
     else:
         content = _tables(trace, format, width, notation, output is not None)
     _emit(content, output)
+
+
+def _summarized(
+    spec, format: OutputFormat, width: int | None, symbolic: bool, only: str | None
+) -> bool:
+    """Past scale's bounds, a summary and the ways to see more instead of a flood of tables
+    (True: done). Formats made for files are refused in one line rather than summarized."""
+    from ..scale import ROW_LIMIT, SYMBOLIC_LIMIT, size
+
+    measured = size(spec)
+    if only:
+        return False
+    if symbolic:
+        if measured.parameters > SYMBOLIC_LIMIT:
+            raise _fail(
+                f"{spec.file}: --symbolic would derive {measured.parameters:,} parameters "
+                f"(more than {SYMBOLIC_LIMIT}); choose some with --only, or add --force"
+            )
+        return False
+    if measured.fits:
+        return False
+    if format in (OutputFormat.json, OutputFormat.markdown, OutputFormat.latex):
+        raise _fail(
+            f"{spec.file}: the worked example is {measured.rows:,} table rows (more than "
+            f"{ROW_LIMIT:,}); add --force to print them, or write them with --output FILE"
+        )
+    from ..render.summary_view import RunSummary
+
+    _emit(_recorded(RunSummary(spec, measured), format, width, False), None)
+    return True
 
 
 def _tables(

@@ -90,6 +90,10 @@ class WorkedExample:
             f"loss {h.loss} · learning rate {n(h.learning_rate)} · biases {biases} · "
             f"{arithmetic} · {shown}"
         )
+        if not h.paths_listed:
+            settings += (
+                f" · hidden gradients in the delta form ({h.paths:,} paths, too many to list)"
+            )
         return [line for line in (h.title, h.source) if line] + [settings]
 
     def _heading(self) -> Group:

@@ -3,6 +3,7 @@ curve, the final parameters, the predictions and the hidden codes, and any trace
 
 from __future__ import annotations
 
+import numpy as np
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.text import Text
 
@@ -15,6 +16,9 @@ CURVE_HEIGHT = 8
 BLOCKS = " ▁▂▃▄▅▆▇█"
 MAX_ROWS = 64  # predictions and hidden codes print in full up to this many examples
 MAX_CODE_UNITS = 12
+MAX_PARAMETERS = 100  # listed one by one up to this many; past it, one row per layer
+MAX_OUTPUT_COLUMNS = 4  # a target and an out column per output up to this many outputs
+MAX_INPUTS_SHOWN = 8  # an example's inputs listed in full up to this many
 
 
 class TrainingReport:
@@ -172,12 +176,34 @@ class TrainingReport:
         return Group(Text("Loss curve", style="bold"), *rows)
 
     def _parameters(self) -> Grid:
+        """Every parameter, or past MAX_PARAMETERS one row per layer (`--format json` still
+        holds every value): 200,000 rows help no one on a terminal."""
         n = self.fmt.format
+        values = self.result.network.parameter_values()
+        if len(values) > MAX_PARAMETERS:
+            return self._parameter_layers(len(values))
         table = Grid("Final parameters")
         table.column("param", numeric=False)
         table.column("value")
-        for name, value in self.result.network.parameter_values().items():
+        for name, value in values.items():
             table.row(name, n(value))
+        return table
+
+    def _parameter_layers(self, count: int) -> Grid:
+        n = self.fmt.format
+        table = Grid(
+            f"Final parameters: {count:,}, summarized per layer (--format json lists each one)"
+        )
+        for header in ("layer", "weights", "biases", "min", "max", "mean", "‖·‖"):
+            table.column(header)
+        for i, layer in enumerate(self.result.network.layers, start=1):
+            both = np.concatenate([layer.weights.ravel(), layer.bias.ravel()])
+            table.row(
+                str(i),
+                f"{layer.weights.size:,}",
+                f"{layer.bias.size:,}",
+                *(n(float(f(both))) for f in (np.min, np.max, np.mean, np.linalg.norm)),
+            )
         return table
 
     def _predictions(self) -> Grid:
@@ -189,13 +215,20 @@ class TrainingReport:
         table = Grid(title)
         table.column("#")
         table.column("inputs", numeric=False)
-        for unit in spec.output_names:
+        names = spec.output_names
+        wide = len(names) > MAX_OUTPUT_COLUMNS  # then one text column each for t and out
+        for header in ("targets", "outputs") if wide else ():
+            table.column(f"{header} ({', '.join(names[:2])}, …)", numeric=False)
+        for unit in () if wide else names:
             table.column(f"target {unit}")
             table.column(f"out {unit}")
         for k, (x, t) in enumerate(spec.examples[:shown]):
-            cells = [str(k + 1), ", ".join(n(v) for v in x)]
-            for j in range(len(t)):
-                cells += [n(t[j]), n(float(outputs[j, k]))]
+            cells = [str(k + 1), _some(x, n)]
+            if wide:
+                cells += [", ".join(map(n, t)), ", ".join(n(float(o)) for o in outputs[:, k])]
+            else:
+                for j in range(len(t)):
+                    cells += [n(t[j]), n(float(outputs[j, k]))]
             table.row(*cells)
         return table
 
@@ -244,8 +277,15 @@ class TrainingReport:
         for k, (x, _) in enumerate(self.spec.examples):
             table.row(
                 str(k + 1),
-                ", ".join(n(v) for v in x),
+                _some(x, n),
                 *(n(float(v)) for v in hidden[:, k]),
                 codes[k],
             )
         return table
+
+
+def _some(values, n) -> str:
+    """An example's inputs, or the first few and how many there are."""
+    if len(values) <= MAX_INPUTS_SHOWN:
+        return ", ".join(map(n, values))
+    return ", ".join(map(n, values[:3])) + f", … ({len(values):,} inputs)"
