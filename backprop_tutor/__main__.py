@@ -1,3 +1,5 @@
-from .cli import main
+"""`python -m backprop_tutor`: the same as the backprop-tutor command."""
 
-main()
+from .cli import app
+
+app(prog_name="backprop-tutor")

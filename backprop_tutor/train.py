@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .engine import Network, quietly
+from .engine import Network, Pass, quietly
 from .errors import TrainingError
 from .network_spec import Spec
 from .trace import StepTrace
@@ -82,8 +82,7 @@ def train(
     limit = rules.epochs or rules.max_epochs
     want_last = LAST in trace_updates
     result = TrainingResult(network, array("d"), "max_epochs", 0)
-    before = delta_norms(network, inputs, targets)
-    dead_before = dead_units(network, network.forward(inputs)[1])
+    before, dead_before, _ = _diagnosis(network, inputs, targets)
     last_state: tuple | None = None
     for epoch in range(1, limit + 1):
         order = rng.permutation(n) if rules.shuffle else np.arange(n)
@@ -110,18 +109,25 @@ def train(
             break
     if want_last and last_state is not None and result.updates not in result.traced:
         result.traced[result.updates] = _replay(spec, last_state, inputs, targets, result.updates)
-    _, outs = network.forward(inputs)
+    after, dead_after, outs = _diagnosis(network, inputs, targets)
     result.outputs = outs[-1]
     result.hidden = outs[-2] if len(outs) > 2 else None
-    result.delta_norms = (before, delta_norms(network, inputs, targets))
-    result.dead_units = (dead_before, dead_units(network, outs))
+    result.delta_norms = (before, after)
+    result.dead_units = (dead_before, dead_after)
     return result
 
 
-def delta_norms(network: Network, inputs: Array, targets: Array) -> list[float]:
+def _diagnosis(
+    network: Network, inputs: Array, targets: Array
+) -> tuple[list[float], list[str], list[Array]]:
+    """One pass over all examples gives ‖δ‖ per layer, the dead ReLU units and the outputs."""
+    p = network.compute(inputs, targets)
+    return delta_norms(p), dead_units(network, p.outs), p.outs
+
+
+def delta_norms(p: Pass) -> list[float]:
     """‖δ‖ of each layer over all examples: shrinking toward the inputs is the Xu lecture's
     vanishing gradient (sigmoid's derivative is at most 1/4, once per layer)."""
-    p = network.compute(inputs, targets)
     return [float(np.linalg.norm(d)) for d in p.delta]
 
 

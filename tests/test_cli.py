@@ -137,5 +137,5 @@ def test_schema_and_validate(in_root) -> None:
     schema = json.loads(result.output)
     assert result.exit_code == 0 and "layers" in schema["properties"]
     assert schema["additionalProperties"] is False  # editors flag unknown keys
-    result = CliRunner().invoke(app, ["validate", "configs/mitchell-8-3-8.yaml"])
+    result = CliRunner().invoke(app, ["validate", "configs/mitchell-8-3-8.yaml", "--width", "120"])
     assert result.exit_code == 0 and "8-3-8 network, 59 parameters, 8 example(s)" in result.output

@@ -16,6 +16,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from ..render.glyphs import AsciiOnly, ascii_text, carries_unicode, to_ascii
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -62,11 +64,16 @@ def _math_export(doc, format: OutputFormat) -> str | None:
 def _main() -> None:
     """backprop-tutor: every forward value, chain-rule factor, delta, gradient and update."""
     # A callback keeps `run` a subcommand; without one Typer would read `run` as a file name.
+    for stream in (sys.stdout, sys.stderr):  # the last resort: '?' for a symbol, never a crash
+        if not carries_unicode(stream) and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
 
 
 def _fail(message: str) -> typer.Exit:
     """One red line on standard error; the caller raises the returned exit (code 2)."""
     # Messages hold ids such as net[o1]: escaped, or Rich would read them as markup tags.
+    if not carries_unicode(sys.stderr):
+        message = to_ascii(message)
     Console(stderr=True, highlight=False).print(
         f"[bold red]error:[/] {escape(message)}", markup=True, soft_wrap=True
     )
@@ -76,7 +83,7 @@ def _fail(message: str) -> typer.Exit:
 def _recorded(renderable, format: OutputFormat, width: int | None, to_file: bool) -> str | None:
     """Text, HTML or SVG from Rich's recording of what the terminal shows."""
     if format is OutputFormat.text and not to_file:
-        Console(width=width, highlight=False).print(renderable)
+        _show(renderable, width)
         return None
     styled = format in (OutputFormat.html, OutputFormat.svg)
     console = Console(
@@ -95,6 +102,16 @@ def _recorded(renderable, format: OutputFormat, width: int | None, to_file: bool
     return console.export_text()
 
 
+def _show(renderable, width: int | None = None, **options) -> None:
+    """To the terminal or pipe; where its encoding has no Unicode, symbols spelled in ASCII
+    before the layout, so tables still line up."""
+    unicode = carries_unicode(sys.stdout)
+    with ascii_text(not unicode):
+        Console(width=width, highlight=False).print(
+            renderable if unicode else AsciiOnly(renderable), **options
+        )
+
+
 def _refuse_overwrite(output: Path | None, force: bool) -> None:
     if output is not None and output.exists() and not force:
         raise _fail(f"{output} exists; add --force to overwrite it, or choose another file")
@@ -105,7 +122,7 @@ def _emit(content: str | None, output: Path | None) -> None:
     if content is None:
         return
     if output is None:
-        sys.stdout.write(content)
+        sys.stdout.write(content if carries_unicode(sys.stdout) else to_ascii(content))
         return
     partial = output.with_name(f".{output.name}.partial")
     try:

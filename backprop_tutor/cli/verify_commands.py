@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from ..errors import SpecError, TrainingError
 from .common import (
     EXIT_MISMATCH,
     WidthOption,
     _fail,
+    _show,
     app,
 )
 
@@ -42,7 +42,7 @@ def check(
         verdicts += _formula_verdicts(checker, claims)
     except (SpecError, TrainingError) as error:
         raise _fail(str(error)) from None
-    Console(width=width, highlight=False).print(CheckReport(verdicts))
+    _show(CheckReport(verdicts), width)
     if not all(v.ok for v in verdicts):
         raise typer.Exit(EXIT_MISMATCH)
 
@@ -90,7 +90,7 @@ def gradcheck(
                 "--torch needs PyTorch, which is not installed; pip install torch"
             ) from None
         checks["PyTorch autograd"] = torch_check(network_spec)
-    Console(width=width, highlight=False).print(GradcheckReport(checks))
+    _show(GradcheckReport(checks), width)
     if not all(c.passed for found in checks.values() for c in found):
         raise typer.Exit(EXIT_MISMATCH)
 
@@ -110,9 +110,11 @@ def validate(
     spec: Annotated[
         Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
     ],
+    width: WidthOption = None,
 ) -> None:
     """Check a spec file without running it: exit 0 and a summary, or one line and exit 2."""
     from ..examples_index import resolve
+    from ..scale import parameter_count
     from ..spec import load_spec
 
     try:
@@ -122,10 +124,8 @@ def validate(
     shape = "-".join(
         str(n) for n in (len(loaded.input_names), *(len(layer.units) for layer in loaded.layers))
     )
-    weights = sum(len(row) for layer in loaded.layers for row in layer.weight_names)
-    parameters = weights + sum(len(layer.bias_names) for layer in loaded.layers)
-    Console(highlight=False).print(
-        f"{spec}: valid; a {shape} network, {parameters} parameters, "
-        f"{len(loaded.examples)} example(s), loss {loaded.loss}",
-        soft_wrap=True,
+    _show(
+        f"{spec}: valid; a {shape} network, {parameter_count(loaded):,} parameters, "
+        f"{len(loaded.examples):,} example(s), loss {loaded.loss}",
+        width=width,
     )

@@ -11,16 +11,18 @@ from rich.console import Console
 from ..errors import SpecError, TrainingError
 from .common import (
     OutputFormat,
+    WidthOption,
     _emit,
     _fail,
     _known_notation,
     _refuse_overwrite,
+    _show,
     app,
 )
 
 
 @app.command()
-def examples() -> None:
+def examples(width: WidthOption = None) -> None:
     """List the bundled lecture examples: `backprop-tutor run NAME` works from any folder."""
     from ..examples_index import list_examples
     from ..render.rich_tables import Grid
@@ -30,7 +32,7 @@ def examples() -> None:
     table.column("title", numeric=False)
     for name, title in list_examples():
         table.row(name, title)
-    Console(highlight=False).print(table.table())
+    _show(table.table(), width)
 
 
 @app.command()
@@ -158,7 +160,7 @@ def new(
         files, (text, write(example), write(example, blank=True)), strict=True
     ):
         _emit(content, path)
-    Console(highlight=False).print(f"Wrote {', '.join(str(p) for p in files)}")
+    _show(f"Wrote {', '.join(str(p) for p in files)}")
 
 
 @app.command()
@@ -196,4 +198,4 @@ def draw(
         ) from None
     except OSError as exc:
         raise _fail(f"cannot write {output}: {exc.strerror}") from None
-    Console(highlight=False).print(f"Wrote {output}")
+    _show(f"Wrote {output}")

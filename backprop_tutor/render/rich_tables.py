@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rich import box
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.rule import Rule
 from rich.table import Table
@@ -18,6 +17,7 @@ from rich.text import Text
 from ..losses import LOSSES
 from ..numbers import NumberFormat
 from ..trace import DeltaEvent, GradientEvent, StepTrace, Trace, UpdateEvent
+from .glyphs import plain, table_box
 from .labels import DELTA, Labels
 
 MAX_TERMS_SHOWN = 4  # a net input with more terms is summarised, not spelled out
@@ -122,19 +122,19 @@ class Grid:
 
     def table(self) -> Group:
         """The title above, as text that wraps at the console's width; the caption below."""
-        table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-        for i, (header, numeric) in enumerate(self.columns):
-            widest = max((len(cells[i]) for cells, _ in self.rows if i < len(cells)), default=0)
+        table = Table(box=table_box(), pad_edge=False)
+        for i, (header, numeric) in enumerate((plain(h), numeric) for h, numeric in self.columns):
+            widest = max((len(plain(c[i])) for c, _ in self.rows if i < len(c)), default=0)
             if numeric:
                 table.add_column(header, justify="right", min_width=widest, overflow="fold")
-            else:
-                table.add_column(header)
+            else:  # folded, not cut with "…": every name is kept, at any width
+                table.add_column(header, overflow="fold")
         for cells, options in self.rows:
             # Text, not str: names are never read as Rich markup, and no markup is parsed.
-            table.add_row(*(Text(cell) for cell in cells), **options)  # type: ignore[arg-type]
-        parts: list[RenderableType] = [Text(self.title, style="bold"), table]
+            table.add_row(*(Text(plain(cell)) for cell in cells), **options)  # type: ignore[arg-type]
+        parts: list[RenderableType] = [Text(plain(self.title), style="bold"), table]
         if self.caption:
-            parts.append(Text(self.caption))
+            parts.append(Text(plain(self.caption)))
         return Group(*parts)
 
 

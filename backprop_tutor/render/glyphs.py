@@ -1,0 +1,139 @@
+"""ASCII stand-ins for the Greek letters, ∂ and the other symbols, on a terminal without UTF-8.
+
+Lecture notation is Unicode (∂E/∂w5, δ_o1, Σ, η). A terminal or pipe whose encoding cannot
+carry it (LANG=en_US.ISO-8859-1, PYTHONIOENCODING=ascii) gets ASCII spelled out (dE/dw5,
+delta_o1, sum, eta). The words go in before Rich lays the tables out, so columns still line up
+and no line grows past the width: `AsciiOnly` rewrites the text a view yields, and `Grid`
+(every table) asks `plain` for each cell while `ascii_text` is on.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TextIO
+
+from rich import box
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.rule import Rule
+from rich.text import Text
+
+ASCII = {
+    "∂": "d",
+    "δ": "delta",
+    "Δ": "Delta",
+    "Σ": "sum ",
+    "σ": "sigma",
+    "η": "eta",
+    "α": "alpha",
+    "θ": "theta",
+    "φ": "phi",
+    "ξ": "xi",
+    "∇": "grad ",
+    "−": "-",
+    "·": "*",
+    "×": "x",
+    "⊙": "(.)",
+    "±": "+/-",
+    "‖": "||",
+    "→": "->",
+    "←": "<-",
+    "…": "...",
+    "²": "^2",
+    "³": "^3",
+    "½": "1/2",
+    "≠": "!=",
+    "≥": ">=",
+    "≤": "<=",
+    "≈": "~",
+    "✓": "ok",
+    "✗": "X",
+    "│": "|",
+    "└": "+",
+    "─": "-",
+    # the loss curve's bars, lowest to highest
+    **dict(zip("▁▂▃▄▅▆▇█", "_.,:-=+#", strict=True)),
+}
+_TABLE = str.maketrans(ASCII)
+_ascii_only: ContextVar[bool] = ContextVar("ascii_only", default=False)
+_SAMPLE = "".join(ASCII)
+
+
+def carries_unicode(stream: TextIO) -> bool:
+    """Whether the stream's encoding can write the symbols the views use."""
+    try:
+        _SAMPLE.encode(getattr(stream, "encoding", None) or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def to_ascii(text: str) -> str:
+    """The text with every symbol spelled in ASCII; letters with accents lose them, anything
+    else unknown becomes '?'."""
+    if text.isascii():
+        return text
+    text = text.translate(_TABLE)
+    if text.isascii():
+        return text
+    folded = unicodedata.normalize("NFKD", text)
+    return "".join(c if c.isascii() else "?" for c in folded if not unicodedata.combining(c))
+
+
+# Rich swaps a Unicode box for its bordered ASCII box, which is wider; this keeps the layout.
+ASCII_SIMPLE_HEAD = box.Box("    \n    \n -- \n    \n    \n    \n    \n    \n", ascii=True)
+
+
+def table_box() -> box.Box:
+    """The tables' box: a rule under the header, in ASCII where the output has no Unicode."""
+    return ASCII_SIMPLE_HEAD if _ascii_only.get() else box.SIMPLE_HEAD
+
+
+def plain(text: str) -> str:
+    """The text as the current output can carry it."""
+    return to_ascii(text) if _ascii_only.get() else text
+
+
+@contextmanager
+def ascii_text(on: bool) -> Iterator[None]:
+    """While rendering for a stream without Unicode, every view spells its symbols in ASCII."""
+    token = _ascii_only.set(on)
+    try:
+        yield
+    finally:
+        _ascii_only.reset(token)
+
+
+class AsciiOnly:
+    """A view with the text it yields rewritten by `plain` before Rich lays it out."""
+
+    def __init__(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        inner = self.renderable
+        if isinstance(inner, str | Text | Group | Rule):
+            yield _rewritten(inner)
+            return
+        for item in inner.__rich_console__(console, options):  # type: ignore[union-attr]
+            yield _rewritten(item)
+
+
+def _rewritten(item):
+    """Text, strings, rules and groups rewritten; tables come from Grid, already plain; any
+    other view is wrapped so its own output is rewritten when Rich renders it."""
+    if isinstance(item, str):
+        return plain(item)
+    if isinstance(item, Text):
+        copy = item.copy()
+        copy.plain = plain(item.plain)  # styles on the whole line survive; spans may shift
+        return copy
+    if isinstance(item, Group):
+        return Group(*(_rewritten(r) for r in item.renderables))
+    if isinstance(item, Rule):
+        return Rule(plain(item.title) if isinstance(item.title, str) else item.title)
+    if hasattr(item, "__rich_console__"):
+        return AsciiOnly(item)
+    return item

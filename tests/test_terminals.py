@@ -1,0 +1,141 @@
+"""Narrow and wide terminals, pipes, the C locale and terminals without UTF-8: every command's
+output in every format, no exception, and no text line longer than the width."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from typer.testing import CliRunner
+
+from backprop_tutor.cli import app
+from backprop_tutor.render.glyphs import ASCII, to_ascii
+
+WIDTHS = (40, 80, 200)
+FORMATS = ("text", "json", "markdown", "latex", "html", "svg")
+CLAIMS = "new[w5]: 0.45187\nloss: 0.29837\n"  # one right, one wrong: check exits 1
+
+
+def _commands(tmp_path: Path) -> dict[str, list[str]]:
+    claims = tmp_path / "claims.yaml"
+    claims.write_text(CLAIMS, encoding="utf-8")
+    return {
+        "run": ["run", "configs/dawood.yaml"],
+        "run-borela": ["run", "configs/borela.yaml", "--notation", "borela"],
+        "run-softmax": ["run", "configs/xu-softmax.yaml"],
+        "run-symbolic": ["run", "configs/dawood.yaml", "--only", "w5,w1"],
+        "train": ["train", "configs/xor.yaml", "--trace-steps", "1"],
+        "derive": ["derive", "softmax_cross_entropy"],
+        "check": ["check", "configs/dawood.yaml", str(claims)],
+        "gradcheck": ["gradcheck", "configs/borela.yaml"],
+        "validate": ["validate", "configs/dawood.yaml"],
+        "examples": ["examples"],
+    }
+
+
+TAKES_FORMAT = {"run", "run-borela", "run-softmax", "run-symbolic", "train", "derive"}
+
+
+def _invoke(args: list[str], charset: str = "utf-8") -> str:
+    result = CliRunner(charset=charset).invoke(app, args)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"{args} raised {result.exception!r}") from result.exception
+    assert result.exit_code in (0, 1), (args, result.exit_code, result.stderr)
+    return result.output
+
+
+def _widest(text: str) -> int:
+    return max((len(line) for line in text.splitlines()), default=0)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize(
+    "command",
+    [
+        "run",
+        "run-borela",
+        "run-softmax",
+        "run-symbolic",
+        "train",
+        "derive",
+        "check",
+        "gradcheck",
+        "validate",
+        "examples",
+    ],
+)
+def test_text_fits_the_width(in_root, tmp_path, command: str, width: int) -> None:
+    output = _invoke([*_commands(tmp_path)[command], "--width", str(width)])
+    assert output.strip()
+    assert _widest(output) <= width
+
+
+@pytest.mark.parametrize("format", FORMATS[1:])
+@pytest.mark.parametrize("command", sorted(TAKES_FORMAT - {"run-symbolic"}))
+def test_every_format_at_every_width(in_root, tmp_path, command: str, format: str) -> None:
+    """The exports do not depend on the width, but must not break at any of them."""
+    outputs = {
+        _invoke([*_commands(tmp_path)[command], "--format", format, "--width", str(width)])
+        for width in WIDTHS
+    }
+    assert all(o.strip() for o in outputs)
+    if format in ("json", "markdown", "latex"):
+        assert len(outputs) == 1, "an export changed with the terminal width"
+
+
+@pytest.mark.parametrize("format", ["markdown", "latex", "html"])
+def test_symbolic_exports(in_root, tmp_path, format: str) -> None:
+    assert _invoke([*_commands(tmp_path)["run-symbolic"], "--format", format]).strip()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize(
+    "command", ["run", "run-borela", "run-symbolic", "train", "derive", "check", "gradcheck"]
+)
+def test_a_terminal_without_utf8_gets_ascii_that_still_fits(
+    in_root, tmp_path, command: str, width: int
+) -> None:
+    output = _invoke([*_commands(tmp_path)[command], "--width", str(width)], charset="ascii")
+    assert output.isascii() and "?" not in output.replace("?)", "")
+    assert _widest(output) <= width
+
+
+def test_ascii_spells_the_symbols_out() -> None:
+    assert to_ascii("∂E/∂w5 = δ_o1 · out_h1") == "dE/dw5 = delta_o1 * out_h1"
+    assert to_ascii("Σ ½(t − o)²") == "sum  1/2(t - o)^2"
+    assert all(to_ascii(symbol).isascii() for symbol in ASCII)
+    assert to_ascii("naïve ☃") == "naive ?"
+
+
+def _process(args: list[str], **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
+    environment.update(NO_COLOR="1", COLUMNS="80", **env)
+    return subprocess.run(
+        [sys.executable, "-m", "backprop_tutor", *args],
+        capture_output=True,
+        cwd=ROOT,
+        env=environment,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_c_locale(width: int) -> None:
+    done = _process(["run", "configs/dawood.yaml", "--width", str(width)], LC_ALL="C", LANG="C")
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    text = done.stdout.decode("utf-8")
+    assert "0.45187" in text and _widest(text) <= width
+
+
+def test_a_real_ascii_pipe_and_its_error_line(tmp_path) -> None:
+    done = _process(["run", "configs/xu-softmax.yaml"], PYTHONIOENCODING="ascii")
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    assert done.stdout.isascii() and b"delta" in done.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("inputs: [1, 2]\nlayers: [{units: 1, activation: sigmoïd}]\n", "utf-8")
+    done = _process(["run", str(bad)], PYTHONIOENCODING="ascii")
+    assert done.returncode == 2 and done.stderr.isascii() and b"Traceback" not in done.stderr
