@@ -1,0 +1,63 @@
+"""The exit codes the README documents, one row per situation: 0 done, 1 a check found a
+mismatch, 2 bad input or usage (one line, never a traceback)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from backprop_tutor.cli import app
+
+FILES = {
+    "bad.yaml": "inputs: [0.1, 0.5\n",
+    "unknown-key.yaml": "inputs: [1]\ntargets: [1]\nlayers: [{units: 1}]\nlayerz: []\n",
+    "right.yaml": "new[w5]: 0.45187\n",
+    "wrong.yaml": "new[w5]: 0.45188\n",
+    "kept.md": "my notes\n",
+}
+CASES = [
+    (["run", "configs/dawood.yaml"], 0),
+    (["run", "dawood"], 0),
+    (["train", "configs/xor.yaml"], 0),
+    (["derive", "sigmoid"], 0),
+    (["gradcheck", "configs/borela.yaml"], 0),
+    (["validate", "configs/dawood.yaml"], 0),
+    (["schema"], 0),
+    (["examples"], 0),
+    (["check", "configs/dawood.yaml", "{tmp}/right.yaml"], 0),
+    (["check", "configs/dawood.yaml", "golden/dawood.values.yaml"], 0),
+    (["check", "configs/dawood.yaml", "{tmp}/wrong.yaml"], 1),
+    (["run", "{tmp}/missing.yaml"], 2),
+    (["run", "{tmp}/bad.yaml"], 2),
+    (["run", "{tmp}/unknown-key.yaml"], 2),
+    (["validate", "{tmp}/unknown-key.yaml"], 2),
+    (["train", "{tmp}/bad.yaml"], 2),
+    (["check", "configs/dawood.yaml", "{tmp}/missing.yaml"], 2),
+    (["run", "configs/dawood.yaml", "--width", "10"], 2),
+    (["run", "configs/dawood.yaml", "--notation", "klingon"], 2),
+    (["run", "configs/dawood.yaml", "--only", "w99"], 2),
+    (["run", "configs/dawood.yaml", "--format", "rtf"], 2),
+    (["run", "configs/dawood.yaml", "--format", "markdown", "-o", "{tmp}/kept.md"], 2),
+    (["derive", "no_such_thing"], 2),
+    (["train", "configs/xor.yaml", "--trace-steps", "first"], 2),
+    (["frobnicate"], 2),
+    ([], 2),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "code"), CASES, ids=lambda v: " ".join(v) if isinstance(v, list) else str(v)
+)
+def test_exit_code(in_root, tmp_path: Path, args: list[str], code: int) -> None:
+    for name, text in FILES.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(app, [a.replace("{tmp}", str(tmp_path)) for a in args])
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+    assert result.exit_code == code, result.output + result.stderr
+    assert "Traceback" not in result.output + result.stderr
+    if code == 2 and args and args[0] in ("run", "train", "check", "validate", "derive"):
+        usage = "Usage:" in result.stderr
+        assert usage or (result.stderr.startswith("error: ") and result.stderr.count("\n") == 1)
+    assert (tmp_path / "kept.md").read_text(encoding="utf-8") == "my notes\n"  # never overwritten
