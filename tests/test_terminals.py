@@ -131,6 +131,14 @@ def test_the_c_locale(width: int) -> None:
     assert "0.45187" in text and _widest(text) <= width
 
 
+@pytest.mark.parametrize("format", FORMATS[1:])
+def test_every_format_in_the_c_locale(format: str) -> None:
+    args = ["run", "configs/xu-softmax.yaml", "--format", format, "--width", "40"]
+    done = _process(args, LC_ALL="C", LANG="C")
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    assert done.stdout.strip() and not done.stderr
+
+
 def test_a_real_ascii_pipe_and_its_error_line(tmp_path) -> None:
     done = _process(["run", "configs/xu-softmax.yaml"], PYTHONIOENCODING="ascii")
     assert done.returncode == 0, done.stderr.decode(errors="replace")
