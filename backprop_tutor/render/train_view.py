@@ -91,7 +91,7 @@ class TrainingReport:
         kind = {
             "stochastic": "stochastic (one example per update)",
             "mini": f"mini-batch ({rules.batch_size} examples per update)",
-            "full": f"full batch (all {n} examples per update)",
+            "full": f"full batch (all {n:,} examples per update)",
         }[rules.batch]
         order = f"shuffled (seed {rules.seed})" if rules.shuffle else "in file order"
         momentum = f", momentum {rules.momentum:g}" if rules.momentum else ""
@@ -100,7 +100,7 @@ class TrainingReport:
             lines.append(Text(spec.source, style="dim"))
         lines.append(
             Text(
-                f"{spec.file} · {shape} network · {n} examples · loss {spec.loss} · "
+                f"{spec.file} · {shape} network · {n:,} examples · loss {spec.loss} · "
                 f"learning rate {spec.learning_rate:g}{momentum} · {kind}, {order} · "
                 f"{rules.reduction} over a batch"
             )
@@ -211,7 +211,7 @@ class TrainingReport:
         assert outputs is not None
         shown = min(len(spec.examples), MAX_ROWS)
         more = len(spec.examples) - shown
-        title = "Predictions" + (f" (first {shown} of {len(spec.examples)})" if more else "")
+        title = "Predictions" + (f" (first {shown} of {len(spec.examples):,})" if more else "")
         table = Grid(title)
         table.column("#")
         table.column("inputs", numeric=False)
