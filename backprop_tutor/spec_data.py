@@ -30,6 +30,8 @@ def closest(word: str, options: Iterable[str]) -> str:
     options = sorted(options)
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.5)
     hint = f"did you mean '{close[0]}'? " if close else ""
+    if len(options) > 12:  # a big network's parameters: a line, not a page
+        return f"{hint}choose one of: {', '.join(options[:10])}, … ({len(options):,} in all)"
     return f"{hint}choose one of: {', '.join(options)}"
 
 

@@ -31,6 +31,7 @@ from .yaml_source import YamlPath, YamlSource
 _FRACTION = re.compile(r"^\s*[-+]?\d+(\.\d+)?\s*/\s*\d+(\.\d+)?\s*$")
 # YAML 1.1 (PyYAML) reads 1e-3 as text, where YAML 1.2 and every user read a number.
 _DECIMAL = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+MAX_NUMBER_TEXT = 400  # characters: past a float's 309 digits, and short enough to quote back
 
 
 def parse_number(value: Any) -> float:
@@ -42,22 +43,33 @@ def parse_number(value: Any) -> float:
             number = float(value)
         except OverflowError:
             raise ValueError("number too large") from None
+    elif isinstance(value, str) and len(value) > MAX_NUMBER_TEXT:
+        raise ValueError(f"expected a number, got {len(value):,} characters of text")
     elif isinstance(value, str) and _DECIMAL.match(value):
         number = float(value)
     elif isinstance(value, str) and _FRACTION.match(value):
         try:
             number = float(Fraction(value.replace(" ", "")))  # Fraction parses "p/q" itself
         except ZeroDivisionError:
-            raise ValueError(f"'{value}' divides by zero") from None
+            raise ValueError(f"'{_shown(value)}' divides by zero") from None
+        except OverflowError:
+            raise ValueError(f"'{_shown(value)}' is too large for a number") from None
     elif isinstance(value, str):
         raise ValueError(
-            f"expected a number, got the text '{value}' (write 0.5, or a fraction as \"1/3\")"
+            f"expected a number, got the text '{_shown(value)}' "
+            '(write 0.5, or a fraction as "1/3")'
         )
     else:
         raise ValueError(f"expected a number, got a {_kind(value)}")
     if not math.isfinite(number):
-        raise ValueError(f"{value} is not a finite number")
+        raise ValueError(f"{_shown(value)} is not a finite number")
     return number
+
+
+def _shown(value: Any) -> str:
+    """`value` as an error message quotes it: whole if short, else its two ends."""
+    text = str(value)
+    return text if len(text) <= 40 else f"{text[:24]}…{text[-8:]}"
 
 
 def _kind(value: Any) -> str:

@@ -14,6 +14,7 @@ from .losses import LOSSES
 from .network_spec import LayerSpec, Spec, TrainingSpec
 from .notation import NOTATIONS, Notation, UnitRef
 from .numbers import NumberFormat
+from .scale import MAX_PARAMETERS, MAX_UNITS
 from .spec_data import DataResolver, Values, closest
 from .spec_file import LayerFile, SpecFile
 from .spec_params import ParameterResolver
@@ -44,6 +45,7 @@ class Resolver(ParameterResolver):
             )
         self.init = Initializer(raw.init.method, raw.init.low, raw.init.high, raw.init.seed)
         self.drawn = False  # did any weight come from `init`?
+        self.parameters = 0  # at most this many weights and biases so far, layer by layer
 
     def spec(self) -> Spec:
         raw, src = self.raw, self.src
@@ -199,6 +201,7 @@ class Resolver(ParameterResolver):
         path: YamlPath = ("layers", index)
         alpha = self._activation(path, layer)
         names = self._units(path, index, layer)
+        self._bound_parameters(path, len(previous), len(names))
         last = index == len(self.raw.layers) - 1
         units = tuple(UnitRef(n, index + 1, j + 1, last) for j, n in enumerate(names))
         weight_names, weights = self._weights(path, index + 1, layer, previous, units, counter)
@@ -220,6 +223,18 @@ class Resolver(ParameterResolver):
             order,
             alpha,
         )
+
+    def _bound_parameters(self, path: YamlPath, fan_in: int, units: int) -> None:
+        """Refuse a network too big to hold before its weights are drawn: a full layer and one
+        bias per unit is the most a layer can have."""
+        self.parameters += (fan_in + 1) * units
+        if self.parameters > MAX_PARAMETERS:
+            raise self.src.error(
+                (*path, "units"),
+                f"with this layer the network has up to {self.parameters:,} weights and biases, "
+                f"more than the {MAX_PARAMETERS:,} allowed",
+                "use fewer units or inputs",
+            )
 
     def _activation(self, path: YamlPath, layer: LayerFile) -> float | None:
         """Check the activation's name and parameter; the parameter (alpha) or None."""
@@ -249,6 +264,13 @@ class Resolver(ParameterResolver):
                 (*path, "units"),
                 "a layer needs at least one unit",
                 "write a positive count or a list of names, e.g. [h1, h2]",
+            )
+        if count > MAX_UNITS:
+            raise self.src.error(
+                (*path, "units"),
+                (f"{count:,}" if count < 10**15 else f"about 10^{len(str(count)) - 1}")
+                + f" units, more than the {MAX_UNITS:,} a layer may have",
+                "use fewer units; a worked example is read, not deployed",
             )
         if layer.activation == "softmax" and count == 1:
             raise self.src.error(

@@ -19,6 +19,9 @@ from .errors import SpecError, format_place
 MAX_FILE_BYTES = 1_000_000
 # Far more nodes than any hand-written network needs, far fewer than an alias bomb expands to.
 MAX_NODES = 200_000
+# A float reaches 1.8e308, so no number a spec can use has more digits; Python refuses to read
+# integers past 4,300 digits with a ValueError of its own.
+MAX_INT_DIGITS = 310
 
 YamlPath = tuple[str | int, ...]
 
@@ -140,6 +143,13 @@ def _walk(node: yaml.Node, path: YamlPath, source: YamlSource, count: list[int])
     if node.tag == "tag:yaml.org,2002:float" and not math.isfinite(_yaml_float(node.value)):
         raise source.error(
             path, f"'{node.value}' is not a finite number", "write an ordinary number such as 0.5"
+        )
+    if node.tag == "tag:yaml.org,2002:int" and len(node.value) > MAX_INT_DIGITS:
+        raise source.error(
+            path,
+            f"'{node.value[:12]}…' is a whole number of {len(node.value):,} digits, "
+            "larger than any number a spec can use",
+            "write an ordinary number such as 2 or 0.5",
         )
 
 

@@ -113,6 +113,23 @@ def test_a_non_finite_number(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ("9" * 5000, "a whole number of 5,000 digits"),  # Python refuses int() past 4,300
+        ('"' + "9" * 350 + '/3"', "too large for a number"),  # the fraction overflows a float
+        ('"' + "9" * 5000 + '/3"', "expected a number, got 5,002 characters of text"),
+    ],
+)
+def test_a_number_with_thousands_of_digits_is_one_short_line(
+    tmp_path: Path, written: str, said: str
+) -> None:
+    path = _broken(tmp_path, "value: 0.5}", f"value: {written}}}")
+    message = _refused(path)
+    assert "layers[1].weights.w5.value" in message and said in message
+    assert len(message) < 300 + len(str(path)), message
+
+
+@pytest.mark.parametrize(
     ("old", "where"), [("seed: 0}", "init.seed"), ("  seed: 0", "training.seed")]
 )
 def test_a_negative_seed(tmp_path: Path, old: str, where: str) -> None:

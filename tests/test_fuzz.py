@@ -45,6 +45,8 @@ ODD_VALUES = [
     {},
     [1.0] * 1000,
     "1e-3",
+    "9" * 350 + "/3",  # a fraction past float64
+    "9" * 5000 + "/3",  # past Python's 4,300-digit int()
     {"a": {"b": {}}},
 ]
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import CONFIGS
+from conftest import CONFIGS, wide_network
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
-from backprop_tutor.gradcheck import gradcheck, torch_check
+from backprop_tutor.engine import Network
+from backprop_tutor.gradcheck import SAMPLE_LIMIT, gradcheck, sample, torch_check
 from backprop_tutor.spec import load_spec
 
 CONFIG_FILES = sorted(CONFIGS.glob("*.yaml"))
@@ -54,3 +55,66 @@ def test_torch_missing_is_one_line(in_root, monkeypatch) -> None:
     monkeypatch.setattr(builtins, "__import__", no_torch)
     result = CliRunner().invoke(app, ["gradcheck", "configs/dawood.yaml", "--torch"])
     assert result.exit_code == 2 and "pip install torch" in result.stderr
+
+
+def test_a_big_network_is_checked_on_a_sample_from_every_layer(tmp_path) -> None:
+    """40-30-5 has 1,385 parameters: past the limit, a spread sample; every layer in it."""
+    spec = load_spec(wide_network(tmp_path, (40, 30, 5)))
+    network = Network.from_spec(spec)
+    chosen = sample(network)
+    assert len(network.slots()) == 1_385
+    assert 0.9 * SAMPLE_LIMIT <= len(chosen) <= SAMPLE_LIMIT + len(network.layers)
+    assert {slot[1] for slot in chosen} == {0, 1}
+    assert {slot[0] for slot in chosen} >= {"w_h1_x1", "b_h30", "w_o1_h1", "b_o5"}  # both ends
+    assert len({slot[0] for slot in chosen}) == len(chosen)
+    checks = gradcheck(spec)
+    assert len(checks) == len(chosen) and all(c.passed for c in checks)
+    assert len(gradcheck(spec, limit=None)) == 1_385
+
+
+def test_the_command_says_it_sampled_and_lists_the_worst_rows(tmp_path) -> None:
+    path = wide_network(tmp_path, (40, 30, 5))
+    result = CliRunner().invoke(app, ["gradcheck", str(path), "--width", "200"])
+    assert result.exit_code == 0, result.stderr
+    assert "the 10 largest relative errors of 1,000" in result.output
+    assert "a sample of the network's 1,385 parameters" in result.output
+    assert result.output.count("✓") == 10
+    forced = CliRunner().invoke(app, ["gradcheck", str(path), "--force", "--width", "200"])
+    assert "pass: all 1,385 gradients agree" in forced.output and "sample" not in forced.output
+
+
+def test_only_checks_the_named_parameters(in_root) -> None:
+    result = CliRunner().invoke(app, ["gradcheck", "configs/dawood.yaml", "--only", "w5, w1"])
+    assert result.exit_code == 0 and "pass: all 2 gradients agree" in result.output
+    assert {c.param for c in gradcheck(load_spec("configs/dawood.yaml"), {"w5", "b1"})} == {
+        "w5",
+        "b1",
+    }
+
+
+@pytest.mark.parametrize(
+    ("only", "said"),
+    [("w5,w55", "no parameter 'w55'; did you mean 'w5'?"), (" , ", "name at least one")],
+)
+def test_only_with_a_name_the_network_lacks_is_one_line(in_root, only: str, said: str) -> None:
+    result = CliRunner().invoke(app, ["gradcheck", "configs/dawood.yaml", "--only", only])
+    assert result.exit_code == 2 and said in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_a_failure_in_a_big_network_comes_first_and_is_named(tmp_path, monkeypatch) -> None:
+    from backprop_tutor import gradcheck as module
+
+    real = module.central_differences
+
+    def off_by_one(*args, **kwargs):
+        found = real(*args, **kwargs)
+        return {**found, "b_o5": found["b_o5"] + 1.0}
+
+    monkeypatch.setattr(module, "central_differences", off_by_one)
+    path = wide_network(tmp_path, (40, 30, 5))
+    result = CliRunner().invoke(app, ["gradcheck", str(path), "--width", "200"])
+    assert result.exit_code == 1
+    rows = [line for line in result.output.splitlines() if "✓" in line or "✗" in line]
+    assert "✗" in rows[0] and "b_o5" in rows[0] and len(rows) == 10
+    assert "FAIL: b_o5 disagrees with central differences" in result.output

@@ -106,16 +106,18 @@ def test_a_terminal_without_utf8_gets_ascii_that_still_fits(
 
 def test_ascii_spells_the_symbols_out() -> None:
     assert to_ascii("∂E/∂w5 = δ_o1 · out_h1") == "dE/dw5 = delta_o1 * out_h1"
-    assert to_ascii("Σ ½(t − o)²") == "sum  1/2(t - o)^2"
+    assert to_ascii("Σ ½(t − o)²") == "sum 1/2(t - o)^2"
+    assert to_ascii("Σ_j ∂E/∂out_j") == "sum_j dE/dout_j"
     assert all(to_ascii(symbol).isascii() for symbol in ASCII)
     assert to_ascii("naïve ☃") == "naive ?"
 
 
-def _process(args: list[str], **env: str) -> subprocess.CompletedProcess:
+def _process(args: list[str], answers: bytes = b"", **env: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
     environment.update(NO_COLOR="1", COLUMNS="80", **env)
     return subprocess.run(
         [sys.executable, "-m", "backprop_tutor", *args],
+        input=answers,
         capture_output=True,
         cwd=ROOT,
         env=environment,
@@ -147,3 +149,11 @@ def test_a_real_ascii_pipe_and_its_error_line(tmp_path) -> None:
     bad.write_text("inputs: [1, 2]\nlayers: [{units: 1, activation: sigmoïd}]\n", "utf-8")
     done = _process(["run", str(bad)], PYTHONIOENCODING="ascii")
     assert done.returncode == 2 and done.stderr.isascii() and b"Traceback" not in done.stderr
+
+
+def test_the_quiz_on_an_ascii_terminal_asks_in_words() -> None:
+    """Prompts and working go through input() and the quiz's own console: ASCII words too."""
+    done = _process(["quiz", "xu-softmax"], b"1\n" * 200, PYTHONIOENCODING="ascii")
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    assert done.stdout.isascii() and b"?" not in done.stdout
+    assert b"delta_a = dE/dnet" in done.stdout and b"sum_j dE/dout_j" in done.stdout

@@ -112,6 +112,11 @@ def _show(renderable, width: int | None = None, **options) -> None:
         )
 
 
+def _terminal_text(text: str) -> str:
+    """`text` as standard output can show it: symbols spelled in ASCII where it has no Unicode."""
+    return text if carries_unicode(sys.stdout) else to_ascii(text)
+
+
 def _refuse_overwrite(output: Path | None, force: bool) -> None:
     if output is not None and output.exists() and not force:
         raise _fail(f"{output} exists; add --force to overwrite it, or choose another file")
@@ -122,7 +127,7 @@ def _emit(content: str | None, output: Path | None) -> None:
     if content is None:
         return
     if output is None:
-        sys.stdout.write(content if carries_unicode(sys.stdout) else to_ascii(content))
+        sys.stdout.write(_terminal_text(content))
         return
     partial = output.with_name(f".{output.name}.partial")
     try:

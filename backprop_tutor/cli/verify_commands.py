@@ -67,19 +67,29 @@ def gradcheck(
     torch: Annotated[
         bool, typer.Option("--torch", help="Also compare with PyTorch's autograd (if installed).")
     ] = False,
+    only: Annotated[
+        str | None, typer.Option(help="Parameters to check, e.g. w5,w1 (default: all).")
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(help="Check every parameter, however many (default: a sample past 1,000)."),
+    ] = False,
     width: WidthOption = None,
 ) -> None:
     """Every parameter's gradient against central finite differences (and PyTorch): exit 1 if
     any disagrees."""
     from ..examples_index import resolve
+    from ..gradcheck import SAMPLE_LIMIT, torch_check
     from ..gradcheck import gradcheck as check_gradients
-    from ..gradcheck import torch_check
     from ..render.gradcheck_view import GradcheckReport
+    from ..scale import parameter_count
     from ..spec import load_spec
 
     try:
         network_spec = load_spec(resolve(spec))
-        checks = {"central differences": check_gradients(network_spec)}
+        chosen = _chosen_parameters(network_spec, only)
+        limit = None if force else SAMPLE_LIMIT
+        checks = {"central differences": check_gradients(network_spec, chosen, limit)}
     except (SpecError, TrainingError) as error:
         raise _fail(str(error)) from None
     if torch:
@@ -89,10 +99,27 @@ def gradcheck(
             raise _fail(
                 "--torch needs PyTorch, which is not installed; pip install torch"
             ) from None
-        checks["PyTorch autograd"] = torch_check(network_spec)
-    _show(GradcheckReport(checks), width)
+        checks["PyTorch autograd"] = torch_check(network_spec, chosen)
+    sampled = chosen is None and not force
+    _show(GradcheckReport(checks, parameter_count(network_spec) if sampled else None), width)
     if not all(c.passed for found in checks.values() for c in found):
         raise typer.Exit(EXIT_MISMATCH)
+
+
+def _chosen_parameters(spec, only: str | None) -> set[str] | None:
+    """The parameters `--only` names, each checked against the spec's; None without it."""
+    from ..spec_data import closest
+
+    if only is None:
+        return None
+    known = {name for layer in spec.layers for name in layer.param_order}
+    chosen = {name.strip() for name in only.split(",") if name.strip()}
+    if not chosen:
+        raise _fail("--only: name at least one parameter, e.g. --only w5")
+    for name in sorted(chosen):
+        if name not in known:
+            raise _fail(f"--only: no parameter '{name}'; {closest(name, known)}")
+    return chosen
 
 
 @app.command()

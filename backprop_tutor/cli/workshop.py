@@ -17,6 +17,7 @@ from .common import (
     _known_notation,
     _refuse_overwrite,
     _show,
+    _terminal_text,
     app,
 )
 
@@ -74,7 +75,7 @@ def quiz(
             console.print("  right")
         else:
             shown = _format_number(trace, q.value)
-            console.print(f"  not quite: {q.prompt} = {q.working} = {shown}")
+            console.print(_terminal_text(f"  not quite: {q.prompt} = {q.working} = {shown}"))
     _print_score(console, score)
 
 
@@ -82,7 +83,7 @@ def _ask(prompt: str) -> str | None:
     """An answer that is a number, asking again otherwise; None at end of input or Ctrl-C."""
     from ..render.quiz import is_right
 
-    ask = f"{prompt} = "
+    ask = _terminal_text(f"{prompt} = ")
     while True:
         try:
             answer = input(ask)
@@ -90,7 +91,7 @@ def _ask(prompt: str) -> str | None:
             return None
         if is_right(answer, 0.0, 0) is not None:
             return answer
-        ask = f"  not a number; {prompt} = "
+        ask = _terminal_text(f"  not a number; {prompt} = ")
 
 
 def _format_number(trace, value: float) -> str:

@@ -24,14 +24,14 @@ ASCII = {
     "∂": "d",
     "δ": "delta",
     "Δ": "Delta",
-    "Σ": "sum ",
+    "Σ": "sum",
     "σ": "sigma",
     "η": "eta",
     "α": "alpha",
     "θ": "theta",
     "φ": "phi",
     "ξ": "xi",
-    "∇": "grad ",
+    "∇": "grad",
     "−": "-",
     "·": "*",
     "×": "x",
@@ -75,7 +75,7 @@ def to_ascii(text: str) -> str:
     else unknown becomes '?'."""
     if text.isascii():
         return text
-    text = text.translate(_TABLE)
+    text = text.replace("Σ_", "sum_").replace("∇_", "grad_").translate(_TABLE)  # Σ_j: sum_j
     if text.isascii():
         return text
     folded = unicodedata.normalize("NFKD", text)

@@ -1,4 +1,9 @@
-"""`gradcheck`'s table: each parameter's gradient, the reference, their relative error."""
+"""`gradcheck`'s table: each parameter's gradient, the reference, their relative error.
+
+A lecture network's table lists every parameter. Past FULL_TABLE checks (a big network, or its
+sample) it lists the WORST rows with the largest relative errors, failures first, and the verdict
+says how many were checked out of how many parameters.
+"""
 
 from __future__ import annotations
 
@@ -8,34 +13,57 @@ from rich.text import Text
 from ..gradcheck import Check
 from .rich_tables import Grid
 
+FULL_TABLE = 300  # rows; the largest lecture network (xu-vanishing) has 207 parameters
+WORST = 10
+NAMED = 10  # failing parameters named in the verdict line
+
 
 class GradcheckReport:
-    def __init__(self, checks: dict[str, list[Check]]) -> None:
+    def __init__(self, checks: dict[str, list[Check]], sampled_from: int | None = None) -> None:
         self.checks = checks
+        self.sampled_from = sampled_from  # the network's parameter count, when sampled
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         for reference, checks in self.checks.items():
-            table = Grid(f"Backpropagation against {reference}")
-            table.column("", numeric=False)
-            table.column("param", numeric=False)
-            table.column("backprop")
-            table.column(reference)
-            table.column("relative error")
-            for c in checks:
-                table.row(
-                    "✓" if c.passed else "✗",
-                    c.param,
-                    f"{c.backprop:.12g}",
-                    f"{c.reference:.12g}",
-                    f"{c.relative_error:.2e}",
-                    style="" if c.passed else "bold red",
-                )
-            yield table.table()
-            failed = [c.param for c in checks if not c.passed]
-            verdict = (
-                f"pass: all {len(checks)} gradients agree with {reference}"
-                if not failed
-                else f"FAIL: {', '.join(failed)} disagree with {reference}"
-            )
-            yield Text(verdict, style="green" if not failed else "bold red")
+            yield self._table(reference, checks)
+            yield self._verdict(reference, checks)
             yield Text("")
+
+    @staticmethod
+    def _table(reference: str, checks: list[Check]):
+        title = f"Backpropagation against {reference}"
+        shown = checks
+        if len(checks) > FULL_TABLE:
+            shown = sorted(checks, key=lambda c: (c.passed, -c.relative_error))[:WORST]
+            title += f": the {WORST} largest relative errors of {len(checks):,}"
+        table = Grid(title)
+        table.column("", numeric=False)
+        table.column("param", numeric=False)
+        table.column("backprop")
+        table.column(reference)
+        table.column("relative error")
+        for c in shown:
+            table.row(
+                "✓" if c.passed else "✗",
+                c.param,
+                f"{c.backprop:.12g}",
+                f"{c.reference:.12g}",
+                f"{c.relative_error:.2e}",
+                style="" if c.passed else "bold red",
+            )
+        return table.table()
+
+    def _verdict(self, reference: str, checks: list[Check]) -> Text:
+        failed = [c.param for c in checks if not c.passed]
+        if failed:
+            named = ", ".join(failed[:NAMED])
+            more = f" and {len(failed) - NAMED:,} more" if len(failed) > NAMED else ""
+            verb = "disagrees" if len(failed) == 1 else "disagree"
+            return Text(f"FAIL: {named}{more} {verb} with {reference}", style="bold red")
+        verdict = f"pass: all {len(checks):,} gradients agree with {reference}"
+        if self.sampled_from is not None and self.sampled_from > len(checks):
+            verdict += (
+                f" (a sample of the network's {self.sampled_from:,} parameters from every "
+                "layer; --force checks all, --only chooses)"
+            )
+        return Text(verdict, style="green")
