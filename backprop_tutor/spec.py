@@ -40,5 +40,10 @@ def _resolve(source: YamlSource) -> Spec:
     try:
         raw = SpecFile.model_validate(source.data)
     except ValidationError as exc:
-        raise explain(source, exc) from None
-    return Resolver(source, raw).spec()
+        error = explain(source, exc)
+    else:
+        return Resolver(source, raw).spec()
+    # Raised outside the except block, so the SpecError does not carry the ValidationError as
+    # its context: pydantic-core keeps our validators' exceptions, and their frames, in a
+    # Rust object the garbage collector cannot see into, so that chain was never freed.
+    raise error

@@ -60,7 +60,7 @@ def parse_number(value: Any) -> float:
             '(write 0.5, or a fraction as "1/3")'
         )
     else:
-        raise ValueError(f"expected a number, got a {_kind(value)}")
+        raise ValueError(f"expected a number, got {_kind(value)}")
     if not math.isfinite(number):
         raise ValueError(f"{_shown(value)} is not a finite number")
     return number
@@ -73,7 +73,8 @@ def _shown(value: Any) -> str:
 
 
 def _kind(value: Any) -> str:
-    return {dict: "mapping", list: "list", type(None): "empty value"}.get(type(value), "value")
+    kinds = {dict: "a mapping", list: "a list", type(None): "an empty value"}
+    return kinds.get(type(value), "a value")
 
 
 Number = Annotated[float, BeforeValidator(parse_number)]

@@ -219,3 +219,26 @@ def test_overflow_under_calculator_arithmetic_is_one_line(tmp_path: Path) -> Non
     )
     message = _refused(path)
     assert "is inf" in message and "overflow" in message
+
+
+def test_a_refused_spec_leaves_nothing_behind(tmp_path: Path) -> None:
+    """A validator's exception sits inside pydantic-core's ValidationError, which the garbage
+    collector cannot see into; chained to our SpecError, it kept every frame of every refused
+    run alive (600 objects a call: 1.8 GB over the 10,000-case fuzz run)."""
+    import gc
+
+    path = _broken(tmp_path, "inputs:  {i1: 0.1,", "inputs:  {i1: '1/0',")
+    for command in ("run", "validate", "train"):
+        for _ in range(3):  # caches warm up
+            CliRunner().invoke(app, [command, str(path)])
+        gc.collect()
+        before = len(gc.get_objects())
+        for _ in range(10):
+            assert CliRunner().invoke(app, [command, str(path)]).exit_code == 2
+        gc.collect()
+        assert (len(gc.get_objects()) - before) / 10 < 20, command
+
+
+def test_an_empty_value_where_a_number_belongs(tmp_path: Path) -> None:
+    message = _refused(_broken(tmp_path, "inputs:  {i1: 0.1,", "inputs:  {i1: ,"))
+    assert "inputs.i1: expected a number, got an empty value" in message
