@@ -17,6 +17,7 @@ from .network_spec import Spec
 PATH_LIMIT = 1_000  # hidden-parameter paths listed one by one
 ROW_LIMIT = 2_000  # table rows `run` prints to the terminal without --force
 SYMBOLIC_LIMIT = 300  # parameters `run --symbolic` derives without --only or --force
+DRAW_LIMIT = 300  # parameters `draw` labels without --force (784-64-10 took 5 minutes, 1.6 GB)
 # Hard limits, checked while the spec is read, before any name or weight is made: every unit and
 # parameter gets a Python name, so `units: 10**400` must stop at the count, not in memory.
 MAX_UNITS = 100_000  # units in one layer

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
+from conftest import wide_network
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
@@ -50,3 +51,13 @@ def test_draw_without_its_extra_says_how_to_get_it(in_root, tmp_path, monkeypatc
     monkeypatch.setattr(builtins, "__import__", no_networkx)
     result = _draw("configs/dawood.yaml", "--output", str(tmp_path / "net.svg"))
     assert result.exit_code == 2 and "pip install 'backprop-tutor[draw]'" in result.stderr
+
+
+def test_a_network_too_big_to_label_asks_for_force(tmp_path: Path) -> None:
+    """784-64-10 once took five minutes and 1.6 GB to draw; refused in a line before any run."""
+    path = wide_network(tmp_path, (30, 20, 10))
+    picture = tmp_path / "net.svg"
+    result = _draw(str(path), "--output", str(picture))
+    assert result.exit_code == 2 and not picture.exists()
+    assert "830 weights and biases are more than the 300" in result.stderr
+    assert "--force" in result.stderr and result.stderr.count("\n") == 1

@@ -172,12 +172,16 @@ def draw(
     output: Annotated[Path, typer.Option("--output", "-o", help="net.svg or net.png.")] = Path(
         "net.svg"
     ),
-    force: Annotated[bool, typer.Option(help="Overwrite the file if it exists.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(help="Overwrite the file if it exists; draw a network of any size."),
+    ] = False,
     notation: Annotated[str | None, typer.Option(help="Label in another notation.")] = None,
 ) -> None:
     """A picture of the network after one step: units, weights on the edges, outputs, deltas."""
     from ..engine import run as run_spec
     from ..examples_index import resolve
+    from ..scale import DRAW_LIMIT, parameter_count
     from ..spec import load_spec
 
     _known_notation(notation)
@@ -185,7 +189,15 @@ def draw(
         raise _fail(f"--output {output}: draw writes .svg or .png")
     _refuse_overwrite(output, force)
     try:
-        trace = run_spec(load_spec(resolve(spec)))
+        loaded = load_spec(resolve(spec))
+        parameters = parameter_count(loaded)
+        if parameters > DRAW_LIMIT and not force:
+            raise _fail(
+                f"{loaded.file}: {parameters:,} weights and biases are more than the "
+                f"{DRAW_LIMIT} a picture can label; add --force to draw it anyway (slowly), "
+                "or use run for the numbers"
+            )
+        trace = run_spec(loaded)
     except (SpecError, TrainingError) as error:
         raise _fail(str(error)) from None
     try:
