@@ -19,7 +19,7 @@ import numpy as np
 from .engine import Network, run
 from .network_spec import Spec
 
-SAMPLE_LIMIT = 1_000  # parameters checked by default: about a second on 784-256-10
+SAMPLE_LIMIT = 1_000  # parameters checked by default: 4,000 forward passes, 0.4 s on 784-256-10
 
 RELATIVE = 1e-6
 FLOOR = 1e-9  # × max(1, |E|): the differences' own rounding noise
