@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Collection
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -110,6 +111,19 @@ def _show(renderable, width: int | None = None, **options) -> None:
         Console(width=width, highlight=False).print(
             renderable if unicode else AsciiOnly(renderable), **options
         )
+
+
+def _named_parameters(only: str, known: Collection[str]) -> list[str]:
+    """The parameters `--only w5,w1` names, in its order; one line for a name not in `known`."""
+    from ..spec_data import closest
+
+    chosen = list(dict.fromkeys(name.strip() for name in only.split(",") if name.strip()))
+    if not chosen:
+        raise _fail("--only: name at least one parameter, e.g. --only w5")
+    for name in chosen:
+        if name not in known:
+            raise _fail(f"--only: no parameter '{name}'; {closest(name, known)}")
+    return chosen
 
 
 def _terminal_text(text: str) -> str:

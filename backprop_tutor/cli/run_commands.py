@@ -17,6 +17,7 @@ from .common import (
     _fail,
     _known_notation,
     _math_export,
+    _named_parameters,
     _recorded,
     _refuse_overwrite,
     app,
@@ -135,13 +136,9 @@ def _print_derivations(
     """`--symbolic`: SymPy is imported here and only here on the run path."""
     from ..derivation import derive
     from ..render.symbolic_view import Derivations
-    from ..spec_data import closest
 
-    known = [g.param for g in trace.steps[0].gradients]
-    chosen = [p.strip() for p in only.split(",") if p.strip()] if only else None
-    for name in chosen or []:
-        if name not in known:
-            raise _fail(f"--only: no parameter '{name}'; {closest(name, known)}")
+    known = {g.param for g in trace.steps[0].gradients}
+    chosen = _named_parameters(only, known) if only else None
     if format is OutputFormat.json:
         raise _fail("--symbolic prints text, markdown, latex, html or svg, not json")
     derivations = derive(trace, chosen, notation=notation)

@@ -13,6 +13,7 @@ from .common import (
     EXIT_MISMATCH,
     WidthOption,
     _fail,
+    _named_parameters,
     _show,
     app,
 )
@@ -87,7 +88,8 @@ def gradcheck(
 
     try:
         network_spec = load_spec(resolve(spec))
-        chosen = _chosen_parameters(network_spec, only)
+        known = {name for layer in network_spec.layers for name in layer.param_order}
+        chosen = None if only is None else set(_named_parameters(only, known))
         limit = None if force else SAMPLE_LIMIT
         checks = {"central differences": check_gradients(network_spec, chosen, limit)}
     except (SpecError, TrainingError) as error:
@@ -104,22 +106,6 @@ def gradcheck(
     _show(GradcheckReport(checks, parameter_count(network_spec) if sampled else None), width)
     if not all(c.passed for found in checks.values() for c in found):
         raise typer.Exit(EXIT_MISMATCH)
-
-
-def _chosen_parameters(spec, only: str | None) -> set[str] | None:
-    """The parameters `--only` names, each checked against the spec's; None without it."""
-    from ..spec_data import closest
-
-    if only is None:
-        return None
-    known = {name for layer in spec.layers for name in layer.param_order}
-    chosen = {name.strip() for name in only.split(",") if name.strip()}
-    if not chosen:
-        raise _fail("--only: name at least one parameter, e.g. --only w5")
-    for name in sorted(chosen):
-        if name not in known:
-            raise _fail(f"--only: no parameter '{name}'; {closest(name, known)}")
-    return chosen
 
 
 @app.command()
