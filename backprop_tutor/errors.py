@@ -35,14 +35,20 @@ class SpecError(Exception):
         return text
 
 
+def shortened(value: object) -> str:
+    """A value as a one-line message quotes it: whole if short, else its two ends."""
+    text = str(value)
+    return text if len(text) <= 40 else f"{text[:24]}…{text[-8:]}"
+
+
 def format_place(path: tuple[str | int, ...]) -> str:
-    """A YAML path as a user reads it: layers[0].weights.w1.from."""
+    """A YAML path as a user reads it: layers[0].weights.w1.from (a pasted key shortened)."""
     text = ""
     for part in path:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
-            text += f".{part}" if text else str(part)
+            text += f".{shortened(part)}" if text else shortened(part)
     return text
 
 

@@ -25,7 +25,7 @@ from pydantic import (
     ValidationError,
 )
 
-from .errors import SpecError
+from .errors import SpecError, shortened
 from .yaml_source import YamlPath, YamlSource
 
 _FRACTION = re.compile(r"^\s*[-+]?\d+(\.\d+)?\s*/\s*\d+(\.\d+)?\s*$")
@@ -51,25 +51,19 @@ def parse_number(value: Any) -> float:
         try:
             number = float(Fraction(value.replace(" ", "")))  # Fraction parses "p/q" itself
         except ZeroDivisionError:
-            raise ValueError(f"'{_shown(value)}' divides by zero") from None
+            raise ValueError(f"'{shortened(value)}' divides by zero") from None
         except OverflowError:
-            raise ValueError(f"'{_shown(value)}' is too large for a number") from None
+            raise ValueError(f"'{shortened(value)}' is too large for a number") from None
     elif isinstance(value, str):
         raise ValueError(
-            f"expected a number, got the text '{_shown(value)}' "
+            f"expected a number, got the text '{shortened(value)}' "
             '(write 0.5, or a fraction as "1/3")'
         )
     else:
         raise ValueError(f"expected a number, got {_kind(value)}")
     if not math.isfinite(number):
-        raise ValueError(f"{_shown(value)} is not a finite number")
+        raise ValueError(f"{shortened(value)} is not a finite number")
     return number
-
-
-def _shown(value: Any) -> str:
-    """`value` as an error message quotes it: whole if short, else its two ends."""
-    text = str(value)
-    return text if len(text) <= 40 else f"{text[:24]}…{text[-8:]}"
 
 
 def _kind(value: Any) -> str:
@@ -82,7 +76,9 @@ Int = Annotated[int, Strict()]
 # numpy's generators take only non-negative seeds; the standard library's takes any.
 Seed = Annotated[Int, Field(ge=0)]
 Bool = Annotated[bool, Strict()]
-Name = Annotated[str, Strict()]
+# Names are short; a bound keeps a pasted megabyte out of every message that quotes one.
+Name = Annotated[str, Strict(), Field(max_length=100)]
+Text = Annotated[str, Strict(), Field(max_length=1000)]  # titles, citations, file paths
 
 # Union members are chosen by the YAML value's own shape, so an error names one form, not both.
 # The tags appear in pydantic's error locations; `UNION_TAGS` lets spec.py drop them again.
@@ -185,7 +181,7 @@ class ExampleFile(_Model):
 class DataFile(_Model):
     """Examples from a CSV file with a header row; the path is relative to the spec."""
 
-    csv: Name
+    csv: Text
     inputs: Annotated[list[Name], Field(min_length=1)]  # column names, in input order
     targets: Annotated[list[Name], Field(min_length=1)]  # column names, one per output unit
 
@@ -218,8 +214,8 @@ class TrainingFile(_Model):
 class SpecFile(_Model):
     """The whole file."""
 
-    title: Name | None = None
-    source: Name | None = None
+    title: Text | None = None
+    source: Text | None = None
     notation: Name = "generic"
     inputs: NumbersByName | None = None  # the example `run` traces (default: the first)
     targets: NumbersByName | None = None
@@ -258,7 +254,7 @@ def explain(source: YamlSource, exc: ValidationError) -> SpecError:
         close = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
         fix = f"did you mean '{close[0]}'?" if close else ""
         fix += (" " if fix else "") + f"valid keys here: {', '.join(valid)}"
-        return source.error(path, f"unknown key '{key}'{more}", fix)
+        return source.error(path, f"unknown key '{shortened(key)}'{more}", fix)
     if kind == "missing":
         return source.error(
             path,
@@ -270,12 +266,15 @@ def explain(source: YamlSource, exc: ValidationError) -> SpecError:
         return source.error(path, problem + more, "")
     if kind == "literal_error":
         return source.error(
-            path, f"got {error['input']!r}{more}", f"use one of {error['ctx']['expected']}"
+            path,
+            f"got {shortened(repr(error['input']))}{more}",
+            f"use one of {error['ctx']['expected']}",
         )
     got = error.get("input")
-    shown = f"{got!r}" if not isinstance(got, dict | list) else type(got).__name__
+    shown = shortened(repr(got)) if not isinstance(got, dict | list) else type(got).__name__
     fix = {
         "string_type": "write a name",
+        "string_too_long": "use a shorter one",
         "int_type": "write a whole number",
         "bool_type": "write true or false",
         "list_type": "write a list",

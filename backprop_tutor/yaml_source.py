@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import SpecError, format_place
+from .errors import SpecError, format_place, shortened
 
 MAX_FILE_BYTES = 1_000_000
 # Far more nodes than any hand-written network needs, far fewer than an alias bomb expands to.
@@ -142,12 +142,14 @@ def _walk(node: yaml.Node, path: YamlPath, source: YamlSource, count: list[int])
         source.scalars[path] = node.value
     if node.tag == "tag:yaml.org,2002:float" and not math.isfinite(_yaml_float(node.value)):
         raise source.error(
-            path, f"'{node.value}' is not a finite number", "write an ordinary number such as 0.5"
+            path,
+            f"'{shortened(node.value)}' is not a finite number",
+            "write an ordinary number such as 0.5",
         )
     if node.tag == "tag:yaml.org,2002:int" and len(node.value) > MAX_INT_DIGITS:
         raise source.error(
             path,
-            f"'{node.value[:12]}…' is a whole number of {len(node.value):,} digits, "
+            f"'{shortened(node.value)}' is a whole number of {len(node.value):,} digits, "
             "larger than any number a spec can use",
             "write an ordinary number such as 2 or 0.5",
         )

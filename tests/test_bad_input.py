@@ -130,6 +130,23 @@ def test_a_number_with_thousands_of_digits_is_one_short_line(
 
 
 @pytest.mark.parametrize(
+    ("old", "new", "said"),
+    [
+        ("activation: sigmoid", "activation: " + "s" * 5000, "at most 100 characters"),
+        ("loss: half_sse", "loss: half_sse\n? " + "k" * 5000 + "\n: 1", "unknown key 'kkkk"),
+        ("inputs:  {i1: 0.1,", "inputs:  {i1: 1" + "0" * 5000 + ".0,", "not a finite number"),
+    ],
+)
+def test_a_pasted_megabyte_is_quoted_by_its_ends(
+    tmp_path: Path, old: str, new: str, said: str
+) -> None:
+    path = _broken(tmp_path, old, new)
+    message = _refused(path)
+    assert said in message and "…" in message
+    assert len(message) < 400 + len(str(path)), message
+
+
+@pytest.mark.parametrize(
     ("old", "where"), [("seed: 0}", "init.seed"), ("  seed: 0", "training.seed")]
 )
 def test_a_negative_seed(tmp_path: Path, old: str, where: str) -> None:
