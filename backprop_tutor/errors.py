@@ -36,8 +36,11 @@ class SpecError(Exception):
 
 
 def shortened(value: object) -> str:
-    """A value as a one-line message quotes it: whole if short, else its two ends."""
+    """A value as a one-line message quotes it: whole if short, else its two ends; control
+    characters (a NUL, a newline) escaped, so the message stays one visible line."""
     text = str(value)
+    if not text.isprintable():
+        text = repr(text)[1:-1]
     return text if len(text) <= 40 else f"{text[:24]}…{text[-8:]}"
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import SpecError
+from .errors import SpecError, shortened
 from .notation import Notation
 from .spec_file import DataFile, SpecFile, parse_number
 from .yaml_source import YamlPath, YamlSource
@@ -163,7 +163,8 @@ class DataResolver:
                     f"{name} is larger than {MAX_CSV_BYTES:,} bytes",
                     "use a smaller data set",
                 )
-            with path.open(newline="", encoding="utf-8") as handle:
+            # utf-8-sig: spreadsheets save CSV with a byte-order mark before the first column name
+            with path.open(newline="", encoding="utf-8-sig") as handle:
                 reader = csv.reader(handle)
                 header = next(reader, None)
                 if not header:
@@ -194,11 +195,14 @@ class DataResolver:
         for key, wanted in (("inputs", data.inputs), ("targets", data.targets)):
             for i, column in enumerate(wanted):
                 if column not in header:
-                    raise self.src.error(
-                        ("data", key, i),
-                        f"{name} has no column '{column}'",
-                        closest(column, header),
+                    one = header[0] if len(header) == 1 else ""
+                    fix = (
+                        f"its header is the one column '{shortened(one)}': separate the columns "
+                        "with commas"
+                        if any(separator in one for separator in ";\t|")
+                        else closest(column, header)
                     )
+                    raise self.src.error(("data", key, i), f"{name} has no column '{column}'", fix)
                 columns.append(header.index(column))
         return columns
 
@@ -212,7 +216,7 @@ class DataResolver:
             try:
                 values.append(parse_number(cell))
             except ValueError as exc:
-                problem = "is empty" if not cell else f"'{cell}': {exc}"
+                problem = "is empty" if not cell else f"'{shortened(cell)}': {exc}"
                 raise SpecError(
                     name,
                     f"column '{header[index]}' {problem}",
