@@ -161,7 +161,7 @@ def check_formulas(checker: Checker, claims: list[Claim], file: str) -> list[Ver
             stated = parse_formula(claim.text, formulas.names)
         except ValueError as exc:
             raise SpecError(
-                str(claim.id),
+                file,
                 str(exc),
                 "write the formula with the network's names, e.g. t_1*(1 - z1)",
                 place=claim.id,
@@ -170,7 +170,7 @@ def check_formulas(checker: Checker, claims: list[Claim], file: str) -> list[Ver
         expected = formulas.expected(claim.id)
         if expected is None:
             raise SpecError(
-                claim.id,
+                file,
                 f"no formula to compare {claim.id} with",
                 "claim formulas for delta, de_dout, dout_dnet, grad or loss ids",
                 place=claim.id,

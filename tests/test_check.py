@@ -151,6 +151,7 @@ def test_layer_by_layer_update_is_recognised(tmp_path: Path) -> None:
         ("delta[o1]: \"__import__('os').system('touch pwned')\"\n", "is not allowed in a formula"),
         ('delta[o1]: "out_o1.__class__"\n', "Attribute is not allowed"),
         ('delta[o1]: "out_o1 ** 99999999"\n', "only constant powers"),
+        ('new[w5]: "w5 - 0.5 * 0.08"\n', "no formula to compare new[w5] with"),
         ("out[h1]: .nan\n", "not a finite number"),
         ("", "the file is empty"),
     ],
@@ -163,6 +164,7 @@ def test_bad_claims_are_one_line(tmp_path: Path, text: str, message: str, monkey
     assert result.exit_code == 2, result.output
     message_line = result.stderr.strip()
     assert message in message_line and message_line.count("\n") == 0
+    assert message_line.startswith(f"error: {claims}")  # the file to mend, not the claim's id
     assert "Traceback" not in result.output
     assert not (tmp_path / "pwned").exists()
 
