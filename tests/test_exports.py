@@ -1,4 +1,5 @@
-"""LaTeX and Markdown of the derivations: the LaTeX compiles with pdflatex (in CI: must run)."""
+"""LaTeX and Markdown of the derivations: the LaTeX compiles with pdflatex, and pdftotext reads
+its text back (in CI both must run)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,22 @@ def _pdflatex(source: str, tmp_path: Path) -> Path:
     )
     assert result.returncode == 0, result.stdout[-3000:]
     return tmp_path / "doc.pdf"
+
+
+def _pdftotext(pdf: Path) -> str:
+    """The PDF's text, as a reader copying it would get it (poppler's pdftotext)."""
+    if shutil.which("pdftotext") is None:
+        if os.environ.get("CI"):
+            pytest.fail("pdftotext is missing in CI: .ci/run installs poppler-utils")
+        pytest.skip("pdftotext is not installed (CI installs poppler-utils)")
+    result = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout
 
 
 def test_dawood_derivation_latex_compiles(in_root, tmp_path: Path) -> None:
@@ -116,6 +133,14 @@ def test_derive_and_symbolic_in_html(in_root) -> None:
         ("w5", "w_{5}"),
         ("w_h1_x1", r"w_{h1\_x1}"),
         ("E_total", "E_{total}"),
+        # what names may hold beyond these shapes is itself, never TeX of its own
+        ("w^^5cinput", r"w\hat{}\hat{}5cinput"),  # ^^5c would be a backslash: \input
+        ("w_1^x", r"w_{1\hat{}x}"),
+        ("a)^(b", r"a)\hat{}(b"),
+        ("w''", r"w^{\prime\prime}"),  # one superscript, not a double one
+        ("o.1'^(2)", r"{o.1^{\prime}}^{(2)}"),
+        (r"w\input{x}_#$%&~", r"w\backslash{}input\{x\}_{\#\$\%\&\sim{}}"),
+        ("x<script>", "x{<}script{>}"),
     ],
 )
 def test_tex_names(name: str, tex: str) -> None:

@@ -20,6 +20,8 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.rule import Rule
 from rich.text import Text
 
+from .escape import rich_text
+
 ASCII = {
     "∂": "d",
     "δ": "delta",
@@ -92,7 +94,9 @@ def table_box() -> box.Box:
 
 
 def plain(text: str) -> str:
-    """The text as the current output can carry it."""
+    """The text as the current output can carry it: control characters shown, never sent
+    (rich_text), and symbols spelled in ASCII where the output has no Unicode."""
+    text = rich_text(text)
     return to_ascii(text) if _ascii_only.get() else text
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .math_doc import Document, tex_text, write
+from .escape import latex_text
+from .math_doc import Document, write
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[T1]{fontenc}
@@ -14,12 +15,14 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 
 
 def latex_document(doc: Document) -> str:
-    head = PREAMBLE + f"\\section*{{{tex_text(doc.title)}}}\n"
+    """The title and every paragraph's text through latex_text: only the math is TeX."""
+    head = PREAMBLE + f"\\section*{{{latex_text(doc.title)}}}\n"
     return write(
         doc,
         head,
         heading="\\subsection*{{{text}}}\n",
         math="\\begin{{align*}}\n{rows}\n\\end{{align*}}\n",
         paragraph="{text}\n\n",
+        text=latex_text,
         tail="\\end{document}\n",
     )

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from .escape import markdown_text
 from .math_doc import Document, write
 
 
 def markdown_document(doc: Document) -> str:
+    """The title and every paragraph's text through markdown_text, so a title stays one
+    heading and opens no HTML or link; only the math is TeX."""
     return write(
         doc,
-        f"# {doc.title}\n",
+        f"# {markdown_text(doc.title)}\n",
         heading="\n## {text}\n",
         math="\n$$\n\\begin{{aligned}}\n{rows}\n\\end{{aligned}}\n$$\n",
         paragraph="\n{text}\n",
+        text=markdown_text,
     )

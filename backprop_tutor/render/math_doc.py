@@ -8,6 +8,7 @@ chain-rule factors stay in the order they were built.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -16,37 +17,25 @@ from ..derivation import Chain, ParameterDerivation
 from ..numbers import NumberFormat
 from ..textbook import TextbookDerivation
 from ..trace import Factor, Trace
+from .escape import GREEK, latex_math, latex_text
 from .labels import Labels
 
-GREEK = {
-    "δ": r"\delta",
-    "σ": r"\sigma",
-    "φ": r"\varphi",
-    "Σ": r"\Sigma",
-    "θ": r"\theta",
-    "α": r"\alpha",
-    "η": r"\eta",
-    "∂": r"\partial",
-}
-TEXT_SYMBOLS = {
-    **{k: f"${v}$" for k, v in GREEK.items()},
-    "−": "-",
-    "·": r"$\cdot$",
-    "×": r"$\times$",
-    "→": r"$\to$",
-    "≠": r"$\neq$",
-    "⊙": r"$\odot$",
-    "²": r"$^2$",
-    "✓": "(checked)",
-    "✗": "(NOT equal)",
-    "≥": r"$\geq$",
-    "≤": r"$\leq$",
-}
+
+@dataclass(frozen=True)
+class TeX:
+    """Inline math, already TeX: names only ever through tex_name."""
+
+    source: str
+
+
+# A heading or paragraph is plain text and inline math in turn: each writer escapes the text
+# its own way (latex_text, markdown_text) and puts the math between $ signs.
+Inline = tuple[str | TeX, ...]
 
 
 @dataclass
 class Heading:
-    text: str  # TeX-safe text (may hold $math$)
+    parts: Inline
     level: int = 1
 
 
@@ -57,7 +46,7 @@ class Math:
 
 @dataclass
 class Paragraph:
-    text: str  # TeX-safe text (may hold $math$)
+    parts: Inline
 
 
 @dataclass
@@ -66,53 +55,66 @@ class Document:
     blocks: list[Heading | Math | Paragraph] = field(default_factory=list)
 
 
-def write(doc: Document, head: str, heading: str, math: str, paragraph: str, tail: str = "") -> str:
+def write(
+    doc: Document,
+    head: str,
+    heading: str,
+    math: str,
+    paragraph: str,
+    text: Callable[[str], str],
+    tail: str = "",
+) -> str:
     """The document through one writer's templates: `heading` takes {text}, `math` {rows}
-    (aligned rows `left &= right`), `paragraph` {text}."""
+    (aligned rows `left &= right`), `paragraph` {text}; `text` escapes plain text for it."""
     parts = [head]
     for block in doc.blocks:
         if isinstance(block, Heading):
-            parts.append(heading.format(text=block.text))
+            parts.append(heading.format(text=inline(block.parts, text)))
         elif isinstance(block, Math):
             rows = " \\\\\n".join(f"{lhs} &= {rhs}" for lhs, rhs in block.rows)
             parts.append(math.format(rows=rows))
         else:
-            parts.append(paragraph.format(text=block.text))
+            parts.append(paragraph.format(text=inline(block.parts, text)))
     return "".join(parts) + tail
 
 
-def tex_text(text: str) -> str:
-    """Plain text made safe for LaTeX (and Markdown math), Unicode symbols spelled out."""
-    text = re.sub(r"([&%#_{}$])", r"\\\1", text)
-    text = text.replace("^", r"\^{}")
-    return "".join(TEXT_SYMBOLS.get(ch, ch) for ch in text)
+def inline(parts: Inline, text: Callable[[str], str]) -> str:
+    """Plain text escaped by `text`, math between $ signs."""
+    return "".join(f"${p.source}$" if isinstance(p, TeX) else text(p) for p in parts)
+
+
+_SUPERSCRIPT = re.compile(r"(.*)\^\((.*)\)", re.DOTALL)
+_NUMBERED = re.compile(r"([^\W\d_]+)([0-9]+)")
 
 
 def tex_name(name: str) -> str:
-    """A symbol as TeX: output_o1 → output_{o1}, a1^(2) → a_{1}^{(2)}, δ_o1 → \\delta_{o1}."""
+    """A symbol as TeX: output_o1 → output_{o1}, a1^(2) → a_{1}^{(2)}, δ_o1 → \\delta_{o1}.
+    Only these shapes become sub- and superscripts; every other character is itself
+    (latex_math), so no name can run a command or leave a brace open."""
     sup = ""
-    match = re.match(r"^(.*)\^\((.*)\)$", name)
+    match = _SUPERSCRIPT.fullmatch(name)
     if match:
-        name, sup = match.group(1), f"^{{({match.group(2)})}}"
-    for char, tex in GREEK.items():
-        name = name.replace(char, tex + " ")
+        name, sup = match[1], f"^{{({latex_math(match[2])})}}"
+    numbered = _NUMBERED.fullmatch(name)
     if "_" in name:
         base, rest = name.split("_", 1)
-        rest = rest.replace("_", "\\_")
-        name = f"{base.strip()}_{{{rest}}}"
+        core = f"{latex_math(base).strip()}_{{{latex_math(rest)}}}"
+    elif numbered:
+        core = f"{latex_math(numbered[1]).strip()}_{{{numbered[2]}}}"
     else:
-        match = re.match(r"^([A-Za-z\\ ]+?)(\d+)$", name)
-        if match:
-            name = f"{match.group(1).strip()}_{{{match.group(2)}}}"
-    return name + sup
+        core = latex_math(name)
+    if sup and "^" in core:  # w'^(2): the prime's superscript, then this one, kept apart
+        core = f"{{{core}}}"
+    return core + sup
 
 
 def tex(expr: sp.Expr) -> str:
-    names = {s: tex_name(s.name) for s in expr.free_symbols if isinstance(s, sp.Symbol)}
+    """An expression as TeX, every symbol (bound ones too, as in a Subs) named by tex_name."""
+    names = {s: tex_name(s.name) for s in expr.atoms(sp.Symbol)}
     text = sp.latex(expr, order="none", symbol_names=names)
     for char, value in GREEK.items():
         text = text.replace(char, value + " ")
-    return text.replace("'", "^{\\prime}")
+    return text.replace("'", "^{\\prime}")  # a function's, as f'; names have none left
 
 
 class DocumentBuilder:
@@ -149,9 +151,11 @@ class DocumentBuilder:
     def _parameter(self, doc: Document, d: ParameterDerivation) -> None:
         L, event = self.labels, d.event
         assert L is not None
-        edge = rf" (${tex_name(event.source)} \to {tex_name(event.to[0])}$)" if event.source else ""
         head = self._frac(L.error, d.param)
-        doc.blocks.append(Heading(f"${head}$, for ${tex_name(d.param)}${edge}"))
+        title: Inline = (TeX(head), ", for ", TeX(tex_name(d.param)))
+        if event.source:
+            title += (" (", TeX(rf"{tex_name(event.source)} \to {tex_name(event.to[0])}"), ")")
+        doc.blocks.append(Heading(title))
         doc.blocks.append(Math([(tex_name(L.error), tex(d.loss))]))
         for chain in d.chains:
             self._chain(doc, d, chain)
@@ -159,7 +163,7 @@ class DocumentBuilder:
             terms = " + ".join(self.n(c.engine) for c in d.chains)
             doc.blocks.append(Math([(head, rf"{terms} = {self.n(d.total)}")]))
         if d.delta_form:
-            doc.blocks.append(Paragraph("The same in the delta form:"))
+            doc.blocks.append(Paragraph(("The same in the delta form:",)))
             doc.blocks.append(
                 Math(
                     [
@@ -171,14 +175,14 @@ class DocumentBuilder:
                     ]
                 )
             )
-        doc.blocks.append(Paragraph(tex_text(_verdict(d))))
+        doc.blocks.append(Paragraph((_verdict(d),)))
 
     def _chain(self, doc: Document, d: ParameterDerivation, chain: Chain) -> None:
         L, to = self.labels, d.event.to[0]
         assert L is not None
         error = L.path_error(chain.via) if chain.via else None
         if chain.via:
-            doc.blocks.append(Paragraph(f"Through ${tex_name(chain.via)}$:"))
+            doc.blocks.append(Paragraph(("Through ", TeX(tex_name(chain.via)), ":")))
         head = self._frac(error or L.error, d.param)
         factors = [self._factor(s.factor, to, error) for s in chain.steps]
         rows = [(head, r" \cdot ".join(factors))]
@@ -194,22 +198,22 @@ class DocumentBuilder:
         rows, lhs = [], ""
         for step in derivation.steps:
             lhs = tex_name(step.lhs) if step.lhs else ""
-            reason = rf" && \text{{{tex_text(step.reason)}}}" if step.reason else ""
+            reason = rf" && \text{{{latex_text(step.reason)}}}" if step.reason else ""
             mark = {True: r"\quad\text{(checked)}", False: r"\quad\text{(NOT equal)}"}.get(
                 step.proved, ""
             )
             rows.append((lhs, f"{tex(step.rhs)}{mark}{reason}"))
         doc.blocks.append(Math(rows))
         if derivation.condition:
-            doc.blocks.append(Paragraph(f"Condition: {tex_text(derivation.condition)}."))
+            doc.blocks.append(Paragraph((f"Condition: {derivation.condition}.",)))
         for note in derivation.notes:
-            doc.blocks.append(Paragraph(f"Note: {tex_text(note)}."))
+            doc.blocks.append(Paragraph((f"Note: {note}.",)))
         verdict = (
             "Every step is proved equal to the one before by SymPy."
             if derivation.proved
             else "A step is NOT equal to the one before."
         )
-        doc.blocks.append(Paragraph(verdict))
+        doc.blocks.append(Paragraph((verdict,)))
         return doc
 
 

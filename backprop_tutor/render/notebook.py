@@ -18,6 +18,7 @@ def trace_html(trace: Trace) -> str:
         force_terminal=True,
         color_system="truecolor",
         highlight=False,
+        emoji=False,
     )
     console.print(WorkedExample(trace))
     return console.export_html(inline_styles=True, code_format="<pre>{code}</pre>")

@@ -36,7 +36,7 @@ class WorkedExample:
         yield self._heading()
         for block in self.blocks():
             if isinstance(block, str):
-                yield Rule(block)
+                yield Rule(Text(plain(block), style="rule.text"))  # Text: never read as markup
             else:
                 yield block.table()
                 yield Text("")
@@ -101,7 +101,8 @@ class WorkedExample:
         h = self.trace.header
         styles = (["bold"] if h.title else []) + (["dim"] if h.source else []) + [""]
         return Group(
-            *(Text(line, style=style) for line, style in zip(lines, styles, strict=True)), Text("")
+            *(Text(plain(line), style=style) for line, style in zip(lines, styles, strict=True)),
+            Text(""),
         )
 
 
@@ -123,7 +124,7 @@ class Grid:
     def table(self) -> Group:
         """The title above, as text that wraps at the console's width; the caption below."""
         table = Table(box=table_box(), pad_edge=False)
-        for i, (header, numeric) in enumerate((plain(h), numeric) for h, numeric in self.columns):
+        for i, (header, numeric) in enumerate((Text(plain(h)), n) for h, n in self.columns):
             widest = max((len(plain(c[i])) for c, _ in self.rows if i < len(c)), default=0)
             if numeric:
                 table.add_column(header, justify="right", min_width=widest, overflow="fold")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from .math_doc import tex_text
+from .escape import latex_text, markdown_text
 from .rich_tables import Grid
 
 BLANK = "____"
@@ -43,7 +43,11 @@ LATEX_PREAMBLE = r"""\documentclass[10pt]{article}
 
 
 def _markdown_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", "<br>")
+    """A cell's lines, each through markdown_text, joined by <br>: one table row per row. The
+    worksheet's blank is ours and stays as typed (four _ alone are no emphasis)."""
+    if text == BLANK:
+        return BLANK
+    return "<br>".join(markdown_text(line) for line in text.split("\n"))
 
 
 def _markdown_grid(grid: Grid) -> str:
@@ -63,16 +67,21 @@ def _markdown_grid(grid: Grid) -> str:
 
 
 def markdown_tables(example, blank: bool = False) -> str:
-    """A WorkedExample or a TrainingReport: anything with heading_lines() and blocks()."""
-    head, *rest = example.heading_lines()
+    """A WorkedExample or a TrainingReport: anything with heading_lines() and blocks(). Every
+    piece of text goes through markdown_text: a title stays one heading, a line one paragraph."""
+    head, *rest = (markdown_text(line).strip() for line in example.heading_lines())
     parts = [f"# {head}\n", *(f"{line}\n" for line in rest), ""]
     for block in _blocks(example, blank):
-        parts.append(f"\n## {block}\n" if isinstance(block, str) else "\n" + _markdown_grid(block))
+        parts.append(
+            f"\n## {markdown_text(block).strip()}\n"
+            if isinstance(block, str)
+            else "\n" + _markdown_grid(block)
+        )
     return "\n".join(parts)
 
 
 def _latex_cell(text: str) -> str:
-    lines = [tex_text(line) for line in text.split("\n")]
+    lines = [latex_text(line) for line in text.split("\n")]
     if len(lines) == 1:
         return lines[0]
     return r"\begin{tabular}[t]{@{}l@{}}" + r" \\ ".join(lines) + r"\end{tabular}"
@@ -82,10 +91,10 @@ def _latex_grid(grid: Grid) -> str:
     spec = "".join("r" if numeric else "l" for _, numeric in grid.columns)
     rows = [" & ".join(_latex_cell(h) for h, _ in grid.columns) + r" \\", r"\midrule"]
     rows += [" & ".join(_latex_cell(c) for c in cells) + r" \\" for cells, _ in grid.rows]
-    caption = f"\n\n{tex_text(grid.caption)}" if grid.caption else ""
+    caption = f"\n\n{latex_text(grid.caption)}" if grid.caption else ""
     body = "\n".join(rows)
     return (
-        f"\\subsubsection*{{{tex_text(grid.title)}}}\n{{\\small\n\\begin{{tabular}}{{{spec}}}"
+        f"\\subsubsection*{{{latex_text(grid.title)}}}\n{{\\small\n\\begin{{tabular}}{{{spec}}}"
         f"\n\\toprule\n{body}\n\\bottomrule\n\\end{{tabular}}}}{caption}\n\n"
     )
 
@@ -95,12 +104,12 @@ def latex_tables(example, blank: bool = False) -> str:
     head, *rest = example.heading_lines()
     parts = [
         LATEX_PREAMBLE,
-        f"\\section*{{{tex_text(head)}}}\n",
-        *(f"{tex_text(line)}\n\n" for line in rest),
+        f"\\section*{{{latex_text(head)}}}\n",
+        *(f"{latex_text(line)}\n\n" for line in rest),
     ]
     for block in _blocks(example, blank):
         parts.append(
-            f"\\subsection*{{{tex_text(block)}}}\n"
+            f"\\subsection*{{{latex_text(block)}}}\n"
             if isinstance(block, str)
             else _latex_grid(block)
         )

@@ -10,6 +10,7 @@ from rich.text import Text
 from ..numbers import NumberFormat
 from ..trace import Trace
 from ..train import TrainingResult
+from .glyphs import plain
 from .rich_tables import Grid, WorkedExample
 
 CURVE_HEIGHT = 8
@@ -95,14 +96,16 @@ class TrainingReport:
         }[rules.batch]
         order = f"shuffled (seed {rules.seed})" if rules.shuffle else "in file order"
         momentum = f", momentum {rules.momentum:g}" if rules.momentum else ""
-        lines = [Text(spec.title, style="bold")] if spec.title else []
+        lines = [Text(plain(spec.title), style="bold")] if spec.title else []
         if spec.source:
-            lines.append(Text(spec.source, style="dim"))
+            lines.append(Text(plain(spec.source), style="dim"))
         lines.append(
             Text(
-                f"{spec.file} · {shape} network · {n:,} examples · loss {spec.loss} · "
-                f"learning rate {spec.learning_rate:g}{momentum} · {kind}, {order} · "
-                f"{rules.reduction} over a batch"
+                plain(
+                    f"{spec.file} · {shape} network · {n:,} examples · loss {spec.loss} · "
+                    f"learning rate {spec.learning_rate:g}{momentum} · {kind}, {order} · "
+                    f"{rules.reduction} over a batch"
+                )
             )
         )
         if spec.init:

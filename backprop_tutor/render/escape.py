@@ -1,0 +1,155 @@
+"""One escaper per language the exports write, so user text is only ever text in them.
+
+User text is whatever a spec file (or its path) can hold: a title, a source, the spec's own
+path (any character a file name may have), unit, input and parameter names. It reaches:
+
+- LaTeX text mode (`latex_text`): headings, table cells, paragraphs of the LaTeX exports;
+- TeX math (`latex_math`): the pieces of a symbol's name, which math_doc.tex_name arranges
+  into subscripts and superscripts; the same TeX goes into the Markdown exports' `$` math;
+- Markdown (`markdown_text`): headings, paragraphs and GitHub table cells;
+- Rich (`rich_text`): what the terminal shows, and so the HTML and SVG exports, which are
+  Rich's recording of it. Rich's export_html and export_svg pass every piece of text through
+  html.escape and put no text of ours in an attribute (the SVG title is a constant), so all
+  that is left to do is to keep control characters out (an ESC would reach the terminal, and
+  a control character makes the SVG ill-formed XML).
+
+Each escaper is the only one of its kind: a renderer that writes one of these languages calls
+it for every piece of text it did not write itself, and never escapes by hand. No escaper
+evaluates anything; each maps characters to characters. Every one first shows what cannot be
+shown (`visible`): a control or format character as its Python escape, so a title with an ESC
+or a NUL stays one visible line, and other whitespace (a newline) as a space.
+"""
+
+from __future__ import annotations
+
+import re
+
+GREEK = {
+    "δ": r"\delta",
+    "σ": r"\sigma",
+    "φ": r"\varphi",
+    "Σ": r"\Sigma",
+    "θ": r"\theta",
+    "α": r"\alpha",
+    "η": r"\eta",
+    "∂": r"\partial",
+}
+
+# LaTeX text mode: the ten special characters, then those the T1 fonts would print as another
+# glyph or join into a ligature (<< is «, ` is ‘), then the lectures' Unicode symbols. Each
+# command ends in {}, so the letters after it stay letters.
+_LATEX_TEXT = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "#": r"\#",
+    "$": r"\$",
+    "%": r"\%",
+    "&": r"\&",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "`": r"\textasciigrave{}",
+    **{k: f"${v}$" for k, v in GREEK.items()},
+    "−": "-",
+    "·": r"$\cdot$",
+    "×": r"$\times$",
+    "→": r"$\to$",
+    "≠": r"$\neq$",
+    "⊙": r"$\odot$",
+    "²": r"$^2$",
+    "✓": "(checked)",
+    "✗": "(NOT equal)",
+    "≥": r"$\geq$",
+    "≤": r"$\leq$",
+}
+# -- is an en dash, '' a closing quote and ,, a low one: -{}- keeps both characters. A lone '
+# stays the typeset apostrophe (’), as prose wants it.
+_LIGATURE = re.compile(r"([-,'])(?=\1)")
+
+# TeX math: the same special characters as math spells them; < and > in braces, so no `<tag`
+# can reach the Markdown around a formula.
+_LATEX_MATH = {
+    "\\": r"\backslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "#": r"\#",
+    "$": r"\$",
+    "%": r"\%",
+    "&": r"\&",
+    "_": r"\_",
+    "~": r"\sim{}",
+    "^": r"\hat{}",
+    "<": "{<}",
+    ">": "{>}",
+    **{k: f"{v} " for k, v in GREEK.items()},
+}
+_PRIMES = re.compile("'+")
+
+# Markdown: backslash escapes (CommonMark allows one before any ASCII punctuation) for what can
+# start emphasis, code, a link, math, a table cell, a heading's closing #, strikethrough or an
+# e-mail autolink; HTML entities for what can start raw HTML or an autolink (< and >) and &.
+_MARKDOWN = {
+    **{c: "\\" + c for c in "\\`*[]|$~#@"},
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+}
+_MARKDOWN_SPECIAL = re.compile(
+    r"(?<![^\W_])_|_(?![^\W_])"  # an _ that can open or close emphasis: not inside a word
+    r"|[\\`*\[\]|$~#@&<>]"
+    r"|:(?=//)|(?i:(?<=www))\."  # what GitHub links by itself: http://... and www....
+)
+# At the start of a line: `- x`, `+ x` or `1. x` would be a list, `---` a rule, `===` alone the
+# underline that makes the line above a heading.
+_MARKDOWN_BLOCK_START = re.compile(r"^(\s*)([-+](?=[-\s]|$)|=(?==*\s*$)|\d{1,9}(?=[.)](?:\s|$)))")
+
+
+def visible(text: str, newlines: bool = False) -> str:
+    """Each control or format character (ESC, NUL, a right-to-left override) as its Python
+    escape, each whitespace character but a space (a tab, a line separator; a newline unless
+    `newlines` keeps them) as a space: what is left prints as itself."""
+    if (text.replace("\n", "") if newlines else text).isprintable():  # nearly always
+        return text
+    kept = (lambda ch: ch.isprintable() or ch == "\n") if newlines else str.isprintable
+    return "".join(ch if kept(ch) else _shown(ch) for ch in text)
+
+
+def _shown(ch: str) -> str:
+    """A character that does not print: whitespace as a space, anything else as \\x1b."""
+    return " " if ch.isspace() else ascii(ch)[1:-1]
+
+
+def latex_text(text: str) -> str:
+    """Text as LaTeX text mode typesets it literally: \\input prints as \\input, never runs."""
+    escaped = "".join(_LATEX_TEXT.get(ch, ch) for ch in visible(text))
+    return _LIGATURE.sub(r"\1{}", escaped)
+
+
+def latex_math(text: str) -> str:
+    """A piece of a name inside TeX math, each character as itself: a ^ is a caret, not a
+    superscript (^^5c would be a backslash to TeX), a { or \\ opens nothing; primes, as the
+    names use them (w'), one superscript however many there are (w'' is not a double one)."""
+    escaped = "".join(_LATEX_MATH.get(ch, ch) for ch in visible(text))
+    return _PRIMES.sub(lambda m: "^{" + r"\prime" * len(m[0]) + "}", escaped)
+
+
+def markdown_text(text: str) -> str:
+    """Text as Markdown shows it literally, on one line: no emphasis, code, link, image, raw
+    HTML, math or table cell; and at the start of a line no list, quote, heading or rule."""
+    escaped = _MARKDOWN_SPECIAL.sub(lambda m: _MARKDOWN.get(m[0], "\\" + m[0]), visible(text))
+    return _MARKDOWN_BLOCK_START.sub(_escape_block_start, escaped, count=1)
+
+
+def _escape_block_start(match: re.Match[str]) -> str:
+    """The marker escaped: `\\- x`, `1\\. x`."""
+    space, marker = match.groups()
+    return f"{space}\\{marker}" if not marker.isdigit() else f"{space}{marker}\\"
+
+
+def rich_text(text: str) -> str:
+    """Text for Rich to lay out (the terminal, HTML and SVG): newlines kept, as the tables'
+    multi-line cells need them; every other control character visible, never sent."""
+    return visible(text, newlines=True)
