@@ -8,27 +8,34 @@ Each claim gets one verdict, tried in this order:
 - variant: it equals the value under a named mistake (layer-by-layer update, the other sign
   of delta, a missing dout/dnet factor, updated weights in a hidden delta, ...);
 - mismatch: none of these; the exact value and the difference are given.
+
+Every id of the trace gets one: a later step's (`new[w5]@2`) is recomputed from its own step's
+claims and the weights the step before left, and a test prediction's (`out[y1]@test1`) is
+compared with the runs of the variants (the weights before the last update among them).
 """
 
 from __future__ import annotations
 
-import re
+import math
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import numpy as np
 
 from .activations import activation
-from .claims import Claim
+from .claims import Claim, TraceId, parse_id
 from .engine import run
+from .errors import SpecError, TrainingError
 from .losses import LOSSES
 from .network_spec import Spec
 from .notation import NOTATIONS
 from .numbers import NumberFormat
-from .trace import Trace
+from .trace import Factor, StepTrace, Trace
 
-_ID = re.compile(r"^(\w+)(?:\[([^\]]*)\])?(?:@(\d+))?$")
 CARRY_DIGITS = range(1, 7)
+GIVEN = ("input", "target", "old")  # a step's givens: judged first, as everything reads them
+Getter = Callable[[str], float]
 
 
 @dataclass
@@ -43,7 +50,9 @@ class Verdict:
 
 def shown_as(value: float, claim: Claim, rounding: str | None = None) -> str | None:
     """'rounded' or 'truncated' when `value` shows as the claim at the claim's digits (only
-    that rounding when one is given)."""
+    that rounding when one is given); never for inf or nan, which no claim can be."""
+    if value is None or not math.isfinite(value):
+        return None
     modes = [rounding] if rounding else ["round", "truncate"]
     found = [
         r
@@ -55,43 +64,86 @@ def shown_as(value: float, claim: Claim, rounding: str | None = None) -> str | N
     return {"round": "rounded", "truncate": "truncated"}.get(found[0]) if found else None
 
 
+class StepEvents:
+    """One step's events by name, for recomputing its quantities."""
+
+    def __init__(self, step: StepTrace) -> None:
+        self.gradients = {g.param: g for g in step.gradients}
+        self.deltas = {d.unit: d for d in step.deltas}
+        self.forward = {f.unit: f for f in step.forward}
+        self.updates = {u.param: u for u in step.updates}
+
+
 class Checker:
-    """The exact trace of a spec, and the runs and local values of the named variants."""
+    """The exact trace of a spec, and the runs and local values of the named variants.
+
+    Everything runs under np.errstate(all="ignore"): claimed numbers are arbitrary, so a
+    recomputation from them may overflow or divide by zero; such a value matches no claim
+    (shown_as refuses inf and nan), and a warning on stderr would only alarm the user.
+    """
 
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
         self.exact_spec = replace(spec, carry_digits=None)
-        self.trace: Trace = run(self.exact_spec)
+        with np.errstate(all="ignore"):
+            self.trace: Trace = run(self.exact_spec)
         # delta in the spec's own notation: dE/dnet, or the sensitivity -dE/dnet (Mitchell, Xu)
         self.sign = NOTATIONS[spec.notation].delta_sign
         self.v = {
             k: -x if self.sign < 0 and k.startswith("delta[") else x
             for k, x in self.trace.values().items()
         }
-        step = self.trace.steps[0]
-        self.gradients = {g.param: g for g in step.gradients}
-        self.deltas = {d.unit: d for d in step.deltas}
-        self.forward = {f.unit: f for f in step.forward}
+        self._index = {key: i for i, key in enumerate(self.v)}
+        self.steps = [StepEvents(step) for step in self.trace.steps]
+        first = self.steps[0]
+        self.gradients, self.deltas, self.forward = first.gradients, first.deltas, first.forward
         self._runs: dict[str, dict[str, float]] = {}
+        self._wanted: set[str] | None = None  # the ids the variant runs keep
         self.claimed: dict[str, float] = {}
         self.verdicts: dict[str, Verdict] = {}
 
     def _run(self, name: str, **changes) -> dict[str, float]:
+        """A variant's values (only the ids claims can ask for, once `check` knows them: a big
+        network's trace is large, and there are a dozen variants); none where the variant
+        cannot run (its numbers overflow, its trace would be too large): the spec as written
+        is fine, so that is no error of the user's, the variant just does not apply."""
         if name not in self._runs:
-            self._runs[name] = run(replace(self.exact_spec, **changes)).values()
+            try:
+                with np.errstate(all="ignore"):
+                    values = run(replace(self.exact_spec, **changes)).values()
+            except (SpecError, TrainingError):
+                values = {}
+            wanted = self._wanted
+            self._runs[name] = (
+                values if wanted is None else {k: values[k] for k in wanted & values.keys()}
+            )
         return self._runs[name]
 
     # -- the verdicts ------------------------------------------------------------------------
     def check(self, claims: list[Claim]) -> list[Verdict]:
-        order = {key: i for i, key in enumerate(self.v)}
-        numeric = sorted((c for c in claims if not c.is_formula), key=lambda c: order[c.id])
+        unknown = [c.id for c in claims if c.id not in self.v]
+        if unknown:
+            raise ValueError(f"not trace ids of this network: {', '.join(unknown)}")
+        numeric = sorted((c for c in claims if not c.is_formula), key=self._order)
         self.claimed = {c.id: float(c.number) for c in numeric}  # type: ignore[arg-type]
-        for claim in numeric:
-            self.verdicts[claim.id] = self._verdict(claim)
+        wanted = {key for c in numeric for key in (c.id, _later(parse_id(c.id)))}
+        if self._wanted is None or not wanted <= self._wanted:
+            self._runs.clear()  # they kept only the ids claimed before
+            self._wanted = (self._wanted or set()) | wanted
+        with np.errstate(all="ignore"):
+            for claim in numeric:
+                self.verdicts[claim.id] = self._verdict(claim)
         return [self.verdicts[c.id] for c in numeric]
 
+    def _order(self, claim: Claim) -> tuple[int, int, int]:
+        """Step by step, a step's givens first, then the trace's order: each claim is judged
+        after every claim its recomputation reads (net reads old, new reads grad)."""
+        ident = parse_id(claim.id)
+        step = len(self.steps) + 1 if ident.test is not None else ident.step
+        return step, ident.kind not in GIVEN, self._index[claim.id]
+
     def _verdict(self, claim: Claim) -> Verdict:
-        exact = self.v[claim.id]
+        exact = float(self.v[claim.id])
         own = self.spec.display.rounding
         how = shown_as(exact, claim, own)
         if how:
@@ -123,91 +175,99 @@ class Checker:
                 exact,
                 causes=causes,
             )
-        for name, value in self._variants(claim):
-            if value is not None and np.isfinite(value) and shown_as(value, claim):
+        for name, value in self._variants(parse_id(claim.id)):
+            if value is not None and shown_as(value, claim):
                 return Verdict(claim, "variant", f"matches only with {name}", exact)
-        return Verdict(
-            claim,
-            "mismatch",
-            f"exact value {exact!r}, off by {float(claim.number) - exact:+.6g}",
-            exact,
-        )  # type: ignore[arg-type]
+        off = float(claim.number) - exact  # type: ignore[arg-type]
+        return Verdict(claim, "mismatch", f"exact value {exact!r}, off by {off:+.6g}", exact)
 
     # -- the mistake is upstream: recompute from the claimed inputs --------------------------
     def _follows(self, claim: Claim) -> list[str]:
         used: list[str] = []
 
         def get(key: str) -> float:
-            if key in self.claimed and not self.verdicts.get(key, Verdict(claim, "", "")).ok:
+            verdict = self.verdicts.get(key)
+            if key in self.claimed and not (verdict and verdict.ok):
                 used.append(key)
                 return self.claimed[key]
             return self.v[key]
 
-        value = self._recompute(claim.id, get)
+        value = self._recompute(parse_id(claim.id), get)
         if value is None or not used or not shown_as(value, claim):
             return []
         roots: list[str] = []
         for key in used:
-            verdict = self.verdicts[key]
-            for root in verdict.causes if verdict.status == "follows" else [key]:
+            verdict = self.verdicts.get(key)
+            for root in verdict.causes if verdict and verdict.status == "follows" else [key]:
                 if root not in roots:
                     roots.append(root)
         return roots
 
-    def _recompute(self, key: str, get) -> float | None:
-        """The quantity `key` from its inputs as the engine computes it (step 1 only)."""
-        kind, inside, step = _ID.match(key).groups()  # type: ignore[union-attr]
-        if step:
+    def _recompute(self, ident: TraceId, get: Getter) -> float | None:
+        """The quantity from its inputs as the engine computes it, at its own step; None
+        for a test prediction, a given, or a quantity with no formula of its own here."""
+        if ident.test is not None or not ident.known or ident.step > len(self.steps):
             return None
-        if kind == "net":
-            ev = self.forward[inside]
-            total = sum(get(_out_id(t.source, self.v)) * get(f"old[{t.weight}]") for t in ev.terms)
-            bias = get(f"old[{ev.bias}]") if ev.bias else 0.0
-            return total + self.trace.header.bias_sign * bias
-        if kind == "out":
-            act = self._activation(self.forward[inside].layer)
-            return (
-                float(act.value(np.array([get(f"net[{inside}]")]))[0]) if act.elementwise else None
+        kind, inside, at = ident.kind, ident.inside, ident.at
+        events = self.steps[ident.step - 1]
+        if kind == "old" and ident.step > 1:  # the weight the step before left
+            return get(replace(ident, step=ident.step - 1).at("new", inside))
+        if kind == "net" and inside in events.forward:
+            ev = events.forward[inside]
+            total = sum(
+                get(at(*_out(t.source, ident, self.v))) * get(at("old", t.weight)) for t in ev.terms
             )
+            bias = get(at("old", ev.bias)) if ev.bias else 0.0
+            return total + self.trace.header.bias_sign * bias
+        if kind == "out" and inside in events.forward:
+            act = self._activation(events.forward[inside].layer)
+            net = np.array([get(at("net", inside))])
+            return float(act.value(net)[0]) if act.elementwise else None
         if kind == "loss" and inside:
             loss = LOSSES[self.spec.loss]
-            t, o = np.array([[get(f"target[{inside}]")]]), np.array([[get(f"out[{inside}]")]])
+            t, o = np.array([[get(at("target", inside))]]), np.array([[get(at("out", inside))]])
             return float(loss.terms(t, o)[0, 0]) if loss.name != "mse" else None
         if kind == "loss":
-            return sum(get(f"loss[{u}]") for u in self.trace.header.layers[-1])
-        if kind == "de_dout" and self.deltas[inside].downstream:
+            return sum(get(at("loss", u)) for u in self.trace.header.layers[-1])
+        return self._recompute_backward(ident, events, get)
+
+    def _recompute_backward(self, ident: TraceId, events: StepEvents, get: Getter) -> float | None:
+        """The backward pass and the update of `_recompute`."""
+        kind, inside, at = ident.kind, ident.inside, ident.at
+        delta = events.deltas.get(inside)
+        if kind == "de_dout" and delta and delta.downstream:
             return sum(
-                get(f"old[{w}]") * self.sign * get(f"delta[{k}]")
-                for k, w, _, _ in self.deltas[inside].downstream
+                get(at("old", w)) * self.sign * get(at("delta", k))
+                for k, w, _, _ in delta.downstream
             )
-        if kind == "delta" and not self.deltas[inside].jacobian:
-            return self.sign * get(f"de_dout[{inside}]") * get(f"dout_dnet[{inside}]")
+        if kind == "delta" and delta and not delta.jacobian:
+            return self.sign * get(at("de_dout", inside)) * get(at("dout_dnet", inside))
         if kind == "path":
-            param, via = inside.split(",")
-            g = self.gradients[param]
-            path = next(p for p in g.paths if p.via == via)
-            return self._product(path.factors, get)
-        if kind == "grad":
-            g = self.gradients[inside]
-            if g.paths and any(f"path[{inside},{p.via}]" in self.claimed for p in g.paths):
-                return sum(get(f"path[{inside},{p.via}]") for p in g.paths)
-            return self._product(g.factors, get) if g.factors else None
-        if kind == "new":
-            eta = self.spec.learning_rate
-            update = next(u for u in self.trace.steps[0].updates if u.param == inside)
+            param, _, via = inside.partition(",")
+            g = events.gradients.get(param)
+            path = next((p for p in g.paths if p.via == via), None) if g else None
+            return self._product(path.factors, get, ident) if path else None
+        g = events.gradients.get(inside)
+        if kind == "grad" and g:
+            if g.paths and any(at("path", f"{inside},{p.via}") in self.claimed for p in g.paths):
+                return sum(get(at("path", f"{inside},{p.via}")) for p in g.paths)
+            return self._product(g.factors, get, ident) if g.factors else None
+        update = events.updates.get(inside)
+        if kind == "new" and update:
             if not update.updated:
-                return get(f"old[{inside}]")
-            return get(f"old[{inside}]") - eta * get(f"grad[{inside}]") + update.momentum_term
+                return get(at("old", inside))
+            eta = self.spec.learning_rate
+            return get(at("old", inside)) - eta * get(at("grad", inside)) + update.momentum_term
         return None
 
-    def _product(self, factors, get) -> float:
+    def _product(self, factors: Iterable[Factor], get: Getter, ident: TraceId) -> float:
         """A chain's product; a unit's dE/dout · dout/dnet read as its delta where the delta is
         claimed, as a hand calculation that wrote the delta down goes on from it."""
         factors = list(factors)
         value = 1.0
         while factors:
             first = factors[0]
-            delta = f"delta[{first.unit}]"
+            delta = ident.at("delta", first.unit)
             if (
                 first.role == "de_dout"
                 and len(factors) > 1
@@ -218,21 +278,21 @@ class Checker:
                 value *= self.sign * get(delta)
                 factors = factors[2:]
                 continue
-            value *= self._factor(first, get)
+            value *= self._factor(first, get, ident)
             factors = factors[1:]
         return value
 
-    def _factor(self, factor, get) -> float:
+    def _factor(self, factor: Factor, get: Getter, ident: TraceId) -> float:
         """A chain-rule factor's value, read from the claims where it is claimed."""
-        if factor.role == "dnet_dout":
-            weight = next(
-                t.weight for t in self.forward[factor.unit].terms if t.source == factor.other
-            )
-            return get(f"old[{weight}]")
+        events = self.steps[ident.step - 1]
+        if factor.role == "dnet_dout" and factor.unit in events.forward:
+            terms = events.forward[factor.unit].terms
+            weight = next((t.weight for t in terms if t.source == factor.other), None)
+            return get(ident.at("old", weight)) if weight else factor.value
         if factor.role == "dnet_dparam":
-            g = self.gradients.get(factor.unit)
-            return get(_out_id(g.source, self.v)) if g and g.source else factor.value
-        return get(factor.id) * (self.sign if factor.role == "delta" else 1)
+            g = events.gradients.get(factor.unit)
+            return get(ident.at(*_out(g.source, ident, self.v))) if g and g.source else factor.value
+        return get(factor.id + ident.suffix) * (self.sign if factor.role == "delta" else 1)
 
     def _activation(self, layer: int):
         h = self.trace.header
@@ -240,10 +300,9 @@ class Checker:
         return activation(h.activations[layer - 1], **({} if alpha is None else {"alpha": alpha}))
 
     # -- named mistakes ----------------------------------------------------------------------
-    def _variants(self, claim: Claim):
+    def _variants(self, ident: TraceId) -> Iterator[tuple[str, float | None]]:
         """(name, value) of each named mistake that applies to this quantity."""
-        key, v, spec = claim.id, self.v, self.spec
-        kind, inside, step = _ID.match(key).groups()  # type: ignore[union-attr]
+        key, v, spec = ident.key, self.v, self.spec
         yield (
             "the layer-by-layer update (hidden deltas computed with the already updated "
             "weights above)",
@@ -255,50 +314,73 @@ class Checker:
             other = "sse" if spec.loss == "half_sse" else "half_sse"
             name = "SSE instead of half SSE" if other == "sse" else "half SSE instead of SSE"
             yield name, self._run(other, loss=other).get(key)
-        later = f"{key.split('@')[0]}@{int(step or 1) + 1}"
-        yield "one step more", self._run("more", steps=spec.steps + 1).get(later)
-        if step is None and kind == "new":
-            yield "one step fewer (the value before the update)", v.get(f"old[{inside}]")
-        if step is None and kind in ("delta", "de_dout"):
+        yield "one step more", self._run("more", steps=spec.steps + 1).get(_later(ident))
+        yield from self._step_fewer(ident)
+        if ident.test is not None or not ident.known:
+            return
+        kind, inside = ident.kind, ident.inside
+        if kind in ("delta", "de_dout"):
             yield "the other sign convention of delta (δ = −∂E/∂net)", -v[key]
-        if step is None and kind in ("grad", "path"):
+        if kind in ("grad", "path"):
             yield "the opposite sign", -v[key]
-        if step is None and kind == "loss" and not inside:
-            yield (
-                "the mean instead of the sum over the outputs",
-                v[key] / len(self.trace.header.layers[-1]),
-            )
-        if step is None:
-            yield from self._local_variants(kind, inside)
+        if kind == "loss" and not inside:
+            yield "the mean instead of the sum over the outputs", v[key] / len(spec.output_names)
+        if ident.step <= len(self.steps):
+            yield from self._local_variants(ident, self.steps[ident.step - 1])
 
-    def _local_variants(self, kind: str, inside: str):
-        v = self.v
-        if kind == "delta" and not self.deltas[inside].jacobian:
-            yield "a missing dout/dnet factor", self.sign * v[f"de_dout[{inside}]"]
-        if kind in ("grad", "new") and self.gradients[inside].factors:
-            g = self.gradients[inside]
+    def _step_fewer(self, ident: TraceId) -> Iterator[tuple[str, float | None]]:
+        """The value one step earlier: a test predicted with the weights before the last
+        update, a new weight left at its old value, a later step's quantity copied."""
+        if ident.test is not None:
+            fewer = self._run("fewer", steps=self.spec.steps - 1).get(ident.key)
+            yield "one step fewer (the weights before the last update)", fewer
+        elif ident.kind == "new":
+            before = self.v.get(ident.at("old", ident.inside))
+            yield "one step fewer (the value before the update)", before
+        elif ident.step > 1 and ident.known:
+            yield "one step fewer", self.v.get(ident.step_key(ident.step - 1))
+
+    def _local_variants(
+        self, ident: TraceId, events: StepEvents
+    ) -> Iterator[tuple[str, float | None]]:
+        """The named mistakes of one quantity's own formula, at its own step."""
+        v, kind, inside, at = self.v, ident.kind, ident.inside, ident.at
+        delta, g = events.deltas.get(inside), events.gradients.get(inside)
+        if kind == "delta" and delta and not delta.jacobian:
+            yield "a missing dout/dnet factor", self.sign * v[at("de_dout", inside)]
+        if kind in ("grad", "new") and g and g.factors:
+            # the chain without its dout/dnet factor: a product, so a dead unit (dout/dnet 0)
+            # divides nothing
             to = g.to[0]
-            without = v[f"grad[{inside}]"] / v[f"dout_dnet[{to}]"]
-            value = (
-                without
-                if kind == "grad"
-                else v[f"old[{inside}]"] - self.spec.learning_rate * without
-            )
-            yield f"a missing dout/dnet factor at {to}", value
-        if kind in ("de_dout", "delta") and self.deltas[inside].downstream:
-            scale = 1.0 if kind == "de_dout" else v[f"dout_dnet[{inside}]"]
-            base = v[f"de_dout[{inside}]"]
-            for _unit, w, _, dk in self.deltas[inside].downstream:
-                changed = base + (v[f"new[{w}]"] - v[f"old[{w}]"]) * dk
+            kept = [f.value for f in g.factors if (f.role, f.unit) != ("dout_dnet", to)]
+            if len(kept) < len(g.factors):
+                without = math.prod(kept)
+                value = (
+                    without
+                    if kind == "grad"
+                    else v[at("old", inside)] - self.spec.learning_rate * without
+                )
+                yield f"a missing dout/dnet factor at {to}", value
+        if kind in ("de_dout", "delta") and delta and delta.downstream:
+            scale = 1.0 if kind == "de_dout" else v[at("dout_dnet", inside)]
+            base = v[at("de_dout", inside)]
+            for _unit, w, _, dk in delta.downstream:
+                changed = base + (v[at("new", w)] - v[at("old", w)]) * dk
                 sign = self.sign if kind == "delta" else 1
                 yield f"the updated {w} instead of the original", changed * scale * sign
-        if kind == "grad" and self.gradients[inside].paths:
-            for p in self.gradients[inside].paths:
+        if kind == "grad" and g and g.paths:
+            for p in g.paths:
                 yield (
                     f"the path through {p.via} dropped",
-                    v[f"grad[{inside}]"] - v[f"path[{inside},{p.via}]"],
+                    v[at("grad", inside)] - v[at("path", f"{inside},{p.via}")],
                 )
 
 
-def _out_id(unit: str, values: dict[str, float]) -> str:
-    return f"out[{unit}]" if f"out[{unit}]" in values else f"input[{unit}]"
+def _out(unit: str, ident: TraceId, values: dict[str, float]) -> tuple[str, str]:
+    """(kind, unit) of what a unit shows downstream: its out, or the input it is."""
+    return ("out", unit) if ident.at("out", unit) in values else ("input", unit)
+
+
+def _later(ident: TraceId) -> str:
+    """The id of the same quantity one step later (a test is predicted after every step)."""
+    return ident.key if ident.test is not None else ident.step_key(ident.step + 1)

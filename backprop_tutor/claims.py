@@ -8,15 +8,20 @@ whitelist: never evaluated. `known_differences` (annotations in golden files) is
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
-from .errors import SpecError
+from .errors import SpecError, shortened
 from .yaml_source import read_yaml
 
 ANNOTATIONS = {"known_differences"}
+# A double's smallest value, 5e-324, has 324 decimals, so no claim about a float needs more;
+# NumberFormat's 700-digit context holds any finite float at this many decimals, and quantizing
+# to more (a claim such as 1e-99999) would raise instead of answering.
+MAX_DECIMALS = 340
 _NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 
 
@@ -36,6 +41,49 @@ class Claim:
     @property
     def is_formula(self) -> bool:
         return self.number is None
+
+
+# kind[inside], then `@N` (step N > 1) or `@testK` (test example K, after every step)
+_ID = re.compile(r"^(\w+)(?:\[([^\]]*)\])?(?:@(?:(\d+)|test(\d+)))?$")
+
+
+@dataclass(frozen=True)
+class TraceId:
+    """A trace id's parts: `grad[w5]@2` is kind grad, inside w5, step 2; `out[y1]@test1` is
+    test example 1, predicted after every step (`test` set, `step` 0). An id of a shape this
+    module does not know (`known` false) still gets the verdicts that need no recomputing."""
+
+    key: str
+    kind: str
+    inside: str = ""
+    step: int = 1
+    test: int | None = None
+    known: bool = True
+
+    @property
+    def suffix(self) -> str:
+        """What every id of this id's step ends with: "" for step 1, "@N" after."""
+        return "" if self.step <= 1 else f"@{self.step}"
+
+    def at(self, kind: str, inside: str | None = None) -> str:
+        """The id of another quantity of the same step: `at("old", "w5")` is `old[w5]@2`."""
+        return (f"{kind}[{inside}]" if inside else kind) + self.suffix
+
+    def step_key(self, step: int) -> str:
+        """This quantity's id at another step (`grad[w5]@3` for step 3, `grad[w5]` for 1)."""
+        base = self.key.split("@")[0]
+        return base if step == 1 else f"{base}@{step}"
+
+
+def parse_id(key: str) -> TraceId:
+    """The parts of a trace id; never raises (an unknown shape is `known` false)."""
+    found = _ID.match(key)
+    if not found:
+        return TraceId(key, key, known=False)
+    kind, inside, step, test = found.groups()
+    if test is not None:
+        return TraceId(key, kind, inside or "", 0, int(test))
+    return TraceId(key, kind, inside or "", int(step) if step else 1)
 
 
 def load_claims(path: Path, known: set[str]) -> list[Claim]:
@@ -59,7 +107,7 @@ def load_claims(path: Path, known: set[str]) -> list[Claim]:
             hint = f"did you mean '{close[0]}'? " if close else ""
             raise source.error(
                 (key,),
-                f"'{key}' is not a trace id of this network",
+                f"'{shortened(key)}' is not a trace id of this network",
                 f"{hint}see the README's list of ids",
             )
         if isinstance(value, bool) or not isinstance(value, int | float | str):
@@ -70,21 +118,31 @@ def load_claims(path: Path, known: set[str]) -> list[Claim]:
             )
         text = source.scalars.get((key,), str(value)).strip()
         if _NUMBER.match(text):
-            try:
-                number = Decimal(text)
-            except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
-                number = None
-            if number is not None and not number.is_finite():
-                raise source.error((key,), f"'{text}' is not a finite number", "write a number")
-            claims.append(Claim(key, text, line, number))
+            problem = _unusable(text)
+            if problem:
+                raise source.error((key,), problem, "write an ordinary number such as 0.45187")
+            claims.append(Claim(key, text, line, Decimal(text)))
         elif isinstance(value, str):
             claims.append(Claim(key, text, line, None))
         else:
             raise source.error(
-                (key,), f"'{text}' is not a finite number", "write an ordinary number such as 0.5"
+                (key,),
+                f"'{shortened(text)}' is not a finite number",
+                "write an ordinary number such as 0.5",
             )
     if not claims:
         raise SpecError(
             str(path), "the file holds no claims", "write lines such as 'new[w5]: 0.45187'"
         )
     return claims
+
+
+def _unusable(text: str) -> str:
+    """Why a number as written cannot be a claim ("" when it can): a float overflows past
+    1.8e308 to inf, which the Decimal as written hides (Decimal('1e309') is finite)."""
+    number = Decimal(text)  # the pattern admits only decimals, so this cannot fail
+    if not math.isfinite(float(number)):
+        return f"'{shortened(text)}' is not a finite number (a float reaches about 1.8e308)"
+    if -number.as_tuple().exponent > MAX_DECIMALS:  # type: ignore[operator]
+        return f"'{shortened(text)}' has more than {MAX_DECIMALS} decimals, more than a float holds"
+    return ""

@@ -4,6 +4,13 @@ The text is parsed by Python's `ast` and walked with a whitelist: numbers, the n
 names, + - * / and small constant powers, and exp, log, tanh, sigma. Anything else (attribute
 access, calls to other names, __import__, comprehensions, huge powers) is refused by name, so
 no user text reaches eval, exec or sympify.
+
+SymPy's cost grows without bound in a formula's size: 43 characters of nested powers take
+minutes, `sigma(` nested 70 deep longer, a power of a sum gigabytes. So the tree is measured
+first (formula_limits.measure: nesting, node count, the degree and terms of the polynomial it
+expands to, the size of constants), and only a formula within every bound reaches SymPy; each
+claim then runs within a time budget (formula_limits.time_budget), and one that runs out is
+refused as too costly rather than hanging.
 """
 
 from __future__ import annotations
@@ -11,17 +18,18 @@ from __future__ import annotations
 import ast
 import difflib
 import operator
+import random
 
 import sympy as sp
 
 from .check import Checker, Verdict
-from .claims import Claim
+from .claims import Claim, parse_id
 from .derivation import Deriver
-from .errors import SpecError
+from .errors import SpecError, shortened
+from .formula_limits import MAX_LENGTH, TIME_BUDGET, TooCostly, constant, measure, time_budget
 from .notation import NOTATIONS
+from .trace import Factor, StepTrace
 
-MAX_LENGTH = 500
-MAX_POWER = 10
 FUNCTIONS = {"exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "sigma": lambda a: 1 / (1 + sp.exp(-a))}
 BINARY = {
     ast.Add: operator.add,
@@ -30,6 +38,8 @@ BINARY = {
     ast.Div: operator.truediv,
     ast.Pow: operator.pow,
 }
+SAMPLES = 3  # random points at which two formulas are compared before SymPy tries to prove it
+FORMULA_KINDS = ("delta", "de_dout", "dout_dnet", "grad", "loss")
 
 
 def parse_formula(text: str, names: dict[str, sp.Symbol]) -> sp.Expr:
@@ -42,46 +52,28 @@ def parse_formula(text: str, names: dict[str, sp.Symbol]) -> sp.Expr:
         raise ValueError(f"not a formula: {exc.msg}") from None
     except (RecursionError, MemoryError):
         raise ValueError("the formula is nested too deeply") from None
+    measure(tree, FUNCTIONS)  # every bound, before SymPy builds anything
 
     def walk(node: ast.AST) -> sp.Expr:
         if isinstance(node, ast.Expression):
             return walk(node.body)
         if isinstance(node, ast.BinOp) and type(node.op) in BINARY:
-            left, right = walk(node.left), walk(node.right)
-            if isinstance(node.op, ast.Pow) and not (right.is_number and abs(right) <= MAX_POWER):
-                raise ValueError(f"only constant powers up to {MAX_POWER} are allowed")
-            return BINARY[type(node.op)](left, right)
+            return BINARY[type(node.op)](walk(node.left), walk(node.right))
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
             value = walk(node.operand)
             return -value if isinstance(node.op, ast.USub) else value
-        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-            return sp.nsimplify(node.value)
+        if isinstance(node, ast.Constant):
+            return constant(node)
         if isinstance(node, ast.Name):
             if node.id not in names:
                 close = difflib.get_close_matches(node.id, sorted(names), n=1, cutoff=0.6)
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
-                raise ValueError(f"unknown name '{node.id}'{hint}")
+                raise ValueError(f"unknown name '{shortened(node.id)}'{hint}")
             return names[node.id]
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id in FUNCTIONS
-            and len(node.args) == 1
-            and not node.keywords
-        ):
-            return FUNCTIONS[node.func.id](walk(node.args[0]))
-        what = type(node).__name__
-        if isinstance(node, ast.Call):
-            what = "a call to " + (node.func.id if isinstance(node.func, ast.Name) else "that")
-        raise ValueError(
-            f"{what} is not allowed in a formula (only numbers, the network's names,"
-            " + - * / **, exp, log, tanh, sigma)"
-        )
+        assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)  # measure() saw to it
+        return FUNCTIONS[node.func.id](walk(node.args[0]))
 
-    try:
-        return walk(tree)
-    except RecursionError:
-        raise ValueError("the formula is nested too deeply") from None
+    return walk(tree)
 
 
 class FormulaChecker:
@@ -90,6 +82,7 @@ class FormulaChecker:
     def __init__(self, checker: Checker) -> None:
         self.checker = checker
         self.deriver = Deriver(checker.trace, checker.trace.steps[0])
+        self._derivers = {1: self.deriver}
         d, refs = self.deriver, self.deriver.units
         self.sign = NOTATIONS[checker.trace.header.notation].delta_sign
         names: dict[str, sp.Symbol] = {}
@@ -113,74 +106,128 @@ class FormulaChecker:
         names.update({name: symbol for name, symbol in d.param.items()})
         self.names = names
 
+    def deriver_at(self, step: int) -> Deriver:
+        """The derivation of step `step` (every step has the same symbols, its own numbers)."""
+        if step not in self._derivers:
+            trace = self.checker.trace
+            self._derivers[step] = Deriver(trace, trace.steps[step - 1])
+        return self._derivers[step]
+
     def expected(self, key: str) -> sp.Expr | None:
-        """The quantity `key` as SymPy derives it, in the notation's sign of delta."""
-        d = self.deriver
-        kind, _, inside = key.partition("[")
-        inside = inside.rstrip("]")
+        """The quantity `key` as SymPy derives it, in the notation's sign of delta, at the
+        step the id names; None where there is no formula to compare with (a test
+        prediction, a number that is given, a gradient only its paths define)."""
+        ident = parse_id(key)
+        steps = len(self.checker.trace.steps)
+        if ident.test is not None or not ident.known or not 1 <= ident.step <= steps:
+            return None
+        d, kind, inside = self.deriver_at(ident.step), ident.kind, ident.inside
         step = d.step
-        if kind == "delta":
-            event = next(e for e in step.deltas if e.unit == inside)
-            if inside in d.terms:
-                grad = next((g for g in step.gradients if g.to[0] == inside and g.factors), None)
-                if grad is None:
-                    return None
-                head = grad.factors[:2] if event.jacobian == () else grad.factors[:1]
-                expr = sp.Mul(*(d.factor_step(f, inside).expr for f in head))
-            else:
-                expr = d.factor_step(
-                    _factor(step, inside, "dout_dnet"), inside
-                ).expr * d._downstream_sum(inside)
-            return self.sign * expr
-        if kind in ("de_dout", "dout_dnet"):
-            return d.factor_step(_factor(step, inside, kind), inside).expr
+        event = next((e for e in step.deltas if e.unit == inside), None)
+        if kind == "dout_dnet" and inside.split(",")[-1] in d.units:
+            return self._dout_dnet(d, inside)
+        if kind == "delta" and event:
+            return self._delta(d, step, inside, event.jacobian == ())
+        if kind == "de_dout" and event:
+            return d.factor_step(Factor("de_dout", inside, None, event.de_dout), inside).expr
         if kind == "grad":
-            g = next(e for e in step.gradients if e.param == inside)
+            g = next((e for e in step.gradients if e.param == inside), None)
+            if g is None:
+                return None
             derivation = d.derive(g)
             chain = derivation.delta_form or derivation.chains[0]
             return chain.product if not g.paths or derivation.delta_form else None
-        if kind == "loss":
+        if kind == "loss" and (inside in d.terms or not inside):
             return d.terms[inside] if inside else d.total_loss
         return None
 
+    def _delta(self, d: Deriver, step: StepTrace, unit: str, elementwise: bool) -> sp.Expr | None:
+        if unit in d.terms:
+            grad = next((g for g in step.gradients if g.to[0] == unit and g.factors), None)
+            if grad is None:
+                return None
+            head = grad.factors[:2] if elementwise else grad.factors[:1]
+            expr = sp.Mul(*(d.factor_step(f, unit).expr for f in head))
+        else:
+            dout = d.factor_step(Factor("dout_dnet", unit, None, 0.0), unit).expr
+            expr = dout * d._downstream_sum(unit)
+        return self.sign * expr
 
-def _factor(step, unit: str, role: str):
-    from .trace import Factor
-
-    event = next(e for e in step.deltas if e.unit == unit)
-    value = event.de_dout if role == "de_dout" else event.dout_dnet
-    return Factor(role, unit, None, value)
+    @staticmethod
+    def _dout_dnet(d: Deriver, inside: str) -> sp.Expr | None:
+        """dout/dnet of a unit; for softmax, dout_j/dnet_u = out_j·([j = u] − out_u), the
+        entry of the Jacobian the id names (`dout_dnet[b,a]`, or the diagonal `dout_dnet[a]`)."""
+        j, _, u = inside.rpartition(",")
+        j = j or u
+        if d._elementwise(u):
+            if j != u:
+                return None
+            return d.factor_step(Factor("dout_dnet", u, None, 0.0), u).expr
+        return d.out[j] * (int(j == u) - d.out[u])
 
 
 def check_formulas(checker: Checker, claims: list[Claim], file: str) -> list[Verdict]:
-    """Each formula claim: equal to SymPy's derivation, or not, with the correct form."""
+    """Each formula claim: equal to SymPy's derivation, or not, with the correct form; a
+    formula past the bounds, or one whose comparison runs out of time, is a SpecError."""
     formulas = FormulaChecker(checker)
-    verdicts = []
-    for claim in claims:
+    return [_check_one(claim, formulas, file) for claim in claims]
+
+
+def _check_one(claim: Claim, formulas: FormulaChecker, file: str) -> Verdict:
+    def refuse(problem: str, fix: str) -> SpecError:
+        return SpecError(file, problem, fix, place=claim.id, line=claim.line)
+
+    try:
+        with time_budget(TIME_BUDGET):
+            try:
+                stated = parse_formula(claim.text, formulas.names)
+            except ValueError as exc:
+                hint = "write the formula with the network's names, e.g. t_1*(1 - z1)"
+                raise refuse(str(exc), hint) from None
+            expected = formulas.expected(claim.id)
+            if expected is None:
+                raise refuse(
+                    f"no formula to compare {claim.id} with",
+                    "claim formulas for delta, de_dout, dout_dnet, grad or loss ids",
+                )
+            return _compare(claim, stated, expected, formulas)
+    except TooCostly:
+        raise refuse(
+            f"comparing the formula with SymPy's derivation took more than the {TIME_BUDGET:g} s"
+            " allowed: it is too costly to simplify",
+            "write it shorter, closer to the derivation's own form",
+        ) from None
+    except (ArithmeticError, RecursionError, MemoryError, TypeError, ValueError) as exc:
+        # only SymPy's own can reach here: the formula's were turned into SpecErrors above
+        raise refuse(
+            f"SymPy cannot work with this formula ({type(exc).__name__})",
+            "write it with smaller numbers and less nesting",
+        ) from None
+
+
+def _differs(a: sp.Expr, b: sp.Expr) -> bool:
+    """a − b is clearly not 0 at some random point: then they differ, and SymPy need not try
+    to simplify (which can take minutes on a wrong formula). The points are the same every run;
+    a point where either side is undefined decides nothing."""
+    symbols = sorted((a - b).free_symbols, key=str)
+    rng = random.Random(0)
+    for _ in range(SAMPLES):
+        point = {s: sp.Rational(rng.randint(11, 89), 97) for s in symbols}
         try:
-            stated = parse_formula(claim.text, formulas.names)
-        except ValueError as exc:
-            raise SpecError(
-                file,
-                str(exc),
-                "write the formula with the network's names, e.g. t_1*(1 - z1)",
-                place=claim.id,
-                line=claim.line,
-            ) from None
-        expected = formulas.expected(claim.id)
-        if expected is None:
-            raise SpecError(
-                file,
-                f"no formula to compare {claim.id} with",
-                "claim formulas for delta, de_dout, dout_dnet, grad or loss ids",
-                place=claim.id,
-                line=claim.line,
-            )
-        verdicts.append(_compare(claim, stated, expected, formulas))
-    return verdicts
+            x, y = (sp.N(e.xreplace(point), 30) for e in (a, b))
+            if not all(v.is_number and v.is_finite for v in (x, y)):
+                continue
+            scale = sp.Max(sp.Abs(x), sp.Abs(y), 1)
+            if (sp.Abs(x - y) > scale * sp.Float("1e-20")) is sp.true:
+                return True
+        except (ArithmeticError, TypeError, ValueError):
+            continue  # this point decides nothing; simplify still will
+    return False
 
 
 def _equal(a: sp.Expr, b: sp.Expr) -> bool:
+    if _differs(a, b):
+        return False
     return sp.simplify((a - b).rewrite(sp.exp)) == 0
 
 

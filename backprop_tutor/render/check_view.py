@@ -6,6 +6,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
 from ..check import Verdict
+from .glyphs import plain
 from .rich_tables import Grid
 
 MARKS = {
@@ -43,6 +44,7 @@ class CheckReport:
         yield Text(
             f"{len(self.verdicts) - len(wrong)} of {len(self.verdicts)} claims match; "
             f"{len(wrong)} do not, from {len(roots)} mistake"
-            f"{'s' * (len(roots) != 1)}: " + "; ".join(f"{v.claim.id} ({v.detail})" for v in roots),
+            f"{'s' * (len(roots) != 1)}: "
+            + "; ".join(plain(f"{v.claim.id} ({v.detail})") for v in roots),
             style="bold red",
         )
