@@ -3,29 +3,30 @@
 Every unit is its own symbol (output_o1, sum_o1, in the lecture's notation), so an expression
 never grows with depth. Each chain-rule factor is differentiated by SymPy and shown in textbook
 form; the trace's numbers are substituted and the result is checked against the engine's value.
-A proof line then differentiates the loss composed through the whole network, with each layer's
-activation an undefined function f_l, and shows that SymPy's derivative and the chain-rule
-product are the same expression; the activations' own identities (sigmoid' = σ(1 - σ)) are
-proved separately, in symbolic.py.
+A proof line (proof.py) then differentiates the loss composed through the units the parameter
+moves, with each layer's activation an undefined function f_l, and shows that SymPy's derivative
+and the chain-rule product are the same expression; the activations' own identities
+(sigmoid' = σ(1 - σ)) are proved separately, in symbolic.py.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sympy as sp
+from sympy.core.mul import _keep_coeff
 
 from .activations import activation
 from .losses import LOSSES
 from .notation import NOTATIONS, unit_refs
 from .numbers import carry
+from .proof import prove
 from .symbolic import activation_derivative
 from .trace import Factor, GradientEvent, StepTrace, Trace
 
-MAX_PROOF_PATHS = 16  # beyond this (or deeper than MAX_COMPOSED_LAYERS), prove layer by layer:
-MAX_COMPOSED_LAYERS = 3  # the fully composed loss grows with the number of paths, exponentially
 TOLERANCE = 1e-9
 
 
@@ -102,6 +103,8 @@ class Deriver:
         }
         self.total_loss = sp.Add(*self.terms.values(), evaluate=False)
         self.numbers = self._numbers()
+        # A factor recurs in many chains (δ_o1 of softmax in every path through o1): once.
+        self._steps: dict[tuple[Factor, str], FactorStep] = {}
 
     def _numbers(self) -> dict[sp.Symbol, float]:
         v, numbers = self.values, {}
@@ -135,6 +138,13 @@ class Deriver:
 
     # -- one factor --------------------------------------------------------------------------
     def factor_step(self, factor: Factor, to: str) -> FactorStep:
+        """One factor, differentiated and evaluated once however many chains it is in."""
+        key = (factor, to)
+        if key not in self._steps:
+            self._steps[key] = self._factor_step(factor, to)
+        return self._steps[key]
+
+    def _factor_step(self, factor: Factor, to: str) -> FactorStep:
         raw, proved = None, None
         if factor.role == "de_dout" and factor.unit in self.terms:
             expr = sp.factor(sp.diff(self.total_loss, self.out[factor.unit]))
@@ -194,7 +204,7 @@ class Deriver:
             result.chains = [self.chain(event.factors, to, None, event.gradient)]
             steps = result.chains[0].steps
             if [st.factor.role for st in steps[:2]] == ["de_dout", "dout_dnet"]:
-                result.output_delta = sp.factor(steps[0].expr * steps[1].expr)
+                result.output_delta = _factor_product(steps[1].expr, steps[0].expr)
                 result.output_delta_value = self.values[f"delta[{to}]"]
         result.mismatches = self._mismatches(result)
         result.proof, result.proof_note = self.prove(result)
@@ -241,116 +251,39 @@ class Deriver:
 
     # -- the proof ---------------------------------------------------------------------------
     def prove(self, result: ParameterDerivation) -> tuple[bool | None, str]:
-        """SymPy's derivative of the loss minus the chain-rule sum is 0: on the fully composed
-        loss for a small network, one layer at a time (polynomial in depth) otherwise."""
-        layers = self.header.layers
-        if any(not activation(a).elementwise for a in self.header.activations):
-            return None, "not composed: softmax mixes its units (see `derive softmax`)"
-        paths = math.prod(
-            len(units) for units in layers[self.units[result.event.to[0]].layer + 1 :]
-        )
-        if paths > MAX_PROOF_PATHS or len(layers) > MAX_COMPOSED_LAYERS + 1:
-            return self._prove_by_layer(result)
-        f = {k: sp.Function(f"f{k}") for k in range(1, len(layers))}
-        d = {k: sp.Function(f"f{k}'") for k in range(1, len(layers))}
-        composed: dict[str, sp.Expr] = {u: self.out[u] for u in layers[0]}
-        nets: dict[str, sp.Expr] = {}
-        for k in range(1, len(layers)):
-            for u in layers[k]:
-                nets[u] = self.net_expr[u].subs({self.out[s]: composed[s] for s in composed})
-                composed[u] = f[k](nets[u])
-        outputs = {self.out[k]: composed[k] for k in layers[-1]}
-        direct = sp.diff(sp.Add(*self.terms.values()).subs(outputs), self.param[result.param])
-        direct = direct.replace(
-            lambda e: isinstance(e, sp.Subs), lambda e: d[int(str(e.expr.expr.func)[1:])](*e.point)
-        )
-
-        def as_composed(factor: Factor) -> sp.Expr:
-            if factor.role == "dout_dnet":
-                return d[self.units[factor.unit].layer](nets[factor.unit])
-            if factor.role == "delta":
-                return self._composed_delta(factor.unit, d, nets, outputs)
-            if factor.role == "de_dout" and factor.unit not in self.terms:
-                return self._composed_de_dout(factor.unit, d, nets, outputs)
-            return (
-                self.factor_step(factor, result.event.to[0])
-                .expr.subs(outputs)
-                .subs({self.out[s]: composed[s] for s in composed})
-            )
-
-        source = [p.factors for p in result.event.paths] or [result.event.factors]
-        ours = sp.Add(*(sp.Mul(*(as_composed(f) for f in factors)) for factors in source))
-        proved = sp.expand(direct - ours) == 0
-        return bool(proved), f"d/d{result.param} of the composed loss − the chain-rule sum = 0"
-
-    def _prove_by_layer(self, result: ParameterDerivation) -> tuple[bool, str]:
-        """The chain rule one layer at a time: below the output layer, E = G(the next layer's
-        net inputs) with ∂G/∂net_k = δ_k, and SymPy differentiates G through this layer only;
-        δ_k is then the same step one layer up. Every expression stays the size of one layer."""
-        event, layers = result.event, self.header.layers
-        layer = self.units[event.to[0]].layer
-        f, d, g = sp.Function("f"), sp.Function("f'"), sp.Function("G")
-        p = self.param[result.param]
-        here = {self.out[u]: f(self.net_expr[u]) for u in event.to}  # what p moves, through f
-        if layer == len(layers) - 1:
-            total, above = sp.Add(*self.terms.values()).subs(here), []
-        else:
-            above = list(layers[layer + 1])
-            total = g(*(self.net_expr[k].subs(here) for k in above))
-        direct = _name_derivatives(sp.diff(total, p), f, d, g, [self.delta[k] for k in above])
-
-        def local(factor: Factor) -> sp.Expr:
-            role, unit = factor.role, factor.unit
-            if role == "dout_dnet" and self.units[unit].layer == layer:
-                return d(self.net_expr[unit])
-            if role in ("de_dout", "dout_dnet") and self.units[unit].layer > layer:
-                return self.delta[unit] if role == "de_dout" else sp.Integer(1)
-            if role == "de_dout" and unit in self.terms:
-                return sp.diff(self.terms[unit], self.out[unit]).subs(here)
-            if role == "de_dout":  # a hidden unit this layer's parameter feeds
-                return self._downstream_sum(unit)
-            return self.factor_step(factor, event.to[0]).expr
-
-        source = [q.factors for q in event.paths] or [event.factors]
-        ours = sp.Add(*(sp.Mul(*(local(x) for x in factors)) for factors in source))
-        proved = sp.expand(direct - ours) == 0
-        where = "the loss" if not above else "E = G(net of the layer above), ∂G/∂net_k = δ_k,"
-        return bool(proved), (
-            f"d/d{result.param} of {where} one layer deep − the chain-rule sum = 0"
-        )
-
-    def _composed_delta(self, unit: str, d, nets, outputs) -> sp.Expr:
-        """δ of a unit, composed: f'(net) · dE/dout through every unit above it."""
-        return d[self.units[unit].layer](nets[unit]) * self._composed_de_dout(
-            unit, d, nets, outputs
-        )
-
-    def _composed_de_dout(self, unit: str, d, nets, outputs) -> sp.Expr:
-        """dE/dout of a unit, composed: the loss's derivative, or Σ_k w_jk δ_k above it."""
-        layer = self.units[unit].layer
-        if layer == len(self.header.layers) - 1:
-            return sp.diff(self.terms[unit], self.out[unit]).subs(outputs)
-        feeds = next(d_.downstream for d_ in self.step.deltas if d_.unit == unit)
-        return sp.Add(
-            *(self.param[w] * self._composed_delta(k, d, nets, outputs) for k, w, _, _ in feeds)
-        )
+        """SymPy's derivative of the loss minus the chain-rule sum is 0 (proof.py)."""
+        return prove(self, result)
 
 
-def _name_derivatives(expr: sp.Expr, f, d, g, deltas: list[sp.Symbol]) -> sp.Expr:
-    """SymPy's Subs(Derivative(f(ξ), ξ), ξ, a) becomes f'(a), and G's k-th partial δ_k."""
+def _factor_product(expr: sp.Expr, total: sp.Expr) -> sp.Expr:
+    """sp.factor(expr · total), where total is a hidden unit's Σ_k w_jk δ_k, without handing
+    the sum to SymPy's factoring: its dense polynomials in 2K symbols take time exponential in
+    K (28 s at K = 20) and recurse past Python's limit by K = 150.
 
-    def named(e):
-        derivative = e.expr if isinstance(e, sp.Subs) else e
-        inner, variable = derivative.expr, derivative.variables[0]
-        if inner.func == g:
-            return deltas[list(inner.args).index(variable)]
-        point = e.point[0] if isinstance(e, sp.Subs) else variable
-        return d(point)
+    SymPy factors each argument of a product on its own, so only the sum matters, and a sum of
+    monomials with coefficient 1 and no symbol in two of them cannot factor (it is linear in
+    each symbol: a factor holding a symbol of one monomial would have to divide the others).
+    It is therefore its own factorization; a dummy stands for it while SymPy factors the rest,
+    and the result is reassembled as factor() assembles its own (_keep_coeff)."""
+    terms = sp.Add.make_args(total)
+    if len(terms) < 2 or not _disjoint_monomials(terms):
+        return sp.factor(expr * total)
+    stand_in = sp.Dummy("total")
+    coefficient, rest = sp.factor(expr * stand_in).as_coeff_Mul()
+    return _keep_coeff(coefficient, rest.xreplace({stand_in: sp.Add(*terms)}))
 
-    # Subs first (the walk is bottom-up: its inner Derivative must still be there), then any
-    # bare Derivative, which SymPy writes when an argument is the variable itself
-    expr = expr.replace(lambda e: isinstance(e, sp.Subs), named)
-    return expr.replace(lambda e: isinstance(e, sp.Derivative), named)
+
+def _disjoint_monomials(terms: tuple[sp.Expr, ...]) -> bool:
+    """Every term a product of distinct symbols (coefficient 1), no symbol in two terms."""
+    seen: set[sp.Basic] = set()
+    for term in terms:
+        factors = sp.Mul.make_args(term)
+        if not all(isinstance(x, sp.Symbol) for x in factors) or len(set(factors)) < len(factors):
+            return False
+        if seen.intersection(factors):
+            return False
+        seen.update(factors)
+    return True
 
 
 @functools.cache
@@ -364,11 +297,21 @@ def _close(a: float, b: float) -> bool:
 
 
 def derive(
-    trace: Trace, params: list[str] | None = None, step: int = 1, notation: str | None = None
+    trace: Trace,
+    params: list[str] | None = None,
+    step: int = 1,
+    notation: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> list[ParameterDerivation]:
-    """Derivations for `params` (all, in the lecture's order, when None) of one traced step."""
+    """Derivations for `params` (all, in the lecture's order, when None) of one traced step;
+    `progress` hears how many are done after each one (a long job shows how far it got)."""
     chosen = trace.steps[step - 1]
     deriver = Deriver(trace, chosen, notation)
     events = {g.param: g for g in chosen.gradients}
     names = params or [g.param for g in chosen.gradients]
-    return [deriver.derive(events[name]) for name in names]
+    found = []
+    for name in names:
+        found.append(deriver.derive(events[name]))
+        if progress is not None:
+            progress(len(found))
+    return found

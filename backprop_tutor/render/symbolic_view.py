@@ -7,6 +7,10 @@ in the order they were built (SymPy's order="none"), so chain-rule factors stay 
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TextIO
 
 import sympy as sp
 from rich.console import Console, ConsoleOptions, Group, RenderResult
@@ -16,9 +20,11 @@ from sympy.printing.str import StrPrinter
 from ..derivation import Chain, ParameterDerivation
 from ..numbers import NumberFormat
 from ..trace import Trace
+from .glyphs import carries_unicode, to_ascii
 from .labels import Labels
 
 CHECK, CROSS = "✓", "✗"
+PROGRESS_SECONDS = 10.0  # between two progress lines where standard error is no terminal
 
 
 class _InlinePrinter(StrPrinter):
@@ -150,3 +156,54 @@ class Derivations:
                 f"{checked}; but the proof FAILED: {d.proof_note} {CROSS}", style="bold red"
             )
         return Text(f"{checked}; {d.proof_note}")
+
+
+@contextmanager
+def progress(
+    console: Console,
+    total: int,
+    stream: TextIO,
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[Callable[[int], None]]:
+    """How many of `total` parameters are derived, on standard error (never on standard output,
+    which may be the export): on a terminal (`console`, made by cli for standard error) a bar
+    that goes when they are done; elsewhere a line on `stream` every PROGRESS_SECONDS, once
+    the job has run that long (a short one says nothing)."""
+    if not console.is_terminal:
+        yield _ProgressLines(total, stream, clock)
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("deriving"),
+        MofNCompleteColumn(),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("derive", total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
+class _ProgressLines:
+    """`--symbolic: 57 of 190 parameters derived, 10 s` now and then; a closed or full stream
+    must not stop the derivations it only reports on."""
+
+    def __init__(self, total: int, stream: TextIO, clock: Callable[[], float]) -> None:
+        self.total, self.stream, self.clock = total, stream, clock
+        self.start = self.last = clock()
+
+    def __call__(self, done: int) -> None:
+        now = self.clock()
+        if now - self.last < PROGRESS_SECONDS or done >= self.total:
+            return
+        self.last = now
+        line = (
+            f"--symbolic: {done:,} of {self.total:,} parameters derived, {now - self.start:.0f} s"
+        )
+        try:
+            self.stream.write((line if carries_unicode(self.stream) else to_ascii(line)) + "\n")
+            self.stream.flush()
+        except (OSError, ValueError):
+            pass

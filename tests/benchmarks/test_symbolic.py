@@ -1,10 +1,12 @@
-"""`--symbolic` cost, measured side by side with `python -c "import sympy"` in the same run.
+"""`--symbolic` cost, measured side by side with `python -c "import sympy"` in the same run,
+and the estimate that bounds it (symbolic_budget.py) against the CPU time it takes.
 
 Run on demand (see README): pytest tests/benchmarks -o addopts="" --benchmark-only -s
 """
 
 from __future__ import annotations
 
+import resource
 import shutil
 import statistics
 import subprocess
@@ -13,10 +15,13 @@ import time
 from pathlib import Path
 
 import yaml
+from conftest import wide_network
+from test_symbolic_bounds import sigmoid_network
 
 from backprop_tutor.derivation import derive
 from backprop_tutor.engine import run
-from backprop_tutor.spec import spec_from_text
+from backprop_tutor.spec import load_spec, spec_from_text
+from backprop_tutor.symbolic_budget import estimate
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUNDS = 7
@@ -86,3 +91,58 @@ def test_six_layers_in_under_ten_seconds_and_polynomial(benchmark) -> None:
     )
     assert seconds < 10
     assert per_parameter[6] < 5 * max(per_parameter[4], 0.001)  # no exponential blow-up
+
+
+# The estimate that bounds `--symbolic` (symbolic_budget.py) against the CPU time it measures,
+# for shapes whose work grows in different ways: composed proofs, proofs one layer deep,
+# softmax without proofs, the delta form past scale.PATH_LIMIT, and --only on a wide layer.
+ESTIMATED = [
+    ("dawood", "configs/dawood.yaml", None),
+    ("xu-vanishing", "configs/xu-vanishing.yaml", None),
+    ("3-3-25-3 sigmoid", (3, 3, 25, 3), None),
+    ("2-6-6-6-6-2 sigmoid", (2, 6, 6, 6, 6, 2), None),
+    ("2-20-20 sigmoid", (2, 20, 20), None),
+    ("3-3-10-3 softmax", (3, 3, 10, 3), None),
+    ("2-30-30 softmax", (2, 30, 30), None),
+    ("2-100-100 softmax, --only w_h1_x1", (2, 100, 100), "w_h1_x1"),
+    ("2-100-100 sigmoid, --only w_h1_x1", (2, 100, 100), "w_h1_x1"),
+]
+
+
+def _spec_file(tmp_path: Path, name: str, shape) -> Path:
+    if isinstance(shape, str):
+        return ROOT / shape
+    make = sigmoid_network if "sigmoid" in name else wide_network
+    return make(tmp_path, shape, name=name.split()[0] + ".yaml")
+
+
+def _child_cpu(args: list[str]) -> float:
+    """CPU seconds (user + system) of the command in a child process: the estimate counts
+    work, which a busy machine stretches in wall-clock time but not in CPU time."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(args, cwd=ROOT, check=True, capture_output=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def test_symbolic_estimate_against_measured_cpu_time(benchmark, tmp_path: Path) -> None:
+    """The ratio estimate / measured for each shape; the calibration is off if any leaves
+    [1/3, 3] (refit symbolic_budget's seconds a unit of work on this machine)."""
+    rows = []
+
+    def measure() -> None:
+        for name, shape, only in ESTIMATED:
+            path = _spec_file(tmp_path, name, shape)
+            chosen = ["--only", only] if only else ["--symbolic"]
+            args = [sys.executable, "-m", "backprop_tutor", "run", str(path), *chosen, "--force"]
+            seconds = _child_cpu(args)
+            guess = estimate(load_spec(path), [only] if only else None).seconds
+            rows.append((name, guess, seconds))
+
+    benchmark.pedantic(measure, rounds=1, iterations=1)
+    print("\nestimate against measured CPU seconds, `run ... --symbolic --force`:")
+    for name, guess, seconds in rows:
+        ratio = guess / seconds
+        print(f"  {name:36s} estimate {guess:6.1f} s, measured {seconds:6.1f} s: {ratio:.2f}x")
+    benchmark.extra_info.update({name: guess / seconds for name, guess, seconds in rows})
+    assert all(1 / 3 <= guess / seconds <= 3 for _, guess, seconds in rows), rows
