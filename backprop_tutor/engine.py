@@ -21,7 +21,7 @@ from .errors import TrainingError
 from .losses import LOSSES, Loss
 from .numbers import carry
 from .record import Recorder
-from .scale import lists_paths, path_count
+from .scale import lists_paths, path_count, refuse_large_trace
 from .spec import LayerSpec, Spec
 from .trace import LossEvent, PredictionEvent, StepTrace, Trace, TraceHeader, UpdateEvent
 
@@ -350,10 +350,32 @@ def _check_finite(step: StepTrace, file: str) -> None:
 
 
 def run(spec: Spec) -> Trace:
-    """Every step the spec asks for, traced."""
+    """Every step the spec asks for, traced; refused first (TraceTooLarge, one line) when the
+    trace would be too big to hold, so no command spends minutes and gigabytes to find out."""
+    refuse_large_trace(spec)
     network = Network.from_spec(spec)
     steps = tuple(network.step(k + 1) for k in range(spec.steps))
     return Trace(header(spec), steps, network.predict(spec.tests))
+
+
+def exact_gradients(spec: Spec, slots: list | None = None) -> dict[str, float]:
+    """One step's `loss` and the `grad[name]` of every parameter (or of those in `slots`, see
+    Network.slots) in exact arithmetic, as `run` would record them, without the trace: what
+    gradcheck compares, for a network of any size."""
+    exact = replace(spec, carry_digits=None)
+    network = Network.from_spec(exact)
+    p = network.compute(np.array(exact.inputs), np.array(exact.targets))
+    values = {"loss": p.total}
+    for name, i, is_bias, index in network.slots() if slots is None else slots:
+        values[f"grad[{name}]"] = float((p.grad_b if is_bias else p.grad_w)[i][index])
+    bad = next((key for key, value in values.items() if not np.isfinite(value)), None)
+    if bad is not None:
+        raise TrainingError(
+            spec.file,
+            f"step 1: {bad} is {values[bad]} (the numbers overflow float64)",
+            "use smaller inputs, weights or learning rate",
+        )
+    return values
 
 
 def header(spec: Spec) -> TraceHeader:

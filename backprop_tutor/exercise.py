@@ -3,22 +3,44 @@
 A draw is refused when it would teach nothing or mislead: a ReLU unit that is dead on the
 example, a sigmoid or tanh unit saturated (output within 0.05 of its bounds), or a gradient so
 small it vanishes at the display precision. The same seed always gives the same exercise.
+
+Some settings almost never give such a draw (relu in every unit of 8-8-8: each of 16 units must
+be alive, about 1 draw in 65,000). The search is bounded by MAX_DRAWS, and each draw is judged
+from the engine's arrays on a spec made by putting the draw's numbers into the first draw's
+parsed spec (no YAML, no recording: ~1 ms where parsing and tracing took ~50 ms), so the bound
+is reached in seconds; a caller may report progress meanwhile. Options that cannot make a valid
+spec are refused before any draw, naming the option.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import random
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
+import numpy as np
 import yaml
 
-from .engine import run
+from .activations import ACTIVATIONS
+from .engine import Network
+from .errors import SpecError
+from .losses import LOSSES
 from .network_spec import Spec
 from .spec import spec_from_text
 
-MAX_DRAWS = 2000
+MAX_DRAWS = 10_000  # the old bound of 2,000 drew the same numbers: each seed's exercise stands
+REPORT_EVERY = 500  # draws between two calls of a progress callback
 SATURATED = 0.05
+MARGIN = 1e-9  # past a bound by more than this, a draw is refused before the engine runs
+DEAD, SATURATES, VANISHES, OVERFLOWS = (
+    "a dead ReLU",
+    "a saturated unit",
+    "a vanishing gradient",
+    "numbers past float64",
+)
 
 
 @dataclass(frozen=True)
@@ -29,6 +51,14 @@ class ExerciseSettings:
     learning_rate: float = 0.5
     seed: int = 0
     digits: int = 1  # decimals of the given numbers
+
+
+@dataclass
+class Search:
+    """What a search has tried: how many draws, and why each was refused."""
+
+    draws: int = 0
+    refused: Counter[str] = field(default_factory=Counter)
 
 
 def parse_shape(text: str) -> tuple[int, ...]:
@@ -44,17 +74,92 @@ def parse_shape(text: str) -> tuple[int, ...]:
     return shape
 
 
-def generate(settings: ExerciseSettings, title: str) -> tuple[str, Spec]:
-    """The spec's YAML text and the loaded Spec of the first acceptable draw."""
+def check_settings(s: ExerciseSettings) -> None:
+    """ValueError naming the option (--learning-rate, --activations, --loss) and the fix, for
+    settings no spec can be made of: the spec is this module's, never a file the user has."""
+    from .spec_data import closest
+
+    if not math.isfinite(s.learning_rate) or s.learning_rate <= 0:
+        raise ValueError(
+            f"--learning-rate {s.learning_rate}: not a finite positive number; give one such as 0.5"
+        )
+    for name in s.activations:
+        if name not in ACTIVATIONS:
+            raise ValueError(f"--activations: no activation '{name}'; {closest(name, ACTIVATIONS)}")
+    for units, name in zip(s.shape[1:], s.activations, strict=True):
+        if name == "softmax" and units == 1:
+            raise ValueError(
+                "--activations softmax: over a layer of one unit it always outputs 1, so "
+                "nothing can be learned; give that layer two or more units in --shape, or use "
+                "sigmoid there"
+            )
+    if s.loss not in LOSSES:
+        raise ValueError(f"--loss: no loss '{s.loss}'; {closest(s.loss, LOSSES)}")
+    loss = LOSSES[s.loss]
+    if loss.output_activations and s.activations[-1] not in loss.output_activations:
+        need = loss.output_activations[0]
+        example = ",".join((*s.activations[:-1], need)) if len(s.activations) > 1 else need
+        raise ValueError(
+            f"--loss {s.loss} needs a {need} output layer, not {s.activations[-1]}: {loss.why}; "
+            f"end --activations with {need} (--activations {example}), or use --loss half_sse"
+        )
+
+
+def generate(
+    settings: ExerciseSettings,
+    title: str,
+    on_progress: Callable[[Search], None] | None = None,
+) -> tuple[str, Spec]:
+    """The spec's YAML text and the loaded Spec of the first acceptable draw; ValueError,
+    naming the options to change, for settings that give none within MAX_DRAWS draws.
+    `on_progress` hears of the search every REPORT_EVERY draws."""
+    check_settings(settings)
     rng = random.Random(settings.seed)
+    search = Search()
+    template: Spec | None = None
     for _ in range(MAX_DRAWS):
-        text = yaml.safe_dump(_draw(settings, rng, title), sort_keys=False, width=100)
-        spec = spec_from_text(text, "exercise.yaml")
-        if not _problem(spec):
-            return text, spec
-    raise ValueError(
-        f"no acceptable exercise in {MAX_DRAWS} draws for seed {settings.seed}: "
-        "try another seed, activation or shape"
+        drawn = _draw(settings, rng, title)
+        template = template or _parse(_text(drawn))
+        problem = _clearly_refused(drawn) or _problem(_with_numbers(template, drawn))
+        search.draws += 1
+        if problem is None:
+            text = _text(drawn)
+            return text, _parse(text)
+        search.refused[problem] += 1
+        if on_progress is not None and search.draws % REPORT_EVERY == 0:
+            on_progress(search)
+    raise ValueError(_none_found(settings, search))
+
+
+def _text(drawn: dict) -> str:
+    return yaml.safe_dump(drawn, sort_keys=False, width=100)
+
+
+def _parse(text: str) -> Spec:
+    """The drawn spec, loaded as any file is; a problem check_settings did not foresee is
+    still one line, about the options rather than a file the user does not have."""
+    try:
+        return spec_from_text(text, "exercise.yaml")
+    except SpecError as error:
+        where = f" ({error.place})" if error.place else ""
+        raise ValueError(
+            f"these options make an exercise that is not valid{where}: {error.problem}"
+        ) from None
+
+
+def _with_numbers(template: Spec, drawn: dict) -> Spec:
+    """The template spec with a draw's numbers: the same Spec that parsing the draw's YAML
+    gives (the shape, names and settings are the template's, and every draw shares them)."""
+    layers = tuple(
+        replace(
+            ls,
+            weights=tuple(tuple(row) for row in layer["weights"]),
+            bias_values=tuple(layer["bias"]),
+        )
+        for ls, layer in zip(template.layers, drawn["layers"], strict=True)
+    )
+    return replace(
+        template, inputs=tuple(drawn["inputs"]), targets=tuple(drawn["targets"]), layers=layers
     )
 
 
@@ -76,11 +181,7 @@ def _draw(s: ExerciseSettings, rng: random.Random, title: str) -> dict:
                 ],
             }
         )
-    if s.activations[-1] == "softmax" or s.loss in ("cross_entropy",):
-        hot = rng.randrange(s.shape[-1])
-        targets = [1.0 if k == hot else 0.0 for k in range(s.shape[-1])]
-    else:
-        targets = [_nice(rng, 0.1, 0.9, s.digits) for _ in range(s.shape[-1])]
+    targets = _targets(s, rng)  # drawn before the inputs, as every earlier version did
     return {
         "title": title,
         "source": f"backprop-tutor new, seed {s.seed}",
@@ -94,18 +195,81 @@ def _draw(s: ExerciseSettings, rng: random.Random, title: str) -> dict:
     }
 
 
-def _problem(spec: Spec) -> str | None:
-    """Why this draw is not worth doing, or None."""
-    step = run(spec).steps[0]
-    for ev in step.forward:
-        if ev.activation == "relu" and ev.net <= 0:
-            return f"{ev.unit} is a dead ReLU"
-        if ev.activation == "sigmoid" and not SATURATED < ev.out < 1 - SATURATED:
-            return f"{ev.unit} is saturated"
-        if ev.activation == "tanh" and abs(ev.out) > 1 - 2 * SATURATED:
-            return f"{ev.unit} is saturated"
-    tiny = 10.0**-spec.display.digits
-    for g in step.gradients:
-        if abs(g.gradient) < tiny:
-            return f"the gradient of {g.param} vanishes"
+def _targets(s: ExerciseSettings, rng: random.Random) -> list[float]:
+    """One-hot for classes; smoothed (0.1 off the class) where the loss takes log t; else
+    nice numbers inside (0, 1)."""
+    outputs = s.shape[-1]
+    if LOSSES[s.loss].targets == "positive":  # symmetric cross-entropy: log t needs t > 0
+        hot = rng.randrange(outputs)
+        return [round(1 - 0.1 * (outputs - 1), 1) if k == hot else 0.1 for k in range(outputs)]
+    if s.activations[-1] == "softmax" or s.loss in ("cross_entropy",):
+        hot = rng.randrange(outputs)
+        return [1.0 if k == hot else 0.0 for k in range(outputs)]
+    return [_nice(rng, 0.1, 0.9, s.digits) for _ in range(outputs)]
+
+
+def _clearly_refused(drawn: dict) -> str | None:
+    """A first look at the forward pass, straight from the draw's lists (most refused draws
+    have a dead ReLU or a saturated unit in the first layer): only a unit past a bound by more
+    than MARGIN is refused here, so the engine's own numbers decide everything near one."""
+    out = np.array(drawn["inputs"], dtype=float)[:, None]
+    for layer in drawn["layers"]:
+        net = np.array(layer["weights"], dtype=float) @ out + np.array(layer["bias"])[:, None]
+        activation = layer["activation"]
+        if activation == "relu" and (net < -MARGIN).any():
+            return DEAD
+        with np.errstate(all="ignore"):
+            out = ACTIVATIONS[activation].value(net)
+        if activation == "sigmoid" and (np.abs(out - 0.5) > 0.5 - SATURATED + MARGIN).any():
+            return SATURATES
+        if activation == "tanh" and (np.abs(out) > 1 - 2 * SATURATED + MARGIN).any():
+            return SATURATES
     return None
+
+
+def _problem(spec: Spec) -> str | None:
+    """Why this draw is not worth doing, or None: read from the engine's arrays of the step
+    (the numbers the trace would copy out), without recording it."""
+    network = Network(spec)
+    p = network.compute(np.array(spec.inputs), np.array(spec.targets))
+    for ls, net, out in zip(spec.layers, p.nets, p.outs[1:], strict=True):
+        net, out = net[:, 0], out[:, 0]
+        if ls.activation == "relu" and (net <= 0).any():
+            return DEAD
+        if ls.activation == "sigmoid" and not ((out > SATURATED) & (out < 1 - SATURATED)).all():
+            return SATURATES
+        if ls.activation == "tanh" and (np.abs(out) > 1 - 2 * SATURATED).any():
+            return SATURATES
+    gradients = [g for g in (*p.grad_w, *p.grad_b) if g.size]
+    with np.errstate(all="ignore"):  # an absurd --learning-rate: a refused draw, no warning
+        steps = [spec.learning_rate * g for g in gradients]
+    if not all(np.isfinite(a).all() for a in (*p.nets, *p.outs, *gradients, *steps)):
+        return OVERFLOWS
+    tiny = 10.0**-spec.display.digits
+    if any((np.abs(g) < tiny).any() for g in gradients):
+        return VANISHES
+    return None
+
+
+def _none_found(s: ExerciseSettings, search: Search) -> str:
+    """What was tried, why it failed, and the options to change."""
+    shape = "-".join(map(str, s.shape))
+    why = ", ".join(f"{n:,} had {reason}" for reason, n in search.refused.most_common())
+    return (
+        f"no exercise worth doing in {search.draws:,} draws of a {shape} network with "
+        f"--activations {','.join(s.activations)} from seed {s.seed} ({why}); "
+        f"{_advice(s, search.refused.most_common(1)[0][0])}, or try another --seed"
+    )
+
+
+def _advice(s: ExerciseSettings, reason: str) -> str:
+    """The options most likely to help, for the commonest reason a draw was refused."""
+    if reason == DEAD:  # every ReLU unit must be alive: keep the first ReLU layer only
+        first = s.activations.index("relu")
+        kept = [a if k <= first or a != "relu" else "sigmoid" for k, a in enumerate(s.activations)]
+        if kept != list(s.activations):
+            return f"use relu in one layer (--activations {','.join(kept)}) or a smaller --shape"
+        return "use a smaller --shape (fewer ReLU units) or --activations leaky_relu"
+    if reason == OVERFLOWS:
+        return "use a smaller --learning-rate"
+    return "use fewer or narrower layers (--shape) or another --activations"

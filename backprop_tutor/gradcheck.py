@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .engine import Network, run
+from .engine import Network, exact_gradients
 from .network_spec import Spec
 
 SAMPLE_LIMIT = 1_000  # parameters checked by default: 4,000 forward passes, 0.4 s on 784-256-10
@@ -87,11 +87,6 @@ def _relative(a: float, b: float) -> float:
     return 0.0 if scale == 0 else abs(a - b) / scale
 
 
-def _exact_values(spec: Spec) -> dict[str, float]:
-    """The engine's values for one step in exact arithmetic: the gradients to check."""
-    return run(replace(spec, carry_digits=None, steps=1, tests=())).values()
-
-
 def _compare(
     values: dict[str, float],
     reference: dict[str, float],
@@ -122,7 +117,7 @@ def gradcheck(
     else:
         slots = sample(network, limit)
     numeric = central_differences(network, np.array(exact.inputs), np.array(exact.targets), slots)
-    return _compare(_exact_values(spec), numeric)
+    return _compare(exact_gradients(spec, slots), numeric)
 
 
 def torch_gradients(spec: Spec) -> dict[str, float]:
@@ -179,4 +174,4 @@ def torch_check(spec: Spec, names: Collection[str] | None = None) -> list[Check]
     reference = torch_gradients(replace(spec, carry_digits=None))
     if names is not None:
         reference = {name: value for name, value in reference.items() if name in names}
-    return _compare(_exact_values(spec), reference, TORCH_TOLERANCE, 1e-14)
+    return _compare(exact_gradients(spec), reference, TORCH_TOLERANCE, 1e-14)

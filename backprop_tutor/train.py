@@ -7,6 +7,7 @@ only thing that grows with the number of epochs.
 
 from __future__ import annotations
 
+import time
 from array import array
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -16,10 +17,13 @@ import numpy as np
 from .engine import Network, Pass, quietly
 from .errors import TrainingError
 from .network_spec import Spec
+from .scale import TRACE_LIMIT, WORK_FACTOR, TraceTooLarge, megabytes, step_numbers
 from .trace import StepTrace
 
 Array = np.ndarray
 LAST = -1  # in `trace_updates`: the last update of the run
+PROGRESS_SECONDS = 10.0  # between two progress lines when no progress bar is shown
+clock = time.monotonic  # read once an epoch by ProgressLines (a test may replace it)
 
 
 @dataclass
@@ -46,8 +50,8 @@ class TrainingResult:
 
 def data_arrays(spec: Spec) -> tuple[Array, Array]:
     """The training examples as columns: inputs (n_inputs, n), targets (n_outputs, n)."""
-    inputs = np.array([x for x, _ in spec.examples], dtype=float).T
-    targets = np.array([t for _, t in spec.examples], dtype=float).T
+    inputs = spec.examples.inputs.T
+    targets = spec.examples.targets.T
     return inputs, targets
 
 
@@ -74,6 +78,7 @@ def train(
     on_epoch: Callable[[int, float], None] | None = None,
 ) -> TrainingResult:
     """Train from the spec's starting weights until a stopping rule holds."""
+    refuse_large_tracing(spec, trace_updates)
     network = Network.from_spec(spec)
     rules = spec.training
     inputs, targets = data_arrays(spec)
@@ -115,6 +120,56 @@ def train(
     result.delta_norms = (before, after)
     result.dead_units = (dead_before, dead_after)
     return result
+
+
+def refuse_large_tracing(spec: Spec, trace_updates: Collection[int]) -> None:
+    """Each traced update records every example of its batch as `run` records a step, so a
+    few updates of a full batch can outgrow memory: refused up front past TRACE_LIMIT."""
+    rules = spec.training
+    n = max(1, len(spec.examples))
+    batch = min(rules.batch_size, n) if rules.batch_size else n
+    updates = (rules.epochs or rules.max_epochs) * -(-n // batch)  # the most the run can make
+    chosen = sum(1 for k in trace_updates if k == LAST or 1 <= k <= updates)
+    one = step_numbers(spec)  # one example's pass and the update
+    numbers = chosen * batch * one
+    if numbers <= TRACE_LIMIT:
+        return
+    each = f"{batch:,} examples of {one:,} numbers" if batch > 1 else f"{one:,} numbers"
+    raise TraceTooLarge(
+        spec.file,
+        f"tracing {chosen:,} update{'s' if chosen > 1 else ''} ({each} each) would record "
+        f"{numbers:,} numbers (a trace of about {megabytes(numbers):,} MB; printing it takes up "
+        f"to ~{WORK_FACTOR} times that), more than the {TRACE_LIMIT:,} a trace may hold",
+        _either(
+            *(["trace fewer updates (--trace-steps)"] if chosen > 1 else []),
+            *(["use a smaller batch_size"] if batch > 1 else []),
+            "use a smaller network",
+        ),
+    )
+
+
+def _either(*ways: str) -> str:
+    """'a, b or c'."""
+    return ", ".join(ways[:-1]) + " or " + ways[-1] if len(ways) > 1 else ways[0]
+
+
+class ProgressLines:
+    """A line about every PROGRESS_SECONDS, for a run nobody watches on a terminal (piped, or
+    in a log): `epoch 12,345 of 10,000,000 · loss 0.01234 · 10 s`. A run that ends sooner
+    says nothing. Called once an epoch; the time is read then, so a line waits for its epoch."""
+
+    def __init__(self, total: int, write: Callable[[str], None]) -> None:
+        self.total, self.write = total, write
+        self.start = self.last = clock()
+
+    def __call__(self, epoch: int, loss: float) -> None:
+        now = clock()
+        if now - self.last < PROGRESS_SECONDS:
+            return
+        self.last = now
+        self.write(
+            f"epoch {epoch:,} of {self.total:,} · loss {loss:.5g} · {now - self.start:,.0f} s"
+        )
 
 
 def _diagnosis(

@@ -3,6 +3,7 @@ instead of a flood of tables, --force for everything."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,17 @@ from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
 from backprop_tutor.engine import Network, run
-from backprop_tutor.scale import PATH_LIMIT, ROW_LIMIT, size
+from backprop_tutor.errors import TrainingError
+from backprop_tutor.scale import (
+    BYTES_PER_NUMBER,
+    PATH_LIMIT,
+    ROW_LIMIT,
+    TRACE_LIMIT,
+    TraceTooLarge,
+    size,
+    step_numbers,
+    trace_numbers,
+)
 from backprop_tutor.spec import load_spec
 
 
@@ -29,9 +40,10 @@ def test_784_256_10_prints_a_summary_and_the_hint(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert len(lines) < 80, len(lines)
-    assert "203,530 parameters" in result.output
-    assert f"more than {ROW_LIMIT:,}" in result.output
-    assert "--force" in lines[-2] + lines[-1] and "--only w_h1_x1,w_h1_x2" in result.output
+    joined = " ".join(result.output.split())  # as words, whatever the wrapping
+    assert "203,530 parameters" in joined
+    assert f"more than {ROW_LIMIT:,}" in joined
+    assert "more than the 200,000 a trace may hold" in joined and "gradcheck" in joined
     # the summary's numbers are the engine's: the loss and the largest gradient
     spec = load_spec(path)
     network = Network(spec)
@@ -39,6 +51,15 @@ def test_784_256_10_prints_a_summary_and_the_hint(tmp_path: Path) -> None:
     assert f"total error {spec.display.format(p.total)}" in result.output
     largest = max(np.abs(g).max() for g in p.grad_w)
     assert spec.display.format(-largest) in result.output
+
+
+def test_a_big_network_a_trace_can_hold_hints_force_only_and_output(tmp_path: Path) -> None:
+    path = wide_network(tmp_path, (60, 40, 10))
+    assert size(load_spec(path)).traceable
+    result = CliRunner().invoke(app, ["run", str(path), "--width", "100"])
+    assert result.exit_code == 0, result.output
+    joined = " ".join(result.output.split())
+    assert "--force prints all" in joined and "--only w_h1_x1,w_h1_x2" in joined
 
 
 def test_formats_for_files_are_refused_in_one_line_and_symbolic_asks_for_only(
@@ -81,7 +102,7 @@ def test_force_with_output_writes_the_file(tmp_path: Path) -> None:
     [
         (10**300, "about 10^300 units, more than the 100,000 a layer may have"),
         (100_001, "100,001 units, more than the 100,000"),
-        ([3000, 1000], "up to 3,010,000 weights and biases, more than the 2,000,000 allowed"),
+        ([3000, 1000], "up to 3,010,000 weights and biases, more than the 1,000,000 allowed"),
     ],
 )
 def test_a_network_beyond_the_hard_limits_stops_at_the_count_not_in_memory(
@@ -110,3 +131,77 @@ def test_a_network_beyond_the_hard_limits_stops_at_the_count_not_in_memory(
         assert "huge.yaml:" in result.stderr and said in result.stderr
         assert "units" in result.stderr and result.stderr.count("\n") == 1
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100 * 1024  # KiB
+
+
+def _floats(value: object) -> int:
+    """Python floats inside trace events (slotted dataclasses, tuples), counted one by one."""
+    if isinstance(value, float):
+        return 1
+    if isinstance(value, tuple):
+        return sum(map(_floats, value))
+    slots = getattr(type(value), "__slots__", ())
+    return sum(_floats(getattr(value, name)) for name in slots)
+
+
+@pytest.mark.parametrize("config", sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_lecture_example_is_far_inside_the_trace_bound(config: Path) -> None:
+    spec = load_spec(config)
+    assert trace_numbers(spec) * 20 <= TRACE_LIMIT, trace_numbers(spec)
+    assert size(spec).traceable
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["dawood", "xu-softmax", "layered", "mitchell-8-3-8", (30, 20, 10), (30, 40, 10), (4, 5, 3, 2)],
+    ids=str,
+)
+def test_the_estimate_counts_every_number_the_recorder_keeps(tmp_path: Path, case) -> None:
+    """Shared biases, softmax's Jacobian, listed paths and the delta form, several steps and
+    test examples: the estimate is the trace's own count, not a guess."""
+    if isinstance(case, str):
+        spec = load_spec(CONFIGS / f"{case}.yaml")
+    else:
+        spec = replace(load_spec(wide_network(tmp_path, case)), steps=3)
+        spec = replace(spec, tests=((spec.inputs, spec.targets),) * 2)
+    trace = run(spec)
+    assert trace_numbers(spec) == _floats(trace.steps) + _floats(trace.tests)
+
+
+def test_a_traced_number_takes_what_the_bound_assumes(tmp_path: Path) -> None:
+    """The bound's calibration: a trace's memory per recorded number (tracemalloc)."""
+    import gc
+    import tracemalloc
+
+    spec = replace(load_spec(wide_network(tmp_path, (30, 20, 10))), steps=2)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        trace = run(spec)
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert trace.steps and 50 < kept / trace_numbers(spec) <= BYTES_PER_NUMBER
+
+
+def test_past_the_bound_run_refuses_before_computing(tmp_path: Path) -> None:
+    spec = replace(load_spec(wide_network(tmp_path, (70, 70, 70))), steps=2)
+    assert step_numbers(spec) <= TRACE_LIMIT < trace_numbers(spec)
+    with pytest.raises(TraceTooLarge) as refused:
+        run(spec)
+    said = str(refused.value)
+    assert f"would record {trace_numbers(spec):,} numbers" in said and "use steps: 1 or" in said
+    assert isinstance(refused.value, TrainingError)  # every command reports it in one line
+
+
+def test_validate_says_how_big_the_worked_example_is(tmp_path: Path) -> None:
+    small = CliRunner().invoke(app, ["validate", str(CONFIGS / "dawood.yaml")])
+    numbers = trace_numbers(load_spec(CONFIGS / "dawood.yaml"))
+    assert small.exit_code == 0 and f"a worked example of {numbers:,} numbers" in " ".join(
+        small.output.split()
+    )
+    big = CliRunner().invoke(app, ["validate", str(wide_network(tmp_path, (784, 256, 10)))])
+    assert big.exit_code == 0 and "too many for a full worked example" in " ".join(
+        big.output.split()
+    )

@@ -247,3 +247,36 @@ def test_a_traced_batch_update_is_the_update_training_makes(batch, size, reducti
     if LAST in chosen:
         last = traced.traced[max(traced.traced)].updates[0]
         assert last.new == plain.network.parameter_values()[last.param]
+
+
+def test_progress_lines_come_about_every_ten_seconds_and_not_before(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Time-based, not epoch-based: a fast run says nothing, a slow one a line per 10 s."""
+    import backprop_tutor.train as train_module
+
+    now = [100.0]
+    monkeypatch.setattr(train_module, "clock", lambda: now[0])
+    lines: list[str] = []
+    report = train_module.ProgressLines(10_000_000, lines.append)
+    for epoch, seconds in enumerate((3, 9.9, 10, 12, 19.9, 20.5, 45), start=1):
+        now[0] = 100.0 + seconds
+        report(epoch, 0.012345678)
+    assert lines == [
+        "epoch 3 of 10,000,000 · loss 0.012346 · 10 s",
+        "epoch 6 of 10,000,000 · loss 0.012346 · 20 s",
+        "epoch 7 of 10,000,000 · loss 0.012346 · 45 s",
+    ]
+
+
+def test_tracing_counts_only_updates_the_run_can_make() -> None:
+    """XOR, stochastic, 10,000 epochs at most: update 10**9 is never traced, so it costs
+    nothing; 'last' and update 1 cost one example's step each."""
+    from backprop_tutor.scale import TRACE_LIMIT, TraceTooLarge, step_numbers
+    from backprop_tutor.train import refuse_large_tracing
+
+    spec = load_spec(CONFIGS / "xor.yaml")
+    refuse_large_tracing(spec, {1, LAST, 10**9})
+    many = set(range(1, TRACE_LIMIT // step_numbers(spec) + 2))
+    with pytest.raises(TraceTooLarge, match=r"tracing [\d,]+ updates .*\(--trace-steps\)"):
+        refuse_large_tracing(spec, many)

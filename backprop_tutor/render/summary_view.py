@@ -17,7 +17,8 @@ from rich.text import Text
 from ..engine import Network
 from ..network_spec import Spec
 from ..numbers import NumberFormat
-from ..scale import PATH_LIMIT, ROW_LIMIT, Size
+from ..scale import PATH_LIMIT, ROW_LIMIT, TRACE_LIMIT, Size
+from .glyphs import plain
 from .rich_tables import Grid
 
 SHOWN = 10  # outputs and largest gradients listed
@@ -31,13 +32,14 @@ class RunSummary:
         self.fmt = NumberFormat(spec.display.digits, spec.display.rounding, spec.display.fixed)
         network = Network(spec)
         self.p = network.compute(np.array(spec.inputs), np.array(spec.targets))
-        self.old = network.parameter_values()
+        # the weight arrays, not a dict by name: a million names would cost hundreds of MB
+        self.old = [layer.weights.copy() for layer in network.layers]
         network.apply(self.p)  # the engine's own update, so "new" is what --force would print
-        self.new = network.parameter_values()
+        self.new = [layer.weights for layer in network.layers]
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         for line in self.heading_lines():
-            yield Text(line)
+            yield Text(plain(line))
         yield Text("")
         for grid in self.grids():
             yield grid.table()
@@ -95,21 +97,30 @@ class RunSummary:
     def _largest(self) -> Grid:
         """The parameters that move most, with their new values (plain gradient descent)."""
         n, p = self.fmt.format, self.p
-        found: list[tuple[float, str, int]] = []
-        for i, ls in enumerate(self.spec.layers):
+        found: list[tuple[float, int, int, int]] = []
+        for i in range(len(self.spec.layers)):
             grad = p.grad_w[i]
             for flat in np.argsort(-np.abs(grad), axis=None)[:SHOWN]:
                 u, s = np.unravel_index(flat, grad.shape)
-                found.append((float(grad[u, s]), ls.weight_names[u][s], i))
+                found.append((float(grad[u, s]), i, int(u), int(s)))
         found.sort(key=lambda item: -abs(item[0]))
         grid = Grid(f"The {SHOWN} largest weight gradients")
         for header in ("param", "layer", "old", "∂E/∂param", "new"):
             grid.column(header, numeric=header != "param")
-        for grad, name, i in found[:SHOWN]:
-            grid.row(name, str(i + 1), n(self.old[name]), n(grad), n(self.new[name]))
+        for grad, i, u, s in found[:SHOWN]:
+            name = self.spec.layers[i].weight_names[u][s]
+            old, new = float(self.old[i][u, s]), float(self.new[i][u, s])
+            grid.row(name, str(i + 1), n(old), n(grad), n(new))
         return grid
 
     def hint(self) -> str:
+        if not self.size.traceable:  # --force, --only and --output would all be refused
+            return (
+                f"Its full worked example would hold {self.size.numbers:,} numbers, more than the "
+                f"{TRACE_LIMIT:,} a trace may hold, so it is not printed or written in full; "
+                "gradcheck checks its gradients, train trains it, a smaller network shows "
+                "every number."
+            )
         some = ",".join(self.spec.layers[0].weight_names[0][:2])
         listed = "" if self.size.paths_listed else f" (past {PATH_LIMIT:,} paths, delta form)"
         return (

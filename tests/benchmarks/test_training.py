@@ -263,3 +263,57 @@ def test_784_256_10_one_epoch_on_10000_examples_against_a_numpy_loop(
     # 2x, not the 1.5x of XOR: train() turns the spec's 7.9 million numbers into arrays inside
     # the timing (about 18% of it), where the reference is handed them
     assert ratio <= 2.0
+
+
+def _first_progress_line(path: Path) -> tuple[str, float]:
+    """`train` piped, as in a job log: its first line on stderr and when it came."""
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "backprop_tutor", "train", str(path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = child.stderr.readline()  # type: ignore[union-attr]
+        return line, time.perf_counter() - start
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_a_long_piped_run_says_how_far_it_got_every_ten_seconds(benchmark, tmp_path) -> None:
+    """`max_epochs: 10,000,000` on XOR, piped: a line on stderr after about 10 s of training,
+    where there was silence for the whole run (hours)."""
+    spec = yaml.safe_load((ROOT / "configs" / "xor.yaml").read_text(encoding="utf-8"))
+    spec["training"] = {**spec["training"], "loss_threshold": None, "max_epochs": 10_000_000}
+    spec["learning_rate"] = 1e-6  # so it never meets another rule
+    path = tmp_path / "long.yaml"
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    line, seconds = benchmark.pedantic(_first_progress_line, args=(path,), rounds=1)
+    print(f"\nfirst progress line after {seconds:.1f} s: {line.strip()}")
+    assert line.startswith("epoch ") and "of 10,000,000 · loss " in line
+    assert 10 <= seconds <= 20  # startup, then 10 s of training, then one epoch
+
+
+NEW = [sys.executable, "-m", "backprop_tutor", "new"]
+
+
+def test_new_gives_up_on_relu_everywhere_within_ten_seconds(benchmark, tmp_path) -> None:
+    """8-8-8 with relu in all 16 units almost never has them all alive: the bounded search
+    (10,000 draws) says so where 2,000 draws took 105 s."""
+
+    def search() -> float:
+        start = time.perf_counter()
+        result = subprocess.run(
+            [*NEW, "--shape", "8-8-8", "--activations", "relu", "--output-dir", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 2 and "10,000 draws" in result.stderr
+        return time.perf_counter() - start
+
+    seconds = benchmark.pedantic(search, rounds=1)
+    print(f"\nnew --shape 8-8-8 --activations relu: refused after {seconds:.1f} s (target 10 s)")
+    assert seconds <= 10
