@@ -32,7 +32,21 @@ class SpecError(Exception):
         text += self.problem
         if self.fix:
             text += f"; {self.fix}"
+        return one_line(text)
+
+
+class FileRefused(SpecError):
+    """A file the tool will not read or write: missing, special, too large, outside the spec's
+    folder, or one that only --force may replace. `file` names it; the message never quotes
+    what is inside it."""
+
+
+def one_line(text: str) -> str:
+    """A message as one visible line, whatever a user's names or paths hold: each control
+    character (a newline, a tab, an escape) written as its escape sequence."""
+    if text.isprintable():
         return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def shortened(value: object) -> str:
@@ -64,4 +78,4 @@ class TrainingError(Exception):
     fix: str = ""
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.problem}" + (f"; {self.fix}" if self.fix else "")
+        return one_line(f"{self.file}: {self.problem}" + (f"; {self.fix}" if self.fix else ""))

@@ -20,17 +20,21 @@ from .yaml_source import YamlSource, parse_yaml, read_yaml
 __all__ = ["LayerSpec", "Spec", "SpecError", "load_spec", "spec_from_text"]
 
 
-def load_spec(path: str | Path) -> Spec:
-    """Read, check and resolve a spec file; every problem is a SpecError with a place."""
-    return _resolve(read_yaml(Path(path)))
+def load_spec(path: str | Path, *, data_anywhere: bool = False) -> Spec:
+    """Read, check and resolve a spec file; every problem is a SpecError with a place.
+
+    A spec may name a CSV file; it is read only from inside the spec's folder unless
+    `data_anywhere` (the command line's --allow-data-anywhere): specs can be untrusted."""
+    return _resolve(read_yaml(Path(path)), data_anywhere)
 
 
-def spec_from_text(text: str, name: str = "<text>") -> Spec:
-    """The same as `load_spec`, for YAML already in memory (tests, generated exercises)."""
-    return _resolve(parse_yaml(text, name))
+def spec_from_text(text: str, name: str = "<text>", *, data_anywhere: bool = False) -> Spec:
+    """The same as `load_spec`, for YAML already in memory (tests, generated exercises); a
+    CSV it names is relative to the folder of `name`."""
+    return _resolve(parse_yaml(text, name), data_anywhere)
 
 
-def _resolve(source: YamlSource) -> Spec:
+def _resolve(source: YamlSource, data_anywhere: bool) -> Spec:
     if not isinstance(source.data, dict):
         raise source.error(
             (),
@@ -42,7 +46,7 @@ def _resolve(source: YamlSource) -> Spec:
     except ValidationError as exc:
         error = explain(source, exc)
     else:
-        return Resolver(source, raw).spec()
+        return Resolver(source, raw, data_anywhere).spec()
     # Raised outside the except block, so the SpecError does not carry the ValidationError as
     # its context: pydantic-core keeps our validators' exceptions, and their frames, in a
     # Rust object the garbage collector cannot see into, so that chain was never freed.

@@ -1,28 +1,21 @@
 """The numbers a network is run on: the traced example and the training examples.
 
 Inputs and targets come from the spec itself (`inputs:`/`targets:`, `examples:`) or from a CSV
-file named in it. Every example is checked against the network's input names and output units,
-and a problem in a CSV file names that file, its line and the column.
+file named in it (read by `spec_csv`, inside the spec's folder unless `anywhere`). Every example
+is checked against the network's input names and output units.
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
-import operator
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
-import numpy as np
-
-from .errors import SpecError, shortened
+from .network_spec import Example, Examples
 from .notation import Notation
-from .spec_file import DataFile, SpecFile, parse_number
+from .spec_file import SpecFile
 from .yaml_source import YamlPath, YamlSource
 
 Values = tuple[float, ...]
-Example = tuple[Values, Values]
-MAX_CSV_BYTES = 200_000_000
 
 
 def closest(word: str, options: Iterable[str]) -> str:
@@ -44,6 +37,7 @@ class DataResolver:
         raw: SpecFile,
         notation: Notation,
         claim: Callable[[str, YamlPath, str], None],
+        anywhere: bool = False,
     ) -> None:
         self.src, self.raw, self.notation, self.claim = source, raw, notation, claim
         given = [k for k in ("examples", "data") if getattr(raw, k) is not None]
@@ -64,7 +58,11 @@ class DataResolver:
             raise source.error(
                 (), f"missing key '{missing}'", "give inputs and targets together, or neither"
             )
-        self.rows: list[Example] | None = self._csv(raw.data) if raw.data else None
+        self.rows: Examples | None = None
+        if raw.data:
+            from .spec_csv import read_csv_examples  # numpy and csv only for a CSV
+
+            self.rows = read_csv_examples(source, raw.data, anywhere)
 
     def input_names(self) -> tuple[str, ...]:
         """The network's input names: from inputs:, the first example, or the CSV columns."""
@@ -80,10 +78,10 @@ class DataResolver:
 
     def examples(
         self, inputs: tuple[str, ...], outputs: tuple[str, ...]
-    ) -> tuple[Example, tuple[Example, ...]]:
+    ) -> tuple[Example, Examples]:
         """The example `run` traces, and the training set (that example alone if none given)."""
         raw = self.raw
-        examples: list[Example] = []
+        examples: list[Example] | Examples = []
         if raw.examples is not None:
             for k, example in enumerate(raw.examples):
                 x = self.numbers(("examples", k, "inputs"), example.inputs, inputs, "input")
@@ -108,7 +106,7 @@ class DataResolver:
             )
         else:
             traced = examples[0]
-        return traced, tuple(examples) or (traced,)
+        return traced, Examples.of(examples if len(examples) else [traced])
 
     # -- one set of named numbers ------------------------------------------------------------
     def _names(self, path: YamlPath, value: dict[str, float] | list[float]) -> tuple[str, ...]:
@@ -150,114 +148,3 @@ class DataResolver:
                 path, f"no value for {what} '{missing[0]}'", f"add '{missing[0]}: <value>'"
             )
         return tuple(value[n] for n in expected)
-
-    # -- CSV -------------------------------------------------------------------------------------
-    def _csv(self, data: DataFile) -> list[Example]:
-        """Read the examples; a problem names the CSV file, its line and the column."""
-        path = Path(self.src.file).parent / data.csv
-        name = str(path)
-        try:
-            if path.stat().st_size > MAX_CSV_BYTES:
-                raise self.src.error(
-                    ("data", "csv"),
-                    f"{name} is larger than {MAX_CSV_BYTES:,} bytes",
-                    "use a smaller data set",
-                )
-            # utf-8-sig: spreadsheets save CSV with a byte-order mark before the first column name
-            with path.open(newline="", encoding="utf-8-sig") as handle:
-                reader = csv.reader(handle)
-                header = next(reader, None)
-                if not header:
-                    raise SpecError(
-                        name, "the file is empty", "write a header row of column names", line=1
-                    )
-                header = [h.strip() for h in header]
-                columns = self._columns(name, header, data)
-                rows = []
-                for chunk in _chunks(reader):
-                    rows += _fast_rows(chunk, columns, len(data.inputs)) or [
-                        self._row(name, line, row, header, columns, data) for line, row in chunk
-                    ]
-        except FileNotFoundError:
-            raise self.src.error(
-                ("data", "csv"), f"no such file {name}", "the path is relative to the spec file"
-            ) from None
-        except UnicodeDecodeError:
-            raise SpecError(name, "is not UTF-8 text", "save the file as UTF-8") from None
-        except csv.Error as exc:
-            raise SpecError(name, f"CSV error: {exc}", "fix the file") from None
-        if not rows:
-            raise SpecError(name, "no data rows after the header", "add one row per example")
-        return rows
-
-    def _columns(self, name: str, header: list[str], data: DataFile) -> list[int]:
-        columns = []
-        for key, wanted in (("inputs", data.inputs), ("targets", data.targets)):
-            for i, column in enumerate(wanted):
-                if column not in header:
-                    one = header[0] if len(header) == 1 else ""
-                    fix = (
-                        f"its header is the one column '{shortened(one)}': separate the columns "
-                        "with commas"
-                        if any(separator in one for separator in ";\t|")
-                        else closest(column, header)
-                    )
-                    raise self.src.error(("data", key, i), f"{name} has no column '{column}'", fix)
-                columns.append(header.index(column))
-        return columns
-
-    @staticmethod
-    def _row(
-        name: str, line: int, row: list[str], header: list[str], columns: list[int], data: DataFile
-    ) -> Example:
-        values = []
-        for index in columns:
-            cell = row[index].strip() if index < len(row) else ""
-            try:
-                values.append(parse_number(cell))
-            except ValueError as exc:
-                problem = "is empty" if not cell else f"'{shortened(cell)}': {exc}"
-                raise SpecError(
-                    name,
-                    f"column '{header[index]}' {problem}",
-                    "every input and target cell must be a number",
-                    line=line,
-                ) from None
-        n = len(data.inputs)
-        return tuple(values[:n]), tuple(values[n:])
-
-
-CHUNK_ROWS = 1_000
-
-
-def _chunks(reader) -> Iterable[list[tuple[int, list[str]]]]:
-    """The non-empty rows with their line numbers, a thousand at a time."""
-    chunk: list[tuple[int, list[str]]] = []
-    for row in reader:
-        if row:
-            chunk.append((reader.line_num, row))
-            if len(chunk) == CHUNK_ROWS:
-                yield chunk
-                chunk = []
-    if chunk:
-        yield chunk
-
-
-def _fast_rows(
-    chunk: list[tuple[int, list[str]]], columns: list[int], n_inputs: int
-) -> list[Example] | None:
-    """A chunk of plain finite decimals, converted by numpy in one call (a 10,000-row MNIST
-    file in a second, not a minute); None for anything else, which `_row` then reads cell by
-    cell, so fractions are parsed and a bad cell is named with its line and column."""
-    try:
-        pick = operator.itemgetter(*columns)
-        cells = [pick(row) for _, row in chunk]
-        flat = "".join(map("".join, cells))
-        if "_" in flat or "/" in flat:  # 1_000 and fractions: parse_number's rules decide
-            return None
-        values = np.array(cells, dtype=float)
-    except (IndexError, ValueError):
-        return None
-    if not np.isfinite(values).all():
-        return None
-    return [(tuple(v[:n_inputs]), tuple(v[n_inputs:])) for v in values.tolist()]

@@ -85,6 +85,14 @@ Text = Annotated[str, Strict(), Field(max_length=1000)]  # titles, citations, fi
 UNION_TAGS = frozenset({"<mapping>", "<list>", "<number>", "<init>"})
 
 
+_TAG_WORDS = {
+    "<mapping>": "a mapping of name: value",
+    "<list>": "a list",
+    "<number>": "a number",
+    "<init>": "init",
+}
+
+
 def _shape(value: Any) -> str:
     if isinstance(value, dict):
         return "<mapping>"
@@ -264,6 +272,15 @@ def explain(source: YamlSource, exc: ValidationError) -> SpecError:
     if kind == "value_error":
         problem = str(error["ctx"]["error"])
         return source.error(path, problem + more, "")
+    if kind == "union_tag_invalid":  # pydantic's own words name our discriminator function
+        return source.error(
+            path,
+            f"got {_TAG_WORDS.get(error['ctx']['tag'], 'a value of another kind')}{more}",
+            "write "
+            + " or ".join(
+                _TAG_WORDS[t] for t in sorted(UNION_TAGS) if t in str(error["ctx"]["expected_tags"])
+            ),
+        )
     if kind == "literal_error":
         return source.error(
             path,

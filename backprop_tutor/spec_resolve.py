@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from .activations import ACTIVATIONS
+from .errors import shortened
 from .initialization import Initializer
 from .losses import LOSSES
 from .network_spec import LayerSpec, Spec, TrainingSpec
@@ -20,15 +21,16 @@ from .spec_file import LayerFile, SpecFile
 from .spec_params import ParameterResolver
 from .yaml_source import YamlPath, YamlSource
 
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_^().']*$")
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_^().']*")  # fullmatch: `$` would admit a final "\n"
 
 
 class Resolver(ParameterResolver):
     """Turns a shape-checked SpecFile into a Spec, one named error at a time."""
 
-    def __init__(self, source: YamlSource, raw: SpecFile) -> None:
+    def __init__(self, source: YamlSource, raw: SpecFile, data_anywhere: bool = False) -> None:
         self.src = source
         self.raw = raw
+        self.data_anywhere = data_anywhere  # may data: csv: name a file outside the folder?
         self.names: dict[str, YamlPath] = {}  # every name so far, and where it was defined
         if raw.notation not in NOTATIONS:
             raise source.error(
@@ -57,7 +59,7 @@ class Resolver(ParameterResolver):
                 f"learning rate {raw.learning_rate} is not positive",
                 "use a positive number such as 0.5",
             )
-        data = DataResolver(src, raw, self.notation, self._claim)
+        data = DataResolver(src, raw, self.notation, self._claim, self.data_anywhere)
         input_names = data.input_names()
         previous = tuple(UnitRef(n, 0, i + 1) for i, n in enumerate(input_names))
         layers = []
@@ -72,10 +74,12 @@ class Resolver(ParameterResolver):
         outputs = layers[-1].units
         traced, examples = data.examples(input_names, outputs)
         given = ("examples",) if raw.examples is not None else ("data", "csv")
-        checks: list[tuple[YamlPath, str, Values]] = [(("targets",), "", traced[1])]
-        checks += [((*given, k), f" (example {k + 1})", e[1]) for k, e in enumerate(examples)]
-        for where, which, targets in checks:
-            self._check_loss(layers[-1].activation, outputs, targets, where, which)
+        self._check_loss(layers[-1].activation, outputs, traced[1], ("targets",), "")
+        bad = self._first_target_outside(examples.targets)
+        if bad is not None:
+            k = bad
+            where, which = (*given, k), f" (example {k + 1})"
+            self._check_loss(layers[-1].activation, outputs, examples[k][1], where, which)
         display = NumberFormat(raw.display.digits, raw.display.rounding, raw.display.fixed)
         return Spec(
             src.file,
@@ -148,6 +152,18 @@ class Resolver(ParameterResolver):
             t.report_every,
         )
 
+    def _first_target_outside(self, targets) -> int | None:
+        """The first example whose targets the loss is not defined for, found in one pass
+        over the array (a CSV may hold millions of rows)."""
+        import numpy as np
+
+        kind = LOSSES[self.raw.loss].targets
+        if kind == "any" or not len(targets):
+            return None
+        low = targets > 0 if kind == "positive" else targets >= 0
+        bad = ~(low & (targets <= 1)).all(axis=1)
+        return int(np.argmax(bad)) if bad.any() else None
+
     def _check_loss(
         self,
         output_activation: str,
@@ -179,10 +195,10 @@ class Resolver(ParameterResolver):
 
     # names ------------------------------------------------------------------------------------
     def _claim(self, name: str, path: YamlPath, what: str) -> None:
-        if not _NAME.match(name):
+        if not _NAME.fullmatch(name):
             raise self.src.error(
                 path,
-                f"{what} name '{name}' is not a valid name",
+                f"{what} name '{shortened(name)}' is not a valid name",
                 "start with a letter; use letters, digits, _ ^ ( ) . '",
             )
         if name in self.names:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from .errors import SpecError, format_place, shortened
+from .errors import FileRefused, SpecError, format_place, shortened
+from .files import read_bytes
 
 MAX_FILE_BYTES = 1_000_000
 # Far more nodes than any hand-written network needs, far fewer than an alias bomb expands to.
@@ -22,6 +23,9 @@ MAX_NODES = 200_000
 # A float reaches 1.8e308, so no number a spec can use has more digits; Python refuses to read
 # integers past 4,300 digits with a ValueError of its own.
 MAX_INT_DIGITS = 310
+# A spec nests about six levels (layers[0].weights.w1.from); PyYAML composes and constructs by
+# recursion, so a kilobyte of brackets would otherwise end in a RecursionError.
+MAX_DEPTH = 32
 
 YamlPath = tuple[str | int, ...]
 
@@ -49,39 +53,34 @@ class YamlSource:
         return SpecError(self.file, problem, fix, format_place(path), line, column)
 
 
-def read_yaml(path: Path) -> YamlSource:
-    """Load `path` with PyYAML's safe loader; any problem becomes a SpecError."""
+def read_yaml(path: Path, what: str = "YAML file") -> YamlSource:
+    """Load `path` with PyYAML's safe loader; any problem becomes a SpecError.
+
+    Only a regular file of at most MAX_FILE_BYTES is read (files.open_regular): /dev/zero, a
+    FIFO or /proc/self/environ named as a spec or claims file is one line, not a hang."""
     name = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise SpecError(
-                name,
-                f"file is {size:,} bytes, more than the {MAX_FILE_BYTES:,} allowed",
-                "a network spec is a few kilobytes; check that this is the right file",
+        data = read_bytes(path, MAX_FILE_BYTES, what)
+    except FileRefused as refused:
+        if refused.problem == "no such file":
+            refused.fix = (
+                "check the path, or run `backprop-tutor run configs/dawood.yaml` "
+                "from the project folder"
             )
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(
-            name,
-            "no such file",
-            "check the path, or run `backprop-tutor run "
-            "configs/dawood.yaml` from the project folder",
-        ) from None
-    except IsADirectoryError:
-        raise SpecError(name, "is a folder, not a file", "name a .yaml file inside it") from None
+        raise
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SpecError(
             name, f"is not UTF-8 text (byte {exc.start})", "save the file as UTF-8"
         ) from None
-    except OSError as exc:
-        raise SpecError(name, f"cannot be read: {exc.strerror}", "check its permissions") from None
     return parse_yaml(text, name)
 
 
 def parse_yaml(text: str, name: str = "<text>") -> YamlSource:
     """Parse YAML `text`, refusing duplicate keys, alias bombs and non-finite numbers."""
-    loader = yaml.SafeLoader(text)
+    loader = _BoundedLoader(text)
+    loader.file = name
     try:
         node = loader.get_single_node()
         if node is None:
@@ -108,8 +107,39 @@ def parse_yaml(text: str, name: str = "<text>") -> YamlSource:
     return source
 
 
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing documents nested deeper than MAX_DEPTH while it composes
+    them (its composer recurses once per level, so the check must come before the recursion)."""
+
+    file = "<text>"
+    depth = 0
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise _too_deep(self.file, mark.line + 1, mark.column + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _too_deep(file: str, line: int | None, column: int | None) -> SpecError:
+    return SpecError(
+        file,
+        f"the document is nested more than {MAX_DEPTH} levels deep",
+        "a spec or claims file needs a few levels; remove the extra brackets or indentation",
+        line=line,
+        column=column,
+    )
+
+
 def _walk(node: yaml.Node, path: YamlPath, source: YamlSource, count: list[int]) -> None:
-    """Record marks, and refuse what the safe loader would accept but a spec must not hold."""
+    """Record marks, and refuse what the safe loader would accept but a spec must not hold
+    (aliases can nest one anchored node inside another, so depth is checked here too)."""
+    if len(path) > MAX_DEPTH:
+        raise _too_deep(source.file, node.start_mark.line + 1, node.start_mark.column + 1)
     count[0] += 1
     if count[0] > MAX_NODES:
         raise SpecError(

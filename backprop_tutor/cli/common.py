@@ -17,17 +17,21 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from ..errors import FileRefused
 from ..render.glyphs import AsciiOnly, ascii_text, carries_unicode, to_ascii
+from .guard import EXIT_BAD_INPUT, EXIT_BUG, EXIT_MISMATCH, GuardedGroup, output_failed
 
 app = typer.Typer(
+    cls=GuardedGroup,
     add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
+    pretty_exceptions_enable=False,
     help="Turn a YAML feed-forward network into a complete worked example of backpropagation.",
 )
 
-EXIT_MISMATCH = 1
-EXIT_BAD_INPUT = 2
+__all__ = ["EXIT_BAD_INPUT", "EXIT_BUG", "EXIT_MISMATCH"]
+MIN_WIDTH = 40  # narrower terminals get 40 columns and wrap them: a number is never cut
 
 
 class OutputFormat(str, Enum):
@@ -46,6 +50,23 @@ FormatOption = Annotated[
     typer.Option("--format", "-f", help="text, json, markdown, latex, html or svg."),
 ]
 OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")]
+DataAnywhereOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-data-anywhere",
+        help="Let the spec's data: csv: name a file outside the spec's folder (off: specs may "
+        "be untrusted).",
+    ),
+]
+
+
+def _load_spec(spec: Path, data_anywhere: bool = False):
+    """The spec a command was given: a file, or a bundled example's name; CSV data only from
+    the spec's own folder unless --allow-data-anywhere."""
+    from ..examples_index import resolve
+    from ..spec import load_spec
+
+    return load_spec(resolve(spec), data_anywhere=data_anywhere)
 
 
 def _math_export(doc, format: OutputFormat) -> str | None:
@@ -75,10 +96,19 @@ def _fail(message: str) -> typer.Exit:
     # Messages hold ids such as net[o1]: escaped, or Rich would read them as markup tags.
     if not carries_unicode(sys.stderr):
         message = to_ascii(message)
-    Console(stderr=True, highlight=False).print(
+    Console(stderr=True, highlight=False, emoji=False).print(
         f"[bold red]error:[/] {escape(message)}", markup=True, soft_wrap=True
     )
     return typer.Exit(EXIT_BAD_INPUT)
+
+
+def _console(width: int | None = None, **options) -> Console:
+    """A Console for the terminal or pipe: never emoji codes (`:x:` in a title stays text),
+    and at least MIN_WIDTH columns (a narrower terminal wraps the lines; no cell is cut)."""
+    console = Console(width=width, highlight=False, emoji=False, **options)
+    if width is None and console.width < MIN_WIDTH:
+        console.width = MIN_WIDTH
+    return console
 
 
 def _recorded(renderable, format: OutputFormat, width: int | None, to_file: bool) -> str | None:
@@ -92,6 +122,7 @@ def _recorded(renderable, format: OutputFormat, width: int | None, to_file: bool
         file=io.StringIO(),
         width=width or 100,
         highlight=False,
+        emoji=False,
         force_terminal=styled,
         color_system="truecolor" if styled else None,
     )
@@ -107,10 +138,10 @@ def _show(renderable, width: int | None = None, **options) -> None:
     """To the terminal or pipe; where its encoding has no Unicode, symbols spelled in ASCII
     before the layout, so tables still line up."""
     unicode = carries_unicode(sys.stdout)
-    with ascii_text(not unicode):
-        Console(width=width, highlight=False).print(
-            renderable if unicode else AsciiOnly(renderable), **options
-        )
+    with ascii_text(not unicode), output_failed(_fail):
+        console = _console(width)
+        console.print(renderable if unicode else AsciiOnly(renderable), **options)
+        console.file.flush()
 
 
 def _named_parameters(only: str, known: Collection[str]) -> list[str]:
@@ -132,24 +163,39 @@ def _terminal_text(text: str) -> str:
 
 
 def _refuse_overwrite(output: Path | None, force: bool) -> None:
-    if output is not None and output.exists() and not force:
-        raise _fail(f"{output} exists; add --force to overwrite it, or choose another file")
+    """Before any work: an --output that exists needs --force, and only a regular file may
+    be replaced, whatever --force says (never a device, a folder or a link)."""
+    from ..files import refuse_to_replace
+
+    if output is None:
+        return
+    try:
+        refuse_to_replace(output, force)
+    except FileRefused as refused:
+        raise _fail(str(refused)) from None
 
 
-def _emit(content: str | None, output: Path | None) -> None:
-    """To standard output, or written atomically: a partial file never replaces a whole one."""
+def _emit(content: str | None, output: Path | None, force: bool = False) -> None:
+    """To standard output, or to a file written whole: a fresh temporary file beside it,
+    moved over it in one step (files.write_atomically)."""
     if content is None:
         return
     if output is None:
-        sys.stdout.write(_terminal_text(content))
+        with output_failed(_fail):
+            sys.stdout.write(_terminal_text(content))
+            sys.stdout.flush()
         return
-    partial = output.with_name(f".{output.name}.partial")
+    _write(output, lambda handle: handle.write(content.encode("utf-8")), force)
+
+
+def _write(output: Path, write, force: bool) -> None:
+    """`write(binary file)` to `output` atomically; one line and exit 2 if it cannot be."""
+    from ..files import write_atomically
+
     try:
-        partial.write_text(content, encoding="utf-8")
-        partial.replace(output)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise _fail(f"cannot write {output}: {exc.strerror}") from None
+        write_atomically(output, write, replace=force)
+    except FileRefused as refused:
+        raise _fail(str(refused)) from None
 
 
 def _known_notation(name: str | None) -> None:

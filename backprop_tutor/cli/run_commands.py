@@ -9,6 +9,7 @@ import typer
 
 from ..errors import SpecError, TrainingError
 from .common import (
+    DataAnywhereOption,
     FormatOption,
     OutputFormat,
     OutputOption,
@@ -16,6 +17,7 @@ from .common import (
     _emit,
     _fail,
     _known_notation,
+    _load_spec,
     _math_export,
     _named_parameters,
     _recorded,
@@ -51,17 +53,17 @@ def run(
             "mitchell, xu, layered."
         ),
     ] = None,
+    allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
     """Print one lecture-style worked example: forward pass, error, backward pass, updates."""
     from ..engine import run as run_spec
-    from ..examples_index import resolve
-    from ..spec import load_spec
 
     _known_notation(notation)
     _refuse_overwrite(output, force)
     try:
-        loaded = load_spec(resolve(spec))
-        if not force and output is None and _summarized(loaded, format, width, symbolic, only):
+        loaded = _load_spec(spec, allow_data_anywhere)
+        bounded = output is None or symbolic or only is not None
+        if not force and bounded and _summarized(loaded, format, width, symbolic, only):
             return
         trace = run_spec(loaded)
     except (SpecError, TrainingError) as error:
@@ -70,7 +72,7 @@ def run(
         content = _print_derivations(trace, only, width, format, notation, output is not None)
     else:
         content = _tables(trace, format, width, notation, output is not None)
-    _emit(content, output)
+    _emit(content, output, force)
 
 
 def _summarized(
@@ -78,21 +80,20 @@ def _summarized(
 ) -> bool:
     """Past scale's bounds, a summary and the ways to see more instead of a flood of tables
     (True: done). Formats made for files are refused in one line rather than summarized."""
-    from ..scale import ROW_LIMIT, SYMBOLIC_LIMIT, size
+    from ..scale import ROW_LIMIT, refuse_large_trace, size
 
+    if symbolic or only:  # bounded by SymPy's work, estimated from the spec before it starts
+        from ..symbolic_budget import refusal
+
+        refused = refusal(spec, only)
+        if refused:
+            raise _fail(refused)
+        return False
     measured = size(spec)
-    if only:
-        return False
-    if symbolic:
-        if measured.parameters > SYMBOLIC_LIMIT:
-            raise _fail(
-                f"{spec.file}: --symbolic would derive {measured.parameters:,} parameters "
-                f"(more than {SYMBOLIC_LIMIT}); choose some with --only, or add --force"
-            )
-        return False
     if measured.fits:
         return False
     if format in (OutputFormat.json, OutputFormat.markdown, OutputFormat.latex):
+        refuse_large_trace(spec)  # past the trace bound, neither --force nor --output can help
         raise _fail(
             f"{spec.file}: the worked example is {measured.rows:,} table rows (more than "
             f"{ROW_LIMIT:,}); add --force to print them, or write them with --output FILE"
@@ -133,15 +134,21 @@ def _print_derivations(
     notation: str | None = None,
     to_file: bool = False,
 ) -> str | None:
-    """`--symbolic`: SymPy is imported here and only here on the run path."""
+    """`--symbolic`: SymPy is imported here and only here on the run path; how far it got
+    goes to standard error (a bar on a terminal), never into the output."""
+    import sys
+
+    from rich.console import Console
+
     from ..derivation import derive
-    from ..render.symbolic_view import Derivations
+    from ..render.symbolic_view import Derivations, progress
 
     known = {g.param for g in trace.steps[0].gradients}
     chosen = _named_parameters(only, known) if only else None
     if format is OutputFormat.json:
         raise _fail("--symbolic prints text, markdown, latex, html or svg, not json")
-    derivations = derive(trace, chosen, notation=notation)
+    with progress(Console(stderr=True), len(chosen or known), sys.stderr) as advance:
+        derivations = derive(trace, chosen, notation=notation, progress=advance)
     if format in (OutputFormat.latex, OutputFormat.markdown):
         from ..render.math_doc import DocumentBuilder
 
@@ -185,4 +192,4 @@ def derive(
         content = _math_export(DocumentBuilder().textbook(derivation), format)
     else:
         content = _recorded(DerivationView(derivation), format, width, output is not None)
-    _emit(content, output)
+    _emit(content, output, force)

@@ -10,14 +10,18 @@ from rich.console import Console
 
 from ..errors import SpecError, TrainingError
 from .common import (
+    DataAnywhereOption,
     FormatOption,
     OutputFormat,
     OutputOption,
     WidthOption,
+    _console,
     _emit,
     _fail,
+    _load_spec,
     _recorded,
     _refuse_overwrite,
+    _write,
     app,
 )
 
@@ -56,21 +60,20 @@ def train(
     width: WidthOption = None,
     format: FormatOption = OutputFormat.text,
     output: OutputOption = None,
+    allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
     """Train until a stopping rule holds; print the losses, the result and chosen steps."""
     from ..engine import header
-    from ..examples_index import resolve
     from ..render.train_view import TrainingReport
-    from ..spec import load_spec
     from ..trace import Trace
     from ..train import train as train_spec
 
     updates = _trace_updates(trace_steps)
     _refuse_overwrite(plot, force)
     _refuse_overwrite(output, force)
-    console = Console(width=width, highlight=False, stderr=format is not OutputFormat.text)
+    console = _console(width, stderr=format is not OutputFormat.text)
     try:
-        network_spec = load_spec(resolve(spec))
+        network_spec = _load_spec(spec, allow_data_anywhere)
         limit = network_spec.training.epochs or network_spec.training.max_epochs
         with _progress(console, limit) as advance:
             result = train_spec(network_spec, updates, advance)
@@ -89,17 +92,23 @@ def train(
         content = write(TrainingReport(result, trace, every))
     else:
         content = _recorded(TrainingReport(result, trace, every), format, width, output is not None)
-    _emit(content, output)
+    _emit(content, output, force)
     if plot is not None:
-        _save_plot(result.losses, plot, network_spec.title or str(spec))
-        console.print(f"Loss curve saved to {plot}")
+        _save_plot(result.losses, plot, network_spec.title or str(spec), force)
+        console.print(f"Loss curve saved to {plot}", markup=False)
 
 
 def _progress(console: Console, total: int):
-    """A transient progress bar in a terminal; nothing when piped."""
-    from contextlib import contextmanager
+    """A transient progress bar in a terminal; when piped, a line on stderr about every 10 s
+    (never on stdout, which may be the report), so a long run is not silent."""
+    from contextlib import contextmanager, nullcontext
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from ..train import ProgressLines
+
+    if not console.is_terminal:
+        return nullcontext(ProgressLines(total, _progress_line))
 
     @contextmanager
     def bar():
@@ -123,7 +132,21 @@ def _progress(console: Console, total: int):
     return bar()
 
 
-def _save_plot(losses: list[float], path: Path, title: str) -> None:
+def _progress_line(line: str) -> None:
+    """One progress line on stderr, in ASCII where it has no Unicode; a closed or full stderr
+    must not stop the training it only reports on."""
+    import sys
+
+    from ..render.glyphs import carries_unicode, to_ascii
+
+    try:
+        sys.stderr.write((line if carries_unicode(sys.stderr) else to_ascii(line)) + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _save_plot(losses: list[float], path: Path, title: str, force: bool) -> None:
     """The loss per epoch with matplotlib (an optional extra), written atomically."""
     try:
         import matplotlib
@@ -136,14 +159,10 @@ def _save_plot(losses: list[float], path: Path, title: str) -> None:
         ) from None
     figure, axes = plt.subplots(figsize=(7, 4))
     axes.plot(range(1, len(losses) + 1), losses)
-    axes.set(xlabel="epoch", ylabel="loss", title=title)
+    axes.set(xlabel="epoch", ylabel="loss")
+    axes.set_title(title, parse_math=False)  # user text: "$" must not start mathtext
     axes.grid(alpha=0.3)
-    partial = path.with_name(f".{path.name}.partial")
     try:
-        figure.savefig(partial, format="png", dpi=120, bbox_inches="tight")
-        partial.replace(path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise _fail(f"cannot write {path}: {exc.strerror}") from None
+        _write(path, lambda f: figure.savefig(f, format="png", dpi=120, bbox_inches="tight"), force)
     finally:
         plt.close(figure)

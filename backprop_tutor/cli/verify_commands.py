@@ -7,12 +7,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from ..errors import SpecError, TrainingError
 from .common import (
     EXIT_MISMATCH,
+    DataAnywhereOption,
     WidthOption,
     _fail,
+    _load_spec,
     _named_parameters,
     _show,
     app,
@@ -28,17 +31,16 @@ def check(
         Path, typer.Argument(help="Claims: trace ids to numbers or formulas.", show_default=False)
     ],
     width: WidthOption = None,
+    allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
     """Check claimed numbers (slides, a hand calculation) against the engine: exit 1 if any is
     wrong, with the first quantity each mistake touches and the mistake's name."""
     from ..check import Checker
     from ..claims import load_claims
-    from ..examples_index import resolve
     from ..render.check_view import CheckReport
-    from ..spec import load_spec
 
     try:
-        checker = Checker(load_spec(resolve(spec)))
+        checker = Checker(_load_spec(spec, allow_data_anywhere))
         verdicts = checker.check(load_claims(claims, set(checker.v)))
         verdicts += _formula_verdicts(checker, claims)
     except (SpecError, TrainingError) as error:
@@ -76,18 +78,17 @@ def gradcheck(
         typer.Option(help="Check every parameter, however many (default: a sample past 1,000)."),
     ] = False,
     width: WidthOption = None,
+    allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
     """Every parameter's gradient against central finite differences (and PyTorch): exit 1 if
     any disagrees."""
-    from ..examples_index import resolve
     from ..gradcheck import SAMPLE_LIMIT, torch_check
     from ..gradcheck import gradcheck as check_gradients
     from ..render.gradcheck_view import GradcheckReport
     from ..scale import parameter_count
-    from ..spec import load_spec
 
     try:
-        network_spec = load_spec(resolve(spec))
+        network_spec = _load_spec(spec, allow_data_anywhere)
         known = {name for layer in network_spec.layers for name in layer.param_order}
         chosen = None if only is None else set(_named_parameters(only, known))
         limit = None if force else SAMPLE_LIMIT
@@ -124,21 +125,28 @@ def validate(
         Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
     ],
     width: WidthOption = None,
+    allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
     """Check a spec file without running it: exit 0 and a summary, or one line and exit 2."""
-    from ..examples_index import resolve
-    from ..scale import parameter_count
-    from ..spec import load_spec
+    from ..scale import TRACE_LIMIT, parameter_count, trace_numbers
 
     try:
-        loaded = load_spec(resolve(spec))
+        loaded = _load_spec(spec, allow_data_anywhere)
     except SpecError as error:
         raise _fail(str(error)) from None
     shape = "-".join(
         str(n) for n in (len(loaded.input_names), *(len(layer.units) for layer in loaded.layers))
     )
+    numbers = trace_numbers(loaded)
+    traced = (
+        f"a worked example of {numbers:,} numbers"
+        if numbers <= TRACE_LIMIT
+        else f"{numbers:,} numbers, too many for a full worked example (run summarizes it)"
+    )
     _show(
-        f"{spec}: valid; a {shape} network, {parameter_count(loaded):,} parameters, "
-        f"{len(loaded.examples):,} example(s), loss {loaded.loss}",
+        Text(
+            f"{spec}: valid; a {shape} network, {parameter_count(loaded):,} parameters, "
+            f"{len(loaded.examples):,} example(s), loss {loaded.loss}; {traced}"
+        ),
         width=width,
     )

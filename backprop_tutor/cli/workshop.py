@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from ..errors import SpecError, TrainingError
 from .common import (
+    DataAnywhereOption,
     OutputFormat,
     WidthOption,
+    _console,
     _emit,
     _fail,
     _known_notation,
+    _load_spec,
     _refuse_overwrite,
     _show,
     _terminal_text,
+    _write,
     app,
 )
 
@@ -42,21 +49,24 @@ def quiz(
         Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
     ],
     notation: Annotated[str | None, typer.Option(help="Ask in another lecture's notation.")] = None,
+    allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
     """Ask every quantity of one step in the order a hand calculation finds it; after a wrong
     answer, show the working and the answer; end with a score per section. Answers may be piped
     in; end of input or Ctrl-C ends the quiz with the score so far."""
     from ..engine import run as run_spec
-    from ..examples_index import resolve
     from ..render.quiz import is_right, questions
-    from ..spec import load_spec
 
     _known_notation(notation)
+    if sys.stdin is None or sys.stdin.closed:
+        raise _fail("quiz: standard input is closed; run it in a terminal or pipe answers in")
     try:
-        trace = run_spec(load_spec(resolve(spec)))
+        loaded = _load_spec(spec, allow_data_anywhere)
+        # the quiz asks step 1 only: its later steps and tests would only take memory and time
+        trace = run_spec(replace(loaded, steps=1, tests=()))
     except (SpecError, TrainingError) as error:
         raise _fail(str(error)) from None
-    console = Console(highlight=False)
+    console = _console()
     digits = trace.header.digits
     asked = questions(trace, notation)
     score: dict[str, list[int]] = {}
@@ -87,8 +97,8 @@ def _ask(prompt: str) -> str | None:
     while True:
         try:
             answer = input(ask)
-        except (EOFError, KeyboardInterrupt):
-            return None
+        except (EOFError, KeyboardInterrupt, OSError, RuntimeError, ValueError):
+            return None  # end of input, Ctrl-C, or standard input closed or unreadable
         if is_right(answer, 0.0, 0) is not None:
             return answer
         ask = _terminal_text(f"  not a number; {prompt} = ")
@@ -147,21 +157,65 @@ def new(
     folder = output_dir or Path(f"exercise-{seed}")
     ext = "md" if format is OutputFormat.markdown else "tex"
     files = [folder / "exercise.yaml", folder / f"answers.{ext}", folder / f"worksheet.{ext}"]
+    _usable_folder(folder)
     for path in files:
         _refuse_overwrite(path, force)
     settings = ExerciseSettings(sizes, tuple(names), loss, learning_rate, seed, digits)
     try:
-        text, spec = generate(settings, f"A {shape} exercise")
-    except (SpecError, ValueError) as error:
+        text, spec = generate(settings, f"A {shape} exercise", _search_progress())
+        example = WorkedExample(run_spec(spec))
+    except (SpecError, TrainingError, ValueError) as error:
         raise _fail(str(error)) from None
-    example = WorkedExample(run_spec(spec))
     write = markdown_tables if format is OutputFormat.markdown else latex_tables
-    folder.mkdir(parents=True, exist_ok=True)
+    _make_folder(folder)
     for path, content in zip(
         files, (text, write(example), write(example, blank=True)), strict=True
     ):
-        _emit(content, path)
-    _show(f"Wrote {', '.join(str(p) for p in files)}")
+        _emit(content, path, force)
+    _show(Text(f"Wrote {', '.join(str(p) for p in files)}"))  # a path is not markup
+
+
+def _usable_folder(folder: Path) -> None:
+    """`new --output-dir`: no file may stand where the folder or one of its parents goes."""
+    for part in (folder, *folder.parents):
+        if part.exists() and not part.is_dir():
+            raise _fail(f"--output-dir {folder}: {part} is a file, not a folder; choose another")
+
+
+def _search_progress(every: float = 2.0):
+    """For `new`'s search: past `every` seconds, a line on stderr now and then saying how far
+    it got, so a long search for settings that rarely give an exercise is not silent."""
+    import contextlib
+    import time
+
+    from ..exercise import MAX_DRAWS, Search
+
+    start = last = time.monotonic()
+
+    def report(search: Search) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last < every:
+            return
+        last = now
+        why = ", ".join(f"{n:,} had {reason}" for reason, n in search.refused.most_common())
+        line = f"new: {search.draws:,} of at most {MAX_DRAWS:,} draws tried, none worth doing yet"
+        with contextlib.suppress(OSError, ValueError):  # a closed stderr must not stop it
+            print(f"{line} ({why}); {now - start:.0f} s", file=sys.stderr, flush=True)
+
+    return report
+
+
+def _make_folder(folder: Path) -> None:
+    """`new --output-dir`: made if missing; one line if it cannot be (a file on the way)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise _fail(f"--output-dir {folder}: a file of that name is in the way") from None
+    except NotADirectoryError:
+        raise _fail(f"--output-dir {folder}: a part of the path is a file, not a folder") from None
+    except OSError as exc:
+        raise _fail(f"--output-dir {folder}: cannot be made: {exc.strerror}") from None
 
 
 @app.command()
@@ -177,19 +231,18 @@ def draw(
         typer.Option(help="Overwrite the file if it exists; draw a network of any size."),
     ] = False,
     notation: Annotated[str | None, typer.Option(help="Label in another notation.")] = None,
+    allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
     """A picture of the network after one step: units, weights on the edges, outputs, deltas."""
     from ..engine import run as run_spec
-    from ..examples_index import resolve
     from ..scale import DRAW_LIMIT, parameter_count
-    from ..spec import load_spec
 
     _known_notation(notation)
     if output.suffix.lower() not in (".svg", ".png"):
         raise _fail(f"--output {output}: draw writes .svg or .png")
     _refuse_overwrite(output, force)
     try:
-        loaded = load_spec(resolve(spec))
+        loaded = _load_spec(spec, allow_data_anywhere)
         parameters = parameter_count(loaded)
         if parameters > DRAW_LIMIT and not force:
             raise _fail(
@@ -197,18 +250,19 @@ def draw(
                 f"{DRAW_LIMIT} a picture can label; add --force to draw it anyway (slowly), "
                 "or use run for the numbers"
             )
-        trace = run_spec(loaded)
+        trace = run_spec(replace(loaded, steps=1, tests=()))
     except (SpecError, TrainingError) as error:
         raise _fail(str(error)) from None
-    try:
-        from ..render.network_picture import draw as draw_network
-
-        draw_network(trace, output, notation)
+    try:  # the draw extra: checked before anything is written
+        import matplotlib  # noqa: F401
+        import networkx  # noqa: F401
     except ImportError as exc:
         raise _fail(
             f"draw needs matplotlib and networkx ({exc.name} is missing); "
             "pip install 'backprop-tutor[draw]'"
         ) from None
-    except OSError as exc:
-        raise _fail(f"cannot write {output}: {exc.strerror}") from None
-    _show(f"Wrote {output}")
+    from ..render.network_picture import draw as draw_network
+
+    kind = output.suffix.lstrip(".").lower()
+    _write(output, lambda file: draw_network(trace, file, kind, notation), force)
+    _show(Text(f"Wrote {output}"))

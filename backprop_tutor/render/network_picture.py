@@ -4,15 +4,16 @@ networkx's (layers side by side) and the drawing matplotlib's: both optional ext
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import BinaryIO
 
 from ..numbers import NumberFormat
 from ..trace import Trace
 from .labels import DELTA, Labels
 
 
-def draw(trace: Trace, path: Path, notation: str | None = None) -> None:
-    """Write the picture to `path` (.svg or .png); ImportError if an extra is missing."""
+def draw(trace: Trace, file: BinaryIO, format: str, notation: str | None = None) -> None:
+    """Write the picture to an open binary `file` as `format` (svg or png); the command line
+    chooses the path and replaces it atomically. ImportError if an extra is missing."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -65,14 +66,10 @@ def draw(trace: Trace, path: Path, notation: str | None = None) -> None:
     nx.draw_networkx_edge_labels(
         graph, positions, edge_labels=edge_labels, ax=axes, font_size=7, label_pos=0.3
     )
-    axes.set_title(h.title or h.file, fontsize=10)
+    # a title is user text: never read as mathtext ("$" would start a formula, or fail)
+    axes.set_title(h.title or h.file, fontsize=10, parse_math=False)
     axes.axis("off")
-    partial = path.with_name(f".{path.name}.partial")
     try:
-        figure.savefig(
-            partial, format=path.suffix.lstrip(".").lower() or "svg", bbox_inches="tight"
-        )
-        partial.replace(path)
+        figure.savefig(file, format=format, bbox_inches="tight")
     finally:
-        partial.unlink(missing_ok=True)
         plt.close(figure)

@@ -1,0 +1,166 @@
+"""Training examples from a CSV file a spec names: confined, bounded, and read into arrays.
+
+The spec is untrusted, so the file it names is too. It must lie inside the spec's own folder
+(no absolute path, no `..`, no symbolic link out) unless the person running the command passes
+--allow-data-anywhere; it must be a regular file (files.open_regular), and no message quotes
+what is in it beyond the column names the spec itself wrote: a header that does not match says
+how many columns it has and which names are missing, a bad cell says its line and column.
+
+Numbers go straight into float64 arrays, a few thousand cells at a time: 8 bytes a number, so
+the byte limit and the number limit below bound the memory a file can take.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import operator
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from .errors import FileRefused, SpecError
+from .files import inside_folder, open_regular, opened_inside
+from .network_spec import Examples
+from .spec_file import DataFile, parse_number
+from .yaml_source import YamlSource
+
+MAX_CSV_BYTES = 200_000_000
+# 160 MB as float64 (twice that while the chunks are joined); a 10,000-row MNIST file is 7.9 M.
+MAX_CSV_NUMBERS = 20_000_000
+CHUNK_CELLS = 100_000  # cells converted per numpy call: a chunk's strings stay a few MB
+ANYWHERE_HINT = "put the CSV file in the spec's folder, or run with --allow-data-anywhere"
+
+
+def read_csv_examples(source: YamlSource, data: DataFile, anywhere: bool) -> Examples:
+    """The examples of the CSV file `data` names; every problem names the file and place."""
+    folder = Path(source.file).parent
+    written = data.csv.strip()
+    if not written:
+        raise source.error(("data", "csv"), "the CSV path is empty", "name a CSV file")
+    if "\0" in written:
+        raise source.error(("data", "csv"), "the CSV path holds a NUL character", "rename it")
+    if not anywhere:
+        reason = inside_folder(folder, written)
+        if reason:
+            raise source.error(("data", "csv"), f"the CSV path {reason}", ANYWHERE_HINT)
+    path = folder / written
+    try:
+        with open_regular(path, MAX_CSV_BYTES, "CSV file") as handle:
+            if not anywhere and not opened_inside(handle, folder):
+                raise source.error(
+                    ("data", "csv"), "the CSV path leads out of the spec's folder", ANYWHERE_HINT
+                )
+            return _read(str(path), handle, data)
+    except FileRefused as refused:
+        fix = "the path is relative to the spec file" if "no such" in refused.problem else ""
+        raise source.error(
+            ("data", "csv"), f"{refused.file}: {refused.problem}", fix or refused.fix
+        ) from None
+    except UnicodeDecodeError:
+        raise SpecError(str(path), "is not UTF-8 text", "save the file as UTF-8") from None
+    except csv.Error as exc:
+        line = getattr(exc, "line", None)
+        raise SpecError(str(path), "is not valid CSV", "fix the quoting", line=line) from None
+
+
+def _read(name: str, handle, data: DataFile) -> Examples:
+    # utf-8-sig: spreadsheets save CSV with a byte-order mark before the first column name
+    text = io.TextIOWrapper(io.BufferedReader(handle), encoding="utf-8-sig", newline="")
+    reader = csv.reader(text)
+    header = [h.strip() for h in next(reader, None) or []]
+    if not any(header):
+        raise SpecError(name, "the file is empty", "write a header row of column names", line=1)
+    columns = _columns(name, header, data)
+    chunks = list(_arrays(name, reader, header, columns, len(data.inputs)))
+    if not chunks:
+        raise SpecError(name, "no data rows after the header", "add one row per example")
+    values = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
+    return Examples(values[:, : len(data.inputs)], values[:, len(data.inputs) :])
+
+
+def _columns(name: str, header: list[str], data: DataFile) -> list[int]:
+    """The header's index of each column the spec names; a mismatch says what is missing and
+    how many columns there are, never the header itself (it may be anything)."""
+    wanted = [*data.inputs, *data.targets]
+    missing = [column for column in wanted if column not in header]
+    if missing:
+        one = header[0] if len(header) == 1 else ""
+        fix = (
+            "the header is one column holding ';', a tab or '|': separate the columns with commas"
+            if any(separator in one for separator in ";\t|")
+            else "the first row must name the columns as data.inputs and data.targets do "
+            "(spelling and case count)"
+        )
+        names = ", ".join(f"'{m}'" for m in missing)
+        count = f"{len(header)} column" + "s" * (len(header) != 1)
+        raise SpecError(name, f"no column named {names} among the header's {count}", fix, line=1)
+    return [header.index(column) for column in wanted]
+
+
+def _arrays(
+    name: str, reader, header: list[str], columns: list[int], n_inputs: int
+) -> Iterator[np.ndarray]:
+    """The chosen columns of every non-empty row, as float64 arrays a chunk at a time."""
+    rows_per_chunk = max(1, CHUNK_CELLS // max(1, len(header)))
+    numbers = 0
+    for chunk in _chunks(reader, rows_per_chunk):
+        numbers += len(chunk) * len(columns)
+        if numbers > MAX_CSV_NUMBERS:
+            raise SpecError(
+                name,
+                f"holds more than {MAX_CSV_NUMBERS:,} numbers in the chosen columns",
+                "use fewer rows (a sample of the data set)",
+                line=chunk[-1][0],
+            )
+        fast = _fast(chunk, columns)
+        yield fast if fast is not None else _slow(name, chunk, header, columns)
+
+
+def _chunks(reader, size: int) -> Iterable[list[tuple[int, list[str]]]]:
+    """The non-empty rows with their line numbers, `size` at a time."""
+    chunk: list[tuple[int, list[str]]] = []
+    for row in reader:
+        if row:
+            chunk.append((reader.line_num, row))
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+    if chunk:
+        yield chunk
+
+
+def _fast(chunk: list[tuple[int, list[str]]], columns: list[int]) -> np.ndarray | None:
+    """A chunk of plain finite decimals, converted by numpy in one call; None for anything
+    else, which `_slow` then reads cell by cell (fractions parsed, a bad cell named)."""
+    try:
+        pick = operator.itemgetter(*columns)
+        cells = [pick(row) if len(columns) > 1 else (pick(row),) for _, row in chunk]
+        flat = "".join(map("".join, cells))
+        if "_" in flat or "/" in flat:  # 1_000 and fractions: parse_number's rules decide
+            return None
+        values = np.array(cells, dtype=float)
+    except (IndexError, ValueError):
+        return None
+    return values if np.isfinite(values).all() else None
+
+
+def _slow(
+    name: str, chunk: list[tuple[int, list[str]]], header: list[str], columns: list[int]
+) -> np.ndarray:
+    values = np.empty((len(chunk), len(columns)))
+    for i, (line, row) in enumerate(chunk):
+        for j, index in enumerate(columns):
+            cell = row[index].strip() if index < len(row) else ""
+            try:
+                values[i, j] = parse_number(cell)
+            except ValueError:
+                problem = "is empty" if not cell else "is not a finite number"
+                raise SpecError(
+                    name,
+                    f"column '{header[index]}' {problem}",
+                    'every input and target cell must be a number such as 0.5 or "1/3"',
+                    line=line,
+                ) from None
+    return values

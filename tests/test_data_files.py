@@ -1,0 +1,239 @@
+"""What a spec may read (issue 20): CSV data only from the spec's own folder, regular files
+only, bounded, and no message quotes what a file holds beyond the names the spec wrote.
+
+CSV content cases are data, one file per case under tests/data/csv/; the file system cases
+(paths, links, FIFOs, devices, the kernel's files) need a real file system, so they are here.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from cases import Case, case_params
+from conftest import CONFIGS
+from typer.testing import CliRunner
+
+from backprop_tutor.cli import app
+
+XOR = yaml.safe_load((CONFIGS / "xor.yaml").read_text(encoding="utf-8"))
+DATA = {"inputs": ["a", "b"], "targets": ["y"]}
+
+
+def _spec(folder: Path, csv: str, name: str = "net.yaml") -> Path:
+    """The XOR spec with its examples read from `csv` (as the spec would write it)."""
+    spec = {k: v for k, v in XOR.items() if k != "examples"}
+    spec["data"] = {"csv": csv, **DATA}
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    return path
+
+
+def _invoke(*args: str):
+    result = CliRunner().invoke(app, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output + result.stderr
+    return result
+
+
+def _one_line(result, code: int = 2) -> str:
+    assert result.exit_code == code, result.output + result.stderr
+    message = result.stderr.strip()
+    assert message.startswith("error: ") and "\n" not in message, message
+    assert message.isprintable(), message
+    return message
+
+
+def _child(args: list[str], env: dict[str, str] | None = None, **options):
+    """The command in a child process, bounded: a regression hangs or grows, then fails."""
+
+    def bound() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))
+
+    return subprocess.run(
+        [sys.executable, "-m", "backprop_tutor", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=bound,
+        env={**os.environ, "COLUMNS": "100", **(env or {})},
+        **options,
+    )
+
+
+# -- CSV content: tests/data/csv/ --------------------------------------------------------------
+@pytest.mark.parametrize("case", case_params("csv"))
+def test_csv_case(tmp_path: Path, case: Case) -> None:
+    (tmp_path / "data.csv").write_text(case.body, encoding="utf-8", newline="")
+    spec = _spec(tmp_path, "data.csv")
+    for command in ("validate", "train"):
+        result = _invoke(command, str(spec))
+        assert result.exit_code == int(case.get("exit", "0")), result.stderr
+        if result.exit_code == 2:
+            message = _one_line(result)
+            assert case.get("stderr") in message
+            assert str(tmp_path / "data.csv") in message
+        secret = case.get("secret")
+        assert not secret or secret not in result.output + result.stderr
+
+
+def test_examples_are_held_as_arrays_of_8_bytes_a_number(tmp_path: Path) -> None:
+    """10,000 rows: the arrays themselves, not 580 bytes a row of Python tuples."""
+    from backprop_tutor.spec import load_spec
+
+    rows = "".join(f"{k % 2},{k % 3 / 3},{k % 2}\n" for k in range(10_000))
+    (tmp_path / "data.csv").write_text("a,b,y\n" + rows, encoding="utf-8")
+    examples = load_spec(_spec(tmp_path, "data.csv")).examples
+    assert examples.inputs.shape == (10_000, 2) and examples.targets.shape == (10_000, 1)
+    assert examples.inputs.nbytes + examples.targets.nbytes == 10_000 * 3 * 8
+    assert examples[1] == ((1.0, 1 / 3), (1.0,))
+
+
+def test_more_numbers_than_the_limit_stop_while_reading(tmp_path: Path, monkeypatch) -> None:
+    from backprop_tutor import spec_csv
+
+    monkeypatch.setattr(spec_csv, "MAX_CSV_NUMBERS", 3_000)
+    (tmp_path / "data.csv").write_text("a,b,y\n" + "0,1,1\n" * 2_000, encoding="utf-8")
+    message = _one_line(_invoke("validate", str(_spec(tmp_path, "data.csv"))))
+    assert "more than 3,000 numbers" in message
+
+
+# -- where a CSV may be --------------------------------------------------------------------------
+OUTSIDE = "outside.csv"
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Path:
+    """A spec folder, with a readable CSV just outside it (as a secret would be)."""
+    (tmp_path / OUTSIDE).write_text("a,b,y\n0,0,0\nSECRET,1,1\n", encoding="utf-8")
+    folder = tmp_path / "student"
+    folder.mkdir()
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ("../outside.csv", "the CSV path leads out of the spec's folder"),
+        ("sub/../../outside.csv", "the CSV path leads out of the spec's folder"),
+        ("{tmp}/outside.csv", "the CSV path is an absolute path"),
+        ("/etc/passwd", "the CSV path is an absolute path"),
+        ("/proc/self/environ", "the CSV path is an absolute path"),
+        ("link.csv", "is a symbolic link to a file outside the spec's folder"),
+        ("linked/outside.csv", "is a symbolic link to a file outside the spec's folder"),
+    ],
+)
+def test_a_csv_outside_the_specs_folder_is_refused(course: Path, written: str, said: str) -> None:
+    (course / "link.csv").symlink_to(course.parent / OUTSIDE)
+    (course / "linked").symlink_to(course.parent)
+    (course / "sub").mkdir()
+    spec = _spec(course, written.replace("{tmp}", str(course.parent)))
+    message = _one_line(_invoke("validate", str(spec)))
+    assert said in message and "data.csv" in message and "--allow-data-anywhere" in message
+    assert "SECRET" not in message
+
+
+def test_a_link_that_stays_inside_the_folder_is_fine(course: Path) -> None:
+    (course / "data").mkdir()
+    (course / "data" / "real.csv").write_text("a,b,y\n0,0,0\n0,1,1\n", encoding="utf-8")
+    (course / "easy.csv").symlink_to(course / "data" / "real.csv")
+    for written in ("easy.csv", "data/real.csv", "./data/../data/real.csv"):
+        assert _invoke("validate", str(_spec(course, written))).exit_code == 0
+
+
+def test_allow_data_anywhere_reads_outside_the_folder(course: Path) -> None:
+    for written in ("../outside.csv", str(course.parent / OUTSIDE)):
+        spec = str(_spec(course, written))
+        assert _invoke("validate", spec).exit_code == 2
+        result = _invoke("validate", spec, "--allow-data-anywhere")
+        assert result.exit_code == 2  # it is read now: SECRET is not a number
+        assert "column 'a' is not a finite number" in result.stderr
+        assert "SECRET" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["validate", "run", "train", "check", "gradcheck", "draw"])
+def test_every_command_that_reads_a_spec_confines_its_data(course: Path, command: str) -> None:
+    spec = str(_spec(course, "../outside.csv"))
+    args = {"check": [spec, "golden/dawood.values.yaml"], "draw": [spec, "-o", "x.svg"]}
+    result = _invoke(command, *args.get(command, [spec]))
+    assert "leads out of the spec's folder" in _one_line(result)
+
+
+def test_the_environment_never_leaks_through_proc_self_environ(tmp_path: Path) -> None:
+    """The issue's case: validate with the secret in the environment, with and without
+    --allow-data-anywhere; the secret is nowhere in what the command prints."""
+    secret = "SECRET_TOKEN=correct-horse-battery-staple"
+    spec = _spec(tmp_path, "/proc/self/environ")
+    for extra in ([], ["--allow-data-anywhere"]):
+        result = _child(["validate", str(spec), *extra], env={"SECRET_TOKEN": secret[13:]})
+        assert result.returncode == 2, result.stderr
+        assert secret[13:] not in result.stdout + result.stderr
+        assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+    assert "is a file the system generates" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("special", "said"),
+    [
+        ("/dev/zero", "is a device, not a regular file"),
+        ("/dev/null", "is a device, not a regular file"),
+        ("fifo.csv", "is a pipe (FIFO), not a regular file"),
+        ("/proc/self/status", "is a file the system generates"),
+        ("/sys/kernel/mm/transparent_hugepage/enabled", "is a file the system generates"),
+    ],
+)
+def test_special_files_are_refused_at_once(tmp_path: Path, special: str, said: str) -> None:
+    """A FIFO used to block forever and /dev/zero to read until memory ran out: each is one
+    line now, in a child process bounded in time and memory so a regression fails."""
+    if special.startswith("/") and not os.path.exists(special):
+        pytest.skip(f"{special} is not on this system")
+    if special == "fifo.csv":
+        os.mkfifo(tmp_path / special)
+    spec = _spec(tmp_path, special)
+    result = _child(["validate", str(spec), "--allow-data-anywhere"])
+    assert result.returncode == 2 and said in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ("", "the CSV path is empty"),
+        (".", "is a folder, not a regular file"),
+        ("data.csv/x", "a part of the path is not a folder"),
+        ("a\0b.csv", "holds a NUL character"),
+        ("x" * 300 + ".csv", "cannot be read: File name too long"),
+        ("missing.csv", "no such file; the path is relative to the spec file"),
+    ],
+)
+def test_odd_csv_paths_are_one_line(tmp_path: Path, written: str, said: str) -> None:
+    (tmp_path / "data.csv").write_text("a,b,y\n0,0,0\n", encoding="utf-8")
+    message = _one_line(_invoke("validate", str(_spec(tmp_path, written))))
+    assert said in message
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_an_unreadable_csv_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "data.csv").write_text("a,b,y\n0,0,0\n", encoding="utf-8")
+    (tmp_path / "data.csv").chmod(0)
+    assert "cannot be read" in _one_line(_invoke("validate", str(_spec(tmp_path, "data.csv"))))
+
+
+# -- spec and claims files are read the same way ----------------------------------------------
+@pytest.mark.parametrize("special", ["/dev/zero", "fifo.yaml", "/proc/self/environ"])
+@pytest.mark.parametrize("role", ["spec", "claims"])
+def test_a_special_spec_or_claims_file_is_one_line(tmp_path: Path, special: str, role: str) -> None:
+    if special == "fifo.yaml":
+        os.mkfifo(tmp_path / special)
+        special = str(tmp_path / special)
+    args = ["run", special] if role == "spec" else ["check", "dawood", special]
+    result = _child(args, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "not a regular file" in result.stderr or "the system generates" in result.stderr
+    assert result.stderr.count("\n") == 1 and "SECRET" not in result.stderr
