@@ -1,28 +1,183 @@
-"""Hostile input: valid specs, mutated at random, through run, train, check and the library API.
+"""Hostile input through every command: whole specs drawn from a grammar, claims files drawn
+from their traces, and the bundled specs mutated at random.
 
 Every outcome must be a result (exit 0, or 1 for a check that found a mismatch) or one line and
-exit 2; any other exception fails. Bounded to stay fast; for the larger run (10,000 cases):
-    BACKPROP_FUZZ_EXAMPLES=10000 pytest tests/test_fuzz.py
+exit 2; a traceback, or exit 3 (an unexpected error: a bug, whose report file is quoted in the
+failure), fails. Each command must also end within 30 s of CPU with the process under 500 MB at its
+peak (fuzz_bounds.py): the acceptance bounds of the large run, about 100 times what a case
+takes, so they hold on a busy machine. The default run is small (30 cases of each kind, under
+a minute on a busy machine); the large run is on demand, in batches of 500 cases (each a fresh
+hypothesis run, so its memory of past cases does not grow with the run):
+
+    BACKPROP_FUZZ_EXAMPLES=10000 .venv/bin/pytest -s -p no:cacheprovider tests/test_fuzz.py \
+        --hypothesis-show-statistics
+
+`-s` shows the summary (cases, the valid fraction, the slowest command, the highest peak
+memory); the statistics show each event's share (spec valid or refused, each exit code).
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import math
 import os
+import re
+import resource
+import time
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import yaml
-from conftest import CONFIGS
-from hypothesis import HealthCheck, given, settings
+from conftest import CONFIGS, ROOT
+from fuzz_bounds import GROWTH, WORST, bounded
+from fuzz_claims import claims_files
+from fuzz_grammar import spec_cases
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
+from hypothesis.database import DirectoryBasedExampleDatabase
+from typer.testing import CliRunner, Result
 
 import backprop_tutor
 from backprop_tutor.cli import app
 from backprop_tutor.errors import SpecError, TrainingError
 
-EXAMPLES = int(os.environ.get("BACKPROP_FUZZ_EXAMPLES", "60"))
+DEFAULT_EXAMPLES = 30  # per test: 60 cases in all, in every test run
+EXAMPLES = int(os.environ.get("BACKPROP_FUZZ_EXAMPLES", DEFAULT_EXAMPLES))
+# Hypothesis keeps what it learns about every case of a run (about 100 kB each for a whole spec),
+# so a large run is split into batches, each a fresh run, and the process stays small.
+BATCH = 500
+BATCHES = range(math.ceil(EXAMPLES / BATCH))
+BUG_REPORT = re.compile(r"the details are in (\S+?\.txt)")
+# A large run keeps the failures it finds to itself (and replays them when run again), so the
+# default run of everyone working in this tree is not failed by an on-demand run's finds.
+LARGE_RUN = EXAMPLES > DEFAULT_EXAMPLES
+FUZZ_SETTINGS = settings(
+    max_examples=min(EXAMPLES, BATCH),
+    deadline=None,  # time is bounded per command (fuzz_bounds), not per example
+    suppress_health_check=list(HealthCheck),  # big, slow, function-scoped: all on purpose
+    **(
+        {"database": DirectoryBasedExampleDatabase(ROOT / ".hypothesis" / "fuzz-large")}
+        if LARGE_RUN
+        else {}
+    ),
+)
+SUMMARY: Counter = Counter()
+
+
+# -- outcomes ------------------------------------------------------------------------------------
+def _outcome(args: list[str]) -> Result:
+    """Run a command in-process within the bounds; its outcome must be a result or one line."""
+    result = bounded(" ".join(args), lambda: CliRunner().invoke(app, args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"{args[0]} raised {result.exception!r}") from result.exception
+    if result.exit_code == 3:
+        raise AssertionError(f"{' '.join(args)}: exit 3, a bug:\n{_bug_report(result.stderr)}")
+    assert result.exit_code in (0, 1, 2), (result.exit_code, result.stderr[-2000:])
+    if result.exit_code == 2:
+        message = result.stderr.strip()
+        assert message.startswith("error: ") or "Usage:" in result.output + result.stderr
+        assert message.count("\n") == 0 or "Usage:" in message, message
+    SUMMARY[f"{args[0]}{' --symbolic' * ('--symbolic' in args)} exit {result.exit_code}"] += 1
+    return result
+
+
+def _bug_report(stderr: str) -> str:
+    """The traceback an exit 3 saved, read (and removed) from the file its line names."""
+    found = BUG_REPORT.search(stderr)
+    if not found:
+        return stderr
+    report = Path(found.group(1))
+    try:
+        return stderr + report.read_text(encoding="utf-8")
+    except OSError:
+        return stderr
+    finally:
+        report.unlink(missing_ok=True)
+
+
+def _library_values(path: Path, anywhere: bool = False) -> dict[str, float]:
+    """The library API: a Trace's values, or one of the two errors the CLI prints as one line
+    (then no values)."""
+    try:
+        spec = backprop_tutor.load_spec(path, data_anywhere=anywhere)
+        return backprop_tutor.run(spec).values()
+    except (SpecError, TrainingError) as error:
+        assert "\n" not in str(error), str(error)
+        return {}
+
+
+def _strict_json(text: str) -> None:
+    """`--format json` is JSON a strict parser reads: no NaN or Infinity."""
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"run --format json wrote {constant}")
+
+    json.loads(text, parse_constant=refuse)
+
+
+# -- whole specs from the grammar ----------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def _summary(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each batch, a summary of the run so far (seen with -s): a large run's progress."""
+    yield
+    cases = SUMMARY["cases"]
+    if cases and "batch" in request.fixturenames:
+        print(
+            f"\n{request.node.name}: {cases} generated cases so far, "
+            f"{SUMMARY['valid'] / cases:.0%} valid ({SUMMARY['plain refused']} drawn valid but "
+            f"refused); slowest command {WORST['seconds'][0]:.2f} s of CPU "
+            f"({WORST['seconds'][1]}); "
+            f"highest peak {WORST['peak MB'][0]:.0f} MB ({WORST['peak MB'][1]}), "
+            f"{WORST['alone MB'][0]:.0f} MB as a process of its own ({WORST['alone MB'][1]})\n"
+            + ", ".join(f"{k}: {v}" for k, v in sorted(SUMMARY.items()))
+            + "\ngrew most: "
+            + "; ".join(f"+{mb:.0f} MB {label}" for mb, label in GROWTH),
+            flush=True,
+        )
+
+
+@pytest.mark.parametrize("batch", BATCHES)
+@FUZZ_SETTINGS
+@given(case=spec_cases(), data=st.data())
+def test_generated_specs_and_claims(tmp_path_factory, batch: int, case, data) -> None:
+    """validate, run (text and JSON), train, check and sometimes --symbolic, and the library,
+    on a whole spec from the grammar and a claims file from its own trace."""
+    folder = tmp_path_factory.mktemp("spec")
+    path = case.write(folder)
+    anywhere = ["--allow-data-anywhere"] if case.anywhere else []
+    validated = _outcome(["validate", str(path), *anywhere])
+    _count(case, validated)
+    values = bounded("library run", lambda: _library_values(path, case.anywhere))
+    claims = folder / "claims.yaml"
+    claims.write_text(data.draw(claims_files(values), label="claims"), encoding="utf-8")
+    _outcome(["run", str(path), *anywhere, *case.run_options])
+    json_run = _outcome(["run", str(path), "--format", "json", *anywhere])
+    if json_run.exit_code == 0:
+        _strict_json(json_run.stdout)
+    _outcome(["train", str(path), *anywhere])
+    event(f"check: exit {_outcome(['check', str(path), str(claims), *anywhere]).exit_code}")
+    if case.symbolic:
+        _outcome(["run", str(path), "--symbolic", *anywhere, *case.run_options])
+
+
+def _count(case, validated: Result) -> None:
+    """The valid fraction, and specs the grammar drew valid that were refused (each is a
+    grammar mistake or a product bug: the summary counts them, events name them)."""
+    valid = validated.exit_code == 0
+    SUMMARY["cases"] += 1
+    SUMMARY["valid"] += valid
+    event("spec: valid" if valid else "spec: refused")
+    event("spec: drawn hostile" if case.hostile else "spec: drawn valid")
+    if not valid and not case.hostile:
+        SUMMARY["plain refused"] += 1
+        problem = re.sub(r"^error: \S*?(:\d+)*: ", "", validated.stderr.strip())
+        event(f"spec: drawn valid but refused: {problem[:100]}")
+
+
+# -- the bundled specs, mutated ------------------------------------------------------------------
 BASES = [
     yaml.safe_load((CONFIGS / f"{name}.yaml").read_text())
     for name in ("dawood", "borela", "xor", "xu-softmax")
@@ -89,7 +244,8 @@ def mutated_specs(draw) -> dict:
             parent[key] = _deep(draw(st.integers(5, 60)))
         else:
             parent[key] = copy.deepcopy(draw(st.sampled_from(ODD_VALUES)))  # never shared
-    if isinstance(spec.get("training"), dict):  # keep a mutated training run short
+    spec.setdefault("training", {})  # keep `train` short: 10,000 epochs is the default
+    if isinstance(spec["training"], dict):
         spec["training"]["max_epochs"] = 20
         spec["training"].pop("epochs", None)
     return spec
@@ -104,32 +260,10 @@ def _write(tmp_path: Path, spec: dict) -> Path:
     return path
 
 
-def _outcome(args: list[str]) -> None:
-    result = CliRunner().invoke(app, args)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(f"{args[0]} raised {result.exception!r}") from result.exception
-    assert result.exit_code in (0, 1, 2), result.exit_code
-    if result.exit_code == 2:
-        message = result.stderr.strip()
-        assert message.startswith("error: ") or "Usage:" in result.output + result.stderr
-        assert message.count("\n") == 0 or "Usage:" in message, message
-
-
-def _library_outcome(path: Path) -> None:
-    """The library API: a Trace, or one of the two errors the CLI prints as one line."""
-    try:
-        backprop_tutor.run(path).values()
-    except (SpecError, TrainingError) as error:
-        assert "\n" not in str(error), str(error)
-
-
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@pytest.mark.parametrize("batch", BATCHES)
+@FUZZ_SETTINGS
 @given(mutated_specs())
-def test_mutated_specs_never_raise(tmp_path_factory, spec: dict) -> None:
+def test_mutated_specs_never_raise(tmp_path_factory, batch: int, spec: dict) -> None:
     tmp_path = tmp_path_factory.mktemp("fuzz")
     path = _write(tmp_path, spec)
     (tmp_path / "claims.yaml").write_text("loss: 0.5\n", encoding="utf-8")
@@ -141,13 +275,12 @@ def test_mutated_specs_never_raise(tmp_path_factory, spec: dict) -> None:
         ["check", str(path), str(tmp_path / "claims.yaml")],
     ):
         _outcome(args)
-    _library_outcome(path)
+    bounded("library run", lambda: _library_values(path))
 
 
 def test_billion_laughs_is_refused_quickly_and_small(tmp_path: Path) -> None:
-    import resource
-    import time
-
+    """Refused in well under a second of CPU: CPU time, not wall time, and after a first run
+    that imports the modules, so a busy machine cannot make it fail."""
     lines = ["a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"]
     for level in range(1, 10):
         lines.append(
@@ -157,10 +290,11 @@ def test_billion_laughs_is_refused_quickly_and_small(tmp_path: Path) -> None:
         )
     path = tmp_path / "laughs.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    CliRunner().invoke(app, ["run", str(path)])  # imports, once
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    start = time.perf_counter()
+    start = time.process_time()
     result = CliRunner().invoke(app, ["run", str(path)])
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100 * 1024  # KiB
     assert result.exit_code == 2 and "anchors and aliases" in result.stderr
 
