@@ -79,7 +79,10 @@ def read_yaml(path: Path, what: str = "YAML file") -> YamlSource:
 
 def parse_yaml(text: str, name: str = "<text>") -> YamlSource:
     """Parse YAML `text`, refusing duplicate keys, alias bombs and non-finite numbers."""
-    loader = _BoundedLoader(text)
+    try:
+        loader = _BoundedLoader(text)  # its reader refuses control characters at once
+    except yaml.reader.ReaderError as exc:
+        raise _unprintable(name, text, exc.position, exc.character) from None
     loader.file = name
     try:
         node = loader.get_single_node()
@@ -105,6 +108,19 @@ def parse_yaml(text: str, name: str = "<text>") -> YamlSource:
     finally:
         loader.dispose()
     return source
+
+
+def _unprintable(name: str, text: str, position: int, character: int | str) -> SpecError:
+    """A character YAML does not allow (a NUL, an escape): where it is, by line and column."""
+    code = character if isinstance(character, int) else ord(character)
+    before = text[:position]
+    return SpecError(
+        name,
+        f"the character U+{code:04X} is not allowed in YAML",
+        "delete it (YAML files hold printable text only)",
+        line=before.count("\n") + 1,
+        column=position - (before.rfind("\n") + 1) + 1,
+    )
 
 
 class _BoundedLoader(yaml.SafeLoader):

@@ -110,3 +110,18 @@ def test_under_40_columns_prints_the_40_column_layout(in_root, args: list[str]) 
     floor = _invoke(*args, "--width", "40", env={"COLUMNS": "30"})
     assert narrow.exit_code == floor.exit_code == 0, narrow.stderr
     assert narrow.output == floor.output
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x1b", "\x7f"])
+@pytest.mark.parametrize("role", ["spec", "claims"])
+def test_a_control_character_in_a_yaml_file_is_one_line_naming_its_place(
+    tmp_path: Path, character: str, role: str
+) -> None:
+    """PyYAML's reader refuses these before parsing; that refusal was a bug report (exit 3)."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"loss: 0.5\ntitle: a{character}b\n", encoding="utf-8")
+    args = ["validate", str(bad)] if role == "spec" else ["check", "dawood", str(bad)]
+    result = _invoke(*args)
+    assert result.exit_code == 2, result.stderr
+    assert f"bad.yaml:2:9: the character U+{ord(character):04X} is not allowed" in result.stderr
+    assert result.stderr.count("\n") == 1
