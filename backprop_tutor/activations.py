@@ -38,6 +38,10 @@ class Activation:
     # to SymPy's own derivative. Softmax is written per layer, in symbolic.py.
     symbolic: Callable | None = None
     textbook: Callable | None = None
+    # dout/dnet from the net input alone, right to float64 precision where the out form loses
+    # digits (1 - σ(30) keeps 3 of them: 1 - σ(x) = σ(-x) keeps all). Exact arithmetic uses
+    # it; under carry_digits a hand calculation works from the rounded out, so `derivative`.
+    derivative_from_net: Callable[[Array], Array] | None = None
 
     @property
     def elementwise(self) -> bool:
@@ -70,6 +74,30 @@ def _softmax(net: Array) -> Array:
     return shifted / np.sum(shifted, axis=0, keepdims=True)
 
 
+def softmax_parts(net: Array) -> tuple[Array, Array, Array]:
+    """e^(net − max net) per unit, (units, examples); the largest unit's share of the rest,
+    Σ over the other units, (1, examples); and per unit the sum of all the others. Sums of
+    "all the others" are added up without the unit itself, never as total − own: a dominant
+    output (z = 1 − 1e-20) keeps its tiny complement, and log Σ = log1p(rest) every digit."""
+    net = np.asarray(net, dtype=float).reshape(len(net), -1)
+    e = np.exp(net - np.max(net, axis=0, keepdims=True))
+    top = np.argmax(e, axis=0)
+    columns = np.arange(e.shape[1])
+    without_top = e.copy()
+    without_top[top, columns] = 0.0
+    rest = np.sum(without_top, axis=0, keepdims=True)  # what the top unit does not hold
+    others = (1.0 + rest) - e  # exact enough for every unit but the top: e ≤ half of it
+    others[top, columns] = rest[0]
+    return e, rest, others
+
+
+def _softmax_diagonal(net: Array) -> Array:
+    """z_k (1 - z_k), with 1 - z_k as the others' shares (see softmax_parts)."""
+    e, rest, others = softmax_parts(net)
+    total = 1.0 + rest
+    return (e / total) * (others / total)
+
+
 def _softmax_jacobian(out: Array) -> Array:
     return np.diag(out) - np.outer(out, out)
 
@@ -91,6 +119,7 @@ ACTIVATIONS: dict[str, Activation] = {
         "sigmoid",
         value=_sigmoid,
         derivative=lambda net, out: out * (1.0 - out),
+        derivative_from_net=lambda net: _sigmoid(net) * _sigmoid(-net),
         symbolic=lambda sp, x: 1 / (1 + sp.exp(-x)),
         textbook=lambda sp, out, x: out * (1 - out),
     ),
@@ -98,6 +127,7 @@ ACTIVATIONS: dict[str, Activation] = {
         "tanh",
         value=np.tanh,
         derivative=lambda net, out: 1.0 - out**2,
+        derivative_from_net=lambda net: 1.0 / np.cosh(net) ** 2,  # 0 once cosh overflows
         symbolic=lambda sp, x: (sp.exp(x) - sp.exp(-x)) / (sp.exp(x) + sp.exp(-x)),
         textbook=lambda sp, out, x: 1 - out**2,
     ),
@@ -120,6 +150,7 @@ ACTIVATIONS: dict[str, Activation] = {
         "softmax",
         value=_softmax,
         derivative=lambda net, out: out * (1.0 - out),  # the diagonal only
+        derivative_from_net=_softmax_diagonal,
         jacobian=_softmax_jacobian,
     ),
 }

@@ -153,14 +153,34 @@ class Network:
         """Each output's error term: in log space from the net inputs where the loss has that
         form for this output activation (finite for any finite net, where log(out) is -inf
         once out underflows), from the outputs as a hand calculation does under carry_digits."""
+        if self._log_space() and self.loss.terms_from_net is not None:
+            return self.loss.terms_from_net(t, nets[-1], outs[-1])
+        return self.loss.terms(t, outs[-1])
+
+    def _log_space(self) -> bool:
+        """Whether the loss is computed from the output layer's net inputs: in exact
+        arithmetic, with the output activation the loss has that form for."""
+        return (
+            self.spec.carry_digits is None
+            and self.layers[-1].activation.name == self.loss.log_space_activation
+        )
+
+    def _output_factors(self, t: Array, net: Array, out: Array) -> tuple[Array, Array | None]:
+        """The output layer's dE/dout, and its delta where the loss gives it from the net
+        inputs (None: delta is the chain-rule product)."""
         loss = self.loss
-        if (
-            loss.terms_from_net is not None
-            and self.spec.carry_digits is None
-            and self.layers[-1].activation.name == loss.log_space_activation
-        ):
-            return loss.terms_from_net(t, nets[-1], outs[-1])
-        return loss.terms(t, outs[-1])
+        if self._log_space() and loss.derivative_from_net is not None:
+            delta = None if loss.delta_from_net is None else loss.delta_from_net(t, net)
+            return loss.derivative_from_net(t, net), delta
+        return self._carry(loss.derivative(t, out)), None
+
+    def _dout_dnet(self, layer: Layer, net: Array, out: Array) -> Array:
+        """dout/dnet from the net input in exact arithmetic (every digit right), from the
+        (rounded) output under carry_digits, as the hand calculation does."""
+        from_net = layer.activation.derivative_from_net
+        if self.spec.carry_digits is None and from_net is not None:
+            return from_net(net)
+        return layer.activation.derivative(net, out)
 
     def _total_loss(self, x: Array, t: Array) -> float:
         """The total error for one example (used by the finite-difference checks)."""
@@ -181,15 +201,23 @@ class Network:
         delta: list[Array] = [np.empty(0)] * n
         for i in reversed(range(n)):
             layer = self.layers[i]
+            given = None  # the output delta, where the loss gives it whole
             if i == n - 1:
-                de_dout[i] = c(self.loss.derivative(t, outs[-1]))
+                de_dout[i], given = self._output_factors(t, nets[-1], outs[-1])
             else:
                 de_dout[i] = c(self._weights_seen_by(i + 1, delta, outs).T @ delta[i + 1])
-            dout_dnet[i] = layer.activation.derivative(nets[i], outs[i + 1])
+            dout_dnet[i] = self._dout_dnet(layer, nets[i], outs[i + 1])
             scaled = self.loss.out_times_derivative if i == n - 1 else None
-            delta[i] = c(
-                layer.activation.backward(
-                    outs[i + 1], de_dout[i], dout_dnet[i], scaled(t, outs[-1]) if scaled else None
+            delta[i] = (
+                given
+                if given is not None
+                else c(
+                    layer.activation.backward(
+                        outs[i + 1],
+                        de_dout[i],
+                        dout_dnet[i],
+                        scaled(t, outs[-1]) if scaled else None,
+                    )
                 )
             )
         grad_w = [c(delta[i] @ outs[i].T) for i in range(n)]  # summed over the examples
@@ -339,8 +367,13 @@ class Network:
 
 
 def _check_finite(step: StepTrace, file: str) -> None:
-    """Overflow must stop the run with the quantity that broke, never print inf or nan."""
+    """Overflow must stop the run with the quantity that broke, never print nan. The one
+    number that may be infinite is an output's dE/dout whose true value is past float64
+    (binary cross-entropy's 1 + e^net for net > 709): it is shown as inf, while its delta,
+    computed whole from the net input, stays finite and carries the step."""
     for key, value in step.values().items():
+        if np.isinf(value) and key.startswith("de_dout["):
+            continue
         if not np.isfinite(value):
             raise TrainingError(
                 file,
@@ -355,7 +388,23 @@ def run(spec: Spec) -> Trace:
     refuse_large_trace(spec)
     network = Network.from_spec(spec)
     steps = tuple(network.step(k + 1) for k in range(spec.steps))
-    return Trace(header(spec), steps, network.predict(spec.tests))
+    predictions = network.predict(spec.tests)
+    _check_predictions(predictions, spec.file)
+    return Trace(header(spec), steps, predictions)
+
+
+def _check_predictions(predictions: tuple[PredictionEvent, ...], file: str) -> None:
+    """A test example's outputs and loss, checked as each step's numbers are: a prediction
+    that overflows stops the run in one line, never reaching a table or the JSON as inf."""
+    for k, event in enumerate(predictions, 1):
+        named = [*(("an output", out) for out in event.outputs), ("the loss", event.loss)]
+        for name, value in named:
+            if not np.isfinite(value):
+                raise TrainingError(
+                    file,
+                    f"test {k}: {name} is {value} (the numbers overflow float64)",
+                    "use smaller test inputs, weights or learning rate",
+                )
 
 
 def exact_gradients(spec: Spec, slots: list | None = None) -> dict[str, float]:

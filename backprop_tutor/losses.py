@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .activations import softmax_parts
+
 Array = np.ndarray
 
 
@@ -35,9 +37,13 @@ def _ratio(w: Array, x: Array) -> Array:
 
 
 def _log_softmax(net: Array) -> Array:
-    """log z from the net inputs, finite for any finite net (log of softmax would be -inf)."""
-    shifted = net - np.max(net, axis=0, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=0, keepdims=True))
+    """log z from the net inputs, finite for any finite net (log of softmax would be -inf);
+    log Σ e^shifted as log1p of the shares besides the largest, so log z of a dominant output
+    (z = 1 − 1.7e-5) keeps every digit."""
+    net = np.asarray(net, dtype=float)
+    _, rest, _ = softmax_parts(net)
+    shifted = net.reshape(len(net), -1) - np.max(net, axis=0, keepdims=True).reshape(1, -1)
+    return (shifted - np.log1p(rest)).reshape(net.shape)
 
 
 def _bce_derivative(t: Array, o: Array) -> Array:
@@ -46,6 +52,32 @@ def _bce_derivative(t: Array, o: Array) -> Array:
     with np.errstate(divide="ignore", invalid="ignore"):
         general = (o - t) / (o * (1 - o))
         return np.where(t == 1, -1.0 / o, np.where(t == 0, 1.0 / (1 - o), general))
+
+
+def _weighted(w: Array, x: Array) -> Array:
+    """w · x, with 0 · x = 0 even where x overflowed to inf (a term the target switches off)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.where(w == 0, 0.0, w * x)
+
+
+def _sigmoid(net: Array) -> Array:
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-net))
+
+
+def _bce_derivative_from_net(t: Array, net: Array) -> Array:
+    """(o - t) / (o(1 - o)) for o = σ(net), as (1 - t)(1 + e^net) - t(1 + e^-net): no 1 - o to
+    lose digits in (σ(30) = 1 - 9.4e-14), inf only where the true value passes float64."""
+    with np.errstate(over="ignore"):
+        return _weighted(1 - t, 1 + np.exp(net)) - _weighted(t, 1 + np.exp(-net))
+
+
+def _ce_derivative_from_net(t: Array, net: Array) -> Array:
+    """−t / z as −e^(log t − log z), log z from the net inputs: every digit where z is a
+    subnormal (e^-718 keeps 12 of them) and finite up to where −t/z itself passes float64."""
+    with np.errstate(divide="ignore", over="ignore"):
+        ratio = np.exp(_log(np.where(t > 0, t, 1.0)) - _log_softmax(net))
+        return np.where(t == 0, 0.0, -ratio)
 
 
 def _difference(sp, t, o):
@@ -76,6 +108,11 @@ class Loss:
     # sigmoid saturates). Used with `log_space_activation` as the output activation.
     terms_from_net: Callable[[Array, Array, Array], Array] | None = None
     log_space_activation: str = ""
+    # With that activation, dE/dout and delta from the net inputs too, right to float64
+    # precision: derivative_from_net(t, net) (may be inf where the true value passes float64)
+    # and delta_from_net(t, net) (always finite: σ(net) - t for binary cross-entropy).
+    derivative_from_net: Callable[[Array, Array], Array] | None = None
+    delta_from_net: Callable[[Array, Array], Array] | None = None
 
 
 LOSSES: dict[str, Loss] = {
@@ -110,6 +147,7 @@ LOSSES: dict[str, Loss] = {
         derivative=lambda t, o: -_ratio(t, o),
         terms_from_net=lambda t, net, o: 0.0 - t * _log_softmax(net),  # 0.0 -: never -0.0
         log_space_activation="softmax",
+        derivative_from_net=_ce_derivative_from_net,
         formula="−{target} log {out}",
         derivative_formula="−{target} / {out}",
         output_activations=("softmax",),
@@ -125,6 +163,9 @@ LOSSES: dict[str, Loss] = {
         # -log σ(net) = softplus(-net) and -log(1 - σ(net)) = softplus(net)
         terms_from_net=lambda t, net, o: t * np.logaddexp(0, -net) + (1 - t) * np.logaddexp(0, net),
         log_space_activation="sigmoid",
+        derivative_from_net=_bce_derivative_from_net,
+        # σ(net) - t as (1 - t)σ(net) - tσ(-net): each share kept whole, whatever the target
+        delta_from_net=lambda t, net: (1 - t) * _sigmoid(net) - t * _sigmoid(-net),
         formula="−[{target} log {out} + (1 − {target}) log(1 − {out})]",
         derivative_formula="({out} − {target}) / ({out}(1 − {out}))",
         output_activations=("sigmoid",),
@@ -138,6 +179,7 @@ LOSSES: dict[str, Loss] = {
         derivative=lambda t, o: -(_ratio(t, o) + _log(t)),
         terms_from_net=lambda t, net, o: -(t * _log_softmax(net) + o * _log(t)),
         log_space_activation="softmax",
+        derivative_from_net=lambda t, net: _ce_derivative_from_net(t, net) - _log(t),
         formula="−[{target} log {out} + {out} log {target}]",
         derivative_formula="−[{target} / {out} + log {target}]",
         output_activations=("softmax",),

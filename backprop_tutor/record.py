@@ -123,6 +123,10 @@ class Recorder:
                 dnet_dparam,
             )
             value = float(self.c(np.array([np.prod([f.value for f in factors])]))[0])
+            if not np.isfinite(value):  # dE/dout past float64 (inf · 0): delta is its product
+                value = float(self.p.delta[i + 1][k]) * float(
+                    np.prod([f.value for f in factors[-3:]])
+                )
             paths.append(PathEvent(param, k_name, factors, value))
         return tuple(paths)
 

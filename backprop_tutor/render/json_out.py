@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import json
+import math
+from typing import Any
 
 from ..trace import Trace
 
 
+def strict(value: Any) -> Any:
+    """Plain data a strict JSON reader takes: a number past float64 (an output's dE/dout at a
+    saturated sigmoid) written as the text "inf" or "-inf", never the invalid Infinity."""
+    if isinstance(value, float) and math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if isinstance(value, dict):
+        return {key: strict(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [strict(item) for item in value]
+    return value
+
+
 def trace_json(trace: Trace) -> str:
     """Full float precision, so other tools can apply their own rounding."""
-    return json.dumps(trace.to_dict(), indent=2, ensure_ascii=False)
+    return json.dumps(strict(trace.to_dict()), indent=2, ensure_ascii=False, allow_nan=False)
 
 
 def training_json(result, trace: Trace) -> str:
@@ -29,7 +43,7 @@ def training_json(result, trace: Trace) -> str:
         "dead_units": {"before": result.dead_units[0], "after": result.dead_units[1]},
         "traced": {str(step.step): step.values() for step in trace.steps},
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(strict(document), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def derivation_json(derivation) -> str:
@@ -54,4 +68,4 @@ def derivation_json(derivation) -> str:
         "notes": derivation.notes,
         "proved": derivation.proved,
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
