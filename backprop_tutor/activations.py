@@ -103,14 +103,16 @@ def _softmax_jacobian(out: Array) -> Array:
 
 
 def leaky_relu(alpha: float = 0.01) -> Activation:
-    """Leaky ReLU: net for net >= 0, alpha * net below (the Xu lecture's small constant)."""
+    """Leaky ReLU: net above 0, alpha * net at or below (the Xu lecture's small constant).
+    At exactly 0, where it has no derivative, the left-hand slope alpha, as PyTorch takes it
+    (and as ReLU takes its left-hand 0), so `gradcheck --torch` agrees there too."""
     return Activation(
         "leaky_relu",
-        value=lambda net: np.where(net >= 0, net, alpha * net),
-        derivative=lambda net, out: np.where(net >= 0, 1.0, alpha),
+        value=lambda net: np.where(net > 0, net, alpha * net),
+        derivative=lambda net, out: np.where(net > 0, 1.0, alpha),
         params={"alpha": alpha},
-        symbolic=lambda sp, x: sp.Piecewise((x, x >= 0), (sp.nsimplify(alpha) * x, True)),
-        textbook=lambda sp, out, x: sp.Piecewise((1, x >= 0), (sp.nsimplify(alpha), True)),
+        symbolic=lambda sp, x: sp.Piecewise((x, x > 0), (sp.nsimplify(alpha) * x, True)),
+        textbook=lambda sp, out, x: sp.Piecewise((1, x > 0), (sp.nsimplify(alpha), True)),
     )
 
 

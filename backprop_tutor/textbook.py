@@ -120,8 +120,8 @@ def _piecewise(name: str) -> TextbookDerivation:
         Step(result.raw, "differentiate each piece", f"d {name}/dx", None),
         Step(
             result.textbook,
-            "as the engine uses it (at x = 0: the right-hand piece "
-            "for leaky ReLU, 0 for ReLU, as PyTorch)",
+            "as the engine uses it (at x = 0, where there is no derivative: the "
+            "left-hand piece, 0 for ReLU and alpha for leaky ReLU, as PyTorch)",
             "",
             result.proved,
         ),

@@ -105,6 +105,24 @@ def test_leaky_relu_slope_comes_from_the_spec() -> None:
     assert leaky.derivative(np.array([-1.0, 2.0]), None).tolist() == [0.2, 1.0]
 
 
+def test_at_the_kink_both_relus_take_the_left_hand_slope_as_pytorch() -> None:
+    """At net = 0 exactly leaky ReLU used slope 1 while ReLU used 0 and PyTorch uses alpha:
+    `gradcheck --torch` failed (-0.8 against -0.008). One convention: the left-hand piece."""
+    zero = np.zeros((1, 1))
+    assert activation("leaky_relu", alpha=0.2).derivative(zero, zero).tolist() == [[0.2]]
+    assert ACTIVATIONS["relu"].derivative(zero, zero).tolist() == [[0.0]]
+    spec = {
+        "inputs": {"x1": 1},
+        "targets": {"y1": 1},
+        "layers": [{"units": ["y1"], "activation": "leaky_relu", "weights": [[0.0]], "bias": 0}],
+        "learning_rate": 0.1,
+        "loss": "half_sse",
+    }
+    values = run(spec_from_text(yaml.safe_dump(spec))).values()
+    assert values["net[y1]"] == 0.0 and values["dout_dnet[y1]"] == 0.01
+    assert values["grad[w_y1_x1]"] == -0.01  # (0 − 1) · 0.01 · 1, PyTorch's number
+
+
 def test_sigmoid_and_softmax_are_right_for_huge_inputs() -> None:
     big = np.array([[1e4], [-1e4]])
     with np.errstate(over="ignore"):  # as the engine computes

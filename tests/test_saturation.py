@@ -69,7 +69,7 @@ def _slopes(activation: str, nets: list, outs: list) -> list:
     if activation == "relu":
         return [mpmath.mpf(1 if n > 0 else 0) for n in nets]
     if activation == "leaky_relu":
-        return [mpmath.mpf(1 if n >= 0 else ALPHA) for n in nets]
+        return [mpmath.mpf(1 if n > 0 else ALPHA) for n in nets]  # alpha at 0, as PyTorch
     return [mpmath.mpf(1) for _ in nets]
 
 
