@@ -82,6 +82,9 @@ class Pass:
     delta: list[Array]
     grad_w: list[Array]
     grad_b: list[Array]
+    # per layer, the weights its deltas were sent back through: the old ones, or under
+    # `update: layer_by_layer` the ones the update is about to set (what the tables show)
+    back_weights: list[Array]
 
     def example(self, k: int) -> Pass:
         """The same pass seen for example k alone: every per-unit array becomes 1-D."""
@@ -99,6 +102,7 @@ class Pass:
             column(self.delta),
             self.grad_w,
             self.grad_b,
+            self.back_weights,
         )
 
 
@@ -199,13 +203,15 @@ class Network:
         de_dout: list[Array] = [np.empty(0)] * n
         dout_dnet: list[Array] = [np.empty(0)] * n
         delta: list[Array] = [np.empty(0)] * n
+        back_weights = [layer.weights for layer in self.layers]
         for i in reversed(range(n)):
             layer = self.layers[i]
             given = None  # the output delta, where the loss gives it whole
             if i == n - 1:
                 de_dout[i], given = self._output_factors(t, nets[-1], outs[-1])
             else:
-                de_dout[i] = c(self._weights_seen_by(i + 1, delta, outs).T @ delta[i + 1])
+                back_weights[i + 1] = self._weights_seen_by(i + 1, delta, outs)
+                de_dout[i] = c(back_weights[i + 1].T @ delta[i + 1])
             dout_dnet[i] = self._dout_dnet(layer, nets[i], outs[i + 1])
             scaled = self.loss.out_times_derivative if i == n - 1 else None
             delta[i] = (
@@ -225,16 +231,30 @@ class Network:
             c(layer.bias_gradient(delta[i])) if layer.bias.size else np.empty(0)
             for i, layer in enumerate(self.layers)
         ]
-        return Pass(outs, nets, terms, total, de_dout, dout_dnet, delta, grad_w, grad_b)
+        return Pass(
+            outs, nets, terms, total, de_dout, dout_dnet, delta, grad_w, grad_b, back_weights
+        )
 
     def _weights_seen_by(self, i: int, delta: list[Array], outs: list[Array]) -> Array:
         """The weights of layer i that the layer below back-propagates through: the old ones
         (simultaneous update), or already updated (`update: layer_by_layer`, as some published
         worked examples did, wrongly)."""
         weights = self.layers[i].weights
-        if self.spec.update == "layer_by_layer":
-            return weights - self.spec.learning_rate * (delta[i] @ outs[i].T)
-        return weights
+        if self.spec.update != "layer_by_layer":
+            return weights
+        gradient = self._carry(delta[i] @ outs[i].T)  # as grad_w will hold it
+        mean = self.spec.training.reduction == "mean"
+        return self._carry(
+            weights
+            + self._change(gradient, 1.0 / outs[i].shape[1] if mean else 1.0, self.velocity[i][0])
+        )
+
+    def _change(self, gradient: Array, scale: float, velocity: Array) -> Array:
+        """Δp = −η · scale · ∂E/∂p + α · Δp(previous): the update of `_apply`, in one place so
+        a layer-by-layer delta sees exactly the weights the update will set."""
+        change = -self.spec.learning_rate * scale * gradient
+        alpha = self.spec.training.momentum
+        return change + alpha * velocity if alpha else change
 
     def _apply(self, p: Pass, scale: float = 1.0) -> None:
         """Gradient descent on every parameter at once, from the same pass's gradients.
@@ -242,20 +262,18 @@ class Network:
         Δw = −η · scale · ∂E/∂w + α · Δw(previous); `scale` is 1/batch size for a mean over a
         batch, and α the spec's momentum (0 for plain gradient descent).
         """
-        eta, alpha = self.spec.learning_rate, self.spec.training.momentum
+        momentum = bool(self.spec.training.momentum)
         update_biases = self.spec.update_biases
         for layer, velocity, gw, gb in zip(
             self.layers, self.velocity, p.grad_w, p.grad_b, strict=True
         ):
-            change = -eta * scale * gw
-            if alpha:
-                change += alpha * velocity[0]
+            change = self._change(gw, scale, velocity[0])
+            if momentum:
                 velocity[0] = change
             layer.weights = self._carry(layer.weights + change)
             if update_biases and layer.bias.size:
-                change = -eta * scale * gb
-                if alpha:
-                    change += alpha * velocity[1]
+                change = self._change(gb, scale, velocity[1])
+                if momentum:
                     velocity[1] = change
                 layer.bias = self._carry(layer.bias + change)
 

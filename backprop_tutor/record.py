@@ -69,7 +69,7 @@ class Recorder:
                         (
                             k_name,
                             above.spec.weight_names[k][u],
-                            float(above.weights[k, u]),
+                            float(self.p.back_weights[i + 1][k, u]),
                             float(self.p.delta[i + 1][k]),
                         )
                         for k, k_name in enumerate(above.spec.units)
@@ -118,7 +118,7 @@ class Recorder:
                 head = (Factor("delta", k_name, None, float(self.p.delta[i + 1][k])),)
             factors = (
                 *head,
-                Factor("dnet_dout", k_name, unit, float(above.weights[k, u])),
+                Factor("dnet_dout", k_name, unit, float(self.p.back_weights[i + 1][k, u])),
                 own,
                 dnet_dparam,
             )
