@@ -24,6 +24,7 @@ SAMPLE_LIMIT = 1_000  # parameters checked by default: 4,000 forward passes, 0.4
 RELATIVE = 1e-6
 FLOOR = 1e-9  # × max(1, |E|): the differences' own rounding noise
 TORCH_TOLERANCE = 1e-10
+TORCH_FLOOR = 1e-14  # float64 against float64: only the two orders of summation differ
 STEP = 1e-4
 
 
@@ -71,6 +72,12 @@ def central_differences(
         array[index] = kept
         result[name] = (8 * (values[1] - values[-1]) - (values[2] - values[-2])) / (12 * step)
     return result
+
+
+def rule(relative: float = RELATIVE, floor: float = FLOOR) -> str:
+    """The agreement rule in words, for the verdict: the relative bound and the absolute floor
+    under it (near-zero gradients are compared to the loss's rounding noise, not to 0)."""
+    return f"|backprop − reference| ≤ {relative:g} × the larger + {floor:g} × max(1, |E|)"
 
 
 def agrees(
@@ -174,4 +181,4 @@ def torch_check(spec: Spec, names: Collection[str] | None = None) -> list[Check]
     reference = torch_gradients(replace(spec, carry_digits=None))
     if names is not None:
         reference = {name: value for name, value in reference.items() if name in names}
-    return _compare(exact_gradients(spec), reference, TORCH_TOLERANCE, 1e-14)
+    return _compare(exact_gradients(spec), reference, TORCH_TOLERANCE, TORCH_FLOOR)

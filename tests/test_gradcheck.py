@@ -32,6 +32,22 @@ def test_the_command_reports_and_exits(in_root) -> None:
     assert result.exit_code == 0 and "pass: all 10 gradients agree" in result.output
 
 
+def test_the_verdict_states_the_agreement_rule_with_its_floor(in_root) -> None:
+    result = CliRunner().invoke(app, ["gradcheck", "configs/dawood.yaml", "--width", "200"])
+    words = " ".join(result.output.split())
+    assert "agreement: |backprop − reference| ≤ 1e-06 × the larger + 1e-09 × max(1, |E|)" in words
+
+
+def test_a_layer_by_layer_spec_says_the_update_rule_is_the_cause(tmp_path) -> None:
+    text = (CONFIGS / "dawood.yaml").read_text(encoding="utf-8")
+    spec = tmp_path / "lbl.yaml"
+    spec.write_text(text + "\nupdate: layer_by_layer\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["gradcheck", str(spec)])
+    words = " ".join(result.output.split())
+    assert result.exit_code == 1 and "FAIL" in words
+    assert "`update: layer_by_layer`" in words and "the update rule, not the arithmetic" in words
+
+
 def test_a_wrong_gradient_fails_the_command(in_root, monkeypatch) -> None:
     from backprop_tutor import activations
 

@@ -82,7 +82,7 @@ def gradcheck(
 ) -> None:
     """Every parameter's gradient against central finite differences (and PyTorch): exit 1 if
     any disagrees."""
-    from ..gradcheck import SAMPLE_LIMIT, torch_check
+    from ..gradcheck import SAMPLE_LIMIT, TORCH_FLOOR, TORCH_TOLERANCE, rule, torch_check
     from ..gradcheck import gradcheck as check_gradients
     from ..render.gradcheck_view import GradcheckReport
     from ..scale import parameter_count
@@ -104,7 +104,16 @@ def gradcheck(
             ) from None
         checks["PyTorch autograd"] = torch_check(network_spec, chosen)
     sampled = chosen is None and not force
-    _show(GradcheckReport(checks, parameter_count(network_spec) if sampled else None), width)
+    rules = {"central differences": rule(), "PyTorch autograd": rule(TORCH_TOLERANCE, TORCH_FLOOR)}
+    note = (
+        "This spec's `update: layer_by_layer` sends the hidden deltas back through weights "
+        "already updated, so its hidden gradients are not the loss's gradient: a mismatch "
+        "there is the update rule, not the arithmetic."
+        if network_spec.update == "layer_by_layer"
+        else ""
+    )
+    counted = parameter_count(network_spec) if sampled else None
+    _show(GradcheckReport(checks, counted, rules, note), width)
     if not all(c.passed for found in checks.values() for c in found):
         raise typer.Exit(EXIT_MISMATCH)
 

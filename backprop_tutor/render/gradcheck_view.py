@@ -19,15 +19,27 @@ NAMED = 10  # failing parameters named in the verdict line
 
 
 class GradcheckReport:
-    def __init__(self, checks: dict[str, list[Check]], sampled_from: int | None = None) -> None:
+    def __init__(
+        self,
+        checks: dict[str, list[Check]],
+        sampled_from: int | None = None,
+        rules: dict[str, str] | None = None,
+        note: str = "",
+    ) -> None:
         self.checks = checks
         self.sampled_from = sampled_from  # the network's parameter count, when sampled
+        self.rules = rules or {}  # each reference's agreement rule, in words
+        self.note = note  # why a failure is expected (the spec's update rule), if it is
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         for reference, checks in self.checks.items():
             yield self._table(reference, checks)
             yield self._verdict(reference, checks)
+            if reference in self.rules:
+                yield Text(f"agreement: {self.rules[reference]}")
             yield Text("")
+        if self.note:
+            yield Text(self.note, style="bold")
 
     @staticmethod
     def _table(reference: str, checks: list[Check]):
