@@ -72,6 +72,13 @@ def _kind(value: Any) -> str:
 
 
 Number = Annotated[float, BeforeValidator(parse_number)]
+
+
+def bounded(**bounds: float) -> Any:
+    """A Number within bounds (ge, gt, lt, le). The bounds go before the validator, so the
+    JSON Schema writes them as minimum / exclusiveMaximum, the keywords editors know."""
+    return Annotated[float, Field(**bounds), BeforeValidator(parse_number)]
+
 Int = Annotated[int, Strict()]
 # numpy's generators take only non-negative seeds; the standard library's takes any.
 Seed = Annotated[Int, Field(ge=0)]
@@ -211,11 +218,11 @@ class TrainingFile(_Model):
     shuffle: Bool = True
     seed: Seed = 0
     reduction: Literal["sum", "mean"] = "mean"  # how a batch's gradients combine
-    momentum: Annotated[Number, Field(ge=0, lt=1)] = 0.0  # Mitchell's alpha
+    momentum: bounded(ge=0, lt=1) = 0.0  # Mitchell's alpha
     epochs: Annotated[Int, Field(ge=1)] | None = None  # stop after exactly this many
     max_epochs: Annotated[Int, Field(ge=1, le=10_000_000)] = 10_000
-    loss_threshold: Annotated[Number, Field(gt=0)] | None = None  # stop when loss below
-    gradient_threshold: Annotated[Number, Field(gt=0)] | None = None  # Xu's theta
+    loss_threshold: bounded(gt=0) | None = None  # stop when loss below
+    gradient_threshold: bounded(gt=0) | None = None  # Xu's theta
     report_every: Annotated[Int, Field(ge=1)] | None = None  # loss table rows
 
 

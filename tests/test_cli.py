@@ -132,6 +132,26 @@ def test_importing_the_package_is_light() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_the_schema_uses_json_schema_keywords_for_bounds() -> None:
+    """Pydantic's own ge/lt/gt (which editors ignore) leaked for momentum and the thresholds."""
+    schema = json.loads(CliRunner().invoke(app, ["schema"]).output)
+    found: list[str] = []
+
+    def walk(node: object, where: str) -> None:
+        if isinstance(node, dict):
+            found.extend(f"{where}.{key}" for key in node if key in ("ge", "gt", "le", "lt"))
+            for key, value in node.items():
+                walk(value, f"{where}.{key}")
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, where)
+
+    walk(schema, "")
+    assert not found, found
+    momentum = schema["$defs"]["TrainingFile"]["properties"]["momentum"]
+    assert momentum["minimum"] == 0 and momentum["exclusiveMaximum"] == 1
+
+
 def test_schema_and_validate(in_root) -> None:
     result = CliRunner().invoke(app, ["schema"])
     schema = json.loads(result.output)

@@ -90,9 +90,12 @@ def _summarized(
             raise _fail(refused)
         return False
     measured = size(spec)
+    if format is OutputFormat.json:  # data for a program, not rows to read: whole, if it fits
+        refuse_large_trace(spec)
+        return False
     if measured.fits:
         return False
-    if format in (OutputFormat.json, OutputFormat.markdown, OutputFormat.latex):
+    if format in (OutputFormat.markdown, OutputFormat.latex):
         refuse_large_trace(spec)  # past the trace bound, neither --force nor --output can help
         raise _fail(
             f"{spec.file}: the worked example is {measured.rows:,} table rows (more than "
