@@ -79,6 +79,7 @@ def bounded(**bounds: float) -> Any:
     JSON Schema writes them as minimum / exclusiveMaximum, the keywords editors know."""
     return Annotated[float, Field(**bounds), BeforeValidator(parse_number)]
 
+
 Int = Annotated[int, Strict()]
 # numpy's generators take only non-negative seeds; the standard library's takes any.
 Seed = Annotated[Int, Field(ge=0)]

@@ -225,9 +225,8 @@ class Trace:
         """Every number of every step by id: step 1 bare, later steps with `@N`."""
         found: dict[str, float] = {}
         for step in self.steps:
-            suffix = "" if step.step == 1 else f"@{step.step}"
             for key, value in step.values().items():
-                found[key + suffix] = value
+                found[key if step.step == 1 else with_step(key, step.step)] = value
         outputs = self.header.layers[-1]
         for k, test in enumerate(self.tests, start=1):
             for unit, out in zip(outputs, test.outputs, strict=True):
@@ -245,6 +244,28 @@ class Trace:
         """The whole trace as plain data (for JSON): header, ids to values, and the events."""
         return {
             "header": asdict(self.header),
+            "ids": id_meanings(),
             "values": self.values(),
             "steps": [asdict(step) for step in self.steps],
         }
+
+
+def with_step(key: str, step: int) -> str:
+    """An id of a step's values with the step named: `grad[w5]` of update 3 is `grad[w5]@3`,
+    and example 2 of its batch, `grad[w5]#2`, is `grad[w5]@3#2`."""
+    base, mark, example = key.partition("#")
+    return f"{base}@{step}{mark}{example}"
+
+
+def id_meanings() -> dict[str, str]:
+    """What the JSON's ids mean whatever the notation: a notation changes how the tables write
+    a quantity (Mitchell's δ = −∂E/∂net has the other sign), never the number an id holds."""
+    from .notation import NOTATIONS
+
+    negative = ", ".join(name for name, entry in NOTATIONS.items() if entry.delta_sign < 0)
+    return {
+        "delta": f"∂E/∂net, in every notation (the tables of {negative} print δ = −∂E/∂net)",
+        "de_dout": "∂E/∂out",
+        "dout_dnet": "∂out/∂net",
+        "grad": "∂E/∂parameter",
+    }

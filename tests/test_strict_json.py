@@ -68,3 +68,17 @@ def test_every_bundled_example_exports_strict_json(config: Path) -> None:
     result = CliRunner().invoke(app, ["run", str(config), "--format", "json", "--force"])
     assert result.exit_code == 0, result.stderr
     _strict(result.output)
+
+
+def test_the_json_says_what_delta_means_in_every_notation() -> None:
+    """Mitchell prints δ = −∂E/∂net; the JSON's delta is ∂E/∂net whatever the notation, and
+    says so."""
+    result = CliRunner().invoke(app, ["run", str(CONFIGS / "mitchell-8-3-8.yaml"), "-f", "json"])
+    document = _strict(result.output)
+    assert "∂E/∂net, in every notation" in document["ids"]["delta"]
+    assert "mitchell" in document["ids"]["delta"]
+    values = document["values"]
+    unit = next(key[6:-1] for key in values if key.startswith("delta["))
+    assert values[f"delta[{unit}]"] == pytest.approx(
+        values[f"de_dout[{unit}]"] * values[f"dout_dnet[{unit}]"], rel=1e-12
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import json
 from pathlib import Path
 
 import pytest
@@ -175,7 +176,7 @@ def test_train_exports(in_root, tmp_path, format: str) -> None:
         assert document["stop"] == "loss_threshold" and document["epochs"] == len(
             document["losses"]
         )
-        assert "new[w_o1_h1]" in document["traced"]["1"]
+        assert "new[w_o1_h1]@1" in document["traced"]
     elif format == "latex":
         from test_exports import _pdflatex
 
@@ -213,3 +214,14 @@ def test_a_big_network_reports_per_layer_not_per_parameter(tmp_path: Path) -> No
     assert "(30 inputs)" in output and "targets (o1, o2, …)" in output
     assert max(len(line) for line in output.splitlines()) <= 80
     assert len(output.splitlines()) < 400
+
+
+def test_train_json_ids_are_the_readmes(in_root) -> None:
+    """grad[w]@3#2: update 3, example 2 of its batch (they were grad[w]#2 nested under "3")."""
+    result = CliRunner().invoke(
+        app, ["train", "configs/xu-full-batch.yaml", "--trace-steps", "2", "-f", "json"]
+    )
+    traced = json.loads(result.stdout)["traced"]
+    name = next(key[5:].split("]")[0] for key in traced if key.startswith("grad["))
+    assert f"grad[{name}]@2" in traced and f"grad[{name}]@2#1" in traced
+    assert not any("#" in key.split("@")[0] for key in traced)

@@ -6,7 +6,7 @@ import json
 import math
 from typing import Any
 
-from ..trace import Trace
+from ..trace import Trace, with_step
 
 
 def strict(value: Any) -> Any:
@@ -41,7 +41,11 @@ def training_json(result, trace: Trace) -> str:
         "hidden": result.hidden.tolist() if result.hidden is not None else None,
         "delta_norms": {"before": result.delta_norms[0], "after": result.delta_norms[1]},
         "dead_units": {"before": result.dead_units[0], "after": result.dead_units[1]},
-        "traced": {str(step.step): step.values() for step in trace.steps},
+        "traced": {  # the README's ids: grad[w5]@3, and grad[w5]@3#2 for a batch's example
+            with_step(key, step.step): value
+            for step in trace.steps
+            for key, value in step.values().items()
+        },
     }
     return json.dumps(strict(document), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
