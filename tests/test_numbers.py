@@ -22,6 +22,7 @@ ROUND5 = NumberFormat(5, "round")
         (0.41000000000000003, "0.41", "0.41"),  # exact up to binary noise: printed short
         (2.0, "2.0", "2.0"),
         (-0.0000049, "0.00000", "0.00000"),  # no negative zero
+        (-0.0, "0.0", "0.0"),  # nor for a zero that carries a sign (delta of a dead unit)
         (1e20, "100000000000000000000.0", "100000000000000000000.0"),
     ],
 )
