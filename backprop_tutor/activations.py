@@ -42,6 +42,20 @@ class Activation:
     # digits (1 - σ(30) keeps 3 of them: 1 - σ(x) = σ(-x) keeps all). Exact arithmetic uses
     # it; under carry_digits a hand calculation works from the rounded out, so `derivative`.
     derivative_from_net: Callable[[Array], Array] | None = None
+    # What every other command needs, here so that an entry is the whole activation:
+    # torch(torch, net): the same function in PyTorch, for `gradcheck --torch` (torch arrives
+    # as an argument); working(out): dout/dnet as the quiz's working, from out's display;
+    # min_units: the smallest layer it means something over (softmax over one unit is 1);
+    # distribution: its outputs are one probability distribution (targets one-hot in `new`);
+    # dead(net): units that pass no gradient at all (a ReLU at net <= 0), for `new` to refuse
+    # and `train` to report; saturation(out, s): how far past saturation (out within s of a
+    # bound) each unit is, > 0 meaning saturated, for `new` to refuse.
+    torch: Callable | None = None
+    working: Callable[[str], str] = lambda out: "see the derivation"
+    min_units: int = 1
+    distribution: bool = False
+    dead: Callable[[Array], Array] | None = None
+    saturation: Callable[[Array, float], Array] | None = None
 
     @property
     def elementwise(self) -> bool:
@@ -113,7 +127,31 @@ def leaky_relu(alpha: float = 0.01) -> Activation:
         params={"alpha": alpha},
         symbolic=lambda sp, x: sp.Piecewise((x, x > 0), (sp.nsimplify(alpha) * x, True)),
         textbook=lambda sp, out, x: sp.Piecewise((1, x > 0), (sp.nsimplify(alpha), True)),
+        torch=lambda torch, z: torch.nn.functional.leaky_relu(z, alpha),
+        working=lambda out: f"1 if net > 0, else {alpha:g}",
     )
+
+
+def elu(alpha: float = 1.0) -> Activation:
+    """ELU: net above 0, alpha (e^net − 1) at or below; its slope there is out + alpha, as
+    lectures write it, and at exactly 0 the left-hand alpha, as PyTorch takes it."""
+    return Activation(
+        "elu",
+        value=lambda net: np.where(net > 0, net, alpha * np.expm1(np.minimum(net, 0.0))),
+        derivative=lambda net, out: np.where(net > 0, 1.0, out + alpha),
+        derivative_from_net=lambda net: np.where(net > 0, 1.0, alpha * np.exp(np.minimum(net, 0))),
+        params={"alpha": alpha},
+        symbolic=lambda sp, x: sp.Piecewise(
+            (x, x > 0), (sp.nsimplify(alpha) * (sp.exp(x) - 1), True)
+        ),
+        textbook=lambda sp, out, x: sp.Piecewise((1, x > 0), (out + sp.nsimplify(alpha), True)),
+        torch=lambda torch, z: torch.nn.functional.elu(z, alpha),
+        working=lambda out: f"1 if net > 0, else {out} + {alpha:g}",
+    )
+
+
+def _sigmoid_saturation(out: Array, s: float) -> Array:
+    return np.abs(out - 0.5) - (0.5 - s)  # within s of 0 or of 1
 
 
 ACTIVATIONS: dict[str, Activation] = {
@@ -124,6 +162,9 @@ ACTIVATIONS: dict[str, Activation] = {
         derivative_from_net=lambda net: _sigmoid(net) * _sigmoid(-net),
         symbolic=lambda sp, x: 1 / (1 + sp.exp(-x)),
         textbook=lambda sp, out, x: out * (1 - out),
+        torch=lambda torch, z: torch.sigmoid(z),
+        working=lambda out: f"{out} × (1 − {out})",
+        saturation=_sigmoid_saturation,
     ),
     "tanh": Activation(
         "tanh",
@@ -132,6 +173,9 @@ ACTIVATIONS: dict[str, Activation] = {
         derivative_from_net=lambda net: 1.0 / np.cosh(net) ** 2,  # 0 once cosh overflows
         symbolic=lambda sp, x: (sp.exp(x) - sp.exp(-x)) / (sp.exp(x) + sp.exp(-x)),
         textbook=lambda sp, out, x: 1 - out**2,
+        torch=lambda torch, z: torch.tanh(z),
+        working=lambda out: f"1 − {out}²",
+        saturation=lambda out, s: np.abs(out) - (1 - 2 * s),  # within 2s of −1 or 1
     ),
     "relu": Activation(
         "relu",
@@ -139,14 +183,29 @@ ACTIVATIONS: dict[str, Activation] = {
         derivative=lambda net, out: (net > 0).astype(float),  # 0 at the kink, as PyTorch
         symbolic=lambda sp, x: sp.Piecewise((x, x > 0), (0, True)),
         textbook=lambda sp, out, x: sp.Piecewise((1, x > 0), (0, True)),
+        torch=lambda torch, z: torch.relu(z),
+        working=lambda out: "1 if net > 0, else 0",
+        dead=lambda net: net <= 0,
     ),
     "leaky_relu": leaky_relu(),
+    "elu": elu(),
+    "softplus": Activation(
+        "softplus",
+        value=lambda net: np.logaddexp(0.0, net),  # log(1 + e^net), finite for any net
+        derivative=lambda net, out: _sigmoid(net),
+        symbolic=lambda sp, x: sp.log(1 + sp.exp(x)),
+        textbook=lambda sp, out, x: 1 / (1 + sp.exp(-x)),
+        torch=lambda torch, z: torch.nn.functional.softplus(z),
+        working=lambda out: "σ(net) = 1 / (1 + e^−net)",
+    ),
     "linear": Activation(
         "linear",
         value=lambda net: np.array(net, dtype=float, copy=True),
         derivative=lambda net, out: np.ones_like(net, dtype=float),
         symbolic=lambda sp, x: x,
         textbook=lambda sp, out, x: sp.Integer(1),
+        torch=lambda torch, z: z,
+        working=lambda out: "1",
     ),
     "softmax": Activation(
         "softmax",
@@ -154,11 +213,20 @@ ACTIVATIONS: dict[str, Activation] = {
         derivative=lambda net, out: out * (1.0 - out),  # the diagonal only
         derivative_from_net=_softmax_diagonal,
         jacobian=_softmax_jacobian,
+        torch=lambda torch, z: torch.softmax(z, dim=0),
+        working=lambda out: f"{out} × (1 − {out}) (the diagonal)",
+        min_units=2,
+        distribution=True,
     ),
 }
 
 # Activations that take a parameter, and how to build one with it.
-PARAMETRIZED: dict[str, Callable[..., Activation]] = {"leaky_relu": leaky_relu}
+PARAMETRIZED: dict[str, Callable[..., Activation]] = {"leaky_relu": leaky_relu, "elu": elu}
+
+
+def of_layer(name: str, alpha: float | None = None) -> Activation:
+    """A layer's activation: the registry entry, built with the layer's alpha if it has one."""
+    return activation(name) if alpha is None else activation(name, alpha=alpha)
 
 
 def activation(name: str, **params: float) -> Activation:

@@ -23,7 +23,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from .activations import activation
+from .activations import of_layer
 from .claims import Claim, TraceId, parse_id
 from .engine import run
 from .errors import SpecError, TrainingError
@@ -297,7 +297,7 @@ class Checker:
     def _activation(self, layer: int):
         h = self.trace.header
         alpha = h.alphas[layer - 1] if h.alphas else None
-        return activation(h.activations[layer - 1], **({} if alpha is None else {"alpha": alpha}))
+        return of_layer(h.activations[layer - 1], alpha)
 
     # -- named mistakes ----------------------------------------------------------------------
     def _variants(self, ident: TraceId) -> Iterator[tuple[str, float | None]]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 from sympy.core.mul import _keep_coeff
 
-from .activations import activation
+from .activations import of_layer
 from .losses import LOSSES
 from .notation import NOTATIONS, unit_refs
 from .numbers import carry
@@ -134,7 +134,7 @@ class Deriver:
         layer = self.units[unit].layer
         alpha = self.header.alphas[layer - 1] if self.header.alphas else None
         name = self.header.activations[layer - 1]
-        return activation(name, **({} if alpha is None else {"alpha": alpha}))
+        return of_layer(name, alpha)
 
     # -- one factor --------------------------------------------------------------------------
     def factor_step(self, factor: Factor, to: str) -> FactorStep:
@@ -289,7 +289,7 @@ def _disjoint_monomials(terms: tuple[sp.Expr, ...]) -> bool:
 @functools.cache
 def _identity(name: str, alpha: float | None):
     """Each activation's textbook derivative is proved once, not once per factor."""
-    return activation_derivative(activation(name, **({} if alpha is None else {"alpha": alpha})))
+    return activation_derivative(of_layer(name, alpha))
 
 
 def _close(a: float, b: float) -> bool:

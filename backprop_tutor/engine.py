@@ -16,7 +16,7 @@ from typing import ParamSpec, TypeVar
 
 import numpy as np
 
-from .activations import Activation, activation
+from .activations import Activation, of_layer
 from .errors import TrainingError
 from .losses import LOSSES, Loss
 from .numbers import carry
@@ -115,7 +115,7 @@ class Network:
         self.layers = [
             Layer(
                 ls,
-                activation(ls.activation, **({} if ls.alpha is None else {"alpha": ls.alpha})),
+                of_layer(ls.activation, ls.alpha),
                 np.array(ls.weights, dtype=float).reshape(len(ls.units), -1),
                 np.array(ls.bias_values, dtype=float),
                 np.array(ls.bias_of_unit, dtype=int),

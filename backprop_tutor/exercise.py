@@ -87,11 +87,11 @@ def check_settings(s: ExerciseSettings) -> None:
         if name not in ACTIVATIONS:
             raise ValueError(f"--activations: no activation '{name}'; {closest(name, ACTIVATIONS)}")
     for units, name in zip(s.shape[1:], s.activations, strict=True):
-        if name == "softmax" and units == 1:
+        if units < ACTIVATIONS[name].min_units:
             raise ValueError(
-                "--activations softmax: over a layer of one unit it always outputs 1, so "
-                "nothing can be learned; give that layer two or more units in --shape, or use "
-                "sigmoid there"
+                f"--activations {name}: it needs {ACTIVATIONS[name].min_units} units or more "
+                "in its layer (over one unit softmax always outputs 1, so nothing can be "
+                "learned); give that layer more units in --shape, or use sigmoid there"
             )
     if s.loss not in LOSSES:
         raise ValueError(f"--loss: no loss '{s.loss}'; {closest(s.loss, LOSSES)}")
@@ -202,7 +202,7 @@ def _targets(s: ExerciseSettings, rng: random.Random) -> list[float]:
     if LOSSES[s.loss].targets == "positive":  # symmetric cross-entropy: log t needs t > 0
         hot = rng.randrange(outputs)
         return [round(1 - 0.1 * (outputs - 1), 1) if k == hot else 0.1 for k in range(outputs)]
-    if s.activations[-1] == "softmax" or s.loss in ("cross_entropy",):
+    if ACTIVATIONS[s.activations[-1]].distribution:  # softmax (cross-entropy needs it)
         hot = rng.randrange(outputs)
         return [1.0 if k == hot else 0.0 for k in range(outputs)]
     return [_nice(rng, 0.1, 0.9, s.digits) for _ in range(outputs)]
@@ -215,14 +215,12 @@ def _clearly_refused(drawn: dict) -> str | None:
     out = np.array(drawn["inputs"], dtype=float)[:, None]
     for layer in drawn["layers"]:
         net = np.array(layer["weights"], dtype=float) @ out + np.array(layer["bias"])[:, None]
-        activation = layer["activation"]
-        if activation == "relu" and (net < -MARGIN).any():
+        entry = ACTIVATIONS[layer["activation"]]
+        if entry.dead is not None and entry.dead(net + MARGIN).any():
             return DEAD
         with np.errstate(all="ignore"):
-            out = ACTIVATIONS[activation].value(net)
-        if activation == "sigmoid" and (np.abs(out - 0.5) > 0.5 - SATURATED + MARGIN).any():
-            return SATURATES
-        if activation == "tanh" and (np.abs(out) > 1 - 2 * SATURATED + MARGIN).any():
+            out = entry.value(net)
+        if entry.saturation is not None and (entry.saturation(out, SATURATED) > MARGIN).any():
             return SATURATES
     return None
 
@@ -234,11 +232,10 @@ def _problem(spec: Spec) -> str | None:
     p = network.compute(np.array(spec.inputs), np.array(spec.targets))
     for ls, net, out in zip(spec.layers, p.nets, p.outs[1:], strict=True):
         net, out = net[:, 0], out[:, 0]
-        if ls.activation == "relu" and (net <= 0).any():
+        entry = ACTIVATIONS[ls.activation]
+        if entry.dead is not None and entry.dead(net).any():
             return DEAD
-        if ls.activation == "sigmoid" and not ((out > SATURATED) & (out < 1 - SATURATED)).all():
-            return SATURATES
-        if ls.activation == "tanh" and (np.abs(out) > 1 - 2 * SATURATED).any():
+        if entry.saturation is not None and (entry.saturation(out, SATURATED) >= 0).any():
             return SATURATES
     gradients = [g for g in (*p.grad_w, *p.grad_b) if g.size]
     with np.errstate(all="ignore"):  # an absurd --learning-rate: a refused draw, no warning
@@ -264,12 +261,16 @@ def _none_found(s: ExerciseSettings, search: Search) -> str:
 
 def _advice(s: ExerciseSettings, reason: str) -> str:
     """The options most likely to help, for the commonest reason a draw was refused."""
-    if reason == DEAD:  # every ReLU unit must be alive: keep the first ReLU layer only
-        first = s.activations.index("relu")
-        kept = [a if k <= first or a != "relu" else "sigmoid" for k, a in enumerate(s.activations)]
+    if reason == DEAD:  # every unit that can die must be alive: keep the first such layer only
+        dying = [k for k, a in enumerate(s.activations) if ACTIVATIONS[a].dead is not None]
+        name = s.activations[dying[0]]
+        kept = [
+            a if k <= dying[0] or k not in dying else "sigmoid" for k, a in enumerate(s.activations)
+        ]
         if kept != list(s.activations):
-            return f"use relu in one layer (--activations {','.join(kept)}) or a smaller --shape"
-        return "use a smaller --shape (fewer ReLU units) or --activations leaky_relu"
+            listed = ",".join(kept)
+            return f"use {name} in one layer (--activations {listed}) or a smaller --shape"
+        return f"use a smaller --shape (fewer {name} units) or --activations leaky_relu"
     if reason == OVERFLOWS:
         return "use a smaller --learning-rate"
     return "use fewer or narrower layers (--shape) or another --activations"

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .engine import Network, exact_gradients
+from .losses import LOSSES
 from .network_spec import Spec
 
 SAMPLE_LIMIT = 1_000  # parameters checked by default: 4,000 forward passes, 0.4 s on 784-256-10
@@ -146,33 +147,10 @@ def torch_gradients(spec: Spec) -> dict[str, float]:
             net = net + layer.bias_sign * bias[torch.tensor(layer.bias_of_unit)]
             for b, name in enumerate(layer.spec.bias_names):
                 params[name] = (bias, (b,))
-        out = _torch_activation(torch, layer.activation.name, layer.activation.params, net)
+        out = layer.activation.torch(torch, net)
     t = torch.tensor(spec.targets, dtype=torch.float64)
-    _torch_loss(torch, spec.loss, t, out).backward()
+    LOSSES[spec.loss].torch(torch, t, out).backward()
     return {name: float(tensor.grad[index]) for name, (tensor, index) in params.items()}
-
-
-def _torch_activation(torch, name: str, params: dict, net):
-    if name == "leaky_relu":
-        return torch.nn.functional.leaky_relu(net, params.get("alpha", 0.01))
-    return {
-        "sigmoid": torch.sigmoid,
-        "tanh": torch.tanh,
-        "relu": torch.relu,
-        "linear": lambda z: z,
-        "softmax": lambda z: torch.softmax(z, dim=0),
-    }[name](net)
-
-
-def _torch_loss(torch, name: str, t, o):
-    return {
-        "half_sse": lambda: 0.5 * torch.sum((t - o) ** 2),
-        "sse": lambda: torch.sum((t - o) ** 2),
-        "mse": lambda: torch.sum((t - o) ** 2) / t.shape[0],
-        "cross_entropy": lambda: -torch.sum(t * torch.log(o)),
-        "binary_cross_entropy": lambda: -torch.sum(t * torch.log(o) + (1 - t) * torch.log(1 - o)),
-        "symmetric_cross_entropy": lambda: -torch.sum(t * torch.log(o) + o * torch.log(t)),
-    }[name]()
 
 
 def torch_check(spec: Spec, names: Collection[str] | None = None) -> list[Check]:

@@ -113,11 +113,15 @@ class Loss:
     # and delta_from_net(t, net) (always finite: σ(net) - t for binary cross-entropy).
     derivative_from_net: Callable[[Array, Array], Array] | None = None
     delta_from_net: Callable[[Array, Array], Array] | None = None
+    # The total error in PyTorch, torch(torch, t, o), for `gradcheck --torch` (torch arrives
+    # as an argument, so nothing here imports it).
+    torch: Callable | None = None
 
 
 LOSSES: dict[str, Loss] = {
     "half_sse": Loss(
         "half_sse",
+        torch=lambda torch, t, o: 0.5 * torch.sum((t - o) ** 2),
         symbolic=lambda sp, t, o, k: sp.Rational(1, 2) * _difference(sp, t, o) ** 2,
         terms=lambda t, o: 0.5 * (t - o) ** 2,
         derivative=lambda t, o: o - t,
@@ -126,6 +130,7 @@ LOSSES: dict[str, Loss] = {
     ),
     "sse": Loss(
         "sse",
+        torch=lambda torch, t, o: torch.sum((t - o) ** 2),
         symbolic=lambda sp, t, o, k: _difference(sp, t, o) ** 2,
         terms=lambda t, o: (t - o) ** 2,
         derivative=lambda t, o: 2.0 * (o - t),
@@ -134,6 +139,7 @@ LOSSES: dict[str, Loss] = {
     ),
     "mse": Loss(
         "mse",
+        torch=lambda torch, t, o: torch.sum((t - o) ** 2) / t.shape[0],
         symbolic=lambda sp, t, o, k: _difference(sp, t, o) ** 2 / k,
         terms=lambda t, o: (t - o) ** 2 / t.shape[0],
         derivative=lambda t, o: 2.0 * (o - t) / t.shape[0],
@@ -142,6 +148,7 @@ LOSSES: dict[str, Loss] = {
     ),
     "cross_entropy": Loss(
         "cross_entropy",
+        torch=lambda torch, t, o: -torch.sum(t * torch.log(o)),
         symbolic=lambda sp, t, o, k: -t * sp.log(o),
         terms=lambda t, o: -_xlog(t, o),
         derivative=lambda t, o: -_ratio(t, o),
@@ -157,6 +164,7 @@ LOSSES: dict[str, Loss] = {
     ),
     "binary_cross_entropy": Loss(
         "binary_cross_entropy",
+        torch=lambda torch, t, o: -torch.sum(t * torch.log(o) + (1 - t) * torch.log(1 - o)),
         symbolic=lambda sp, t, o, k: -(t * sp.log(o) + (1 - t) * sp.log(1 - o)),
         terms=lambda t, o: -(_xlog(t, o) + _xlog(1 - t, 1 - o)),
         derivative=_bce_derivative,
@@ -174,6 +182,7 @@ LOSSES: dict[str, Loss] = {
     ),
     "symmetric_cross_entropy": Loss(
         "symmetric_cross_entropy",
+        torch=lambda torch, t, o: -torch.sum(t * torch.log(o) + o * torch.log(t)),
         symbolic=lambda sp, t, o, k: -(t * sp.log(o) + o * sp.log(t)),
         terms=lambda t, o: -(_xlog(t, o) + o * _log(t)),
         derivative=lambda t, o: -(_ratio(t, o) + _log(t)),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .activations import ACTIVATIONS
+from .activations import ACTIVATIONS, PARAMETRIZED
 from .errors import shortened
 from .initialization import Initializer
 from .losses import LOSSES
@@ -260,11 +260,13 @@ class Resolver(ParameterResolver):
                 f"unknown activation '{layer.activation}'",
                 closest(layer.activation, ACTIVATIONS),
             )
-        if layer.alpha is not None and layer.activation != "leaky_relu":
+        if layer.alpha is not None and layer.activation not in PARAMETRIZED:
+            takes = " and ".join(PARAMETRIZED)
             raise self.src.error(
                 (*path, "alpha"),
-                f"alpha is the slope of leaky_relu below 0; this layer is {layer.activation}",
-                "remove alpha, or use activation: leaky_relu",
+                f"alpha is a parameter of {takes} (the slope or scale below 0); "
+                f"this layer is {layer.activation}",
+                f"remove alpha, or use activation: {next(iter(PARAMETRIZED))}",
             )
         if layer.alpha is not None and layer.alpha < 0:
             raise self.src.error(
@@ -288,11 +290,13 @@ class Resolver(ParameterResolver):
                 + f" units, more than the {MAX_UNITS:,} a layer may have",
                 "use fewer units; a worked example is read, not deployed",
             )
-        if layer.activation == "softmax" and count == 1:
+        needed = ACTIVATIONS[layer.activation].min_units
+        if count < needed:
             raise self.src.error(
                 (*path, "activation"),
-                "softmax over one unit always outputs 1, so nothing can be learned through it",
-                "give the layer two or more units, or use sigmoid for one output",
+                f"{layer.activation} needs {needed} units or more in its layer (softmax over "
+                "one unit always outputs 1, so nothing can be learned through it)",
+                f"give the layer {needed} or more units, or use sigmoid for one output",
             )
         if isinstance(layer.units, int):
             n_layers = len(self.raw.layers)

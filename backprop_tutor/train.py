@@ -177,7 +177,7 @@ def _diagnosis(
 ) -> tuple[list[float], list[str], list[Array]]:
     """One pass over all examples gives ‖δ‖ per layer, the dead ReLU units and the outputs."""
     p = network.compute(inputs, targets)
-    return delta_norms(p), dead_units(network, p.outs), p.outs
+    return delta_norms(p), dead_units(network, p.nets), p.outs
 
 
 def delta_norms(p: Pass) -> list[float]:
@@ -186,14 +186,14 @@ def delta_norms(p: Pass) -> list[float]:
     return [float(np.linalg.norm(d)) for d in p.delta]
 
 
-def dead_units(network: Network, outs: list[Array]) -> list[str]:
-    """ReLU units whose output is 0 on every example: no gradient reaches their weights."""
+def dead_units(network: Network, nets: list[Array]) -> list[str]:
+    """Units dead on every example (a ReLU at net <= 0): no gradient reaches their weights."""
     return [
         unit
-        for layer, out in zip(network.layers, outs[1:], strict=True)
-        if layer.activation.name == "relu"
-        for unit, row in zip(layer.spec.units, out, strict=True)
-        if not np.any(row > 0)
+        for layer, net in zip(network.layers, nets, strict=True)
+        if layer.activation.dead is not None
+        for unit, row in zip(layer.spec.units, net, strict=True)
+        if layer.activation.dead(row).all()
     ]
 
 

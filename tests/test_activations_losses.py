@@ -39,11 +39,11 @@ def _spec(out_activation: str, loss: str, targets: list[float], units: int = 3, 
         (_spec("softmax", "half_sse", [1.0], units=1), "softmax over one unit always outputs 1"),
         (_spec("linear", "cross_entropy", [1, 0, 0]), "cross_entropy needs a softmax output layer"),
         (_spec("softmax", "binary_cross_entropy", [1, 0, 0]), "needs a sigmoid output layer"),
-        (_spec("sigmoid", "half_sse", [1, 0, 0], alpha=0.1), "alpha is the slope of leaky_relu"),
+        (_spec("sigmoid", "half_sse", [1, 0, 0], alpha=0.1), "alpha is a parameter of leaky_relu and elu"),
         (_spec("leaky_relu", "half_sse", [1, 0, 0], alpha=-0.1), "alpha -0.1 is negative"),
         (_spec("softmax", "cross_entropy", [1.5, 0, 0]), r"target 1.5 is outside \[0, 1\]"),
         (_spec("softmax", "symmetric_cross_entropy", [1, 0, 0]), r"target 0.0 is outside \(0, 1\]"),
-        (_spec("softplus", "half_sse", [1, 0, 0]), "unknown activation 'softplus'"),
+        (_spec("swish", "half_sse", [1, 0, 0]), "unknown activation 'swish'"),
     ],
 )
 def test_combinations_that_make_no_sense_are_refused(text: str, message: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..activations import of_layer
 from ..losses import LOSSES
 from ..numbers import NumberFormat
 from ..trace import Trace
@@ -91,7 +92,7 @@ def questions(trace: Trace, notation: str | None = None) -> list[Question]:
                 f"dout_dnet[{d.unit}]",
                 L.partial(L.out(d.unit), L.net(d.unit)),
                 d.dout_dnet,
-                _derivative_working(h.activations[d.layer - 1], n(out)),
+                of_layer(h.activations[d.layer - 1], _alpha(h, d.layer)).working(n(out)),
             )
         )
         working = (
@@ -127,15 +128,8 @@ def questions(trace: Trace, notation: str | None = None) -> list[Question]:
     return found
 
 
-def _derivative_working(activation: str, out: str) -> str:
-    return {
-        "sigmoid": f"{out} × (1 − {out})",
-        "tanh": f"1 − {out}²",
-        "linear": "1",
-        "relu": "1 if net > 0, else 0",
-        "leaky_relu": "1 if net ≥ 0, else alpha",
-        "softmax": f"{out} × (1 − {out}) (the diagonal)",
-    }[activation]
+def _alpha(header, layer: int) -> float | None:
+    return header.alphas[layer - 1] if header.alphas else None
 
 
 def is_right(answer: str, value: float, digits: int) -> bool | None:
