@@ -109,7 +109,7 @@ def _softmax_diagonal(net: Array) -> Array:
     """z_k (1 - z_k), with 1 - z_k as the others' shares (see softmax_parts)."""
     e, rest, others = softmax_parts(net)
     total = 1.0 + rest
-    return (e / total) * (others / total)
+    return ((e / total) * (others / total)).reshape(np.shape(net))
 
 
 def _softmax_jacobian(out: Array) -> Array:

@@ -120,15 +120,43 @@ class Deriver:
                 numbers[symbol] = v[f"delta[{unit}]"]
         for name, symbol in self.param.items():
             numbers[symbol] = v[f"old[{name}]"]
+        if self.header.carry_digits is None:  # outputs as exact as the engine's factors
+            numbers.update(self._exact_outputs())
         return numbers
+
+    def _exact_outputs(self) -> dict[sp.Symbol, sp.Float]:
+        """Each unit's output from its net input, to as many digits as its complement needs:
+        the engine computes dout/dnet and the log losses' factors from the net input, so
+        SymPy must not evaluate them at a float64 output that has rounded 1 − σ(40) away
+        (at out = 1.0 exactly, (o − t)/(o(1 − o)) has no value at all)."""
+        found: dict[sp.Symbol, sp.Float] = {}
+        for units in self.header.layers[1:]:
+            nets = [self.values.get(f"net[{u}]") for u in units]
+            if any(net is None or not math.isfinite(net) for net in nets):
+                continue
+            digits = 30 + int(max(abs(net) for net in nets) / math.log(10))
+            x = [sp.Float(net, digits) for net in nets]
+            act = self._activation(units[0])
+            if act.elementwise and act.symbolic is not None:
+                outs = [act.symbolic(sp, xi) for xi in x]
+            elif not act.elementwise:  # softmax over the layer
+                top = max(x)
+                shares = [sp.exp(xi - top) for xi in x]
+                outs = [share / sp.Add(*shares) for share in shares]
+            else:
+                continue
+            for unit, out in zip(units, outs, strict=True):
+                found[self.out[unit]] = sp.Float(sp.N(out, digits), digits)
+        return found
 
     def _elementwise(self, unit: str) -> bool:
         return self._activation(unit).elementwise
 
-    def evaluate(self, expr: sp.Expr) -> float:
+    def evaluate(self, expr: sp.Expr, numbers: dict | None = None) -> float:
         """The expression at the trace's numbers (only its own symbols: subs over every symbol
         of the network would make deep networks slow)."""
-        return float(expr.xreplace({s: sp.Float(self.numbers[s]) for s in expr.free_symbols}))
+        numbers = self.numbers if numbers is None else numbers
+        return float(expr.xreplace({s: _number(numbers[s]) for s in expr.free_symbols}).evalf())
 
     def _activation(self, unit: str):
         layer = self.units[unit].layer
@@ -178,6 +206,9 @@ class Deriver:
             expr = self.delta[factor.unit]
         elif factor.role == "dnet_dout":
             expr = sp.diff(self.net_expr[factor.unit], self.out[factor.other or ""])
+            if self.header.update == "layer_by_layer":  # the weight as the update sets it
+                new = {s: self.values[f"new[{s.name}]"] for s in expr.free_symbols}
+                return FactorStep(factor, expr, raw, proved, factor.value, self.evaluate(expr, new))
         else:  # dnet_dparam: the parameter's own input, or 1 for a bias
             expr = sp.diff(self.net_expr[to], self.param[factor.unit])
         evaluated = self.evaluate(expr)
@@ -186,7 +217,13 @@ class Deriver:
     def chain(self, factors: tuple[Factor, ...], to: str, via: str | None, engine: float) -> Chain:
         steps = [self.factor_step(f, to) for f in factors]
         product = sp.Mul(*(s.expr for s in steps), evaluate=False)
-        evaluated = self._carried(math.prod(s.engine for s in steps))
+        numbers = [s.engine for s in steps]
+        if not math.isfinite(math.prod(numbers)) and [s.factor.role for s in steps[:2]] == [
+            "de_dout",
+            "dout_dnet",
+        ]:  # dE/dout past float64 (inf · 0): the unit's δ, computed whole, is their product
+            numbers[:2] = [self.values[f"delta[{steps[0].factor.unit}]"]]
+        evaluated = self._carried(math.prod(numbers))
         return Chain(via, steps, product, engine, evaluated)
 
     def _carried(self, value: float) -> float:
@@ -293,6 +330,8 @@ def _identity(name: str, alpha: float | None):
 
 
 def _close(a: float, b: float) -> bool:
+    if math.isinf(a) or math.isinf(b):  # a dE/dout past float64 on both sides
+        return a == b
     return abs(a - b) <= TOLERANCE * max(1.0, abs(a), abs(b))
 
 
@@ -315,3 +354,8 @@ def derive(
         if progress is not None:
             progress(len(found))
     return found
+
+
+def _number(value: float | sp.Float) -> sp.Float:
+    """A number for SymPy: a float as it is, a high-precision Float (an exact output) kept."""
+    return value if isinstance(value, sp.Float) else sp.Float(value)

@@ -192,8 +192,10 @@ class Network:
         t = np.asarray(t, dtype=float).reshape(outs[-1].shape)
         return float(np.sum(self._loss_terms(t, nets, outs)))
 
-    def _compute(self, x: Array, t: Array) -> Pass:
-        """Forward and backward pass; every gradient from the same (old) parameters."""
+    def _compute(self, x: Array, t: Array, back: list[Array] | None = None) -> Pass:
+        """Forward and backward pass; every gradient from the same (old) parameters. `back`:
+        the weights to send deltas back through, when a batch has chosen them for its
+        examples (layer by layer: the weights the batch's update sets)."""
         c = self._carry
         nets, outs = self._forward(x)
         t = np.asarray(t, dtype=float).reshape(outs[-1].shape)
@@ -210,7 +212,9 @@ class Network:
             if i == n - 1:
                 de_dout[i], given = self._output_factors(t, nets[-1], outs[-1])
             else:
-                back_weights[i + 1] = self._weights_seen_by(i + 1, delta, outs)
+                back_weights[i + 1] = (
+                    self._weights_seen_by(i + 1, delta, outs) if back is None else back[i + 1]
+                )
                 de_dout[i] = c(back_weights[i + 1].T @ delta[i + 1])
             dout_dnet[i] = self._dout_dnet(layer, nets[i], outs[i + 1])
             scaled = self.loss.out_times_derivative if i == n - 1 else None
@@ -297,10 +301,11 @@ class Network:
     def batch_step(self, number: int, inputs: Array, targets: Array) -> StepTrace:
         """One update on several examples (in columns): each example's pass recorded in full,
         then the update with the batch's gradient, the mean or the sum as the spec says."""
-        examples = tuple(
-            self._record(number, inputs[:, k], targets[:, k])[1] for k in range(inputs.shape[1])
-        )
         p = self.compute(inputs, targets)
+        examples = tuple(  # each sends its deltas back through the weights the batch uses
+            self._record(number, inputs[:, k], targets[:, k], p.back_weights)[1]
+            for k in range(inputs.shape[1])
+        )
         reduction = self.spec.training.reduction
         scale = 1.0 / inputs.shape[1] if reduction == "mean" else 1.0
         result = StepTrace(
@@ -309,9 +314,11 @@ class Network:
         _check_finite(result, self.spec.file)
         return result
 
-    def _record(self, number: int, x: Array, t: Array) -> tuple[Pass, StepTrace]:
+    def _record(
+        self, number: int, x: Array, t: Array, back: list[Array] | None = None
+    ) -> tuple[Pass, StepTrace]:
         """One example's pass, recorded in full, before any update."""
-        p = self.compute(x, t)
+        p = self.compute(x, t, back)
         recorder = Recorder(self, p)
         trace = StepTrace(
             step=number,
@@ -465,4 +472,5 @@ def header(spec: Spec) -> TraceHeader:
         bias_sign=spec.bias_sign,
         paths=path_count(spec),
         paths_listed=lists_paths(spec),
+        update=spec.update,
     )

@@ -75,8 +75,13 @@ def _bce_derivative_from_net(t: Array, net: Array) -> Array:
 def _ce_derivative_from_net(t: Array, net: Array) -> Array:
     """−t / z as −e^(log t − log z), log z from the net inputs: every digit where z is a
     subnormal (e^-718 keeps 12 of them) and finite up to where −t/z itself passes float64."""
-    with np.errstate(divide="ignore", over="ignore"):
-        ratio = np.exp(_log(np.where(t > 0, t, 1.0)) - _log_softmax(net))
+    e, rest, _ = softmax_parts(net)
+    e = e.reshape(np.shape(net))
+    total = (1.0 + rest).reshape((1, -1) if np.ndim(net) == 2 else (1,))  # per example
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        direct = t * total / e
+        logged = np.exp(_log(np.where(t > 0, t, 1.0)) - _log_softmax(net))
+        ratio = np.where(e >= np.finfo(float).tiny, direct, logged)  # z normal: t(1 + Σ)/e
         return np.where(t == 0, 0.0, -ratio)
 
 

@@ -211,6 +211,7 @@ class TraceHeader:
     bias_sign: int = 1  # -1: biases are thresholds, net = Σ w x - b (the layered notes)
     paths: int = 0  # hidden-parameter paths in the network (scale.py)
     paths_listed: bool = True  # False past scale.PATH_LIMIT: gradients in the delta form
+    update: str = "simultaneous"  # or "layer_by_layer": hidden deltas see updated weights
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 
 import mpmath
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -35,6 +36,7 @@ TINY = mpmath.mpf(1e-300)  # below this a float64 result may be a subnormal or 0
 RELATIVE = 1e-12
 SUM_ERROR = 8 * 2**-52  # a few units in the last place of the parts' size
 ALPHA = 0.01  # leaky_relu's default slope
+ELU_ALPHA = 1.0  # elu's default scale
 
 PAIRS = [
     (activation, loss)
@@ -55,6 +57,8 @@ def _outputs(activation: str, nets: list) -> list:
         "tanh": mpmath.tanh,
         "relu": lambda x: x if x > 0 else mpmath.mpf(0),
         "leaky_relu": lambda x: x if x >= 0 else ALPHA * x,
+        "elu": lambda x: x if x > 0 else ELU_ALPHA * mpmath.expm1(x),
+        "softplus": lambda x: mpmath.log1p(mpmath.exp(x)),
         "linear": lambda x: x,
     }[activation]
     return [one(n) for n in nets]
@@ -68,6 +72,10 @@ def _slopes(activation: str, nets: list, outs: list) -> list:
         return [1 / mpmath.cosh(n) ** 2 for n in nets]
     if activation == "relu":
         return [mpmath.mpf(1 if n > 0 else 0) for n in nets]
+    if activation == "elu":
+        return [mpmath.mpf(1) if n > 0 else ELU_ALPHA * mpmath.exp(n) for n in nets]
+    if activation == "softplus":
+        return [1 / (1 + mpmath.exp(-n)) for n in nets]
     if activation == "leaky_relu":
         return [mpmath.mpf(1 if n > 0 else ALPHA) for n in nets]  # alpha at 0, as PyTorch
     return [mpmath.mpf(1) for _ in nets]
@@ -218,3 +226,27 @@ def test_the_saturated_binary_cross_entropy_example_of_the_issue() -> None:
     assert math.isclose(values["new[w_o1_x1]"], 39.9, rel_tol=1e-15)
     trained = train(_spec(*case, training={"epochs": 3})).network.parameter_values()
     assert math.isclose(trained["w_o1_x1"], 39.7, rel_tol=1e-15)
+
+
+@pytest.mark.parametrize("weight", [20.0, 40.0, 800.0])
+def test_symbolic_agrees_with_the_engine_on_a_saturated_output(weight: float) -> None:
+    """SymPy evaluated dE/dout at the float64 output: at w = 20 it reported a false mismatch
+    (485165178.99 against the engine's right 1 + e^20), at w = 40 (out = 1.0 exactly) it
+    crashed; a path through an infinite dE/dout was nan."""
+    from backprop_tutor.derivation import derive
+
+    hidden = {"units": 1, "activation": "sigmoid", "weights": [[5.0]], "bias": 0}
+    out = {"units": 1, "activation": "sigmoid", "weights": [[weight]], "bias": 0}
+    text = yaml.safe_dump(
+        {
+            "inputs": [1.0],
+            "targets": [0.0],
+            "layers": [hidden, out],
+            "loss": "binary_cross_entropy",
+            "learning_rate": 0.1,
+        }
+    )
+    derivations = derive(run(spec_from_text(text, "saturated.yaml")))
+    assert derivations and all(not d.mismatches for d in derivations), [
+        d.mismatches for d in derivations
+    ]
