@@ -313,7 +313,24 @@ def _loss(name: str) -> Callable[[], TextbookDerivation]:
     return build
 
 
+def _activation(name: str) -> Callable[[], TextbookDerivation]:
+    """Any elementwise activation from its registry entry alone: its SymPy form, SymPy's
+    derivative, and the entry's textbook form, proved equal (softplus and elu come this way)."""
+
+    def build() -> TextbookDerivation:
+        result = activation_derivative(ACTIVATIONS[name])
+        steps = [
+            Step(result.function, "", f"{name}(x)"),
+            Step(result.raw, "SymPy differentiates", f"d {name}/dx", None),
+            Step(result.textbook, "as the engine uses it", "", result.proved),
+        ]
+        return TextbookDerivation(name, f"{name}'s derivative", steps)
+
+    return build
+
+
 DERIVATIONS: dict[str, Callable[[], TextbookDerivation]] = {
+    **{name: _activation(name) for name, entry in ACTIVATIONS.items() if entry.elementwise},
     "sigmoid": sigmoid,
     "tanh": tanh,
     "relu": lambda: _piecewise("relu"),

@@ -1,0 +1,108 @@
+"""Every activation and loss in the registries, through every command.
+
+An entry is the whole of what a command needs to know (its numeric form, derivative, SymPy and
+PyTorch forms, quiz working, unit minimum, dead and saturation rules), so an entry added to
+`activations.py` or `losses.py` alone must work here: softplus and elu were added that way.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from backprop_tutor.activations import ACTIVATIONS
+from backprop_tutor.cli import app
+from backprop_tutor.losses import LOSSES
+
+ENTRIES = [("activation", name) for name in ACTIVATIONS] + [("loss", name) for name in LOSSES]
+COMMANDS = ["run", "run --symbolic", "train", "quiz", "derive", "gradcheck", "new"]
+
+
+def _network(kind: str, name: str) -> tuple[str, str, str]:
+    """(hidden activation, output activation, loss) that puts the entry to work."""
+    if kind == "activation":
+        return name, "sigmoid", "half_sse"
+    needed = LOSSES[name].output_activations
+    return "tanh", needed[0] if needed else "sigmoid", name
+
+
+def _spec(tmp_path: Path, kind: str, name: str) -> Path:
+    hidden, output, loss = _network(kind, name)
+    spec = {
+        "title": f"{kind} {name}",
+        "inputs": [0.3, -0.6],
+        "targets": [0.2, 0.8],  # inside (0, 1] and summing to 1: every loss takes them
+        "layers": [
+            {"units": 2, "activation": hidden, "weights": [[0.4, -0.5], [0.7, 0.2]], "bias": 0.1},
+            {"units": 2, "activation": output, "weights": [[0.3, -0.2], [0.5, 0.6]], "bias": 0.2},
+        ],
+        "loss": loss,
+        "learning_rate": 0.5,
+        "training": {"epochs": 5},
+    }
+    path = tmp_path / "net.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _invoke(args: list[str], answers: str | None = None):
+    result = CliRunner().invoke(app, args, input=answers)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 0, (args, result.output, result.stderr)
+    return result
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize(("kind", "name"), ENTRIES, ids=lambda value: str(value))
+def test_every_entry_through_every_command(
+    tmp_path: Path, kind: str, name: str, command: str
+) -> None:
+    path = str(_spec(tmp_path, kind, name))
+    hidden, output, loss = _network(kind, name)
+    if command == "run":
+        values = json.loads(
+            _invoke(["run", path, "-f", "json"]).output,
+            parse_constant=lambda constant: pytest.fail(f"not JSON: {constant}"),
+        )["values"]
+        assert values["new[w_h1_x1]"] != values["old[w_h1_x1]"]
+    elif command == "run --symbolic":
+        words = " ".join(_invoke(["run", path, "--symbolic", "--width", "200"]).output.split())
+        assert "MISMATCH" not in words and "∂E/∂w_h1_x1" in words
+    elif command == "train":
+        assert "Stopped" in " ".join(_invoke(["train", path, "--width", "200"]).output.split())
+    elif command == "quiz":
+        words = " ".join(_invoke(["quiz", path], "0\n" * 200).output.split())
+        assert "Score:" in words
+    elif command == "derive":
+        _invoke(["derive", name, "--width", "120"])
+    elif command == "gradcheck":
+        args = ["gradcheck", path]
+        try:
+            import torch  # noqa: F401
+
+            args.append("--torch")
+        except ImportError:
+            pass
+        assert "pass: all" in " ".join(_invoke(args).output.split())
+    else:  # new: a fresh exercise with the entry in it
+        folder = tmp_path / "exercise"
+        _invoke(
+            [
+                "new",
+                "--shape",
+                "2-2-2",
+                "--activations",
+                f"{hidden},{output}",
+                "--loss",
+                loss,
+                "--seed",
+                "3",
+                "--output-dir",
+                str(folder),
+            ]
+        )
+        assert (folder / "exercise.yaml").exists()
