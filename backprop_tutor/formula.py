@@ -18,7 +18,6 @@ from __future__ import annotations
 import ast
 import difflib
 import operator
-import random
 
 import sympy as sp
 
@@ -28,6 +27,7 @@ from .derivation import Deriver
 from .errors import SpecError, shortened
 from .formula_limits import MAX_LENGTH, TIME_BUDGET, TooCostly, constant, measure, time_budget
 from .notation import NOTATIONS
+from .symbolic import equal
 from .trace import Factor, StepTrace
 
 FUNCTIONS = {"exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "sigma": lambda a: 1 / (1 + sp.exp(-a))}
@@ -38,7 +38,6 @@ BINARY = {
     ast.Div: operator.truediv,
     ast.Pow: operator.pow,
 }
-SAMPLES = 3  # random points at which two formulas are compared before SymPy tries to prove it
 FORMULA_KINDS = ("delta", "de_dout", "dout_dnet", "grad", "loss")
 
 
@@ -205,44 +204,18 @@ def _check_one(claim: Claim, formulas: FormulaChecker, file: str) -> Verdict:
         ) from None
 
 
-def _differs(a: sp.Expr, b: sp.Expr) -> bool:
-    """a − b is clearly not 0 at some random point: then they differ, and SymPy need not try
-    to simplify (which can take minutes on a wrong formula). The points are the same every run;
-    a point where either side is undefined decides nothing."""
-    symbols = sorted((a - b).free_symbols, key=str)
-    rng = random.Random(0)
-    for _ in range(SAMPLES):
-        point = {s: sp.Rational(rng.randint(11, 89), 97) for s in symbols}
-        try:
-            x, y = (sp.N(e.xreplace(point), 30) for e in (a, b))
-            if not all(v.is_number and v.is_finite for v in (x, y)):
-                continue
-            scale = sp.Max(sp.Abs(x), sp.Abs(y), 1)
-            if (sp.Abs(x - y) > scale * sp.Float("1e-20")) is sp.true:
-                return True
-        except (ArithmeticError, TypeError, ValueError):
-            continue  # this point decides nothing; simplify still will
-    return False
-
-
-def _equal(a: sp.Expr, b: sp.Expr) -> bool:
-    if _differs(a, b):
-        return False
-    return sp.simplify((a - b).rewrite(sp.exp)) == 0
-
-
 def _compare(claim: Claim, stated: sp.Expr, expected: sp.Expr, formulas: FormulaChecker) -> Verdict:
     from .render.symbolic_view import show
 
-    if _equal(stated, expected):
+    if equal(stated, expected):
         return Verdict(claim, "formula", f"equal to SymPy's {show(expected)}", ok=True)
     detail = f"not equal: SymPy derives {show(expected)}"
     targets = list(formulas.deriver.target.values())
     if len(targets) > 1 and expected.has(*targets):
         total = sum(targets)
         summed = sp.factor(sp.expand(expected).subs(targets[-1], 1 - (total - targets[-1])))
-        if not _equal(summed, expected):
+        if not equal(summed, expected):
             detail += f", which is {show(summed)} when the targets sum to 1"
-    if _equal(stated, -expected):
+    if equal(stated, -expected):
         detail += " (the claim has the other sign convention of delta)"
     return Verdict(claim, "formula", detail)

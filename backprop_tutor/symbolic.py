@@ -7,12 +7,15 @@ such as sigmoid' = σ(1 - σ), equal to what SymPy derives itself.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 import sympy as sp
 
 from .activations import ACTIVATIONS, Activation
 from .losses import LOSSES, Loss
+
+SAMPLES = 3  # random points at which two expressions are compared before SymPy tries to prove it
 
 NET = sp.Symbol("net", real=True)
 OUT = sp.Symbol("out", real=True)
@@ -65,3 +68,32 @@ def all_activation_derivatives() -> list[ActivationDerivative]:
 
 def all_loss_derivatives() -> dict[str, tuple[sp.Expr, sp.Expr]]:
     return {name: loss_derivative(loss) for name, loss in LOSSES.items()}
+
+
+def equal(a: sp.Expr, b: sp.Expr) -> bool:
+    """a = b by SymPy, the one test of equality every derivation and formula claim uses:
+    clearly different at a random point (then no simplify, which can take minutes on a wrong
+    formula), else a − b simplified to 0 with exponentials first, so tanh and its definition
+    compare."""
+    if _differs(a, b):
+        return False
+    return sp.simplify(sp.expand((a - b).rewrite(sp.exp))) == 0
+
+
+def _differs(a: sp.Expr, b: sp.Expr) -> bool:
+    """a − b is clearly not 0 at some random point. The points are the same every run; a point
+    where either side is undefined decides nothing."""
+    symbols = sorted((a - b).free_symbols, key=str)
+    rng = random.Random(0)
+    for _ in range(SAMPLES):
+        point = {s: sp.Rational(rng.randint(11, 89), 97) for s in symbols}
+        try:
+            x, y = (sp.N(e.xreplace(point), 30) for e in (a, b))
+            if not all(v.is_number and v.is_finite for v in (x, y)):
+                continue
+            scale = sp.Max(sp.Abs(x), sp.Abs(y), 1)
+            if (sp.Abs(x - y) > scale * sp.Float("1e-20")) is sp.true:
+                return True
+        except (ArithmeticError, TypeError, ValueError):
+            continue  # this point decides nothing; simplify still will
+    return False

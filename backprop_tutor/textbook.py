@@ -18,7 +18,7 @@ import sympy as sp
 
 from .activations import ACTIVATIONS
 from .losses import LOSSES
-from .symbolic import activation_derivative, loss_derivative
+from .symbolic import activation_derivative, equal, loss_derivative
 
 x = sp.Symbol("x", real=True)
 sigma = sp.Function("σ")
@@ -47,17 +47,12 @@ class TextbookDerivation:
         return all(s.proved is not False for s in self.steps)
 
 
-def _equal(a: sp.Expr, b: sp.Expr) -> bool:
-    """a = b by SymPy: exponentials first, so tanh and its definition compare."""
-    return sp.simplify(sp.expand((a - b).rewrite(sp.exp))) == 0
-
-
 def _chain(steps: list[Step], *, known: dict | None = None) -> list[Step]:
     """Prove each step equal to the one before (with `known` substitutions such as σ)."""
     known = known or {}
     for before, step in itertools.pairwise(steps):
         if step.proved is None:
-            step.proved = _equal(before.rhs.subs(known).doit(), step.rhs.subs(known).doit())
+            step.proved = equal(before.rhs.subs(known).doit(), step.rhs.subs(known).doit())
     return steps
 
 
@@ -160,10 +155,10 @@ def softmax() -> TextbookDerivation:
         Step(z[0], "softmax, shown for K = 3 (the proof is the same for any K)", "z_1"),
         Step(diag, "quotient rule", "∂z_1/∂net_1"),
         Step(
-            zs[0] * (1 - zs[0]), "with z_1 = e^net_1/Σ e^net_i", "", _equal(diag, z[0] * (1 - z[0]))
+            zs[0] * (1 - zs[0]), "with z_1 = e^net_1/Σ e^net_i", "", equal(diag, z[0] * (1 - z[0]))
         ),
         Step(off, "quotient rule", "∂z_1/∂net_2"),
-        Step(-zs[0] * zs[1], "", "", _equal(off, -z[0] * z[1])),
+        Step(-zs[0] * zs[1], "", "", equal(off, -z[0] * z[1])),
     ]
     return TextbookDerivation(
         "softmax",
@@ -204,14 +199,14 @@ def softmax_cross_entropy() -> TextbookDerivation:
             ),
             "Σ_j ∂J/∂z_j · ∂z_j/∂net_1, with ∂z_j/∂net_1 = z_j(δ_j1 − z_1)",
             "∂J/∂net_1",
-            _equal(direct, by_chain.subs(as_z)),
+            equal(direct, by_chain.subs(as_z)),
         ),
-        Step(sp.Add(-ts[0], zs[0] * sum(ts), evaluate=False), "", "", _equal(by_chain, general)),
+        Step(sp.Add(-ts[0], zs[0] * sum(ts), evaluate=False), "", "", equal(by_chain, general)),
         Step(
             sp.Add(zs[0], -ts[0], evaluate=False),
             "when the targets sum to 1",
             "",
-            _equal(general.subs(ts[2], 1 - ts[0] - ts[1]), zs[0] - ts[0]),
+            equal(general.subs(ts[2], 1 - ts[0] - ts[1]), zs[0] - ts[0]),
         ),
     ]
     xu = ts[0] * (1 - zs[0])
@@ -227,7 +222,7 @@ def softmax_cross_entropy() -> TextbookDerivation:
             "the Xu lecture's sensitivity δ_k = −∂J/∂net_k = t_k(1 − z_k) keeps only the "
             "j = k term of the sum; the j ≠ k terms add −z_k Σ_(j≠k) t_j, and "
             "t_1(1 − z_1) − z_1(t_2 + t_3) = t_1 − z_1 Σ_j t_j is "
-            f"{'proved' if _equal(xu - zs[0] * (ts[1] + ts[2]), -general) else 'NOT proved'}"
+            f"{'proved' if equal(xu - zs[0] * (ts[1] + ts[2]), -general) else 'NOT proved'}"
             " equal to −∂J/∂net_1: t(1 − z) is right only summed with the other terms",
         ],
     )
@@ -244,7 +239,7 @@ def sigmoid_binary_cross_entropy() -> TextbookDerivation:
             sp.Mul((o - t) / (o * (1 - o)), o * (1 - o), evaluate=False),
             "∂J/∂o · ∂o/∂net",
             "∂J/∂net",
-            _equal(sp.diff(loss, net), s - t),
+            equal(sp.diff(loss, net), s - t),
         ),
         Step(o - t, "the o(1 − o) cancels", "", True),
     ]
@@ -287,7 +282,7 @@ def recursion() -> TextbookDerivation:
             ours,
             "chain rule: Σ_i δ_i^(k+1) w_1i^(k+1) φ'(S_1^(k))",
             "",
-            _equal(sp.expand(direct), sp.expand(ours)),
+            equal(sp.expand(direct), sp.expand(ours)),
         ),
     ]
     return TextbookDerivation(
