@@ -22,7 +22,7 @@ from .losses import LOSSES, Loss
 from .numbers import carry
 from .record import Recorder
 from .scale import lists_paths, path_count, refuse_large_trace
-from .spec import LayerSpec, Spec
+from .network_spec import LayerSpec, Spec
 from .trace import LossEvent, PredictionEvent, StepTrace, Trace, TraceHeader, UpdateEvent
 
 Array = np.ndarray

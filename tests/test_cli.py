@@ -81,11 +81,12 @@ def test_plain_text_when_piped_or_no_color() -> None:
 
 
 def test_fresh_interpreter_layering() -> None:
-    """The engine needs no rich, sympy or typer; `run` never imports sympy."""
+    """The engine needs no rich, sympy or typer, nor the spec file's pydantic and yaml;
+    `run` never imports sympy."""
     code = (
         "import sys, backprop_tutor.engine as e; "
-        "print(sorted(m for m in ('rich', 'sympy', 'typer', 'matplotlib', 'torch') "
-        "if m in sys.modules))"
+        "print(sorted(m for m in ('rich', 'sympy', 'typer', 'matplotlib', 'torch', "
+        "'pydantic', 'yaml') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
