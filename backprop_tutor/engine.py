@@ -19,10 +19,10 @@ import numpy as np
 from .activations import Activation, of_layer
 from .errors import TrainingError
 from .losses import LOSSES, Loss
+from .network_spec import LayerSpec, Spec
 from .numbers import carry
 from .record import Recorder
 from .scale import lists_paths, path_count, refuse_large_trace
-from .network_spec import LayerSpec, Spec
 from .trace import LossEvent, PredictionEvent, StepTrace, Trace, TraceHeader, UpdateEvent
 
 Array = np.ndarray

@@ -35,6 +35,22 @@ class Notation:
     delta_sign: int = 1  # +1: delta = dE/dnet; -1: the sensitivity -dE/dnet (Mitchell, Xu)
     names_are_outputs: bool = False  # a unit's name is its output's symbol (Bishop's z1, y1)
     bias_sign: int = 1  # +1: net = Σ w x + b; -1: a threshold, net = Σ w x - b (x_0 = -1)
+    # How names and symbols are written, as format templates. Their fields: {prefix} (the
+    # layer's unit prefix), {layer} (1-based; 0 for inputs), {index} (1-based in its layer),
+    # {name} (the unit's name), {source}/{target} and {source_index}/{target_index} (a
+    # weight's ends), {sep} ("," once an index passes 9, so w1,10 is not w11,0), {counter}
+    # (weights numbered through the network, as Dawood's w1..w8), {net_word}, {out_word}.
+    hidden_name: str = "{prefix}{layer}_{index}"  # a hidden unit of a deep network
+    shallow_hidden_name: str = "{prefix}{index}"  # ... of a network with one hidden layer
+    weight: str = "w_{target}_{source}"
+    unit_bias: str = "b_{target}"  # a bias of one unit
+    shared_bias: str = "b{layer}"  # a bias shared by the layer
+    net_symbol: str = "{net_word}_{name}"
+    out_symbol: str = "{out_word}_{name}"
+    input_symbol: str = "{out_word}_{name}"  # an input, which is its own output
+    target_symbol: str = "t_{name}"
+    unit_error_symbol: str = "E_{name}"  # one output's error term
+    error_per_output: bool = False  # a path ends in its output's error (Dawood's E_1, E_2)
 
     # -- names for a compact spec ------------------------------------------------------------
     def input_name(self, index: int) -> str:
@@ -44,35 +60,31 @@ class Notation:
         """Layer is 1-based; the last of `n_layers` is the output layer."""
         if layer == n_layers:
             return f"{self.output_prefix}{index}"
-        if self.name == "layered":  # x_j^(k): the inputs are x_j^(0), written x1
-            return f"{self.hidden_prefix}{index}^({layer})"
-        if n_layers == 2:
-            return f"{self.hidden_prefix}{index}"
-        return (
-            f"{self.hidden_prefix}{index}^({layer})"
-            if self.name == "borela"
-            else (f"{self.hidden_prefix}{layer}_{index}")
-        )
+        form = self.shallow_hidden_name if n_layers == 2 else self.hidden_name
+        return form.format(prefix=self.hidden_prefix, layer=layer, index=index)
 
     def weight_name(self, layer: int, source: UnitRef, target: UnitRef, counter: int) -> str:
         """The name of the weight from `source` to `target` in `layer` (1-based)."""
-        if self.name == "borela":
-            sep = "," if max(source.index, target.index) > 9 else ""
-            return f"w{source.index}{sep}{target.index}^({layer})"
-        if self.name == "dawood":
-            return f"w{counter}"
-        return f"w_{target.name}_{source.name}"
+        return self.weight.format(
+            source=source.name,
+            target=target.name,
+            source_index=source.index,
+            target_index=target.index,
+            sep="," if max(source.index, target.index) > 9 else "",
+            layer=layer,
+            counter=counter,
+        )
 
     def bias_name(self, layer: int, target: UnitRef | None) -> str:
         """A per-unit bias (target given) or a bias shared by the whole layer (target None)."""
-        if self.name == "borela":
-            if target is None:
-                return f"b^({layer})"
-            sep = "," if target.index > 9 else ""
-            return f"w0{sep}{target.index}^({layer})"
         if target is None:
-            return f"b{layer}"
-        return f"b_{target.name}"
+            return self.shared_bias.format(layer=layer)
+        return self.unit_bias.format(
+            target=target.name,
+            target_index=target.index,
+            sep="," if target.index > 9 else "",
+            layer=layer,
+        )
 
     # -- symbols for labels ------------------------------------------------------------------
     def out_word_for(self, is_output: bool) -> str:
@@ -81,31 +93,30 @@ class Notation:
             return self.output_prefix if is_output else self.hidden_prefix
         return self.out_word
 
+    def _symbol(self, form: str, unit: UnitRef) -> str:
+        return form.format(
+            name=unit.name,
+            index=unit.index,
+            layer=unit.layer,
+            net_word=self.net_word,
+            out_word=self.out_word,
+        )
+
     def net(self, unit: UnitRef) -> str:
-        if self.name == "borela":
-            return f"a{unit.index}^({unit.layer})"
-        return f"{self.net_word}_{unit.name}"
+        return self._symbol(self.net_symbol, unit)
 
     def out(self, unit: UnitRef) -> str:
         if self.names_are_outputs:
             return unit.name
-        if unit.layer == 0 and self.name == "dawood":
-            return unit.name
-        return f"{self.out_word}_{unit.name}"
+        return self._symbol(self.input_symbol if unit.layer == 0 else self.out_symbol, unit)
 
     def target(self, unit: UnitRef) -> str:
         """An output's target: Dawood's target_1, Bishop's t_1, or t_o1."""
-        if self.name == "dawood":
-            return f"target_{unit.index}"
-        if self.name in ("borela", "xu", "mitchell"):
-            return f"t_{unit.index}"
-        return f"t_{unit.name}"
+        return self._symbol(self.target_symbol, unit)
 
     def unit_error(self, unit: UnitRef) -> str:
         """The symbol of one output's error term (Dawood numbers them E_1, E_2)."""
-        if self.name == "dawood":
-            return f"E_{unit.index}"
-        return f"E_{unit.name}"
+        return self._symbol(self.unit_error_symbol, unit)
 
 
 NOTATIONS: dict[str, Notation] = {
@@ -122,6 +133,11 @@ NOTATIONS: dict[str, Notation] = {
         "i",
         "h",
         "o",
+        weight="w{counter}",
+        input_symbol="{name}",
+        target_symbol="target_{index}",
+        unit_error_symbol="E_{index}",
+        error_per_output=True,
     ),
     "borela": Notation(
         "borela",
@@ -134,6 +150,12 @@ NOTATIONS: dict[str, Notation] = {
         "z",
         "y",
         names_are_outputs=True,
+        hidden_name="{prefix}{index}^({layer})",
+        weight="w{source_index}{sep}{target_index}^({layer})",
+        unit_bias="w0{sep}{target_index}^({layer})",
+        shared_bias="b^({layer})",
+        net_symbol="a{index}^({layer})",
+        target_symbol="t_{index}",
     ),
     "mitchell": Notation(
         "mitchell",
@@ -147,6 +169,7 @@ NOTATIONS: dict[str, Notation] = {
         "h",
         "o",
         delta_sign=-1,
+        target_symbol="t_{index}",
     ),
     "layered": Notation(
         "layered",
@@ -159,6 +182,8 @@ NOTATIONS: dict[str, Notation] = {
         "x",
         "y",
         bias_sign=-1,
+        hidden_name="{prefix}{index}^({layer})",  # x_j^(k): the inputs are x_j^(0), as x1
+        shallow_hidden_name="{prefix}{index}^({layer})",
     ),
     "xu": Notation(
         "xu",
@@ -172,6 +197,7 @@ NOTATIONS: dict[str, Notation] = {
         "z",
         delta_sign=-1,
         names_are_outputs=True,
+        target_symbol="t_{index}",
     ),
 }
 

@@ -32,7 +32,7 @@ class Labels:
     def path_error(self, via: str) -> str:
         """The error a path ends in: Dawood splits E_total into E_1, E_2 per output."""
         ref = self.units[via]
-        if self.notation.name == "dawood" and ref.is_output:
+        if self.notation.error_per_output and ref.is_output:
             return self.unit_error(via)
         return self.error
 
@@ -73,7 +73,7 @@ class Labels:
         n = self.notation
         out, net = n.out_word_for(is_output), n.net_word
         sub = f"_{position}" if position else ""
-        error = f"E_{position}" if position == "k" and n.name == "dawood" else n.error
+        error = f"E_{position}" if position == "k" and n.error_per_output else n.error
         top, bottom = {
             "de_dout": (error, f"{out}{sub}"),
             "dout_dnet": (f"{out}{sub}", f"{net}{sub}"),
