@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Literal
 
+from .numbers import NumberFormat
+
 FactorRole = Literal["de_dout", "dout_dnet", "delta", "dnet_dout", "dnet_dparam"]
 
 
@@ -212,6 +214,11 @@ class TraceHeader:
     paths: int = 0  # hidden-parameter paths in the network (scale.py)
     paths_listed: bool = True  # False past scale.PATH_LIMIT: gradients in the delta form
     update: str = "simultaneous"  # or "layer_by_layer": hidden deltas see updated weights
+
+    @property
+    def display(self) -> NumberFormat:
+        """How every view prints this trace's numbers: built here, in one place."""
+        return NumberFormat(self.digits, self.rounding, self.fixed)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)

@@ -105,10 +105,9 @@ def _ask(prompt: str) -> str | None:
 
 
 def _format_number(trace, value: float) -> str:
-    from ..numbers import NumberFormat
 
     h = trace.header
-    return NumberFormat(h.digits, h.rounding, h.fixed).format(value)
+    return h.display.format(value)
 
 
 def _print_score(console: Console, score: dict[str, list[int]]) -> None:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from ..derivation import Chain, ParameterDerivation
-from ..numbers import NumberFormat
 from ..textbook import TextbookDerivation
 from ..trace import Factor, Trace
 from .escape import GREEK, latex_math, latex_text
@@ -124,7 +123,7 @@ class DocumentBuilder:
         self.labels = Labels(trace.header, notation) if trace else None
         if trace:
             h = trace.header
-            self.n = NumberFormat(h.digits, h.rounding, h.fixed).format
+            self.n = h.display.format
 
     def _frac(self, top: str, bottom: str) -> str:
         return rf"\frac{{\partial {tex_name(top)}}}{{\partial {tex_name(bottom)}}}"

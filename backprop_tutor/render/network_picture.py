@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from ..numbers import NumberFormat
 from ..trace import Trace
 from .labels import DELTA, Labels
 
@@ -21,7 +20,7 @@ def draw(trace: Trace, file: BinaryIO, format: str, notation: str | None = None)
     import networkx as nx
 
     h, step = trace.header, trace.steps[0]
-    n = NumberFormat(h.digits, h.rounding, h.fixed).format
+    n = h.display.format
     labels = Labels(h, notation)
     graph = nx.DiGraph()
     for layer, units in enumerate(h.layers):

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from ..activations import of_layer
 from ..losses import LOSSES
-from ..numbers import NumberFormat
 from ..trace import Trace
 from .labels import Labels
 
@@ -29,7 +28,7 @@ class Question:
 def questions(trace: Trace, notation: str | None = None) -> list[Question]:
     """Every quantity of the first step, in hand-calculation order."""
     h, L = trace.header, Labels(trace.header, notation)
-    n = NumberFormat(h.digits, h.rounding, h.fixed).format
+    n = h.display.format
     step = trace.steps[0]
     found: list[Question] = []
     for ev in step.forward:

@@ -30,7 +30,7 @@ class WorkedExample:
         self.trace = trace
         self.labels = Labels(trace.header, notation)
         h = trace.header
-        self.fmt = NumberFormat(h.digits, h.rounding, h.fixed)
+        self.fmt = h.display
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         yield self._heading()

@@ -16,7 +16,6 @@ from rich.text import Text
 
 from ..engine import Network
 from ..network_spec import Spec
-from ..numbers import NumberFormat
 from ..scale import PATH_LIMIT, ROW_LIMIT, TRACE_LIMIT, Size
 from .glyphs import plain
 from .rich_tables import Grid
@@ -29,7 +28,7 @@ class RunSummary:
 
     def __init__(self, spec: Spec, size: Size) -> None:
         self.spec, self.size = spec, size
-        self.fmt = NumberFormat(spec.display.digits, spec.display.rounding, spec.display.fixed)
+        self.fmt = spec.display
         network = Network(spec)
         self.p = network.compute(np.array(spec.inputs), np.array(spec.targets))
         # the weight arrays, not a dict by name: a million names would cost hundreds of MB

@@ -18,7 +18,6 @@ from rich.text import Text
 from sympy.printing.str import StrPrinter
 
 from ..derivation import Chain, ParameterDerivation
-from ..numbers import NumberFormat
 from ..trace import Trace
 from .glyphs import carries_unicode, to_ascii
 from .labels import Labels
@@ -58,7 +57,7 @@ class Derivations:
         self.derivations = derivations
         self.labels = Labels(trace.header, notation)
         h = trace.header
-        self.n = NumberFormat(h.digits, h.rounding, h.fixed).format
+        self.n = h.display.format
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         for derivation in self.derivations:

@@ -7,7 +7,6 @@ import numpy as np
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.text import Text
 
-from ..numbers import NumberFormat
 from ..trace import Trace
 from ..train import TrainingResult
 from .glyphs import plain
@@ -30,7 +29,7 @@ class TrainingReport:
         self.trace = trace  # the traced steps, with the header every view shares
         spec = result.network.spec
         self.spec = spec
-        self.fmt = NumberFormat(spec.display.digits, spec.display.rounding, spec.display.fixed)
+        self.fmt = spec.display
         self.every = every or spec.training.report_every or max(1, result.epochs // 10)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
