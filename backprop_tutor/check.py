@@ -237,7 +237,7 @@ class Checker:
         delta = events.deltas.get(inside)
         if kind == "de_dout" and delta and delta.downstream:
             return sum(
-                get(at("old", w)) * self.sign * get(at("delta", k))
+                get(at(self._back, w)) * self.sign * get(at("delta", k))
                 for k, w, _, _ in delta.downstream
             )
         if kind == "delta" and delta and not delta.jacobian:
@@ -288,11 +288,17 @@ class Checker:
         if factor.role == "dnet_dout" and factor.unit in events.forward:
             terms = events.forward[factor.unit].terms
             weight = next((t.weight for t in terms if t.source == factor.other), None)
-            return get(ident.at("old", weight)) if weight else factor.value
+            return get(ident.at(self._back, weight)) if weight else factor.value
         if factor.role == "dnet_dparam":
             g = events.gradients.get(factor.unit)
             return get(ident.at(*_out(g.source, ident, self.v))) if g and g.source else factor.value
         return get(factor.id + ident.suffix) * (self.sign if factor.role == "delta" else 1)
+
+    @property
+    def _back(self) -> str:
+        """The weights deltas go back through: the old ones, or under `update: layer_by_layer`
+        the ones the update sets (as the engine, the tables and a student's working use)."""
+        return "new" if self.trace.header.update == "layer_by_layer" else "old"
 
     def _activation(self, layer: int):
         h = self.trace.header

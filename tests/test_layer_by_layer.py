@@ -187,3 +187,20 @@ def test_symbolic_uses_the_weights_a_layer_by_layer_delta_used() -> None:
     trace = run(spec_from_text(text + "\nupdate: layer_by_layer\n", str(CONFIGS / "x.yaml")))
     derivations = derive(trace, ["w1", "w5"])
     assert all(not d.mismatches for d in derivations), [d.mismatches for d in derivations]
+
+
+def test_check_follows_a_mistake_through_the_updated_weights(tmp_path) -> None:
+    """A wrong delta[o1] and the hidden dE/dout computed from it with the updated w5 and w7
+    (as the tables show) are one mistake, not two: check recomputed with the old weights."""
+    from typer.testing import CliRunner
+
+    from backprop_tutor.cli import app
+
+    spec = tmp_path / "lbl.yaml"
+    text = (CONFIGS / "dawood.yaml").read_text(encoding="utf-8")
+    spec.write_text(text + "\nupdate: layer_by_layer\n", encoding="utf-8")
+    claims = tmp_path / "claims.yaml"
+    claims.write_text("delta[o1]: 0.2\nde_dout[h1]: 0.06956\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["check", str(spec), str(claims), "--width", "200"])
+    words = " ".join(result.output.split())
+    assert result.exit_code == 1 and "from 1 mistake: delta[o1]" in words, words
