@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Between two indices once one passes 9 (Bishop's w_{10,1} as w10_1): not a comma, which
+# separates names in ids (path[w1,o1]) and in --only lists.
+_SEP = "_"
+
 
 @dataclass(frozen=True, slots=True)
 class UnitRef:
@@ -38,7 +42,7 @@ class Notation:
     # How names and symbols are written, as format templates. Their fields: {prefix} (the
     # layer's unit prefix), {layer} (1-based; 0 for inputs), {index} (1-based in its layer),
     # {name} (the unit's name), {source}/{target} and {source_index}/{target_index} (a
-    # weight's ends), {sep} ("," once an index passes 9, so w1,10 is not w11,0), {counter}
+    # weight's ends), {sep} ("_" once an index passes 9, so w1_10 is not w11_0), {counter}
     # (weights numbered through the network, as Dawood's w1..w8), {net_word}, {out_word}.
     hidden_name: str = "{prefix}{layer}_{index}"  # a hidden unit of a deep network
     shallow_hidden_name: str = "{prefix}{index}"  # ... of a network with one hidden layer
@@ -70,7 +74,7 @@ class Notation:
             target=target.name,
             source_index=source.index,
             target_index=target.index,
-            sep="," if max(source.index, target.index) > 9 else "",
+            sep=_SEP if max(source.index, target.index) > 9 else "",
             layer=layer,
             counter=counter,
         )
@@ -82,7 +86,7 @@ class Notation:
         return self.unit_bias.format(
             target=target.name,
             target_index=target.index,
-            sep="," if target.index > 9 else "",
+            sep=_SEP if target.index > 9 else "",
             layer=layer,
         )
 
