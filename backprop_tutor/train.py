@@ -65,9 +65,10 @@ def gradient_norm(network: Network, inputs: Array, targets: Array) -> float:
     """‖∇J(w)‖ over all examples (mean or sum as the reduction says): the Xu lecture's test."""
     p = network.compute(inputs, targets)
     scale = 1.0 / inputs.shape[1] if network.spec.training.reduction == "mean" else 1.0
-    squares = sum(float(np.sum(g**2)) for g in p.grad_w)
-    if network.spec.update_biases:
-        squares += sum(float(np.sum(g**2)) for g in p.grad_b)
+    with np.errstate(over="ignore"):  # an overflowing norm is inf: the rule does not stop
+        squares = sum(float(np.sum(g**2)) for g in p.grad_w)
+        if network.spec.update_biases:
+            squares += sum(float(np.sum(g**2)) for g in p.grad_b)
     return scale * squares**0.5
 
 
@@ -183,7 +184,8 @@ def _diagnosis(
 def delta_norms(p: Pass) -> list[float]:
     """‖δ‖ of each layer over all examples: shrinking toward the inputs is the Xu lecture's
     vanishing gradient (sigmoid's derivative is at most 1/4, once per layer)."""
-    return [float(np.linalg.norm(d)) for d in p.delta]
+    with np.errstate(over="ignore"):  # past 1e154 a norm overflows to inf, shown as such
+        return [float(np.linalg.norm(d)) for d in p.delta]
 
 
 def dead_units(network: Network, nets: list[Array]) -> list[str]:

@@ -280,3 +280,40 @@ def test_tracing_counts_only_updates_the_run_can_make() -> None:
     many = set(range(1, TRACE_LIMIT // step_numbers(spec) + 2))
     with pytest.raises(TraceTooLarge, match=r"tracing [\d,]+ updates .*\(--trace-steps\)"):
         refuse_large_tracing(spec, many)
+
+
+def test_norms_past_1e154_print_inf_without_a_numpy_warning(tmp_path) -> None:
+    """‖δ‖ and the weight table's norm overflowed inside numpy's dot and printed a
+    RuntimeWarning on stderr (found by the grammar fuzzing)."""
+    import subprocess
+    import sys
+
+    spec = tmp_path / "huge.yaml"
+    spec.write_text(  # 121 parameters: the final weights are shown per layer, with ‖·‖
+        yaml.safe_dump(
+            {
+                "inputs": [0.1] * 10,
+                "targets": [0.5],
+                "learning_rate": 0.1,
+                "loss": "half_sse",
+                "training": {"epochs": 1},
+                "layers": [
+                    {
+                        "units": 10,
+                        "activation": "linear",
+                        "weights": [[1e160] * 10] * 10,
+                        "bias": 0,
+                    },
+                    {"units": 1, "activation": "sigmoid", "weights": [[1e-170] * 10], "bias": 0},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "error::RuntimeWarning", "-m", "backprop_tutor", "train", str(spec)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and "Warning" not in done.stderr, done.stderr[-2000:]

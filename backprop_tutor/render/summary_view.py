@@ -83,13 +83,15 @@ class RunSummary:
             grid.column(header, numeric=header not in ("activation",))
         for i, ls in enumerate(self.spec.layers):
             grads = np.concatenate([p.grad_w[i].ravel(), p.grad_b[i].ravel()])
+            with np.errstate(over="ignore"):  # past 1e154 a norm is inf, printed as inf
+                norms = float(np.linalg.norm(p.delta[i])), float(np.linalg.norm(grads))
             grid.row(
                 str(i + 1),
                 str(len(ls.units)),
                 ls.activation,
                 f"{grads.size:,}",
-                n(float(np.linalg.norm(p.delta[i]))),
-                n(float(np.linalg.norm(grads))),
+                n(norms[0]),
+                n(norms[1]),
             )
         return grid
 

@@ -200,12 +200,9 @@ class TrainingReport:
             table.column(header)
         for i, layer in enumerate(self.result.network.layers, start=1):
             both = np.concatenate([layer.weights.ravel(), layer.bias.ravel()])
-            table.row(
-                str(i),
-                f"{layer.weights.size:,}",
-                f"{layer.bias.size:,}",
-                *(n(float(f(both))) for f in (np.min, np.max, np.mean, np.linalg.norm)),
-            )
+            with np.errstate(over="ignore"):  # past 1e154 a norm is inf, printed as inf
+                figures = [float(f(both)) for f in (np.min, np.max, np.mean, np.linalg.norm)]
+            table.row(str(i), f"{layer.weights.size:,}", f"{layer.bias.size:,}", *map(n, figures))
         return table
 
     def _predictions(self) -> Grid:
