@@ -71,6 +71,9 @@ class ParameterDerivation:
         return self.event.gradient
 
 
+FLOAT64_EXPONENT_REACH = 800.0  # |x| past which e^x is 0 or inf in float64
+
+
 class Deriver:
     """Symbols and numbers for one traced step of one network."""
 
@@ -134,7 +137,11 @@ class Deriver:
             nets = [self.values.get(f"net[{u}]") for u in units]
             if any(net is None or not math.isfinite(net) for net in nets):
                 continue
-            digits = 30 + int(max(abs(net) for net in nets) / math.log(10))
+            # 1 − σ(x) is e^−x: |x|/ln 10 digits more hold it, up to where float64 ends
+            # (e^−745); past that the engine's own number is 0 or inf, and more digits
+            # would only make SymPy compute e^−700000 to 300,000 places (25 s).
+            reach = min(max(abs(net) for net in nets), FLOAT64_EXPONENT_REACH)
+            digits = 30 + int(reach / math.log(10))
             x = [sp.Float(net, digits) for net in nets]
             act = self._activation(units[0])
             if act.elementwise and act.symbolic is not None:

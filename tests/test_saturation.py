@@ -250,3 +250,31 @@ def test_symbolic_agrees_with_the_engine_on_a_saturated_output(weight: float) ->
     assert derivations and all(not d.mismatches for d in derivations), [
         d.mismatches for d in derivations
     ]
+
+
+def test_symbolic_on_a_huge_net_input_stays_quick(tmp_path) -> None:
+    """Outputs for SymPy were computed to |net|/ln 10 digits: at net −700,000 that was 300,000
+    places and 25 s of CPU for one formula claim (found by the grammar fuzzing); at −3,000,000
+    90 s. In a child with a 60 s timeout, so the old behaviour fails rather than stalls."""
+    from child import cli_child
+
+    spec = tmp_path / "huge.yaml"
+    spec.write_text(
+        yaml.safe_dump(
+            {
+                "inputs": [1.0],
+                "targets": [0.0],
+                "layers": [
+                    {"units": 1, "activation": "elu", "weights": [[-3e6]], "bias": 0},
+                    {"units": 1, "activation": "sigmoid", "weights": [[1.0]], "bias": 0},
+                ],
+                "loss": "half_sse",
+                "learning_rate": 0.1,
+            }
+        ),
+        encoding="utf-8",
+    )
+    claims = tmp_path / "claims.yaml"
+    claims.write_text('dout_dnet[h1]: "out_h1 + 1"\n', encoding="utf-8")
+    result = cli_child(["check", str(spec), str(claims)], seconds=60)
+    assert result.returncode in (0, 1), result.stderr[-2000:]
