@@ -4,6 +4,9 @@ A case file opens with `# key: value` comment lines that say how to run it and w
 out (`# args: check {spec} {case}`, `# exit: 2`, `# stderr: nested too deeply`); the rest of
 the file is the case itself (a spec, a claims file, a CSV). A test lists the folder, so a new
 case is a new file and nothing else.
+
+A key may be given more than once, a line each (`# stderr: unknown key` then `# stderr: did you
+mean`): `get` reads the last, `get_all` every one in order.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ class Case:
     path: Path
     meta: dict[str, str]
     text: str
+    header: tuple[tuple[str, str], ...] = ()  # every header line, in order
 
     @property
     def name(self) -> str:
@@ -34,22 +38,26 @@ class Case:
     def body(self) -> str:
         """The case without its header lines (a CSV must not see them as rows)."""
         lines = self.text.splitlines(keepends=True)
-        return "".join(lines[len(self.meta) :])
+        return "".join(lines[len(self.header) or len(self.meta) :])
 
     def get(self, key: str, default: str = "") -> str:
         return self.meta.get(key, default)
+
+    def get_all(self, key: str) -> list[str]:
+        """Every value of a key the header gives more than once (a line each), in order."""
+        return [value for name, value in self.header if name == key]
 
 
 def read_case(path: Path) -> Case:
     """A case file's header (the leading `# key: value` lines) and its text."""
     text = path.read_text(encoding="utf-8")
-    meta: dict[str, str] = {}
+    header: list[tuple[str, str]] = []
     for line in text.splitlines():
         found = _META.fullmatch(line.strip())
         if not found:
             break
-        meta[found.group(1)] = found.group(2).strip()
-    return Case(path, meta, text)
+        header.append((found.group(1), found.group(2).strip()))
+    return Case(path, dict(header), text, tuple(header))
 
 
 def cases(group: str, pattern: str = "*") -> list[Case]:
