@@ -76,7 +76,8 @@ class Activation:
         return zg - out * np.sum(zg, axis=0, keepdims=True)
 
 
-def _sigmoid(net: Array) -> Array:
+def logistic(net: Array) -> Array:
+    """σ(net), for every entry and loss that needs it."""
     # Below net = -709, e^-net overflows to inf and 1 / (1 + inf) is exactly 0, as it should be:
     # the result is right for every finite input. The engine computes under np.errstate, so the
     # overflow raises no warning (one pass of exp; a clip or logaddexp would cost another).
@@ -157,9 +158,9 @@ def _sigmoid_saturation(out: Array, s: float) -> Array:
 ACTIVATIONS: dict[str, Activation] = {
     "sigmoid": Activation(
         "sigmoid",
-        value=_sigmoid,
+        value=logistic,
         derivative=lambda net, out: out * (1.0 - out),
-        derivative_from_net=lambda net: _sigmoid(net) * _sigmoid(-net),
+        derivative_from_net=lambda net: logistic(net) * logistic(-net),
         symbolic=lambda sp, x: 1 / (1 + sp.exp(-x)),
         textbook=lambda sp, out, x: out * (1 - out),
         torch=lambda torch, z: torch.sigmoid(z),
@@ -192,7 +193,7 @@ ACTIVATIONS: dict[str, Activation] = {
     "softplus": Activation(
         "softplus",
         value=lambda net: np.logaddexp(0.0, net),  # log(1 + e^net), finite for any net
-        derivative=lambda net, out: _sigmoid(net),
+        derivative=lambda net, out: logistic(net),
         symbolic=lambda sp, x: sp.log(1 + sp.exp(x)),
         textbook=lambda sp, out, x: 1 / (1 + sp.exp(-x)),
         torch=lambda torch, z: torch.nn.functional.softplus(z),

@@ -21,9 +21,9 @@ from .errors import TrainingError
 from .losses import LOSSES, Loss
 from .network_spec import LayerSpec, Spec
 from .numbers import carry
-from .record import Recorder
-from .scale import lists_paths, path_count, refuse_large_trace
-from .trace import LossEvent, PredictionEvent, StepTrace, Trace, TraceHeader, UpdateEvent
+from .record import Recorder, header
+from .scale import refuse_large_trace
+from .trace import LossEvent, PredictionEvent, StepTrace, Trace, UpdateEvent
 
 Array = np.ndarray
 P = ParamSpec("P")
@@ -430,47 +430,3 @@ def _check_predictions(predictions: tuple[PredictionEvent, ...], file: str) -> N
                     f"test {k}: {name} is {value} (the numbers overflow float64)",
                     "use smaller test inputs, weights or learning rate",
                 )
-
-
-def exact_gradients(spec: Spec, slots: list | None = None) -> dict[str, float]:
-    """One step's `loss` and the `grad[name]` of every parameter (or of those in `slots`, see
-    Network.slots) in exact arithmetic, as `run` would record them, without the trace: what
-    gradcheck compares, for a network of any size."""
-    exact = replace(spec, carry_digits=None)
-    network = Network.from_spec(exact)
-    p = network.compute(np.array(exact.inputs), np.array(exact.targets))
-    values = {"loss": p.total}
-    for name, i, is_bias, index in network.slots() if slots is None else slots:
-        values[f"grad[{name}]"] = float((p.grad_b if is_bias else p.grad_w)[i][index])
-    bad = next((key for key, value in values.items() if not np.isfinite(value)), None)
-    if bad is not None:
-        raise TrainingError(
-            spec.file,
-            f"step 1: {bad} is {values[bad]} (the numbers overflow float64)",
-            "use smaller inputs, weights or learning rate",
-        )
-    return values
-
-
-def header(spec: Spec) -> TraceHeader:
-    """The settings every view of a trace needs."""
-    return TraceHeader(
-        file=spec.file,
-        title=spec.title,
-        source=spec.source,
-        notation=spec.notation,
-        loss=spec.loss,
-        learning_rate=spec.learning_rate,
-        update_biases=spec.update_biases,
-        carry_digits=spec.carry_digits,
-        digits=spec.display.digits,
-        rounding=spec.display.rounding,
-        fixed=spec.display.fixed,
-        layers=(spec.input_names, *(ls.units for ls in spec.layers)),
-        activations=tuple(ls.activation for ls in spec.layers),
-        alphas=tuple(ls.alpha for ls in spec.layers),
-        bias_sign=spec.bias_sign,
-        paths=path_count(spec),
-        paths_listed=lists_paths(spec),
-        update=spec.update,
-    )

@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .engine import Network, exact_gradients
+from .engine import Network
+from .errors import TrainingError
 from .losses import LOSSES
 from .network_spec import Spec
 
@@ -111,6 +112,26 @@ def _compare(
         )
         for name, value in reference.items()
     ]
+
+
+def exact_gradients(spec: Spec, slots: list | None = None) -> dict[str, float]:
+    """One step's `loss` and the `grad[name]` of every parameter (or of those in `slots`, see
+    Network.slots) in exact arithmetic, as `run` would record them, without the trace: what
+    gradcheck compares, for a network of any size."""
+    exact = replace(spec, carry_digits=None)
+    network = Network.from_spec(exact)
+    p = network.compute(np.array(exact.inputs), np.array(exact.targets))
+    values = {"loss": p.total}
+    for name, i, is_bias, index in network.slots() if slots is None else slots:
+        values[f"grad[{name}]"] = float((p.grad_b if is_bias else p.grad_w)[i][index])
+    bad = next((key for key, value in values.items() if not np.isfinite(value)), None)
+    if bad is not None:
+        raise TrainingError(
+            spec.file,
+            f"step 1: {bad} is {values[bad]} (the numbers overflow float64)",
+            "use smaller inputs, weights or learning rate",
+        )
+    return values
 
 
 def gradcheck(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import softmax_parts
+from .activations import logistic, softmax_parts
 
 Array = np.ndarray
 
@@ -58,11 +58,6 @@ def _weighted(w: Array, x: Array) -> Array:
     """w · x, with 0 · x = 0 even where x overflowed to inf (a term the target switches off)."""
     with np.errstate(invalid="ignore", over="ignore"):
         return np.where(w == 0, 0.0, w * x)
-
-
-def _sigmoid(net: Array) -> Array:
-    with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-net))
 
 
 def _bce_derivative_from_net(t: Array, net: Array) -> Array:
@@ -178,7 +173,7 @@ LOSSES: dict[str, Loss] = {
         log_space_activation="sigmoid",
         derivative_from_net=_bce_derivative_from_net,
         # σ(net) - t as (1 - t)σ(net) - tσ(-net): each share kept whole, whatever the target
-        delta_from_net=lambda t, net: (1 - t) * _sigmoid(net) - t * _sigmoid(-net),
+        delta_from_net=lambda t, net: (1 - t) * logistic(net) - t * logistic(-net),
         formula="−[{target} log {out} + (1 − {target}) log(1 − {out})]",
         derivative_formula="({out} − {target}) / ({out}(1 − {out}))",
         output_activations=("sigmoid",),

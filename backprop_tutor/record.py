@@ -10,11 +10,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .scale import lists_paths
-from .trace import DeltaEvent, Factor, ForwardEvent, GradientEvent, PathEvent, Term
+from .scale import lists_paths, path_count
+from .trace import (
+    DeltaEvent,
+    Factor,
+    ForwardEvent,
+    GradientEvent,
+    PathEvent,
+    Term,
+    TraceHeader,
+)
 
 if TYPE_CHECKING:
     from .engine import Network, Pass
+    from .network_spec import Spec
 
 
 class Recorder:
@@ -200,3 +209,27 @@ class Recorder:
                 )
             )
         return found
+
+
+def header(spec: Spec) -> TraceHeader:
+    """The settings every view of a trace needs."""
+    return TraceHeader(
+        file=spec.file,
+        title=spec.title,
+        source=spec.source,
+        notation=spec.notation,
+        loss=spec.loss,
+        learning_rate=spec.learning_rate,
+        update_biases=spec.update_biases,
+        carry_digits=spec.carry_digits,
+        digits=spec.display.digits,
+        rounding=spec.display.rounding,
+        fixed=spec.display.fixed,
+        layers=(spec.input_names, *(ls.units for ls in spec.layers)),
+        activations=tuple(ls.activation for ls in spec.layers),
+        alphas=tuple(ls.alpha for ls in spec.layers),
+        bias_sign=spec.bias_sign,
+        paths=path_count(spec),
+        paths_listed=lists_paths(spec),
+        update=spec.update,
+    )

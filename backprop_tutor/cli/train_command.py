@@ -63,7 +63,7 @@ def train(
     allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
     """Train until a stopping rule holds; print the losses, the result and chosen steps."""
-    from ..engine import header
+    from ..record import header
     from ..render.train_view import TrainingReport
     from ..trace import Trace
     from ..train import train as train_spec

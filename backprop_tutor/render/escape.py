@@ -35,18 +35,16 @@ GREEK = {
     "∂": r"\partial",
 }
 
+# The seven specials text and math escape alike, with a backslash; the other three (\ ~ ^)
+# differ between the two modes.
+_LATEX_SPECIALS = {c: "\\" + c for c in "{}#$%&_"}
+
 # LaTeX text mode: the ten special characters, then those the T1 fonts would print as another
 # glyph or join into a ligature (<< is «, ` is ‘), then the lectures' Unicode symbols. Each
 # command ends in {}, so the letters after it stay letters.
 _LATEX_TEXT = {
     "\\": r"\textbackslash{}",
-    "{": r"\{",
-    "}": r"\}",
-    "#": r"\#",
-    "$": r"\$",
-    "%": r"\%",
-    "&": r"\&",
-    "_": r"\_",
+    **_LATEX_SPECIALS,
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
     "<": r"\textless{}",
@@ -73,13 +71,7 @@ _LIGATURE = re.compile(r"([-,'])(?=\1)")
 # can reach the Markdown around a formula.
 _LATEX_MATH = {
     "\\": r"\backslash{}",
-    "{": r"\{",
-    "}": r"\}",
-    "#": r"\#",
-    "$": r"\$",
-    "%": r"\%",
-    "&": r"\&",
-    "_": r"\_",
+    **_LATEX_SPECIALS,
     "~": r"\sim{}",
     "^": r"\hat{}",
     "<": "{<}",
