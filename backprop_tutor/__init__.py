@@ -27,9 +27,26 @@ def _run(spec):
     """The Trace of a Spec, a spec file's path, or a bundled example's name."""
     from pathlib import Path
 
-    from .engine import run
     from .examples_index import resolve
     from .network_spec import Spec
+    from .record import run
     from .spec import load_spec
 
+    _show_in_notebooks()
     return run(spec if isinstance(spec, Spec) else load_spec(resolve(Path(spec))))
+
+
+def _show_in_notebooks() -> None:
+    """In IPython or Jupyter, a Trace shows as the worked example's tables. The view is handed
+    to IPython's HTML formatter here, at the top of the package, so the trace (the core) knows
+    nothing of rendering; nothing is imported when IPython is not running."""
+    import sys
+
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return
+    from .render.notebook import trace_html
+    from .trace import Trace
+
+    shell.display_formatter.formatters["text/html"].for_type(Trace, trace_html)

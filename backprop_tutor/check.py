@@ -25,12 +25,12 @@ import numpy as np
 
 from .activations import of_layer
 from .claims import Claim, TraceId, parse_id
-from .engine import run
 from .errors import SpecError, TrainingError
 from .losses import LOSSES
 from .network_spec import Spec
 from .notation import NOTATIONS
 from .numbers import NumberFormat
+from .record import run
 from .trace import Factor, StepTrace, Trace
 
 CARRY_DIGITS = range(1, 7)

@@ -1,4 +1,4 @@
-"""The network and one step of backpropagation: forward, backward, update, recorded as a Trace.
+"""The network and one step of backpropagation: forward, backward and update, as arrays.
 
 Numbers are computed once, here, in float64 numpy arrays; the events copy them out as Python
 floats. With calculator arithmetic (`carry_digits`), every recorded quantity is rounded before
@@ -11,19 +11,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
 import numpy as np
 
 from .activations import Activation, of_layer
-from .errors import TrainingError
 from .losses import LOSSES, Loss
 from .network_spec import LayerSpec, Spec
 from .numbers import carry
-from .record import Recorder, header
-from .scale import refuse_large_trace
-from .trace import LossEvent, PredictionEvent, StepTrace, Trace, UpdateEvent
 
 Array = np.ndarray
 P = ParamSpec("P")
@@ -287,92 +283,6 @@ class Network:
     compute = quietly(_compute)
     apply = quietly(_apply)
 
-    # -- recording -----------------------------------------------------------------------------
-    @quietly  # inf and nan in the recorded numbers are reported by id
-    def step(self, number: int = 1, example: tuple | None = None) -> StepTrace:
-        """One step on one example (default: the spec's): compute, record, then update."""
-        x, t = (np.array(v) for v in (example or (self.spec.inputs, self.spec.targets)))
-        p, trace = self._record(number, x, t)
-        result = replace(trace, updates=self._update(p, 1.0))
-        _check_finite(result, self.spec.file)
-        return result
-
-    @quietly  # inf and nan in the recorded numbers are reported by id
-    def batch_step(self, number: int, inputs: Array, targets: Array) -> StepTrace:
-        """One update on several examples (in columns): each example's pass recorded in full,
-        then the update with the batch's gradient, the mean or the sum as the spec says."""
-        p = self.compute(inputs, targets)
-        examples = tuple(  # each sends its deltas back through the weights the batch uses
-            self._record(number, inputs[:, k], targets[:, k], p.back_weights)[1]
-            for k in range(inputs.shape[1])
-        )
-        reduction = self.spec.training.reduction
-        scale = 1.0 / inputs.shape[1] if reduction == "mean" else 1.0
-        result = StepTrace(
-            number, (), (), (), p.total, (), (), self._update(p, scale), examples, reduction
-        )
-        _check_finite(result, self.spec.file)
-        return result
-
-    def _record(
-        self, number: int, x: Array, t: Array, back: list[Array] | None = None
-    ) -> tuple[Pass, StepTrace]:
-        """One example's pass, recorded in full, before any update."""
-        p = self.compute(x, t, back)
-        recorder = Recorder(self, p)
-        trace = StepTrace(
-            step=number,
-            inputs=tuple(zip(self.spec.input_names, map(float, p.outs[0][:, 0]), strict=True)),
-            forward=recorder.forward(),
-            losses=tuple(
-                LossEvent(u, float(tv), float(o), float(e))
-                for u, tv, o, e in zip(
-                    self.spec.output_names,
-                    np.ravel(t),
-                    p.outs[-1][:, 0],
-                    p.terms[:, 0],
-                    strict=True,
-                )
-            ),
-            total_loss=p.total,
-            deltas=recorder.deltas(),
-            gradients=recorder.gradients(),
-            updates=(),
-        )
-        return p, trace
-
-    def _update(self, p: Pass, scale: float) -> tuple[UpdateEvent, ...]:
-        """Gradient descent from pass p, recorded: the gradient used is scale × p's sum."""
-        before = Recorder(self, p).parameters()  # read the parameters before they change
-        self.apply(p, scale)
-        after = self.parameter_values()
-        return tuple(
-            UpdateEvent(
-                name,
-                old,
-                grad if scale == 1.0 else scale * grad,
-                after[name],
-                updated,
-                momentum,
-                after[name] - old,
-            )
-            for name, old, grad, updated, momentum in before
-        )
-
-    @quietly  # inf and nan in the recorded numbers are reported by id
-    def predict(self, examples) -> tuple[PredictionEvent, ...]:
-        """Each test example forward through the current parameters, with its total error."""
-        events = []
-        for x, t in examples:
-            outs = self.forward(np.array(x))[1][-1][:, 0]
-            loss = self.total_loss(np.array(x), np.array(t))
-            events.append(
-                PredictionEvent(
-                    tuple(x), tuple(t), tuple(map(float, outs)), float(self._carry(np.array(loss)))
-                )
-            )
-        return tuple(events)
-
     def slots(self) -> list[tuple[str, int, bool, tuple[int, ...]]]:
         """(name, layer, is_bias, index) of every parameter, layer by layer, in one place."""
         found: list[tuple[str, int, bool, tuple[int, ...]]] = []
@@ -389,44 +299,3 @@ class Network:
     def parameter_values(self) -> dict[str, float]:
         """Every parameter's current value, by name."""
         return {name: float(self.array(i, b)[ix]) for name, i, b, ix in self.slots()}
-
-
-def _check_finite(step: StepTrace, file: str) -> None:
-    """Overflow must stop the run with the quantity that broke, never print nan. The one
-    number that may be infinite is an output's dE/dout whose true value is past float64
-    (binary cross-entropy's 1 + e^net for net > 709): it is shown as inf, while its delta,
-    computed whole from the net input, stays finite and carries the step."""
-    for key, value in step.values().items():
-        if np.isinf(value) and key.startswith("de_dout["):
-            continue
-        if not np.isfinite(value):
-            raise TrainingError(
-                file,
-                f"step {step.step}: {key} is {value} (the numbers overflow float64)",
-                "use smaller inputs, weights or learning rate",
-            )
-
-
-def run(spec: Spec) -> Trace:
-    """Every step the spec asks for, traced; refused first (TraceTooLarge, one line) when the
-    trace would be too big to hold, so no command spends minutes and gigabytes to find out."""
-    refuse_large_trace(spec)
-    network = Network.from_spec(spec)
-    steps = tuple(network.step(k + 1) for k in range(spec.steps))
-    predictions = network.predict(spec.tests)
-    _check_predictions(predictions, spec.file)
-    return Trace(header(spec), steps, predictions)
-
-
-def _check_predictions(predictions: tuple[PredictionEvent, ...], file: str) -> None:
-    """A test example's outputs and loss, checked as each step's numbers are: a prediction
-    that overflows stops the run in one line, never reaching a table or the JSON as inf."""
-    for k, event in enumerate(predictions, 1):
-        named = [*(("an output", out) for out in event.outputs), ("the loss", event.loss)]
-        for name, value in named:
-            if not np.isfinite(value):
-                raise TrainingError(
-                    file,
-                    f"test {k}: {name} is {value} (the numbers overflow float64)",
-                    "use smaller test inputs, weights or learning rate",
-                )

@@ -27,7 +27,7 @@ from .derivation import Deriver
 from .errors import SpecError, shortened
 from .formula_limits import MAX_LENGTH, TIME_BUDGET, TooCostly, constant, measure, time_budget
 from .notation import NOTATIONS
-from .symbolic import equal
+from .symbolic import equal, inline
 from .trace import Factor, StepTrace
 
 FUNCTIONS = {"exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "sigma": lambda a: 1 / (1 + sp.exp(-a))}
@@ -205,17 +205,15 @@ def _check_one(claim: Claim, formulas: FormulaChecker, file: str) -> Verdict:
 
 
 def _compare(claim: Claim, stated: sp.Expr, expected: sp.Expr, formulas: FormulaChecker) -> Verdict:
-    from .render.symbolic_view import show
-
     if equal(stated, expected):
-        return Verdict(claim, "formula", f"equal to SymPy's {show(expected)}", ok=True)
-    detail = f"not equal: SymPy derives {show(expected)}"
+        return Verdict(claim, "formula", f"equal to SymPy's {inline(expected)}", ok=True)
+    detail = f"not equal: SymPy derives {inline(expected)}"
     targets = list(formulas.deriver.target.values())
     if len(targets) > 1 and expected.has(*targets):
         total = sum(targets)
         summed = sp.factor(sp.expand(expected).subs(targets[-1], 1 - (total - targets[-1])))
         if not equal(summed, expected):
-            detail += f", which is {show(summed)} when the targets sum to 1"
+            detail += f", which is {inline(summed)} when the targets sum to 1"
     if equal(stated, -expected):
         detail += " (the claim has the other sign convention of delta)"
     return Verdict(claim, "formula", detail)

@@ -1,29 +1,35 @@
-"""Copying one computed pass into trace events, in the order a hand calculation finds them.
+"""The worked example: each step the engine computes, recorded as trace events.
 
-The engine computes every number as arrays; this module only reads them out, names them and
-groups them (chain-rule factors, paths through downstream units), so no number is computed twice.
+The engine computes every number as arrays; this module runs its steps (`run`, `step`,
+`batch_step`, `predict`) and reads each pass out in the order a hand calculation finds the
+numbers, naming and grouping them (chain-rule factors, paths through downstream units), so no
+number is computed twice.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import replace
 
 import numpy as np
 
-from .scale import lists_paths, path_count
+from .engine import Array, Network, Pass, quietly
+from .errors import TrainingError
+from .network_spec import Spec
+from .scale import lists_paths, path_count, refuse_large_trace
 from .trace import (
     DeltaEvent,
     Factor,
     ForwardEvent,
     GradientEvent,
+    LossEvent,
     PathEvent,
+    PredictionEvent,
+    StepTrace,
     Term,
+    Trace,
     TraceHeader,
+    UpdateEvent,
 )
-
-if TYPE_CHECKING:
-    from .engine import Network, Pass
-    from .network_spec import Spec
 
 
 class Recorder:
@@ -233,3 +239,134 @@ def header(spec: Spec) -> TraceHeader:
         paths_listed=lists_paths(spec),
         update=spec.update,
     )
+
+
+@quietly  # inf and nan in the recorded numbers are reported by id
+def step(network: Network, number: int = 1, example: tuple | None = None) -> StepTrace:
+    """One step on one example (default: the spec's): compute, record, then update."""
+    x, t = (np.array(v) for v in (example or (network.spec.inputs, network.spec.targets)))
+    p, trace = _record(network, number, x, t)
+    result = replace(trace, updates=_update(network, p, 1.0))
+    _check_finite(result, network.spec.file)
+    return result
+
+
+@quietly  # inf and nan in the recorded numbers are reported by id
+def batch_step(network: Network, number: int, inputs: Array, targets: Array) -> StepTrace:
+    """One update on several examples (in columns): each example's pass recorded in full,
+    then the update with the batch's gradient, the mean or the sum as the spec says."""
+    p = network.compute(inputs, targets)
+    examples = tuple(  # each sends its deltas back through the weights the batch uses
+        _record(network, number, inputs[:, k], targets[:, k], p.back_weights)[1]
+        for k in range(inputs.shape[1])
+    )
+    reduction = network.spec.training.reduction
+    scale = 1.0 / inputs.shape[1] if reduction == "mean" else 1.0
+    result = StepTrace(
+        number, (), (), (), p.total, (), (), _update(network, p, scale), examples, reduction
+    )
+    _check_finite(result, network.spec.file)
+    return result
+
+
+def _record(
+    network: Network, number: int, x: Array, t: Array, back: list[Array] | None = None
+) -> tuple[Pass, StepTrace]:
+    """One example's pass, recorded in full, before any update."""
+    p = network.compute(x, t, back)
+    recorder = Recorder(network, p)
+    trace = StepTrace(
+        step=number,
+        inputs=tuple(zip(network.spec.input_names, map(float, p.outs[0][:, 0]), strict=True)),
+        forward=recorder.forward(),
+        losses=tuple(
+            LossEvent(u, float(tv), float(o), float(e))
+            for u, tv, o, e in zip(
+                network.spec.output_names,
+                np.ravel(t),
+                p.outs[-1][:, 0],
+                p.terms[:, 0],
+                strict=True,
+            )
+        ),
+        total_loss=p.total,
+        deltas=recorder.deltas(),
+        gradients=recorder.gradients(),
+        updates=(),
+    )
+    return p, trace
+
+
+def _update(network: Network, p: Pass, scale: float) -> tuple[UpdateEvent, ...]:
+    """Gradient descent from pass p, recorded: the gradient used is scale × p's sum."""
+    before = Recorder(network, p).parameters()  # read the parameters before they change
+    network.apply(p, scale)
+    after = network.parameter_values()
+    return tuple(
+        UpdateEvent(
+            name,
+            old,
+            grad if scale == 1.0 else scale * grad,
+            after[name],
+            updated,
+            momentum,
+            after[name] - old,
+        )
+        for name, old, grad, updated, momentum in before
+    )
+
+
+@quietly  # inf and nan in the recorded numbers are reported by id
+def predict(network: Network, examples) -> tuple[PredictionEvent, ...]:
+    """Each test example forward through the current parameters, with its total error."""
+    events = []
+    for x, t in examples:
+        outs = network.forward(np.array(x))[1][-1][:, 0]
+        loss = network.total_loss(np.array(x), np.array(t))
+        events.append(
+            PredictionEvent(
+                tuple(x), tuple(t), tuple(map(float, outs)), float(network._carry(np.array(loss)))
+            )
+        )
+    return tuple(events)
+
+
+def _check_finite(step: StepTrace, file: str) -> None:
+    """Overflow must stop the run with the quantity that broke, never print nan. The one
+    number that may be infinite is an output's dE/dout whose true value is past float64
+    (binary cross-entropy's 1 + e^net for net > 709): it is shown as inf, while its delta,
+    computed whole from the net input, stays finite and carries the step."""
+    for key, value in step.values().items():
+        if np.isinf(value) and key.startswith("de_dout["):
+            continue
+        if not np.isfinite(value):
+            raise TrainingError(
+                file,
+                f"step {step.step}: {key} is {value} (the numbers overflow float64)",
+                "use smaller inputs, weights or learning rate",
+            )
+
+
+def run(spec: Spec) -> Trace:
+    """Every step the spec asks for, traced; refused first (TraceTooLarge, one line) when the
+    trace would be too big to hold, so no command spends minutes and gigabytes to find out."""
+    refuse_large_trace(spec)
+    network = Network.from_spec(spec)
+    steps = tuple(step(network, k + 1) for k in range(spec.steps))
+    predictions = predict(network, spec.tests)
+    _check_predictions(predictions, spec.file)
+    return Trace(header(spec), steps, predictions)
+
+
+def _check_predictions(predictions: tuple[PredictionEvent, ...], file: str) -> None:
+    """A test example's outputs and loss, checked as each step's numbers are: a prediction
+    that overflows stops the run in one line, never reaching a table or the JSON as inf."""
+    for k, event in enumerate(predictions, 1):
+        named = [*(("an output", out) for out in event.outputs), ("the loss", event.loss)]
+        for name, value in named:
+            if not np.isfinite(value):
+                raise TrainingError(
+                    file,
+                    f"test {k}: {name} is {value} (the numbers overflow float64)",
+                    "use smaller test inputs, weights or learning rate",
+                )

@@ -8,9 +8,11 @@ such as sigmoid' = σ(1 - σ), equal to what SymPy derives itself.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 
 import sympy as sp
+from sympy.printing.str import StrPrinter
 
 from .activations import ACTIVATIONS, Activation
 from .losses import LOSSES, Loss
@@ -97,3 +99,21 @@ def _differs(a: sp.Expr, b: sp.Expr) -> bool:
         except (ArithmeticError, TypeError, ValueError):
             continue  # this point decides nothing; simplify still will
     return False
+
+
+class _InlinePrinter(StrPrinter):
+    """SymPy's str printer, with d/dx(...) for derivatives and terms in the order built."""
+
+    def _print_Derivative(self, expr: sp.Derivative) -> str:
+        variables = "".join(f"d{self._print(v)}" for v in expr.variables)
+        return f"d/{variables}({self._print(expr.expr)})"
+
+
+def inline(expr: sp.Expr) -> str:
+    """An expression as a lecture writes it inline: output_o1·(1 − output_o1), x², e^(−x)."""
+    text = _InlinePrinter({"order": "none"}).doprint(expr)
+    text = re.sub(r"\*\*2\b", "²", text)
+    text = re.sub(r"\*\*3\b", "³", text)
+    text = text.replace("**", "^").replace("*", "·").replace("exp(", "e^(")
+    text = text.replace(" - ", " − ").replace("(-", "(−")
+    return "−" + text[1:] if text.startswith("-") else text

@@ -242,12 +242,6 @@ class Trace:
             found[f"loss@test{k}"] = test.loss
         return found
 
-    def _repr_html_(self) -> str:
-        """In Jupyter, the worked example's tables (rendered by Rich, imported on use)."""
-        from .render.notebook import trace_html
-
-        return trace_html(self)
-
     def to_dict(self) -> dict:
         """The whole trace as plain data (for JSON): header, ids to values, and the events."""
         return {

@@ -17,6 +17,7 @@ import numpy as np
 from .engine import Network, Pass, quietly
 from .errors import TrainingError
 from .network_spec import Spec
+from .record import batch_step, step
 from .scale import TRACE_LIMIT, WORK_FACTOR, TraceTooLarge, megabytes, step_numbers
 from .trace import StepTrace
 
@@ -221,8 +222,8 @@ def _traced_update(
     update itself."""
     if len(batch) == 1:
         k = int(batch[0])
-        return network.step(number, (inputs[:, k], targets[:, k]))
-    return network.batch_step(number, inputs[:, batch], targets[:, batch])
+        return step(network, number, (inputs[:, k], targets[:, k]))
+    return batch_step(network, number, inputs[:, batch], targets[:, batch])
 
 
 def _snapshot(network: Network) -> list[tuple[Array, Array, list[Array]]]:

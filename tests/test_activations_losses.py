@@ -7,8 +7,8 @@ import pytest
 import yaml
 
 from backprop_tutor.activations import ACTIVATIONS, activation
-from backprop_tutor.engine import run
 from backprop_tutor.errors import SpecError
+from backprop_tutor.record import run
 from backprop_tutor.spec import spec_from_text
 
 

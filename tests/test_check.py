@@ -131,7 +131,7 @@ def test_layer_by_layer_update_is_recognised(tmp_path: Path) -> None:
     spec = yaml.safe_load((CONFIGS / "dawood.yaml").read_text())
     spec["update"] = "layer_by_layer"
     (tmp_path / "lbl.yaml").write_text(yaml.safe_dump(spec))
-    from backprop_tutor.engine import run
+    from backprop_tutor.record import run
 
     wrong = run(load_spec(tmp_path / "lbl.yaml")).values()
     verdicts = _verdicts("dawood", {"new[w1]": f"{wrong['new[w1]']:.5f}"}, tmp_path)

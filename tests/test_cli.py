@@ -114,13 +114,22 @@ def test_bundled_examples_from_any_folder(tmp_path, monkeypatch) -> None:
     assert listing.exit_code == 0 and "dawood" in listing.output and "xor" in listing.output
 
 
-def test_library_use_returns_the_trace_and_shows_in_jupyter() -> None:
-    import backprop_tutor
+def test_library_use_returns_the_trace_and_shows_in_jupyter(monkeypatch) -> None:
+    import types
 
+    import backprop_tutor
+    from backprop_tutor.trace import Trace
+
+    shown: dict = {}  # IPython's HTML formatter, as far as the package uses it
+    formatter = types.SimpleNamespace(for_type=lambda kind, view: shown.update({kind: view}))
+    shell = types.SimpleNamespace(
+        display_formatter=types.SimpleNamespace(formatters={"text/html": formatter})
+    )
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
     trace = backprop_tutor.run(backprop_tutor.load_spec(ROOT / "configs" / "dawood.yaml"))
     assert trace.values()["new[w5]"] == pytest.approx(0.4518781254, abs=1e-10)
     assert backprop_tutor.run("xor").values()  # a bundled example by name
-    html = trace._repr_html_()
+    html = shown[Trace](trace)
     assert "0.45187" in html and "<pre" in html
 
 

@@ -13,8 +13,8 @@ import pytest
 import yaml
 from conftest import CONFIGS, GOLDEN, numbers_in, render
 
-from backprop_tutor.engine import run
 from backprop_tutor.numbers import NumberFormat
+from backprop_tutor.record import run
 from backprop_tutor.render.rich_tables import WorkedExample
 from backprop_tutor.spec import load_spec
 

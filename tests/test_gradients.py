@@ -14,8 +14,9 @@ import yaml
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from backprop_tutor.engine import Network, run
+from backprop_tutor.engine import Network
 from backprop_tutor.gradcheck import agrees, central_differences
+from backprop_tutor.record import run
 from backprop_tutor.spec import spec_from_text
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax"]

@@ -19,7 +19,7 @@ from conftest import CONFIGS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backprop_tutor.engine import run
+from backprop_tutor.record import run
 from backprop_tutor.spec import spec_from_text
 from backprop_tutor.train import train
 

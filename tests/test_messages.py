@@ -31,12 +31,12 @@ def _write(tmp_path: Path, spec: dict) -> str:
 
 def test_an_unexpected_error_is_one_line_exit_3_and_a_report_file(monkeypatch) -> None:
     """Never exit 1 (that means 'a check found a mismatch'), never a traceback."""
-    import backprop_tutor.engine
+    import backprop_tutor.record
 
     def broken(spec):
         return 1 / 0
 
-    monkeypatch.setattr(backprop_tutor.engine, "run", broken)
+    monkeypatch.setattr(backprop_tutor.record, "run", broken)
     result = _invoke("run", "dawood")
     assert result.exit_code == 3
     line = result.stderr.strip()

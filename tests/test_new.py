@@ -8,9 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
-from backprop_tutor.engine import run
 from backprop_tutor.exercise import ExerciseSettings, generate
 from backprop_tutor.gradcheck import gradcheck
+from backprop_tutor.record import run
 
 
 def _new(tmp_path: Path, *args: str) -> Path:

@@ -9,8 +9,8 @@ from conftest import CONFIGS, numbers_in, render
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
-from backprop_tutor.engine import run
 from backprop_tutor.notation import NOTATIONS
+from backprop_tutor.record import run
 from backprop_tutor.render.rich_tables import WorkedExample
 from backprop_tutor.spec import load_spec
 

@@ -25,8 +25,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backprop_tutor.activations import ACTIVATIONS
-from backprop_tutor.engine import Network, run
+from backprop_tutor.engine import Network
 from backprop_tutor.losses import LOSSES
+from backprop_tutor.record import run
 from backprop_tutor.spec import spec_from_text
 from backprop_tutor.train import train
 

@@ -15,8 +15,9 @@ from conftest import CONFIGS, wide_network
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
-from backprop_tutor.engine import Network, run
+from backprop_tutor.engine import Network
 from backprop_tutor.errors import TrainingError
+from backprop_tutor.record import run
 from backprop_tutor.scale import (
     BYTES_PER_NUMBER,
     PATH_LIMIT,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import CONFIGS
 
-from backprop_tutor.engine import run
 from backprop_tutor.errors import SpecError
+from backprop_tutor.record import run
 from backprop_tutor.spec import load_spec, spec_from_text
 
 BASE = """

@@ -20,11 +20,12 @@ from backprop_tutor import proof, symbolic_budget
 from backprop_tutor.activations import activation
 from backprop_tutor.cli import app
 from backprop_tutor.derivation import Deriver, _factor_product
-from backprop_tutor.engine import run
+from backprop_tutor.record import run
 from backprop_tutor.render import symbolic_view
-from backprop_tutor.render.symbolic_view import progress, show
+from backprop_tutor.render.symbolic_view import progress
 from backprop_tutor.scale import lists_paths
 from backprop_tutor.spec import load_spec
+from backprop_tutor.symbolic import inline
 from backprop_tutor.symbolic_budget import BUDGET_SECONDS, estimate, refusal
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu", "leaky_relu", "linear"]
@@ -47,7 +48,7 @@ def test_the_delta_is_factored_exactly_as_sympy_factors_it(name: str, k: int) ->
     out, net = sp.Symbol("out_h1", real=True), sp.Symbol("net_h1", real=True)
     dout = activation(name).textbook(sp, out, net)
     ours, sympys = _factor_product(dout, _downstream(k)), sp.factor(_downstream(k) * dout)
-    assert ours == sympys and show(ours) == show(sympys)
+    assert ours == sympys and inline(ours) == inline(sympys)
 
 
 def test_a_sum_whose_terms_share_a_symbol_is_left_to_sympy() -> None:

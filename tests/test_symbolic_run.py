@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
 from backprop_tutor.derivation import derive
-from backprop_tutor.engine import run
+from backprop_tutor.record import run
 from backprop_tutor.spec import load_spec
 
 

@@ -56,7 +56,7 @@ def run(
     allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
     """Print one lecture-style worked example: forward pass, error, backward pass, updates."""
-    from ..engine import run as run_spec
+    from ..record import run as run_spec
 
     _known_notation(notation)
     _refuse_overwrite(output, force)

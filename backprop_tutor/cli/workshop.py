@@ -54,7 +54,7 @@ def quiz(
     """Ask every quantity of one step in the order a hand calculation finds it; after a wrong
     answer, show the working and the answer; end with a score per section. Answers may be piped
     in; end of input or Ctrl-C ends the quiz with the score so far."""
-    from ..engine import run as run_spec
+    from ..record import run as run_spec
     from ..render.quiz import is_right, questions
 
     _known_notation(notation)
@@ -136,8 +136,8 @@ def new(
     force: Annotated[bool, typer.Option(help="Overwrite the files if they exist.")] = False,
 ) -> None:
     """A fresh exercise: a spec, an answer key with every value, and a worksheet to fill in."""
-    from ..engine import run as run_spec
     from ..exercise import ExerciseSettings, generate, parse_shape
+    from ..record import run as run_spec
     from ..render.rich_tables import WorkedExample
     from ..render.table_export import latex_tables, markdown_tables
 
@@ -233,7 +233,7 @@ def draw(
     allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
     """A picture of the network after one step: units, weights on the edges, outputs, deltas."""
-    from ..engine import run as run_spec
+    from ..record import run as run_spec
     from ..scale import DRAW_LIMIT, parameter_count
 
     _known_notation(notation)

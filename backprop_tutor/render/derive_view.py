@@ -5,8 +5,9 @@ from __future__ import annotations
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
+from ..symbolic import inline
 from ..textbook import TextbookDerivation
-from .symbolic_view import CHECK, CROSS, show
+from .symbolic_view import CHECK, CROSS
 
 
 class DerivationView:
@@ -25,7 +26,8 @@ class DerivationView:
                 step.proved, ""
             )
             line = Text(
-                f"{head} = {show(step.rhs)}{mark}", style="bold red" if step.proved is False else ""
+                f"{head} = {inline(step.rhs)}{mark}",
+                style="bold red" if step.proved is False else "",
             )
             yield line
             if step.reason:

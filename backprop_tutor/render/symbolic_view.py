@@ -6,42 +6,22 @@ in the order they were built (SymPy's order="none"), so chain-rule factors stay 
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-import sympy as sp
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.text import Text
-from sympy.printing.str import StrPrinter
 
 from ..derivation import Chain, ParameterDerivation
+from ..symbolic import inline
 from ..trace import Trace
 from .glyphs import carries_unicode, to_ascii
 from .labels import Labels
 
 CHECK, CROSS = "✓", "✗"
 PROGRESS_SECONDS = 10.0  # between two progress lines where standard error is no terminal
-
-
-class _InlinePrinter(StrPrinter):
-    """SymPy's str printer, with d/dx(...) for derivatives and terms in the order built."""
-
-    def _print_Derivative(self, expr: sp.Derivative) -> str:
-        variables = "".join(f"d{self._print(v)}" for v in expr.variables)
-        return f"d/{variables}({self._print(expr.expr)})"
-
-
-def show(expr: sp.Expr) -> str:
-    """An expression as a lecture writes it inline: output_o1·(1 − output_o1), x², e^(−x)."""
-    text = _InlinePrinter({"order": "none"}).doprint(expr)
-    text = re.sub(r"\*\*2\b", "²", text)
-    text = re.sub(r"\*\*3\b", "³", text)
-    text = text.replace("**", "^").replace("*", "·").replace("exp(", "e^(")
-    text = text.replace(" - ", " − ").replace("(-", "(−")
-    return "−" + text[1:] if text.startswith("-") else text
 
 
 def _bracketed(number: str) -> str:
@@ -69,7 +49,7 @@ class Derivations:
         edge = f" ({event.source} → {event.to[0]})" if event.source else ""
         lines = [
             Text(f"{L.partial(L.error, d.param)}, for {d.param}{edge}", style="bold"),
-            Text(f"  {L.error} = {show(d.loss)}"),
+            Text(f"  {L.error} = {inline(d.loss)}"),
         ]
         for chain in d.chains:
             lines += self._chain(d, chain)
@@ -101,25 +81,25 @@ class Derivations:
         )
         for step in chain.steps:
             label = L.factor(step.factor, to, error)
-            lines.append(Text(f"      {label} = {show(step.expr)} = {n(step.engine)}"))
+            lines.append(Text(f"      {label} = {inline(step.expr)} = {n(step.engine)}"))
             if step.raw is not None and step.raw != step.expr:
                 mark, sign = (CHECK, "=") if step.proved else (CROSS, "≠")
                 lines.append(
                     Text(
-                        f"          SymPy differentiates to {show(step.raw)} "
-                        f"{sign} {show(step.expr)} {mark}",
+                        f"          SymPy differentiates to {inline(step.raw)} "
+                        f"{sign} {inline(step.expr)} {mark}",
                         style="dim",
                     )
                 )
         numbers = " × ".join(n(s.engine) for s in chain.steps)
-        lines.append(Text(f"  {head} = {show(chain.product)}"))
+        lines.append(Text(f"  {head} = {inline(chain.product)}"))
         lines.append(Text(f"  {' ' * len(head)} = {numbers} = {n(chain.engine)}"))
         if d.output_delta is not None and L.notation.uses_delta:
             first, second = chain.steps[0], chain.steps[1]
             lines.append(
                 Text(
                     f"  so {L.delta(to)} = {L.factor(first.factor, to)} · "
-                    f"{L.factor(second.factor, to)} = {show(d.output_delta)} = "
+                    f"{L.factor(second.factor, to)} = {inline(d.output_delta)} = "
                     f"{n(d.output_delta_value)}"
                 )
             )
@@ -138,7 +118,7 @@ class Derivations:
                 f"{L.factor(chain.steps[-1].factor, to)}, "
                 f"{delta} = {L.factor(chain.steps[0].factor, to)} · Σ_k w δ_k"
             ),
-            Text(f"  {head} = {show(chain.product)} = {n(chain.engine)}"),
+            Text(f"  {head} = {inline(chain.product)} = {n(chain.engine)}"),
         ]
 
     def _verdict(self, d: ParameterDerivation) -> Text:

@@ -19,7 +19,7 @@ from conftest import wide_network
 from test_symbolic_bounds import sigmoid_network
 
 from backprop_tutor.derivation import derive
-from backprop_tutor.engine import run
+from backprop_tutor.record import run
 from backprop_tutor.spec import load_spec, spec_from_text
 from backprop_tutor.symbolic_budget import estimate
 
