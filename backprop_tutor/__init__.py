@@ -15,7 +15,7 @@ __all__ = ["load_spec", "run"]
 def __getattr__(name: str):
     """Imported on first use, so `import backprop_tutor` stays light (PEP 562)."""
     if name == "load_spec":
-        from .spec import load_spec
+        from backprop_tutor.spec import load_spec
 
         return load_spec
     if name == "run":
@@ -27,10 +27,10 @@ def _run(spec):
     """The Trace of a Spec, a spec file's path, or a bundled example's name."""
     from pathlib import Path
 
-    from .examples_index import resolve
-    from .network_spec import Spec
-    from .record import run
-    from .spec import load_spec
+    from backprop_tutor.record import run
+    from backprop_tutor.spec import load_spec
+    from backprop_tutor.spec.examples import resolve
+    from backprop_tutor.spec.model import Spec
 
     _show_in_notebooks()
     return run(spec if isinstance(spec, Spec) else load_spec(resolve(Path(spec))))
@@ -46,7 +46,7 @@ def _show_in_notebooks() -> None:
     shell = ipython.get_ipython() if ipython is not None else None
     if shell is None:
         return
-    from .render.notebook import trace_html
-    from .trace import Trace
+    from backprop_tutor.core.trace import Trace
+    from backprop_tutor.render.notebook import trace_html
 
     shell.display_formatter.formatters["text/html"].for_type(Trace, trace_html)

@@ -1,5 +1,5 @@
 """`python -m backprop_tutor`: the same as the backprop-tutor command."""
 
-from .cli import app
+from backprop_tutor.cli import app
 
 app(prog_name="backprop-tutor")

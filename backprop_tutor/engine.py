@@ -16,10 +16,10 @@ from typing import ParamSpec, TypeVar
 
 import numpy as np
 
-from .activations import Activation, of_layer
-from .losses import LOSSES, Loss
-from .network_spec import LayerSpec, Spec
-from .numbers import carry
+from backprop_tutor.core.activations import Activation, of_layer
+from backprop_tutor.core.losses import LOSSES, Loss
+from backprop_tutor.core.numbers import carry
+from backprop_tutor.spec.model import LayerSpec, Spec
 
 Array = np.ndarray
 P = ParamSpec("P")

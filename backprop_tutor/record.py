@@ -12,11 +12,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from .engine import Array, Network, Pass, quietly
-from .errors import TrainingError
-from .network_spec import Spec
-from .scale import lists_paths, path_count, refuse_large_trace
-from .trace import (
+from backprop_tutor.core.errors import TrainingError
+from backprop_tutor.core.trace import (
     DeltaEvent,
     Factor,
     ForwardEvent,
@@ -30,6 +27,9 @@ from .trace import (
     TraceHeader,
     UpdateEvent,
 )
+from backprop_tutor.engine import Array, Network, Pass, quietly
+from backprop_tutor.spec.limits import lists_paths, path_count, refuse_large_trace
+from backprop_tutor.spec.model import Spec
 
 
 class Recorder:
@@ -238,6 +238,7 @@ def header(spec: Spec) -> TraceHeader:
         paths=path_count(spec),
         paths_listed=lists_paths(spec),
         update=spec.update,
+        momentum=spec.training.momentum,
     )
 
 

@@ -14,12 +14,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .engine import Network, Pass, quietly
-from .errors import TrainingError
-from .network_spec import Spec
-from .record import batch_step, step
-from .scale import TRACE_LIMIT, WORK_FACTOR, TraceTooLarge, megabytes, step_numbers
-from .trace import StepTrace
+from backprop_tutor.core.errors import TrainingError
+from backprop_tutor.core.trace import StepTrace
+from backprop_tutor.engine import Network, Pass, quietly
+from backprop_tutor.record import batch_step, step
+from backprop_tutor.spec.limits import (
+    TRACE_LIMIT,
+    WORK_FACTOR,
+    TraceTooLarge,
+    megabytes,
+    step_numbers,
+)
+from backprop_tutor.spec.model import Spec
 
 Array = np.ndarray
 LAST = -1  # in `trace_updates`: the last update of the run

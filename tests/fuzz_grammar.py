@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from fuzz_case import BAD_CSV, BAD_PATHS, GOOD_CSV, OUTSIDE_PATHS, PATHS, SpecCase, csv_text
 from hypothesis import strategies as st
 
-from backprop_tutor.activations import ACTIVATIONS
-from backprop_tutor.losses import LOSSES
-from backprop_tutor.notation import NOTATIONS
+from backprop_tutor.core.activations import ACTIVATIONS
+from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.core.notation import NOTATIONS
 
 HOSTILE_PERCENT = 30  # specs that may hold invalid values; the rest are drawn valid
 ODD_NUMBERS = (math.nan, math.inf, "abc", None, True, 1e308, 10**400, "1/0", "9" * 401, "0.5/3")

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import yaml
 
-from backprop_tutor.activations import ACTIVATIONS, activation
-from backprop_tutor.errors import SpecError
+from backprop_tutor.core.activations import ACTIVATIONS, activation
+from backprop_tutor.core.errors import SpecError
 from backprop_tutor.record import run
 from backprop_tutor.spec import spec_from_text
 
@@ -136,7 +136,7 @@ def test_sigmoid_and_softmax_are_right_for_huge_inputs() -> None:
 def test_log_losses_are_finite_where_an_output_saturates() -> None:
     """Log space from the net inputs: -log σ(-800) is 800, not -log 0 = inf; and a zero target
     adds nothing even where its output underflowed to 0 (0 · log 0 = 0)."""
-    from backprop_tutor.losses import LOSSES
+    from backprop_tutor.core.losses import LOSSES
 
     t, net = np.array([[1.0], [0.0]]), np.array([[-800.0], [800.0]])
     bce = LOSSES["binary_cross_entropy"]

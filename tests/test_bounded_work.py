@@ -148,7 +148,7 @@ def test_new_with_relu_everywhere_gives_up_in_seconds_and_says_what_to_change(
 
 def test_new_search_progress_line(capsys: pytest.CaptureFixture[str]) -> None:
     from backprop_tutor.cli.workshop import _search_progress
-    from backprop_tutor.exercise import DEAD, Search
+    from backprop_tutor.teach.exercise import DEAD, Search
 
     search = Search(draws=1_500)
     search.refused[DEAD] = 1_500
@@ -203,7 +203,7 @@ BEFORE = [
 
 @pytest.mark.parametrize(("settings", "digest"), BEFORE, ids=lambda v: str(v)[:40])
 def test_new_gives_each_seed_the_exercise_it_gave_before(settings: tuple, digest: str) -> None:
-    from backprop_tutor.exercise import ExerciseSettings, generate
+    from backprop_tutor.teach.exercise import ExerciseSettings, generate
 
     shape, activations, loss, seed = settings
     text, _ = generate(ExerciseSettings(shape, activations, loss, seed=seed), "t")

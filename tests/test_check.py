@@ -9,10 +9,10 @@ import yaml
 from conftest import CONFIGS, GOLDEN
 from typer.testing import CliRunner
 
-from backprop_tutor.check import Checker
-from backprop_tutor.claims import load_claims
 from backprop_tutor.cli import app
 from backprop_tutor.spec import load_spec
+from backprop_tutor.teach.check import Checker
+from backprop_tutor.teach.claims import load_claims
 
 
 def _check(spec: Path, claims: Path) -> tuple[int, str]:

@@ -21,10 +21,10 @@ from child import cli_child
 from conftest import CONFIGS, ROOT
 from typer.testing import CliRunner
 
-from backprop_tutor.check import Checker
-from backprop_tutor.claims import load_claims
 from backprop_tutor.cli import app
 from backprop_tutor.spec import load_spec
+from backprop_tutor.teach.check import Checker
+from backprop_tutor.teach.claims import load_claims
 
 CHILD_SECONDS = 60  # a case takes about 2 s; a regression hangs for minutes
 CHILD_MEMORY = 2 << 30  # bytes of address space; a regression expanded a power to 3.9 GB
@@ -66,7 +66,7 @@ def _in_child(spec: Path, claims: Path, cwd: Path) -> tuple[int, str, str]:
 
 
 def _verdicts(spec: Path, claims: Path) -> dict:
-    from backprop_tutor.formula import check_formulas
+    from backprop_tutor.teach.formula import check_formulas
 
     checker = Checker(load_spec(spec))
     read = load_claims(claims, set(checker.v))
@@ -128,14 +128,14 @@ def test_a_hostile_claim_gets_a_verdict_or_one_line(case: Case, tmp_path: Path) 
     ],
 )
 def test_every_id_shape_is_parsed(key: str, parts: tuple) -> None:
-    from backprop_tutor.claims import parse_id
+    from backprop_tutor.teach.claims import parse_id
 
     ident = parse_id(key)
     assert (ident.kind, ident.inside, ident.step, ident.test) == parts and ident.known
 
 
 def test_an_unknown_id_shape_is_not_an_error() -> None:
-    from backprop_tutor.claims import parse_id
+    from backprop_tutor.teach.claims import parse_id
 
     assert not parse_id("grad[w5]#2").known
 
@@ -168,7 +168,7 @@ def test_every_id_claimed_wrong_at_once_gets_a_verdict(name: str, wrong: str, tm
     no numpy warning."""
     from decimal import Decimal
 
-    from backprop_tutor.claims import Claim
+    from backprop_tutor.teach.claims import Claim
 
     spec = _load(name, tmp_path)
     checker = Checker(spec)
@@ -183,8 +183,8 @@ def test_every_id_claimed_wrong_at_once_gets_a_verdict(name: str, wrong: str, tm
 def test_every_id_claimed_exactly_matches(name: str, tmp_path) -> None:
     from decimal import Decimal
 
-    from backprop_tutor.claims import Claim
-    from backprop_tutor.numbers import NumberFormat
+    from backprop_tutor.core.numbers import NumberFormat
+    from backprop_tutor.teach.claims import Claim
 
     spec = _load(name, tmp_path)
     checker = Checker(spec)
@@ -198,7 +198,7 @@ def test_every_id_claimed_exactly_matches(name: str, tmp_path) -> None:
 def test_every_id_has_a_formula_or_none(name: str, tmp_path) -> None:
     """FormulaChecker.expected never raises: a formula where one is derived, None (one line,
     'no formula to compare') for the rest: test predictions, givens, ids past the steps."""
-    from backprop_tutor.formula import FORMULA_KINDS, FormulaChecker
+    from backprop_tutor.teach.formula import FORMULA_KINDS, FormulaChecker
 
     formulas = FormulaChecker(Checker(_load(name, tmp_path)))
     found = {key: formulas.expected(key) for key in formulas.checker.v}
@@ -212,8 +212,8 @@ def test_a_variant_that_cannot_run_does_not_apply(monkeypatch, tmp_path: Path) -
     """The variants run the spec changed (one step more, SSE, ...); one refused (its trace too
     large, its numbers overflowing) is no error in the user's spec: the claim still gets its
     verdict."""
-    import backprop_tutor.check as check_module
-    from backprop_tutor.errors import SpecError, TrainingError
+    import backprop_tutor.teach.check as check_module
+    from backprop_tutor.core.errors import SpecError, TrainingError
 
     real = check_module.run
 

@@ -118,7 +118,7 @@ def test_library_use_returns_the_trace_and_shows_in_jupyter(monkeypatch) -> None
     import types
 
     import backprop_tutor
-    from backprop_tutor.trace import Trace
+    from backprop_tutor.core.trace import Trace
 
     shown: dict = {}  # IPython's HTML formatter, as far as the package uses it
     formatter = types.SimpleNamespace(for_type=lambda kind, view: shown.update({kind: view}))

@@ -96,7 +96,7 @@ def test_examples_are_held_as_arrays_of_8_bytes_a_number(tmp_path: Path) -> None
 
 
 def test_more_numbers_than_the_limit_stop_while_reading(tmp_path: Path, monkeypatch) -> None:
-    from backprop_tutor import spec_csv
+    from backprop_tutor.spec import csv_data as spec_csv
 
     monkeypatch.setattr(spec_csv, "MAX_CSV_NUMBERS", 3_000)
     (tmp_path / "data.csv").write_text("a,b,y\n" + "0,1,1\n" * 2_000, encoding="utf-8")

@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
-from backprop_tutor.textbook import DERIVATIONS
+from backprop_tutor.symbolic.textbook import DERIVATIONS
 
 
 def _derive(name: str) -> str:
@@ -45,7 +45,7 @@ def test_softmax_jacobian_and_bce() -> None:
 
 
 def test_a_step_that_is_not_equal_is_reported() -> None:
-    from backprop_tutor.textbook import Step, _chain
+    from backprop_tutor.symbolic.textbook import Step, _chain
 
     steps = _chain(
         [Step(DERIVATIONS["linear"]().steps[0].rhs), Step(DERIVATIONS["linear"]().steps[0].rhs * 2)]

@@ -14,9 +14,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from backprop_tutor.activations import ACTIVATIONS
 from backprop_tutor.cli import app
-from backprop_tutor.losses import LOSSES
+from backprop_tutor.core.activations import ACTIVATIONS
+from backprop_tutor.core.losses import LOSSES
 
 ENTRIES = [("activation", name) for name in ACTIVATIONS] + [("loss", name) for name in LOSSES]
 COMMANDS = ["run", "run --symbolic", "train", "quiz", "derive", "gradcheck", "new"]

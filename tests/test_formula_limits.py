@@ -16,7 +16,7 @@ from conftest import CONFIGS, GOLDEN
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
-from backprop_tutor.formula import parse_formula
+from backprop_tutor.teach.formula import parse_formula
 
 NAMES = [
     "out_h1", "out_h2", "out_h3", "out_g1", "out_g2", "out_g3", "out_o1", "out_o2", "out_o3",
@@ -93,7 +93,7 @@ def _spin(seconds: float) -> None:
 
 
 def test_the_budget_stops_a_busy_block_and_restores_the_handler() -> None:
-    from backprop_tutor.formula_limits import TooCostly, time_budget
+    from backprop_tutor.teach.formula_limits import TooCostly, time_budget
 
     def mine(signum, frame) -> None:  # pragma: no cover - never fires
         raise AssertionError("the budget's alarm reached the previous handler")
@@ -110,7 +110,7 @@ def test_the_budget_stops_a_busy_block_and_restores_the_handler() -> None:
 
 
 def test_the_budget_gives_back_a_timer_already_running() -> None:
-    from backprop_tutor.formula_limits import time_budget
+    from backprop_tutor.teach.formula_limits import time_budget
 
     previous = signal.signal(signal.SIGALRM, lambda *_: None)
     signal.setitimer(signal.ITIMER_REAL, 100)
@@ -125,7 +125,7 @@ def test_the_budget_gives_back_a_timer_already_running() -> None:
 
 
 def test_off_the_main_thread_the_block_runs_without_a_budget() -> None:
-    from backprop_tutor.formula_limits import time_budget
+    from backprop_tutor.teach.formula_limits import time_budget
 
     done: list[bool] = []
 
@@ -140,7 +140,7 @@ def test_off_the_main_thread_the_block_runs_without_a_budget() -> None:
 
 
 def test_a_comparison_past_the_budget_is_one_line(monkeypatch, tmp_path: Path) -> None:
-    import backprop_tutor.formula as formula
+    import backprop_tutor.teach.formula as formula
 
     monkeypatch.setattr(formula, "TIME_BUDGET", 1e-6)  # any SymPy work runs past it
     before = signal.getsignal(signal.SIGALRM)
@@ -156,7 +156,7 @@ def test_a_comparison_past_the_budget_is_one_line(monkeypatch, tmp_path: Path) -
 def test_an_earlier_timer_due_first_reaches_its_own_handler() -> None:
     """A hang guard's alarm (a test harness's SIGALRM) due before the budget is its owner's:
     its handler runs, not TooCostly."""
-    from backprop_tutor.formula_limits import time_budget
+    from backprop_tutor.teach.formula_limits import time_budget
 
     class GuardFired(BaseException):
         pass

@@ -41,7 +41,7 @@ from typer.testing import CliRunner, Result
 
 import backprop_tutor
 from backprop_tutor.cli import app
-from backprop_tutor.errors import SpecError, TrainingError
+from backprop_tutor.core.errors import SpecError, TrainingError
 
 DEFAULT_EXAMPLES = 30  # per test: 60 cases in all, in every test run
 EXAMPLES = int(os.environ.get("BACKPROP_FUZZ_EXAMPLES", DEFAULT_EXAMPLES))

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from conftest import CONFIGS, GOLDEN, numbers_in, render
 
-from backprop_tutor.numbers import NumberFormat
+from backprop_tutor.core.numbers import NumberFormat
 from backprop_tutor.record import run
 from backprop_tutor.render.rich_tables import WorkedExample
 from backprop_tutor.spec import load_spec

@@ -8,8 +8,8 @@ from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
 from backprop_tutor.engine import Network
-from backprop_tutor.gradcheck import SAMPLE_LIMIT, gradcheck, sample, torch_check
 from backprop_tutor.spec import load_spec
+from backprop_tutor.teach.gradcheck import SAMPLE_LIMIT, gradcheck, sample, torch_check
 
 CONFIG_FILES = sorted(CONFIGS.glob("*.yaml"))
 
@@ -49,7 +49,7 @@ def test_a_layer_by_layer_spec_says_the_update_rule_is_the_cause(tmp_path) -> No
 
 
 def test_a_wrong_gradient_fails_the_command(in_root, monkeypatch) -> None:
-    from backprop_tutor import activations
+    from backprop_tutor.core import activations
 
     real = activations.ACTIVATIONS["sigmoid"]
     broken = activations.Activation("sigmoid", real.value, lambda net, out: out)
@@ -119,7 +119,7 @@ def test_only_with_a_name_the_network_lacks_is_one_line(in_root, only: str, said
 
 
 def test_a_failure_in_a_big_network_comes_first_and_is_named(tmp_path, monkeypatch) -> None:
-    from backprop_tutor import gradcheck as module
+    from backprop_tutor.teach import gradcheck as module
 
     real = module.central_differences
 

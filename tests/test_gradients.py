@@ -15,9 +15,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from backprop_tutor.engine import Network
-from backprop_tutor.gradcheck import agrees, central_differences
 from backprop_tutor.record import run
 from backprop_tutor.spec import spec_from_text
+from backprop_tutor.teach.gradcheck import agrees, central_differences
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax"]
 # each loss with the output activations it is defined for
@@ -137,7 +137,7 @@ def test_a_wrong_gradient_would_be_caught() -> None:
         }
     )
     numeric = _finite_differences(text)
-    from backprop_tutor import activations
+    from backprop_tutor.core import activations
 
     real = activations.ACTIVATIONS["sigmoid"]
     broken = activations.Activation("sigmoid", real.value, lambda net, out: out)

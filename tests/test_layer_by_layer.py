@@ -181,7 +181,7 @@ def test_a_traced_batch_shows_the_weights_its_update_sets_and_its_sum_adds_up() 
 
 def test_symbolic_uses_the_weights_a_layer_by_layer_delta_used() -> None:
     """SymPy substituted the old w5 into dnet_dout[o1,h1] and reported a false mismatch."""
-    from backprop_tutor.derivation import derive
+    from backprop_tutor.symbolic.derivation import derive
 
     text = (CONFIGS / "dawood.yaml").read_text(encoding="utf-8")
     trace = run(spec_from_text(text + "\nupdate: layer_by_layer\n", str(CONFIGS / "x.yaml")))
@@ -191,7 +191,9 @@ def test_symbolic_uses_the_weights_a_layer_by_layer_delta_used() -> None:
 
 def test_check_follows_a_mistake_through_the_updated_weights(tmp_path) -> None:
     """A wrong delta[o1] and the hidden dE/dout computed from it with the updated w5 and w7
-    (as the tables show) are one mistake, not two: check recomputed with the old weights."""
+    (as the tables show) are one mistake, not two: check recomputed with the old weights.
+    The student's w5 is updated with their own delta, so their dE/dout is
+    0.42787 × 0.2 + 0.71056 × δ_o2 = 0.06476 (the exact new w5 would give 0.06956)."""
     from typer.testing import CliRunner
 
     from backprop_tutor.cli import app
@@ -200,7 +202,7 @@ def test_check_follows_a_mistake_through_the_updated_weights(tmp_path) -> None:
     text = (CONFIGS / "dawood.yaml").read_text(encoding="utf-8")
     spec.write_text(text + "\nupdate: layer_by_layer\n", encoding="utf-8")
     claims = tmp_path / "claims.yaml"
-    claims.write_text("delta[o1]: 0.2\nde_dout[h1]: 0.06956\n", encoding="utf-8")
+    claims.write_text("delta[o1]: 0.2\nde_dout[h1]: 0.06476\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["check", str(spec), str(claims), "--width", "200"])
     words = " ".join(result.output.split())
     assert result.exit_code == 1 and "from 1 mistake: delta[o1]" in words, words

@@ -8,9 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
-from backprop_tutor.exercise import ExerciseSettings, generate
-from backprop_tutor.gradcheck import gradcheck
 from backprop_tutor.record import run
+from backprop_tutor.teach.exercise import ExerciseSettings, generate
+from backprop_tutor.teach.gradcheck import gradcheck
 
 
 def _new(tmp_path: Path, *args: str) -> Path:

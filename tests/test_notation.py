@@ -9,7 +9,7 @@ from conftest import CONFIGS, numbers_in, render
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
-from backprop_tutor.notation import NOTATIONS
+from backprop_tutor.core.notation import NOTATIONS
 from backprop_tutor.record import run
 from backprop_tutor.render.rich_tables import WorkedExample
 from backprop_tutor.spec import load_spec
@@ -79,7 +79,7 @@ def test_layered_biases_are_thresholds_subtracted(in_root) -> None:
     import numpy as np
 
     from backprop_tutor.engine import Network
-    from backprop_tutor.gradcheck import central_differences
+    from backprop_tutor.teach.gradcheck import central_differences
 
     spec = load_spec(CONFIGS / "layered.yaml")
     trace = run(spec)
@@ -103,7 +103,7 @@ def test_layered_biases_are_thresholds_subtracted(in_root) -> None:
 
 
 def test_layered_symbolic_is_proved(in_root) -> None:
-    from backprop_tutor.derivation import derive
+    from backprop_tutor.symbolic.derivation import derive
 
     for derivation in derive(run(load_spec(CONFIGS / "layered.yaml"))):
         assert derivation.proof is True and not derivation.mismatches

@@ -13,7 +13,7 @@ from conftest import CONFIGS
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
-from backprop_tutor.notation import NOTATIONS, Notation
+from backprop_tutor.core.notation import NOTATIONS, Notation
 
 RUMELHART = Notation(
     "rumelhart",

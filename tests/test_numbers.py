@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backprop_tutor.numbers import NumberFormat, carry
+from backprop_tutor.core.numbers import NumberFormat, carry
 
 TRUNCATE5 = NumberFormat(5, "truncate")
 ROUND5 = NumberFormat(5, "round")

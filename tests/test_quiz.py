@@ -10,7 +10,7 @@ from conftest import CONFIGS, ROOT
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
-from backprop_tutor.numbers import NumberFormat
+from backprop_tutor.core.numbers import NumberFormat
 from backprop_tutor.record import run
 from backprop_tutor.render.quiz import questions
 from backprop_tutor.spec import load_spec

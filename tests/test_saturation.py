@@ -24,9 +24,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backprop_tutor.activations import ACTIVATIONS
+from backprop_tutor.core.activations import ACTIVATIONS
+from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.engine import Network
-from backprop_tutor.losses import LOSSES
 from backprop_tutor.record import run
 from backprop_tutor.spec import spec_from_text
 from backprop_tutor.train import train
@@ -234,7 +234,7 @@ def test_symbolic_agrees_with_the_engine_on_a_saturated_output(weight: float) ->
     """SymPy evaluated dE/dout at the float64 output: at w = 20 it reported a false mismatch
     (485165178.99 against the engine's right 1 + e^20), at w = 40 (out = 1.0 exactly) it
     crashed; a path through an infinite dE/dout was nan."""
-    from backprop_tutor.derivation import derive
+    from backprop_tutor.symbolic.derivation import derive
 
     hidden = {"units": 1, "activation": "sigmoid", "weights": [[5.0]], "bias": 0}
     out = {"units": 1, "activation": "sigmoid", "weights": [[weight]], "bias": 0}

@@ -15,10 +15,11 @@ from conftest import CONFIGS, wide_network
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
+from backprop_tutor.core.errors import TrainingError
 from backprop_tutor.engine import Network
-from backprop_tutor.errors import TrainingError
 from backprop_tutor.record import run
-from backprop_tutor.scale import (
+from backprop_tutor.spec import load_spec
+from backprop_tutor.spec.limits import (
     BYTES_PER_NUMBER,
     PATH_LIMIT,
     ROW_LIMIT,
@@ -28,7 +29,6 @@ from backprop_tutor.scale import (
     step_numbers,
     trace_numbers,
 )
-from backprop_tutor.spec import load_spec
 
 
 @pytest.mark.parametrize("config", sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.stem)

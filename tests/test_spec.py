@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import CONFIGS
 
-from backprop_tutor.errors import SpecError
+from backprop_tutor.core.errors import SpecError
 from backprop_tutor.record import run
 from backprop_tutor.spec import load_spec, spec_from_text
 

@@ -16,17 +16,18 @@ from rich.console import Console
 from test_symbolic_bounds import sigmoid_network
 from typer.testing import CliRunner
 
-from backprop_tutor import proof, symbolic_budget
-from backprop_tutor.activations import activation
 from backprop_tutor.cli import app
-from backprop_tutor.derivation import Deriver, _factor_product
+from backprop_tutor.core.activations import activation
 from backprop_tutor.record import run
 from backprop_tutor.render import symbolic_view
 from backprop_tutor.render.symbolic_view import progress
-from backprop_tutor.scale import lists_paths
 from backprop_tutor.spec import load_spec
-from backprop_tutor.symbolic import inline
-from backprop_tutor.symbolic_budget import BUDGET_SECONDS, estimate, refusal
+from backprop_tutor.spec.limits import lists_paths
+from backprop_tutor.symbolic import budget as symbolic_budget
+from backprop_tutor.symbolic import proof
+from backprop_tutor.symbolic.budget import BUDGET_SECONDS, estimate, refusal
+from backprop_tutor.symbolic.derivation import Deriver, _factor_product
+from backprop_tutor.symbolic.forms import inline
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu", "leaky_relu", "linear"]
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from backprop_tutor.activations import ACTIVATIONS, activation
-from backprop_tutor.losses import LOSSES
-from backprop_tutor.symbolic import (
+from backprop_tutor.core.activations import ACTIVATIONS, activation
+from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.symbolic.forms import (
     NET,
     OUT,
     OUTPUTS,

@@ -10,9 +10,9 @@ from conftest import ROOT
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
-from backprop_tutor.derivation import derive
 from backprop_tutor.record import run
 from backprop_tutor.spec import load_spec
+from backprop_tutor.symbolic.derivation import derive
 
 
 def _symbolic(config: str, *args: str) -> str:

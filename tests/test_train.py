@@ -12,10 +12,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from test_gradients import _away_from_kinks, networks
 
+from backprop_tutor.core.errors import TrainingError
 from backprop_tutor.engine import Network
-from backprop_tutor.errors import TrainingError
-from backprop_tutor.gradcheck import agrees, central_differences
 from backprop_tutor.spec import load_spec, spec_from_text
+from backprop_tutor.teach.gradcheck import agrees, central_differences
 from backprop_tutor.train import LAST, data_arrays, train
 
 XOR = (CONFIGS / "xor.yaml").read_text(encoding="utf-8")
@@ -272,7 +272,7 @@ def test_progress_lines_come_about_every_ten_seconds_and_not_before(
 def test_tracing_counts_only_updates_the_run_can_make() -> None:
     """XOR, stochastic, 10,000 epochs at most: update 10**9 is never traced, so it costs
     nothing; 'last' and update 1 cost one example's step each."""
-    from backprop_tutor.scale import TRACE_LIMIT, TraceTooLarge, step_numbers
+    from backprop_tutor.spec.limits import TRACE_LIMIT, TraceTooLarge, step_numbers
     from backprop_tutor.train import refuse_large_tracing
 
     spec = load_spec(CONFIGS / "xor.yaml")

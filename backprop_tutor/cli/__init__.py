@@ -7,8 +7,8 @@ red line on standard error; a traceback reaching a user is a bug.
 from __future__ import annotations
 
 # imported to register their commands, in the order --help lists them (module names sort so)
-from . import run_commands, train_command, verify_commands, workshop  # noqa: F401
-from .common import app
+from backprop_tutor.cli import run_commands, train_command, verify_commands, workshop  # noqa: F401
+from backprop_tutor.cli.common import app
 
 __all__ = ["app", "main"]
 

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import io
 import sys
 from collections.abc import Collection
 from enum import Enum
@@ -17,9 +16,16 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ..errors import FileRefused
-from ..render.glyphs import AsciiOnly, ascii_text, carries_unicode, to_ascii
-from .guard import EXIT_BAD_INPUT, EXIT_BUG, EXIT_MISMATCH, GuardedGroup, output_failed
+from backprop_tutor.cli.guard import (
+    EXIT_BAD_INPUT,
+    EXIT_BUG,
+    EXIT_MISMATCH,
+    GuardedGroup,
+    output_failed,
+)
+from backprop_tutor.core.errors import FileRefused
+from backprop_tutor.render.formats import ALL, DOCUMENTS, record
+from backprop_tutor.render.glyphs import AsciiOnly, ascii_text, carries_unicode, to_ascii
 
 app = typer.Typer(
     cls=GuardedGroup,
@@ -34,20 +40,15 @@ __all__ = ["EXIT_BAD_INPUT", "EXIT_BUG", "EXIT_MISMATCH"]
 MIN_WIDTH = 40  # narrower terminals get 40 columns and wrap them: a number is never cut
 
 
-class OutputFormat(str, Enum):
-    text = "text"
-    json = "json"
-    latex = "latex"
-    markdown = "markdown"
-    html = "html"
-    svg = "svg"
+# typer's choices, from the formats table (render/formats.py): every format, by name
+OutputFormat = Enum("OutputFormat", [(name, name) for name in ALL], type=str)  # type: ignore[misc]
 
 
 # The options several commands share, declared once so their help and limits cannot drift apart.
 WidthOption = Annotated[int | None, typer.Option(help="Output width in columns.", min=40, max=400)]
 FormatOption = Annotated[
     OutputFormat,
-    typer.Option("--format", "-f", help="text, json, markdown, latex, html or svg."),
+    typer.Option("--format", "-f", help=f"{', '.join(ALL[:-1])} or {ALL[-1]}."),
 ]
 OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")]
 DataAnywhereOption = Annotated[
@@ -63,23 +64,10 @@ DataAnywhereOption = Annotated[
 def _load_spec(spec: Path, data_anywhere: bool = False):
     """The spec a command was given: a file, or a bundled example's name; CSV data only from
     the spec's own folder unless --allow-data-anywhere."""
-    from ..examples_index import resolve
-    from ..spec import load_spec
+    from backprop_tutor.spec import load_spec
+    from backprop_tutor.spec.examples import resolve
 
     return load_spec(resolve(spec), data_anywhere=data_anywhere)
-
-
-def _math_export(doc, format: OutputFormat) -> str | None:
-    """LaTeX or Markdown of a derivation document; None for text."""
-    if format is OutputFormat.latex:
-        from ..render.latex_out import latex_document
-
-        return latex_document(doc)
-    if format is OutputFormat.markdown:
-        from ..render.markdown_out import markdown_document
-
-        return markdown_document(doc)
-    return None
 
 
 @app.callback()
@@ -111,27 +99,25 @@ def _console(width: int | None = None, **options) -> Console:
     return console
 
 
-def _recorded(renderable, format: OutputFormat, width: int | None, to_file: bool) -> str | None:
-    """Text, HTML or SVG from Rich's recording of what the terminal shows."""
-    if format is OutputFormat.text and not to_file:
+def _written(kind: str, format, width: int | None, to_file: bool, *content, **options):
+    """A document in a format, its writer looked up once in the formats table; a format it
+    does not have is refused with those it does. Text for the terminal is printed (None)."""
+    document = DOCUMENTS[kind]
+    refused = document.refusal(format.value)
+    if refused:
+        raise _fail(refused)
+    if format.value in document.files:
+        return document.files[format.value](*content, **options)
+    return _recorded(document.rich(*content), format, width, to_file)  # type: ignore[misc]
+
+
+def _recorded(renderable, format, width: int | None, to_file: bool) -> str | None:
+    """A view as text, HTML or SVG; shown on the terminal (None) when it is text not for a
+    file."""
+    if format.value == "text" and not to_file:
         _show(renderable, width)
         return None
-    styled = format in (OutputFormat.html, OutputFormat.svg)
-    console = Console(
-        record=True,
-        file=io.StringIO(),
-        width=width or 100,
-        highlight=False,
-        emoji=False,
-        force_terminal=styled,
-        color_system="truecolor" if styled else None,
-    )
-    console.print(renderable)
-    if format is OutputFormat.html:
-        return console.export_html(inline_styles=True)
-    if format is OutputFormat.svg:
-        return console.export_svg(title="backprop-tutor")
-    return console.export_text()
+    return record(renderable, format.value, width)
 
 
 def _show(renderable, width: int | None = None, **options) -> None:
@@ -146,7 +132,7 @@ def _show(renderable, width: int | None = None, **options) -> None:
 
 def _named_parameters(only: str, known: Collection[str]) -> list[str]:
     """The parameters `--only w5,w1` names, in its order; one line for a name not in `known`."""
-    from ..spec_data import closest
+    from backprop_tutor.spec.data import closest
 
     chosen = list(dict.fromkeys(name.strip() for name in only.split(",") if name.strip()))
     if not chosen:
@@ -165,7 +151,7 @@ def _terminal_text(text: str) -> str:
 def _refuse_overwrite(output: Path | None, force: bool) -> None:
     """Before any work: an --output that exists needs --force, and only a regular file may
     be replaced, whatever --force says (never a device, a folder or a link)."""
-    from ..files import refuse_to_replace
+    from backprop_tutor.core.files import refuse_to_replace
 
     if output is None:
         return
@@ -190,7 +176,7 @@ def _emit(content: str | None, output: Path | None, force: bool = False) -> None
 
 def _write(output: Path, write, force: bool) -> None:
     """`write(binary file)` to `output` atomically; one line and exit 2 if it cannot be."""
-    from ..files import write_atomically
+    from backprop_tutor.core.files import write_atomically
 
     try:
         write_atomically(output, write, replace=force)
@@ -200,8 +186,8 @@ def _write(output: Path, write, force: bool) -> None:
 
 def _known_notation(name: str | None) -> None:
     """--notation must name a notation; one line with the choices otherwise."""
-    from ..notation import NOTATIONS
-    from ..spec_data import closest
+    from backprop_tutor.core.notation import NOTATIONS
+    from backprop_tutor.spec.data import closest
 
     if name is not None and name not in NOTATIONS:
         raise _fail(f"--notation: no notation '{name}'; {closest(name, NOTATIONS)}")

@@ -66,7 +66,7 @@ _FRAMEWORK = _framework_exceptions()
 
 def _write_report(exc: BaseException) -> str | None:
     """The traceback, the command and the versions, in a fresh file in the temporary folder."""
-    from .. import __version__
+    from backprop_tutor import __version__
 
     text = (
         f"backprop-tutor {__version__}, Python {platform.python_version()}, "

@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import SpecError, TrainingError
-from .common import (
+from backprop_tutor.cli.common import (
     DataAnywhereOption,
     FormatOption,
     OutputFormat,
@@ -18,12 +17,14 @@ from .common import (
     _fail,
     _known_notation,
     _load_spec,
-    _math_export,
     _named_parameters,
     _recorded,
     _refuse_overwrite,
+    _written,
     app,
 )
+from backprop_tutor.core.errors import SpecError, TrainingError
+from backprop_tutor.render.formats import DATA, DOCUMENTS, MADE_FOR_FILES
 
 
 @app.command()
@@ -56,7 +57,7 @@ def run(
     allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
     """Print one lecture-style worked example: forward pass, error, backward pass, updates."""
-    from ..record import run as run_spec
+    from backprop_tutor.record import run as run_spec
 
     _known_notation(notation)
     _refuse_overwrite(output, force)
@@ -71,7 +72,7 @@ def run(
     if symbolic or only:
         content = _print_derivations(trace, only, width, format, notation, output is not None)
     else:
-        content = _tables(trace, format, width, notation, output is not None)
+        content = _written("worked example", format, width, output is not None, trace, notation)
     _emit(content, output, force)
 
 
@@ -80,53 +81,32 @@ def _summarized(
 ) -> bool:
     """Past scale's bounds, a summary and the ways to see more instead of a flood of tables
     (True: done). Formats made for files are refused in one line rather than summarized."""
-    from ..scale import ROW_LIMIT, refuse_large_trace, size
+    from backprop_tutor.spec.limits import ROW_LIMIT, refuse_large_trace, size
 
     if symbolic or only:  # bounded by SymPy's work, estimated from the spec before it starts
-        from ..symbolic_budget import refusal
+        from backprop_tutor.symbolic.budget import refusal
 
         refused = refusal(spec, only)
         if refused:
             raise _fail(refused)
         return False
     measured = size(spec)
-    if format is OutputFormat.json:  # data for a program, not rows to read: whole, if it fits
+    if format.value in DATA:  # data for a program, not rows to read: whole, if it fits
         refuse_large_trace(spec)
         return False
     if measured.fits:
         return False
-    if format in (OutputFormat.markdown, OutputFormat.latex):
+    if format.value in MADE_FOR_FILES:
         refuse_large_trace(spec)  # past the trace bound, neither --force nor --output can help
         raise _fail(
             f"{spec.file}: the worked example is {measured.rows:,} table rows (more than "
             f"{ROW_LIMIT:,}); add --force to print them, or write them with --output FILE"
         )
-    from ..render.summary_view import RunSummary
+    from backprop_tutor.render.summary_view import RunSummary
+    from backprop_tutor.summary import summarize
 
-    _emit(_recorded(RunSummary(spec, measured), format, width, False), None)
+    _emit(_recorded(RunSummary(spec, measured, summarize(spec)), format, width, False), None)
     return True
-
-
-def _tables(
-    trace, format: OutputFormat, width: int | None, notation: str | None, to_file: bool
-) -> str | None:
-    """The worked example in a format; None when it went straight to the terminal."""
-    from ..render.rich_tables import WorkedExample
-
-    example = WorkedExample(trace, notation)
-    if format is OutputFormat.json:
-        from ..render.json_out import trace_json
-
-        return trace_json(trace) + "\n"
-    if format is OutputFormat.markdown:
-        from ..render.table_export import markdown_tables
-
-        return markdown_tables(example)
-    if format is OutputFormat.latex:
-        from ..render.table_export import latex_tables
-
-        return latex_tables(example)
-    return _recorded(example, format, width, to_file)
 
 
 def _print_derivations(
@@ -143,22 +123,17 @@ def _print_derivations(
 
     from rich.console import Console
 
-    from ..derivation import derive
-    from ..render.symbolic_view import Derivations, progress
+    from backprop_tutor.render.symbolic_view import progress
+    from backprop_tutor.symbolic.derivation import derive
 
     known = {g.param for g in trace.steps[0].gradients}
     chosen = _named_parameters(only, known) if only else None
-    if format is OutputFormat.json:
-        raise _fail("--symbolic prints text, markdown, latex, html or svg, not json")
+    refused = DOCUMENTS["derivations"].refusal(format.value)
+    if refused:  # before SymPy's work, not after it
+        raise _fail(refused)
     with progress(Console(stderr=True), len(chosen or known), sys.stderr) as advance:
         derivations = derive(trace, chosen, notation=notation, progress=advance)
-    if format in (OutputFormat.latex, OutputFormat.markdown):
-        from ..render.math_doc import DocumentBuilder
-
-        title = trace.header.title or trace.header.file
-        doc = DocumentBuilder(trace, notation).parameters(derivations, title)
-        return _math_export(doc, format)
-    return _recorded(Derivations(derivations, trace, notation), format, width, to_file)
+    return _written("derivations", format, width, to_file, derivations, trace, notation)
 
 
 @app.command()
@@ -177,22 +152,12 @@ def derive(
     force: Annotated[bool, typer.Option(help="Overwrite the --output file if it exists.")] = False,
 ) -> None:
     """Derive a formula the lectures derive by hand, each step checked by SymPy."""
-    from ..render.derive_view import DerivationView
-    from ..spec_data import closest
-    from ..textbook import DERIVATIONS
+    from backprop_tutor.spec.data import closest
+    from backprop_tutor.symbolic.textbook import DERIVATIONS
 
     if name not in DERIVATIONS:
         raise _fail(f"nothing to derive called '{name}'; {closest(name, DERIVATIONS)}")
     _refuse_overwrite(output, force)
     derivation = DERIVATIONS[name]()
-    if format is OutputFormat.json:
-        from ..render.json_out import derivation_json
-
-        content = derivation_json(derivation)
-    elif format in (OutputFormat.latex, OutputFormat.markdown):
-        from ..render.math_doc import DocumentBuilder
-
-        content = _math_export(DocumentBuilder().textbook(derivation), format)
-    else:
-        content = _recorded(DerivationView(derivation), format, width, output is not None)
+    content = _written("textbook derivation", format, width, output is not None, derivation)
     _emit(content, output, force)

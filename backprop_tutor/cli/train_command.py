@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ..errors import SpecError, TrainingError
-from .common import (
+from backprop_tutor.cli.common import (
     DataAnywhereOption,
     FormatOption,
     OutputFormat,
@@ -19,16 +18,17 @@ from .common import (
     _emit,
     _fail,
     _load_spec,
-    _recorded,
     _refuse_overwrite,
     _write,
+    _written,
     app,
 )
+from backprop_tutor.core.errors import SpecError, TrainingError
 
 
 def _trace_updates(text: str | None) -> set[int]:
     """`1,2,last` -> {1, 2, LAST}; anything else is a usage error (exit 2)."""
-    from ..train import LAST
+    from backprop_tutor.train import LAST
 
     if not text:
         return set()
@@ -63,10 +63,9 @@ def train(
     allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
     """Train until a stopping rule holds; print the losses, the result and chosen steps."""
-    from ..record import header
-    from ..render.train_view import TrainingReport
-    from ..trace import Trace
-    from ..train import train as train_spec
+    from backprop_tutor.core.trace import Trace
+    from backprop_tutor.record import header
+    from backprop_tutor.train import train as train_spec
 
     updates = _trace_updates(trace_steps)
     _refuse_overwrite(plot, force)
@@ -81,17 +80,7 @@ def train(
         raise _fail(str(error)) from None
     steps = tuple(result.traced[k] for k in sorted(result.traced))
     trace = Trace(header(network_spec), steps)
-    if format is OutputFormat.json:
-        from ..render.json_out import training_json
-
-        content: str | None = training_json(result, trace)
-    elif format in (OutputFormat.markdown, OutputFormat.latex):
-        from ..render.table_export import latex_tables, markdown_tables
-
-        write = markdown_tables if format is OutputFormat.markdown else latex_tables
-        content = write(TrainingReport(result, trace, every))
-    else:
-        content = _recorded(TrainingReport(result, trace, every), format, width, output is not None)
+    content = _written("training report", format, width, output is not None, result, trace, every)
     _emit(content, output, force)
     if plot is not None:
         _save_plot(result.losses, plot, network_spec.title or str(spec), force)
@@ -105,7 +94,7 @@ def _progress(console: Console, total: int):
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from ..train import ProgressLines
+    from backprop_tutor.train import ProgressLines
 
     if not console.is_terminal:
         return nullcontext(ProgressLines(total, _progress_line))
@@ -137,7 +126,7 @@ def _progress_line(line: str) -> None:
     must not stop the training it only reports on."""
     import sys
 
-    from ..render.glyphs import carries_unicode, to_ascii
+    from backprop_tutor.render.glyphs import carries_unicode, to_ascii
 
     try:
         sys.stderr.write((line if carries_unicode(sys.stderr) else to_ascii(line)) + "\n")

@@ -9,8 +9,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from ..errors import SpecError, TrainingError
-from .common import (
+from backprop_tutor.cli.common import (
     EXIT_MISMATCH,
     DataAnywhereOption,
     WidthOption,
@@ -20,6 +19,7 @@ from .common import (
     _show,
     app,
 )
+from backprop_tutor.core.errors import SpecError, TrainingError
 
 
 @app.command()
@@ -35,9 +35,9 @@ def check(
 ) -> None:
     """Check claimed numbers (slides, a hand calculation) against the engine: exit 1 if any is
     wrong, with the first quantity each mistake touches and the mistake's name."""
-    from ..check import Checker
-    from ..claims import load_claims
-    from ..render.check_view import CheckReport
+    from backprop_tutor.render.check_view import CheckReport
+    from backprop_tutor.teach.check import Checker
+    from backprop_tutor.teach.claims import load_claims
 
     try:
         checker = Checker(_load_spec(spec, allow_data_anywhere))
@@ -52,12 +52,12 @@ def check(
 
 def _formula_verdicts(checker, claims_path: Path) -> list:
     """Formula claims are compared with SymPy, which is imported only when there are some."""
-    from ..claims import load_claims
+    from backprop_tutor.teach.claims import load_claims
 
     formulas = [c for c in load_claims(claims_path, set(checker.v)) if c.is_formula]
     if not formulas:
         return []
-    from ..formula import check_formulas
+    from backprop_tutor.teach.formula import check_formulas
 
     return check_formulas(checker, formulas, str(claims_path))
 
@@ -82,10 +82,16 @@ def gradcheck(
 ) -> None:
     """Every parameter's gradient against central finite differences (and PyTorch): exit 1 if
     any disagrees."""
-    from ..gradcheck import SAMPLE_LIMIT, TORCH_FLOOR, TORCH_TOLERANCE, rule, torch_check
-    from ..gradcheck import gradcheck as check_gradients
-    from ..render.gradcheck_view import GradcheckReport
-    from ..scale import parameter_count
+    from backprop_tutor.render.gradcheck_view import GradcheckReport
+    from backprop_tutor.spec.limits import parameter_count
+    from backprop_tutor.teach.gradcheck import (
+        SAMPLE_LIMIT,
+        TORCH_FLOOR,
+        TORCH_TOLERANCE,
+        rule,
+        torch_check,
+    )
+    from backprop_tutor.teach.gradcheck import gradcheck as check_gradients
 
     try:
         network_spec = _load_spec(spec, allow_data_anywhere)
@@ -123,7 +129,7 @@ def schema() -> None:
     """Print the spec format's JSON Schema (from the pydantic models), for editors."""
     import json
 
-    from ..spec_file import SpecFile
+    from backprop_tutor.spec.schema import SpecFile
 
     sys.stdout.write(json.dumps(SpecFile.model_json_schema(by_alias=True), indent=2) + "\n")
 
@@ -137,7 +143,7 @@ def validate(
     allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
     """Check a spec file without running it: exit 0 and a summary, or one line and exit 2."""
-    from ..scale import TRACE_LIMIT, parameter_count, trace_numbers
+    from backprop_tutor.spec.limits import TRACE_LIMIT, parameter_count, trace_numbers
 
     try:
         loaded = _load_spec(spec, allow_data_anywhere)

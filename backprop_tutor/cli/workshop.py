@@ -11,8 +11,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from ..errors import SpecError, TrainingError
-from .common import (
+from backprop_tutor.cli.common import (
     DataAnywhereOption,
     OutputFormat,
     WidthOption,
@@ -27,13 +26,15 @@ from .common import (
     _write,
     app,
 )
+from backprop_tutor.core.errors import SpecError, TrainingError
+from backprop_tutor.render.formats import DOCUMENTS
 
 
 @app.command()
 def examples(width: WidthOption = None) -> None:
     """List the bundled lecture examples: `backprop-tutor run NAME` works from any folder."""
-    from ..examples_index import list_examples
-    from ..render.rich_tables import Grid
+    from backprop_tutor.render.rich_tables import Grid
+    from backprop_tutor.spec.examples import list_examples
 
     table = Grid("Bundled examples (backprop-tutor run NAME, train NAME, check NAME CLAIMS)")
     table.column("name", numeric=False)
@@ -54,8 +55,8 @@ def quiz(
     """Ask every quantity of one step in the order a hand calculation finds it; after a wrong
     answer, show the working and the answer; end with a score per section. Answers may be piped
     in; end of input or Ctrl-C ends the quiz with the score so far."""
-    from ..record import run as run_spec
-    from ..render.quiz import is_right, questions
+    from backprop_tutor.record import run as run_spec
+    from backprop_tutor.render.quiz import is_right, questions
 
     _known_notation(notation)
     if sys.stdin is None or sys.stdin.closed:
@@ -91,7 +92,7 @@ def quiz(
 
 def _ask(prompt: str) -> str | None:
     """An answer that is a number, asking again otherwise; None at end of input or Ctrl-C."""
-    from ..render.quiz import is_right
+    from backprop_tutor.render.quiz import is_right
 
     ask = _terminal_text(f"{prompt} = ")
     while True:
@@ -128,7 +129,8 @@ def new(
     seed: Annotated[int, typer.Option(help="The same seed gives the same exercise.")] = 0,
     digits: Annotated[int, typer.Option(help="Decimals of the given numbers.", min=1, max=2)] = 1,
     format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="markdown or latex.")
+        OutputFormat,
+        typer.Option("--format", "-f", help=" or ".join(DOCUMENTS["worksheet"].formats) + "."),
     ] = OutputFormat.markdown,
     output_dir: Annotated[
         Path | None, typer.Option(help="The folder to write to (default exercise-SEED).")
@@ -136,13 +138,14 @@ def new(
     force: Annotated[bool, typer.Option(help="Overwrite the files if they exist.")] = False,
 ) -> None:
     """A fresh exercise: a spec, an answer key with every value, and a worksheet to fill in."""
-    from ..exercise import ExerciseSettings, generate, parse_shape
-    from ..record import run as run_spec
-    from ..render.rich_tables import WorkedExample
-    from ..render.table_export import latex_tables, markdown_tables
+    from backprop_tutor.record import run as run_spec
+    from backprop_tutor.render.formats import EXTENSIONS
+    from backprop_tutor.teach.exercise import ExerciseSettings, generate, parse_shape
 
-    if format not in (OutputFormat.markdown, OutputFormat.latex):
-        raise _fail("--format: the answer key and worksheet are markdown or latex")
+    worksheet = DOCUMENTS["worksheet"]
+    refused = worksheet.refusal(format.value)
+    if refused:
+        raise _fail(refused)
     try:
         sizes = parse_shape(shape)
     except ValueError as exc:
@@ -154,7 +157,7 @@ def new(
             f"--activations: {len(names)} for {len(sizes) - 1} layers; give one or one per layer"
         )
     folder = output_dir or Path(f"exercise-{seed}")
-    ext = "md" if format is OutputFormat.markdown else "tex"
+    ext = EXTENSIONS[format.value]
     files = [folder / "exercise.yaml", folder / f"answers.{ext}", folder / f"worksheet.{ext}"]
     _usable_folder(folder)
     for path in files:
@@ -162,14 +165,12 @@ def new(
     settings = ExerciseSettings(sizes, tuple(names), loss, learning_rate, seed, digits)
     try:
         text, spec = generate(settings, f"A {shape} exercise", _search_progress())
-        example = WorkedExample(run_spec(spec))
+        trace = run_spec(spec)
     except (SpecError, TrainingError, ValueError) as error:
         raise _fail(str(error)) from None
-    write = markdown_tables if format is OutputFormat.markdown else latex_tables
+    write = worksheet.files[format.value]
     _make_folder(folder)
-    for path, content in zip(
-        files, (text, write(example), write(example, blank=True)), strict=True
-    ):
+    for path, content in zip(files, (text, write(trace), write(trace, blank=True)), strict=True):
         _emit(content, path, force)
     _show(Text(f"Wrote {', '.join(str(p) for p in files)}"))  # a path is not markup
 
@@ -187,7 +188,7 @@ def _search_progress(every: float = 2.0):
     import contextlib
     import time
 
-    from ..exercise import MAX_DRAWS, Search
+    from backprop_tutor.teach.exercise import MAX_DRAWS, Search
 
     start = last = time.monotonic()
 
@@ -233,8 +234,8 @@ def draw(
     allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
     """A picture of the network after one step: units, weights on the edges, outputs, deltas."""
-    from ..record import run as run_spec
-    from ..scale import DRAW_LIMIT, parameter_count
+    from backprop_tutor.record import run as run_spec
+    from backprop_tutor.spec.limits import DRAW_LIMIT, parameter_count
 
     _known_notation(notation)
     if output.suffix.lower() not in (".svg", ".png"):
@@ -260,7 +261,7 @@ def draw(
             f"draw needs matplotlib and networkx ({exc.name} is missing); "
             "pip install 'backprop-tutor[draw]'"
         ) from None
-    from ..render.network_picture import draw as draw_network
+    from backprop_tutor.render.network_picture import draw as draw_network
 
     kind = output.suffix.lstrip(".").lower()
     _write(output, lambda file: draw_network(trace, file, kind, notation), force)

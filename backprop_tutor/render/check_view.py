@@ -5,9 +5,9 @@ from __future__ import annotations
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
-from ..check import Verdict
-from .glyphs import plain
-from .rich_tables import Grid
+from backprop_tutor.render.glyphs import plain
+from backprop_tutor.render.rich_tables import Grid
+from backprop_tutor.teach.check import Verdict
 
 MARKS = {
     "exact": "✓",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
-from ..symbolic import inline
-from ..textbook import TextbookDerivation
-from .symbolic_view import CHECK, CROSS
+from backprop_tutor.render.symbolic_view import CHECK, CROSS
+from backprop_tutor.symbolic.forms import inline
+from backprop_tutor.symbolic.textbook import TextbookDerivation
 
 
 class DerivationView:

@@ -20,7 +20,7 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.rule import Rule
 from rich.text import Text
 
-from .escape import rich_text
+from backprop_tutor.render.escape import rich_text
 
 ASCII = {
     "∂": "d",

@@ -6,7 +6,8 @@ import json
 import math
 from typing import Any
 
-from ..trace import Trace, with_step
+from backprop_tutor.core.rules import trace_rules
+from backprop_tutor.core.trace import Trace, with_step
 
 
 def strict(value: Any) -> Any:
@@ -22,8 +23,16 @@ def strict(value: Any) -> Any:
 
 
 def trace_json(trace: Trace) -> str:
-    """Full float precision, so other tools can apply their own rounding."""
-    return json.dumps(strict(trace.to_dict()), indent=2, ensure_ascii=False, allow_nan=False)
+    """Full float precision, so other tools can apply their own rounding; with every
+    quantity's rule (core/rules.py) and the givens they start from, so another program can
+    replay the worked example."""
+    document = trace.to_dict()
+    rules = trace_rules(trace)
+    document["rules"] = {
+        key: [rule.to_dict() for rule in options] for key, options in rules.items()
+    }
+    document["leaves"] = [key for key in document["values"] if key not in rules]
+    return json.dumps(strict(document), indent=2, ensure_ascii=False, allow_nan=False)
 
 
 def training_json(result, trace: Trace) -> str:

@@ -5,8 +5,8 @@ Plain strings, shared by every output format; only the Rich renderer turns them 
 
 from __future__ import annotations
 
-from ..notation import NOTATIONS, UnitRef, unit_refs
-from ..trace import Factor, TraceHeader
+from backprop_tutor.core.notation import NOTATIONS, UnitRef, unit_refs
+from backprop_tutor.core.trace import Factor, TraceHeader
 
 PARTIAL = "∂"
 DELTA = "δ"

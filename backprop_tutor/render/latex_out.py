@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .escape import latex_text
-from .math_doc import Document, write
+from backprop_tutor.render.escape import latex_text
+from backprop_tutor.render.math_doc import Document, write
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[T1]{fontenc}

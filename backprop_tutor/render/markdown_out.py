@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .escape import markdown_text
-from .math_doc import Document, write
+from backprop_tutor.render.escape import markdown_text
+from backprop_tutor.render.math_doc import Document, write
 
 
 def markdown_document(doc: Document) -> str:

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from ..derivation import Chain, ParameterDerivation
-from ..textbook import TextbookDerivation
-from ..trace import Factor, Trace
-from .escape import GREEK, latex_math, latex_text
-from .labels import Labels
+from backprop_tutor.core.trace import Factor, Trace
+from backprop_tutor.render.escape import GREEK, latex_math, latex_text
+from backprop_tutor.render.labels import Labels
+from backprop_tutor.symbolic.derivation import Chain, ParameterDerivation
+from backprop_tutor.symbolic.textbook import TextbookDerivation
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from ..trace import Trace
-from .labels import DELTA, Labels
+from backprop_tutor.core.trace import Trace
+from backprop_tutor.render.labels import DELTA, Labels
 
 
 def draw(trace: Trace, file: BinaryIO, format: str, notation: str | None = None) -> None:

@@ -6,8 +6,8 @@ import io
 
 from rich.console import Console
 
-from ..trace import Trace
-from .rich_tables import WorkedExample
+from backprop_tutor.core.trace import Trace
+from backprop_tutor.render.rich_tables import WorkedExample
 
 
 def trace_html(trace: Trace) -> str:

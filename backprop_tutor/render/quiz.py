@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..activations import of_layer
-from ..losses import LOSSES
-from ..trace import Trace
-from .labels import Labels
+from backprop_tutor.core.activations import of_layer
+from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.core.trace import Trace
+from backprop_tutor.render.labels import Labels
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from ..losses import LOSSES
-from ..numbers import NumberFormat
-from ..trace import DeltaEvent, GradientEvent, StepTrace, Trace, UpdateEvent
-from .glyphs import plain, table_box
-from .labels import DELTA, Labels
+from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.core.numbers import NumberFormat
+from backprop_tutor.core.trace import DeltaEvent, GradientEvent, StepTrace, Trace, UpdateEvent
+from backprop_tutor.render.glyphs import plain, table_box
+from backprop_tutor.render.labels import DELTA, Labels
 
 MAX_TERMS_SHOWN = 4  # a net input with more terms is summarised, not spelled out
 

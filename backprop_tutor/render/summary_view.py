@@ -1,40 +1,31 @@
 """What `run` prints for a network too big to print in full: a summary and how to see more.
 
 A 784-256-10 network's worked example is hundreds of thousands of table rows. Instead of
-flooding the terminal, `run` computes the same step without recording it and prints the
-outputs, the error, each layer's gradient and the largest gradients, then the options: --force
-for everything, --only for chosen parameters, --output for a file.
+flooding the terminal, `run` computes the same step without recording it (summary.py) and this
+view prints the outputs, the error, each layer's gradient and the largest gradients, then the
+options: --force for everything, --only for chosen parameters, --output for a file.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-import numpy as np
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
-from ..engine import Network
-from ..network_spec import Spec
-from ..scale import PATH_LIMIT, ROW_LIMIT, TRACE_LIMIT, Size
-from .glyphs import plain
-from .rich_tables import Grid
-
-SHOWN = 10  # outputs and largest gradients listed
+from backprop_tutor.render.glyphs import plain
+from backprop_tutor.render.rich_tables import Grid
+from backprop_tutor.spec.limits import PATH_LIMIT, ROW_LIMIT, TRACE_LIMIT, Size
+from backprop_tutor.spec.model import Spec
+from backprop_tutor.summary import SHOWN, StepSummary
 
 
 class RunSummary:
-    """One step of a big network, computed in full and summarized."""
+    """One step of a big network, summarized (the record is made by summary.py)."""
 
-    def __init__(self, spec: Spec, size: Size) -> None:
-        self.spec, self.size = spec, size
+    def __init__(self, spec: Spec, size: Size, summary: StepSummary) -> None:
+        self.spec, self.size, self.summary = spec, size, summary
         self.fmt = spec.display
-        network = Network(spec)
-        self.p = network.compute(np.array(spec.inputs), np.array(spec.targets))
-        # the weight arrays, not a dict by name: a million names would cost hundreds of MB
-        self.old = [layer.weights.copy() for layer in network.layers]
-        network.apply(self.p)  # the engine's own update, so "new" is what --force would print
-        self.new = [layer.weights for layer in network.layers]
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         for line in self.heading_lines():
@@ -65,53 +56,40 @@ class RunSummary:
         yield self._largest()
 
     def _outputs(self) -> Grid:
-        n, p = self.fmt.format, self.p
-        names = self.spec.output_names
-        grid = Grid(f"Outputs and error (total error {n(p.total)})")
+        n, s = self.fmt.format, self.summary
+        grid = Grid(f"Outputs and error (total error {n(s.total)})")
         for header in ("unit", "target", "out", "error"):
             grid.column(header, numeric=header != "unit")
-        for u, name in enumerate(names[:SHOWN]):
-            grid.row(name, n(self.spec.targets[u]), n(p.outs[-1][u, 0]), n(p.terms[u, 0]))
-        if len(names) > SHOWN:
-            grid.row(f"… {len(names) - SHOWN} more", "", "", "")
+        for name, *numbers in s.outputs:
+            grid.row(name, *map(n, numbers))
+        if s.more_outputs:
+            grid.row(f"… {s.more_outputs} more", "", "", "")
         return grid
 
     def _layers(self) -> Grid:
-        n, p = self.fmt.format, self.p
+        n = self.fmt.format
         grid = Grid("Each layer's gradient", "‖·‖: the square root of the sum of squares")
         for header in ("layer", "units", "activation", "parameters", "‖δ‖", "‖∂E/∂param‖"):
             grid.column(header, numeric=header not in ("activation",))
-        for i, ls in enumerate(self.spec.layers):
-            grads = np.concatenate([p.grad_w[i].ravel(), p.grad_b[i].ravel()])
-            with np.errstate(over="ignore"):  # past 1e154 a norm is inf, printed as inf
-                norms = float(np.linalg.norm(p.delta[i])), float(np.linalg.norm(grads))
+        for i, layer in enumerate(self.summary.layers, start=1):
             grid.row(
-                str(i + 1),
-                str(len(ls.units)),
-                ls.activation,
-                f"{grads.size:,}",
-                n(norms[0]),
-                n(norms[1]),
+                str(i),
+                str(layer.units),
+                layer.activation,
+                f"{layer.parameters:,}",
+                n(layer.delta),
+                n(layer.gradient),
             )
         return grid
 
     def _largest(self) -> Grid:
         """The parameters that move most, with their new values (plain gradient descent)."""
-        n, p = self.fmt.format, self.p
-        found: list[tuple[float, int, int, int]] = []
-        for i in range(len(self.spec.layers)):
-            grad = p.grad_w[i]
-            for flat in np.argsort(-np.abs(grad), axis=None)[:SHOWN]:
-                u, s = np.unravel_index(flat, grad.shape)
-                found.append((float(grad[u, s]), i, int(u), int(s)))
-        found.sort(key=lambda item: -abs(item[0]))
+        n = self.fmt.format
         grid = Grid(f"The {SHOWN} largest weight gradients")
         for header in ("param", "layer", "old", "∂E/∂param", "new"):
             grid.column(header, numeric=header != "param")
-        for grad, i, u, s in found[:SHOWN]:
-            name = self.spec.layers[i].weight_names[u][s]
-            old, new = float(self.old[i][u, s]), float(self.new[i][u, s])
-            grid.row(name, str(i + 1), n(old), n(grad), n(new))
+        for name, layer, old, grad, new in self.summary.largest:
+            grid.row(name, str(layer), n(old), n(grad), n(new))
         return grid
 
     def hint(self) -> str:

@@ -14,11 +14,11 @@ from typing import TextIO
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.text import Text
 
-from ..derivation import Chain, ParameterDerivation
-from ..symbolic import inline
-from ..trace import Trace
-from .glyphs import carries_unicode, to_ascii
-from .labels import Labels
+from backprop_tutor.core.trace import Trace
+from backprop_tutor.render.glyphs import carries_unicode, to_ascii
+from backprop_tutor.render.labels import Labels
+from backprop_tutor.symbolic.derivation import Chain, ParameterDerivation
+from backprop_tutor.symbolic.forms import inline
 
 CHECK, CROSS = "✓", "✗"
 PROGRESS_SECONDS = 10.0  # between two progress lines where standard error is no terminal

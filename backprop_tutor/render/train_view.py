@@ -7,10 +7,10 @@ import numpy as np
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.text import Text
 
-from ..trace import Trace
-from ..train import TrainingResult
-from .glyphs import plain
-from .rich_tables import Grid, WorkedExample
+from backprop_tutor.core.trace import Trace
+from backprop_tutor.render.glyphs import plain
+from backprop_tutor.render.rich_tables import Grid, WorkedExample
+from backprop_tutor.train import TrainingResult
 
 CURVE_HEIGHT = 8
 BLOCKS = " ▁▂▃▄▅▆▇█"

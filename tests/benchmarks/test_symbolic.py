@@ -18,10 +18,10 @@ import yaml
 from conftest import wide_network
 from test_symbolic_bounds import sigmoid_network
 
-from backprop_tutor.derivation import derive
 from backprop_tutor.record import run
 from backprop_tutor.spec import load_spec, spec_from_text
-from backprop_tutor.symbolic_budget import estimate
+from backprop_tutor.symbolic.budget import estimate
+from backprop_tutor.symbolic.derivation import derive
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUNDS = 7

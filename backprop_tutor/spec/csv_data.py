@@ -20,11 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import FileRefused, SpecError
-from .files import inside_folder, open_regular, opened_inside
-from .network_spec import Examples
-from .spec_file import DataFile, parse_number
-from .yaml_source import YamlSource
+from backprop_tutor.core.errors import FileRefused, SpecError
+from backprop_tutor.core.files import inside_folder, open_regular, opened_inside
+from backprop_tutor.spec.model import Examples
+from backprop_tutor.spec.schema import DataFile, parse_number
+from backprop_tutor.spec.yaml_source import YamlSource
 
 MAX_CSV_BYTES = 200_000_000
 # 160 MB as float64 (twice that while the chunks are joined); a 10,000-row MNIST file is 7.9 M.

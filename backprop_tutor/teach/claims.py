@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from .errors import SpecError, shortened
-from .yaml_source import read_yaml
+from backprop_tutor.core.errors import SpecError, shortened
+from backprop_tutor.spec.yaml_source import read_yaml
 
 ANNOTATIONS = {"known_differences"}
 # A double's smallest value, 5e-324, has 324 decimals, so no claim about a float needs more;

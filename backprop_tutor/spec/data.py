@@ -10,10 +10,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable
 
-from .network_spec import Example, Examples
-from .notation import Notation
-from .spec_file import SpecFile
-from .yaml_source import YamlPath, YamlSource
+from backprop_tutor.core.notation import Notation
+from backprop_tutor.spec.model import Example, Examples
+from backprop_tutor.spec.schema import SpecFile
+from backprop_tutor.spec.yaml_source import YamlPath, YamlSource
 
 Values = tuple[float, ...]
 
@@ -60,7 +60,9 @@ class DataResolver:
             )
         self.rows: Examples | None = None
         if raw.data:
-            from .spec_csv import read_csv_examples  # numpy and csv only for a CSV
+            from backprop_tutor.spec.csv_data import (
+                read_csv_examples,  # numpy and csv only for a CSV
+            )
 
             self.rows = read_csv_examples(source, raw.data, anywhere)
 

@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 import sympy as sp
 from sympy.core.mul import _keep_coeff
 
-from .activations import of_layer
-from .losses import LOSSES
-from .notation import NOTATIONS, unit_refs
-from .numbers import carry
-from .proof import prove
-from .symbolic import activation_derivative
-from .trace import Factor, GradientEvent, StepTrace, Trace
+from backprop_tutor.core.activations import of_layer
+from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.core.notation import NOTATIONS, unit_refs
+from backprop_tutor.core.numbers import carry
+from backprop_tutor.core.trace import Factor, GradientEvent, StepTrace, Trace
+from backprop_tutor.symbolic.forms import activation_derivative
+from backprop_tutor.symbolic.proof import prove
 
 TOLERANCE = 1e-9
 

@@ -3,35 +3,36 @@
 Each claim gets one verdict, tried in this order:
 - exact: the exact value, shown at the claim's own digits (rounded or truncated), equals it;
 - calculator: it equals the value of calculator arithmetic (every quantity rounded to N decimals);
-- follows: recomputed from the claimed numbers it depends on, it is right: the mistake is
-  upstream, at the first claimed quantity that went wrong (named);
+- follows: recomputed by the trace's rules (core/rules.py) from the claimed numbers it depends
+  on, carried forward through what lies between, it is right: the mistake is upstream, at the
+  first claimed quantity that went wrong (named);
 - variant: it equals the value under a named mistake (layer-by-layer update, the other sign
   of delta, a missing dout/dnet factor, updated weights in a hidden delta, ...);
 - mismatch: none of these; the exact value and the difference are given.
 
-Every id of the trace gets one: a later step's (`new[w5]@2`) is recomputed from its own step's
-claims and the weights the step before left, and a test prediction's (`out[y1]@test1`) is
-compared with the runs of the variants (the weights before the last update among them).
+Every id of the trace gets one, for every loss and activation: a later step's (`new[w5]@2`)
+is recomputed from its own step's claims and the weights the step before left, and a test
+prediction's (`out[y1]@test1`) from the weights the last update left.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import numpy as np
 
-from .activations import of_layer
-from .claims import Claim, TraceId, parse_id
-from .errors import SpecError, TrainingError
-from .losses import LOSSES
-from .network_spec import Spec
-from .notation import NOTATIONS
-from .numbers import NumberFormat
-from .record import run
-from .trace import Factor, StepTrace, Trace
+from backprop_tutor.core.errors import SpecError, TrainingError
+from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.core.notation import NOTATIONS
+from backprop_tutor.core.numbers import NumberFormat
+from backprop_tutor.core.rules import Evaluator, trace_rules
+from backprop_tutor.core.trace import StepTrace, Trace
+from backprop_tutor.record import run
+from backprop_tutor.spec.model import Spec
+from backprop_tutor.teach.claims import Claim, TraceId, parse_id
 
 CARRY_DIGITS = range(1, 7)
 GIVEN = ("input", "target", "old")  # a step's givens: judged first, as everything reads them
@@ -65,13 +66,11 @@ def shown_as(value: float, claim: Claim, rounding: str | None = None) -> str | N
 
 
 class StepEvents:
-    """One step's events by name, for recomputing its quantities."""
+    """One step's events by name, for the named mistakes of its quantities."""
 
     def __init__(self, step: StepTrace) -> None:
         self.gradients = {g.param: g for g in step.gradients}
         self.deltas = {d.unit: d for d in step.deltas}
-        self.forward = {f.unit: f for f in step.forward}
-        self.updates = {u.param: u for u in step.updates}
 
 
 class Checker:
@@ -95,8 +94,8 @@ class Checker:
         }
         self._index = {key: i for i, key in enumerate(self.v)}
         self.steps = [StepEvents(step) for step in self.trace.steps]
-        first = self.steps[0]
-        self.gradients, self.deltas, self.forward = first.gradients, first.deltas, first.forward
+        self.values = self.trace.values()  # in the engine's sign: delta = dE/dnet
+        self.evaluator = Evaluator(trace_rules(self.trace), self.values)
         self._runs: dict[str, dict[str, float]] = {}
         self._wanted: set[str] | None = None  # the ids the variant runs keep
         self.claimed: dict[str, float] = {}
@@ -183,17 +182,17 @@ class Checker:
 
     # -- the mistake is upstream: recompute from the claimed inputs --------------------------
     def _follows(self, claim: Claim) -> list[str]:
-        used: list[str] = []
-
-        def get(key: str) -> float:
-            verdict = self.verdicts.get(key)
-            if key in self.claimed and not (verdict and verdict.ok):
-                used.append(key)
-                return self.claimed[key]
-            return self.v[key]
-
-        value = self._recompute(parse_id(claim.id), get)
-        if value is None or not used or not shown_as(value, claim):
+        """The claim recomputed by the trace's rules from the claimed numbers (each one not
+        judged right), carried forward through everything between: when that is the claim,
+        the mistake is upstream, at the roots named."""
+        right = {key for key in self.claimed if key in self.verdicts and self.verdicts[key].ok}
+        given = {  # a claim judged right stands at its exact value: the walk stops there
+            key: self.values[key] if key in right else self._engine_sign(key, value)
+            for key, value in self.claimed.items()
+        }
+        value, read = self.evaluator.recompute(claim.id, given)
+        used = [key for key in read if key not in right]
+        if value is None or not used or not shown_as(self._engine_sign(claim.id, value), claim):
             return []
         roots: list[str] = []
         for key in used:
@@ -203,107 +202,10 @@ class Checker:
                     roots.append(root)
         return roots
 
-    def _recompute(self, ident: TraceId, get: Getter) -> float | None:
-        """The quantity from its inputs as the engine computes it, at its own step; None
-        for a test prediction, a given, or a quantity with no formula of its own here."""
-        if ident.test is not None or not ident.known or ident.step > len(self.steps):
-            return None
-        kind, inside, at = ident.kind, ident.inside, ident.at
-        events = self.steps[ident.step - 1]
-        if kind == "old" and ident.step > 1:  # the weight the step before left
-            return get(replace(ident, step=ident.step - 1).at("new", inside))
-        if kind == "net" and inside in events.forward:
-            ev = events.forward[inside]
-            total = sum(
-                get(at(*_out(t.source, ident, self.v))) * get(at("old", t.weight)) for t in ev.terms
-            )
-            bias = get(at("old", ev.bias)) if ev.bias else 0.0
-            return total + self.trace.header.bias_sign * bias
-        if kind == "out" and inside in events.forward:
-            act = self._activation(events.forward[inside].layer)
-            net = np.array([get(at("net", inside))])
-            return float(act.value(net)[0]) if act.elementwise else None
-        if kind == "loss" and inside:
-            loss = LOSSES[self.spec.loss]
-            t, o = np.array([[get(at("target", inside))]]), np.array([[get(at("out", inside))]])
-            return float(loss.terms(t, o)[0, 0]) if loss.name != "mse" else None
-        if kind == "loss":
-            return sum(get(at("loss", u)) for u in self.trace.header.layers[-1])
-        return self._recompute_backward(ident, events, get)
-
-    def _recompute_backward(self, ident: TraceId, events: StepEvents, get: Getter) -> float | None:
-        """The backward pass and the update of `_recompute`."""
-        kind, inside, at = ident.kind, ident.inside, ident.at
-        delta = events.deltas.get(inside)
-        if kind == "de_dout" and delta and delta.downstream:
-            return sum(
-                get(at(self._back, w)) * self.sign * get(at("delta", k))
-                for k, w, _, _ in delta.downstream
-            )
-        if kind == "delta" and delta and not delta.jacobian:
-            return self.sign * get(at("de_dout", inside)) * get(at("dout_dnet", inside))
-        if kind == "path":
-            param, _, via = inside.partition(",")
-            g = events.gradients.get(param)
-            path = next((p for p in g.paths if p.via == via), None) if g else None
-            return self._product(path.factors, get, ident) if path else None
-        g = events.gradients.get(inside)
-        if kind == "grad" and g:
-            if g.paths and any(at("path", f"{inside},{p.via}") in self.claimed for p in g.paths):
-                return sum(get(at("path", f"{inside},{p.via}")) for p in g.paths)
-            return self._product(g.factors, get, ident) if g.factors else None
-        update = events.updates.get(inside)
-        if kind == "new" and update:
-            if not update.updated:
-                return get(at("old", inside))
-            eta = self.spec.learning_rate
-            return get(at("old", inside)) - eta * get(at("grad", inside)) + update.momentum_term
-        return None
-
-    def _product(self, factors: Iterable[Factor], get: Getter, ident: TraceId) -> float:
-        """A chain's product; a unit's dE/dout · dout/dnet read as its delta where the delta is
-        claimed, as a hand calculation that wrote the delta down goes on from it."""
-        factors = list(factors)
-        value = 1.0
-        while factors:
-            first = factors[0]
-            delta = ident.at("delta", first.unit)
-            if (
-                first.role == "de_dout"
-                and len(factors) > 1
-                and delta in self.claimed
-                and factors[1].role == "dout_dnet"
-                and factors[1].unit == first.unit
-            ):
-                value *= self.sign * get(delta)
-                factors = factors[2:]
-                continue
-            value *= self._factor(first, get, ident)
-            factors = factors[1:]
-        return value
-
-    def _factor(self, factor: Factor, get: Getter, ident: TraceId) -> float:
-        """A chain-rule factor's value, read from the claims where it is claimed."""
-        events = self.steps[ident.step - 1]
-        if factor.role == "dnet_dout" and factor.unit in events.forward:
-            terms = events.forward[factor.unit].terms
-            weight = next((t.weight for t in terms if t.source == factor.other), None)
-            return get(ident.at(self._back, weight)) if weight else factor.value
-        if factor.role == "dnet_dparam":
-            g = events.gradients.get(factor.unit)
-            return get(ident.at(*_out(g.source, ident, self.v))) if g and g.source else factor.value
-        return get(factor.id + ident.suffix) * (self.sign if factor.role == "delta" else 1)
-
-    @property
-    def _back(self) -> str:
-        """The weights deltas go back through: the old ones, or under `update: layer_by_layer`
-        the ones the update sets (as the engine, the tables and a student's working use)."""
-        return "new" if self.trace.header.update == "layer_by_layer" else "old"
-
-    def _activation(self, layer: int):
-        h = self.trace.header
-        alpha = h.alphas[layer - 1] if h.alphas else None
-        return of_layer(h.activations[layer - 1], alpha)
+    def _engine_sign(self, key: str, value: float) -> float:
+        """A delta between the notation's sign (a claim) and dE/dnet (the rules): ±1 turns
+        either way."""
+        return self.sign * value if key.startswith("delta[") else value
 
     # -- named mistakes ----------------------------------------------------------------------
     def _variants(self, ident: TraceId) -> Iterator[tuple[str, float | None]]:
@@ -316,9 +218,9 @@ class Checker:
         )
         flipped = "biases kept" if spec.update_biases else "the biases updated too"
         yield flipped, self._run("biases", update_biases=not spec.update_biases).get(key)
-        if spec.loss in ("half_sse", "sse"):
-            other = "sse" if spec.loss == "half_sse" else "half_sse"
-            name = "SSE instead of half SSE" if other == "sse" else "half SSE instead of SSE"
+        mistaken = LOSSES[spec.loss].mistaken_for
+        if mistaken:
+            other, name = mistaken
             yield name, self._run(other, loss=other).get(key)
         yield "one step more", self._run("more", steps=spec.steps + 1).get(_later(ident))
         yield from self._step_fewer(ident)
@@ -380,11 +282,6 @@ class Checker:
                     f"the path through {p.via} dropped",
                     v[at("grad", inside)] - v[at("path", f"{inside},{p.via}")],
                 )
-
-
-def _out(unit: str, ident: TraceId, values: dict[str, float]) -> tuple[str, str]:
-    """(kind, unit) of what a unit shows downstream: its out, or the input it is."""
-    return ("out", unit) if ident.at("out", unit) in values else ("input", unit)
 
 
 def _later(ident: TraceId) -> str:

@@ -21,14 +21,21 @@ import operator
 
 import sympy as sp
 
-from .check import Checker, Verdict
-from .claims import Claim, parse_id
-from .derivation import Deriver
-from .errors import SpecError, shortened
-from .formula_limits import MAX_LENGTH, TIME_BUDGET, TooCostly, constant, measure, time_budget
-from .notation import NOTATIONS
-from .symbolic import equal, inline
-from .trace import Factor, StepTrace
+from backprop_tutor.core.errors import SpecError, shortened
+from backprop_tutor.core.notation import NOTATIONS
+from backprop_tutor.core.trace import Factor, StepTrace
+from backprop_tutor.symbolic.derivation import Deriver
+from backprop_tutor.symbolic.forms import equal, inline
+from backprop_tutor.teach.check import Checker, Verdict
+from backprop_tutor.teach.claims import Claim, parse_id
+from backprop_tutor.teach.formula_limits import (
+    MAX_LENGTH,
+    TIME_BUDGET,
+    TooCostly,
+    constant,
+    measure,
+    time_budget,
+)
 
 FUNCTIONS = {"exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "sigma": lambda a: 1 / (1 + sp.exp(-a))}
 BINARY = {

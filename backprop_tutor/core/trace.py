@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-from .numbers import NumberFormat
+from backprop_tutor.core.numbers import NumberFormat
 
 FactorRole = Literal["de_dout", "dout_dnet", "delta", "dnet_dout", "dnet_dparam"]
 
@@ -214,6 +214,7 @@ class TraceHeader:
     paths: int = 0  # hidden-parameter paths in the network (scale.py)
     paths_listed: bool = True  # False past scale.PATH_LIMIT: gradients in the delta form
     update: str = "simultaneous"  # or "layer_by_layer": hidden deltas see updated weights
+    momentum: float = 0.0  # α: each update adds α × the parameter's change the update before
 
     @property
     def display(self) -> NumberFormat:
@@ -262,7 +263,7 @@ def with_step(key: str, step: int) -> str:
 def id_meanings() -> dict[str, str]:
     """What the JSON's ids mean whatever the notation: a notation changes how the tables write
     a quantity (Mitchell's δ = −∂E/∂net has the other sign), never the number an id holds."""
-    from .notation import NOTATIONS
+    from backprop_tutor.core.notation import NOTATIONS
 
     negative = ", ".join(name for name, entry in NOTATIONS.items() if entry.delta_sign < 0)
     return {

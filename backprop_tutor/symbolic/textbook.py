@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .activations import ACTIVATIONS
-from .losses import LOSSES
-from .symbolic import activation_derivative, equal, loss_derivative
+from backprop_tutor.core.activations import ACTIVATIONS
+from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.symbolic.forms import activation_derivative, equal, loss_derivative
 
 x = sp.Symbol("x", real=True)
 sigma = sp.Function("σ")

@@ -15,7 +15,7 @@ def _folder() -> Path:
     spec = find_spec("backprop_tutor.examples")
     if spec is not None and spec.submodule_search_locations:
         return Path(next(iter(spec.submodule_search_locations)))
-    return Path(__file__).resolve().parent.parent / "configs"  # a source checkout
+    return Path(__file__).resolve().parents[2] / "configs"  # a source checkout
 
 
 def example_path(name: str) -> Path | None:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from .errors import FileRefused, SpecError, format_place, shortened
-from .files import read_bytes
+from backprop_tutor.core.errors import FileRefused, SpecError, format_place, shortened
+from backprop_tutor.core.files import read_bytes
 
 MAX_FILE_BYTES = 1_000_000
 # Far more nodes than any hand-written network needs, far fewer than an alias bomb expands to.

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import re
 
-from .activations import ACTIVATIONS, PARAMETRIZED
-from .errors import shortened
-from .initialization import Initializer
-from .losses import LOSSES
-from .network_spec import LayerSpec, Spec, TrainingSpec
-from .notation import NOTATIONS, Notation, UnitRef
-from .numbers import NumberFormat
-from .scale import MAX_PARAMETERS, MAX_UNITS
-from .spec_data import DataResolver, Values, closest
-from .spec_file import LayerFile, SpecFile
-from .spec_params import ParameterResolver
-from .yaml_source import YamlPath, YamlSource
+from backprop_tutor.core.activations import ACTIVATIONS, PARAMETRIZED
+from backprop_tutor.core.errors import shortened
+from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.core.notation import NOTATIONS, Notation, UnitRef
+from backprop_tutor.core.numbers import NumberFormat
+from backprop_tutor.spec.data import DataResolver, Values, closest
+from backprop_tutor.spec.initialization import Initializer
+from backprop_tutor.spec.limits import MAX_PARAMETERS, MAX_UNITS
+from backprop_tutor.spec.model import LayerSpec, Spec, TrainingSpec
+from backprop_tutor.spec.params import ParameterResolver
+from backprop_tutor.spec.schema import LayerFile, SpecFile
+from backprop_tutor.spec.yaml_source import YamlPath, YamlSource
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_^().']*")  # fullmatch: `$` would admit a final "\n"
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .activations import ACTIVATIONS
-from .errors import TrainingError
-from .network_spec import Spec
+from backprop_tutor.core.activations import ACTIVATIONS
+from backprop_tutor.core.errors import TrainingError
+from backprop_tutor.spec.model import Spec
 
 PATH_LIMIT = 1_000  # hidden-parameter paths listed one by one
 ROW_LIMIT = 2_000  # table rows `run` prints to the terminal without --force

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import FileRefused, shortened
+from backprop_tutor.core.errors import FileRefused, shortened
 
 GENERATED_ROOTS = ("/proc", "/sys", "/dev")  # files the kernel makes up as they are read
 

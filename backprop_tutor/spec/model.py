@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .numbers import NumberFormat
+from backprop_tutor.core.numbers import NumberFormat
 
 Example = tuple[tuple[float, ...], tuple[float, ...]]
 

@@ -26,9 +26,9 @@ import math
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from .activations import ACTIVATIONS
-from .network_spec import LayerSpec, Spec
-from .scale import SYMBOLIC_LIMIT, lists_paths
+from backprop_tutor.core.activations import ACTIVATIONS
+from backprop_tutor.spec.limits import SYMBOLIC_LIMIT, lists_paths
+from backprop_tutor.spec.model import LayerSpec, Spec
 
 BUDGET_SECONDS = 60.0  # CPU seconds `--symbolic` may take without --force
 MAX_PROOF_PATHS = 16  # proof.py's bounds; it imports SymPy, so it cannot be imported here

@@ -24,12 +24,12 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import yaml
 
-from .activations import ACTIVATIONS
-from .engine import Network
-from .errors import SpecError
-from .losses import LOSSES
-from .network_spec import Spec
-from .spec import spec_from_text
+from backprop_tutor.core.activations import ACTIVATIONS
+from backprop_tutor.core.errors import SpecError
+from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.engine import Network
+from backprop_tutor.spec import spec_from_text
+from backprop_tutor.spec.model import Spec
 
 MAX_DRAWS = 10_000  # the old bound of 2,000 drew the same numbers: each seed's exercise stands
 REPORT_EVERY = 500  # draws between two calls of a progress callback
@@ -77,7 +77,7 @@ def parse_shape(text: str) -> tuple[int, ...]:
 def check_settings(s: ExerciseSettings) -> None:
     """ValueError naming the option (--learning-rate, --activations, --loss) and the fix, for
     settings no spec can be made of: the spec is this module's, never a file the user has."""
-    from .spec_data import closest
+    from backprop_tutor.spec.data import closest
 
     if not math.isfinite(s.learning_rate) or s.learning_rate <= 0:
         raise ValueError(

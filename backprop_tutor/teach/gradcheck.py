@@ -16,10 +16,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .engine import Network
-from .errors import TrainingError
-from .losses import LOSSES
-from .network_spec import Spec
+from backprop_tutor.core.errors import TrainingError
+from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.engine import Network
+from backprop_tutor.spec.model import Spec
 
 SAMPLE_LIMIT = 1_000  # parameters checked by default: 4,000 forward passes, 0.4 s on 784-256-10
 

@@ -6,11 +6,11 @@ is claimed once across the whole network.
 
 from __future__ import annotations
 
-from .initialization import Initializer
-from .notation import Notation, UnitRef
-from .spec_data import closest
-from .spec_file import BiasEntry, LayerFile
-from .yaml_source import YamlPath, YamlSource
+from backprop_tutor.core.notation import Notation, UnitRef
+from backprop_tutor.spec.data import closest
+from backprop_tutor.spec.initialization import Initializer
+from backprop_tutor.spec.schema import BiasEntry, LayerFile
+from backprop_tutor.spec.yaml_source import YamlPath, YamlSource
 
 
 class ParameterResolver:

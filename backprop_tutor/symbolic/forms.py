@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from .activations import ACTIVATIONS, Activation
-from .losses import LOSSES, Loss
+from backprop_tutor.core.activations import ACTIVATIONS, Activation
+from backprop_tutor.core.losses import LOSSES, Loss
 
 SAMPLES = 3  # random points at which two expressions are compared before SymPy tries to prove it
 

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 
 import sympy as sp
 
-from .activations import activation
-from .trace import Factor
+from backprop_tutor.core.activations import activation
+from backprop_tutor.core.trace import Factor
 
 if TYPE_CHECKING:
-    from .derivation import Deriver, ParameterDerivation
+    from backprop_tutor.symbolic.derivation import Deriver, ParameterDerivation
 
 MAX_PROOF_PATHS = 16  # beyond this (or deeper than MAX_COMPOSED_LAYERS), prove layer by layer:
 MAX_COMPOSED_LAYERS = 3  # the fully composed loss grows with the number of paths, exponentially

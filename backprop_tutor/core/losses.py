@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import logistic, softmax_parts
+from backprop_tutor.core.activations import logistic, softmax_parts
 
 Array = np.ndarray
 
@@ -116,6 +116,8 @@ class Loss:
     # The total error in PyTorch, torch(torch, t, o), for `gradcheck --torch` (torch arrives
     # as an argument, so nothing here imports it).
     torch: Callable | None = None
+    # A loss students often use in its place, for `check` to name: (that loss, the mistake).
+    mistaken_for: tuple[str, str] | None = None
 
 
 LOSSES: dict[str, Loss] = {
@@ -127,6 +129,7 @@ LOSSES: dict[str, Loss] = {
         derivative=lambda t, o: o - t,
         formula="½({target} − {out})²",
         derivative_formula="{out} − {target}",
+        mistaken_for=("sse", "SSE instead of half SSE"),
     ),
     "sse": Loss(
         "sse",
@@ -136,6 +139,7 @@ LOSSES: dict[str, Loss] = {
         derivative=lambda t, o: 2.0 * (o - t),
         formula="({target} − {out})²",
         derivative_formula="2({out} − {target})",
+        mistaken_for=("half_sse", "half SSE instead of SSE"),
     ),
     "mse": Loss(
         "mse",

@@ -25,8 +25,8 @@ from pydantic import (
     ValidationError,
 )
 
-from .errors import SpecError, shortened
-from .yaml_source import YamlPath, YamlSource
+from backprop_tutor.core.errors import SpecError, shortened
+from backprop_tutor.spec.yaml_source import YamlPath, YamlSource
 
 _FRACTION = re.compile(r"^\s*[-+]?\d+(\.\d+)?\s*/\s*\d+(\.\d+)?\s*$")
 # YAML 1.1 (PyYAML) reads 1e-3 as text, where YAML 1.2 and every user read a number.

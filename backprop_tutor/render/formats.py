@@ -1,0 +1,193 @@
+"""One table of output formats: for each kind of document, the writer of each format it has.
+
+The CLI looks a format up here once (`DOCUMENTS[kind].writer(format)`); a combination not in
+the table is refused with the formats the document does have. Text, HTML and SVG are Rich's
+recording of the document's terminal view (`rich`); the others are text of their own (`files`).
+Adding a format is its writer module plus one entry per document it fits. Writers import their
+modules when called, so looking a format up costs nothing at start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+RECORDED = ("text", "html", "svg")  # Rich's recording of the terminal view
+ALL = ("text", "json", "markdown", "latex", "html", "svg")  # every format, in --help's order
+
+
+@dataclass(frozen=True)
+class Document:
+    """A kind of output: `rich(*content)` builds its terminal view (None: it has none), and
+    `files[format](*content)` writes each format that is text of its own."""
+
+    name: str
+    rich: Callable[..., object] | None = None
+    files: dict[str, Callable[..., str]] = field(default_factory=dict)
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        recorded = RECORDED if self.rich else ()
+        return tuple(f for f in ALL if f in recorded or f in self.files)
+
+    def refusal(self, format: str) -> str | None:
+        """Why `format` cannot be written, naming those that can; None when it can."""
+        if format in self.formats:
+            return None
+        return f"--format {format}: the {self.name} is written as {', '.join(self.formats)}"
+
+
+# -- the writers, each importing its module on use -----------------------------------------------
+def _worked_example(trace, notation=None):
+    from backprop_tutor.render.rich_tables import WorkedExample
+
+    return WorkedExample(trace, notation)
+
+
+def _tables(format: str, build: Callable[..., object]) -> Callable[..., str]:
+    """Markdown or LaTeX tables of a Rich view (table_export reads its tables)."""
+
+    def write(*content, **options) -> str:
+        from backprop_tutor.render import table_export
+
+        export = table_export.markdown_tables if format == "markdown" else table_export.latex_tables
+        return export(build(*content), **options)
+
+    return write
+
+
+def _trace_json(trace, notation=None) -> str:
+    from backprop_tutor.render.json_out import trace_json
+
+    return trace_json(trace) + "\n"
+
+
+def _derivations(derivations, trace, notation=None):
+    from backprop_tutor.render.symbolic_view import Derivations
+
+    return Derivations(derivations, trace, notation)
+
+
+def _math(format: str, document: Callable[..., object]) -> Callable[..., str]:
+    """A derivation document (math_doc) in LaTeX or Markdown."""
+
+    def write(*content) -> str:
+        if format == "latex":
+            from backprop_tutor.render.latex_out import latex_document as export
+        else:
+            from backprop_tutor.render.markdown_out import markdown_document as export
+        return export(document(*content))
+
+    return write
+
+
+def _parameters_doc(derivations, trace, notation=None):
+    from backprop_tutor.render.math_doc import DocumentBuilder
+
+    title = trace.header.title or trace.header.file
+    return DocumentBuilder(trace, notation).parameters(derivations, title)
+
+
+def _textbook_view(derivation):
+    from backprop_tutor.render.derive_view import DerivationView
+
+    return DerivationView(derivation)
+
+
+def _textbook_doc(derivation):
+    from backprop_tutor.render.math_doc import DocumentBuilder
+
+    return DocumentBuilder().textbook(derivation)
+
+
+def _textbook_json(derivation) -> str:
+    from backprop_tutor.render.json_out import derivation_json
+
+    return derivation_json(derivation)
+
+
+def _training_report(result, trace, every=None):
+    from backprop_tutor.render.train_view import TrainingReport
+
+    return TrainingReport(result, trace, every)
+
+
+def _training_json(result, trace, every=None) -> str:
+    from backprop_tutor.render.json_out import training_json
+
+    return training_json(result, trace)
+
+
+DOCUMENTS: dict[str, Document] = {
+    "worked example": Document(
+        "worked example",
+        _worked_example,
+        {
+            "json": _trace_json,
+            "markdown": _tables("markdown", _worked_example),
+            "latex": _tables("latex", _worked_example),
+        },
+    ),
+    "derivations": Document(
+        "derivation (--symbolic)",
+        _derivations,
+        {
+            "markdown": _math("markdown", _parameters_doc),
+            "latex": _math("latex", _parameters_doc),
+        },
+    ),
+    "textbook derivation": Document(
+        "derivation",
+        _textbook_view,
+        {
+            "json": _textbook_json,
+            "markdown": _math("markdown", _textbook_doc),
+            "latex": _math("latex", _textbook_doc),
+        },
+    ),
+    "training report": Document(
+        "training report",
+        _training_report,
+        {
+            "json": _training_json,
+            "markdown": _tables("markdown", _training_report),
+            "latex": _tables("latex", _training_report),
+        },
+    ),
+    "worksheet": Document(  # `new`: the answer key, and with blank=True the worksheet
+        "worksheet",
+        None,
+        {
+            "markdown": _tables("markdown", _worked_example),
+            "latex": _tables("latex", _worked_example),
+        },
+    ),
+}
+EXTENSIONS = {"json": "json", "markdown": "md", "latex": "tex", "html": "html", "svg": "svg"}
+DATA = ("json",)  # data for a program: written whole whatever its size, never summarized
+MADE_FOR_FILES = ("markdown", "latex")  # past the row bound: refused without --output or --force
+
+
+def record(renderable: object, format: str, width: int | None) -> str:
+    """Text, HTML or SVG of a view from Rich's recording of what the terminal shows."""
+    import io
+
+    from rich.console import Console
+
+    styled = format != "text"
+    console = Console(
+        record=True,
+        file=io.StringIO(),
+        width=width or 100,
+        highlight=False,
+        emoji=False,
+        force_terminal=styled,
+        color_system="truecolor" if styled else None,
+    )
+    console.print(renderable)
+    export = {
+        "text": console.export_text,
+        "html": lambda: console.export_html(inline_styles=True),
+        "svg": lambda: console.export_svg(title="backprop-tutor"),
+    }
+    return export[format]()

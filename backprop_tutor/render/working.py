@@ -1,0 +1,87 @@
+"""A rule with its numbers plugged in, as a hand calculation writes it: `0.6 × 0.15 + 0.35`.
+
+The working of any quantity comes from its rule (core/rules.py), so every quantity has one and
+it always shows what the number was computed from; the activation and loss entries supply their
+own textbook forms (`out(1 − out)`, `½(t − o)²`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from backprop_tutor.core.activations import of_layer
+from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.core.rules import Rule
+
+Format = Callable[[float], str]
+
+
+def working(rule: Rule, values: Mapping[str, float], n: Format) -> str:
+    """The right-hand side of `rule` with the values of its inputs, formatted by `n`."""
+    x = [values[key] for key in rule.inputs]
+    return WRITERS[rule.op](rule, x, n)
+
+
+def _signed(terms: list[tuple[float, str]]) -> str:
+    """c₁·a + c₂·b ... with the signs written once: `a − 0.5 × b`."""
+    text = ""
+    for k, (c, term) in enumerate(terms):
+        sign = "−" if c < 0 else "+"
+        text += (f" {sign} " if k else ("−" if c < 0 else "")) + term
+    return text
+
+
+def _scaled(c: float, value: str, n: Format) -> tuple[float, str]:
+    return c, value if abs(c) == 1 else f"{n(abs(c))} × {_bracketed(value)}"
+
+
+def _bracketed(text: str) -> str:
+    return f"({text})" if text.startswith(("-", "−")) else text
+
+
+def _linear(rule: Rule, x: list[float], n: Format) -> str:
+    return _signed([_scaled(c, n(v), n) for c, v in zip(rule.coefficients, x, strict=True)])
+
+
+def _dot(rule: Rule, x: list[float], n: Format) -> str:
+    pairs = len(x) - len(rule.coefficients)
+    products = [(1.0, f"{n(x[i])} × {_bracketed(n(x[i + 1]))}") for i in range(0, pairs, 2)]
+    rest = [_scaled(c, n(v), n) for c, v in zip(rule.coefficients, x[pairs:], strict=True)]
+    return _signed(products + rest)
+
+
+def _activation(rule: Rule, x: list[float], n: Format) -> str:
+    if len(x) == 1:
+        return f"{rule.function}({n(x[0])})"
+    return f"e^{_bracketed(n(x[rule.at[0]]))} / Σ_j e^net_j"  # softmax over the layer
+
+
+def _activation_derivative(rule: Rule, x: list[float], n: Format) -> str:
+    return of_layer(rule.function, rule.alpha).working(n(x[1]))
+
+
+def _jacobian(rule: Rule, x: list[float], n: Format) -> str:
+    j, k = rule.at
+    z_j, z_k = n(x[j]), n(x[k])
+    return f"{z_j} × (1 − {z_k})" if j == k else f"−{_bracketed(z_j)} × {_bracketed(z_k)}"
+
+
+def _loss(template: str) -> Callable[[Rule, list[float], Format], str]:
+    def write(rule: Rule, x: list[float], n: Format) -> str:
+        form = getattr(LOSSES[rule.function], template)
+        return form.format(target=n(x[0]), out=n(x[1]))
+
+    return write
+
+
+WRITERS: dict[str, Callable[[Rule, list[float], Format], str]] = {
+    "const": lambda rule, x, n: n(rule.coefficients[0]),
+    "linear": _linear,
+    "dot": _dot,
+    "product": lambda rule, x, n: " × ".join(_bracketed(n(v)) for v in x),
+    "activation": _activation,
+    "activation_derivative": _activation_derivative,
+    "jacobian": _jacobian,
+    "loss_term": _loss("formula"),
+    "loss_derivative": _loss("derivative_formula"),
+}

@@ -1,0 +1,56 @@
+"""The formats table is the one place formats are known: every document in every format either
+is written, or is refused from the table with the formats it has (render/formats.py)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import CONFIGS
+from typer.testing import CliRunner
+
+from backprop_tutor.cli import app
+from backprop_tutor.render.formats import ALL, DOCUMENTS
+
+TRAIN_SPEC = (CONFIGS / "xor.yaml").read_text(encoding="utf-8") + "\n"
+
+
+def _command(kind: str, tmp_path) -> list[str]:
+    dawood = str(CONFIGS / "dawood.yaml")
+    if kind == "training report":
+        spec = tmp_path / "short.yaml"
+        text = TRAIN_SPEC.replace("training:", "training:\n  epochs: 2", 1)
+        spec.write_text(text, encoding="utf-8")
+        return ["train", str(spec)]
+    return {
+        "worked example": ["run", dawood],
+        "derivations": ["run", dawood, "--only", "w5"],
+        "textbook derivation": ["derive", "sigmoid"],
+        "worksheet": ["new", "--shape", "2-2-1", "--output-dir", str(tmp_path / "new")],
+    }[kind]
+
+
+def test_every_document_is_in_the_table() -> None:
+    assert set(DOCUMENTS) == {
+        "worked example",
+        "derivations",
+        "textbook derivation",
+        "training report",
+        "worksheet",
+    }
+
+
+@pytest.mark.parametrize("format", ALL)
+@pytest.mark.parametrize("kind", sorted(DOCUMENTS))
+def test_a_format_is_written_or_refused_from_the_table(kind: str, format: str, tmp_path) -> None:
+    document = DOCUMENTS[kind]
+    result = CliRunner().invoke(app, [*_command(kind, tmp_path), "--format", format])
+    if format in document.formats:
+        assert result.exit_code == 0, result.output + result.stderr
+        written = result.stdout or "".join(
+            p.read_text(encoding="utf-8") for p in (tmp_path / "new").glob("*")
+        )
+        assert written.strip()
+    else:
+        assert result.exit_code == 2
+        line = result.stderr.strip()
+        assert "\n" not in line and line == f"error: {document.refusal(format)}"
+        assert all(f in line for f in document.formats)
