@@ -284,13 +284,7 @@ class Network:
     apply = quietly(_apply)
 
     def slots(self) -> list[tuple[str, int, bool, tuple[int, ...]]]:
-        """(name, layer, is_bias, index) of every parameter, layer by layer, in one place."""
-        found: list[tuple[str, int, bool, tuple[int, ...]]] = []
-        for i, layer in enumerate(self.layers):
-            for u, row in enumerate(layer.spec.weight_names):
-                found.extend((name, i, False, (u, s)) for s, name in enumerate(row))
-            found.extend((name, i, True, (b,)) for b, name in enumerate(layer.spec.bias_names))
-        return found
+        return slots(self.spec)
 
     def array(self, layer: int, is_bias: bool) -> Array:
         """The array that holds a parameter (see `slots`)."""
@@ -299,3 +293,13 @@ class Network:
     def parameter_values(self) -> dict[str, float]:
         """Every parameter's current value, by name."""
         return {name: float(self.array(i, b)[ix]) for name, i, b, ix in self.slots()}
+
+
+def slots(spec: Spec) -> list[tuple[str, int, bool, tuple[int, ...]]]:
+    """(name, layer, is_bias, index) of every parameter, layer by layer, in one place."""
+    found: list[tuple[str, int, bool, tuple[int, ...]]] = []
+    for i, layer in enumerate(spec.layers):
+        for u, row in enumerate(layer.weight_names):
+            found.extend((name, i, False, (u, s)) for s, name in enumerate(row))
+        found.extend((name, i, True, (b,)) for b, name in enumerate(layer.bias_names))
+    return found

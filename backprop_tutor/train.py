@@ -16,7 +16,7 @@ import numpy as np
 
 from backprop_tutor.core.errors import TrainingError
 from backprop_tutor.core.trace import StepTrace
-from backprop_tutor.engine import Network, Pass, quietly
+from backprop_tutor.engine import Network, Pass, quietly, slots
 from backprop_tutor.record import batch_step, step
 from backprop_tutor.spec.limits import (
     TRACE_LIMIT,
@@ -33,11 +33,24 @@ PROGRESS_SECONDS = 10.0  # between two progress lines when no progress bar is sh
 clock = time.monotonic  # read once an epoch by ProgressLines (a test may replace it)
 
 
+@dataclass(frozen=True)
+class LayerFigures:
+    """One layer's final parameters in figures, for a report on a network too big to list."""
+
+    weights: int
+    biases: int
+    minimum: float
+    maximum: float
+    mean: float
+    norm: float
+
+
 @dataclass
 class TrainingResult:
-    """What a training run did, and the network it left."""
+    """What a training run did and the parameters it left, as plain data (no live network):
+    the views and the JSON read it, and nothing they do can move a parameter."""
 
-    network: Network
+    spec: Spec
     losses: array  # the loss over all examples after each epoch: 8 bytes an epoch
     stop: str  # which rule stopped training: epochs, loss_threshold, gradient_threshold, max_epochs
     updates: int
@@ -49,10 +62,27 @@ class TrainingResult:
     delta_norms: tuple[list[float], list[float]] = ([], [])
     # ReLU units silent on every example, before and after training
     dead_units: tuple[list[str], list[str]] = ([], [])
+    weights: tuple[Array, ...] = ()  # the final weights per layer, (units, sources)
+    biases: tuple[Array, ...] = ()  # the final bias parameters per layer
 
     @property
     def epochs(self) -> int:
         return len(self.losses)
+
+    @property
+    def parameters(self) -> dict[str, float]:
+        """Every final parameter by name, in the spec's order."""
+        arrays = (self.weights, self.biases)
+        return {name: float(arrays[b][i][ix]) for name, i, b, ix in slots(self.spec)}
+
+    def figures(self) -> list[LayerFigures]:
+        found = []
+        for weights, bias in zip(self.weights, self.biases, strict=True):
+            both = np.concatenate([weights.ravel(), bias.ravel()])
+            with np.errstate(over="ignore"):  # past 1e154 a norm is inf, printed as inf
+                numbers = [float(f(both)) for f in (np.min, np.max, np.mean, np.linalg.norm)]
+            found.append(LayerFigures(weights.size, bias.size, *numbers))
+        return found
 
 
 def data_arrays(spec: Spec) -> tuple[Array, Array]:
@@ -94,7 +124,7 @@ def train(
     rng = np.random.default_rng(rules.seed)
     limit = rules.epochs or rules.max_epochs
     want_last = LAST in trace_updates
-    result = TrainingResult(network, array("d"), "max_epochs", 0)
+    result = TrainingResult(spec, array("d"), "max_epochs", 0)
     before, dead_before, _ = _diagnosis(network, inputs, targets)
     last_state: tuple | None = None
     for epoch in range(1, limit + 1):
@@ -127,6 +157,8 @@ def train(
     result.hidden = outs[-2] if len(outs) > 2 else None
     result.delta_norms = (before, after)
     result.dead_units = (dead_before, dead_after)
+    result.weights = tuple(layer.weights for layer in network.layers)
+    result.biases = tuple(layer.bias for layer in network.layers)
     return result
 
 

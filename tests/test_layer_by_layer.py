@@ -138,7 +138,7 @@ def test_train_layer_by_layer_uses_the_mean_and_the_momentum() -> None:
             "shuffle": False,
         },
     }
-    got = train(spec_from_text(yaml.safe_dump(spec))).network.parameter_values()
+    got = train(spec_from_text(yaml.safe_dump(spec))).parameters
     x, t = np.array(inputs).T, np.array(targets).T
     want = _numpy_layer_by_layer(w1, b1, w2, b2, x, t, 0.5, 0.9, 3)
     assert math.isclose(got["w_h1_x1"], want[0][0, 0], rel_tol=1e-12)

@@ -225,7 +225,7 @@ def test_the_saturated_binary_cross_entropy_example_of_the_issue() -> None:
     assert values["de_dout[o1]"] == float(1 + mpmath.exp(40))
     assert values["delta[o1]"] == 1.0
     assert math.isclose(values["new[w_o1_x1]"], 39.9, rel_tol=1e-15)
-    trained = train(_spec(*case, training={"epochs": 3})).network.parameter_values()
+    trained = train(_spec(*case, training={"epochs": 3})).parameters
     assert math.isclose(trained["w_o1_x1"], 39.7, rel_tol=1e-15)
 
 

@@ -101,7 +101,7 @@ def test_full_batch_mean_is_one_gradient_step_on_the_mean_loss() -> None:
     p = start.compute(inputs, targets)
     result = train(spec)
     expected = start.layers[0].weights - spec.learning_rate * p.grad_w[0] / 4
-    assert np.allclose(result.network.layers[0].weights, expected, rtol=0, atol=1e-15)
+    assert np.allclose(result.weights[0], expected, rtol=0, atol=1e-15)
 
 
 def test_sum_reduction_takes_the_summed_gradient() -> None:
@@ -112,8 +112,8 @@ def test_sum_reduction_takes_the_summed_gradient() -> None:
         )
     )
     start = Network.from_spec(spec_from_text(_xor()))
-    change_mean = mean.network.layers[0].weights - start.layers[0].weights
-    change_sum = total.network.layers[0].weights - start.layers[0].weights
+    change_mean = mean.weights[0] - start.layers[0].weights
+    change_sum = total.weights[0] - start.layers[0].weights
     assert np.allclose(change_sum, 4 * change_mean)
 
 
@@ -137,9 +137,7 @@ def test_traced_updates_are_the_updates_training_makes() -> None:
     assert sorted(traced.traced) == [3, 20]
     last = traced.traced[20]
     for update in last.updates:
-        assert update.new == pytest.approx(
-            plain.network.parameter_values()[update.param], abs=1e-15
-        )
+        assert update.new == pytest.approx(plain.parameters[update.param], abs=1e-15)
 
 
 def test_the_same_seed_gives_the_same_run() -> None:
@@ -196,11 +194,10 @@ def test_dead_relu_units_are_named() -> None:
     result = train(load_spec(CONFIGS / "xu-dead-relu.yaml"))
     before, after = result.dead_units
     assert set(before) <= set(after) and len(after) > len(before)
-    inputs, _ = data_arrays(result.network.spec)
-    _, outs = result.network.forward(inputs)
-    units = result.network.spec.layers[0].units
+    assert len(result.spec.layers) == 2 and result.hidden is not None  # one hidden layer
+    units = result.spec.layers[0].units
     for name in after:
-        assert not np.any(outs[1][units.index(name)] > 0)
+        assert not np.any(result.hidden[units.index(name)] > 0)
 
 
 def test_softmax_cross_entropy_stays_finite_when_an_output_underflows() -> None:
@@ -246,7 +243,7 @@ def test_a_traced_batch_update_is_the_update_training_makes(batch, size, reducti
         assert "grad[w_h1_x1]#1" in values and "grad[w_h1_x1]" in values
     if LAST in chosen:
         last = traced.traced[max(traced.traced)].updates[0]
-        assert last.new == plain.network.parameter_values()[last.param]
+        assert last.new == plain.parameters[last.param]
 
 
 def test_progress_lines_come_about_every_ten_seconds_and_not_before(

@@ -56,7 +56,8 @@ def quiz(
     answer, show the working and the answer; end with a score per section. Answers may be piped
     in; end of input or Ctrl-C ends the quiz with the score so far."""
     from backprop_tutor.record import run as run_spec
-    from backprop_tutor.render.quiz import is_right, questions
+    from backprop_tutor.render.quiz import questions
+    from backprop_tutor.teach.quiz import is_right
 
     _known_notation(notation)
     if sys.stdin is None or sys.stdin.closed:
@@ -92,7 +93,7 @@ def quiz(
 
 def _ask(prompt: str) -> str | None:
     """An answer that is a number, asking again otherwise; None at end of input or Ctrl-C."""
-    from backprop_tutor.render.quiz import is_right
+    from backprop_tutor.teach.quiz import is_right
 
     ask = _terminal_text(f"{prompt} = ")
     while True:

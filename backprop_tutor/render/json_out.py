@@ -45,7 +45,7 @@ def training_json(result, trace: Trace) -> str:
         "stop": result.stop,
         "gradient_norm": result.gradient_norm,
         "losses": list(result.losses),
-        "parameters": result.network.parameter_values(),
+        "parameters": result.parameters,
         "outputs": result.outputs.tolist() if result.outputs is not None else None,
         "hidden": result.hidden.tolist() if result.hidden is not None else None,
         "delta_norms": {"before": result.delta_norms[0], "after": result.delta_norms[1]},

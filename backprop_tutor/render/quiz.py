@@ -1,19 +1,18 @@
 """`backprop-tutor quiz`: every quantity of a step, asked in the order a hand calculation
-finds it, each with its working (the formula with the numbers plugged in) for a wrong answer.
+finds it, each with its working (its rule with the numbers plugged in) for a wrong answer.
 
-The questions are read from the trace; nothing here computes a value. An answer is right when
-it is within one unit of the last displayed digit, so both rounding and truncation pass.
+The questions are read from the trace and its rules; nothing here computes a value. Grading is
+teach/quiz.py's.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-from backprop_tutor.core.activations import of_layer
-from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.core.rules import trace_rules
 from backprop_tutor.core.trace import Trace
 from backprop_tutor.render.labels import Labels
+from backprop_tutor.render.working import working
 
 
 @dataclass(frozen=True)
@@ -27,117 +26,28 @@ class Question:
 
 def questions(trace: Trace, notation: str | None = None) -> list[Question]:
     """Every quantity of the first step, in hand-calculation order."""
-    h, L = trace.header, Labels(trace.header, notation)
-    n = h.display.format
-    step = trace.steps[0]
+    L = Labels(trace.header, notation)
+    n = trace.header.display.format
+    step, values, rules = trace.steps[0], trace.values(), trace_rules(trace)
+
+    def ask(section: str, key: str, prompt: str, note: str = "") -> Question:
+        return Question(section, key, prompt, values[key], working(rules[key][0], values, n) + note)
+
     found: list[Question] = []
     for ev in step.forward:
-        terms = [f"{n(t.source_value)} × {n(t.weight_value)}" for t in ev.terms]
-        if ev.bias:
-            terms.append(("−" if h.bias_sign < 0 else "") + n(ev.bias_value))
-        found.append(
-            Question(
-                "forward pass",
-                f"net[{ev.unit}]",
-                L.net(ev.unit),
-                ev.net,
-                " + ".join(terms).replace("+ −", "− "),
-            )
-        )
-        found.append(
-            Question(
-                "forward pass",
-                f"out[{ev.unit}]",
-                L.out(ev.unit),
-                ev.out,
-                f"{ev.activation}({n(ev.net)})",
-            )
-        )
-    loss = LOSSES[h.loss]
-    for ev in step.losses:
-        found.append(
-            Question(
-                "error",
-                f"loss[{ev.unit}]",
-                L.unit_error(ev.unit),
-                ev.value,
-                loss.formula.format(target=n(ev.target), out=n(ev.out)),
-            )
-        )
-    found.append(
-        Question(
-            "error", "loss", L.error, step.total_loss, " + ".join(n(ev.value) for ev in step.losses)
-        )
-    )
-    by_unit = {ev.unit: ev for ev in step.losses}
+        found.append(ask("forward pass", f"net[{ev.unit}]", L.net(ev.unit)))
+        found.append(ask("forward pass", f"out[{ev.unit}]", L.out(ev.unit)))
+    found.extend(ask("error", f"loss[{ev.unit}]", L.unit_error(ev.unit)) for ev in step.losses)
+    found.append(ask("error", "loss", L.error))
     for d in step.deltas:
-        if d.unit in by_unit:
-            ev = by_unit[d.unit]
-            source = loss.derivative_formula.format(target=n(ev.target), out=n(ev.out))
-        else:
-            source = " + ".join(f"{n(w)} × {n(dk)}" for _, _, w, dk in d.downstream)
-        found.append(
-            Question(
-                "backward pass",
-                f"de_dout[{d.unit}]",
-                L.partial(L.error, L.out(d.unit)),
-                d.de_dout,
-                source,
-            )
-        )
-        out = next(f.out for f in step.forward if f.unit == d.unit)
-        found.append(
-            Question(
-                "backward pass",
-                f"dout_dnet[{d.unit}]",
-                L.partial(L.out(d.unit), L.net(d.unit)),
-                d.dout_dnet,
-                of_layer(h.activations[d.layer - 1], _alpha(h, d.layer)).working(n(out)),
-            )
-        )
-        working = (
-            f"{n(d.de_dout)} × {n(d.dout_dnet)}"
-            if not d.jacobian
-            else "Σ_j ∂E/∂out_j · ∂out_j/∂net (softmax)"
-        )
-        found.append(
-            Question("backward pass", f"delta[{d.unit}]", f"δ_{d.unit} = ∂E/∂net", d.delta, working)
-        )
+        u = d.unit
+        found.append(ask("backward pass", f"de_dout[{u}]", L.partial(L.error, L.out(u))))
+        found.append(ask("backward pass", f"dout_dnet[{u}]", L.partial(L.out(u), L.net(u))))
+        found.append(ask("backward pass", f"delta[{u}]", f"δ_{u} = ∂E/∂net"))
     for g in step.gradients:
-        factors = g.factors or (g.paths[0].factors if g.paths else ())
-        working = (
-            " × ".join(n(f.value) for f in g.factors)
-            if g.factors
-            else " + ".join(n(p.value) for p in g.paths)
-        )
-        if not factors:
-            continue
-        found.append(
-            Question(
-                "gradients", f"grad[{g.param}]", L.partial(L.error, g.param), g.gradient, working
-            )
-        )
-    eta = n(h.learning_rate)
-    for u in step.updates:
-        working = (
-            f"{n(u.old)} − {eta} × {n(u.gradient)}"
-            if u.updated
-            else f"{n(u.old)} (kept: biases are not updated)"
-        )
-        found.append(Question("updates", f"new[{u.param}]", f"new {u.param}", u.new, working))
+        if g.factors or g.paths:
+            found.append(ask("gradients", f"grad[{g.param}]", L.partial(L.error, g.param)))
+    for up in step.updates:
+        kept = "" if up.updated else " (kept: biases are not updated)"
+        found.append(ask("updates", f"new[{up.param}]", f"new {up.param}", kept))
     return found
-
-
-def _alpha(header, layer: int) -> float | None:
-    return header.alphas[layer - 1] if header.alphas else None
-
-
-def is_right(answer: str, value: float, digits: int) -> bool | None:
-    """Within one unit of the last displayed digit; None when the answer is not a number."""
-    try:
-        number = float(answer.strip().replace("−", "-").replace("∞", "inf"))
-    except ValueError:
-        return None
-    if math.isinf(value):  # a dE/dout past float64: "inf" (or ∞) with its sign is right
-        return number == value
-    return abs(number - value) <= 10.0**-digits * (1 + 1e-9)

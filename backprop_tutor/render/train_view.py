@@ -3,7 +3,6 @@ curve, the final parameters, the predictions and the hidden codes, and any trace
 
 from __future__ import annotations
 
-import numpy as np
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.text import Text
 
@@ -27,7 +26,7 @@ class TrainingReport:
     def __init__(self, result: TrainingResult, trace: Trace, every: int | None = None) -> None:
         self.result = result
         self.trace = trace  # the traced steps, with the header every view shares
-        spec = result.network.spec
+        spec = result.spec
         self.spec = spec
         self.fmt = spec.display
         self.every = every or spec.training.report_every or max(1, result.epochs // 10)
@@ -46,7 +45,7 @@ class TrainingReport:
         if self.result.hidden is not None and self._shows_codes():
             yield Text("")
             yield self._codes().table()
-        if len(self.result.network.layers) > 2:
+        if len(self.result.spec.layers) > 1:
             yield Text("")
             yield self._delta_norms().table()
         if any(self.result.dead_units):
@@ -65,7 +64,7 @@ class TrainingReport:
         yield self._predictions()
         if self.result.hidden is not None and self._shows_codes():
             yield self._codes()
-        if len(self.result.network.layers) > 2:
+        if len(self.result.spec.layers) > 1:
             yield self._delta_norms()
         if any(self.result.dead_units):
             yield self._dead_line()
@@ -181,7 +180,7 @@ class TrainingReport:
         """Every parameter, or past MAX_PARAMETERS one row per layer (`--format json` still
         holds every value): 200,000 rows help no one on a terminal."""
         n = self.fmt.format
-        values = self.result.network.parameter_values()
+        values = self.result.parameters
         if len(values) > MAX_PARAMETERS:
             return self._parameter_layers(len(values))
         table = Grid("Final parameters")
@@ -198,11 +197,9 @@ class TrainingReport:
         )
         for header in ("layer", "weights", "biases", "min", "max", "mean", "‖·‖"):
             table.column(header)
-        for i, layer in enumerate(self.result.network.layers, start=1):
-            both = np.concatenate([layer.weights.ravel(), layer.bias.ravel()])
-            with np.errstate(over="ignore"):  # past 1e154 a norm is inf, printed as inf
-                figures = [float(f(both)) for f in (np.min, np.max, np.mean, np.linalg.norm)]
-            table.row(str(i), f"{layer.weights.size:,}", f"{layer.bias.size:,}", *map(n, figures))
+        for i, f in enumerate(self.result.figures(), start=1):
+            figures = (f.minimum, f.maximum, f.mean, f.norm)
+            table.row(str(i), f"{f.weights:,}", f"{f.biases:,}", *map(n, figures))
         return table
 
     def _predictions(self) -> Grid:
@@ -243,12 +240,10 @@ class TrainingReport:
         table.column("units", numeric=False)
         table.column("before training")
         table.column("after training")
-        layers = self.result.network.layers
+        layers = self.result.spec.layers
         for k, (layer, a, b) in enumerate(zip(layers, first, last, strict=True)):
             kind = "output" if k == len(layers) - 1 else "hidden"
-            table.row(
-                f"{k + 1} ({kind}, {layer.activation.name})", str(len(layer.spec.units)), n(a), n(b)
-            )
+            table.row(f"{k + 1} ({kind}, {layer.activation})", str(len(layer.units)), n(a), n(b))
         return table
 
     def _shows_codes(self) -> bool:

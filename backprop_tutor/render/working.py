@@ -31,8 +31,12 @@ def _signed(terms: list[tuple[float, str]]) -> str:
     return text
 
 
-def _scaled(c: float, value: str, n: Format) -> tuple[float, str]:
-    return c, value if abs(c) == 1 else f"{n(abs(c))} × {_bracketed(value)}"
+def _scaled(c: float, v: float, n: Format) -> tuple[float, str]:
+    """c·v as a signed term: `0.35`, `− 0.1` (a negative value's sign folded into the sum's),
+    `0.5 × (−0.02)` (a coefficient shows the value as it is)."""
+    if abs(c) == 1:
+        return c * (-1 if v < 0 else 1), n(abs(v))
+    return c, f"{n(abs(c))} × {_bracketed(n(v))}"
 
 
 def _bracketed(text: str) -> str:
@@ -40,13 +44,13 @@ def _bracketed(text: str) -> str:
 
 
 def _linear(rule: Rule, x: list[float], n: Format) -> str:
-    return _signed([_scaled(c, n(v), n) for c, v in zip(rule.coefficients, x, strict=True)])
+    return _signed([_scaled(c, v, n) for c, v in zip(rule.coefficients, x, strict=True)])
 
 
 def _dot(rule: Rule, x: list[float], n: Format) -> str:
     pairs = len(x) - len(rule.coefficients)
     products = [(1.0, f"{n(x[i])} × {_bracketed(n(x[i + 1]))}") for i in range(0, pairs, 2)]
-    rest = [_scaled(c, n(v), n) for c, v in zip(rule.coefficients, x[pairs:], strict=True)]
+    rest = [_scaled(c, v, n) for c, v in zip(rule.coefficients, x[pairs:], strict=True)]
     return _signed(products + rest)
 
 

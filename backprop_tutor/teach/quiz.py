@@ -1,0 +1,18 @@
+"""Grading a quiz answer: right when within one unit of the last digit the trace is shown to,
+so a rounded and a truncated answer both pass; the questions themselves are a view
+(render/quiz.py)."""
+
+from __future__ import annotations
+
+import math
+
+
+def is_right(answer: str, value: float, digits: int) -> bool | None:
+    """Within one unit of the last displayed digit; None when the answer is not a number."""
+    try:
+        number = float(answer.strip().replace("−", "-").replace("∞", "inf"))
+    except ValueError:
+        return None
+    if math.isinf(value):  # a dE/dout past float64: "inf" (or ∞) with its sign is right
+        return number == value
+    return abs(number - value) <= 10.0**-digits * (1 + 1e-9)
