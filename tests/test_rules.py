@@ -111,7 +111,9 @@ def test_a_wrong_rule_is_caught() -> None:
     trace = run(spec)
     values = trace.values()
     rules = trace_rules(trace)
-    rules["delta[o1]"] = (replace(rules["delta[o1]"][0], op="linear", coefficients=(1.0, 1.0)),)
+    rules["delta[o1]"] = (
+        replace(rules["delta[o1]"][0], op="weighted_sum", coefficients=(1.0, 1.0)),
+    )
     leaves = {key: value for key, value in values.items() if key not in rules}
     got, _ = Evaluator(rules, values).recompute("new[w5]", leaves)
     assert not math.isclose(got, values["new[w5]"], rel_tol=1e-6)  # type: ignore[arg-type]

@@ -156,4 +156,4 @@ def test_the_quiz_on_an_ascii_terminal_asks_in_words() -> None:
     done = _process(["quiz", "xu-softmax"], b"1\n" * 200, PYTHONIOENCODING="ascii")
     assert done.returncode == 0, done.stderr.decode(errors="replace")
     assert done.stdout.isascii() and b"?" not in done.stdout
-    assert b"delta_a = dE/dnet" in done.stdout and b"sum_j dE/dout_j" in done.stdout
+    assert b"delta_a = dE/dnet" in done.stdout and b"sum_j e^net_j" in done.stdout  # Σ in words

@@ -27,7 +27,7 @@ def test_every_rule_of_every_config_is_written_with_its_inputs(path) -> None:
         for rule in rules:
             text = working(rule, values, n)
             assert text.strip(), key
-            if rule.op in ("dot", "product", "linear"):  # each input's value is shown
+            if rule.op in ("dot", "product", "weighted_sum"):  # each input's value is shown
                 for source in rule.inputs:
                     shown = n(abs(values[source]))
                     assert shown in text, (key, source, shown, text)

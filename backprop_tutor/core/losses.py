@@ -118,6 +118,95 @@ class Loss:
     torch: Callable | None = None
     # A loss students often use in its place, for `check` to name: (that loss, the mistake).
     mistaken_for: tuple[str, str] | None = None
+    # derivation(kit): with `log_space_activation`, the output delta derived step by step for
+    # `derive ACTIVATION_LOSS` (softmax_cross_entropy); the kit is symbolic/textbook.py's
+    combined_derivation: Callable | None = None
+
+
+# -- textbook derivations, for `derive NAME`: the kit (symbolic/textbook.py) brings SymPy, Step
+# and the prover, so nothing here imports SymPy ----------------------------------------------------
+def _softmax_cross_entropy_derivation(kit):
+    sp, Step = kit.sp, kit.Step
+    nets = sp.symbols("net_1:4", real=True)
+    ts = sp.symbols("t_1:4", nonnegative=True)
+    zs = sp.symbols("z_1:4", positive=True)
+    total = sum(sp.exp(n) for n in nets)
+    z = [sp.exp(n) / total for n in nets]
+    loss = -sum(t * sp.log(zj) for t, zj in zip(ts, z, strict=True))
+    direct = sp.diff(loss, nets[0])
+    by_chain = sum((-ts[j] / zs[j]) * zs[j] * ((1 if j == 0 else 0) - zs[0]) for j in range(3))
+    as_z = {zs[j]: z[j] for j in range(3)}
+    general = zs[0] * sum(ts) - ts[0]
+    steps = [
+        Step(
+            -sum(t * sp.log(zj) for t, zj in zip(ts, zs, strict=True)),
+            "cross-entropy, shown for K = 3",
+            "J",
+        ),
+        Step(
+            sp.Add(
+                *[
+                    sp.Mul(-ts[j] / zs[j], zs[j] * ((1 if j == 0 else 0) - zs[0]), evaluate=False)
+                    for j in range(3)
+                ],
+                evaluate=False,
+            ),
+            "Σ_j ∂J/∂z_j · ∂z_j/∂net_1, with ∂z_j/∂net_1 = z_j(δ_j1 − z_1)",
+            "∂J/∂net_1",
+            kit.equal(direct, by_chain.subs(as_z)),
+        ),
+        Step(sp.Add(-ts[0], zs[0] * sum(ts), evaluate=False), "", "", kit.equal(by_chain, general)),
+        Step(
+            sp.Add(zs[0], -ts[0], evaluate=False),
+            "when the targets sum to 1",
+            "",
+            kit.equal(general.subs(ts[2], 1 - ts[0] - ts[1]), zs[0] - ts[0]),
+        ),
+    ]
+    xu = ts[0] * (1 - zs[0])
+    return kit.derivation(
+        "softmax_cross_entropy",
+        "Softmax with cross-entropy: ∂J/∂net_k = z_k − t_k",
+        steps,
+        condition="the targets sum to 1 (Σ_j t_j = 1), as one-hot labels and probability "
+        "targets do; otherwise ∂J/∂net_k = z_k Σ_j t_j − t_k",
+        notes=[
+            "so ∂J/∂net_k = z_k − t_k for every output k: the output delta of softmax with "
+            "cross-entropy is the prediction minus the target",
+            "the Xu lecture's sensitivity δ_k = −∂J/∂net_k = t_k(1 − z_k) keeps only the "
+            "j = k term of the sum; the j ≠ k terms add −z_k Σ_(j≠k) t_j, and "
+            "t_1(1 − z_1) − z_1(t_2 + t_3) = t_1 − z_1 Σ_j t_j is "
+            f"{'proved' if kit.equal(xu - zs[0] * (ts[1] + ts[2]), -general) else 'NOT proved'}"
+            " equal to −∂J/∂net_1: t(1 − z) is right only summed with the other terms",
+        ],
+    )
+
+
+def _sigmoid_binary_cross_entropy_derivation(kit):
+    sp, Step = kit.sp, kit.Step
+    o, t = sp.symbols("o t", real=True)
+    net = sp.Symbol("net", real=True)
+    s = 1 / (1 + sp.exp(-net))
+    loss = -(t * sp.log(s) + (1 - t) * sp.log(1 - s))
+    steps = [
+        Step(-(t * sp.log(o) + (1 - t) * sp.log(1 - o)), "binary cross-entropy, o = σ(net)", "J"),
+        Step(
+            sp.Mul((o - t) / (o * (1 - o)), o * (1 - o), evaluate=False),
+            "∂J/∂o · ∂o/∂net",
+            "∂J/∂net",
+            kit.equal(sp.diff(loss, net), s - t),
+        ),
+        Step(o - t, "the o(1 − o) cancels", "", True),
+    ]
+    return kit.derivation(
+        "sigmoid_binary_cross_entropy",
+        "Sigmoid with binary cross-entropy: ∂J/∂net = o − t",
+        steps,
+        notes=[
+            "the same o − t as linear output with ½(y − t)²: "
+            "the sigmoid's saturation does not slow learning here"
+        ],
+    )
 
 
 LOSSES: dict[str, Loss] = {
@@ -165,6 +254,7 @@ LOSSES: dict[str, Loss] = {
         why="cross-entropy compares two probability distributions; softmax makes the outputs one",
         targets="probability",
         out_times_derivative=lambda t, o: -t,
+        combined_derivation=_softmax_cross_entropy_derivation,
     ),
     "binary_cross_entropy": Loss(
         "binary_cross_entropy",
@@ -183,6 +273,7 @@ LOSSES: dict[str, Loss] = {
         output_activations=("sigmoid",),
         why="each output must be a probability in (0, 1), as sigmoid gives",
         targets="probability",
+        combined_derivation=_sigmoid_binary_cross_entropy_derivation,
     ),
     "symmetric_cross_entropy": Loss(
         "symmetric_cross_entropy",

@@ -28,7 +28,7 @@ from backprop_tutor.core.trace import StepTrace, Trace, UpdateEvent, with_step
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """`key = op(inputs)`. `coefficients`: linear's one per input, dot's for the inputs after
+    """`key = op(inputs)`. `coefficients`: weighted_sum's one per input, dot's for the inputs after
     its pairs, const's value; `function` and `alpha` name an activation or loss entry; `at`
     the unit (or Jacobian entry) of a layer-wide function the key is."""
 
@@ -50,14 +50,14 @@ class Rule:
         return {k: v for k, v in asdict(self).items() if defaults[k] != v}
 
 
-def _linear(r: Rule, x: list[float]) -> float:
+def _weighted_sum(r: Rule, x: list[float]) -> float:
     return math.fsum(c * v for c, v in zip(r.coefficients, x, strict=True))
 
 
 def _dot(r: Rule, x: list[float]) -> float:
     pairs = len(x) - len(r.coefficients)
     products = [x[i] * x[i + 1] for i in range(0, pairs, 2)]
-    return math.fsum(products) + _linear(r, x[pairs:])
+    return math.fsum(products) + _weighted_sum(r, x[pairs:])
 
 
 def _activation(r: Rule, x: list[float]) -> float:
@@ -91,7 +91,7 @@ def _loss_derivative(r: Rule, x: list[float]) -> float:
 
 OPS: dict[str, Callable[[Rule, list[float]], float]] = {
     "const": lambda r, x: r.coefficients[0],
-    "linear": _linear,
+    "weighted_sum": _weighted_sum,
     "dot": _dot,
     "product": lambda r, x: math.prod(x),
     "activation": _activation,
@@ -196,7 +196,7 @@ class _Builder:
         self.rules[rule.key] = (*self.rules.get(rule.key, ()), rule)
 
     def copy(self, key: str, source: str) -> None:
-        self.add(Rule(key, "linear", (source,), (1.0,), rounded=False))
+        self.add(Rule(key, "weighted_sum", (source,), (1.0,), rounded=False))
 
     def step(self, step: StepTrace) -> None:
         n = step.step
@@ -216,9 +216,9 @@ class _Builder:
             scale = 1.0 / count if step.reduction == "mean" else 1.0
             for u in step.updates:
                 each = tuple(_at(f"grad[{u.param}]#{k}", n) for k in range(1, count + 1))
-                self.add(Rule(param("grad", u.param), "linear", each, (scale,) * count))
+                self.add(Rule(param("grad", u.param), "weighted_sum", each, (scale,) * count))
             each = tuple(_at(f"loss#{k}", n) for k in range(1, count + 1))
-            self.add(Rule(_at("loss", n), "linear", each, (1.0,) * count))
+            self.add(Rule(_at("loss", n), "weighted_sum", each, (1.0,) * count))
         for u in step.updates:
             self._update(u, n)
 
@@ -227,7 +227,7 @@ class _Builder:
         name = u.param
         old, new = _at(f"old[{name}]", n), _at(f"new[{name}]", n)
         if not u.updated:
-            self.add(Rule(new, "linear", (old,), (1.0,)))
+            self.add(Rule(new, "weighted_sum", (old,), (1.0,)))
             return
         inputs, coefficients = [old, _at(f"grad[{name}]", n)], [1.0, -self.h.learning_rate]
         if self.momentum and n - 1 in self.recorded:
@@ -237,7 +237,7 @@ class _Builder:
             term = with_step(f"momentum[{name}]", n)
             self.add(Rule(term, "const", (), (u.momentum_term,), rounded=False))
             inputs, coefficients = [*inputs, term], [*coefficients, 1.0]
-        self.add(Rule(new, "linear", tuple(inputs), tuple(coefficients)))
+        self.add(Rule(new, "weighted_sum", tuple(inputs), tuple(coefficients)))
 
     def _pass(self, ex: StepTrace, key: Key, param: Param) -> None:
         self._forward(ex, key, param)
@@ -271,7 +271,7 @@ class _Builder:
             at = (len(outputs),)
             self.add(Rule(key(f"loss[{unit}]"), "loss_term", pair, function=h.loss, at=at))
         terms = tuple(key(f"loss[{u}]") for u in outputs)
-        self.add(Rule(key("loss"), "linear", terms, (1.0,) * len(terms)))
+        self.add(Rule(key("loss"), "weighted_sum", terms, (1.0,) * len(terms)))
 
     def _activation(self, key: Key, layer: int, unit: str) -> Rule:
         units, fn, alpha = self.h.layers[layer], *self._function(layer)
@@ -348,7 +348,7 @@ class _Builder:
             self.add(Rule(key(f"path[{g.param},{p.via}]"), "product", tuple(map(key, chain))))
         if g.paths:
             paths = tuple(key(f"path[{g.param},{p.via}]") for p in g.paths)
-            self.add(Rule(grad, "linear", paths, (1.0,) * len(paths)))
+            self.add(Rule(grad, "weighted_sum", paths, (1.0,) * len(paths)))
 
     def tests(self) -> None:
         """A test example: forward through the parameters the last step left."""

@@ -43,7 +43,7 @@ def _bracketed(text: str) -> str:
     return f"({text})" if text.startswith(("-", "−")) else text
 
 
-def _linear(rule: Rule, x: list[float], n: Format) -> str:
+def _weighted_sum(rule: Rule, x: list[float], n: Format) -> str:
     return _signed([_scaled(c, v, n) for c, v in zip(rule.coefficients, x, strict=True)])
 
 
@@ -80,7 +80,7 @@ def _loss(template: str) -> Callable[[Rule, list[float], Format], str]:
 
 WRITERS: dict[str, Callable[[Rule, list[float], Format], str]] = {
     "const": lambda rule, x, n: n(rule.coefficients[0]),
-    "linear": _linear,
+    "weighted_sum": _weighted_sum,
     "dot": _dot,
     "product": lambda rule, x, n: " × ".join(_bracketed(n(v)) for v in x),
     "activation": _activation,

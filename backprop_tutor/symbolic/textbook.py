@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import ModuleType
 
 import sympy as sp
 
@@ -21,7 +22,6 @@ from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.symbolic.forms import activation_derivative, equal, loss_derivative
 
 x = sp.Symbol("x", real=True)
-sigma = sp.Function("σ")
 
 
 @dataclass
@@ -54,204 +54,6 @@ def _chain(steps: list[Step], *, known: dict | None = None) -> list[Step]:
         if step.proved is None:
             step.proved = equal(before.rhs.subs(known).doit(), step.rhs.subs(known).doit())
     return steps
-
-
-def sigmoid() -> TextbookDerivation:
-    e = sp.exp(-x)
-    s = 1 / (1 + e)
-    steps = _chain(
-        [
-            Step(
-                sp.Derivative(sp.Pow(1 + e, -1, evaluate=False), x), "σ(x) = 1/(1 + e^−x)", "dσ/dx"
-            ),
-            Step(
-                sp.Mul(
-                    -1, sp.Pow(1 + e, -2, evaluate=False), sp.Derivative(1 + e, x), evaluate=False
-                ),
-                "chain rule on (1 + e^−x)^−1",
-            ),
-            Step(
-                sp.Mul(-1, sp.Pow(1 + e, -2, evaluate=False), -e, evaluate=False),
-                "d/dx e^−x = −e^−x",
-            ),
-            Step(e / (1 + e) ** 2, "simplify"),
-            Step(sp.Mul(s, e / (1 + e), evaluate=False), "split the fraction"),
-            Step(sp.Mul(s, 1 - s, evaluate=False), "e^−x/(1 + e^−x) = 1 − 1/(1 + e^−x)"),
-            Step(sp.Mul(sigma(x), 1 - sigma(x), evaluate=False), "σ(x) = 1/(1 + e^−x)"),
-        ],
-        known={sigma(x): s},
-    )
-    return TextbookDerivation(
-        "sigmoid",
-        "The sigmoid's derivative, step by step",
-        steps,
-        notes=[
-            "so dout/dnet = out (1 − out): the derivative needs only "
-            "the output, which the forward pass already has"
-        ],
-    )
-
-
-def tanh() -> TextbookDerivation:
-    ep, em = sp.exp(x), sp.exp(-x)
-    t = (ep - em) / (ep + em)
-    steps = _chain(
-        [
-            Step(sp.Derivative(t, x), "tanh(x) = (e^x − e^−x)/(e^x + e^−x)", "d tanh/dx"),
-            Step(((ep + em) ** 2 - (ep - em) ** 2) / (ep + em) ** 2, "quotient rule"),
-            Step(1 - t**2, "split the fraction"),
-            Step(1 - sp.tanh(x) ** 2, "tanh"),
-        ],
-        known={},
-    )
-    return TextbookDerivation("tanh", "tanh's derivative", steps, notes=["so dout/dnet = 1 − out²"])
-
-
-def _piecewise(name: str) -> TextbookDerivation:
-    act = ACTIVATIONS[name]
-    result = activation_derivative(act)
-    steps = [
-        Step(result.function, "", f"{name}(x)"),
-        Step(result.raw, "differentiate each piece", f"d {name}/dx", None),
-        Step(
-            result.textbook,
-            "as the engine uses it (at x = 0, where there is no derivative: the "
-            "left-hand piece, 0 for ReLU and alpha for leaky ReLU, as PyTorch)",
-            "",
-            result.proved,
-        ),
-    ]
-    return TextbookDerivation(
-        name,
-        f"{name}'s derivative, piece by piece",
-        steps,
-        notes=[
-            "not differentiable at 0; below 0 a ReLU passes no "
-            "gradient at all, which is how units die"
-        ],
-    )
-
-
-def linear() -> TextbookDerivation:
-    result = activation_derivative(ACTIVATIONS["linear"])
-    steps = [Step(result.function, "", "linear(x)"), Step(result.raw, "", "d/dx", result.proved)]
-    return TextbookDerivation(
-        "linear",
-        "The linear activation's derivative",
-        steps,
-        notes=["so at a linear output, delta = dE/dout: y − t for ½(y − t)²"],
-    )
-
-
-def softmax() -> TextbookDerivation:
-    n1, n2, n3 = sp.symbols("net_1:4", real=True)
-    nets = [n1, n2, n3]
-    total = sum(sp.exp(n) for n in nets)
-    z = [sp.exp(n) / total for n in nets]
-    zs = sp.symbols("z_1:4", positive=True)
-    diag = sp.diff(z[0], n1)
-    off = sp.diff(z[0], n2)
-    steps = [
-        Step(z[0], "softmax, shown for K = 3 (the proof is the same for any K)", "z_1"),
-        Step(diag, "quotient rule", "∂z_1/∂net_1"),
-        Step(
-            zs[0] * (1 - zs[0]), "with z_1 = e^net_1/Σ e^net_i", "", equal(diag, z[0] * (1 - z[0]))
-        ),
-        Step(off, "quotient rule", "∂z_1/∂net_2"),
-        Step(-zs[0] * zs[1], "", "", equal(off, -z[0] * z[1])),
-    ]
-    return TextbookDerivation(
-        "softmax",
-        "Softmax's Jacobian",
-        steps,
-        notes=[
-            "in general ∂z_j/∂net_k = z_j (δ_jk − z_k): every output moves with every net "
-            "input, so delta_k = Σ_j ∂E/∂z_j · ∂z_j/∂net_k needs the whole row, "
-            "not only z_k(1 − z_k)"
-        ],
-    )
-
-
-def softmax_cross_entropy() -> TextbookDerivation:
-    nets = sp.symbols("net_1:4", real=True)
-    ts = sp.symbols("t_1:4", nonnegative=True)
-    zs = sp.symbols("z_1:4", positive=True)
-    total = sum(sp.exp(n) for n in nets)
-    z = [sp.exp(n) / total for n in nets]
-    loss = -sum(t * sp.log(zj) for t, zj in zip(ts, z, strict=True))
-    direct = sp.diff(loss, nets[0])
-    by_chain = sum((-ts[j] / zs[j]) * zs[j] * ((1 if j == 0 else 0) - zs[0]) for j in range(3))
-    as_z = {zs[j]: z[j] for j in range(3)}
-    general = zs[0] * sum(ts) - ts[0]
-    steps = [
-        Step(
-            -sum(t * sp.log(zj) for t, zj in zip(ts, zs, strict=True)),
-            "cross-entropy, shown for K = 3",
-            "J",
-        ),
-        Step(
-            sp.Add(
-                *[
-                    sp.Mul(-ts[j] / zs[j], zs[j] * ((1 if j == 0 else 0) - zs[0]), evaluate=False)
-                    for j in range(3)
-                ],
-                evaluate=False,
-            ),
-            "Σ_j ∂J/∂z_j · ∂z_j/∂net_1, with ∂z_j/∂net_1 = z_j(δ_j1 − z_1)",
-            "∂J/∂net_1",
-            equal(direct, by_chain.subs(as_z)),
-        ),
-        Step(sp.Add(-ts[0], zs[0] * sum(ts), evaluate=False), "", "", equal(by_chain, general)),
-        Step(
-            sp.Add(zs[0], -ts[0], evaluate=False),
-            "when the targets sum to 1",
-            "",
-            equal(general.subs(ts[2], 1 - ts[0] - ts[1]), zs[0] - ts[0]),
-        ),
-    ]
-    xu = ts[0] * (1 - zs[0])
-    return TextbookDerivation(
-        "softmax_cross_entropy",
-        "Softmax with cross-entropy: ∂J/∂net_k = z_k − t_k",
-        steps,
-        condition="the targets sum to 1 (Σ_j t_j = 1), as one-hot labels and probability "
-        "targets do; otherwise ∂J/∂net_k = z_k Σ_j t_j − t_k",
-        notes=[
-            "so ∂J/∂net_k = z_k − t_k for every output k: the output delta of softmax with "
-            "cross-entropy is the prediction minus the target",
-            "the Xu lecture's sensitivity δ_k = −∂J/∂net_k = t_k(1 − z_k) keeps only the "
-            "j = k term of the sum; the j ≠ k terms add −z_k Σ_(j≠k) t_j, and "
-            "t_1(1 − z_1) − z_1(t_2 + t_3) = t_1 − z_1 Σ_j t_j is "
-            f"{'proved' if equal(xu - zs[0] * (ts[1] + ts[2]), -general) else 'NOT proved'}"
-            " equal to −∂J/∂net_1: t(1 − z) is right only summed with the other terms",
-        ],
-    )
-
-
-def sigmoid_binary_cross_entropy() -> TextbookDerivation:
-    o, t = sp.symbols("o t", real=True)
-    net = sp.Symbol("net", real=True)
-    s = 1 / (1 + sp.exp(-net))
-    loss = -(t * sp.log(s) + (1 - t) * sp.log(1 - s))
-    steps = [
-        Step(-(t * sp.log(o) + (1 - t) * sp.log(1 - o)), "binary cross-entropy, o = σ(net)", "J"),
-        Step(
-            sp.Mul((o - t) / (o * (1 - o)), o * (1 - o), evaluate=False),
-            "∂J/∂o · ∂o/∂net",
-            "∂J/∂net",
-            equal(sp.diff(loss, net), s - t),
-        ),
-        Step(o - t, "the o(1 − o) cancels", "", True),
-    ]
-    return TextbookDerivation(
-        "sigmoid_binary_cross_entropy",
-        "Sigmoid with binary cross-entropy: ∂J/∂net = o − t",
-        steps,
-        notes=[
-            "the same o − t as linear output with ½(y − t)²: "
-            "the sigmoid's saturation does not slow learning here"
-        ],
-    )
 
 
 def recursion() -> TextbookDerivation:
@@ -324,16 +126,38 @@ def _activation(name: str) -> Callable[[], TextbookDerivation]:
     return build
 
 
+@dataclass(frozen=True)
+class Kit:
+    """What a registry entry's derivation is written with: SymPy arrives as an argument, as in
+    the entries' `symbolic` forms, so the registries import none of it."""
+
+    sp: ModuleType
+    x: sp.Symbol
+    Step: type
+    chain: Callable
+    equal: Callable
+    derivation: type
+    derivative: Callable
+
+
+KIT = Kit(sp, x, Step, _chain, equal, TextbookDerivation, activation_derivative)
+
+
+def _entry(derivation: Callable) -> Callable[[], TextbookDerivation]:
+    return lambda: derivation(KIT)
+
+
 DERIVATIONS: dict[str, Callable[[], TextbookDerivation]] = {
-    **{name: _activation(name) for name, entry in ACTIVATIONS.items() if entry.elementwise},
-    "sigmoid": sigmoid,
-    "tanh": tanh,
-    "relu": lambda: _piecewise("relu"),
-    "leaky_relu": lambda: _piecewise("leaky_relu"),
-    "linear": linear,
-    "softmax": softmax,
-    "softmax_cross_entropy": softmax_cross_entropy,
-    "sigmoid_binary_cross_entropy": sigmoid_binary_cross_entropy,
+    **{
+        name: _entry(entry.derivation) if entry.derivation else _activation(name)
+        for name, entry in ACTIVATIONS.items()
+        if entry.elementwise or entry.derivation
+    },
+    **{
+        f"{loss.log_space_activation}_{name}": _entry(loss.combined_derivation)
+        for name, loss in LOSSES.items()
+        if loss.combined_derivation
+    },
     "recursion": recursion,
     **{name: _loss(name) for name in LOSSES},
 }

@@ -91,7 +91,8 @@ def check_settings(s: ExerciseSettings) -> None:
             raise ValueError(
                 f"--activations {name}: it needs {ACTIVATIONS[name].min_units} units or more "
                 "in its layer (over one unit softmax always outputs 1, so nothing can be "
-                "learned); give that layer more units in --shape, or use sigmoid there"
+                f"learned); give that layer more units in --shape, or use "
+                f"{_alternative(saturates=True)} there"
             )
     if s.loss not in LOSSES:
         raise ValueError(f"--loss: no loss '{s.loss}'; {closest(s.loss, LOSSES)}")
@@ -259,18 +260,30 @@ def _none_found(s: ExerciseSettings, search: Search) -> str:
     )
 
 
+def _alternative(*, saturates: bool) -> str:
+    """An activation whose units cannot die, from the registry: the first that saturates
+    (sigmoid), or the first that neither dies nor saturates (leaky ReLU)."""
+    return next(
+        name
+        for name, a in ACTIVATIONS.items()
+        if a.elementwise and a.dead is None and (a.saturation is not None) == saturates
+    )
+
+
 def _advice(s: ExerciseSettings, reason: str) -> str:
     """The options most likely to help, for the commonest reason a draw was refused."""
     if reason == DEAD:  # every unit that can die must be alive: keep the first such layer only
         dying = [k for k, a in enumerate(s.activations) if ACTIVATIONS[a].dead is not None]
         name = s.activations[dying[0]]
         kept = [
-            a if k <= dying[0] or k not in dying else "sigmoid" for k, a in enumerate(s.activations)
+            a if k <= dying[0] or k not in dying else _alternative(saturates=True)
+            for k, a in enumerate(s.activations)
         ]
         if kept != list(s.activations):
             listed = ",".join(kept)
             return f"use {name} in one layer (--activations {listed}) or a smaller --shape"
-        return f"use a smaller --shape (fewer {name} units) or --activations leaky_relu"
+        other = _alternative(saturates=False)
+        return f"use a smaller --shape (fewer {name} units) or --activations {other}"
     if reason == OVERFLOWS:
         return "use a smaller --learning-rate"
     return "use fewer or narrower layers (--shape) or another --activations"
