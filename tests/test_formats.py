@@ -4,7 +4,7 @@ is written, or is refused from the table with the formats it has (render/formats
 from __future__ import annotations
 
 import pytest
-from conftest import CONFIGS
+from conftest import CONFIGS, ROOT
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
@@ -25,6 +25,7 @@ def _command(kind: str, tmp_path) -> list[str]:
         "derivations": ["run", dawood, "--only", "w5"],
         "textbook derivation": ["derive", "sigmoid"],
         "worksheet": ["new", "--shape", "2-2-1", "--output-dir", str(tmp_path / "new")],
+        "check report": ["check", dawood, str(ROOT / "golden" / "dawood.values.yaml")],
     }[kind]
 
 
@@ -35,6 +36,7 @@ def test_every_document_is_in_the_table() -> None:
         "textbook derivation",
         "training report",
         "worksheet",
+        "check report",
     }
 
 

@@ -202,7 +202,7 @@ def test_check_follows_a_mistake_through_the_updated_weights(tmp_path) -> None:
     text = (CONFIGS / "dawood.yaml").read_text(encoding="utf-8")
     spec.write_text(text + "\nupdate: layer_by_layer\n", encoding="utf-8")
     claims = tmp_path / "claims.yaml"
-    claims.write_text("delta[o1]: 0.2\nde_dout[h1]: 0.06476\n", encoding="utf-8")
+    claims.write_text("delta[o1]: 0.20000\nde_dout[h1]: 0.06476\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["check", str(spec), str(claims), "--width", "200"])
     words = " ".join(result.output.split())
     assert result.exit_code == 1 and "from 1 mistake: delta[o1]" in words, words

@@ -102,13 +102,20 @@ def _console(width: int | None = None, **options) -> Console:
 def _written(kind: str, format, width: int | None, to_file: bool, *content, **options):
     """A document in a format, its writer looked up once in the formats table; a format it
     does not have is refused with those it does. Text for the terminal is printed (None)."""
+    document = _document(kind, format)
+    if format.value in document.files:
+        return document.files[format.value](*content, **options)
+    return _recorded(document.rich(*content), format, width, to_file)  # type: ignore[misc]
+
+
+def _document(kind: str, format):
+    """The formats table's entry for a kind of document; a format it lacks is refused in one
+    line naming those it has (commands ask first, before any work)."""
     document = DOCUMENTS[kind]
     refused = document.refusal(format.value)
     if refused:
         raise _fail(refused)
-    if format.value in document.files:
-        return document.files[format.value](*content, **options)
-    return _recorded(document.rich(*content), format, width, to_file)  # type: ignore[misc]
+    return document
 
 
 def _recorded(renderable, format, width: int | None, to_file: bool) -> str | None:

@@ -13,6 +13,7 @@ from backprop_tutor.cli.common import (
     OutputFormat,
     OutputOption,
     WidthOption,
+    _document,
     _emit,
     _fail,
     _known_notation,
@@ -24,7 +25,7 @@ from backprop_tutor.cli.common import (
     app,
 )
 from backprop_tutor.core.errors import SpecError, TrainingError
-from backprop_tutor.render.formats import DATA, DOCUMENTS, MADE_FOR_FILES
+from backprop_tutor.render.formats import DATA, MADE_FOR_FILES
 
 
 @app.command()
@@ -60,6 +61,7 @@ def run(
     from backprop_tutor.record import run as run_spec
 
     _known_notation(notation)
+    _document("derivations" if symbolic or only else "worked example", format)
     _refuse_overwrite(output, force)
     try:
         loaded = _load_spec(spec, allow_data_anywhere)
@@ -128,9 +130,6 @@ def _print_derivations(
 
     known = {g.param for g in trace.steps[0].gradients}
     chosen = _named_parameters(only, known) if only else None
-    refused = DOCUMENTS["derivations"].refusal(format.value)
-    if refused:  # before SymPy's work, not after it
-        raise _fail(refused)
     with progress(Console(stderr=True), len(chosen or known), sys.stderr) as advance:
         derivations = derive(trace, chosen, notation=notation, progress=advance)
     return _written("derivations", format, width, to_file, derivations, trace, notation)

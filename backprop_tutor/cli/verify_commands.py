@@ -12,11 +12,16 @@ from rich.text import Text
 from backprop_tutor.cli.common import (
     EXIT_MISMATCH,
     DataAnywhereOption,
+    FormatOption,
+    OutputFormat,
     WidthOption,
+    _document,
+    _emit,
     _fail,
     _load_spec,
     _named_parameters,
     _show,
+    _written,
     app,
 )
 from backprop_tutor.core.errors import SpecError, TrainingError
@@ -31,21 +36,22 @@ def check(
         Path, typer.Argument(help="Claims: trace ids to numbers or formulas.", show_default=False)
     ],
     width: WidthOption = None,
+    format: FormatOption = OutputFormat.text,
     allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
     """Check claimed numbers (slides, a hand calculation) against the engine: exit 1 if any is
     wrong, with the first quantity each mistake touches and the mistake's name."""
-    from backprop_tutor.render.check_view import CheckReport
     from backprop_tutor.teach.check import Checker
     from backprop_tutor.teach.claims import load_claims
 
+    _document("check report", format)
     try:
         checker = Checker(_load_spec(spec, allow_data_anywhere))
-        verdicts = checker.check(load_claims(claims, set(checker.v)))
+        verdicts = checker.check(load_claims(claims, set(checker.v), checker.aliases))
         verdicts += _formula_verdicts(checker, claims)
     except (SpecError, TrainingError) as error:
         raise _fail(str(error)) from None
-    _show(CheckReport(verdicts), width)
+    _emit(_written("check report", format, width, False, verdicts), None)
     if not all(v.ok for v in verdicts):
         raise typer.Exit(EXIT_MISMATCH)
 
@@ -54,7 +60,8 @@ def _formula_verdicts(checker, claims_path: Path) -> list:
     """Formula claims are compared with SymPy, which is imported only when there are some."""
     from backprop_tutor.teach.claims import load_claims
 
-    formulas = [c for c in load_claims(claims_path, set(checker.v)) if c.is_formula]
+    known, aliases = set(checker.v), checker.aliases
+    formulas = [c for c in load_claims(claims_path, known, aliases) if c.is_formula]
     if not formulas:
         return []
     from backprop_tutor.teach.formula import check_formulas

@@ -16,6 +16,7 @@ from backprop_tutor.cli.common import (
     OutputFormat,
     WidthOption,
     _console,
+    _document,
     _emit,
     _fail,
     _known_notation,
@@ -143,10 +144,7 @@ def new(
     from backprop_tutor.render.formats import EXTENSIONS
     from backprop_tutor.teach.exercise import ExerciseSettings, generate, parse_shape
 
-    worksheet = DOCUMENTS["worksheet"]
-    refused = worksheet.refusal(format.value)
-    if refused:
-        raise _fail(refused)
+    worksheet = _document("worksheet", format)
     try:
         sizes = parse_shape(shape)
     except ValueError as exc:

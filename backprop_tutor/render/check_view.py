@@ -1,4 +1,8 @@
-"""`check`'s verdicts as one table: each claim, what it is, and the engine's exact value."""
+"""`check`'s verdicts as one table, then the root mistakes, each with what follows from it.
+
+A root is a wrong claim whose own inputs are right (or not claimed); the claims that are right
+for the numbers a root got wrong follow from it, and are listed under it, not counted again.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +13,21 @@ from backprop_tutor.render.glyphs import plain
 from backprop_tutor.render.rich_tables import Grid
 from backprop_tutor.teach.check import Verdict
 
+# One mark per verdict, explained once in the legend under the table.
 MARKS = {
-    "exact": "✓",
-    "calculator": "≈",
-    "follows": "→",
-    "variant": "✗",
-    "mismatch": "✗",
-    "formula": "=",
+    "exact": ("✓", "right"),
+    "calculator": ("≈", "right in calculator arithmetic"),
+    "carried": ("↳", "right from the claimed numbers, their rounding carried"),
+    "follows": ("→", "right for a wrong number above it"),
+    "variant": ("✗", "a mistake"),
+    "mismatch": ("✗", "a mistake"),
+    "formula": ("=", "a formula compared by SymPy"),
 }
 
 
 class CheckReport:
-    def __init__(self, verdicts: list[Verdict], digits: int = 6) -> None:
+    def __init__(self, verdicts: list[Verdict]) -> None:
         self.verdicts = verdicts
-        self.digits = digits
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         table = Grid("Claims against the engine")
@@ -32,19 +37,48 @@ class CheckReport:
         table.column("verdict", numeric=False)
         table.column("exact value")
         for v in self.verdicts:
-            mark = "✓" if v.ok else MARKS.get(v.status, "✗")
-            exact = "" if v.exact is None else f"{v.exact:.{self.digits}g}"
-            table.row(mark, v.claim.id, v.claim.text, v.detail, exact, style="" if v.ok else "bold")
+            mark = MARKS.get(v.status, ("✗", ""))[0] if v.ok or v.status != "formula" else "✗"
+            table.row(mark, v.claim.id, v.claim.text, v.detail, _exact(v), style=_style(v))
         yield table.table()
+        yield Text(self.legend(), style="dim")
+        yield Text(self.summary(), style="green" if self.all_right else "bold red")
+
+    @property
+    def all_right(self) -> bool:
+        return all(v.ok for v in self.verdicts)
+
+    def roots(self) -> list[Verdict]:
+        return [v for v in self.verdicts if v.is_root]
+
+    def legend(self) -> str:
+        seen = dict.fromkeys(MARKS[v.status] for v in self.verdicts if v.status in MARKS)
+        return "  ".join(f"{mark} {meaning}" for mark, meaning in seen)
+
+    def summary(self) -> str:
+        total = len(self.verdicts)
+        if self.all_right:
+            return f"All {total} claims match."
         wrong = [v for v in self.verdicts if not v.ok]
-        roots = [v for v in wrong if v.status != "follows"]
-        if not wrong:
-            yield Text(f"All {len(self.verdicts)} claims match.", style="green")
-            return
-        yield Text(
-            f"{len(self.verdicts) - len(wrong)} of {len(self.verdicts)} claims match; "
-            f"{len(wrong)} do not, from {len(roots)} mistake"
-            f"{'s' * (len(roots) != 1)}: "
-            + "; ".join(plain(f"{v.claim.id} ({v.detail})") for v in roots),
-            style="bold red",
+        roots = self.roots()
+        parts = []
+        for root in roots:
+            after = [v.claim.id for v in wrong if root.claim.id in v.causes]
+            verb = "follows" if len(after) == 1 else "follow"
+            follows = f"; then {', '.join(after)} {verb} from it" if after else ""
+            parts.append(plain(f"{root.claim.id} ({root.detail}{follows})"))
+        return (
+            f"{total - len(wrong)} of {total} claims match; {len(wrong)} do not, from "
+            f"{len(roots)} mistake{'s' * (len(roots) != 1)}: " + "; ".join(parts)
         )
+
+
+def _exact(v: Verdict) -> str:
+    """The exact value at the claim's digits plus two: enough to see the difference, never 17."""
+    if v.exact is None:
+        return ""
+    digits = (v.claim.digits if v.claim.number is not None else 4) + 2
+    return f"{v.exact:.{digits}f}"
+
+
+def _style(v: Verdict) -> str:
+    return "" if v.ok else "bold"

@@ -118,6 +118,18 @@ def _training_json(result, trace, every=None) -> str:
     return training_json(result, trace)
 
 
+def _check_report(verdicts):
+    from backprop_tutor.render.check_view import CheckReport
+
+    return CheckReport(verdicts)
+
+
+def _check_json(verdicts) -> str:
+    from backprop_tutor.render.json_out import check_json
+
+    return check_json(verdicts)
+
+
 DOCUMENTS: dict[str, Document] = {
     "worked example": Document(
         "worked example",
@@ -154,6 +166,7 @@ DOCUMENTS: dict[str, Document] = {
             "latex": _tables("latex", _training_report),
         },
     ),
+    "check report": Document("check report", _check_report, {"json": _check_json}),
     "worksheet": Document(  # `new`: the answer key, and with blank=True the worksheet
         "worksheet",
         None,

@@ -82,3 +82,28 @@ def derivation_json(derivation) -> str:
         "proved": derivation.proved,
     }
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def check_json(verdicts) -> str:
+    """`check`'s verdicts as data for an autograder: each claim with its exact value, its
+    verdict, and whether it is a root mistake or follows from which roots."""
+    claims = [
+        {
+            "id": v.claim.id,
+            "claimed": v.claim.text,
+            "line": v.claim.line,
+            "exact": v.exact,
+            "verdict": v.status,
+            "right": v.ok,
+            "root": v.is_root,
+            "follows_from": list(v.causes),
+            "detail": v.detail,
+        }
+        for v in verdicts
+    ]
+    document = {
+        "claims": claims,
+        "right": sum(v.ok for v in verdicts),
+        "roots": [v.claim.id for v in verdicts if v.is_root],
+    }
+    return json.dumps(strict(document), indent=2, ensure_ascii=False, allow_nan=False) + "\n"

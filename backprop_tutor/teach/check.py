@@ -1,11 +1,14 @@
 """`backprop-tutor check SPEC CLAIMS`: which claimed numbers are right, and why the others are not.
 
 Each claim gets one verdict, tried in this order:
-- exact: the exact value, shown at the claim's own digits (rounded or truncated), equals it;
-- calculator: it equals the value of calculator arithmetic (every quantity rounded to N decimals);
-- follows: recomputed by the trace's rules (core/rules.py) from the claimed numbers it depends
-  on, carried forward through what lies between, it is right: the mistake is upstream, at the
-  first claimed quantity that went wrong (named);
+- exact: the exact value, shown at the claim's own digits (rounded or truncated, either one),
+  equals it, or is within one unit of its last digit;
+- calculator: it equals the value of calculator arithmetic (every quantity rounded to N
+  decimals): a fact reported, not a mistake;
+- carried or follows: recomputed by the trace's rules (core/rules.py) from the claimed numbers
+  as written, carried forward through what lies between, it is right: rounding carried when
+  every number it read is right ("carried", right), else a consequence of the mistakes those
+  numbers came from ("follows", named);
 - variant: it equals the value under a named mistake (layer-by-layer update, the other sign
   of delta, a missing dout/dnet factor, updated weights in a hidden delta, ...);
 - mismatch: none of these; the exact value and the difference are given.
@@ -32,7 +35,7 @@ from backprop_tutor.core.rules import Evaluator, trace_rules
 from backprop_tutor.core.trace import StepTrace, Trace
 from backprop_tutor.record import run
 from backprop_tutor.spec.model import Spec
-from backprop_tutor.teach.claims import Claim, TraceId, parse_id
+from backprop_tutor.teach.claims import Claim, TraceId, claim_aliases, parse_id
 
 CARRY_DIGITS = range(1, 7)
 GIVEN = ("input", "target", "old")  # a step's givens: judged first, as everything reads them
@@ -42,11 +45,23 @@ Getter = Callable[[str], float]
 @dataclass
 class Verdict:
     claim: Claim
-    status: str  # exact | calculator | follows | variant | mismatch | formula
+    status: str  # exact | calculator | carried | follows | variant | mismatch | formula
     detail: str
     exact: float | None = None
     ok: bool = False
     causes: list[str] = field(default_factory=list)  # for follows: the first wrong claims
+
+    @property
+    def is_root(self) -> bool:
+        """A mistake of its own: wrong, and not only because a number above it was wrong."""
+        return not self.ok and self.status != "follows"
+
+
+def within_a_unit(value: float, claim: Claim) -> bool:
+    """Within one unit of the claim's last written digit, as the quiz accepts an answer."""
+    if value is None or not math.isfinite(value):
+        return False
+    return abs(float(claim.number) - value) <= 10.0**-claim.digits * (1 + 1e-9)  # type: ignore[arg-type]
 
 
 def shown_as(value: float, claim: Claim, rounding: str | None = None) -> str | None:
@@ -101,6 +116,12 @@ class Checker:
         self.claimed: dict[str, float] = {}
         self.verdicts: dict[str, Verdict] = {}
 
+    @property
+    def aliases(self) -> dict[str, str]:
+        """The labels and spellings a claims file may use for this network's ids."""
+        parameters = (u.param for u in self.trace.steps[0].updates)
+        return claim_aliases(self.trace.header, parameters)
+
     def _run(self, name: str, **changes) -> dict[str, float]:
         """A variant's values (only the ids claims can ask for, once `check` knows them: a big
         network's trace is large, and there are a dozen variants); none where the variant
@@ -147,60 +168,68 @@ class Checker:
         how = shown_as(exact, claim, own)
         if how:
             return Verdict(claim, "exact", f"{how} to {claim.digits} decimals", exact, True)
-        for digits in CARRY_DIGITS:
-            value = self._run(f"carry{digits}", carry_digits=digits).get(claim.id)
-            if value is not None and shown_as(value, claim):
-                own = digits == self.spec.carry_digits
-                detail = f"calculator arithmetic, {digits} decimals carried"
-                return Verdict(
-                    claim, "calculator", detail + (" (as the spec says)" if own else ""), exact, own
-                )
-        how = shown_as(exact, claim)  # the other rounding than the spec's
+        # the spec's own calculator arithmetic, then the other rounding, then other calculators:
+        # each a fact about how the number was written down, not a mistake
+        carried = self.spec.carry_digits
+        for digits in [carried] if carried else []:
+            found = self._calculator(claim, digits, exact)
+            if found:
+                return found
+        how = shown_as(exact, claim)
         if how:
-            return Verdict(
-                claim,
-                "exact",
-                f"{how} to {claim.digits} decimals (the spec's display says {own})",
-                exact,
-                True,
-            )
-        causes = self._follows(claim)
-        if causes:
-            names = ", ".join(causes)
-            return Verdict(
-                claim,
-                "follows",
-                f"right for the claimed {names}: the mistake is there",
-                exact,
-                causes=causes,
-            )
+            detail = f"{how} to {claim.digits} decimals (the spec's display says {own})"
+            return Verdict(claim, "exact", detail, exact, True)
+        if within_a_unit(exact, claim):
+            detail = f"within one unit of its last digit ({claim.digits} decimals)"
+            return Verdict(claim, "exact", detail, exact, True)
+        for digits in CARRY_DIGITS:
+            found = self._calculator(claim, digits, exact) if digits != carried else None
+            if found:
+                return found
+        found = self._from_claims(claim)
+        if found is not None:
+            return replace(found, exact=exact)
         for name, value in self._variants(parse_id(claim.id)):
             if value is not None and shown_as(value, claim):
                 return Verdict(claim, "variant", f"matches only with {name}", exact)
         off = float(claim.number) - exact  # type: ignore[arg-type]
-        return Verdict(claim, "mismatch", f"exact value {exact!r}, off by {off:+.6g}", exact)
+        shown = f"{exact:.{claim.digits + 2}f}"  # two digits past the claim's: enough to see
+        return Verdict(claim, "mismatch", f"exact value {shown}, off by {off:+.6g}", exact)
 
-    # -- the mistake is upstream: recompute from the claimed inputs --------------------------
-    def _follows(self, claim: Claim) -> list[str]:
-        """The claim recomputed by the trace's rules from the claimed numbers (each one not
-        judged right), carried forward through everything between: when that is the claim,
-        the mistake is upstream, at the roots named."""
-        right = {key for key in self.claimed if key in self.verdicts and self.verdicts[key].ok}
-        given = {  # a claim judged right stands at its exact value: the walk stops there
-            key: self.values[key] if key in right else self._engine_sign(key, value)
-            for key, value in self.claimed.items()
-        }
+    def _calculator(self, claim: Claim, digits: int, exact: float) -> Verdict | None:
+        value = self._run(f"carry{digits}", carry_digits=digits).get(claim.id)
+        if value is None or not shown_as(value, claim):
+            return None
+        said = " (as the spec says)" if digits == self.spec.carry_digits else ""
+        detail = f"calculator arithmetic, {digits} decimals carried{said}"
+        return Verdict(claim, "calculator", detail, exact, True)
+
+    # -- from the claimed numbers: carried rounding, or a mistake upstream -------------------
+    def _from_claims(self, claim: Claim) -> Verdict | None:
+        """The claim recomputed by the trace's rules from the claimed numbers as written,
+        carried forward through everything between. Equal to the claim (at its digits, or
+        within a unit of the last): right for rounded numbers carried ("carried"), or, when a
+        wrong number was read, a consequence of the mistakes it came from ("follows")."""
+        given = {key: self._engine_sign(key, value) for key, value in self.claimed.items()}
         value, read = self.evaluator.recompute(claim.id, given)
-        used = [key for key in read if key not in right]
-        if value is None or not used or not shown_as(self._engine_sign(claim.id, value), claim):
-            return []
+        if value is None or not read:
+            return None
+        value = self._engine_sign(claim.id, value)
+        if not (shown_as(value, claim) or within_a_unit(value, claim)):
+            return None
+        wrong = [k for k in read if k in self.verdicts and not self.verdicts[k].ok]
+        if not wrong:
+            detail = f"right from the claimed {', '.join(read)} as written (rounding carried)"
+            return Verdict(claim, "carried", detail, ok=True)
         roots: list[str] = []
-        for key in used:
-            verdict = self.verdicts.get(key)
-            for root in verdict.causes if verdict and verdict.status == "follows" else [key]:
+        for key in wrong:
+            verdict = self.verdicts[key]
+            for root in verdict.causes if verdict.status == "follows" else [key]:
                 if root not in roots:
                     roots.append(root)
-        return roots
+        names = ", ".join(roots)
+        detail = f"right for the claimed {names}: the mistake is there"
+        return Verdict(claim, "follows", detail, causes=roots)
 
     def _engine_sign(self, key: str, value: float) -> float:
         """A delta between the notation's sign (a claim) and dE/dnet (the rules): ±1 turns

@@ -10,11 +10,14 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from backprop_tutor.core.errors import SpecError, shortened
+from backprop_tutor.core.notation import NOTATIONS, unit_refs
+from backprop_tutor.core.trace import TraceHeader
 from backprop_tutor.spec.yaml_source import read_yaml
 
 ANNOTATIONS = {"known_differences"}
@@ -86,9 +89,13 @@ def parse_id(key: str) -> TraceId:
     return TraceId(key, kind, inside or "", int(step) if step else 1)
 
 
-def load_claims(path: Path, known: set[str]) -> list[Claim]:
-    """Every claim of the file; an unknown id or a value that is neither a number nor text
-    is a SpecError at its line, with the closest id."""
+def load_claims(
+    path: Path, known: set[str], aliases: Mapping[str, str] | None = None
+) -> list[Claim]:
+    """Every claim of the file, by trace id (a label the tables print, or a common spelling
+    in `aliases`, is read as its id). Unknown ids are one SpecError naming all of them, each
+    with its closest ids; a value that is neither a number nor text, one at its line."""
+    aliases = aliases or {}
     source = read_yaml(path)
     if not isinstance(source.data, dict):
         raise source.error(
@@ -97,36 +104,39 @@ def load_claims(path: Path, known: set[str]) -> list[Claim]:
             "write lines such as 'new[w5]: 0.45187'",
         )
     claims = []
+    unknown = [str(k) for k in source.data if str(k) not in known | aliases.keys() | ANNOTATIONS]
+    if unknown:
+        raise _unknown(source, unknown, known, aliases)
     for key, value in source.data.items():
         key = str(key)
         if key in ANNOTATIONS:
             continue
         line = source.locate((key,))[0]
-        if key not in known:
-            close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'? " if close else ""
+        written, key = key, aliases.get(key, key)  # a label the tables print: its id
+        twice = next((c for c in claims if c.id == key), None)
+        if twice:
             raise source.error(
-                (key,),
-                f"'{shortened(key)}' is not a trace id of this network",
-                f"{hint}see the README's list of ids",
+                (written,),
+                f"{written} claims {key} again (line {twice.line} did)",
+                "keep one claim for each quantity",
             )
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             raise source.error(
-                (key,),
+                (written,),
                 f"the claim for {key} is not a number or a formula",
                 "write a number such as 0.45187, or a formula in quotes",
             )
-        text = source.scalars.get((key,), str(value)).strip()
+        text = source.scalars.get((written,), str(value)).strip()
         if _NUMBER.match(text):
             problem = _unusable(text)
             if problem:
-                raise source.error((key,), problem, "write an ordinary number such as 0.45187")
+                raise source.error((written,), problem, "write an ordinary number such as 0.45187")
             claims.append(Claim(key, text, line, Decimal(text)))
         elif isinstance(value, str):
             claims.append(Claim(key, text, line, None))
         else:
             raise source.error(
-                (key,),
+                (written,),
                 f"'{shortened(text)}' is not a finite number",
                 "write an ordinary number such as 0.5",
             )
@@ -146,3 +156,51 @@ def _unusable(text: str) -> str:
     if -number.as_tuple().exponent > MAX_DECIMALS:  # type: ignore[operator]
         return f"'{shortened(text)}' has more than {MAX_DECIMALS} decimals, more than a float holds"
     return ""
+
+
+def _unknown(source, unknown: list[str], known: set[str], aliases: Mapping[str, str]):
+    """Every unknown id at once, each with the ids (or labels) closest to it."""
+    options = sorted(known | aliases.keys())
+    named = []
+    for key in unknown:
+        close = difflib.get_close_matches(key, options, n=3, cutoff=0.6)
+        if f"old[{key}]" in known:  # a bare parameter: before or after the update?
+            close = [f"old[{key}]", f"new[{key}]"]
+        ids = list(dict.fromkeys(aliases.get(c, c) for c in close))
+        named.append((f"'{shortened(key)}'", f" (did you mean {' or '.join(ids)}?)" if ids else ""))
+    if len(unknown) == 1:
+        problem = f"{named[0][0]} is not a trace id of this network{named[0][1]}"
+    else:
+        listed = ", ".join(key + mean for key, mean in named)
+        problem = f"{len(unknown)} ids are not trace ids of this network: {listed}"
+    return source.error(
+        (unknown[0],), problem, "see the README's list of ids, or `run --format json` for every id"
+    )
+
+
+def claim_aliases(header: TraceHeader, parameters: Iterable[str]) -> dict[str, str]:
+    """What a student writes for an id: the labels the tables print in the spec's notation
+    (E_total, sum_o1, output_h1, E_o1), and common spellings of a parameter's update and
+    gradient (new_w5, w5_new, w5+, dE/dw5, ∂E/∂w5, grad_w5)."""
+    notation = NOTATIONS[header.notation]
+    found: dict[str, str] = {notation.error: "loss"}
+    for unit, ref in unit_refs(header.layers).items():
+        if ref.layer == 0:
+            continue
+        found[notation.net(ref)] = f"net[{unit}]"
+        found[notation.out(ref)] = f"out[{unit}]"
+        if ref.is_output:
+            found[notation.unit_error(ref)] = f"loss[{unit}]"
+    for p in parameters:
+        for spelling in (f"new_{p}", f"{p}_new", f"{p}+", f"{p}'", f"{p}(new)"):
+            found[spelling] = f"new[{p}]"
+        for spelling in (
+            f"dE/d{p}",
+            f"∂E/∂{p}",
+            f"dE_d{p}",
+            f"grad_{p}",
+            f"d{notation.error}/d{p}",
+        ):
+            found[spelling] = f"grad[{p}]"
+        found[f"old_{p}"] = f"old[{p}]"
+    return found
