@@ -180,3 +180,32 @@ def test_golden_files_are_valid_claims() -> None:
 def test_the_formula_lectures_check_equal(config: str) -> None:
     code, output = _check(CONFIGS / f"{config}.yaml", GOLDEN / f"{config}.values.yaml")
     assert code == 0 and "equal to SymPy's" in output
+
+
+def test_a_claims_template_lists_every_id_and_check_reads_it_filled(tmp_path: Path) -> None:
+    """`run --claims-template` writes every id, empty, in hand-calculation order; filled in
+    part, `check` judges what was filled and skips the rest."""
+    import json
+
+    from backprop_tutor.cli import app
+
+    dawood = str(CONFIGS / "dawood.yaml")
+    path = tmp_path / "template.yaml"
+    result = CliRunner().invoke(app, ["run", dawood, "--claims-template", str(path)])
+    assert result.exit_code == 0, result.output
+    template = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert set(template.values()) == {None}
+    values = json.loads(CliRunner().invoke(app, ["run", dawood, "-f", "json"]).stdout)["values"]
+    copies = {k for k in values if k.startswith(("dnet_dout[", "dnet_dparam["))}
+    assert list(template) == [k for k in values if k not in copies]  # in the trace's order
+    empty = CliRunner().invoke(app, ["check", dawood, str(path)])
+    assert empty.exit_code == 2  # nothing claimed yet
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("\nout[h1]:", "\nout[h1]: 0.60108")
+    text = text.replace("\ndelta[o1]:", "\ndelta[o1]: 0.6849")
+    path.write_text(text, encoding="utf-8")
+    filled = CliRunner().invoke(app, ["check", dawood, str(path), "-f", "json"])
+    assert filled.exit_code == 1
+    report = json.loads(filled.stdout)
+    assert [c["id"] for c in report["claims"]] == ["out[h1]", "delta[o1]"]
+    assert report["roots"] == ["delta[o1]"]

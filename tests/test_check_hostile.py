@@ -69,7 +69,7 @@ def _verdicts(spec: Path, claims: Path) -> dict:
     from backprop_tutor.teach.formula import check_formulas
 
     checker = Checker(load_spec(spec))
-    read = load_claims(claims, set(checker.v))
+    read = checker.load(claims)
     verdicts = checker.check(read)
     formulas = [c for c in read if c.is_formula]
     if formulas:

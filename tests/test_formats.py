@@ -26,6 +26,7 @@ def _command(kind: str, tmp_path) -> list[str]:
         "textbook derivation": ["derive", "sigmoid"],
         "worksheet": ["new", "--shape", "2-2-1", "--output-dir", str(tmp_path / "new")],
         "check report": ["check", dawood, str(ROOT / "golden" / "dawood.values.yaml")],
+        "gradcheck report": ["gradcheck", dawood],
     }[kind]
 
 
@@ -37,6 +38,7 @@ def test_every_document_is_in_the_table() -> None:
         "training report",
         "worksheet",
         "check report",
+        "gradcheck report",
     }
 
 

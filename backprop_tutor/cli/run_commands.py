@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from backprop_tutor.cli.common import (
     DataAnywhereOption,
@@ -21,6 +22,7 @@ from backprop_tutor.cli.common import (
     _named_parameters,
     _recorded,
     _refuse_overwrite,
+    _show,
     _written,
     app,
 )
@@ -55,12 +57,20 @@ def run(
             "mitchell, xu, layered."
         ),
     ] = None,
+    claims_template: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write a claims file for `check` with every id and no values, in "
+            "hand-calculation order, each commented with its label.",
+        ),
+    ] = None,
     allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
     """Print one lecture-style worked example: forward pass, error, backward pass, updates."""
     from backprop_tutor.record import run as run_spec
 
     _known_notation(notation)
+    _refuse_overwrite(claims_template, force)
     _document("derivations" if symbolic or only else "worked example", format)
     _refuse_overwrite(output, force)
     try:
@@ -71,6 +81,12 @@ def run(
         trace = run_spec(loaded)
     except (SpecError, TrainingError) as error:
         raise _fail(str(error)) from None
+    if claims_template is not None:
+        from backprop_tutor.render.claims_template import claims_template as template
+
+        _emit(template(trace, notation), claims_template, force)
+        _show(Text(f"Wrote {claims_template}: fill in your numbers, then `backprop-tutor check`"))
+        return
     if symbolic or only:
         content = _print_derivations(trace, only, width, format, notation, output is not None)
     else:

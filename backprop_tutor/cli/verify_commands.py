@@ -42,12 +42,11 @@ def check(
     """Check claimed numbers (slides, a hand calculation) against the engine: exit 1 if any is
     wrong, with the first quantity each mistake touches and the mistake's name."""
     from backprop_tutor.teach.check import Checker
-    from backprop_tutor.teach.claims import load_claims
 
     _document("check report", format)
     try:
         checker = Checker(_load_spec(spec, allow_data_anywhere))
-        verdicts = checker.check(load_claims(claims, set(checker.v), checker.aliases))
+        verdicts = checker.check(checker.load(claims))
         verdicts += _formula_verdicts(checker, claims)
     except (SpecError, TrainingError) as error:
         raise _fail(str(error)) from None
@@ -58,10 +57,8 @@ def check(
 
 def _formula_verdicts(checker, claims_path: Path) -> list:
     """Formula claims are compared with SymPy, which is imported only when there are some."""
-    from backprop_tutor.teach.claims import load_claims
 
-    known, aliases = set(checker.v), checker.aliases
-    formulas = [c for c in load_claims(claims_path, known, aliases) if c.is_formula]
+    formulas = [c for c in checker.load(claims_path) if c.is_formula]
     if not formulas:
         return []
     from backprop_tutor.teach.formula import check_formulas
@@ -85,11 +82,11 @@ def gradcheck(
         typer.Option(help="Check every parameter, however many (default: a sample past 1,000)."),
     ] = False,
     width: WidthOption = None,
+    format: FormatOption = OutputFormat.text,
     allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
     """Every parameter's gradient against central finite differences (and PyTorch): exit 1 if
     any disagrees."""
-    from backprop_tutor.render.gradcheck_view import GradcheckReport
     from backprop_tutor.spec.limits import parameter_count
     from backprop_tutor.teach.gradcheck import (
         SAMPLE_LIMIT,
@@ -100,6 +97,7 @@ def gradcheck(
     )
     from backprop_tutor.teach.gradcheck import gradcheck as check_gradients
 
+    _document("gradcheck report", format)
     try:
         network_spec = _load_spec(spec, allow_data_anywhere)
         known = {name for layer in network_spec.layers for name in layer.param_order}
@@ -126,7 +124,8 @@ def gradcheck(
         else ""
     )
     counted = parameter_count(network_spec) if sampled else None
-    _show(GradcheckReport(checks, counted, rules, note), width)
+    report = (checks, counted, rules, note)
+    _emit(_written("gradcheck report", format, width, False, *report), None)
     if not all(c.passed for found in checks.values() for c in found):
         raise typer.Exit(EXIT_MISMATCH)
 

@@ -113,15 +113,23 @@ class Evaluator:
     ) -> None:
         self.rules, self.values, self.places = rules, values, places
 
-    def recompute(self, key: str, given: Mapping[str, float]) -> tuple[float | None, list[str]]:
-        """The key from its rule (never from `given[key]` itself) and the given ids it read,
-        in the order first read; (None, []) for a key without a rule."""
+    def recompute(
+        self, key: str, given: Mapping[str, float], rule: Rule | None = None
+    ) -> tuple[float | None, list[str]]:
+        """The key from its rule, or from `rule` in its place (a named mistake: the update's
+        sign flipped), never from `given[key]` itself; with the given ids it read, in the
+        order first read. (None, []) for a key without a rule."""
         if key not in self.rules:
             return None, []
         others = {k: v for k, v in given.items() if k != key}
         memo: dict[str, tuple[float, tuple[str, ...]]] = {}
-        value, read = self._walk(key, others, memo, top=True)
+        value, read = self._walk(key, others, memo, top=True, instead=rule)
         return value, list(read)
+
+    def inputs(self, rule: Rule, given: Mapping[str, float]) -> dict[str, float]:
+        """The values a rule reads, from `given` and what follows from it (the working)."""
+        memo: dict[str, tuple[float, tuple[str, ...]]] = {}
+        return {key: self._walk(key, given, memo)[0] for key in rule.inputs}
 
     def replay(self, given: Mapping[str, float]) -> dict[str, tuple[float, tuple[str, ...]]]:
         """Every quantity with a rule, recomputed from `given` in one walk: (value, the given
@@ -135,7 +143,9 @@ class Evaluator:
         options = self.rules[key]
         return next((r for r in options if any(k in given for k in r.inputs)), options[0])
 
-    def _walk(self, key: str, given, memo, top: bool = False) -> tuple[float, tuple[str, ...]]:
+    def _walk(
+        self, key: str, given, memo, top: bool = False, instead: Rule | None = None
+    ) -> tuple[float, tuple[str, ...]]:
         """Post-order over the rules without recursion (a many-step trace is deep)."""
         stack = [(key, False)]
         while stack:
@@ -145,13 +155,14 @@ class Evaluator:
             if (k in given and not (top and k == key)) or k not in self.rules:
                 memo[k] = (given[k], (k,)) if k in given else (self.values[k], ())
                 continue
-            rule = self._rule(k, given)
+            replaced = instead is not None and k == key
+            rule = instead if replaced else self._rule(k, given)
             if not expanded:
                 stack.append((k, True))
                 stack.extend((i, False) for i in rule.inputs if i not in memo)
                 continue
             read = tuple(dict.fromkeys(r for i in rule.inputs for r in memo[i][1]))
-            if not read and k in self.values:
+            if not read and k in self.values and not replaced:
                 memo[k] = (self.values[k], ())
                 continue
             value = rule.apply([memo[i][0] for i in rule.inputs])

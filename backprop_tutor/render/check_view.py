@@ -9,8 +9,10 @@ from __future__ import annotations
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
+from backprop_tutor.core.numbers import NumberFormat
 from backprop_tutor.render.glyphs import plain
 from backprop_tutor.render.rich_tables import Grid
+from backprop_tutor.render.working import formula, working
 from backprop_tutor.teach.check import Verdict
 
 # One mark per verdict, explained once in the legend under the table.
@@ -41,6 +43,8 @@ class CheckReport:
             table.row(mark, v.claim.id, v.claim.text, v.detail, _exact(v), style=_style(v))
         yield table.table()
         yield Text(self.legend(), style="dim")
+        for line in self.workings():
+            yield Text(line)
         yield Text(self.summary(), style="green" if self.all_right else "bold red")
 
     @property
@@ -53,6 +57,20 @@ class CheckReport:
     def legend(self) -> str:
         seen = dict.fromkeys(MARKS[v.status] for v in self.verdicts if v.status in MARKS)
         return "  ".join(f"{mark} {meaning}" for mark, meaning in seen)
+
+    def workings(self) -> list[str]:
+        """Each root mistake's working: the rule its number fits, with the numbers it reads
+        (the student's where they claimed them), and what that gives."""
+        lines = []
+        for v in self.roots():
+            if v.rule is None or v.gives is None or v.claim.number is None:
+                continue
+            n = NumberFormat(v.claim.digits, "round").format
+            value = v.gives
+            numbers = working(v.rule, v.inputs, n)
+            line = f"  {v.claim.id} = {formula(v.rule)} = {numbers} = {n(value)}"
+            lines.append(plain(f"{line}  (claimed {v.claim.text})"))
+        return ["Working of each mistake:", *lines] if lines else []
 
     def summary(self) -> str:
         total = len(self.verdicts)

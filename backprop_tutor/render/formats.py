@@ -130,6 +130,18 @@ def _check_json(verdicts) -> str:
     return check_json(verdicts)
 
 
+def _gradcheck_report(*content):
+    from backprop_tutor.render.gradcheck_view import GradcheckReport
+
+    return GradcheckReport(*content)
+
+
+def _gradcheck_json(*content) -> str:
+    from backprop_tutor.render.json_out import gradcheck_json
+
+    return gradcheck_json(*content)
+
+
 DOCUMENTS: dict[str, Document] = {
     "worked example": Document(
         "worked example",
@@ -167,6 +179,7 @@ DOCUMENTS: dict[str, Document] = {
         },
     ),
     "check report": Document("check report", _check_report, {"json": _check_json}),
+    "gradcheck report": Document("gradcheck report", _gradcheck_report, {"json": _gradcheck_json}),
     "worksheet": Document(  # `new`: the answer key, and with blank=True the worksheet
         "worksheet",
         None,

@@ -98,6 +98,9 @@ def check_json(verdicts) -> str:
             "root": v.is_root,
             "follows_from": list(v.causes),
             "detail": v.detail,
+            "rule": v.rule.to_dict() if v.rule else None,  # the rule the number fits
+            "inputs": v.inputs,  # what it reads: the claimed values where claimed
+            "gives": v.gives,  # what the rule gives from them
         }
         for v in verdicts
     ]
@@ -105,5 +108,32 @@ def check_json(verdicts) -> str:
         "claims": claims,
         "right": sum(v.ok for v in verdicts),
         "roots": [v.claim.id for v in verdicts if v.is_root],
+    }
+    return json.dumps(strict(document), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def gradcheck_json(checks, sampled_from=None, rules=None, note: str = "") -> str:
+    """`gradcheck`'s comparisons as data: per reference, each parameter's backprop gradient,
+    the reference value, the relative error and whether they agree."""
+    document = {
+        "references": {
+            reference: {
+                "rule": (rules or {}).get(reference, ""),
+                "passed": all(c.passed for c in found),
+                "checks": [
+                    {
+                        "param": c.param,
+                        "backprop": c.backprop,
+                        "reference": c.reference,
+                        "relative_error": c.relative_error,
+                        "passed": c.passed,
+                    }
+                    for c in found
+                ],
+            }
+            for reference, found in checks.items()
+        },
+        "sampled_from": sampled_from,
+        "note": note,
     }
     return json.dumps(strict(document), indent=2, ensure_ascii=False, allow_nan=False) + "\n"

@@ -89,3 +89,19 @@ WRITERS: dict[str, Callable[[Rule, list[float], Format], str]] = {
     "loss_term": _loss("formula"),
     "loss_derivative": _loss("derivative_formula"),
 }
+
+
+def formula(rule: Rule) -> str:
+    """The rule with ids in place of numbers: `de_dout[o1] × dout_dnet[o1]`."""
+    ids = list(rule.inputs)
+    if rule.op in ("weighted_sum", "dot"):
+        pairs = len(ids) - len(rule.coefficients) if rule.op == "dot" else 0
+        terms = [(1.0, f"{ids[i]} × {ids[i + 1]}") for i in range(0, pairs, 2)]
+        for c, key in zip(rule.coefficients, ids[pairs:], strict=True):
+            terms.append((c, key if abs(c) == 1 else f"{abs(c):g} × {key}"))
+        return _signed(terms)
+    if rule.op == "product":
+        return " × ".join(ids)
+    if rule.op == "const":
+        return f"{rule.coefficients[0]:g}"
+    return f"{rule.function}{'′' if 'derivative' in rule.op else ''}({', '.join(ids)})"

@@ -20,10 +20,12 @@ prediction's (`out[y1]@test1`) from the weights the last update left.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 
@@ -31,15 +33,14 @@ from backprop_tutor.core.errors import SpecError, TrainingError
 from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.notation import NOTATIONS
 from backprop_tutor.core.numbers import NumberFormat
-from backprop_tutor.core.rules import Evaluator, trace_rules
+from backprop_tutor.core.rules import Evaluator, Rule, trace_rules
 from backprop_tutor.core.trace import StepTrace, Trace
 from backprop_tutor.record import run
 from backprop_tutor.spec.model import Spec
-from backprop_tutor.teach.claims import Claim, TraceId, claim_aliases, parse_id
+from backprop_tutor.teach.claims import Claim, TraceId, claim_aliases, load_claims, parse_id
 
 CARRY_DIGITS = range(1, 7)
 GIVEN = ("input", "target", "old")  # a step's givens: judged first, as everything reads them
-Getter = Callable[[str], float]
 
 
 @dataclass
@@ -50,6 +51,11 @@ class Verdict:
     exact: float | None = None
     ok: bool = False
     causes: list[str] = field(default_factory=list)  # for follows: the first wrong claims
+    # the working of a mistake: the rule the number fits (a named mistake's, or the right
+    # one), and the values it reads, the claimed ones where claimed (dE/dnet for a delta)
+    rule: Rule | None = None
+    inputs: dict[str, float] = field(default_factory=dict)
+    gives: float | None = None  # what the rule gives from those inputs
 
     @property
     def is_root(self) -> bool:
@@ -115,6 +121,20 @@ class Checker:
         self._wanted: set[str] | None = None  # the ids the variant runs keep
         self.claimed: dict[str, float] = {}
         self.verdicts: dict[str, Verdict] = {}
+        self._tried: dict[str, Rule] = {}  # the rule of each named mistake tried, by name
+
+    @functools.cached_property
+    def _neighbours(self) -> dict[str, tuple[str, ...]]:
+        """Each weight's fellow weights in its layer, for the wrong-edge mistake."""
+        step = self.trace.steps[0]
+        layers: dict[int, list[str]] = {}
+        for f in (step.batch[0] if step.batch else step).forward:
+            layers.setdefault(f.layer, []).extend(t.weight for t in f.terms)
+        return {w: tuple(o for o in ws if o != w) for ws in layers.values() for w in ws}
+
+    def load(self, path: Path) -> list[Claim]:
+        """A claims file's claims, its ids as written (labels, spellings) read as trace ids."""
+        return load_claims(path, set(self.v), self.aliases)
 
     @property
     def aliases(self) -> dict[str, str]:
@@ -189,12 +209,26 @@ class Checker:
         found = self._from_claims(claim)
         if found is not None:
             return replace(found, exact=exact)
+        self._tried = {}
         for name, value in self._variants(parse_id(claim.id)):
-            if value is not None and shown_as(value, claim):
-                return Verdict(claim, "variant", f"matches only with {name}", exact)
+            if value is not None and (shown_as(value, claim) or within_a_unit(value, claim)):
+                found = Verdict(claim, "variant", f"matches only with {name}", exact)
+                return self._with_working(found, self._tried.get(name))
         off = float(claim.number) - exact  # type: ignore[arg-type]
         shown = f"{exact:.{claim.digits + 2}f}"  # two digits past the claim's: enough to see
-        return Verdict(claim, "mismatch", f"exact value {shown}, off by {off:+.6g}", exact)
+        found = Verdict(claim, "mismatch", f"exact value {shown}, off by {off:+.6g}", exact)
+        options = self.evaluator.rules.get(claim.id)
+        return self._with_working(found, options[0] if options else None)
+
+    def _with_working(self, verdict: Verdict, rule: Rule | None) -> Verdict:
+        """The verdict with the rule its number fits and that rule's inputs, as the student
+        had them (claimed where claimed)."""
+        if rule is None:
+            return verdict
+        given = {key: self._engine_sign(key, value) for key, value in self.claimed.items()}
+        inputs = self.evaluator.inputs(rule, given)
+        gives = rule.apply([inputs[key] for key in rule.inputs])
+        return replace(verdict, rule=rule, inputs=inputs, gives=gives)
 
     def _calculator(self, claim: Claim, digits: int, exact: float) -> Verdict | None:
         value = self._run(f"carry{digits}", carry_digits=digits).get(claim.id)
@@ -238,7 +272,9 @@ class Checker:
 
     # -- named mistakes ----------------------------------------------------------------------
     def _variants(self, ident: TraceId) -> Iterator[tuple[str, float | None]]:
-        """(name, value) of each named mistake that applies to this quantity."""
+        """(name, value) of each named mistake that applies to this quantity: first those of
+        its own rule, from the claimed numbers; then whole runs with a setting changed."""
+        yield from self._rule_variants(ident)
         key, v, spec = ident.key, self.v, self.spec
         yield (
             "the layer-by-layer update (hidden deltas computed with the already updated "
@@ -264,6 +300,18 @@ class Checker:
             yield "the mean instead of the sum over the outputs", v[key] / len(spec.output_names)
         if ident.step <= len(self.steps):
             yield from self._local_variants(ident, self.steps[ident.step - 1])
+
+    def _rule_variants(self, ident: TraceId) -> Iterator[tuple[str, float | None]]:
+        """The quantity's own rule with a named mistake in it, evaluated from the claimed
+        numbers as written (so a missing σ′ from 5-decimal intermediates is found)."""
+        options = self.evaluator.rules.get(ident.key)
+        if not options:
+            return
+        given = {key: self._engine_sign(key, value) for key, value in self.claimed.items()}
+        for name, rule in mistaken_rules(ident.kind, options[0], self._neighbours):
+            self._tried[name] = rule
+            value, _ = self.evaluator.recompute(ident.key, given, rule)
+            yield name, None if value is None else self._engine_sign(ident.key, value)
 
     def _step_fewer(self, ident: TraceId) -> Iterator[tuple[str, float | None]]:
         """The value one step earlier: a test predicted with the weights before the last
@@ -316,3 +364,61 @@ class Checker:
 def _later(ident: TraceId) -> str:
     """The id of the same quantity one step later (a test is predicted after every step)."""
     return ident.key if ident.test is not None else ident.step_key(ident.step + 1)
+
+
+def mistaken_rules(
+    kind: str, rule: Rule, neighbours: Mapping[str, tuple[str, ...]] | None = None
+) -> Iterator[tuple[str, Rule]]:
+    """The mistakes students make in one quantity's rule, each as the rule they used;
+    `neighbours` gives each weight the other weights of its layer (a wrong edge's)."""
+    if kind == "new" and len(rule.coefficients) > 1:  # old − η grad (+ momentum)
+        eta, rest = -rule.coefficients[1], rule.coefficients
+        for name, c in (
+            ("the update's sign (new = old + η × grad)", eta),
+            ("the learning rate left out (new = old − grad)", -1.0),
+            ("the learning rate applied twice (new = old − η² × grad)", -(eta**2)),
+        ):
+            yield name, replace(rule, coefficients=(rest[0], c, *rest[2:]))
+    if kind == "delta" and rule.op == "product":  # de_dout × dout_dnet
+        yield "a missing dout/dnet factor", replace(rule, inputs=rule.inputs[:1])
+    if kind == "grad" and rule.op == "product":  # δ × dnet/dparam, δ without its σ′
+        unit = rule.inputs[0].replace("delta[", "de_dout[", 1)
+        at = unit.partition("[")[2].partition("]")[0]
+        yield f"a missing dout/dnet factor at {at}", replace(rule, inputs=(unit, *rule.inputs[1:]))
+    if kind == "de_dout" and rule.op == "dot":  # Σ w δ over the units it feeds
+        for k in range(0, len(rule.inputs), 2):
+            weight = rule.inputs[k]
+            if weight.startswith("old["):
+                name = weight.partition("[")[2].partition("]")[0]
+                inputs = list(rule.inputs)
+                inputs[k] = "new" + weight[3:]
+                yield (
+                    f"the updated {name} instead of the original",
+                    replace(rule, inputs=tuple(inputs)),
+                )
+            yield from _wrong_edges(rule, k, (neighbours or {}).get(_inside(weight), ()))
+    if kind in ("loss", "de_dout") and rule.function in LOSSES:
+        mistaken = LOSSES[rule.function].mistaken_for
+        if mistaken:
+            yield mistaken[1], replace(rule, function=mistaken[0])
+    if kind == "out" and len(rule.inputs) == 1:  # a and z swapped: the net input written
+        yield (
+            "the net input written as the output (net and out swapped)",
+            Rule(rule.key, "weighted_sum", rule.inputs, (1.0,)),
+        )
+
+
+def _inside(key: str) -> str:
+    return key.partition("[")[2].partition("]")[0]
+
+
+def _wrong_edges(rule: Rule, k: int, others: tuple[str, ...]) -> Iterator[tuple[str, Rule]]:
+    """The weight at input k read off another edge of its layer (w6 for w7)."""
+    weight = rule.inputs[k]
+    name = _inside(weight)
+    for other in others:
+        inputs = list(rule.inputs)
+        inputs[k] = weight.replace(f"[{name}]", f"[{other}]", 1)
+        if inputs[k] not in rule.inputs:
+            named = f"{other} in place of {name} (the weight of another edge)"
+            yield named, replace(rule, inputs=tuple(inputs))

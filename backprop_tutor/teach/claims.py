@@ -109,7 +109,7 @@ def load_claims(
         raise _unknown(source, unknown, known, aliases)
     for key, value in source.data.items():
         key = str(key)
-        if key in ANNOTATIONS:
+        if key in ANNOTATIONS or value is None:  # a claims template's line left empty
             continue
         line = source.locate((key,))[0]
         written, key = key, aliases.get(key, key)  # a label the tables print: its id

@@ -1,0 +1,55 @@
+"""`run --claims-template FILE`: a claims file for `check` with every id of the worked example
+and no values, in hand-calculation order, each line commented with the label the tables print.
+
+A student fills in the numbers they worked out; `check` skips the lines left empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from backprop_tutor.core.trace import Trace
+from backprop_tutor.render.labels import Labels
+
+COPIES = ("dnet_dout[", "dnet_dparam[")  # a weight or an output again, as a chain's factor
+
+
+def claims_template(trace: Trace, notation: str | None = None) -> str:
+    L = Labels(trace.header, notation)
+    lines = [
+        f"# Claims for `backprop-tutor check {trace.header.file} THIS_FILE`: write the number",
+        "# you worked out after each colon (as many decimals as you carried); empty lines are",
+        "# skipped. The comment is the quantity as the tables print it.",
+    ]
+    for key in trace.values():
+        if key.startswith(COPIES):
+            continue
+        label = _label(key, L)
+        lines.append(f"{key}:" + (f"  # {label}" if label else ""))
+    return "\n".join(lines) + "\n"
+
+
+def _label(key: str, L: Labels) -> str:
+    """The tables' label of an id's quantity (without its step), or "" where it has none."""
+    base = key.partition("@")[0].partition("#")[0]
+    kind, _, inside = base.partition("[")
+    inside = inside.rstrip("]")
+    unit = inside.partition(",")[0]
+    labels: dict[str, Callable[[], str]] = {
+        "input": lambda: L.out(unit),
+        "net": lambda: L.net(unit),
+        "out": lambda: L.out(unit),
+        "target": lambda: f"target of {L.out(unit)}",
+        "loss": lambda: L.unit_error(unit) if inside else L.error,
+        "de_dout": lambda: L.partial(L.error, L.out(unit)),
+        "dout_dnet": lambda: L.partial(L.out(unit), L.net(unit)),
+        "delta": lambda: L.delta(unit),
+        "grad": lambda: L.partial(L.error, inside),
+        "path": lambda: f"{L.partial(L.error, unit)} through {inside.partition(',')[2]}",
+        "old": lambda: f"{inside} before the update",
+        "new": lambda: f"{inside} after the update",
+    }
+    try:
+        return labels[kind]() if kind in labels else ""
+    except KeyError:  # an id of a shape the labels do not know: no comment
+        return ""
