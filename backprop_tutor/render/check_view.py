@@ -28,8 +28,9 @@ MARKS = {
 
 
 class CheckReport:
-    def __init__(self, verdicts: list[Verdict]) -> None:
+    def __init__(self, verdicts: list[Verdict], delta_sign: int = 1) -> None:
         self.verdicts = verdicts
+        self.delta_sign = delta_sign  # −1: the notation's δ is the sensitivity −∂E/∂net
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         table = Grid("Claims against the engine")
@@ -70,7 +71,16 @@ class CheckReport:
             numbers = working(v.rule, v.inputs, n)
             line = f"  {v.claim.id} = {formula(v.rule)} = {numbers} = {n(value)}"
             lines.append(plain(f"{line}  (claimed {v.claim.text})"))
-        return ["Working of each mistake:", *lines] if lines else []
+        if not lines:
+            return []
+        reads_delta = any(
+            key.startswith("delta[") for v in self.roots() if v.rule for key in v.rule.inputs
+        )
+        if self.delta_sign < 0 and reads_delta:
+            lines.append(
+                "  (in the working, delta is ∂E/∂net: the notation's δ with its sign turned)"
+            )
+        return ["Working of each mistake:", *lines]
 
     def summary(self) -> str:
         total = len(self.verdicts)

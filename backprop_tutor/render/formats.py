@@ -118,16 +118,16 @@ def _training_json(result, trace, every=None) -> str:
     return training_json(result, trace)
 
 
-def _check_report(verdicts):
+def _check_report(verdicts, delta_sign: int = 1):
     from backprop_tutor.render.check_view import CheckReport
 
-    return CheckReport(verdicts)
+    return CheckReport(verdicts, delta_sign)
 
 
-def _check_json(verdicts) -> str:
+def _check_json(verdicts, delta_sign: int = 1) -> str:
     from backprop_tutor.render.json_out import check_json
 
-    return check_json(verdicts)
+    return check_json(verdicts, delta_sign)
 
 
 def _gradcheck_report(*content):

@@ -84,9 +84,10 @@ def derivation_json(derivation) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def check_json(verdicts) -> str:
+def check_json(verdicts, delta_sign: int = 1) -> str:
     """`check`'s verdicts as data for an autograder: each claim with its exact value, its
-    verdict, and whether it is a root mistake or follows from which roots."""
+    verdict, and whether it is a root mistake or follows from which roots. A rule's inputs
+    hold δ as ∂E/∂net; `delta_sign` −1 says the notation's δ (the claims') is its negative."""
     claims = [
         {
             "id": v.claim.id,
@@ -108,6 +109,7 @@ def check_json(verdicts) -> str:
         "claims": claims,
         "right": sum(v.ok for v in verdicts),
         "roots": [v.claim.id for v in verdicts if v.is_root],
+        "delta_sign": delta_sign,
     }
     return json.dumps(strict(document), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
