@@ -42,7 +42,12 @@ class Rule:
     rounded: bool = True  # carried to the spec's digits under calculator arithmetic
 
     def apply(self, x: list[float]) -> float:
-        return float(OPS[self.op](self, x))
+        """The operation on the inputs' values; nan where they overflow float64 (claimed
+        numbers may be anything), which matches no claim."""
+        try:
+            return float(OPS[self.op](self, x))
+        except (OverflowError, ValueError):
+            return math.nan
 
     def to_dict(self) -> dict:
         """As plain data, without the fields left at their defaults."""
@@ -112,6 +117,7 @@ class Evaluator:
         self, rules: Mapping[str, tuple[Rule, ...]], values: Mapping[str, float], places=None
     ) -> None:
         self.rules, self.values, self.places = rules, values, places
+        self._depths: dict[str, int] = {}
 
     def recompute(
         self, key: str, given: Mapping[str, float], rule: Rule | None = None
@@ -125,6 +131,23 @@ class Evaluator:
         memo: dict[str, tuple[float, tuple[str, ...]]] = {}
         value, read = self._walk(key, others, memo, top=True, instead=rule)
         return value, list(read)
+
+    def depth(self, key: str) -> int:
+        """How many rules lie between a quantity and the givens (0 for a given): an order in
+        which every quantity comes after those it reads."""
+        memo = self._depths
+        stack = [(key, False)]
+        while stack:
+            k, expanded = stack.pop()
+            if k in memo:
+                continue
+            inputs = [i for r in self.rules.get(k, ()) for i in r.inputs]
+            if not expanded:
+                stack.append((k, True))
+                stack.extend((i, False) for i in inputs if i not in memo)
+                continue
+            memo[k] = 1 + max((memo[i] for i in inputs), default=-1)
+        return memo[key]
 
     def inputs(self, rule: Rule, given: Mapping[str, float]) -> dict[str, float]:
         """The values a rule reads, from `given` and what follows from it (the working)."""

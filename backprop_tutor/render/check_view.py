@@ -66,7 +66,7 @@ class CheckReport:
         for v in self.roots():
             if v.rule is None or v.gives is None or v.claim.number is None:
                 continue
-            n = NumberFormat(v.claim.digits, "round").format
+            n = NumberFormat(v.claim.digits + 2, "round", fixed=False).format
             value = v.gives
             numbers = working(v.rule, v.inputs, n)
             line = f"  {v.claim.id} = {formula(v.rule)} = {numbers} = {n(value)}"
@@ -74,7 +74,10 @@ class CheckReport:
         if not lines:
             return []
         reads_delta = any(
-            key.startswith("delta[") for v in self.roots() if v.rule for key in v.rule.inputs
+            key.startswith("delta[")
+            for v in self.roots()
+            if v.rule
+            for key in (v.claim.id, *v.rule.inputs)
         )
         if self.delta_sign < 0 and reads_delta:
             lines.append(

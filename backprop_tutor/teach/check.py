@@ -40,7 +40,6 @@ from backprop_tutor.spec.model import Spec
 from backprop_tutor.teach.claims import Claim, TraceId, claim_aliases, load_claims, parse_id
 
 CARRY_DIGITS = range(1, 7)
-GIVEN = ("input", "target", "old")  # a step's givens: judged first, as everything reads them
 
 
 @dataclass
@@ -64,8 +63,9 @@ class Verdict:
 
 
 def within_a_unit(value: float, claim: Claim) -> bool:
-    """Within one unit of the claim's last written digit, as the quiz accepts an answer."""
-    if value is None or not math.isfinite(value):
+    """Within one unit of the claim's last written digit, as the quiz accepts an answer; for
+    a claim of two decimals or more (a whole number ±1, or 0.5 ± 0.1, would pass anything)."""
+    if value is None or not math.isfinite(value) or claim.digits < 2:
         return False
     return abs(float(claim.number) - value) <= 10.0**-claim.digits * (1 + 1e-9)  # type: ignore[arg-type]
 
@@ -121,7 +121,8 @@ class Checker:
         self._wanted: set[str] | None = None  # the ids the variant runs keep
         self.claimed: dict[str, float] = {}
         self.verdicts: dict[str, Verdict] = {}
-        self._tried: dict[str, Rule] = {}  # the rule of each named mistake tried, by name
+        # the rule of each named mistake tried, by name, and the value it gave
+        self._tried: dict[str, tuple[Rule, float | None]] = {}
 
     @functools.cached_property
     def _neighbours(self) -> dict[str, tuple[str, ...]]:
@@ -154,9 +155,9 @@ class Checker:
             except (SpecError, TrainingError):
                 values = {}
             wanted = self._wanted
-            self._runs[name] = (
-                values if wanted is None else {k: values[k] for k in wanted & values.keys()}
-            )
+            kept = values if wanted is None else {k: values[k] for k in wanted & values.keys()}
+            # in the claims' sign: δ is the sensitivity −∂E/∂net in some notations
+            self._runs[name] = {k: self._engine_sign(k, x) for k, x in kept.items()}
         return self._runs[name]
 
     # -- the verdicts ------------------------------------------------------------------------
@@ -175,12 +176,11 @@ class Checker:
                 self.verdicts[claim.id] = self._verdict(claim)
         return [self.verdicts[c.id] for c in numeric]
 
-    def _order(self, claim: Claim) -> tuple[int, int, int]:
-        """Step by step, a step's givens first, then the trace's order: each claim is judged
-        after every claim its recomputation reads (net reads old, new reads grad)."""
-        ident = parse_id(claim.id)
-        step = len(self.steps) + 1 if ident.test is not None else ident.step
-        return step, ident.kind not in GIVEN, self._index[claim.id]
+    def _order(self, claim: Claim) -> tuple[int, int]:
+        """After every claim its recomputation can read: by the depth of its rule above the
+        givens (net reads old, new reads grad, a layer-by-layer de_dout reads new, a
+        softmax delta reads every de_dout of its layer), then the trace's order."""
+        return self.evaluator.depth(claim.id), self._index[claim.id]
 
     def _verdict(self, claim: Claim) -> Verdict:
         exact = float(self.v[claim.id])
@@ -213,7 +213,8 @@ class Checker:
         for name, value in self._variants(parse_id(claim.id)):
             if value is not None and (shown_as(value, claim) or within_a_unit(value, claim)):
                 found = Verdict(claim, "variant", f"matches only with {name}", exact)
-                return self._with_working(found, self._tried.get(name))
+                rule, tried = self._tried.get(name, (None, None))
+                return self._with_working(found, rule if tried == value else None)
         off = float(claim.number) - exact  # type: ignore[arg-type]
         shown = f"{exact:.{claim.digits + 2}f}"  # two digits past the claim's: enough to see
         found = Verdict(claim, "mismatch", f"exact value {shown}, off by {off:+.6g}", exact)
@@ -293,7 +294,8 @@ class Checker:
             return
         kind, inside = ident.kind, ident.inside
         if kind in ("delta", "de_dout"):
-            yield "the other sign convention of delta (δ = −∂E/∂net)", -v[key]
+            other = "δ = ∂E/∂net" if self.sign < 0 else "δ = −∂E/∂net"
+            yield f"the other sign convention of delta ({other})", -v[key]
         if kind in ("grad", "path"):
             yield "the opposite sign", -v[key]
         if kind == "loss" and not inside:
@@ -309,9 +311,10 @@ class Checker:
             return
         given = {key: self._engine_sign(key, value) for key, value in self.claimed.items()}
         for name, rule in mistaken_rules(ident.kind, options[0], self._neighbours):
-            self._tried[name] = rule
             value, _ = self.evaluator.recompute(ident.key, given, rule)
-            yield name, None if value is None else self._engine_sign(ident.key, value)
+            value = None if value is None else self._engine_sign(ident.key, value)
+            self._tried[name] = (rule, value)
+            yield name, value
 
     def _step_fewer(self, ident: TraceId) -> Iterator[tuple[str, float | None]]:
         """The value one step earlier: a test predicted with the weights before the last

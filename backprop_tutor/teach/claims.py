@@ -200,6 +200,7 @@ def claim_aliases(header: TraceHeader, parameters: Iterable[str]) -> dict[str, s
             f"dE_d{p}",
             f"grad_{p}",
             f"d{notation.error}/d{p}",
+            f"∂{notation.error}/∂{p}",  # as the tables and the claims template write it
         ):
             found[spelling] = f"grad[{p}]"
         found[f"old_{p}"] = f"old[{p}]"
