@@ -252,7 +252,11 @@ class Checker:
         value = self._engine_sign(claim.id, value)
         if not (shown_as(value, claim) or within_a_unit(value, claim)):
             return None
-        wrong = [k for k in read if k in self.verdicts and not self.verdicts[k].ok]
+        wrong = [
+            k
+            for k in read
+            if k in self.verdicts and not self.verdicts[k].ok and self._moves(claim.id, k, given)
+        ]
         if not wrong:
             detail = f"right from the claimed {', '.join(read)} as written (rounding carried)"
             return Verdict(claim, "carried", detail, ok=True)
@@ -265,6 +269,16 @@ class Checker:
         names = ", ".join(roots)
         detail = f"right for the claimed {names}: the mistake is there"
         return Verdict(claim, "follows", detail, causes=roots)
+
+    def _moves(self, key: str, source: str, given: dict[str, float]) -> bool:
+        """Whether the claimed `source` changes the recomputed `key` at all: σ′ reads net and
+        out but uses out alone, so a wrong net is no cause of it."""
+        with_it, _ = self.evaluator.recompute(key, given)
+        exact = {**given, source: self.values[source]}  # the source right, the rest as claimed
+        without, _ = self.evaluator.recompute(key, exact)
+        if with_it is None or without is None:
+            return True
+        return not math.isclose(with_it, without, rel_tol=1e-12, abs_tol=1e-15)
 
     def _engine_sign(self, key: str, value: float) -> float:
         """A delta between the notation's sign (a claim) and dE/dnet (the rules): ±1 turns
