@@ -17,8 +17,9 @@ from conftest import CONFIGS
 from hypothesis import HealthCheck, given, settings
 from test_gradients import networks
 
-from backprop_tutor.core.rules import Evaluator, trace_rules
+from backprop_tutor.core.rules import Evaluator
 from backprop_tutor.core.trace import Trace
+from backprop_tutor.core.trace_rules import trace_rules
 from backprop_tutor.record import header, run
 from backprop_tutor.spec import load_spec, spec_from_text
 from backprop_tutor.spec.model import Spec

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from conftest import CONFIGS
 
-from backprop_tutor.core.rules import OPS, trace_rules
+from backprop_tutor.core.rules import OPS
+from backprop_tutor.core.trace_rules import trace_rules
 from backprop_tutor.record import run
 from backprop_tutor.render.quiz import questions
 from backprop_tutor.render.working import WRITERS, working

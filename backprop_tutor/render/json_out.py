@@ -6,8 +6,8 @@ import json
 import math
 from typing import Any
 
-from backprop_tutor.core.rules import trace_rules
 from backprop_tutor.core.trace import Trace, with_step
+from backprop_tutor.core.trace_rules import trace_rules
 
 
 def strict(value: Any) -> Any:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backprop_tutor.core.rules import trace_rules
 from backprop_tutor.core.trace import Trace
+from backprop_tutor.core.trace_rules import trace_rules
 from backprop_tutor.render.labels import Labels
 from backprop_tutor.render.working import working
 

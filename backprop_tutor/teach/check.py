@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -33,11 +33,13 @@ from backprop_tutor.core.errors import SpecError, TrainingError
 from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.notation import NOTATIONS
 from backprop_tutor.core.numbers import NumberFormat
-from backprop_tutor.core.rules import Evaluator, Rule, trace_rules
+from backprop_tutor.core.rules import Evaluator, Rule
 from backprop_tutor.core.trace import StepTrace, Trace
+from backprop_tutor.core.trace_rules import trace_rules
 from backprop_tutor.record import run
 from backprop_tutor.spec.model import Spec
 from backprop_tutor.teach.claims import Claim, TraceId, claim_aliases, load_claims, parse_id
+from backprop_tutor.teach.mistakes import mistaken_rules
 
 CARRY_DIGITS = range(1, 7)
 
@@ -226,7 +228,7 @@ class Checker:
         had them (claimed where claimed)."""
         if rule is None:
             return verdict
-        given = {key: self._engine_sign(key, value) for key, value in self.claimed.items()}
+        given = self._given()
         inputs = self.evaluator.inputs(rule, given)
         gives = rule.apply([inputs[key] for key in rule.inputs])
         return replace(verdict, rule=rule, inputs=inputs, gives=gives)
@@ -245,17 +247,19 @@ class Checker:
         carried forward through everything between. Equal to the claim (at its digits, or
         within a unit of the last): right for rounded numbers carried ("carried"), or, when a
         wrong number was read, a consequence of the mistakes it came from ("follows")."""
-        given = {key: self._engine_sign(key, value) for key, value in self.claimed.items()}
-        value, read = self.evaluator.recompute(claim.id, given)
-        if value is None or not read:
+        given = self._given()
+        found, read = self.evaluator.recompute(claim.id, given)
+        if found is None or not read:
             return None
-        value = self._engine_sign(claim.id, value)
+        value = self._engine_sign(claim.id, found)
         if not (shown_as(value, claim) or within_a_unit(value, claim)):
             return None
         wrong = [
             k
             for k in read
-            if k in self.verdicts and not self.verdicts[k].ok and self._moves(claim.id, k, given)
+            if k in self.verdicts
+            and not self.verdicts[k].ok
+            and self._moves(claim.id, found, k, given)
         ]
         if not wrong:
             detail = f"right from the claimed {', '.join(read)} as written (rounding carried)"
@@ -270,15 +274,18 @@ class Checker:
         detail = f"right for the claimed {names}: the mistake is there"
         return Verdict(claim, "follows", detail, causes=roots)
 
-    def _moves(self, key: str, source: str, given: dict[str, float]) -> bool:
-        """Whether the claimed `source` changes the recomputed `key` at all: σ′ reads net and
-        out but uses out alone, so a wrong net is no cause of it."""
-        with_it, _ = self.evaluator.recompute(key, given)
+    def _moves(self, key: str, with_it: float, source: str, given: dict[str, float]) -> bool:
+        """Whether the claimed `source` changes `key`, recomputed as `with_it`, at all: σ′
+        reads net and out but uses out alone, so a wrong net is no cause of it."""
         exact = {**given, source: self.values[source]}  # the source right, the rest as claimed
         without, _ = self.evaluator.recompute(key, exact)
-        if with_it is None or without is None:
+        if without is None:
             return True
         return not math.isclose(with_it, without, rel_tol=1e-12, abs_tol=1e-15)
+
+    def _given(self) -> dict[str, float]:
+        """The claimed numbers as the rules read them (a delta as ∂E/∂net)."""
+        return {key: self._engine_sign(key, value) for key, value in self.claimed.items()}
 
     def _engine_sign(self, key: str, value: float) -> float:
         """A delta between the notation's sign (a claim) and dE/dnet (the rules): ±1 turns
@@ -323,7 +330,7 @@ class Checker:
         options = self.evaluator.rules.get(ident.key)
         if not options:
             return
-        given = {key: self._engine_sign(key, value) for key, value in self.claimed.items()}
+        given = self._given()
         for name, rule in mistaken_rules(ident.kind, options[0], self._neighbours):
             value, _ = self.evaluator.recompute(ident.key, given, rule)
             value = None if value is None else self._engine_sign(ident.key, value)
@@ -381,61 +388,3 @@ class Checker:
 def _later(ident: TraceId) -> str:
     """The id of the same quantity one step later (a test is predicted after every step)."""
     return ident.key if ident.test is not None else ident.step_key(ident.step + 1)
-
-
-def mistaken_rules(
-    kind: str, rule: Rule, neighbours: Mapping[str, tuple[str, ...]] | None = None
-) -> Iterator[tuple[str, Rule]]:
-    """The mistakes students make in one quantity's rule, each as the rule they used;
-    `neighbours` gives each weight the other weights of its layer (a wrong edge's)."""
-    if kind == "new" and len(rule.coefficients) > 1:  # old − η grad (+ momentum)
-        eta, rest = -rule.coefficients[1], rule.coefficients
-        for name, c in (
-            ("the update's sign (new = old + η × grad)", eta),
-            ("the learning rate left out (new = old − grad)", -1.0),
-            ("the learning rate applied twice (new = old − η² × grad)", -(eta**2)),
-        ):
-            yield name, replace(rule, coefficients=(rest[0], c, *rest[2:]))
-    if kind == "delta" and rule.op == "product":  # de_dout × dout_dnet
-        yield "a missing dout/dnet factor", replace(rule, inputs=rule.inputs[:1])
-    if kind == "grad" and rule.op == "product":  # δ × dnet/dparam, δ without its σ′
-        unit = rule.inputs[0].replace("delta[", "de_dout[", 1)
-        at = unit.partition("[")[2].partition("]")[0]
-        yield f"a missing dout/dnet factor at {at}", replace(rule, inputs=(unit, *rule.inputs[1:]))
-    if kind == "de_dout" and rule.op == "dot":  # Σ w δ over the units it feeds
-        for k in range(0, len(rule.inputs), 2):
-            weight = rule.inputs[k]
-            if weight.startswith("old["):
-                name = weight.partition("[")[2].partition("]")[0]
-                inputs = list(rule.inputs)
-                inputs[k] = "new" + weight[3:]
-                yield (
-                    f"the updated {name} instead of the original",
-                    replace(rule, inputs=tuple(inputs)),
-                )
-            yield from _wrong_edges(rule, k, (neighbours or {}).get(_inside(weight), ()))
-    if kind in ("loss", "de_dout") and rule.function in LOSSES:
-        mistaken = LOSSES[rule.function].mistaken_for
-        if mistaken:
-            yield mistaken[1], replace(rule, function=mistaken[0])
-    if kind == "out" and len(rule.inputs) == 1:  # a and z swapped: the net input written
-        yield (
-            "the net input written as the output (net and out swapped)",
-            Rule(rule.key, "weighted_sum", rule.inputs, (1.0,)),
-        )
-
-
-def _inside(key: str) -> str:
-    return key.partition("[")[2].partition("]")[0]
-
-
-def _wrong_edges(rule: Rule, k: int, others: tuple[str, ...]) -> Iterator[tuple[str, Rule]]:
-    """The weight at input k read off another edge of its layer (w6 for w7)."""
-    weight = rule.inputs[k]
-    name = _inside(weight)
-    for other in others:
-        inputs = list(rule.inputs)
-        inputs[k] = weight.replace(f"[{name}]", f"[{other}]", 1)
-        if inputs[k] not in rule.inputs:
-            named = f"{other} in place of {name} (the weight of another edge)"
-            yield named, replace(rule, inputs=tuple(inputs))

@@ -1,0 +1,226 @@
+"""Every quantity's rule, read off a recorded trace: what each number was computed from.
+
+One step (and each example of a batch) at a time, in the ids `Trace.values` uses; see
+core/rules.py for the rules themselves and the evaluator that walks them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from backprop_tutor.core.activations import of_layer
+from backprop_tutor.core.rules import Rule
+from backprop_tutor.core.trace import StepTrace, Trace, UpdateEvent, with_step
+
+
+def trace_rules(trace: Trace) -> dict[str, tuple[Rule, ...]]:
+    """Every quantity's rule(s), by id as `Trace.values` names them. A step whose step before
+    is not in the trace (training traces chosen updates) starts from its own old values, and
+    its momentum term is a given constant, `momentum[p]@N`."""
+    builder = _Builder(trace)
+    for step in trace.steps:
+        builder.step(step)
+    builder.tests()
+    return builder.rules
+
+
+def _at(base: str, step: int) -> str:
+    """An id at a step: step 1 bare, later ones with `@N` (as `Trace.values`)."""
+    return base if step == 1 else with_step(base, step)
+
+
+Key = Callable[[str], str]  # a quantity's base id -> its id at this step (and example)
+Param = Callable[[str, str], str]  # (old | new, parameter) -> its id at this step
+
+
+class _Builder:
+    """Reads the rules off the events, one step (and one example of a batch) at a time."""
+
+    def __init__(self, trace: Trace) -> None:
+        self.trace, self.h, self.momentum = trace, trace.header, trace.header.momentum
+        self.recorded = {step.step for step in trace.steps}
+        self.rules: dict[str, tuple[Rule, ...]] = {}
+        self.inputs = set(self.h.layers[0])
+        self.back = "new" if self.h.update == "layer_by_layer" else "old"
+        first = trace.steps[0].batch[0] if trace.steps[0].batch else trace.steps[0]
+        self.first = first  # the structure every step shares
+        self.weight_of = {(f.unit, t.source): t.weight for f in first.forward for t in f.terms}
+
+    def add(self, rule: Rule) -> None:
+        self.rules[rule.key] = (*self.rules.get(rule.key, ()), rule)
+
+    def copy(self, key: str, source: str) -> None:
+        self.add(Rule(key, "weighted_sum", (source,), (1.0,), rounded=False))
+
+    def step(self, step: StepTrace) -> None:
+        n = step.step
+
+        def param(kind: str, name: str) -> str:
+            return _at(f"{kind}[{name}]", n)
+
+        if n - 1 in self.recorded:
+            for u in step.updates:
+                self.copy(param("old", u.param), _at(f"new[{u.param}]", n - 1))
+        for k, example in enumerate(step.batch, start=1):
+            self._pass(example, lambda base, k=k: _at(f"{base}#{k}", n), param)
+        if not step.batch:
+            self._pass(step, lambda base: _at(base, n), param)
+        else:
+            count = len(step.batch)
+            scale = 1.0 / count if step.reduction == "mean" else 1.0
+            for u in step.updates:
+                each = tuple(_at(f"grad[{u.param}]#{k}", n) for k in range(1, count + 1))
+                self.add(Rule(param("grad", u.param), "weighted_sum", each, (scale,) * count))
+            each = tuple(_at(f"loss#{k}", n) for k in range(1, count + 1))
+            self.add(Rule(_at("loss", n), "weighted_sum", each, (1.0,) * count))
+        for u in step.updates:
+            self._update(u, n)
+
+    def _update(self, u: UpdateEvent, n: int) -> None:
+        """new = old − η ∂E/∂p (+ α Δp of the step before, with momentum)."""
+        name = u.param
+        old, new = _at(f"old[{name}]", n), _at(f"new[{name}]", n)
+        if not u.updated:
+            self.add(Rule(new, "weighted_sum", (old,), (1.0,)))
+            return
+        inputs, coefficients = [old, _at(f"grad[{name}]", n)], [1.0, -self.h.learning_rate]
+        if self.momentum and n - 1 in self.recorded:
+            inputs += [_at(f"new[{name}]", n - 1), _at(f"old[{name}]", n - 1)]
+            coefficients += [self.momentum, -self.momentum]
+        elif self.momentum and n > 1:  # the step before is not in the trace: its term given
+            term = with_step(f"momentum[{name}]", n)
+            self.add(Rule(term, "const", (), (u.momentum_term,), rounded=False))
+            inputs, coefficients = [*inputs, term], [*coefficients, 1.0]
+        self.add(Rule(new, "weighted_sum", tuple(inputs), tuple(coefficients)))
+
+    def _pass(self, ex: StepTrace, key: Key, param: Param) -> None:
+        self._forward(ex, key, param)
+        self._backward(ex, key, param)
+        for g in ex.gradients:
+            self._gradient(g, key, param)
+
+    def _shown(self, unit: str, key: Key) -> str:
+        """What a unit passes on: its out, or the input it is."""
+        return key(f"input[{unit}]") if unit in self.inputs else key(f"out[{unit}]")
+
+    def _targets_and_outs(self, key: Key) -> tuple[str, ...]:
+        outputs = self.h.layers[-1]
+        return tuple(key(f"target[{u}]") for u in outputs) + tuple(
+            key(f"out[{u}]") for u in outputs
+        )
+
+    def _forward(self, ex: StepTrace, key: Key, param: Param) -> None:
+        h = self.h
+        for f in ex.forward:
+            pairs = tuple(
+                x for t in f.terms for x in (self._shown(t.source, key), param("old", t.weight))
+            )
+            bias = (param("old", f.bias),) if f.bias else ()
+            signs = (float(h.bias_sign),) * len(bias)
+            self.add(Rule(key(f"net[{f.unit}]"), "dot", pairs + bias, signs))
+            self.add(self._activation(key, f.layer, f.unit))
+        outputs = h.layers[-1]
+        for unit in outputs:
+            pair = (key(f"target[{unit}]"), key(f"out[{unit}]"))
+            at = (len(outputs),)
+            self.add(Rule(key(f"loss[{unit}]"), "loss_term", pair, function=h.loss, at=at))
+        terms = tuple(key(f"loss[{u}]") for u in outputs)
+        self.add(Rule(key("loss"), "weighted_sum", terms, (1.0,) * len(terms)))
+
+    def _activation(self, key: Key, layer: int, unit: str) -> Rule:
+        units, fn, alpha = self.h.layers[layer], *self._function(layer)
+        if of_layer(fn, alpha).elementwise:
+            nets, at = (key(f"net[{unit}]"),), 0
+        else:  # softmax: every net input of the layer
+            nets, at = tuple(key(f"net[{v}]") for v in units), units.index(unit)
+        return Rule(key(f"out[{unit}]"), "activation", nets, function=fn, alpha=alpha, at=(at,))
+
+    def _function(self, layer: int) -> tuple[str, float | None]:
+        alpha = self.h.alphas[layer - 1] if self.h.alphas else None
+        return self.h.activations[layer - 1], alpha
+
+    def _backward(self, ex: StepTrace, key: Key, param: Param) -> None:
+        outputs = self.h.layers[-1]
+        for d in ex.deltas:
+            units, (fn, alpha) = self.h.layers[d.layer], self._function(d.layer)
+            de_dout, dout_dnet, delta = (
+                key(f"{q}[{d.unit}]") for q in ("de_dout", "dout_dnet", "delta")
+            )
+            if d.downstream:  # Σ_k w_k δ_k over the units it feeds
+                pairs = tuple(
+                    x
+                    for k, w, _, _ in d.downstream
+                    for x in (param(self.back, w), key(f"delta[{k}]"))
+                )
+                self.add(Rule(de_dout, "dot", pairs))
+            else:
+                pair = (key(f"target[{d.unit}]"), key(f"out[{d.unit}]"))
+                at = (len(outputs),)
+                self.add(Rule(de_dout, "loss_derivative", pair, function=self.h.loss, at=at))
+            if not d.jacobian:
+                net_out = (key(f"net[{d.unit}]"), key(f"out[{d.unit}]"))
+                self.add(
+                    Rule(
+                        dout_dnet,
+                        "activation_derivative",
+                        net_out,
+                        function=fn,
+                        alpha=alpha,
+                        rounded=False,
+                    )
+                )
+                self.add(Rule(delta, "product", (de_dout, dout_dnet)))
+                continue
+            outs, u, pairs = tuple(key(f"out[{v}]") for v in units), units.index(d.unit), []
+            for j, _ in d.jacobian:  # δ_u = Σ_j dE/dout_j · dout_j/dnet_u
+                entry = dout_dnet if j == d.unit else key(f"dout_dnet[{j},{d.unit}]")
+                at = (units.index(j), u)
+                self.add(
+                    Rule(entry, "jacobian", outs, function=fn, alpha=alpha, at=at, rounded=False)
+                )
+                pairs += [key(f"de_dout[{j}]"), entry]
+            self.add(Rule(delta, "dot", tuple(pairs)))
+
+    def _gradient(self, g, key: Key, param: Param) -> None:
+        """δ × dnet/dparam, or the sum of its paths (each a product of its factors)."""
+        dparam = key(f"dnet_dparam[{g.param}]")
+        if g.source is not None:
+            self.copy(dparam, self._shown(g.source, key))
+        else:
+            self.add(Rule(dparam, "const", (), (float(self.h.bias_sign),), rounded=False))
+        grad = key(f"grad[{g.param}]")
+        if g.factors:
+            self.add(Rule(grad, "product", (key(f"delta[{g.to[0]}]"), dparam)))
+        for p in g.paths:
+            chain = [f.id for f in p.factors]
+            head = p.factors[0]
+            if head.role == "de_dout" and p.factors[1].role == "dout_dnet":
+                chain[:2] = [f"delta[{head.unit}]"]  # a hand calculation goes on from δ
+            for f in p.factors:
+                if f.role == "dnet_dout":
+                    self.copy(key(f.id), param(self.back, self.weight_of[(f.unit, f.other)]))
+            self.add(Rule(key(f"path[{g.param},{p.via}]"), "product", tuple(map(key, chain))))
+        if g.paths:
+            paths = tuple(key(f"path[{g.param},{p.via}]") for p in g.paths)
+            self.add(Rule(grad, "weighted_sum", paths, (1.0,) * len(paths)))
+
+    def tests(self) -> None:
+        """A test example: forward through the parameters the last step left."""
+        last = len(self.trace.steps)
+
+        def param(kind: str, name: str) -> str:
+            return _at(f"new[{name}]", last)
+
+        for k, test in enumerate(self.trace.tests, start=1):
+
+            def key(base: str, k: int = k) -> str:
+                return f"{base}@test{k}"
+
+            given = (
+                *zip(self.h.layers[0], test.inputs, strict=True),
+                *zip(self.h.layers[-1], test.targets, strict=True),
+            )
+            for i, (unit, value) in enumerate(given):
+                kind = "input" if i < len(test.inputs) else "target"
+                self.add(Rule(key(f"{kind}[{unit}]"), "const", (), (float(value),), rounded=False))
+            self._forward(self.first, key, param)

@@ -1,0 +1,71 @@
+"""The mistakes students make in one quantity's rule, each written as the rule they used.
+
+`check` evaluates each on the student's own numbers (teach/check.py); a new named mistake of
+one quantity is one more `yield` here, with a case in tests/data/claims/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+
+from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.core.rules import Rule
+
+
+def mistaken_rules(
+    kind: str, rule: Rule, neighbours: Mapping[str, tuple[str, ...]] | None = None
+) -> Iterator[tuple[str, Rule]]:
+    """The mistakes students make in one quantity's rule, each as the rule they used;
+    `neighbours` gives each weight the other weights of its layer (a wrong edge's)."""
+    if kind == "new" and len(rule.coefficients) > 1:  # old − η grad (+ momentum)
+        eta, rest = -rule.coefficients[1], rule.coefficients
+        for name, c in (
+            ("the update's sign (new = old + η × grad)", eta),
+            ("the learning rate left out (new = old − grad)", -1.0),
+            ("the learning rate applied twice (new = old − η² × grad)", -(eta**2)),
+        ):
+            yield name, replace(rule, coefficients=(rest[0], c, *rest[2:]))
+    if kind == "delta" and rule.op == "product":  # de_dout × dout_dnet
+        yield "a missing dout/dnet factor", replace(rule, inputs=rule.inputs[:1])
+    if kind == "grad" and rule.op == "product":  # δ × dnet/dparam, δ without its σ′
+        unit = rule.inputs[0].replace("delta[", "de_dout[", 1)
+        at = unit.partition("[")[2].partition("]")[0]
+        yield f"a missing dout/dnet factor at {at}", replace(rule, inputs=(unit, *rule.inputs[1:]))
+    if kind == "de_dout" and rule.op == "dot":  # Σ w δ over the units it feeds
+        for k in range(0, len(rule.inputs), 2):
+            weight = rule.inputs[k]
+            if weight.startswith("old["):
+                name = weight.partition("[")[2].partition("]")[0]
+                inputs = list(rule.inputs)
+                inputs[k] = "new" + weight[3:]
+                yield (
+                    f"the updated {name} instead of the original",
+                    replace(rule, inputs=tuple(inputs)),
+                )
+            yield from _wrong_edges(rule, k, (neighbours or {}).get(_inside(weight), ()))
+    if kind in ("loss", "de_dout") and rule.function in LOSSES:
+        mistaken = LOSSES[rule.function].mistaken_for
+        if mistaken:
+            yield mistaken[1], replace(rule, function=mistaken[0])
+    if kind == "out" and len(rule.inputs) == 1:  # a and z swapped: the net input written
+        yield (
+            "the net input written as the output (net and out swapped)",
+            Rule(rule.key, "weighted_sum", rule.inputs, (1.0,)),
+        )
+
+
+def _inside(key: str) -> str:
+    return key.partition("[")[2].partition("]")[0]
+
+
+def _wrong_edges(rule: Rule, k: int, others: tuple[str, ...]) -> Iterator[tuple[str, Rule]]:
+    """The weight at input k read off another edge of its layer (w6 for w7)."""
+    weight = rule.inputs[k]
+    name = _inside(weight)
+    for other in others:
+        inputs = list(rule.inputs)
+        inputs[k] = weight.replace(f"[{name}]", f"[{other}]", 1)
+        if inputs[k] not in rule.inputs:
+            named = f"{other} in place of {name} (the weight of another edge)"
+            yield named, replace(rule, inputs=tuple(inputs))
