@@ -13,6 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from backprop_tutor.core.errors import TrainingError
+from backprop_tutor.core.numbers import carry
 from backprop_tutor.core.trace import (
     DeltaEvent,
     Factor,
@@ -72,7 +73,7 @@ class Recorder:
 
     def deltas(self) -> tuple[DeltaEvent, ...]:
         events = []
-        layers = self.net.layers
+        layers, places = self.net.layers, self.net.spec.carry_digits
         for i in reversed(range(len(layers))):
             ls, act = layers[i].spec, layers[i].activation
             jacobian = None if act.elementwise else act.jacobian(self.p.outs[i + 1])  # type: ignore[misc]
@@ -100,6 +101,8 @@ class Recorder:
                         ()
                         if jacobian is None
                         else tuple(zip(ls.units, map(float, jacobian[:, u]), strict=True)),
+                        # each term as a calculator user writes it down (carried digits)
+                        tuple(carry(w * dk, places) for _, _, w, dk in downstream),
                     )
                 )
         return tuple(events)
@@ -356,7 +359,9 @@ def run(spec: Spec) -> Trace:
     steps = tuple(step(network, k + 1) for k in range(spec.steps))
     predictions = predict(network, spec.tests)
     _check_predictions(predictions, spec.file)
-    return Trace(header(spec), steps, predictions)
+    (after,) = predict(network, [(spec.inputs, spec.targets)])
+    finite = np.isfinite([*after.outputs, after.loss]).all()  # else the tables leave it out
+    return Trace(header(spec), steps, predictions, after if finite else None)
 
 
 def _check_predictions(predictions: tuple[PredictionEvent, ...], file: str) -> None:

@@ -21,7 +21,11 @@ from hypothesis import strategies as st
 
 FORMULA_KINDS = ("delta", "de_dout", "dout_dnet", "grad", "loss")
 FALLBACK_IDS = ("loss", "net[h1]", "out[o1]", "delta[o1]", "grad[w5]", "new[w5]", "loss[o1]")
-ODD_IDS = ("net[", "", "x" * 200, "grad[w5]@999", "out[o1]@test99", "Loss", "net[h1] ", "@2")
+ODD_IDS = (
+    "net[", "", "x" * 200, "grad[w5]@999", "out[o1]@test99", "Loss", "net[h1] ", "@2",
+    "loss@epoch0", "loss@epoch99999999999", "out[o1]@trained#0", "out[o1]@trained#99999",
+    "new[nope]@trained", "loss@trained#2", "loss@after2",
+)  # fmt: skip
 FAR_NUMBERS = (
     "1e309", "-1e309", "1.0e+309", "1e-400", "-0.0", "-0", "0", "1" * 5000,
     "0." + "0" * 400 + "1", "1e-99999",
@@ -150,6 +154,8 @@ def claims_files(draw, values: Mapping[str, float]) -> str:
     if trouble >= 97:
         return draw(st.sampled_from(["", "- 1\n", "not: [valid\n", "\x00\x01", "a: 1\na: 2\n"]))
     names = formula_names(ids)
+    if draw(st.integers(0, 99)) >= 80:  # claims about training: `check` trains the spec
+        ids = ids + training_ids(draw, ids)
     claims: dict[str, str] = {}
     for _ in range(draw(st.integers(1, 6))):
         key = draw(st.sampled_from(ids))
@@ -165,6 +171,15 @@ def claims_files(draw, values: Mapping[str, float]) -> str:
     if draw(st.integers(0, 99)) >= 90:
         claims["known_differences"] = '{"new[w5]": {lecture: "0.45", tool: "0.4518"}}'
     return "".join(f"{json.dumps(key)}: {value}\n" for key, value in claims.items())
+
+
+def training_ids(draw, ids: list[str]) -> list[str]:
+    """Ids of a training run's results, made from the trace's own names: the loss at an
+    epoch, and when training stopped; a trained parameter; a trained output."""
+    found = [f"loss@epoch{draw(st.integers(1, 30))}", "loss@trained"]
+    found += [f"new[{m[1]}]@trained" for key in ids if (m := _PARAM.match(key))][:2]
+    found += [f"out[{m[1]}]@trained#1" for key in ids if (m := _OUTPUT.match(key))][:2]
+    return found
 
 
 def claim_value(draw, key: str, value: float, names: list[str]) -> str:

@@ -197,13 +197,16 @@ def test_every_id_claimed_exactly_matches(name: str, tmp_path) -> None:
 @pytest.mark.parametrize("name", sorted(SPECS))
 def test_every_id_has_a_formula_or_none(name: str, tmp_path) -> None:
     """FormulaChecker.expected never raises: a formula where one is derived, None (one line,
-    'no formula to compare') for the rest: test predictions, givens, ids past the steps."""
+    'no formula to compare') for the rest: predictions (tests, the example after the update),
+    givens, ids past the steps."""
     from backprop_tutor.teach.formula import FORMULA_KINDS, FormulaChecker
 
     formulas = FormulaChecker(Checker(_load(name, tmp_path)))
     found = {key: formulas.expected(key) for key in formulas.checker.v}
     assert {k for k, e in found.items() if e is not None} >= {
-        k for k in found if k.startswith(("delta[", "de_dout[", "loss")) and "@test" not in k
+        k
+        for k in found
+        if k.startswith(("delta[", "de_dout[", "loss")) and "@test" not in k and "@after" not in k
     }
     assert all(e is None for k, e in found.items() if not k.startswith(FORMULA_KINDS))
 

@@ -176,7 +176,8 @@ def test_the_estimate_counts_every_number_the_recorder_keeps(tmp_path: Path, cas
         spec = replace(load_spec(wide_network(tmp_path, case)), steps=3)
         spec = replace(spec, tests=((spec.inputs, spec.targets),) * 2)
     trace = run(spec)
-    assert trace_numbers(spec) == _floats(trace.steps) + _floats(trace.tests)
+    predictions = (*trace.tests, trace.after)
+    assert trace_numbers(spec) == _floats(trace.steps) + _floats(predictions)
 
 
 def test_a_traced_number_takes_what_the_bound_assumes(tmp_path: Path) -> None:

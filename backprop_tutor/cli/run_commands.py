@@ -64,12 +64,20 @@ def run(
             "hand-calculation order, each commented with its label.",
         ),
     ] = None,
+    ids: Annotated[
+        bool,
+        typer.Option(
+            "--ids", help="Print each number's trace id under it: the names a claims file uses."
+        ),
+    ] = False,
     allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
     """Print one lecture-style worked example: forward pass, error, backward pass, updates."""
     from backprop_tutor.record import run as run_spec
 
     _known_notation(notation)
+    if ids and (symbolic or only):
+        raise _fail("--ids names the numbers of the tables; the derivations (--symbolic) have none")
     _refuse_overwrite(claims_template, force)
     _document("derivations" if symbolic or only else "worked example", format)
     _refuse_overwrite(output, force)
@@ -90,7 +98,8 @@ def run(
     if symbolic or only:
         content = _print_derivations(trace, only, width, format, notation, output is not None)
     else:
-        content = _written("worked example", format, width, output is not None, trace, notation)
+        to_file = output is not None
+        content = _written("worked example", format, width, to_file, trace, notation, ids)
     _emit(content, output, force)
 
 

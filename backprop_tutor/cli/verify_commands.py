@@ -50,7 +50,8 @@ def check(
         verdicts += _formula_verdicts(checker, claims)
     except (SpecError, TrainingError) as error:
         raise _fail(str(error)) from None
-    _emit(_written("check report", format, width, False, verdicts, checker.sign), None)
+    header = checker.trace.header
+    _emit(_written("check report", format, width, False, verdicts, checker.sign, header), None)
     if not all(v.ok for v in verdicts):
         raise typer.Exit(EXIT_MISMATCH)
 

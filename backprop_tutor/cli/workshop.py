@@ -34,7 +34,7 @@ from backprop_tutor.render.formats import DOCUMENTS
 @app.command()
 def examples(width: WidthOption = None) -> None:
     """List the bundled lecture examples: `backprop-tutor run NAME` works from any folder."""
-    from backprop_tutor.render.rich_tables import Grid
+    from backprop_tutor.render.grid import Grid
     from backprop_tutor.spec.examples import list_examples
 
     table = Grid("Bundled examples (backprop-tutor run NAME, train NAME, check NAME CLAIMS)")

@@ -109,7 +109,7 @@ OPS: dict[str, Callable[[Rule, list[float]], float]] = {
 
 class Evaluator:
     """Recomputes quantities by walking the rules. A key with several rules (a gradient as
-    δ × input, or as the sum of its paths) uses the first whose inputs include a given value.
+    δ × input, or as the sum of its paths) uses the one most of whose inputs are given.
     A quantity none of whose inputs (down to the leaves) is given keeps the trace's value, so
     only a given number's consequences are recomputed."""
 
@@ -163,8 +163,13 @@ class Evaluator:
         return {key: memo[key] for key in self.rules}
 
     def _rule(self, key: str, given: Mapping[str, float]) -> Rule:
+        """Of a quantity's rules, the one nearest the given values: the largest share of its
+        inputs given (a hidden dE/dout from its claimed terms w × δ rather than from the
+        claimed deltas and the weights); the first on a tie."""
         options = self.rules[key]
-        return next((r for r in options if any(k in given for k in r.inputs)), options[0])
+        if len(options) == 1:
+            return options[0]
+        return max(options, key=lambda r: sum(k in given for k in r.inputs) / max(1, len(r.inputs)))
 
     def _walk(
         self, key: str, given, memo, top: bool = False, instead: Rule | None = None

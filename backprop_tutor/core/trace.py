@@ -87,6 +87,9 @@ class DeltaEvent:
     # For softmax, whose outputs all move with each net input: (unit j, dout_j/dnet_this), and
     # delta = Σ_j dE/dout_j · dout_j/dnet_this, not dE/dout · dout/dnet of this unit alone.
     jacobian: tuple[tuple[str, float], ...] = ()
+    # each downstream term w × δ of dE/dout, as `downstream` lists them: the error reaching
+    # this unit from one unit it feeds (Mazur's ∂E_o1/∂out_h1)
+    terms: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +163,8 @@ class StepTrace:
             found[f"loss[{loss.unit}]"] = loss.value
         found["loss"] = self.total_loss
         for d in self.deltas:
+            for (k, *_), term in zip(d.downstream, d.terms, strict=True):
+                found[f"de_dout[{d.unit},{k}]"] = term  # the terms first, as a hand sums them
             found[f"de_dout[{d.unit}]"] = d.de_dout
             found[f"dout_dnet[{d.unit}]"] = d.dout_dnet
             found[f"delta[{d.unit}]"] = d.delta
@@ -229,6 +234,9 @@ class Trace:
     header: TraceHeader
     steps: tuple[StepTrace, ...]
     tests: tuple[PredictionEvent, ...] = ()  # the spec's test examples, after the steps
+    # the steps' own example again after the last update: the loss the update left (Mazur's
+    # "after this first round, the total error is now down to ..."); None in training traces
+    after: PredictionEvent | None = None
 
     def values(self) -> dict[str, float]:
         """Every number of every step by id: step 1 bare, later steps with `@N`."""
@@ -241,6 +249,10 @@ class Trace:
             for unit, out in zip(outputs, test.outputs, strict=True):
                 found[f"out[{unit}]@test{k}"] = out
             found[f"loss@test{k}"] = test.loss
+        if self.after is not None:
+            for unit, out in zip(outputs, self.after.outputs, strict=True):
+                found[f"out[{unit}]@after"] = out
+            found["loss@after"] = self.after.loss
         return found
 
     def to_dict(self) -> dict:

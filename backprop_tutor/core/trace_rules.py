@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from backprop_tutor.core.activations import of_layer
 from backprop_tutor.core.rules import Rule
-from backprop_tutor.core.trace import StepTrace, Trace, UpdateEvent, with_step
+from backprop_tutor.core.trace import PredictionEvent, StepTrace, Trace, UpdateEvent, with_step
 
 
 def trace_rules(trace: Trace) -> dict[str, tuple[Rule, ...]]:
@@ -153,6 +153,11 @@ class _Builder:
                     for x in (param(self.back, w), key(f"delta[{k}]"))
                 )
                 self.add(Rule(de_dout, "dot", pairs))
+                terms = []  # each unit's share, w × δ (Mazur's ∂E_o1/∂out_h1): claimable too
+                for k, w, _, _ in d.downstream:
+                    terms.append(key(f"de_dout[{d.unit},{k}]"))
+                    self.add(Rule(terms[-1], "product", (param(self.back, w), key(f"delta[{k}]"))))
+                self.add(Rule(de_dout, "weighted_sum", tuple(terms), (1.0,) * len(terms)))
             else:
                 pair = (key(f"target[{d.unit}]"), key(f"out[{d.unit}]"))
                 at = (len(outputs),)
@@ -205,22 +210,27 @@ class _Builder:
             self.add(Rule(grad, "weighted_sum", paths, (1.0,) * len(paths)))
 
     def tests(self) -> None:
-        """A test example: forward through the parameters the last step left."""
+        """A test example, and the steps' own example again: forward through the parameters
+        the last step left."""
+        for k, test in enumerate(self.trace.tests, start=1):
+            self._prediction(f"@test{k}", test)
+        if self.trace.after is not None:
+            self._prediction("@after", self.trace.after)
+
+    def _prediction(self, suffix: str, event: PredictionEvent) -> None:
         last = len(self.trace.steps)
 
         def param(kind: str, name: str) -> str:
             return _at(f"new[{name}]", last)
 
-        for k, test in enumerate(self.trace.tests, start=1):
+        def key(base: str) -> str:
+            return f"{base}{suffix}"
 
-            def key(base: str, k: int = k) -> str:
-                return f"{base}@test{k}"
-
-            given = (
-                *zip(self.h.layers[0], test.inputs, strict=True),
-                *zip(self.h.layers[-1], test.targets, strict=True),
-            )
-            for i, (unit, value) in enumerate(given):
-                kind = "input" if i < len(test.inputs) else "target"
-                self.add(Rule(key(f"{kind}[{unit}]"), "const", (), (float(value),), rounded=False))
-            self._forward(self.first, key, param)
+        given = (
+            *zip(self.h.layers[0], event.inputs, strict=True),
+            *zip(self.h.layers[-1], event.targets, strict=True),
+        )
+        for i, (unit, value) in enumerate(given):
+            kind = "input" if i < len(event.inputs) else "target"
+            self.add(Rule(key(f"{kind}[{unit}]"), "const", (), (float(value),), rounded=False))
+        self._forward(self.first, key, param)

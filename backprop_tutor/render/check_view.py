@@ -10,10 +10,12 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
 from backprop_tutor.core.numbers import NumberFormat
+from backprop_tutor.core.trace import TraceHeader
 from backprop_tutor.render.glyphs import plain
-from backprop_tutor.render.rich_tables import Grid
+from backprop_tutor.render.grid import Grid
+from backprop_tutor.render.labels import Labels
 from backprop_tutor.render.working import formula, working
-from backprop_tutor.teach.check import Verdict
+from backprop_tutor.teach.verdicts import Verdict
 
 # One mark per verdict, explained once in the legend under the table.
 MARKS = {
@@ -28,9 +30,13 @@ MARKS = {
 
 
 class CheckReport:
-    def __init__(self, verdicts: list[Verdict], delta_sign: int = 1) -> None:
+    def __init__(
+        self, verdicts: list[Verdict], delta_sign: int = 1, header: TraceHeader | None = None
+    ) -> None:
         self.verdicts = verdicts
         self.delta_sign = delta_sign  # −1: the notation's δ is the sensitivity −∂E/∂net
+        # the working in the spec's notation (∂E_total/∂output_h1), where the header is known
+        self.name = Labels(header).of_id if header is not None else str
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         table = Grid("Claims against the engine")
@@ -69,7 +75,8 @@ class CheckReport:
             n = NumberFormat(v.claim.digits + 2, "round", fixed=False).format
             value = v.gives
             numbers = working(v.rule, v.inputs, n)
-            line = f"  {v.claim.id} = {formula(v.rule)} = {numbers} = {n(value)}"
+            written = f"{v.claim.id}: {self.name(v.claim.id)}"
+            line = f"  {written} = {formula(v.rule, self.name)} = {numbers} = {n(value)}"
             lines.append(plain(f"{line}  (claimed {v.claim.text})"))
         if not lines:
             return []
@@ -80,9 +87,7 @@ class CheckReport:
             for key in (v.claim.id, *v.rule.inputs)
         )
         if self.delta_sign < 0 and reads_delta:
-            lines.append(
-                "  (in the working, delta is ∂E/∂net: the notation's δ with its sign turned)"
-            )
+            lines.append("  (in the working, −δ is ∂E/∂net: the notation's δ with its sign turned)")
         return ["Working of each mistake:", *lines]
 
     def summary(self) -> str:

@@ -41,7 +41,9 @@ def _label(key: str, L: Labels) -> str:
         "out": lambda: L.out(unit),
         "target": lambda: f"target of {L.out(unit)}",
         "loss": lambda: L.unit_error(unit) if inside else L.error,
-        "de_dout": lambda: L.partial(L.error, L.out(unit)),
+        "de_dout": lambda: L.partial(
+            L.unit_error(inside.partition(",")[2]) if "," in inside else L.error, L.out(unit)
+        ),
         "dout_dnet": lambda: L.partial(L.out(unit), L.net(inside.rpartition(",")[2])),
         "delta": lambda: f"δ_{unit}",
         "grad": lambda: L.partial(L.error, inside),
@@ -50,6 +52,9 @@ def _label(key: str, L: Labels) -> str:
         "new": lambda: f"{inside} after the update",
     }
     try:
-        return labels[kind]() if kind in labels else ""
+        label = labels[kind]() if kind in labels else ""
     except KeyError:  # an id of a shape the labels do not know: no comment
         return ""
+    if label and key.endswith("@after"):
+        return f"{label}, the example again after the update"
+    return label

@@ -38,10 +38,10 @@ class Document:
 
 
 # -- the writers, each importing its module on use -----------------------------------------------
-def _worked_example(trace, notation=None):
+def _worked_example(trace, notation=None, ids=False):
     from backprop_tutor.render.rich_tables import WorkedExample
 
-    return WorkedExample(trace, notation)
+    return WorkedExample(trace, notation, ids)
 
 
 def _tables(format: str, build: Callable[..., object]) -> Callable[..., str]:
@@ -56,7 +56,8 @@ def _tables(format: str, build: Callable[..., object]) -> Callable[..., str]:
     return write
 
 
-def _trace_json(trace, notation=None) -> str:
+def _trace_json(trace, notation=None, ids=False) -> str:
+    """Every number by id: the notation and `--ids` change the tables, not the JSON."""
     from backprop_tutor.render.json_out import trace_json
 
     return trace_json(trace) + "\n"
@@ -118,13 +119,13 @@ def _training_json(result, trace, every=None) -> str:
     return training_json(result, trace)
 
 
-def _check_report(verdicts, delta_sign: int = 1):
+def _check_report(verdicts, delta_sign: int = 1, header=None):
     from backprop_tutor.render.check_view import CheckReport
 
-    return CheckReport(verdicts, delta_sign)
+    return CheckReport(verdicts, delta_sign, header)
 
 
-def _check_json(verdicts, delta_sign: int = 1) -> str:
+def _check_json(verdicts, delta_sign: int = 1, header=None) -> str:
     from backprop_tutor.render.json_out import check_json
 
     return check_json(verdicts, delta_sign)

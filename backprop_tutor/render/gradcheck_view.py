@@ -10,7 +10,7 @@ from __future__ import annotations
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
-from backprop_tutor.render.rich_tables import Grid
+from backprop_tutor.render.grid import Grid
 from backprop_tutor.teach.gradcheck import Check
 
 FULL_TABLE = 300  # rows; the largest lecture network (xu-vanishing) has 207 parameters

@@ -83,6 +83,47 @@ class Labels:
         }[role]
         return bottom if top is None else self.fraction(top, bottom)
 
+    def of_id(self, key: str) -> str:
+        """A trace id as the notation writes the quantity, for a working: `de_dout[h1]` is
+        ∂E_total/∂output_h1, `new[w5]` new w5, `delta[o1]` δ_o1; a step's `@2` (or `@after`,
+        `#1`) is kept. An id of a shape it does not know is returned as it is."""
+        base, at, step = key.partition("@")
+        base, hash_, example = base.partition("#")
+        kind, _, inside = base.partition("[")
+        inside = inside.rstrip("]")
+        first, _, second = inside.partition(",")
+        try:
+            symbol = self._symbol(kind, inside, first, second)
+        except KeyError:  # a unit this network does not have
+            symbol = None
+        if symbol is None:
+            return key
+        return symbol + (hash_ + example) + (at + step)
+
+    def _symbol(self, kind: str, inside: str, first: str, second: str) -> str | None:
+        n = self.notation
+        if kind == "de_dout":
+            error = self.unit_error(second) if second else self.error
+            return self.partial(error, self.out(first))
+        if kind == "dnet_dout":
+            return self.partial(self.net(first), self.out(second))
+        if kind == "path":
+            return f"{self.partial(self.error, first)} through {second}"
+        symbols = {
+            "input": lambda: self.out(inside),
+            "net": lambda: self.net(inside),
+            "out": lambda: self.out(inside),
+            "target": lambda: n.target(self.units[inside]),
+            "loss": lambda: self.unit_error(inside) if inside else self.error,
+            "dout_dnet": lambda: self.partial(self.out(first), self.net(second or first)),
+            "delta": lambda: self.delta(inside),
+            "dnet_dparam": lambda: self.partial(n.net_word, inside),
+            "grad": lambda: self.partial(self.error, inside),
+            "old": lambda: inside,
+            "new": lambda: f"new {inside}",
+        }
+        return symbols[kind]() if kind in symbols else None
+
     @staticmethod
     def fraction(top: str, bottom: str) -> str:
         """∂top over ∂bottom on two lines, for narrow column headers."""

@@ -14,7 +14,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
 from backprop_tutor.render.glyphs import plain
-from backprop_tutor.render.rich_tables import Grid
+from backprop_tutor.render.grid import Grid
 from backprop_tutor.spec.limits import PATH_LIMIT, ROW_LIMIT, TRACE_LIMIT, Size
 from backprop_tutor.spec.model import Spec
 from backprop_tutor.summary import SHOWN, StepSummary

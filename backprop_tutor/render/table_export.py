@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from backprop_tutor.render.escape import latex_text, markdown_text
-from backprop_tutor.render.rich_tables import Grid
+from backprop_tutor.render.grid import Grid
 
 BLANK = "____"
 _DECIMAL = re.compile(r"\d\.\d")

@@ -8,7 +8,8 @@ from rich.text import Text
 
 from backprop_tutor.core.trace import Trace
 from backprop_tutor.render.glyphs import plain
-from backprop_tutor.render.rich_tables import Grid, WorkedExample
+from backprop_tutor.render.grid import Grid
+from backprop_tutor.render.rich_tables import WorkedExample
 from backprop_tutor.train import TrainingResult
 
 CURVE_HEIGHT = 8

@@ -91,9 +91,10 @@ WRITERS: dict[str, Callable[[Rule, list[float], Format], str]] = {
 }
 
 
-def formula(rule: Rule) -> str:
-    """The rule with ids in place of numbers: `de_dout[o1] × dout_dnet[o1]`."""
-    ids = list(rule.inputs)
+def formula(rule: Rule, name: Callable[[str], str] = str) -> str:
+    """The rule with names in place of numbers: `de_dout[o1] × dout_dnet[o1]`, or with `name`
+    the notation's (`∂E_total/∂output_o1 × ∂output_o1/∂sum_o1`)."""
+    ids = [name(key) for key in rule.inputs]
     if rule.op in ("weighted_sum", "dot"):
         pairs = len(ids) - len(rule.coefficients) if rule.op == "dot" else 0
         terms = [(1.0, f"{ids[i]} × {ids[i + 1]}") for i in range(0, pairs, 2)]

@@ -77,7 +77,8 @@ def step_numbers(spec: Spec) -> int:
         count += 5 * (weights + biases)  # updates: old, gradient, new, momentum, change
         if i + 1 < len(layers):
             above = layers[i + 1]
-            count += 2 * sum(map(len, above.weight_names))  # each downstream weight and delta
+            # each downstream weight and delta, and their product w × δ
+            count += 3 * sum(map(len, above.weight_names))
             if listed and not mixes:  # a path: the factors through one unit above, its value
                 last = i + 2 == len(layers) and ACTIVATIONS[above.activation].jacobian is None
                 count += (6 if last else 5) * own_paths * len(above.units)
@@ -85,8 +86,9 @@ def step_numbers(spec: Spec) -> int:
 
 
 def trace_numbers(spec: Spec, steps: int | None = None) -> int:
-    """Numbers a full trace keeps: every step (the spec's, or `steps`), then the predictions."""
-    tests = len(spec.tests) * (len(spec.input_names) + 2 * len(spec.output_names) + 1)
+    """Numbers a full trace keeps: every step (the spec's, or `steps`), then the predictions
+    (the tests, and the example again after the last update)."""
+    tests = (len(spec.tests) + 1) * (len(spec.input_names) + 2 * len(spec.output_names) + 1)
     return step_numbers(spec) * (spec.steps if steps is None else steps) + tests
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -32,60 +32,17 @@ import numpy as np
 from backprop_tutor.core.errors import SpecError, TrainingError
 from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.notation import NOTATIONS
-from backprop_tutor.core.numbers import NumberFormat
 from backprop_tutor.core.rules import Evaluator, Rule
 from backprop_tutor.core.trace import StepTrace, Trace
 from backprop_tutor.core.trace_rules import trace_rules
 from backprop_tutor.record import run
 from backprop_tutor.spec.model import Spec
 from backprop_tutor.teach.claims import Claim, TraceId, claim_aliases, load_claims, parse_id
-from backprop_tutor.teach.mistakes import mistaken_rules
+from backprop_tutor.teach.mistakes import mistaken_bias_factors, mistaken_rules
+from backprop_tutor.teach.training_claims import TrainingClaims, TrainingId, training_id
+from backprop_tutor.teach.verdicts import Verdict, shown_as, within_a_unit
 
 CARRY_DIGITS = range(1, 7)
-
-
-@dataclass
-class Verdict:
-    claim: Claim
-    status: str  # exact | calculator | carried | follows | variant | mismatch | formula
-    detail: str
-    exact: float | None = None
-    ok: bool = False
-    causes: list[str] = field(default_factory=list)  # for follows: the first wrong claims
-    # the working of a mistake: the rule the number fits (a named mistake's, or the right
-    # one), and the values it reads, the claimed ones where claimed (dE/dnet for a delta)
-    rule: Rule | None = None
-    inputs: dict[str, float] = field(default_factory=dict)
-    gives: float | None = None  # what the rule gives from those inputs
-
-    @property
-    def is_root(self) -> bool:
-        """A mistake of its own: wrong, and not only because a number above it was wrong."""
-        return not self.ok and self.status != "follows"
-
-
-def within_a_unit(value: float, claim: Claim) -> bool:
-    """Within one unit of the claim's last written digit, as the quiz accepts an answer; for
-    a claim of two decimals or more (a whole number ±1, or 0.5 ± 0.1, would pass anything)."""
-    if value is None or not math.isfinite(value) or claim.digits < 2:
-        return False
-    return abs(float(claim.number) - value) <= 10.0**-claim.digits * (1 + 1e-9)  # type: ignore[arg-type]
-
-
-def shown_as(value: float, claim: Claim, rounding: str | None = None) -> str | None:
-    """'rounded' or 'truncated' when `value` shows as the claim at the claim's digits (only
-    that rounding when one is given); never for inf or nan, which no claim can be."""
-    if value is None or not math.isfinite(value):
-        return None
-    modes = [rounding] if rounding else ["round", "truncate"]
-    found = [
-        r
-        for r in modes
-        if Decimal(NumberFormat(claim.digits, r, fixed=True).format(value)) == claim.number
-    ]
-    if len(found) == 2:
-        return "rounded or truncated"
-    return {"round": "rounded", "truncate": "truncated"}.get(found[0]) if found else None
 
 
 class StepEvents:
@@ -124,7 +81,7 @@ class Checker:
         self.claimed: dict[str, float] = {}
         self.verdicts: dict[str, Verdict] = {}
         # the rule of each named mistake tried, by name, and the value it gave
-        self._tried: dict[str, tuple[Rule, float | None]] = {}
+        self._tried: dict[str, tuple[Rule, float | None, dict[str, float]]] = {}
 
     @functools.cached_property
     def _neighbours(self) -> dict[str, tuple[str, ...]]:
@@ -137,7 +94,10 @@ class Checker:
 
     def load(self, path: Path) -> list[Claim]:
         """A claims file's claims, its ids as written (labels, spellings) read as trace ids."""
-        return load_claims(path, set(self.v), self.aliases)
+        return load_claims(path, set(self.v), self.aliases, self._training_id)
+
+    def _training_id(self, key: str) -> TrainingId | None:
+        return training_id(key, self.spec)
 
     @property
     def aliases(self) -> dict[str, str]:
@@ -164,10 +124,14 @@ class Checker:
 
     # -- the verdicts ------------------------------------------------------------------------
     def check(self, claims: list[Claim]) -> list[Verdict]:
+        """A verdict for each numeric claim: the trace's in the order of its rules, then
+        those about training (teach/training_claims.py) as the file lists them."""
+        about_training = [(c, t) for c in claims if (t := self._training_id(c.id))]
+        claims = [c for c in claims if not self._training_id(c.id)]
         unknown = [c.id for c in claims if c.id not in self.v]
         if unknown:
             raise ValueError(f"not trace ids of this network: {', '.join(unknown)}")
-        numeric = sorted((c for c in claims if not c.is_formula), key=self._order)
+        numeric = sorted((self._whole(c) for c in claims if not c.is_formula), key=self._order)
         self.claimed = {c.id: float(c.number) for c in numeric}  # type: ignore[arg-type]
         wanted = {key for c in numeric for key in (c.id, _later(parse_id(c.id)))}
         if self._wanted is None or not wanted <= self._wanted:
@@ -176,7 +140,21 @@ class Checker:
         with np.errstate(all="ignore"):
             for claim in numeric:
                 self.verdicts[claim.id] = self._verdict(claim)
-        return [self.verdicts[c.id] for c in numeric]
+        trained = [self.training.judge(c, t) for c, t in about_training if not c.is_formula]
+        return [self.verdicts[c.id] for c in numeric] + trained
+
+    @functools.cached_property
+    def training(self) -> TrainingClaims:
+        return TrainingClaims(self.spec)
+
+    def _whole(self, claim: Claim) -> Claim:
+        """A whole number written without a point ("0", "1") claims every decimal the spec
+        shows: slides print an exact value short (1, 0.5), no lecture rounds a computed one to
+        a whole number, and a student who writes 0 for a gradient means zero, not about 0.1."""
+        if not claim.text.lstrip("+-").isdigit():
+            return claim
+        places = Decimal(1).scaleb(-self.spec.display.digits)
+        return replace(claim, number=claim.number.quantize(places))  # type: ignore[union-attr]
 
     def _order(self, claim: Claim) -> tuple[int, int]:
         """After every claim its recomputation can read: by the depth of its rule above the
@@ -215,20 +193,23 @@ class Checker:
         for name, value in self._variants(parse_id(claim.id)):
             if value is not None and (shown_as(value, claim) or within_a_unit(value, claim)):
                 found = Verdict(claim, "variant", f"matches only with {name}", exact)
-                rule, tried = self._tried.get(name, (None, None))
-                return self._with_working(found, rule if tried == value else None)
+                rule, tried, read = self._tried.get(name, (None, None, {}))
+                return self._with_working(found, rule if tried == value else None, read)
         off = float(claim.number) - exact  # type: ignore[arg-type]
         shown = f"{exact:.{claim.digits + 2}f}"  # two digits past the claim's: enough to see
         found = Verdict(claim, "mismatch", f"exact value {shown}, off by {off:+.6g}", exact)
         options = self.evaluator.rules.get(claim.id)
         return self._with_working(found, options[0] if options else None)
 
-    def _with_working(self, verdict: Verdict, rule: Rule | None) -> Verdict:
+    def _with_working(
+        self, verdict: Verdict, rule: Rule | None, read: dict[str, float] | None = None
+    ) -> Verdict:
         """The verdict with the rule its number fits and that rule's inputs, as the student
-        had them (claimed where claimed)."""
+        had them (claimed where claimed, and `read` where a named mistake read another
+        number: a bias's ∂net/∂b as 0)."""
         if rule is None:
             return verdict
-        given = self._given()
+        given = {**self._given(), **(read or {})}
         inputs = self.evaluator.inputs(rule, given)
         gives = rule.apply([inputs[key] for key in rule.inputs])
         return replace(verdict, rule=rule, inputs=inputs, gives=gives)
@@ -311,7 +292,7 @@ class Checker:
             yield name, self._run(other, loss=other).get(key)
         yield "one step more", self._run("more", steps=spec.steps + 1).get(_later(ident))
         yield from self._step_fewer(ident)
-        if ident.test is not None or not ident.known:
+        if ident.predicted or not ident.known:
             return
         kind, inside = ident.kind, ident.inside
         if kind in ("delta", "de_dout"):
@@ -334,8 +315,19 @@ class Checker:
         for name, rule in mistaken_rules(ident.kind, options[0], self._neighbours):
             value, _ = self.evaluator.recompute(ident.key, given, rule)
             value = None if value is None else self._engine_sign(ident.key, value)
-            self._tried[name] = (rule, value)
+            self._tried[name] = (rule, value, {})
             yield name, value
+        bias = ident.inside.split(",")[0]
+        factor = self.evaluator.rules.get(ident.at("dnet_dparam", bias), ())
+        if factor and factor[0].op == "const":  # a bias: ∂net/∂b is 1 (or −1, a threshold)
+            for name, instead in mistaken_bias_factors(ident.kind, bias):
+                old = ident.at("old", bias)
+                read = {
+                    factor[0].key: given.get(old, self.values[old]) if instead is None else instead
+                }
+                value, _ = self.evaluator.recompute(ident.key, {**given, **read})
+                self._tried[name] = (options[0], value, read)
+                yield name, value
 
     def _step_fewer(self, ident: TraceId) -> Iterator[tuple[str, float | None]]:
         """The value one step earlier: a test predicted with the weights before the last
@@ -343,6 +335,9 @@ class Checker:
         if ident.test is not None:
             fewer = self._run("fewer", steps=self.spec.steps - 1).get(ident.key)
             yield "one step fewer (the weights before the last update)", fewer
+        elif ident.after:  # the same example before the last update: that step's own value
+            before = self.v.get(parse_id(ident.key.split("@")[0]).step_key(len(self.steps)))
+            yield "the value before the update (the weights the last step started from)", before
         elif ident.kind == "new":
             before = self.v.get(ident.at("old", ident.inside))
             yield "one step fewer (the value before the update)", before
@@ -387,4 +382,4 @@ class Checker:
 
 def _later(ident: TraceId) -> str:
     """The id of the same quantity one step later (a test is predicted after every step)."""
-    return ident.key if ident.test is not None else ident.step_key(ident.step + 1)
+    return ident.key if ident.predicted else ident.step_key(ident.step + 1)

@@ -8,15 +8,16 @@ whitelist: never evaluated. `known_differences` (annotations in golden files) is
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from backprop_tutor.core.errors import SpecError, shortened
-from backprop_tutor.core.notation import NOTATIONS, unit_refs
+from backprop_tutor.core.notation import NOTATIONS, UnitRef, unit_refs
 from backprop_tutor.core.trace import TraceHeader
 from backprop_tutor.spec.yaml_source import read_yaml
 
@@ -46,15 +47,17 @@ class Claim:
         return self.number is None
 
 
-# kind[inside], then `@N` (step N > 1) or `@testK` (test example K, after every step)
-_ID = re.compile(r"^(\w+)(?:\[([^\]]*)\])?(?:@(?:(\d+)|test(\d+)))?$")
+# kind[inside], then `@N` (step N > 1), `@testK` (test example K, after every step) or
+# `@after` (the steps' own example again, after the last update)
+_ID = re.compile(r"^(\w+)(?:\[([^\]]*)\])?(?:@(?:(\d+)|test(\d+)|(after)))?$")
 
 
 @dataclass(frozen=True)
 class TraceId:
     """A trace id's parts: `grad[w5]@2` is kind grad, inside w5, step 2; `out[y1]@test1` is
-    test example 1, predicted after every step (`test` set, `step` 0). An id of a shape this
-    module does not know (`known` false) still gets the verdicts that need no recomputing."""
+    test example 1, predicted after every step (`test` set, `step` 0), and `loss@after` the
+    steps' own example predicted so (`after`, `step` 0). An id of a shape this module does not
+    know (`known` false) still gets the verdicts that need no recomputing."""
 
     key: str
     kind: str
@@ -62,6 +65,12 @@ class TraceId:
     step: int = 1
     test: int | None = None
     known: bool = True
+    after: bool = False
+
+    @property
+    def predicted(self) -> bool:
+        """A prediction after every step (a test, or the example again), not a step's own."""
+        return self.test is not None or self.after
 
     @property
     def suffix(self) -> str:
@@ -83,18 +92,24 @@ def parse_id(key: str) -> TraceId:
     found = _ID.match(key)
     if not found:
         return TraceId(key, key, known=False)
-    kind, inside, step, test = found.groups()
+    kind, inside, step, test, after = found.groups()
     if test is not None:
         return TraceId(key, kind, inside or "", 0, int(test))
+    if after:
+        return TraceId(key, kind, inside or "", 0, after=True)
     return TraceId(key, kind, inside or "", int(step) if step else 1)
 
 
 def load_claims(
-    path: Path, known: set[str], aliases: Mapping[str, str] | None = None
+    path: Path,
+    known: set[str],
+    aliases: Mapping[str, str] | None = None,
+    also: Callable[[str], bool] | None = None,
 ) -> list[Claim]:
     """Every claim of the file, by trace id (a label the tables print, or a common spelling
-    in `aliases`, is read as its id). Unknown ids are one SpecError naming all of them, each
-    with its closest ids; a value that is neither a number nor text, one at its line."""
+    in `aliases`, is read as its id; `also` accepts ids of a pattern too many to list, such
+    as `loss@epoch9999`). Unknown ids are one SpecError naming all of them, each with its
+    closest ids; a value that is neither a number nor text, one at its line."""
     aliases = aliases or {}
     source = read_yaml(path)
     if not isinstance(source.data, dict):
@@ -104,7 +119,8 @@ def load_claims(
             "write lines such as 'new[w5]: 0.45187'",
         )
     claims = []
-    unknown = [str(k) for k in source.data if str(k) not in known | aliases.keys() | ANNOTATIONS]
+    listed = known | aliases.keys() | ANNOTATIONS
+    unknown = [str(k) for k in source.data if str(k) not in listed and not (also and also(str(k)))]
     if unknown:
         raise _unknown(source, unknown, known, aliases)
     for key, value in source.data.items():
@@ -184,13 +200,18 @@ def claim_aliases(header: TraceHeader, parameters: Iterable[str]) -> dict[str, s
     gradient (new_w5, w5_new, w5+, dE/dw5, ∂E/∂w5, grad_w5)."""
     notation = NOTATIONS[header.notation]
     found: dict[str, str] = {notation.error: "loss"}
-    for unit, ref in unit_refs(header.layers).items():
+    refs = unit_refs(header.layers)
+    for unit, ref in refs.items():
         if ref.layer == 0:
             continue
         found[notation.net(ref)] = f"net[{unit}]"
         found[notation.out(ref)] = f"out[{unit}]"
         if ref.is_output:
             found[notation.unit_error(ref)] = f"loss[{unit}]"
+        elif ref.layer == len(header.layers) - 2:  # the error of one output reaching it
+            for k in header.layers[-1]:
+                for spelling in _share_spellings(notation, ref, refs[k]):
+                    found[spelling] = f"de_dout[{unit},{k}]"
     for p in parameters:
         for spelling in (f"new_{p}", f"{p}_new", f"{p}+", f"{p}'", f"{p}(new)"):
             found[spelling] = f"new[{p}]"
@@ -205,3 +226,12 @@ def claim_aliases(header: TraceHeader, parameters: Iterable[str]) -> dict[str, s
             found[spelling] = f"grad[{p}]"
         found[f"old_{p}"] = f"old[{p}]"
     return found
+
+
+def _share_spellings(notation, unit: UnitRef, output: UnitRef) -> Iterator[str]:
+    """How a lecture writes the error of one output reaching a unit of the last hidden layer:
+    Mazur's ∂E_o1/∂out_h1, in the notation's symbols or the generic ones."""
+    errors = dict.fromkeys((notation.unit_error(output), f"E_{output.name}"))
+    outs = dict.fromkeys((notation.out(unit), f"out_{unit.name}"))
+    for error, out in itertools.product(errors, outs):
+        yield from (f"∂{error}/∂{out}", f"d{error}/d{out}")

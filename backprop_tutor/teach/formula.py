@@ -26,7 +26,7 @@ from backprop_tutor.core.notation import NOTATIONS
 from backprop_tutor.core.trace import Factor, StepTrace
 from backprop_tutor.symbolic.derivation import Deriver
 from backprop_tutor.symbolic.forms import equal, inline
-from backprop_tutor.teach.check import Checker, Verdict
+from backprop_tutor.teach.check import Checker
 from backprop_tutor.teach.claims import Claim, parse_id
 from backprop_tutor.teach.formula_limits import (
     MAX_LENGTH,
@@ -36,6 +36,7 @@ from backprop_tutor.teach.formula_limits import (
     measure,
     time_budget,
 )
+from backprop_tutor.teach.verdicts import Verdict
 
 FUNCTIONS = {"exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "sigma": lambda a: 1 / (1 + sp.exp(-a))}
 BINARY = {
@@ -125,7 +126,7 @@ class FormulaChecker:
         prediction, a number that is given, a gradient only its paths define)."""
         ident = parse_id(key)
         steps = len(self.checker.trace.steps)
-        if ident.test is not None or not ident.known or not 1 <= ident.step <= steps:
+        if ident.predicted or not ident.known or not 1 <= ident.step <= steps:
             return None
         d, kind, inside = self.deriver_at(ident.step), ident.kind, ident.inside
         step = d.step
@@ -134,6 +135,11 @@ class FormulaChecker:
             return self._dout_dnet(d, inside)
         if kind == "delta" and event:
             return self._delta(d, step, inside, event.jacobian == ())
+        unit, _, k = inside.partition(",")
+        feeds = next((e.downstream for e in step.deltas if e.unit == unit), ())
+        if kind == "de_dout" and k:  # one term w × δ of a hidden unit's dE/dout
+            w = next((w for above, w, _, _ in feeds if above == k), None)
+            return None if w is None else d.param[w] * d.delta[k]
         if kind == "de_dout" and event:
             return d.factor_step(Factor("de_dout", inside, None, event.de_dout), inside).expr
         if kind == "grad":

@@ -32,7 +32,7 @@ def mistaken_rules(
         unit = rule.inputs[0].replace("delta[", "de_dout[", 1)
         at = unit.partition("[")[2].partition("]")[0]
         yield f"a missing dout/dnet factor at {at}", replace(rule, inputs=(unit, *rule.inputs[1:]))
-    if kind == "de_dout" and rule.op == "dot":  # Σ w δ over the units it feeds
+    if kind == "de_dout" and rule.op in ("dot", "product"):  # Σ w δ over the units it feeds
         for k in range(0, len(rule.inputs), 2):
             weight = rule.inputs[k]
             if weight.startswith("old["):
@@ -53,6 +53,16 @@ def mistaken_rules(
             "the net input written as the output (net and out swapped)",
             Rule(rule.key, "weighted_sum", rule.inputs, (1.0,)),
         )
+
+
+def mistaken_bias_factors(kind: str, bias: str) -> Iterator[tuple[str, float | None]]:
+    """A bias's ∂net/∂b, 1, as students get it wrong: (name, the number read in its place; None
+    for the bias's own value). Its gradient taken as 0 is not tried on an update (a bias left
+    at its old value is "biases kept"); one read as b itself, as if b were a weight's input, is."""
+    if kind in ("grad", "path"):
+        yield f"the gradient of {bias} taken as 0 (∂net/∂{bias} = 0)", 0.0
+    if kind in ("grad", "path", "new"):
+        yield f"∂net/∂{bias} taken as {bias} itself (its value in place of 1)", None
 
 
 def _inside(key: str) -> str:

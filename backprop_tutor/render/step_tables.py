@@ -1,0 +1,297 @@
+"""One step's tables, in the lecture's order and vocabulary: forward pass, error, backward pass
+layer by layer (deltas, then gradients), the batch and the update.
+
+Every number in a cell comes from the step's events through `NumberFormat.format`; nothing here
+computes a value. `rich_tables.WorkedExample` puts the steps together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.core.numbers import NumberFormat
+from backprop_tutor.core.trace import DeltaEvent, GradientEvent, StepTrace, Trace, UpdateEvent
+from backprop_tutor.render.grid import Grid, cells_with_ids
+from backprop_tutor.render.labels import DELTA, Labels
+
+MAX_TERMS_SHOWN = 4  # a net input with more terms is summarised, not spelled out
+
+
+class StepTables:
+    """The tables of one step."""
+
+    def __init__(
+        self,
+        step: StepTrace,
+        trace: Trace,
+        labels: Labels,
+        fmt: NumberFormat,
+        key: Callable[[str], str] | None = None,
+    ) -> None:
+        self.step = step
+        self.header = trace.header
+        self.labels = labels
+        self.n = fmt.format
+        self.v = cells_with_ids(fmt.format, key)  # a number, and its id under it with `run --ids`
+        self.new = {u.param: u for u in step.updates}
+
+    def tables(self) -> Iterator[Grid]:
+        """The step's tables; an update on a batch has only its update table (its examples are
+        tables of their own), an example of a batch has no update table."""
+        if self.step.forward:
+            n_layers = len(self.header.layers) - 1
+            for layer in range(1, n_layers + 1):
+                yield self.forward_table(layer)
+            yield self.error_table()
+            for layer in range(n_layers, 0, -1):
+                yield self.delta_table(layer)
+                yield from self.gradient_tables(layer)
+        if self.step.batch:
+            yield self.batch_table()
+        if self.step.updates:
+            yield self.update_table()
+
+    # -- forward ---------------------------------------------------------------------------------
+    def forward_table(self, layer: int) -> Grid:
+        L, n = self.labels, self.n
+        is_output = layer == len(self.header.layers) - 1
+        kind = "output layer" if is_output else "hidden layer"
+        activation = self.header.activations[layer - 1]
+        word = L.notation.out_word_for(is_output)
+        table = Grid(f"Forward pass, layer {layer} ({kind}, {activation})")
+        table.column("unit", numeric=False)
+        bias = "− threshold" if self.header.bias_sign < 0 else "+ bias"
+        table.column(f"{L.notation.net_word} = Σ weight × input {bias}", numeric=False)
+        table.column(L.notation.net_word)
+        table.column(word)
+        for ev in (e for e in self.step.forward if e.layer == layer):
+            if len(ev.terms) <= MAX_TERMS_SHOWN:
+                symbols = [f"{L.out(t.source)} × {t.weight}" for t in ev.terms]
+                numbers = [f"{n(t.source_value)} × {n(t.weight_value)}" for t in ev.terms]
+            else:
+                first = ev.terms[0]
+                symbols = [f"Σ {L.out(first.source)} × {first.weight} … ({len(ev.terms)} terms)"]
+                numbers = [f"Σ … ({len(ev.terms)} terms)"]
+            bias_symbol = bias_number = ""
+            if ev.bias:  # added, or a threshold subtracted (the layered notes' x_0 = −1)
+                sign = " − " if self.header.bias_sign < 0 else " + "
+                bias_symbol, bias_number = sign + ev.bias, sign + n(ev.bias_value)
+            sums = (
+                f"{L.net(ev.unit)} = {' + '.join(symbols)}{bias_symbol}\n"
+                f"  = {' + '.join(numbers)}{bias_number}"
+            )
+            table.row(
+                ev.unit, sums, self.v(ev.net, f"net[{ev.unit}]"), self.v(ev.out, f"out[{ev.unit}]")
+            )
+        return table
+
+    def error_table(self) -> Grid:
+        L, n = self.labels, self.n
+        formula = LOSSES[self.header.loss].formula
+        table = Grid(f"Error: {L.error} = Σ {formula.format(target='target', out='out')}")
+        table.column("output", numeric=False)
+        table.column("target")
+        table.column(L.notation.out_word_for(True))
+        table.column("error term", numeric=False)
+        table.column("value")
+        for ev in self.step.losses:
+            term = formula.format(out=n(ev.out), target=n(ev.target))
+            table.row(
+                ev.unit,
+                self.v(ev.target, f"target[{ev.unit}]"),
+                self.v(ev.out, f"out[{ev.unit}]"),
+                f"{L.unit_error(ev.unit)} = {term}",
+                self.v(ev.value, f"loss[{ev.unit}]"),
+                end_section=ev is self.step.losses[-1],
+            )
+        table.row(
+            L.error,
+            "",
+            "",
+            " + ".join(L.unit_error(e.unit) for e in self.step.losses),
+            self.v(self.step.total_loss, "loss"),
+            style="bold",
+        )
+        return table
+
+    # -- backward --------------------------------------------------------------------------------
+    def delta_table(self, layer: int) -> Grid:
+        L, n = self.labels, self.n
+        is_output = layer == len(self.header.layers) - 1
+        kind = "output layer" if is_output else "hidden layer"
+        events = [d for d in self.step.deltas if d.layer == layer]
+        mixing = bool(events[0].jacobian)  # softmax: every output moves with each net input
+        sign = L.notation.delta_sign  # Mitchell's and Xu's δ is the sensitivity −∂E/∂net
+        table = Grid(f"Backward pass, layer {layer} ({kind}): each unit's error signal")
+        table.column("unit", numeric=False)
+        table.column(L.role_header("de_dout", is_output=is_output))
+        table.column("from", numeric=False)
+        if mixing:
+            out, net = L.notation.out_word_for(is_output), L.notation.net_word
+            units = ", ".join(j for j, _ in events[0].jacobian)
+            table.column(f"∂{out}_j/∂{net} for j = {units}", numeric=False)
+            table.column(f"{DELTA} = {'−' if sign < 0 else ''}Σ_j ∂E/∂{out}_j · ∂{out}_j/∂{net}")
+        else:
+            table.column(L.role_header("dout_dnet", is_output=is_output))
+            table.column(
+                f"{DELTA} = −product (−∂E/∂net)"
+                if sign < 0
+                else f"{L.role_header('delta')} = product"
+            )
+        for d in events:
+            derivative = self._de_dout_source(d, is_output)
+            v, u = self.v, d.unit
+            local = (
+                ", ".join(n(x) for _, x in d.jacobian)
+                if mixing
+                else v(d.dout_dnet, f"dout_dnet[{u}]")
+            )
+            table.row(
+                u,
+                v(d.de_dout, f"de_dout[{u}]"),
+                derivative,
+                local,
+                v(sign * d.delta, f"delta[{u}]"),
+            )
+        return table
+
+    def _de_dout_source(self, d: DeltaEvent, is_output: bool) -> str:
+        """Where dE/dout comes from: the loss's derivative, or the sum over downstream units."""
+        L, n = self.labels, self.n
+        if is_output:
+            loss = next(e for e in self.step.losses if e.unit == d.unit)
+            formula = LOSSES[self.header.loss].derivative_formula
+            return formula.format(out=n(loss.out), target=n(loss.target))
+        symbols = " + ".join(f"{w} × {L.delta(k)}" for k, w, _, _ in d.downstream)
+        numbers = " + ".join(f"{n(wv)} × {n(dv)}" for _, _, wv, dv in d.downstream)
+        return f"{symbols}\n= {numbers}"
+
+    def gradient_tables(self, layer: int) -> Iterator[Grid]:
+        """One table per row shape: direct chains, paths through downstream units, shared biases."""
+        events = [g for g in self.step.gradients if g.layer == layer]
+        groups: dict[tuple, list[GradientEvent]] = {}
+        for g in events:
+            factors = g.paths[0].factors if g.paths else g.factors
+            groups.setdefault((bool(g.paths), tuple(f.role for f in factors)), []).append(g)
+        for (has_paths, roles), group in groups.items():
+            yield self._gradient_table(layer, has_paths, roles, group)
+
+    def _gradient_table(
+        self, layer: int, has_paths: bool, roles: tuple[str, ...], group: list[GradientEvent]
+    ) -> Grid:
+        L = self.labels
+        is_output = layer == len(self.header.layers) - 1
+        first = group[0]
+        if has_paths:
+            path = first.paths[0]
+            caption = L.chain(path.factors, first.param, first.to[0], L.path_error(path.via))
+            caption += f"   (through {path.via}; a parameter sums its paths)"
+        else:
+            caption = L.chain(first.factors, first.param, first.to[0])
+        kind = "output layer" if is_output else "hidden layer"
+        what = "per path, then the sum" if has_paths else "each factor and their product"
+        table = Grid(f"Gradients, layer {layer} ({kind}): {what}", caption)
+        table.column("param", numeric=False)
+        if has_paths:
+            table.column("via", numeric=False)
+        split = roles.index("dnet_dout") if "dnet_dout" in roles else None
+        for i, role in enumerate(roles):
+            position = "" if split is None else ("k" if i < split else "j")
+            table.column(L.role_header(role, position, is_output and split is None))
+        table.column(L.fraction(L.error, "param"))
+        shows_new = not has_paths and bool(self.new)  # path tables: 80 columns; see updates
+        if shows_new:
+            table.column("new")
+        for g in group:
+            # path tables are wide: their edge goes on a second line to fit 80 columns
+            edge = ("\n" if has_paths else " ") + f"({g.source}→{g.to[0]})"
+            label = g.param + edge if g.source else g.param
+            v, grad = self.v, self.v(g.gradient, f"grad[{g.param}]")
+            if not has_paths:
+                new = (self._new(g.param),) if shows_new else ()
+                table.row(label, *(v(f.value, f.id) for f in g.factors), grad, *new)
+                continue
+            if len(g.paths) == 1:  # one path: it is the gradient
+                p = g.paths[0]
+                factors = (v(f.value, f.id) for f in p.factors)
+                table.row(label, p.via, *factors, grad, end_section=True)
+                continue
+            for i, p in enumerate(g.paths):
+                factors = (v(f.value, f.id) for f in p.factors)
+                path = v(p.value, f"path[{g.param},{p.via}]")
+                table.row(label if i == 0 else "", p.via, *factors, path)
+            table.row("", "Σ", *([""] * len(roles)), grad, style="bold", end_section=True)
+        return table
+
+    def _new(self, param: str) -> str:
+        update = self.new[param]
+        new = self.v(update.new, f"new[{param}]")
+        return new if update.updated else f"{new} (kept)"
+
+    def batch_table(self) -> Grid:
+        """Each example's gradient and the batch's: their mean or sum, which the update uses."""
+        L, n, step = self.labels, self.n, self.step
+        size = len(step.batch)
+        combined = f"{step.reduction} of {size}"
+        table = Grid(
+            f"Batch update: each parameter's gradient over the {size} examples, and "
+            f"their {step.reduction}"
+        )
+        table.column("param", numeric=False)
+        table.column(f"{L.partial(L.error, 'param')} for examples 1 to {size}", numeric=False)
+        table.column(combined)
+        per_example = [{g.param: g.gradient for g in ex.gradients} for ex in step.batch]
+        for u in _file_order(step):
+            each = ", ".join(n(grads[u.param]) for grads in per_example)
+            table.row(u.param, each, self.v(u.gradient, f"grad[{u.param}]"))
+        return table
+
+    def update_table(self) -> Grid:
+        """new = old − η ∂E/∂param (+ momentum); Mitchell and Xu add Δw = η δ x instead, with
+        their δ the sensitivity −∂E/∂net: the same numbers in the lecture's own form."""
+        L, n = self.labels, self.n
+        eta = n(self.header.learning_rate)
+        updates = _file_order(self.step)
+        momentum = any(u.momentum_term for u in updates)
+        grad = L.fraction(L.error, "param")
+        increment = L.notation.delta_sign < 0
+        if increment:
+            title = (
+                f"Updated parameters: w ← w + Δw, Δw = {eta} × δ·x"
+                f"{' + α·Δw(previous)' if momentum else ''}, where δ·x = "
+                f"−{L.partial(L.error, 'w')}"
+            )
+        else:
+            title = (
+                f"Updated parameters: new = old − {eta} × {L.partial(L.error, 'param')}"
+                f"{' + α·Δ(previous)' if momentum else ''}"
+            )
+        table = Grid(title)
+        table.column("param", numeric=False)
+        table.column("old")
+        table.column(f"{DELTA}·x" if increment else grad)
+        if momentum:
+            table.column("α·Δ(previous)")
+        if increment or momentum:
+            table.column("Δ")
+        table.column("new")
+        table.column("", numeric=False)
+        for u in updates:
+            v, p = self.v, u.param
+            step = v(-u.gradient, f"−grad[{p}]") if increment else v(u.gradient, f"grad[{p}]")
+            cells = [p, v(u.old, f"old[{p}]"), step]
+            if momentum:
+                cells.append(n(u.momentum_term))
+            if increment or momentum:
+                cells.append(n(u.change))
+            note = "" if u.updated else "kept: update_biases is false"
+            table.row(*cells, v(u.new, f"new[{p}]"), note)
+        return table
+
+
+def _file_order(step: StepTrace) -> list[UpdateEvent]:
+    """Updates layer by layer from the inputs, each layer in the file's order (w1, w2, ... w8)."""
+    by_name = {u.param: u for u in step.updates}
+    gradients = step.gradients or step.batch[0].gradients  # a batch: its examples' order
+    return [by_name[g.param] for g in sorted(gradients, key=lambda g: g.layer)]

@@ -1,0 +1,57 @@
+"""A claim's verdict, and the tests of a number as written that every kind of claim shares:
+shown at the claim's digits (rounded or truncated), or within one unit of its last digit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from backprop_tutor.core.numbers import NumberFormat
+from backprop_tutor.core.rules import Rule
+from backprop_tutor.teach.claims import Claim
+
+
+@dataclass
+class Verdict:
+    claim: Claim
+    status: str  # exact | calculator | carried | follows | variant | mismatch | formula
+    detail: str
+    exact: float | None = None
+    ok: bool = False
+    causes: list[str] = field(default_factory=list)  # for follows: the first wrong claims
+    # the working of a mistake: the rule the number fits (a named mistake's, or the right
+    # one), and the values it reads, the claimed ones where claimed (dE/dnet for a delta)
+    rule: Rule | None = None
+    inputs: dict[str, float] = field(default_factory=dict)
+    gives: float | None = None  # what the rule gives from those inputs
+
+    @property
+    def is_root(self) -> bool:
+        """A mistake of its own: wrong, and not only because a number above it was wrong."""
+        return not self.ok and self.status != "follows"
+
+
+def within_a_unit(value: float, claim: Claim) -> bool:
+    """Within one unit of the claim's last written digit, as the quiz accepts an answer; for
+    a claim of two decimals or more (a whole number ±1, or 0.5 ± 0.1, would pass anything)."""
+    if value is None or not math.isfinite(value) or claim.digits < 2:
+        return False
+    return abs(float(claim.number) - value) <= 10.0**-claim.digits * (1 + 1e-9)  # type: ignore[arg-type]
+
+
+def shown_as(value: float, claim: Claim, rounding: str | None = None) -> str | None:
+    """'rounded' or 'truncated' when `value` shows as the claim at the claim's digits (only
+    that rounding when one is given); never for inf or nan, which no claim can be."""
+    if value is None or not math.isfinite(value):
+        return None
+    modes = [rounding] if rounding else ["round", "truncate"]
+    found = [
+        r
+        for r in modes
+        if Decimal(NumberFormat(claim.digits, r, fixed=True).format(value)) == claim.number
+    ]
+    if len(found) == 2:
+        return "rounded or truncated"
+    return {"round": "rounded", "truncate": "truncated"}.get(found[0]) if found else None
