@@ -29,7 +29,8 @@ def test_draw_writes_a_picture(in_root, tmp_path: Path, suffix: str) -> None:
     else:
         root = ElementTree.fromstring(data)
         assert root.tag.endswith("svg")
-        assert b"0.60108" in data and b"w5 = 0.5" in data  # outputs and weights on the picture
+        text = data.decode("utf-8")  # outputs, and each weight old → new, on the picture
+        assert "0.60108" in text and "w5 0.5 → 0.45187" in text
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
 
 

@@ -55,6 +55,7 @@ ESCAPES = {
 }
 DANGEROUS_TEX = re.compile(r"\\(input|include|write|immediate|openout|catcode|def|csname)\b|\^\^")
 HTML_TAGS = {"html", "head", "meta", "style", "body", "pre", "code", "span"}  # Rich's page
+HTML_TAGS |= {"title", "h1", "h2", "h3", "p", "table", "thead", "tbody", "tr", "th", "td", "br"}
 SVG_TAGS = {"svg", "style", "defs", "clipPath", "rect", "g", "text", "circle"}  # Rich's picture
 
 
@@ -143,8 +144,10 @@ def _squeezed(text: str) -> str:
 
 
 def _check_latex(source: str, clean: str) -> None:
-    """No command a clean export does not use, and no brace, $, % or # out of place."""
+    """No command a clean export does not use, and no brace, $, % or # out of place (after
+    the preamble, which is the export's own and holds no user text)."""
     assert not DANGEROUS_TEX.search(source), DANGEROUS_TEX.search(source)
+    source = source.partition("\\begin{document}")[2] or source
     extra = _commands(source) - _commands(clean) - ESCAPES
     assert not extra, f"commands no clean export uses: {sorted(extra)}"
     depth, dollars = 0, 0
@@ -213,12 +216,12 @@ class _Text(HTMLParser):
 
 
 def _check_html(html: str) -> str:
-    """Rich's page and nothing else: its tags, no event handler or link; no control
-    character. Returns the text a browser shows."""
+    """Rich's page or the tables' (html_out.py) and nothing else: their tags, no event handler
+    or link; no control character. Returns the text a browser shows."""
     parser = _Text()
     parser.feed(html)
     assert parser.tags <= HTML_TAGS, parser.tags - HTML_TAGS
-    assert parser.attributes <= {"charset", "style"}, parser.attributes
+    assert parser.attributes <= {"charset", "style", "lang", "class", "scope"}, parser.attributes
     assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", html), "a control character"
     return "".join(parser.text)
 

@@ -19,7 +19,7 @@ from backprop_tutor.core.activations import ACTIVATIONS
 from backprop_tutor.core.losses import LOSSES
 
 ENTRIES = [("activation", name) for name in ACTIVATIONS] + [("loss", name) for name in LOSSES]
-COMMANDS = ["run", "run --symbolic", "train", "quiz", "derive", "gradcheck", "new"]
+COMMANDS = ["run", "run --symbolic", "train", "quiz", "derive", "gradcheck", "new", "explore"]
 
 
 def _network(kind: str, name: str) -> tuple[str, str, str]:
@@ -79,6 +79,10 @@ def test_every_entry_through_every_command(
         assert "Score:" in words
     elif command == "derive":
         _invoke(["derive", name, "--width", "120"])
+    elif command == "explore":
+        page = tmp_path / "page.html"
+        _invoke(["explore", path, "-o", str(page)])
+        assert '"id":"new[w_h1_x1]"' in page.read_text(encoding="utf-8")
     elif command == "gradcheck":
         args = ["gradcheck", path]
         try:

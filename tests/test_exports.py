@@ -58,8 +58,9 @@ def test_dawood_derivation_latex_compiles(in_root, tmp_path: Path) -> None:
     source = _export("run", "configs/dawood.yaml", "--symbolic", "--format", "latex")
     assert r"\begin{align*}" in source and "0.08020" in source and "0.45187" not in source
     assert (
-        r"\left(output_{o1} - target_{1}\right) output_{o1} \left(1 - output_{o1}\right) "
-        r"output_{h1}" in source
+        r"\left(\mathrm{output}_{\mathrm{o1}} - \mathrm{target}_{1}\right) "
+        r"\mathrm{output}_{\mathrm{o1}} \left(1 - \mathrm{output}_{\mathrm{o1}}\right) "
+        r"\mathrm{output}_{\mathrm{h1}}" in source
     )
     assert _pdflatex(source, tmp_path).read_bytes()[:5] == b"%PDF-"
 
@@ -126,13 +127,13 @@ def test_derive_and_symbolic_in_html(in_root) -> None:
 @pytest.mark.parametrize(
     ("name", "tex"),
     [
-        ("output_o1", "output_{o1}"),
+        ("output_o1", r"\mathrm{output}_{\mathrm{o1}}"),
         ("a1^(2)", "a_{1}^{(2)}"),
         ("w11^(2)", "w_{11}^{(2)}"),
-        ("δ_o1", r"\delta_{o1}"),
+        ("δ_o1", r"\delta_{\mathrm{o1}}"),
         ("w5", "w_{5}"),
-        ("w_h1_x1", r"w_{h1\_x1}"),
-        ("E_total", "E_{total}"),
+        ("w_h1_x1", r"w_{h1\_x1}"),  # not one word: as written
+        ("E_total", r"E_{\mathrm{total}}"),
         # what names may hold beyond these shapes is itself, never TeX of its own
         ("w^^5cinput", r"w\hat{}\hat{}5cinput"),  # ^^5c would be a backslash: \input
         ("w_1^x", r"w_{1\hat{}x}"),

@@ -7,7 +7,12 @@ red line on standard error; a traceback reaching a user is a bug.
 from __future__ import annotations
 
 # imported to register their commands, in the order --help lists them (module names sort so)
-from backprop_tutor.cli import run_commands, train_command, verify_commands, workshop  # noqa: F401
+from backprop_tutor.cli import (  # noqa: F401
+    run_commands,
+    train_command,
+    verify_commands,
+    workshop,
+)
 from backprop_tutor.cli.common import app
 
 __all__ = ["app", "main"]

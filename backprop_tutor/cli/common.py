@@ -31,6 +31,7 @@ app = typer.Typer(
     cls=GuardedGroup,
     add_completion=False,
     no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     help="Turn a YAML feed-forward network into a complete worked example of backpropagation.",
@@ -40,16 +41,27 @@ __all__ = ["EXIT_BAD_INPUT", "EXIT_BUG", "EXIT_MISMATCH"]
 MIN_WIDTH = 40  # narrower terminals get 40 columns and wrap them: a number is never cut
 
 
-# typer's choices, from the formats table (render/formats.py): every format, by name
-OutputFormat = Enum("OutputFormat", [(name, name) for name in ALL], type=str)  # type: ignore[misc]
+def examples_epilog(*commands: str) -> str:
+    """A command's --help ends with examples, kept as written (Click's \\b: no rewrapping)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {command}" for command in commands)
+
+
+def format_choices(*kinds: str) -> type[Enum]:
+    """A command's --format choices, exactly the formats its documents have in the formats
+    table (render/formats.py): `new -f` offers markdown and latex, not six."""
+    names = [f for f in ALL if any(f in DOCUMENTS[kind].formats for kind in kinds)]
+    return Enum("Format", [(name, name) for name in names], type=str)  # type: ignore[return-value]
+
+
+def format_option(choices: type[Enum]):
+    """--format/-f with those choices, listed in the help."""
+    names = [c.value for c in choices]  # type: ignore[attr-defined]
+    listed = f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0]
+    return Annotated[choices, typer.Option("--format", "-f", help=f"{listed}.")]
 
 
 # The options several commands share, declared once so their help and limits cannot drift apart.
 WidthOption = Annotated[int | None, typer.Option(help="Output width in columns.", min=40, max=400)]
-FormatOption = Annotated[
-    OutputFormat,
-    typer.Option("--format", "-f", help=f"{', '.join(ALL[:-1])} or {ALL[-1]}."),
-]
 OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")]
 DataAnywhereOption = Annotated[
     bool,
@@ -64,14 +76,34 @@ DataAnywhereOption = Annotated[
 def _load_spec(spec: Path, data_anywhere: bool = False):
     """The spec a command was given: a file, or a bundled example's name; CSV data only from
     the spec's own folder unless --allow-data-anywhere."""
+    from dataclasses import replace
+
     from backprop_tutor.spec import load_spec
     from backprop_tutor.spec.examples import resolve
 
-    return load_spec(resolve(spec), data_anywhere=data_anywhere)
+    found = resolve(spec)
+    loaded = load_spec(found, data_anywhere=data_anywhere)
+    # a bundled example is named as it was asked for (`dawood`), not by its installed path
+    return loaded if found == spec else replace(loaded, file=str(spec))
+
+
+def _version(asked: bool) -> None:
+    if asked:
+        from backprop_tutor import __version__
+
+        print(f"backprop-tutor {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
-def _main() -> None:
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
     """backprop-tutor: every forward value, chain-rule factor, delta, gradient and update."""
     # A callback keeps `run` a subcommand; without one Typer would read `run` as a file name.
     for stream in (sys.stdout, sys.stderr):  # the last resort: '?' for a symbol, never a crash
@@ -137,16 +169,16 @@ def _show(renderable, width: int | None = None, **options) -> None:
         console.file.flush()
 
 
-def _named_parameters(only: str, known: Collection[str]) -> list[str]:
+def _named_parameters(only: str, known: Collection[str], option: str = "--only") -> list[str]:
     """The parameters `--only w5,w1` names, in its order; one line for a name not in `known`."""
     from backprop_tutor.spec.data import closest
 
     chosen = list(dict.fromkeys(name.strip() for name in only.split(",") if name.strip()))
     if not chosen:
-        raise _fail("--only: name at least one parameter, e.g. --only w5")
+        raise _fail(f"{option}: name at least one parameter, e.g. {option} w5")
     for name in chosen:
         if name not in known:
-            raise _fail(f"--only: no parameter '{name}'; {closest(name, known)}")
+            raise _fail(f"{option}: no parameter '{name}'; {closest(name, known)}")
     return chosen
 
 

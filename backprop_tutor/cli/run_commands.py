@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -10,8 +12,6 @@ from rich.text import Text
 
 from backprop_tutor.cli.common import (
     DataAnywhereOption,
-    FormatOption,
-    OutputFormat,
     OutputOption,
     WidthOption,
     _document,
@@ -25,17 +25,32 @@ from backprop_tutor.cli.common import (
     _show,
     _written,
     app,
+    examples_epilog,
+    format_choices,
+    format_option,
 )
 from backprop_tutor.core.errors import SpecError, TrainingError
 from backprop_tutor.render.formats import DATA, MADE_FOR_FILES
+from backprop_tutor.render.step_tables import SECTIONS
+from backprop_tutor.symbolic.names import derivation_names
+
+RunFormat = format_choices("worked example", "derivations")
+DeriveFormat = format_choices("textbook derivation")
 
 
-@app.command()
+@app.command(
+    epilog=examples_epilog(
+        "backprop-tutor run configs/dawood.yaml",
+        "backprop-tutor run dawood --ids --width 100",
+        "backprop-tutor run configs/dawood.yaml --symbolic --only w5",
+        "backprop-tutor run configs/dawood.yaml -f latex -o dawood.tex",
+    )
+)
 def run(
     spec: Annotated[
         Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
     ],
-    format: FormatOption = OutputFormat.text,
+    format: format_option(RunFormat) = RunFormat.text,  # type: ignore[valid-type]
     width: WidthOption = None,
     output: OutputOption = None,
     force: Annotated[
@@ -70,6 +85,17 @@ def run(
             "--ids", help="Print each number's trace id under it: the names a claims file uses."
         ),
     ] = False,
+    section: Annotated[
+        list[str] | None,
+        typer.Option(
+            help=f"Print only this part (repeatable): {', '.join(SECTIONS)}.",
+            show_default=False,
+        ),
+    ] = None,
+    param: Annotated[
+        str | None,
+        typer.Option(help="Only these parameters' gradient and update rows, e.g. w5,w1."),
+    ] = None,
     allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
     """Print one lecture-style worked example: forward pass, error, backward pass, updates."""
@@ -78,6 +104,12 @@ def run(
     _known_notation(notation)
     if ids and (symbolic or only):
         raise _fail("--ids names the numbers of the tables; the derivations (--symbolic) have none")
+    sections = _sections(section)
+    if (sections or param) and (symbolic or only or format.value == "json"):
+        raise _fail(
+            "--section and --param choose the tables; for the derivations use --only, and "
+            "--format json always holds every number"
+        )
     _refuse_overwrite(claims_template, force)
     _document("derivations" if symbolic or only else "worked example", format)
     _refuse_overwrite(output, force)
@@ -85,6 +117,12 @@ def run(
         loaded = _load_spec(spec, allow_data_anywhere)
         bounded = output is None or symbolic or only is not None
         if not force and bounded and _summarized(loaded, format, width, symbolic, only):
+            if ids or sections or param:
+                print(
+                    "(--ids, --section and --param choose from the full tables, which this "
+                    "summary replaces: add --force to print them)",
+                    file=sys.stderr,
+                )
             return
         trace = run_spec(loaded)
     except (SpecError, TrainingError) as error:
@@ -99,13 +137,13 @@ def run(
         content = _print_derivations(trace, only, width, format, notation, output is not None)
     else:
         to_file = output is not None
-        content = _written("worked example", format, width, to_file, trace, notation, ids)
+        params = _named_parameters(param, _parameters(trace), "--param") if param else None
+        chosen = (trace, notation, ids, sections, params)
+        content = _written("worked example", format, width, to_file, *chosen)
     _emit(content, output, force)
 
 
-def _summarized(
-    spec, format: OutputFormat, width: int | None, symbolic: bool, only: str | None
-) -> bool:
+def _summarized(spec, format: Enum, width: int | None, symbolic: bool, only: str | None) -> bool:
     """Past scale's bounds, a summary and the ways to see more instead of a flood of tables
     (True: done). Formats made for files are refused in one line rather than summarized."""
     from backprop_tutor.spec.limits import ROW_LIMIT, refuse_large_trace, size
@@ -136,11 +174,28 @@ def _summarized(
     return True
 
 
+def _sections(asked: list[str] | None) -> list[str] | None:
+    """`--section` names, checked against SECTIONS (comma-separated ones too); None: all."""
+    from backprop_tutor.spec.data import closest
+
+    if not asked:
+        return None
+    chosen = [name.strip() for text in asked for name in text.split(",") if name.strip()]
+    for name in chosen:
+        if name not in SECTIONS:
+            raise _fail(f"--section: no section '{name}'; {closest(name, SECTIONS)}")
+    return chosen
+
+
+def _parameters(trace) -> set[str]:
+    return {g.param for g in trace.steps[0].gradients}
+
+
 def _print_derivations(
     trace,
     only: str | None,
     width: int | None,
-    format: OutputFormat = OutputFormat.text,
+    format: Enum = RunFormat.text,
     notation: str | None = None,
     to_file: bool = False,
 ) -> str | None:
@@ -153,25 +208,26 @@ def _print_derivations(
     from backprop_tutor.render.symbolic_view import progress
     from backprop_tutor.symbolic.derivation import derive
 
-    known = {g.param for g in trace.steps[0].gradients}
+    known = _parameters(trace)
     chosen = _named_parameters(only, known) if only else None
     with progress(Console(stderr=True), len(chosen or known), sys.stderr) as advance:
         derivations = derive(trace, chosen, notation=notation, progress=advance)
     return _written("derivations", format, width, to_file, derivations, trace, notation)
 
 
-@app.command()
+@app.command(
+    epilog=examples_epilog(
+        "backprop-tutor derive sigmoid",
+        "backprop-tutor derive softmax_cross_entropy -f latex -o ce.tex",
+    )
+)
 def derive(
     name: Annotated[
         str,
-        typer.Argument(
-            help="An activation, a loss, softmax_cross_entropy, "
-            "sigmoid_binary_cross_entropy or recursion.",
-            show_default=False,
-        ),
+        typer.Argument(help=f"One of: {', '.join(derivation_names())}.", show_default=False),
     ],
     width: WidthOption = None,
-    format: FormatOption = OutputFormat.text,
+    format: format_option(DeriveFormat) = DeriveFormat.text,  # type: ignore[valid-type]
     output: OutputOption = None,
     force: Annotated[bool, typer.Option(help="Overwrite the --output file if it exists.")] = False,
 ) -> None:

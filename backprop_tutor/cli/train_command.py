@@ -10,8 +10,6 @@ from rich.console import Console
 
 from backprop_tutor.cli.common import (
     DataAnywhereOption,
-    FormatOption,
-    OutputFormat,
     OutputOption,
     WidthOption,
     _console,
@@ -22,6 +20,9 @@ from backprop_tutor.cli.common import (
     _write,
     _written,
     app,
+    examples_epilog,
+    format_choices,
+    format_option,
 )
 from backprop_tutor.core.errors import SpecError, TrainingError
 
@@ -44,7 +45,15 @@ def _trace_updates(text: str | None) -> set[int]:
     return chosen
 
 
-@app.command()
+TrainFormat = format_choices("training report")
+
+
+@app.command(
+    epilog=examples_epilog(
+        "backprop-tutor train configs/xor.yaml",
+        "backprop-tutor train configs/xor.yaml --trace-steps 1,last --plot loss.png",
+    )
+)
 def train(
     spec: Annotated[
         Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
@@ -58,7 +67,7 @@ def train(
     force: Annotated[bool, typer.Option(help="Overwrite the --plot file if it exists.")] = False,
     every: Annotated[int | None, typer.Option(help="Loss table every K epochs.", min=1)] = None,
     width: WidthOption = None,
-    format: FormatOption = OutputFormat.text,
+    format: format_option(TrainFormat) = TrainFormat.text,  # type: ignore[valid-type]
     output: OutputOption = None,
     allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
@@ -70,7 +79,7 @@ def train(
     updates = _trace_updates(trace_steps)
     _refuse_overwrite(plot, force)
     _refuse_overwrite(output, force)
-    console = _console(width, stderr=format is not OutputFormat.text)
+    console = _console(width, stderr=format is not TrainFormat.text)
     try:
         network_spec = _load_spec(spec, allow_data_anywhere)
         limit = network_spec.training.epochs or network_spec.training.max_epochs
@@ -92,7 +101,13 @@ def _progress(console: Console, total: int):
     (never on stdout, which may be the report), so a long run is not silent."""
     from contextlib import contextmanager, nullcontext
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     from backprop_tutor.train import ProgressLines
 
@@ -106,6 +121,7 @@ def _progress(console: Console, total: int):
             MofNCompleteColumn(),
             BarColumn(),
             TextColumn("loss {task.fields[loss]}"),
+            TimeRemainingColumn(),
             console=console,
             transient=True,
             disable=not console.is_terminal,

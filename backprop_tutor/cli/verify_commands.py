@@ -12,8 +12,6 @@ from rich.text import Text
 from backprop_tutor.cli.common import (
     EXIT_MISMATCH,
     DataAnywhereOption,
-    FormatOption,
-    OutputFormat,
     WidthOption,
     _document,
     _emit,
@@ -23,11 +21,23 @@ from backprop_tutor.cli.common import (
     _show,
     _written,
     app,
+    examples_epilog,
+    format_choices,
+    format_option,
 )
 from backprop_tutor.core.errors import SpecError, TrainingError
 
+CheckFormat = format_choices("check report")
+GradcheckFormat = format_choices("gradcheck report")
 
-@app.command()
+
+@app.command(
+    epilog=examples_epilog(
+        "backprop-tutor run configs/dawood.yaml --claims-template mine.yaml",
+        "backprop-tutor check configs/dawood.yaml mine.yaml",
+        "backprop-tutor check configs/dawood.yaml mine.yaml -f json",
+    )
+)
 def check(
     spec: Annotated[
         Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
@@ -36,7 +46,7 @@ def check(
         Path, typer.Argument(help="Claims: trace ids to numbers or formulas.", show_default=False)
     ],
     width: WidthOption = None,
-    format: FormatOption = OutputFormat.text,
+    format: format_option(CheckFormat) = CheckFormat.text,  # type: ignore[valid-type]
     allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
     """Check claimed numbers (slides, a hand calculation) against the engine: exit 1 if any is
@@ -67,7 +77,12 @@ def _formula_verdicts(checker, claims_path: Path) -> list:
     return check_formulas(checker, formulas, str(claims_path))
 
 
-@app.command()
+@app.command(
+    epilog=examples_epilog(
+        "backprop-tutor gradcheck configs/borela.yaml",
+        "backprop-tutor gradcheck configs/dawood.yaml --only w5,w1 --torch",
+    )
+)
 def gradcheck(
     spec: Annotated[
         Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
@@ -83,7 +98,7 @@ def gradcheck(
         typer.Option(help="Check every parameter, however many (default: a sample past 1,000)."),
     ] = False,
     width: WidthOption = None,
-    format: FormatOption = OutputFormat.text,
+    format: format_option(GradcheckFormat) = GradcheckFormat.text,  # type: ignore[valid-type]
     allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
     """Every parameter's gradient against central finite differences (and PyTorch): exit 1 if
@@ -131,7 +146,7 @@ def gradcheck(
         raise typer.Exit(EXIT_MISMATCH)
 
 
-@app.command()
+@app.command(epilog=examples_epilog("backprop-tutor schema > spec.schema.json"))
 def schema() -> None:
     """Print the spec format's JSON Schema (from the pydantic models), for editors."""
     import json
@@ -141,7 +156,7 @@ def schema() -> None:
     sys.stdout.write(json.dumps(SpecFile.model_json_schema(by_alias=True), indent=2) + "\n")
 
 
-@app.command()
+@app.command(epilog=examples_epilog("backprop-tutor validate my-network.yaml"))
 def validate(
     spec: Annotated[
         Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)

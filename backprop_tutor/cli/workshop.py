@@ -13,7 +13,6 @@ from rich.text import Text
 
 from backprop_tutor.cli.common import (
     DataAnywhereOption,
-    OutputFormat,
     WidthOption,
     _console,
     _document,
@@ -26,12 +25,15 @@ from backprop_tutor.cli.common import (
     _terminal_text,
     _write,
     app,
+    examples_epilog,
+    format_choices,
+    format_option,
 )
 from backprop_tutor.core.errors import SpecError, TrainingError
-from backprop_tutor.render.formats import DOCUMENTS
+from backprop_tutor.core.words import counted
 
 
-@app.command()
+@app.command(epilog=examples_epilog("backprop-tutor examples", "backprop-tutor run dawood"))
 def examples(width: WidthOption = None) -> None:
     """List the bundled lecture examples: `backprop-tutor run NAME` works from any folder."""
     from backprop_tutor.render.grid import Grid
@@ -45,7 +47,7 @@ def examples(width: WidthOption = None) -> None:
     _show(table.table(), width)
 
 
-@app.command()
+@app.command(epilog=examples_epilog("backprop-tutor quiz configs/dawood.yaml"))
 def quiz(
     spec: Annotated[
         Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
@@ -74,7 +76,8 @@ def quiz(
     asked = questions(trace, notation)
     score: dict[str, list[int]] = {}
     console.print(
-        f"{len(asked)} questions; answer each to {digits} decimals (end of input or Ctrl-C stops)."
+        f"{counted(len(asked), 'question')}; answer each to {counted(digits, 'decimal')} "
+        "(end of input or Ctrl-C stops)."
     )
     for q in asked:
         answer = _ask(q.prompt)
@@ -120,7 +123,14 @@ def _print_score(console: Console, score: dict[str, list[int]]) -> None:
     console.print(f"Score: {right}/{asked}" + (f" ({', '.join(parts)})" if parts else ""))
 
 
-@app.command()
+WorksheetFormat = format_choices("worksheet")
+
+
+@app.command(
+    epilog=examples_epilog(
+        "backprop-tutor new --shape 2-3-1 --seed 7", "backprop-tutor new -f latex -o sheet-1"
+    )
+)
 def new(
     shape: Annotated[str, typer.Option(help="Layer sizes, inputs first, e.g. 2-2-2.")] = "2-2-2",
     activations: Annotated[
@@ -130,12 +140,10 @@ def new(
     learning_rate: Annotated[float, typer.Option(help="The learning rate.", min=0.001)] = 0.5,
     seed: Annotated[int, typer.Option(help="The same seed gives the same exercise.")] = 0,
     digits: Annotated[int, typer.Option(help="Decimals of the given numbers.", min=1, max=2)] = 1,
-    format: Annotated[
-        OutputFormat,
-        typer.Option("--format", "-f", help=" or ".join(DOCUMENTS["worksheet"].formats) + "."),
-    ] = OutputFormat.markdown,
+    format: format_option(WorksheetFormat) = WorksheetFormat.markdown,  # type: ignore[valid-type]
     output_dir: Annotated[
-        Path | None, typer.Option(help="The folder to write to (default exercise-SEED).")
+        Path | None,
+        typer.Option("--output-dir", "-o", help="The folder to write to (default exercise-SEED)."),
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite the files if they exist.")] = False,
 ) -> None:
@@ -157,7 +165,12 @@ def new(
         )
     folder = output_dir or Path(f"exercise-{seed}")
     ext = EXTENSIONS[format.value]
-    files = [folder / "exercise.yaml", folder / f"answers.{ext}", folder / f"worksheet.{ext}"]
+    files = [
+        folder / "exercise.yaml",
+        folder / f"answers.{ext}",
+        folder / f"worksheet.{ext}",
+        folder / "claims.yaml",  # the worksheet's blanks by id: filled in, `check` reads it
+    ]
     _usable_folder(folder)
     for path in files:
         _refuse_overwrite(path, force)
@@ -167,9 +180,12 @@ def new(
         trace = run_spec(spec)
     except (SpecError, TrainingError, ValueError) as error:
         raise _fail(str(error)) from None
+    from backprop_tutor.render.claims_template import claims_template
+
     write = worksheet.files[format.value]
     _make_folder(folder)
-    for path, content in zip(files, (text, write(trace), write(trace, blank=True)), strict=True):
+    contents = (text, write(trace), write(trace, blank=True), claims_template(trace))
+    for path, content in zip(files, contents, strict=True):
         _emit(content, path, force)
     _show(Text(f"Wrote {', '.join(str(p) for p in files)}"))  # a path is not markup
 
@@ -217,7 +233,7 @@ def _make_folder(folder: Path) -> None:
         raise _fail(f"--output-dir {folder}: cannot be made: {exc.strerror}") from None
 
 
-@app.command()
+@app.command(epilog=examples_epilog("backprop-tutor draw configs/dawood.yaml -o net.svg"))
 def draw(
     spec: Annotated[
         Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
@@ -234,21 +250,13 @@ def draw(
 ) -> None:
     """A picture of the network after one step: units, weights on the edges, outputs, deltas."""
     from backprop_tutor.record import run as run_spec
-    from backprop_tutor.spec.limits import DRAW_LIMIT, parameter_count
 
     _known_notation(notation)
     if output.suffix.lower() not in (".svg", ".png"):
         raise _fail(f"--output {output}: draw writes .svg or .png")
     _refuse_overwrite(output, force)
     try:
-        loaded = _load_spec(spec, allow_data_anywhere)
-        parameters = parameter_count(loaded)
-        if parameters > DRAW_LIMIT and not force:
-            raise _fail(
-                f"{loaded.file}: {parameters:,} weights and biases are more than the "
-                f"{DRAW_LIMIT} a picture can label; add --force to draw it anyway (slowly), "
-                "or use run for the numbers"
-            )
+        loaded = _drawable(_load_spec(spec, allow_data_anywhere), force, "a picture can label")
         trace = run_spec(replace(loaded, steps=1, tests=()))
     except (SpecError, TrainingError) as error:
         raise _fail(str(error)) from None
@@ -265,3 +273,52 @@ def draw(
     kind = output.suffix.lstrip(".").lower()
     _write(output, lambda file: draw_network(trace, file, kind, notation), force)
     _show(Text(f"Wrote {output}"))
+
+
+@app.command(
+    epilog=examples_epilog(
+        "backprop-tutor explore configs/dawood.yaml -o dawood.html",
+        "backprop-tutor explore dawood --notation generic -o dawood.html",
+    )
+)
+def explore(
+    spec: Annotated[
+        Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The page to write, e.g. dawood.html.")
+    ] = Path("explore.html"),
+    force: Annotated[
+        bool, typer.Option(help="Overwrite the file if it exists; a network of any size.")
+    ] = False,
+    notation: Annotated[str | None, typer.Option(help="Label in another notation.")] = None,
+    allow_data_anywhere: DataAnywhereOption = False,
+) -> None:
+    """One HTML page that steps through the backward pass on the network: each quantity's rule,
+    its numbers plugged in and its value, with what it reads highlighted; a try-it-yourself
+    mode asks for each value first. Script, style and data inline: it opens with no network."""
+    from backprop_tutor.record import run as run_spec
+    from backprop_tutor.render.explore import explore_page
+
+    _known_notation(notation)
+    _refuse_overwrite(output, force)
+    try:
+        loaded = _drawable(_load_spec(spec, allow_data_anywhere), force, "a page can draw")
+        trace = run_spec(loaded if force else replace(loaded, steps=min(loaded.steps, 3)))
+    except (SpecError, TrainingError) as error:
+        raise _fail(str(error)) from None
+    _emit(explore_page(trace, notation), output, force)
+    _show(Text(f"Wrote {output}: open it in a browser (← and → step through)"))
+
+
+def _drawable(spec, force: bool, what: str):
+    """The spec, if its network is small enough to draw (or --force); else one line."""
+    from backprop_tutor.spec.limits import DRAW_LIMIT, parameter_count
+
+    parameters = parameter_count(spec)
+    if parameters > DRAW_LIMIT and not force:
+        raise _fail(
+            f"{spec.file}: {parameters:,} weights and biases are more than the {DRAW_LIMIT} "
+            f"{what}; add --force to draw it anyway (slowly), or use run for the numbers"
+        )
+    return spec

@@ -164,12 +164,19 @@ class Evaluator:
 
     def _rule(self, key: str, given: Mapping[str, float]) -> Rule:
         """Of a quantity's rules, the one nearest the given values: the largest share of its
-        inputs given (a hidden dE/dout from its claimed terms w × δ rather than from the
-        claimed deltas and the weights); the first on a tie."""
+        inputs given, then the deepest given input (a hidden dE/dout from its claimed terms
+        w × δ, which are computed from the claimed weights and deltas, not from those); the
+        first on a tie."""
         options = self.rules[key]
         if len(options) == 1:
             return options[0]
-        return max(options, key=lambda r: sum(k in given for k in r.inputs) / max(1, len(r.inputs)))
+
+        def nearness(rule: Rule) -> tuple[float, int]:
+            claimed = [k for k in rule.inputs if k in given]
+            share = len(claimed) / max(1, len(rule.inputs))
+            return share, max((self.depth(k) for k in claimed), default=-1)
+
+        return max(options, key=nearness)
 
     def _walk(
         self, key: str, given, memo, top: bool = False, instead: Rule | None = None

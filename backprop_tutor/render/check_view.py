@@ -11,11 +11,12 @@ from rich.text import Text
 
 from backprop_tutor.core.numbers import NumberFormat
 from backprop_tutor.core.trace import TraceHeader
+from backprop_tutor.core.words import counted
 from backprop_tutor.render.glyphs import plain
 from backprop_tutor.render.grid import Grid
 from backprop_tutor.render.labels import Labels
 from backprop_tutor.render.working import formula, working
-from backprop_tutor.teach.verdicts import Verdict
+from backprop_tutor.teach.verdicts import Verdict, exactly
 
 # One mark per verdict, explained once in the legend under the table.
 MARKS = {
@@ -93,7 +94,7 @@ class CheckReport:
     def summary(self) -> str:
         total = len(self.verdicts)
         if self.all_right:
-            return f"All {total} claims match."
+            return "The claim matches." if total == 1 else f"All {total} claims match."
         wrong = [v for v in self.verdicts if not v.ok]
         roots = self.roots()
         parts = []
@@ -103,17 +104,16 @@ class CheckReport:
             follows = f"; then {', '.join(after)} {verb} from it" if after else ""
             parts.append(plain(f"{root.claim.id} ({root.detail}{follows})"))
         return (
-            f"{total - len(wrong)} of {total} claims match; {len(wrong)} do not, from "
-            f"{len(roots)} mistake{'s' * (len(roots) != 1)}: " + "; ".join(parts)
+            f"{counted(total - len(wrong), 'claim')} right and {len(wrong)} wrong, from "
+            f"{counted(len(roots), 'mistake')}: " + "; ".join(parts)
         )
 
 
 def _exact(v: Verdict) -> str:
-    """The exact value at the claim's digits plus two: enough to see the difference, never 17."""
+    """The exact value at the claim's digits plus two (teach/verdicts.exactly)."""
     if v.exact is None:
         return ""
-    digits = (v.claim.digits if v.claim.number is not None else 4) + 2
-    return f"{v.exact:.{digits}f}"
+    return exactly(v.exact, v.claim.digits if v.claim.number is not None else 4)
 
 
 def _style(v: Verdict) -> str:

@@ -38,25 +38,29 @@ class Document:
 
 
 # -- the writers, each importing its module on use -----------------------------------------------
-def _worked_example(trace, notation=None, ids=False):
+def _worked_example(trace, notation=None, ids=False, sections=None, params=None):
     from backprop_tutor.render.rich_tables import WorkedExample
 
-    return WorkedExample(trace, notation, ids)
+    return WorkedExample(trace, notation, ids, sections, params)
 
 
 def _tables(format: str, build: Callable[..., object]) -> Callable[..., str]:
-    """Markdown or LaTeX tables of a Rich view (table_export reads its tables)."""
+    """Markdown, LaTeX or HTML tables of a Rich view (they read its blocks)."""
 
     def write(*content, **options) -> str:
-        from backprop_tutor.render import table_export
+        from backprop_tutor.render import html_out, table_export
 
-        export = table_export.markdown_tables if format == "markdown" else table_export.latex_tables
+        export = {
+            "markdown": table_export.markdown_tables,
+            "latex": table_export.latex_tables,
+            "html": html_out.html_tables,
+        }[format]
         return export(build(*content), **options)
 
     return write
 
 
-def _trace_json(trace, notation=None, ids=False) -> str:
+def _trace_json(trace, notation=None, ids=False, sections=None, params=None) -> str:
     """Every number by id: the notation and `--ids` change the tables, not the JSON."""
     from backprop_tutor.render.json_out import trace_json
 
@@ -151,6 +155,7 @@ DOCUMENTS: dict[str, Document] = {
             "json": _trace_json,
             "markdown": _tables("markdown", _worked_example),
             "latex": _tables("latex", _worked_example),
+            "html": _tables("html", _worked_example),
         },
     ),
     "derivations": Document(
@@ -177,6 +182,7 @@ DOCUMENTS: dict[str, Document] = {
             "json": _training_json,
             "markdown": _tables("markdown", _training_report),
             "latex": _tables("latex", _training_report),
+            "html": _tables("html", _training_report),
         },
     ),
     "check report": Document("check report", _check_report, {"json": _check_json}),
@@ -187,6 +193,7 @@ DOCUMENTS: dict[str, Document] = {
         {
             "markdown": _tables("markdown", _worked_example),
             "latex": _tables("latex", _worked_example),
+            "html": _tables("html", _worked_example),
         },
     ),
 }
@@ -200,6 +207,7 @@ def record(renderable: object, format: str, width: int | None) -> str:
     import io
 
     from rich.console import Console
+    from rich.terminal_theme import DEFAULT_TERMINAL_THEME as LIGHT  # black on white
 
     styled = format != "text"
     console = Console(
@@ -214,7 +222,20 @@ def record(renderable: object, format: str, width: int | None) -> str:
     console.print(renderable)
     export = {
         "text": console.export_text,
-        "html": lambda: console.export_html(inline_styles=True),
-        "svg": lambda: console.export_svg(title="backprop-tutor"),
+        "html": lambda: console.export_html(inline_styles=True, theme=LIGHT),
+        "svg": lambda: console.export_svg(theme=LIGHT, code_format=_light_svg_format()),
     }
     return export[format]()
+
+
+def _light_svg_format() -> str:
+    """Rich's SVG page, made to print and to open offline: no web font fetched from a CDN (the
+    system's monospace font instead), and a plain white page in place of the dark window
+    with its title bar and buttons."""
+    import re
+
+    from rich._export_format import CONSOLE_SVG_FORMAT
+
+    page = re.sub(r"\s*@font-face \{\{.*?\}\}", "", CONSOLE_SVG_FORMAT, flags=re.S)
+    page = page.replace("Fira Code, monospace", "'DejaVu Sans Mono', Menlo, Consolas, monospace")
+    return page.replace("{chrome}", '<rect width="100%" height="100%" fill="#ffffff"/>')

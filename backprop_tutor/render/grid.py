@@ -8,10 +8,12 @@ record per row, `w5 (h1→o1): old 0.5 · grad 0.08020 · new 0.45187`.
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Callable
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
-from rich.measure import Measurement
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -22,8 +24,9 @@ class Grid:
     """Collects a table's rows first, so each number column is made as wide as its widest
     value (the Markdown and LaTeX exports read the same rows)."""
 
-    def __init__(self, title: str, caption: str | None = None) -> None:
+    def __init__(self, title: str, caption: str | None = None, given: bool = False) -> None:
         self.title, self.caption = title, caption
+        self.given = given  # a table of givens: a worksheet keeps its numbers
         self.columns: list[tuple[str, bool]] = []
         self.rows: list[tuple[tuple[str, ...], dict]] = []
 
@@ -83,6 +86,14 @@ def _joined(cell: str, numeric: bool) -> str:
     return " ".join(" ".join([first, *rest]).split())
 
 
+_NUMBER = re.compile(r"\d\.\d")  # a decimal inside a text cell's word: 0.6101, (-0.02050)
+
+
+class GivenCell(str):
+    """A number the worked example starts from (a target, a weight before the first update):
+    a worksheet keeps it, where it blanks every number to work out."""
+
+
 class _Fitted:
     """The grid as a Rich table where its narrowest layout fits the width, else as records."""
 
@@ -91,11 +102,27 @@ class _Fitted:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         table = self.grid.rich_table()
-        unbounded = options.update_width(1_000_000)  # a measurement is clamped to the width
-        if Measurement.get(console, unbounded, table).minimum <= options.max_width:
-            yield table
-        else:
-            yield from self.grid.records()
+        yield table if self._fits(console, options, table) else Group(*self.grid.records())
+
+    def _fits(self, console: Console, options: ConsoleOptions, table: Table) -> bool:
+        """Whether Rich draws the table within the width with every number (and id) whole, in
+        any column, and every word of every header: its measurement alone is not
+        enough, as Rich narrows a column below its min_width when the table cannot fit, and
+        the console then crops the line."""
+        lines = console.render_lines(table, options, pad=False)
+        if any(Segment.get_line_length(line) > options.max_width for line in lines):
+            return False
+        words = {w for line in lines for w in "".join(s.text for s in line).split()}
+        columns = self.grid.columns
+        numbers = (  # every word of a number column, and every number in a text column
+            word
+            for cells, _ in self.grid.rows
+            for cell, (_, numeric) in zip(cells, columns, strict=False)
+            for word in plain(cell).split()
+            if numeric or _NUMBER.search(word)
+        )
+        headers = (word for header, _ in columns for word in plain(header).split())
+        return all(word in words for word in itertools.chain(numbers, headers))
 
 
 def cells_with_ids(n: Callable[[float], str], key: Callable[[str], str] | None):

@@ -6,6 +6,7 @@ import json
 import math
 from typing import Any
 
+from backprop_tutor.core.notation import NOTATIONS
 from backprop_tutor.core.trace import Trace, with_step
 from backprop_tutor.core.trace_rules import trace_rules
 
@@ -32,6 +33,13 @@ def trace_json(trace: Trace) -> str:
         key: [rule.to_dict() for rule in options] for key, options in rules.items()
     }
     document["leaves"] = [key for key in document["values"] if key not in rules]
+    # each number as the tables print it, at the spec's digits and rounding (δ in the
+    # notation's sign): what a slide shows, and what every width must print whole
+    n, sign = trace.header.display.format, NOTATIONS[trace.header.notation].delta_sign
+    document["display"] = {
+        key: n(sign * value if key.startswith("delta[") else value)
+        for key, value in document["values"].items()
+    }
     return json.dumps(strict(document), indent=2, ensure_ascii=False, allow_nan=False)
 
 

@@ -26,6 +26,9 @@ class Labels:
     def out(self, unit: str) -> str:
         return self.notation.out(self.units[unit])
 
+    def target(self, unit: str) -> str:
+        return self.notation.target(self.units[unit])
+
     def unit_error(self, unit: str) -> str:
         return self.notation.unit_error(self.units[unit])
 

@@ -97,14 +97,23 @@ def tex_name(name: str) -> str:
     numbered = _NUMBERED.fullmatch(name)
     if "_" in name:
         base, rest = name.split("_", 1)
-        core = f"{latex_math(base).strip()}_{{{latex_math(rest)}}}"
+        core = f"{_upright(latex_math(base).strip())}_{{{_upright(latex_math(rest))}}}"
     elif numbered:
-        core = f"{latex_math(numbered[1]).strip()}_{{{numbered[2]}}}"
+        core = f"{_upright(latex_math(numbered[1]).strip())}_{{{numbered[2]}}}"
     else:
-        core = latex_math(name)
+        core = _upright(latex_math(name))
     if sup and "^" in core:  # w'^(2): the prime's superscript, then this one, kept apart
         core = f"{{{core}}}"
     return core + sup
+
+
+def _upright(tex: str) -> str:
+    """A word of several letters (output, total, o1) upright, as \\mathrm: italic letters side
+    by side read as a product o·u·t·p·u·t. One letter, and anything else, stays as it is."""
+    return rf"\mathrm{{{tex}}}" if len(tex) > 1 and _WORD.fullmatch(tex) else tex
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
 
 def tex(expr: sp.Expr) -> str:

@@ -19,9 +19,13 @@ def draw(trace: Trace, file: BinaryIO, format: str, notation: str | None = None)
     import matplotlib.pyplot as plt
     import networkx as nx
 
+    matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: searchable, selectable
     h, step = trace.header, trace.steps[0]
     n = h.display.format
     labels = Labels(h, notation)
+    sign = labels.notation.delta_sign  # δ as the notation writes it
+    change = {u.param: f"{n(u.old)} → {n(u.new)}" for u in step.updates}
+    targets = {e.unit: e.target for e in step.losses}
     graph = nx.DiGraph()
     for layer, units in enumerate(h.layers):
         for unit in units:
@@ -38,25 +42,31 @@ def draw(trace: Trace, file: BinaryIO, format: str, notation: str | None = None)
     for ev in step.forward:
         text = f"{ev.unit}\nout {n(ev.out)}"
         if ev.unit in deltas:
-            text += f"\n{DELTA} {n(deltas[ev.unit])}"
+            text += f"\n{DELTA} {n(sign * deltas[ev.unit])}"
+        if ev.unit in targets:
+            text += f"\ntarget {n(targets[ev.unit])}"
+        if ev.bias:
+            text += f"\n{ev.bias} {change.get(ev.bias, n(ev.bias_value))}"
         node_labels[ev.unit] = text
         for term in ev.terms:
             graph.add_edge(term.source, ev.unit)
-            edge_labels[(term.source, ev.unit)] = f"{term.weight} = {n(term.weight_value)}"
+            edge_labels[(term.source, ev.unit)] = (
+                f"{term.weight} {change.get(term.weight, n(term.weight_value))}"
+            )
     positions = nx.multipartite_layout(graph, subset_key="layer")
     for units in h.layers:  # the layout's slots of a layer, top to bottom in the spec's order
         slots = sorted((positions[u][1] for u in units), reverse=True)
         for unit, y in zip(units, slots, strict=True):
             positions[unit] = (positions[unit][0], y)
-    width = 3 + 2.5 * len(h.layers)
-    height = 2 + 1.6 * max(len(units) for units in h.layers)
+    width = 3 + 3.2 * len(h.layers)
+    height = 2.5 + 2.0 * max(len(units) for units in h.layers)
     figure, axes = plt.subplots(figsize=(width, height))
     nx.draw_networkx(
         graph,
         positions,
         ax=axes,
         labels=node_labels,
-        node_size=2600,
+        node_size=3600,
         node_color="#dbe9f6",
         edgecolors="#3b6ea5",
         font_size=8,
@@ -66,9 +76,13 @@ def draw(trace: Trace, file: BinaryIO, format: str, notation: str | None = None)
         graph, positions, edge_labels=edge_labels, ax=axes, font_size=7, label_pos=0.3
     )
     # a title is user text: never read as mathtext ("$" would start a formula, or fail)
-    axes.set_title(h.title or h.file, fontsize=10, parse_math=False)
+    title = (
+        f"{h.title or h.file}\none step: each weight and bias old → new, η = {n(h.learning_rate)}"
+    )
+    axes.set_title(title, fontsize=10, parse_math=False)
+    axes.margins(0.18)  # room for the outer units' labels: nothing cut at the edge
     axes.axis("off")
     try:
-        figure.savefig(file, format=format, bbox_inches="tight")
+        figure.savefig(file, format=format, bbox_inches="tight", pad_inches=0.3, facecolor="white")
     finally:
         plt.close(figure)

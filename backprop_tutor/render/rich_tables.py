@@ -7,25 +7,40 @@ nothing here computes a value.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.rule import Rule
 from rich.text import Text
 
-from backprop_tutor.core.trace import PredictionEvent, Trace
+from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.core.trace import PredictionEvent, StepTrace, Trace
+from backprop_tutor.core.words import counted
 from backprop_tutor.render.glyphs import plain
 from backprop_tutor.render.grid import Grid, cells_with_ids
 from backprop_tutor.render.labels import Labels
 from backprop_tutor.render.step_tables import StepTables
 
+MAX_GIVEN_WEIGHTS = 12  # a unit with more incoming weights has them summarised in "Given"
+
 
 class WorkedExample:
     """Every step of a trace: forward pass, error, backward pass layer by layer, updates."""
 
-    def __init__(self, trace: Trace, notation: str | None = None, ids: bool = False) -> None:
+    def __init__(
+        self,
+        trace: Trace,
+        notation: str | None = None,
+        ids: bool = False,
+        sections: Collection[str] | None = None,
+        params: Collection[str] | None = None,
+        given: bool = True,
+    ) -> None:
         self.trace = trace
         self.ids = ids  # each number's trace id under it (`run --ids`), to write claims with
+        # the sections and parameters to print (`run --section`, `--param`); None: all
+        self.sections, self.params = sections, params
+        self.given = given  # the "Given" table first (`train`'s chosen updates go without)
         self.labels = Labels(trace.header, notation)
         h = trace.header
         self.fmt = h.display
@@ -42,15 +57,65 @@ class WorkedExample:
     def blocks(self) -> Iterator[str | Grid]:
         """The worked example as data: a step's title (str) or a table (Grid), in order. Rich
         draws them here; the Markdown, LaTeX and HTML exports read the same blocks."""
+        if self.given and (self.sections is None or "given" in self.sections):
+            yield self._given()
         for step in self.trace.steps:
-            if len(self.trace.steps) > 1 and not step.batch:
-                yield f"Step {step.step}"
             for k, example in enumerate(step.batch, start=1):
-                yield f"Step {step.step}, example {k} of {len(step.batch)} in the batch"
-                key = _key(step.step, f"#{k}") if self.ids else None
-                yield from StepTables(example, self.trace, self.labels, self.fmt, key).tables()
-            key = _key(step.step) if self.ids else None
-            yield from StepTables(step, self.trace, self.labels, self.fmt, key).tables()
+                title = f"Step {step.step}, example {k} of {len(step.batch)} in the batch"
+                yield from self._titled(title, self._tables(example, f"#{k}"))
+            tables = self._tables(step)  # a batch's update: under its examples' titles
+            titled = len(self.trace.steps) > 1 and not step.batch
+            yield from self._titled(f"Step {step.step}", tables) if titled else tables
+        if self.sections is None or "predictions" in self.sections:
+            yield from self._all_predictions()
+
+    def _tables(self, step: StepTrace, example: str = "") -> Iterator[Grid]:
+        """One step's (or one batch example's) tables, those of the sections chosen."""
+        key = _key(step.step, example) if self.ids else None
+        tables = StepTables(step, self.trace, self.labels, self.fmt, key, self.params).tables()
+        for section, table in tables:
+            if self.sections is None or section in self.sections:
+                yield table
+
+    def _given(self) -> Grid:
+        """What the worked example starts from, for a worksheet or a slide: the inputs, the
+        targets, every weight and bias before the first update (with its edge), η and the
+        loss. The settings of the arithmetic are in the heading."""
+        h, n, L = self.trace.header, self.fmt.format, self.labels
+        first = self.trace.steps[0]
+        step = first.batch[0] if first.batch else first
+        table = Grid("Given", given=True)
+        table.column("", numeric=False)
+        table.column("values", numeric=False)
+        table.row("inputs", ", ".join(f"{L.out(x)} = {n(v)}" for x, v in step.inputs))
+        targets = (f"{L.target(e.unit)} = {n(e.target)}" for e in step.losses)
+        table.row("targets", ", ".join(targets))
+        for f in step.forward:
+            weights = [f"{t.weight} = {n(t.weight_value)} from {t.source}" for t in f.terms]
+            if len(weights) > MAX_GIVEN_WEIGHTS:
+                values = [t.weight_value for t in f.terms]
+                weights = [
+                    f"{len(weights)} weights from {n(min(values))} to {n(max(values))} "
+                    "(each in --format json)"
+                ]
+            bias = [f"{f.bias} = {n(f.bias_value)}"] if f.bias else []
+            table.row(f"into {f.unit} ({f.activation})", ", ".join(weights + bias))
+        rate = f"η = {n(h.learning_rate)}"
+        table.row("learning rate", rate + (f", momentum α = {n(h.momentum)}" if h.momentum else ""))
+        formula = LOSSES[h.loss].formula.format(target="target", out="out")
+        table.row("loss", f"{h.loss}: {L.error} = Σ {formula}")
+        return table
+
+    @staticmethod
+    def _titled(title: str, tables: Iterator[Grid]) -> Iterator[str | Grid]:
+        """A step's title, then its tables: no title for a step none of whose tables is chosen."""
+        first = next(tables, None)
+        if first is not None:
+            yield title
+            yield first
+            yield from tables
+
+    def _all_predictions(self) -> Iterator[Grid]:
         steps = len(self.trace.steps)
         after = f"after {steps} step{'s' * (steps != 1)}, with the updated parameters"
         if self.trace.after is not None:
@@ -80,17 +145,31 @@ class WorkedExample:
             table.row(*cells, cell(event.loss, "loss"))
         return table
 
-    def heading_lines(self) -> list[str]:
-        """Title, source, and the settings every number depends on."""
+    def heading_lines(self, worksheet: bool = False) -> list[str]:
+        """Title, source, and the settings every number depends on; for a worksheet, what
+        to do instead: every given is in the Given table."""
         h, n = self.trace.header, self.fmt.format
+        if worksheet:
+            how = "truncated" if h.rounding == "truncate" else "rounded"
+            keep = (
+                f"carry {counted(h.carry_digits, 'decimal')} in every step"
+                if h.carry_digits is not None
+                else "carry as many decimals as your calculator shows"
+            )
+            task = (
+                f"Fill in each blank to {counted(h.digits, 'decimal')} ({how}); {keep}. "
+                "Every number you start from is under Given."
+            )
+            return [line for line in (h.title, h.source) if line] + [task]
         shape = "-".join(str(len(units)) for units in h.layers)
         biases = "updated" if h.update_biases else "kept (update_biases: false)"
         arithmetic = (
-            f"calculator arithmetic, {h.carry_digits} decimals carried"
+            f"calculator arithmetic, {counted(h.carry_digits, 'decimal')} carried"
             if h.carry_digits is not None
             else "exact arithmetic"
         )
-        shown = f"{h.digits} decimals, {'truncated' if h.rounding == 'truncate' else 'rounded'}"
+        cut = "truncated" if h.rounding == "truncate" else "rounded"
+        shown = f"{counted(h.digits, 'decimal')}, {cut}"
         settings = (
             f"{h.file} · {shape} network · notation {self.labels.notation.name} · "
             f"loss {h.loss} · learning rate {n(h.learning_rate)} · biases {biases} · "

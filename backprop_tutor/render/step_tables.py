@@ -7,15 +7,18 @@ computes a value. `rich_tables.WorkedExample` puts the steps together.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 
 from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.numbers import NumberFormat
 from backprop_tutor.core.trace import DeltaEvent, GradientEvent, StepTrace, Trace, UpdateEvent
-from backprop_tutor.render.grid import Grid, cells_with_ids
+from backprop_tutor.render.grid import GivenCell, Grid, cells_with_ids
 from backprop_tutor.render.labels import DELTA, Labels
+from backprop_tutor.render.working import bracketed
 
 MAX_TERMS_SHOWN = 4  # a net input with more terms is summarised, not spelled out
+# what `run --section` chooses from, in the order the worked example prints them
+SECTIONS = ("given", "forward", "error", "backward", "gradients", "updates", "predictions")
 
 
 class StepTables:
@@ -28,29 +31,38 @@ class StepTables:
         labels: Labels,
         fmt: NumberFormat,
         key: Callable[[str], str] | None = None,
+        params: Collection[str] | None = None,
     ) -> None:
         self.step = step
+        self.params = params  # the parameters whose rows to print (`run --param`); None: all
         self.header = trace.header
         self.labels = labels
         self.n = fmt.format
         self.v = cells_with_ids(fmt.format, key)  # a number, and its id under it with `run --ids`
+        self.key = key
         self.new = {u.param: u for u in step.updates}
 
-    def tables(self) -> Iterator[Grid]:
-        """The step's tables; an update on a batch has only its update table (its examples are
-        tables of their own), an example of a batch has no update table."""
+    def tables(self) -> Iterator[tuple[str, Grid]]:
+        """The step's tables, each with its section (SECTIONS); an update on a batch has only
+        its update table (its examples are tables of their own), an example of a batch has no
+        update table. With `params`, the gradient and update tables keep only their rows."""
         if self.step.forward:
             n_layers = len(self.header.layers) - 1
             for layer in range(1, n_layers + 1):
-                yield self.forward_table(layer)
-            yield self.error_table()
+                yield "forward", self.forward_table(layer)
+            yield "error", self.error_table()
             for layer in range(n_layers, 0, -1):
-                yield self.delta_table(layer)
-                yield from self.gradient_tables(layer)
-        if self.step.batch:
-            yield self.batch_table()
-        if self.step.updates:
-            yield self.update_table()
+                yield "backward", self.delta_table(layer)
+                for table in self.gradient_tables(layer):
+                    yield "gradients", table
+        if self.step.batch and self._chosen(self.step.updates):
+            yield "updates", self.batch_table()
+        if self._chosen(self.step.updates):
+            yield "updates", self.update_table()
+
+    def _chosen(self, events):
+        """The events (gradients, updates) of the parameters asked for, in their order."""
+        return [e for e in events if self.params is None or e.param in self.params]
 
     # -- forward ---------------------------------------------------------------------------------
     def forward_table(self, layer: int) -> Grid:
@@ -68,7 +80,10 @@ class StepTables:
         for ev in (e for e in self.step.forward if e.layer == layer):
             if len(ev.terms) <= MAX_TERMS_SHOWN:
                 symbols = [f"{L.out(t.source)} × {t.weight}" for t in ev.terms]
-                numbers = [f"{n(t.source_value)} × {n(t.weight_value)}" for t in ev.terms]
+                numbers = [
+                    f"{bracketed(n(t.source_value))} × {bracketed(n(t.weight_value))}"
+                    for t in ev.terms
+                ]
             else:
                 first = ev.terms[0]
                 symbols = [f"Σ {L.out(first.source)} × {first.weight} … ({len(ev.terms)} terms)"]
@@ -76,7 +91,7 @@ class StepTables:
             bias_symbol = bias_number = ""
             if ev.bias:  # added, or a threshold subtracted (the layered notes' x_0 = −1)
                 sign = " − " if self.header.bias_sign < 0 else " + "
-                bias_symbol, bias_number = sign + ev.bias, sign + n(ev.bias_value)
+                bias_symbol, bias_number = sign + ev.bias, sign + bracketed(n(ev.bias_value))
             sums = (
                 f"{L.net(ev.unit)} = {' + '.join(symbols)}{bias_symbol}\n"
                 f"  = {' + '.join(numbers)}{bias_number}"
@@ -99,7 +114,7 @@ class StepTables:
             term = formula.format(out=n(ev.out), target=n(ev.target))
             table.row(
                 ev.unit,
-                self.v(ev.target, f"target[{ev.unit}]"),
+                GivenCell(self.v(ev.target, f"target[{ev.unit}]")),
                 self.v(ev.out, f"out[{ev.unit}]"),
                 f"{L.unit_error(ev.unit)} = {term}",
                 self.v(ev.value, f"loss[{ev.unit}]"),
@@ -164,12 +179,20 @@ class StepTables:
             formula = LOSSES[self.header.loss].derivative_formula
             return formula.format(out=n(loss.out), target=n(loss.target))
         symbols = " + ".join(f"{w} × {L.delta(k)}" for k, w, _, _ in d.downstream)
-        numbers = " + ".join(f"{n(wv)} × {n(dv)}" for _, _, wv, dv in d.downstream)
-        return f"{symbols}\n= {numbers}"
+        numbers = " + ".join(
+            f"{bracketed(n(wv))} × {bracketed(n(dv))}" for _, _, wv, dv in d.downstream
+        )
+        if len(d.terms) < 2:
+            return f"{symbols}\n= {numbers}"
+        # each unit's share, w × δ (Mazur's ∂E_o1/∂out_h1), and with --ids their ids
+        terms = " + ".join(bracketed(n(t)) for t in d.terms)
+        ids = [f"de_dout[{d.unit},{k}]" for k, *_ in d.downstream]
+        named = f"\n  ({', '.join(map(self.key, ids))})" if self.key else ""
+        return f"{symbols}\n= {numbers}\n= {terms}{named}"
 
     def gradient_tables(self, layer: int) -> Iterator[Grid]:
         """One table per row shape: direct chains, paths through downstream units, shared biases."""
-        events = [g for g in self.step.gradients if g.layer == layer]
+        events = [g for g in self._chosen(self.step.gradients) if g.layer == layer]
         groups: dict[tuple, list[GradientEvent]] = {}
         for g in events:
             factors = g.paths[0].factors if g.paths else g.factors
@@ -242,7 +265,7 @@ class StepTables:
         table.column(f"{L.partial(L.error, 'param')} for examples 1 to {size}", numeric=False)
         table.column(combined)
         per_example = [{g.param: g.gradient for g in ex.gradients} for ex in step.batch]
-        for u in _file_order(step):
+        for u in self._chosen(_file_order(step)):
             each = ", ".join(n(grads[u.param]) for grads in per_example)
             table.row(u.param, each, self.v(u.gradient, f"grad[{u.param}]"))
         return table
@@ -252,7 +275,7 @@ class StepTables:
         their δ the sensitivity −∂E/∂net: the same numbers in the lecture's own form."""
         L, n = self.labels, self.n
         eta = n(self.header.learning_rate)
-        updates = _file_order(self.step)
+        updates = self._chosen(_file_order(self.step))
         momentum = any(u.momentum_term for u in updates)
         grad = L.fraction(L.error, "param")
         increment = L.notation.delta_sign < 0
@@ -280,7 +303,8 @@ class StepTables:
         for u in updates:
             v, p = self.v, u.param
             step = v(-u.gradient, f"−grad[{p}]") if increment else v(u.gradient, f"grad[{p}]")
-            cells = [p, v(u.old, f"old[{p}]"), step]
+            old = v(u.old, f"old[{p}]")  # the first step's: given (a worksheet keeps it)
+            cells = [p, GivenCell(old) if self.step.step == 1 else old, step]
             if momentum:
                 cells.append(n(u.momentum_term))
             if increment or momentum:

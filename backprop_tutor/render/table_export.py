@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import re
 
-from backprop_tutor.render.escape import latex_text, markdown_text
-from backprop_tutor.render.grid import Grid
+from backprop_tutor.render.escape import latex_math, latex_text, markdown_text
+from backprop_tutor.render.grid import GivenCell, Grid
 
-BLANK = "____"
+BLANK = "__________"  # room to write a number of 4 or 5 decimals by hand
 _DECIMAL = re.compile(r"\d\.\d")
 
 
 def worksheet(grid: Grid) -> Grid:
     """The same table with every cell to work out left blank: numbers, and any text cell that
     shows a computed number (only its symbolic first line is kept)."""
+    if grid.given:
+        return grid
     blank = Grid(grid.title, grid.caption)
     blank.columns = list(grid.columns)
     for cells, options in grid.rows:
@@ -23,9 +25,17 @@ def worksheet(grid: Grid) -> Grid:
         padded = (*cells, *[""] * (len(grid.columns) - len(cells)))  # as Rich pads a short row
         for cell, (_, numeric) in zip(padded, grid.columns, strict=True):
             first = cell.split("\n")[0]
+            if isinstance(cell, GivenCell):
+                row.append(cell)
+                continue
             row.append(BLANK if cell and (numeric or _DECIMAL.search(first)) else first)
         blank.rows.append((tuple(row), options))
     return blank
+
+
+def _heading(example, blank: bool) -> list[str]:
+    """The document's heading: a worksheet's speaks to the student, not of tool settings."""
+    return example.heading_lines(worksheet=True) if blank else example.heading_lines()
 
 
 def _blocks(example, blank: bool):
@@ -33,11 +43,21 @@ def _blocks(example, blank: bool):
         yield worksheet(block) if blank and isinstance(block, Grid) else block
 
 
+# \fitwidth: a table as it is where it fits the text width, shrunk to the width where not (no
+# table runs off the page, and none is blown up); text is set ragged right, so a caption of
+# long names breaks between words, and no word is hyphenated (a name or a number is never split)
 LATEX_PREAMBLE = r"""\documentclass[10pt]{article}
 \usepackage[T1]{fontenc}
 \usepackage{amsmath}
 \usepackage{booktabs}
+\usepackage{graphicx}
 \setlength{\parindent}{0pt}
+\raggedright
+\hyphenpenalty=10000
+\exhyphenpenalty=10000
+\newsavebox{\fitbox}
+\newcommand{\fitwidth}[1]{\sbox{\fitbox}{#1}\ifdim\wd\fitbox>\linewidth
+  \resizebox{\linewidth}{!}{\usebox{\fitbox}}\else\usebox{\fitbox}\fi}
 \begin{document}
 """
 
@@ -69,7 +89,7 @@ def _markdown_grid(grid: Grid) -> str:
 def markdown_tables(example, blank: bool = False) -> str:
     """A WorkedExample or a TrainingReport: anything with heading_lines() and blocks(). Every
     piece of text goes through markdown_text: a title stays one heading, a line one paragraph."""
-    head, *rest = (markdown_text(line).strip() for line in example.heading_lines())
+    head, *rest = (markdown_text(line).strip() for line in _heading(example, blank))
     parts = [f"# {head}\n", *(f"{line}\n" for line in rest), ""]
     for block in _blocks(example, blank):
         parts.append(
@@ -78,6 +98,23 @@ def markdown_tables(example, blank: bool = False) -> str:
             else "\n" + _markdown_grid(block)
         )
     return "\n".join(parts)
+
+
+def _latex_symbol(name: str) -> str:
+    """A symbol of the tables in math: E_total as E_{\\mathrm{total}}, output_o1 as
+    \\mathrm{output}_{\\mathrm{o1}}; a one-letter name stays italic."""
+    base, _, below = name.partition("_")
+    base = latex_math(base) if len(base) == 1 else rf"\mathrm{{{latex_math(base)}}}"
+    return base + (rf"_{{\mathrm{{{latex_math(below)}}}}}" if below else "")
+
+
+def _latex_header(text: str) -> str:
+    """A column header: ∂top over ∂bottom (two lines in the text tables) as a fraction."""
+    lines = text.split("\n")
+    if len(lines) == 2 and all(line.startswith("∂") for line in lines):
+        top, bottom = (_latex_symbol(line[1:]) for line in lines)
+        return rf"$\dfrac{{\partial {top}}}{{\partial {bottom}}}$"
+    return _latex_cell(text)
 
 
 def _latex_cell(text: str) -> str:
@@ -89,19 +126,19 @@ def _latex_cell(text: str) -> str:
 
 def _latex_grid(grid: Grid) -> str:
     spec = "".join("r" if numeric else "l" for _, numeric in grid.columns)
-    rows = [" & ".join(_latex_cell(h) for h, _ in grid.columns) + r" \\", r"\midrule"]
+    rows = [" & ".join(_latex_header(h) for h, _ in grid.columns) + r" \\", r"\midrule"]
     rows += [" & ".join(_latex_cell(c) for c in cells) + r" \\" for cells, _ in grid.rows]
     caption = f"\n\n{latex_text(grid.caption)}" if grid.caption else ""
     body = "\n".join(rows)
     return (
-        f"\\subsubsection*{{{latex_text(grid.title)}}}\n{{\\small\n\\begin{{tabular}}{{{spec}}}"
-        f"\n\\toprule\n{body}\n\\bottomrule\n\\end{{tabular}}}}{caption}\n\n"
+        f"\\subsubsection*{{{latex_text(grid.title)}}}\n{{\\small\n\\fitwidth{{\\begin{{tabular}}{{{spec}}}"
+        f"\n\\toprule\n{body}\n\\bottomrule\n\\end{{tabular}}}}}}{caption}\n\n"
     )
 
 
 def latex_tables(example, blank: bool = False) -> str:
     """A WorkedExample or a TrainingReport: anything with heading_lines() and blocks()."""
-    head, *rest = example.heading_lines()
+    head, *rest = _heading(example, blank)
     parts = [
         LATEX_PREAMBLE,
         f"\\section*{{{latex_text(head)}}}\n",

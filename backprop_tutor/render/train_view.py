@@ -7,6 +7,7 @@ from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.text import Text
 
 from backprop_tutor.core.trace import Trace
+from backprop_tutor.core.words import counted
 from backprop_tutor.render.glyphs import plain
 from backprop_tutor.render.grid import Grid
 from backprop_tutor.render.rich_tables import WorkedExample
@@ -54,7 +55,7 @@ class TrainingReport:
             yield Text(self._dead_line(), style="bold")
         if self.trace.steps:
             yield Text("")
-            yield WorkedExample(self.trace)
+            yield WorkedExample(self.trace, given=False)
 
     def blocks(self):
         """The report as data, for the Markdown and LaTeX exports: section titles (str) and
@@ -71,7 +72,7 @@ class TrainingReport:
             yield self._dead_line()
         if self.trace.steps:
             yield "Traced updates"
-            yield from WorkedExample(self.trace).blocks()
+            yield from WorkedExample(self.trace, given=False).blocks()
 
     def heading_lines(self) -> list[str]:
         return [line.plain for line in self._heading().renderables if line.plain]
@@ -90,7 +91,7 @@ class TrainingReport:
         n = len(spec.examples)
         kind = {
             "stochastic": "stochastic (one example per update)",
-            "mini": f"mini-batch ({rules.batch_size} examples per update)",
+            "mini": f"mini-batch ({counted(rules.batch_size, 'example')} per update)",
             "full": f"full batch (all {n:,} examples per update)",
         }[rules.batch]
         order = f"shuffled (seed {rules.seed})" if rules.shuffle else "in file order"
@@ -101,7 +102,7 @@ class TrainingReport:
         lines.append(
             Text(
                 plain(
-                    f"{spec.file} · {shape} network · {n:,} examples · loss {spec.loss} · "
+                    f"{spec.file} · {shape} network · {counted(n, 'example')} · loss {spec.loss} · "
                     f"learning rate {spec.learning_rate:g}{momentum} · {kind}, {order} · "
                     f"{rules.reduction} over a batch"
                 )
@@ -126,14 +127,14 @@ class TrainingReport:
         if shown[-1] != len(losses):
             shown.append(len(losses))
         for epoch in shown:
-            table.row(str(epoch), n(losses[epoch - 1]))
+            table.row(str(epoch), _small(losses[epoch - 1], n))
         return table
 
     def _stop_line(self) -> str:
         r, rules = self.result, self.spec.training
-        loss = self.fmt.format(r.losses[-1])
+        loss = _small(r.losses[-1], self.fmt.format)
         if r.stop == "epochs":
-            line = f"Stopped after the {r.epochs} epochs asked for (loss {loss})."
+            line = f"Stopped after the {counted(r.epochs, 'epoch')} asked for (loss {loss})."
         elif r.stop == "loss_threshold":
             line = (
                 f"Stopped at epoch {r.epochs}: loss {r.losses[-1]:.4g} < {rules.loss_threshold:g}"
@@ -146,7 +147,7 @@ class TrainingReport:
             )
         else:
             line = f"Stopped at max_epochs = {r.epochs} without meeting a threshold (loss {loss})."
-        return f"{line} {r.updates} updates."
+        return f"{line} {counted(r.updates, 'update')}."
 
     def _curve(self, width: int) -> Group:
         """The loss per epoch as block characters: columns average the epochs they cover."""
@@ -157,16 +158,17 @@ class TrainingReport:
             for c in range(columns)
         ]
         points = [sum(b) / len(b) for b in buckets]
-        top, bottom = max(points), min(points)
+        # the axis from the data, not from the columns' averages: the first loss is the top
+        top, bottom = max(losses), min(losses)
         span = (top - bottom) or 1.0
         levels = [round((p - bottom) / span * (CURVE_HEIGHT * 8 - 1)) for p in points]
         rows = []
         for row in range(CURVE_HEIGHT - 1, -1, -1):
             cells = "".join(BLOCKS[max(0, min(8, level - row * 8 + 1))] for level in levels)
             label = (
-                self.fmt.format(top)
+                _small(top, self.fmt.format)
                 if row == CURVE_HEIGHT - 1
-                else (self.fmt.format(bottom) if row == 0 else "")
+                else (_small(bottom, self.fmt.format) if row == 0 else "")
             )
             rows.append(Text(f"{label:>10} │{cells}"))
         rows.append(Text(f"{'':>10} └{'─' * columns}"))
@@ -262,7 +264,7 @@ class TrainingReport:
         distinct = len(set(codes))
         table = Grid(
             f"Hidden values ({', '.join(units)}) per example, rounded to a code: "
-            f"{distinct} distinct code{'s' * (distinct != 1)} for {len(codes)} examples"
+            f"{distinct} distinct code{'s' * (distinct != 1)} for {counted(len(codes), 'example')}"
         )
         table.column("#")
         table.column("inputs", numeric=False)
@@ -277,6 +279,15 @@ class TrainingReport:
                 codes[k],
             )
         return table
+
+
+def _small(value: float, n) -> str:
+    """A loss as the display prints it, or in scientific notation where the display's digits
+    would show a loss that is not zero as zero (3.5e-06, not 0.0000)."""
+    text = n(value)
+    if value and not any(c in "123456789" for c in text):
+        return f"{value:.3e}"
+    return text
 
 
 def _some(values, n) -> str:

@@ -36,10 +36,11 @@ def _scaled(c: float, v: float, n: Format) -> tuple[float, str]:
     `0.5 × (−0.02)` (a coefficient shows the value as it is)."""
     if abs(c) == 1:
         return c * (-1 if v < 0 else 1), n(abs(v))
-    return c, f"{n(abs(c))} × {_bracketed(n(v))}"
+    return c, f"{n(abs(c))} × {bracketed(n(v))}"
 
 
-def _bracketed(text: str) -> str:
+def bracketed(text: str) -> str:
+    """A negative number in brackets, as a product or a sum writes it: 0.7 × (−0.02929)."""
     return f"({text})" if text.startswith(("-", "−")) else text
 
 
@@ -49,7 +50,7 @@ def _weighted_sum(rule: Rule, x: list[float], n: Format) -> str:
 
 def _dot(rule: Rule, x: list[float], n: Format) -> str:
     pairs = len(x) - len(rule.coefficients)
-    products = [(1.0, f"{n(x[i])} × {_bracketed(n(x[i + 1]))}") for i in range(0, pairs, 2)]
+    products = [(1.0, f"{n(x[i])} × {bracketed(n(x[i + 1]))}") for i in range(0, pairs, 2)]
     rest = [_scaled(c, v, n) for c, v in zip(rule.coefficients, x[pairs:], strict=True)]
     return _signed(products + rest)
 
@@ -57,7 +58,7 @@ def _dot(rule: Rule, x: list[float], n: Format) -> str:
 def _activation(rule: Rule, x: list[float], n: Format) -> str:
     if len(x) == 1:
         return f"{rule.function}({n(x[0])})"
-    return f"e^{_bracketed(n(x[rule.at[0]]))} / Σ_j e^net_j"  # softmax over the layer
+    return f"e^{bracketed(n(x[rule.at[0]]))} / Σ_j e^net_j"  # softmax over the layer
 
 
 def _activation_derivative(rule: Rule, x: list[float], n: Format) -> str:
@@ -67,7 +68,7 @@ def _activation_derivative(rule: Rule, x: list[float], n: Format) -> str:
 def _jacobian(rule: Rule, x: list[float], n: Format) -> str:
     j, k = rule.at
     z_j, z_k = n(x[j]), n(x[k])
-    return f"{z_j} × (1 − {z_k})" if j == k else f"−{_bracketed(z_j)} × {_bracketed(z_k)}"
+    return f"{z_j} × (1 − {z_k})" if j == k else f"−{bracketed(z_j)} × {bracketed(z_k)}"
 
 
 def _loss(template: str) -> Callable[[Rule, list[float], Format], str]:
@@ -82,7 +83,7 @@ WRITERS: dict[str, Callable[[Rule, list[float], Format], str]] = {
     "const": lambda rule, x, n: n(rule.coefficients[0]),
     "weighted_sum": _weighted_sum,
     "dot": _dot,
-    "product": lambda rule, x, n: " × ".join(_bracketed(n(v)) for v in x),
+    "product": lambda rule, x, n: " × ".join(bracketed(n(v)) for v in x),
     "activation": _activation,
     "activation_derivative": _activation_derivative,
     "jacobian": _jacobian,

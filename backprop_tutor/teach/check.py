@@ -24,7 +24,6 @@ import functools
 import math
 from collections.abc import Iterator
 from dataclasses import replace
-from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -35,12 +34,13 @@ from backprop_tutor.core.notation import NOTATIONS
 from backprop_tutor.core.rules import Evaluator, Rule
 from backprop_tutor.core.trace import StepTrace, Trace
 from backprop_tutor.core.trace_rules import trace_rules
+from backprop_tutor.core.words import counted
 from backprop_tutor.record import run
 from backprop_tutor.spec.model import Spec
 from backprop_tutor.teach.claims import Claim, TraceId, claim_aliases, load_claims, parse_id
 from backprop_tutor.teach.mistakes import mistaken_bias_factors, mistaken_rules
 from backprop_tutor.teach.training_claims import TrainingClaims, TrainingId, training_id
-from backprop_tutor.teach.verdicts import Verdict, shown_as, within_a_unit
+from backprop_tutor.teach.verdicts import Verdict, exactly, shown_as, whole, within_a_unit
 
 CARRY_DIGITS = range(1, 7)
 
@@ -140,7 +140,9 @@ class Checker:
         with np.errstate(all="ignore"):
             for claim in numeric:
                 self.verdicts[claim.id] = self._verdict(claim)
-        trained = [self.training.judge(c, t) for c, t in about_training if not c.is_formula]
+        trained = [
+            self.training.judge(self._whole(c), t) for c, t in about_training if not c.is_formula
+        ]
         return [self.verdicts[c.id] for c in numeric] + trained
 
     @functools.cached_property
@@ -148,13 +150,7 @@ class Checker:
         return TrainingClaims(self.spec)
 
     def _whole(self, claim: Claim) -> Claim:
-        """A whole number written without a point ("0", "1") claims every decimal the spec
-        shows: slides print an exact value short (1, 0.5), no lecture rounds a computed one to
-        a whole number, and a student who writes 0 for a gradient means zero, not about 0.1."""
-        if not claim.text.lstrip("+-").isdigit():
-            return claim
-        places = Decimal(1).scaleb(-self.spec.display.digits)
-        return replace(claim, number=claim.number.quantize(places))  # type: ignore[union-attr]
+        return whole(claim, self.spec.display.digits)
 
     def _order(self, claim: Claim) -> tuple[int, int]:
         """After every claim its recomputation can read: by the depth of its rule above the
@@ -167,7 +163,9 @@ class Checker:
         own = self.spec.display.rounding
         how = shown_as(exact, claim, own)
         if how:
-            return Verdict(claim, "exact", f"{how} to {claim.digits} decimals", exact, True)
+            return Verdict(
+                claim, "exact", f"{how} to {counted(claim.digits, 'decimal')}", exact, True
+            )
         # the spec's own calculator arithmetic, then the other rounding, then other calculators:
         # each a fact about how the number was written down, not a mistake
         carried = self.spec.carry_digits
@@ -177,13 +175,15 @@ class Checker:
                 return found
         how = shown_as(exact, claim)
         if how:
-            detail = f"{how} to {claim.digits} decimals (the spec's display says {own})"
+            detail = f"{how} to {counted(claim.digits, 'decimal')} (the spec's display says {own})"
             return Verdict(claim, "exact", detail, exact, True)
         if within_a_unit(exact, claim):
-            detail = f"within one unit of its last digit ({claim.digits} decimals)"
+            detail = f"within one unit of its last digit ({counted(claim.digits, 'decimal')})"
             return Verdict(claim, "exact", detail, exact, True)
-        for digits in CARRY_DIGITS:
-            found = self._calculator(claim, digits, exact) if digits != carried else None
+        # a calculator that carries fewer decimals than the claim shows did not write it
+        # (0.00000 is no 1-decimal calculator's zero: it is a gradient taken as 0)
+        for digits in (d for d in CARRY_DIGITS if d != carried and d >= claim.digits):
+            found = self._calculator(claim, digits, exact)
             if found:
                 return found
         found = self._from_claims(claim)
@@ -196,7 +196,7 @@ class Checker:
                 rule, tried, read = self._tried.get(name, (None, None, {}))
                 return self._with_working(found, rule if tried == value else None, read)
         off = float(claim.number) - exact  # type: ignore[arg-type]
-        shown = f"{exact:.{claim.digits + 2}f}"  # two digits past the claim's: enough to see
+        shown = exactly(exact, claim.digits)
         found = Verdict(claim, "mismatch", f"exact value {shown}, off by {off:+.6g}", exact)
         options = self.evaluator.rules.get(claim.id)
         return self._with_working(found, options[0] if options else None)
@@ -219,7 +219,7 @@ class Checker:
         if value is None or not shown_as(value, claim):
             return None
         said = " (as the spec says)" if digits == self.spec.carry_digits else ""
-        detail = f"calculator arithmetic, {digits} decimals carried{said}"
+        detail = f"calculator arithmetic, {counted(digits, 'decimal')} carried{said}"
         return Verdict(claim, "calculator", detail, exact, True)
 
     # -- from the claimed numbers: carried rounding, or a mistake upstream -------------------
@@ -320,7 +320,8 @@ class Checker:
         bias = ident.inside.split(",")[0]
         factor = self.evaluator.rules.get(ident.at("dnet_dparam", bias), ())
         if factor and factor[0].op == "const":  # a bias: ∂net/∂b is 1 (or −1, a threshold)
-            for name, instead in mistaken_bias_factors(ident.kind, bias):
+            one = factor[0].coefficients[0]
+            for name, instead in mistaken_bias_factors(ident.kind, bias, one):
                 old = ident.at("old", bias)
                 read = {
                     factor[0].key: given.get(old, self.values[old]) if instead is None else instead

@@ -15,4 +15,12 @@ def is_right(answer: str, value: float, digits: int) -> bool | None:
         return None
     if math.isinf(value):  # a dE/dout past float64: "inf" (or ∞) with its sign is right
         return number == value
-    return abs(number - value) <= 10.0**-digits * (1 + 1e-9)
+    low, high = accepted(value, digits)
+    return low <= number <= high
+
+
+def accepted(value: float, digits: int) -> tuple[float, float]:
+    """The answers taken as right: within one unit of the last displayed digit (the explore
+    page's quiz compares with these bounds, so its verdicts are this module's)."""
+    unit = 10.0**-digits * (1 + 1e-9)
+    return value - unit, value + unit

@@ -7,9 +7,10 @@ The ids, none of which a one-step trace has:
 - `new[w5]@trained`: a parameter when training stopped;
 - `out[o1]@trained#k`: the trained network's output for training example k.
 
-Training runs only when a claims file names one of these, and at most twice (once more with
-one epoch fewer, for the commonest slip: the loss or outputs of the last forward pass, computed
-before the last update, reported as the result after it).
+Training runs only when a claims file names one of these; a claim that does not match trains
+up to twice more, for the named slips: one epoch fewer (the loss or outputs of the last forward
+pass, computed before the last update, reported as the result after it), and the layer-by-layer
+update.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from backprop_tutor.core.errors import SpecError, TrainingError
+from backprop_tutor.core.words import counted
 from backprop_tutor.engine import Network
 from backprop_tutor.spec.model import Spec
 from backprop_tutor.teach.claims import Claim
-from backprop_tutor.teach.verdicts import Verdict, shown_as, within_a_unit
-from backprop_tutor.train import TrainingResult, train
+from backprop_tutor.teach.verdicts import Verdict, exactly, shown_as, within_a_unit
+from backprop_tutor.train import TrainingResult, data_arrays, dataset_loss, train
 
 _ID = re.compile(
     r"^(?:loss@epoch(?P<epoch>\d+)|(?P<loss>loss)@trained|new\[(?P<param>[^\]]+)\]@trained"
@@ -118,22 +120,29 @@ class TrainingClaims:
         own = self.spec.display.rounding
         how = shown_as(exact, claim, own) or shown_as(exact, claim)
         if how:
-            return Verdict(claim, "exact", f"{how} to {claim.digits} decimals", exact, True)
+            return Verdict(
+                claim, "exact", f"{how} to {counted(claim.digits, 'decimal')}", exact, True
+            )
         if within_a_unit(exact, claim):
-            detail = f"within one unit of its last digit ({claim.digits} decimals)"
+            detail = f"within one unit of its last digit ({counted(claim.digits, 'decimal')})"
             return Verdict(claim, "exact", detail, exact, True)
         for name, other in self._variants(ident):
             if other is not None and (shown_as(other, claim) or within_a_unit(other, claim)):
                 return Verdict(claim, "variant", f"matches only with {name}", exact)
         off = float(claim.number) - exact  # type: ignore[arg-type]
-        shown = f"{exact:.{claim.digits + 2}g}" if exact and abs(exact) < 1e-3 else None
-        shown = shown or f"{exact:.{claim.digits + 2}f}"
+        shown = exactly(exact, claim.digits)
         return Verdict(claim, "mismatch", f"exact value {shown}, off by {off:+.6g}", exact)
 
     def _variants(self, ident: TrainingId) -> Iterator[tuple[str, float | None]]:
         """(name, value) of the slips a training claim can hold, the cheap ones first."""
         result = self.result
         k = ident.epoch
+        if k == 1:  # before any update: the loss the first forward passes give
+            start = Network.from_spec(self.spec)
+            yield (
+                "the loss before the first update (epoch 0)",
+                dataset_loss(start, *data_arrays(self.spec)),
+            )
         if k is not None:  # loss@epochK: the epochs either side, from the same run
             if k >= 2:
                 yield (

@@ -5,12 +5,12 @@ shown at the claim's digits (rounded or truncated), or within one unit of its la
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, localcontext
 
 from backprop_tutor.core.numbers import NumberFormat
 from backprop_tutor.core.rules import Rule
-from backprop_tutor.teach.claims import Claim
+from backprop_tutor.teach.claims import MAX_DECIMALS, Claim
 
 
 @dataclass
@@ -55,3 +55,25 @@ def shown_as(value: float, claim: Claim, rounding: str | None = None) -> str | N
     if len(found) == 2:
         return "rounded or truncated"
     return {"round": "rounded", "truncate": "truncated"}.get(found[0]) if found else None
+
+
+def exactly(value: float, digits: int) -> str:
+    """An exact value beside a claim of `digits` decimals: two digits more, enough to see the
+    difference, never 17; in scientific notation where those would show none of its digits
+    (a loss of 3.5e-05 beside a claim of 0.1 is not 0.000)."""
+    text = f"{value:.{digits + 2}f}"
+    if value and not any(c in "123456789" for c in text):
+        return f"{value:.4e}"
+    return text
+
+
+def whole(claim: Claim, digits: int) -> Claim:
+    """A whole number written without a point ("0", "1") claims every decimal the spec shows
+    (`digits`): slides print an exact value short (1, 0.5), no lecture rounds a computed one to
+    a whole number, and a student who writes 0 for a gradient means zero, not about 0.1."""
+    if not claim.text.lstrip("+-").isdigit():
+        return claim
+    places = Decimal(1).scaleb(-digits)
+    with localcontext() as context:  # room for any whole number a claims file holds
+        context.prec = MAX_DECIMALS + len(claim.text) + 10
+        return replace(claim, number=claim.number.quantize(places))  # type: ignore[union-attr]

@@ -1,0 +1,161 @@
+// backprop-tutor explore: shows the steps Python read off the trace (render/explore.py).
+// It computes no number: every value, working and accepted answer is in the data.
+"use strict";
+(function () {
+  const data = JSON.parse(document.getElementById("data").textContent);
+  const steps = data.steps;
+  const SVG = "http://www.w3.org/2000/svg";
+  const $ = (id) => document.getElementById(id);
+  const elements = {}; // "u:h1" / "e:w5" -> the picture's group
+  const stepsAt = {}; // the same key -> the steps computed there
+  let current = 0;
+  let lit = [];
+
+  function text(tag, content) {
+    const node = document.createElement(tag);
+    node.textContent = content;
+    return node;
+  }
+
+  function heading() {
+    data.heading.forEach((line) => $("heading").appendChild(text("p", line)));
+  }
+
+  function svg(tag, attributes, parent) {
+    const node = document.createElementNS(SVG, tag);
+    Object.entries(attributes).forEach(([k, v]) => node.setAttribute(k, v));
+    parent.appendChild(node);
+    return node;
+  }
+
+  function picture() {
+    const p = data.picture;
+    const root = $("picture");
+    root.setAttribute("viewBox", `0 0 ${p.width} ${p.height}`);
+    p.edges.forEach((e) => {
+      const g = svg("g", { class: "edge", "data-key": e.key }, root);
+      svg("line", { x1: e.x1, y1: e.y1, x2: e.x2, y2: e.y2 }, g);
+      svg("line", { x1: e.x1, y1: e.y1, x2: e.x2, y2: e.y2, class: "hit" }, g); // easy to click
+      const x = e.x1 + (e.x2 - e.x1) * 0.3;
+      const y = e.y1 + (e.y2 - e.y1) * 0.3 - 4;
+      svg("text", { x: x, y: y, "text-anchor": "middle" }, g).textContent = e.label;
+      elements[e.key] = g;
+    });
+    p.units.forEach((u) => {
+      const g = svg("g", { class: "unit", "data-key": u.key }, root);
+      svg("circle", { cx: u.x, cy: u.y, r: p.r }, g);
+      svg("text", { x: u.x, y: u.y + 4, "text-anchor": "middle" }, g).textContent = u.name;
+      const below = [u.note, u.bias].filter(Boolean);
+      below.forEach((line, i) => {
+        svg("text", { x: u.x, y: u.y + p.r + 14 + 13 * i, "text-anchor": "middle" }, g)
+          .textContent = line;
+      });
+      elements[u.key] = g;
+    });
+    Object.entries(elements).forEach(([key, g]) => {
+      g.addEventListener("click", () => list(key));
+    });
+  }
+
+  function index() {
+    steps.forEach((s, i) => {
+      const here = s.at.length ? s.at : [];
+      here.forEach((key) => {
+        (stepsAt[key] = stepsAt[key] || []).push(i);
+      });
+    });
+  }
+
+  function list(key) {
+    const box = $("listing");
+    box.replaceChildren(text("h3", `Computed at ${key.slice(2)}`));
+    (stepsAt[key] || []).forEach((i) => {
+      const s = steps[i];
+      const button = text("button", `${s.label} = ${s.value}`);
+      button.addEventListener("click", () => go(i));
+      box.appendChild(button);
+      box.appendChild(document.createElement("br"));
+    });
+  }
+
+  function own(step) {
+    // the units or edges the quantity itself belongs to (the rest of `at` is what it reads)
+    return step.at.filter((key) => step.mine.includes(key));
+  }
+
+  function show() {
+    const s = steps[current];
+    lit.forEach((g) => g.classList.remove("used", "here"));
+    lit = [];
+    s.at.forEach((key) => {
+      const g = elements[key];
+      if (g) {
+        g.classList.add(own(s).includes(key) ? "here" : "used");
+        lit.push(g);
+      }
+    });
+    $("section").textContent = s.section;
+    $("label").textContent = s.label;
+    $("id").textContent = s.id;
+    $("rule").textContent = s.rule;
+    const trying = $("try").checked;
+    $("quiz").hidden = !trying || s.accept === null;
+    $("verdict").textContent = "";
+    $("verdict").className = "";
+    $("answer").value = "";
+    $("working").textContent = trying || !s.working ? "" : `= ${s.working}`;
+    $("result").textContent = trying ? "" : `= ${s.value}`;
+    $("slider").value = current;
+    $("count").textContent = `${current + 1} / ${steps.length}`;
+    const hash = "#" + encodeURIComponent(s.id);
+    if (location.hash !== hash) history.replaceState(null, "", hash);
+  }
+
+  function go(i) {
+    current = Math.max(0, Math.min(steps.length - 1, i));
+    show();
+  }
+
+  function answer(event) {
+    event.preventDefault();
+    const s = steps[current];
+    const typed = $("answer").value.trim().replace("−", "-");
+    const number = Number(typed);
+    const verdict = $("verdict");
+    if (typed === "" || !Number.isFinite(number)) {
+      verdict.textContent = "write a number, e.g. 0.5";
+      verdict.className = "wrong";
+      return;
+    }
+    const right = number >= s.accept[0] && number <= s.accept[1];
+    verdict.textContent = right ? `right: ${s.value}` : `not quite: it is ${s.value}`;
+    verdict.className = right ? "right" : "wrong";
+    $("working").textContent = s.working ? `= ${s.working}` : "";
+    $("result").textContent = `= ${s.value}`;
+  }
+
+  function fromHash() {
+    // the step a link names (#new%5Bw5%5D: "the update of w5"), if it names one
+    const id = decodeURIComponent(location.hash.slice(1));
+    const i = steps.findIndex((s) => s.id === id);
+    if (i >= 0) go(i);
+    return i >= 0;
+  }
+
+  heading();
+  picture();
+  index();
+  $("slider").max = steps.length - 1;
+  $("slider").addEventListener("input", (e) => go(Number(e.target.value)));
+  $("prev").addEventListener("click", () => go(current - 1));
+  $("next").addEventListener("click", () => go(current + 1));
+  $("try").addEventListener("change", show);
+  $("quiz").addEventListener("submit", answer);
+  document.addEventListener("keydown", (e) => {
+    if (e.target.tagName === "INPUT" && e.target.type !== "range") return;
+    if (e.key === "ArrowRight") go(current + 1);
+    if (e.key === "ArrowLeft") go(current - 1);
+  });
+  window.addEventListener("hashchange", fromHash);
+  if (!fromHash()) show();
+})();

@@ -1,0 +1,191 @@
+"""`backprop-tutor explore`: one self-contained HTML page that steps through the worked example
+on the network, every number at the unit or edge it belongs to.
+
+Python reads everything off the trace and its rules: the order of the steps (the tables' order,
+layer by layer), each step's rule in the notation, its numbers plugged in, its displayed value,
+what it reads (highlighted on the picture) and the answers the quiz accepts. The page's script
+(explore.js) only shows them: it computes no number, so every number on the page is the
+engine's, as the text tables print it. Style, script and data are inline: the file opens from a
+USB stick with no network.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from importlib import resources
+
+from backprop_tutor.core.rules import Rule
+from backprop_tutor.core.trace import StepTrace, Trace, with_step
+from backprop_tutor.core.trace_rules import trace_rules
+from backprop_tutor.render.escape import visible
+from backprop_tutor.render.labels import Labels
+from backprop_tutor.render.rich_tables import WorkedExample
+from backprop_tutor.render.working import formula, working
+from backprop_tutor.teach.quiz import accepted
+
+UNIT_KINDS = ("input", "net", "out", "target", "loss", "de_dout", "dout_dnet", "delta")
+PARAMETER_KINDS = ("old", "new", "grad", "path", "dnet_dparam", "momentum")
+X_GAP, Y_GAP, RADIUS, MARGIN = 230, 84, 26, 60
+
+
+def explore_page(trace: Trace, notation: str | None = None) -> str:
+    """The page: explore.html with its style, script and this trace's data inline."""
+    data = _Page(trace, notation).data()
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = text.replace("</", "<\\/")  # no string in the data can close the script element
+    assets = resources.files("backprop_tutor.render")
+    page = (assets / "explore.html").read_text(encoding="utf-8")
+    return (
+        page.replace("/*STYLE*/", (assets / "explore.css").read_text(encoding="utf-8"))
+        .replace("/*SCRIPT*/", (assets / "explore.js").read_text(encoding="utf-8"))
+        .replace("/*DATA*/", text)
+    )
+
+
+class _Page:
+    def __init__(self, trace: Trace, notation: str | None) -> None:
+        self.trace, self.h = trace, trace.header
+        self.L = Labels(trace.header, notation)
+        self.n = self.h.display.format
+        self.values = trace.values()
+        self.rules = trace_rules(trace)
+        first = trace.steps[0]
+        self.first = first.batch[0] if first.batch else first
+        self.weight_of = {(f.unit, t.source): t.weight for f in self.first.forward for t in f.terms}
+        self.edge_of = {t.weight: (t.source, f.unit) for f in self.first.forward for t in f.terms}
+        self.bias_units: dict[str, list[str]] = {}
+        for f in self.first.forward:
+            if f.bias:
+                self.bias_units.setdefault(f.bias, []).append(f.unit)
+
+    def data(self) -> dict:
+        return {
+            "heading": [visible(line) for line in WorkedExample(self.trace).heading_lines()],
+            "picture": self.picture(),
+            "steps": [self.step(key) for key in self.order()],
+        }
+
+    # -- the walk --------------------------------------------------------------------------------
+    def order(self) -> list[str]:
+        """Every computed quantity in the tables' order: per step the forward pass, the error,
+        then layer by layer from the output its deltas and gradients, then the updates; then
+        the example again after the update and the tests. Copies (a weight as ∂net/∂out) and
+        givens are not steps: they are on the picture from the start."""
+        found: list[str] = []
+        for step in self.trace.steps:
+            found += [self._at(key, step) for key in _step_order(step, self.h.layers)]
+        found += [k for k in self.values if "@after" in k or "@test" in k]
+        return [k for k in found if k in self.rules and self.rules[k][0].op != "const"]
+
+    @staticmethod
+    def _at(key: str, step: StepTrace) -> str:
+        return key if step.step == 1 else with_step(key, step.step)
+
+    def step(self, key: str) -> dict:
+        rule: Rule = self.rules[key][0]
+        value = self.values[key]
+        digits = self.h.digits
+        bounds = list(accepted(value, digits)) if math.isfinite(value) else None
+        shown = all(k in self.values for k in rule.inputs)
+        return {
+            "id": key,
+            "label": visible(self.L.of_id(key)),
+            "rule": visible(f"{self.L.of_id(key)} = {formula(rule, self.L.of_id)}"),
+            # a prediction's net inputs are not recorded: its value alone, no working
+            "working": visible(working(rule, self.values, self.n)) if shown else "",
+            "value": self.n(value),
+            "accept": bounds,  # the quiz's answers taken as right (teach/quiz.py)
+            "at": sorted({e for k in (key, *rule.inputs) for e in self.elements(k)}),
+            "mine": self.elements(key),  # where the quantity itself is (the rest: what it reads)
+            "reads": list(rule.inputs),
+            "section": _section(key),
+        }
+
+    def elements(self, key: str) -> list[str]:
+        """The picture's units and edges a quantity belongs to: `u:h1`, `e:w5`."""
+        kind, _, inside = key.partition("@")[0].partition("#")[0].partition("[")
+        first, _, second = inside.rstrip("]").partition(",")
+        if not inside:  # the total loss: every output
+            return [f"u:{u}" for u in self.h.layers[-1]] if kind == "loss" else []
+        if kind == "de_dout" and second:  # one term w × δ: the edge from first to second
+            return [f"e:{self.weight_of[(second, first)]}"]
+        if kind == "dnet_dout":
+            return [f"e:{self.weight_of[(first, second)]}"]
+        if kind in UNIT_KINDS:
+            return [f"u:{second or first}"]
+        if kind in PARAMETER_KINDS:
+            if first in self.edge_of:
+                return [f"e:{first}"]
+            return [f"u:{u}" for u in self.bias_units.get(first, [])]
+        return []
+
+    # -- the picture ----------------------------------------------------------------------------
+    def picture(self) -> dict:
+        """Units in columns by layer, edges between them; the givens written on them."""
+        layers = self.h.layers
+        tallest = max(map(len, layers))
+        place = {}
+        for i, units in enumerate(layers):
+            top = MARGIN + (tallest - len(units)) * Y_GAP / 2
+            for j, unit in enumerate(units):
+                place[unit] = (MARGIN + 40 + i * X_GAP, top + j * Y_GAP)
+        givens = dict(self.first.inputs)
+        targets = {e.unit: e.target for e in self.first.losses}
+        old = {u.param: u.old for u in self.first.updates}
+        n = self.n
+        units = []
+        for names in layers:
+            for unit in names:
+                x, y = place[unit]
+                note = ""
+                if unit in givens:
+                    note = f"{self.L.out(unit)} = {n(givens[unit])}"
+                elif unit in targets:
+                    note = f"target {n(targets[unit])}"
+                biases = [b for b, us in self.bias_units.items() if unit in us]
+                bias = ", ".join(f"{b} = {n(old[b])}" for b in biases if b in old)
+                units.append(
+                    {"key": f"u:{unit}", "name": unit, "x": x, "y": y, "note": note, "bias": bias}
+                )
+        edges = []
+        for weight, (source, target) in self.edge_of.items():
+            (x1, y1), (x2, y2) = place[source], place[target]
+            label = f"{weight} = {n(old[weight])}" if weight in old else weight
+            edges.append(
+                {"key": f"e:{weight}", "x1": x1, "y1": y1, "x2": x2, "y2": y2, "label": label}
+            )
+        width = 2 * MARGIN + 80 + (len(layers) - 1) * X_GAP
+        height = 2 * MARGIN + (tallest - 1) * Y_GAP + 40
+        return {"width": width, "height": height, "r": RADIUS, "units": units, "edges": edges}
+
+
+def _step_order(step: StepTrace, layers) -> list[str]:
+    """One step's ids in the tables' order (without the step's suffix)."""
+    keys = []
+    for f in step.forward:
+        keys += [f"net[{f.unit}]", f"out[{f.unit}]"]
+    keys += [f"loss[{e.unit}]" for e in step.losses] + ["loss"]
+    for layer in range(len(layers) - 1, 0, -1):
+        for d in (d for d in step.deltas if d.layer == layer):
+            keys += [f"de_dout[{d.unit},{k}]" for k, *_ in d.downstream]
+            keys += [f"de_dout[{d.unit}]", f"dout_dnet[{d.unit}]", f"delta[{d.unit}]"]
+            keys += [f"dout_dnet[{j},{d.unit}]" for j, _ in d.jacobian if j != d.unit]
+        for g in (g for g in step.gradients if g.layer == layer):
+            keys += [f"path[{g.param},{p.via}]" for p in g.paths] + [f"grad[{g.param}]"]
+    keys += [f"new[{u.param}]" for u in step.updates]
+    return keys
+
+
+def _section(key: str) -> str:
+    kind = key.partition("[")[0].partition("@")[0]
+    if "@after" in key or "@test" in key:
+        return "after the update"
+    return {
+        "net": "forward pass",
+        "out": "forward pass",
+        "loss": "error",
+        "grad": "gradients",
+        "path": "gradients",
+        "new": "updates",
+    }.get(kind, "backward pass")

@@ -1,0 +1,22 @@
+"""The names `derive` knows, from the registries alone: `derive --help` lists them without
+importing SymPy (textbook.py builds a derivation for each, and a test holds the two equal)."""
+
+from __future__ import annotations
+
+from backprop_tutor.core.activations import ACTIVATIONS
+from backprop_tutor.core.losses import LOSSES
+
+
+def derivation_names() -> list[str]:
+    """Each elementwise activation (and softmax, which carries its own), each loss with its
+    output activation where they simplify together, the recursion, each loss."""
+    return [
+        *(n for n, entry in ACTIVATIONS.items() if entry.elementwise or entry.derivation),
+        *(
+            f"{loss.log_space_activation}_{n}"
+            for n, loss in LOSSES.items()
+            if loss.combined_derivation
+        ),
+        "recursion",
+        *LOSSES,
+    ]

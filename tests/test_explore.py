@@ -1,0 +1,150 @@
+"""`explore` in a real browser (the system's Chromium, driven by playwright; see test_browser.py):
+the whole Dawood example stepped through with the keys, every number on the page one of the
+trace's display values, the URL fragment, the quiz, two screen widths, every bundled config,
+and a 300-parameter network stepped without lag."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import CONFIGS, GOLDEN, wide_network
+from test_browser import browser  # noqa: F401  (the fixture)
+from typer.testing import CliRunner
+
+from backprop_tutor.cli import app
+from backprop_tutor.core.notation import NOTATIONS
+
+DECIMAL = re.compile(r"\d+\.\d+")  # a sum writes a negative term's sign as its own: − 0.02929
+CONFIG_NAMES = sorted(p.stem for p in CONFIGS.glob("*.yaml"))
+
+
+def _page(spec: Path, tmp_path: Path, *options: str) -> Path:
+    page = tmp_path / f"{spec.stem}{'-'.join(options)}.html"
+    result = CliRunner().invoke(app, ["explore", str(spec), "-o", str(page), *options])
+    assert result.exit_code == 0, result.output
+    return page
+
+
+def _display(spec: Path) -> tuple[dict, set[str]]:
+    """The JSON's display strings by id, and every number the page may show: those, and the
+    settings the rules are written with (η, α)."""
+    document = json.loads(CliRunner().invoke(app, ["run", str(spec), "-f", "json"]).stdout)
+    allowed = set(document["display"].values())
+    header = document["header"]
+    from backprop_tutor.core.numbers import NumberFormat
+
+    n = NumberFormat(header["digits"], header["rounding"], header["fixed"]).format
+    allowed |= {n(header["learning_rate"]), n(header["momentum"])}
+    return document["display"], {number.lstrip("-") for number in allowed}
+
+
+@pytest.fixture
+def opened(browser, tmp_path):  # noqa: F811
+    pages = []
+
+    def open_page(page_file: Path, width: int = 1280):
+        page = browser.new_page(viewport={"width": width, "height": 800})
+        errors: list[str] = []
+        requests: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto(page_file.as_uri())
+        pages.append((page, errors, requests))
+        return page
+
+    yield open_page
+    for page, errors, requests in pages:
+        assert errors == [], errors
+        assert [url for url in requests if not url.startswith("file://")] == []
+        page.close()
+
+
+def test_dawood_stepped_through_shows_every_number_of_the_trace(opened, tmp_path) -> None:
+    spec = CONFIGS / "dawood.yaml"
+    page_file = _page(spec, tmp_path)
+    assert page_file.stat().st_size < 200_000
+    display, allowed = _display(spec)
+    page = opened(page_file)
+    total = int(page.inner_text("#count").split("/")[1])
+    seen = {}
+    for i in range(total):
+        shown_id = page.inner_text("#id")
+        result = page.inner_text("#result").removeprefix("= ")
+        assert result == display[shown_id], shown_id
+        assert set(DECIMAL.findall(page.inner_text("#working"))) <= allowed, shown_id
+        seen[shown_id] = result
+        if i + 1 < total:
+            page.keyboard.press("ArrowRight")
+    assert seen["new[w5]"] == "0.45187" and len(seen) == total
+    assert set(DECIMAL.findall(page.text_content("#picture") or "")) <= allowed
+
+
+def test_the_fragment_links_to_a_step_and_the_keys_move_it(opened, tmp_path) -> None:
+    page = opened(_page(CONFIGS / "dawood.yaml", tmp_path))
+    page.goto(page.url.split("#")[0] + "#grad%5Bw1%5D")
+    assert page.inner_text("#id") == "grad[w1]"
+    page.keyboard.press("ArrowLeft")
+    assert page.url.endswith("#" + "path%5Bw1%2Co2%5D")
+    page.keyboard.press("ArrowRight")
+    assert page.inner_text("#id") == "grad[w1]"
+    page.click("g[data-key='e:w5'] text")
+    assert "0.45187" in page.inner_text("#listing")  # everything computed for w5
+
+
+def test_the_quiz_takes_a_right_answer_and_explains_a_wrong_one(opened, tmp_path) -> None:
+    page = opened(_page(CONFIGS / "dawood.yaml", tmp_path))
+    page.goto(page.url.split("#")[0] + "#out%5Bh1%5D")
+    page.check("#try")
+    assert page.inner_text("#result") == ""  # asked before it is shown
+    page.fill("#answer", "0.60108")
+    page.click("#quiz button")
+    assert page.get_attribute("#verdict", "class") == "right"
+    page.keyboard.press("ArrowRight")
+    page.fill("#answer", "0.7")
+    page.click("#quiz button")
+    assert page.get_attribute("#verdict", "class") == "wrong"
+    assert "0.5 × 0.4" in page.inner_text("#working")  # the working, numbers plugged in
+    assert page.inner_text("#result") == "= 0.47"
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_no_sideways_scroll_at_a_laptop_or_a_phone(opened, tmp_path, width, request) -> None:
+    page = opened(_page(CONFIGS / "dawood.yaml", tmp_path), width)
+    page.goto(page.url.split("#")[0] + "#new%5Bw5%5D")
+    scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll <= inner
+    shot = tmp_path / f"explore-{width}.png"
+    if width == 1280 and request.config.getoption("--update-golden"):
+        shot = GOLDEN / "explore-dawood.png"  # the README's picture, made by this test
+    page.screenshot(path=str(shot))
+
+
+@pytest.mark.parametrize(
+    ("name", "notation"),
+    [(name, None) for name in CONFIG_NAMES] + [("dawood", n) for n in NOTATIONS],
+)
+def test_every_config_in_every_notation_opens_and_steps(opened, tmp_path, name, notation):
+    options = ("--notation", notation) if notation else ()
+    page = opened(_page(CONFIGS / f"{name}.yaml", tmp_path, *options))
+    total = int(page.inner_text("#count").split("/")[1])
+    page.keyboard.press("End")  # not a key of the page: nothing happens
+    page.fill("#slider", str(total - 1))
+    assert page.inner_text("#count").startswith(f"{total} /")
+
+
+def test_a_300_parameter_network_steps_without_lag(opened, tmp_path) -> None:
+    spec = wide_network(tmp_path, (10, 18, 5))  # 293 weights and biases
+    page = opened(_page(spec, tmp_path))
+    per_step = page.evaluate(
+        """() => {
+          const start = performance.now();
+          for (let i = 0; i < 100; i++) {
+            document.dispatchEvent(new KeyboardEvent("keydown", {key: "ArrowRight"}));
+          }
+          return (performance.now() - start) / 100;
+        }"""
+    )
+    assert per_step < 50, f"{per_step:.1f} ms a step"
