@@ -90,7 +90,7 @@ def test_the_fragment_links_to_a_step_and_the_keys_move_it(opened, tmp_path) -> 
     assert page.url.endswith("#" + "path%5Bw1%2Co2%5D")
     page.keyboard.press("ArrowRight")
     assert page.inner_text("#id") == "grad[w1]"
-    page.click("g[data-key='e:w5'] text")
+    page.click("text[data-label='e:w5']")
     assert "0.45187" in page.inner_text("#listing")  # everything computed for w5
 
 
@@ -111,8 +111,10 @@ def test_the_quiz_takes_a_right_answer_and_explains_a_wrong_one(opened, tmp_path
 
 
 @pytest.mark.parametrize("width", [1280, 375])
-def test_no_sideways_scroll_at_a_laptop_or_a_phone(opened, tmp_path, width, request) -> None:
-    page = opened(_page(CONFIGS / "dawood.yaml", tmp_path), width)
+def test_no_sideways_scroll_at_a_laptop_or_a_phone(
+    opened, tmp_path, width, request, in_root
+) -> None:
+    page = opened(_page(Path("configs/dawood.yaml"), tmp_path), width)  # as a user names it
     page.goto(page.url.split("#")[0] + "#new%5Bw5%5D")
     scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert scroll <= inner
@@ -148,3 +150,21 @@ def test_a_300_parameter_network_steps_without_lag(opened, tmp_path) -> None:
         }"""
     )
     assert per_step < 50, f"{per_step:.1f} ms a step"
+
+
+def test_chosen_training_updates_are_steps_of_the_page(opened, tmp_path) -> None:
+    """`--trace-steps` as `train` takes it: those updates, each batch example and the update."""
+    spec = CONFIGS / "xu-mini-batch.yaml"
+    page = opened(_page(spec, tmp_path, "--trace-steps", "1,3"))
+    trained = json.loads(
+        CliRunner().invoke(app, ["train", str(spec), "--trace-steps", "1,3", "-f", "json"]).stdout
+    )
+    total = int(page.inner_text("#count").split("/")[1])
+    page.fill("#slider", str(total - 1))
+    last = page.inner_text("#id")
+    assert last.endswith("@3") and last.startswith("new[")
+    from backprop_tutor.core.numbers import NumberFormat
+
+    header = trained["header"]
+    n = NumberFormat(header["digits"], header["rounding"], header["fixed"]).format
+    assert page.inner_text("#result") == f"= {n(trained['traced'][last])}"

@@ -56,7 +56,7 @@ def _pdftotext(pdf: Path) -> str:
 
 def test_dawood_derivation_latex_compiles(in_root, tmp_path: Path) -> None:
     source = _export("run", "configs/dawood.yaml", "--symbolic", "--format", "latex")
-    assert r"\begin{align*}" in source and "0.08020" in source and "0.45187" not in source
+    assert r"\begin{aligned}" in source and "0.08020" in source and "0.45187" not in source
     assert (
         r"\left(\mathrm{output}_{\mathrm{o1}} - \mathrm{target}_{1}\right) "
         r"\mathrm{output}_{\mathrm{o1}} \left(1 - \mathrm{output}_{\mathrm{o1}}\right) "

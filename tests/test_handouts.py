@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from backprop_tutor.cli import app
 
 DAWOOD = str(CONFIGS / "dawood.yaml")
+CONFIG_NAMES = sorted(p.stem for p in CONFIGS.glob("*.yaml"))
 ID = re.compile(r"(?<![\w\[])[a-z_]+\[[^\]\s]+\](?:@\w+)?")  # an id of one quantity
 
 
@@ -87,17 +88,27 @@ def test_the_worksheet_keeps_the_givens_and_its_template_takes_the_answers(tmp_p
     assert result.exit_code == 0, result.output
 
 
-@pytest.mark.parametrize("kind", ["run", "worksheet"])
+@pytest.mark.parametrize("kind", ["run", "symbolic", "derive", "worksheet"])
 def test_the_latex_fits_the_page(tmp_path: Path, kind: str) -> None:
     if kind == "run":
         source = _ok("run", DAWOOD, "--format", "latex")
+    elif kind == "symbolic":  # a long chain rule is shrunk to the width, as a table is
+        source = _ok("run", DAWOOD, "--symbolic", "--format", "latex")
+    elif kind == "derive":
+        source = _ok("derive", "softmax_cross_entropy", "--format", "latex")
     else:
         _ok("new", "--shape", "3-4-2", "--format", "latex", "-o", str(tmp_path / "sheet"))
         source = (tmp_path / "sheet" / "worksheet.tex").read_text(encoding="utf-8")
     log = _pdflatex(source, tmp_path).with_suffix(".log").read_text(errors="replace")
     wide = [float(x) for x in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log)]
     assert all(x <= 1.0 for x in wide), wide
-    assert r"\dfrac{\partial E_{\mathrm{total}}}" in source or kind == "worksheet"
+    assert r"\frac{\partial E_{\mathrm{total}}}" in source or kind != "run"
+
+
+@pytest.mark.parametrize("name", CONFIG_NAMES)
+def test_every_config_s_latex_compiles(tmp_path: Path, name: str) -> None:
+    """Xu's and Mitchell's update tables once stopped pdflatex at a Δ and a ←."""
+    _pdflatex(_ok("run", str(CONFIGS / f"{name}.yaml"), "--format", "latex"), tmp_path)
 
 
 # -- the picture, the training report ------------------------------------------------------------

@@ -137,7 +137,9 @@ def run(
         content = _print_derivations(trace, only, width, format, notation, output is not None)
     else:
         to_file = output is not None
-        params = _named_parameters(param, _parameters(trace), "--param") if param else None
+        params = (
+            _named_parameters(param, _parameters(trace), "--param") if param is not None else None
+        )
         chosen = (trace, notation, ids, sections, params)
         content = _written("worked example", format, width, to_file, *chosen)
     _emit(content, output, force)

@@ -29,6 +29,7 @@ from backprop_tutor.cli.common import (
     format_choices,
     format_option,
 )
+from backprop_tutor.cli.train_command import _trace_updates
 from backprop_tutor.core.errors import SpecError, TrainingError
 from backprop_tutor.core.words import counted
 
@@ -292,6 +293,10 @@ def explore(
         bool, typer.Option(help="Overwrite the file if it exists; a network of any size.")
     ] = False,
     notation: Annotated[str | None, typer.Option(help="Label in another notation.")] = None,
+    trace_steps: Annotated[
+        str | None,
+        typer.Option(help="Train the spec and show these updates, e.g. 1,2,last (as train)."),
+    ] = None,
     allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
     """One HTML page that steps through the backward pass on the network: each quantity's rule,
@@ -302,12 +307,21 @@ def explore(
 
     _known_notation(notation)
     _refuse_overwrite(output, force)
+    updates = _trace_updates(trace_steps) if trace_steps is not None else None
     try:
         loaded = _drawable(_load_spec(spec, allow_data_anywhere), force, "a page can draw")
-        trace = run_spec(loaded if force else replace(loaded, steps=min(loaded.steps, 3)))
+        if updates is not None:  # a training run's chosen updates, as `train --trace-steps`
+            trace = _traced_training(loaded, updates)
+        else:
+            trace = run_spec(loaded if force else replace(loaded, steps=min(loaded.steps, 3)))
     except (SpecError, TrainingError) as error:
         raise _fail(str(error)) from None
-    _emit(explore_page(trace, notation), output, force)
+    shown = len(trace.steps)
+    short = updates is None and shown < loaded.steps
+    note = f"steps 1 to {shown} of {loaded.steps}; add --force for all" if short else ""
+    _emit(explore_page(trace, notation, note), output, force)
+    if note:
+        _show(Text(f"The page shows {note}"))
     _show(Text(f"Wrote {output}: open it in a browser (← and → step through)"))
 
 
@@ -322,3 +336,15 @@ def _drawable(spec, force: bool, what: str):
             f"{what}; add --force to draw it anyway (slowly), or use run for the numbers"
         )
     return spec
+
+
+def _traced_training(spec, updates: set[int]):
+    """The spec trained, with the chosen updates traced in full, as one trace."""
+    from backprop_tutor.core.trace import Trace
+    from backprop_tutor.record import header
+    from backprop_tutor.train import train
+
+    result = train(spec, updates)
+    if not result.traced:
+        raise _fail(f"--trace-steps: training made {result.updates:,} updates, none of those")
+    return Trace(header(spec), tuple(result.traced[k] for k in sorted(result.traced)))

@@ -33,6 +33,7 @@ GREEK = {
     "α": r"\alpha",
     "η": r"\eta",
     "∂": r"\partial",
+    "Δ": r"\Delta",
 }
 
 # The seven specials text and math escape alike, with a backslash; the other three (\ ~ ^)
@@ -55,6 +56,7 @@ _LATEX_TEXT = {
     "·": r"$\cdot$",
     "×": r"$\times$",
     "→": r"$\to$",
+    "←": r"$\leftarrow$",
     "≠": r"$\neq$",
     "⊙": r"$\odot$",
     "²": r"$^2$",

@@ -5,6 +5,7 @@
   const data = JSON.parse(document.getElementById("data").textContent);
   const steps = data.steps;
   const SVG = "http://www.w3.org/2000/svg";
+  const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/; // a number as `quiz` reads one
   const $ = (id) => document.getElementById(id);
   const elements = {}; // "u:h1" / "e:w5" -> the picture's group
   const stepsAt = {}; // the same key -> the steps computed there
@@ -32,17 +33,30 @@
     const p = data.picture;
     const root = $("picture");
     root.setAttribute("viewBox", `0 0 ${p.width} ${p.height}`);
+    root.style.minWidth = `${Math.round(p.width * 0.75)}px`; // legible: a phone scrolls the picture
+    const labelled = p.edges.length <= 40; // past that, a label shows on hover (its <title>)
+    const fromSource = {};
+    const lines = svg("g", {}, root);
+    const labels = svg("g", {}, root); // drawn over every line: no line strikes through one
     p.edges.forEach((e) => {
-      const g = svg("g", { class: "edge", "data-key": e.key }, root);
+      const g = svg("g", { class: "edge", "data-key": e.key }, lines);
+      svg("title", {}, g).textContent = e.label;
       svg("line", { x1: e.x1, y1: e.y1, x2: e.x2, y2: e.y2 }, g);
       svg("line", { x1: e.x1, y1: e.y1, x2: e.x2, y2: e.y2, class: "hit" }, g); // easy to click
-      const x = e.x1 + (e.x2 - e.x1) * 0.3;
-      const y = e.y1 + (e.y2 - e.y1) * 0.3 - 4;
-      svg("text", { x: x, y: y, "text-anchor": "middle" }, g).textContent = e.label;
+      const k = (fromSource[e.x1 + "," + e.y1] = (fromSource[e.x1 + "," + e.y1] || 0) + 1);
+      const t = 0.3 + 0.14 * ((k - 1) % 3); // edges from one unit: labels staggered
+      if (labelled) {
+        const x = e.x1 + (e.x2 - e.x1) * t;
+        const y = e.y1 + (e.y2 - e.y1) * t - 4;
+        const at = { x: x, y: y, "text-anchor": "middle", class: "label", "data-label": e.key };
+        const label = svg("text", at, labels);
+        label.textContent = e.label;
+        label.addEventListener("click", () => list(e.key));
+      }
       elements[e.key] = g;
     });
     p.units.forEach((u) => {
-      const g = svg("g", { class: "unit", "data-key": u.key }, root);
+      const g = svg("g", { class: "unit", "data-key": u.key }, labels);
       svg("circle", { cx: u.x, cy: u.y, r: p.r }, g);
       svg("text", { x: u.x, y: u.y + 4, "text-anchor": "middle" }, g).textContent = u.name;
       const below = [u.note, u.bias].filter(Boolean);
@@ -59,8 +73,7 @@
 
   function index() {
     steps.forEach((s, i) => {
-      const here = s.at.length ? s.at : [];
-      here.forEach((key) => {
+      s.mine.forEach((key) => {
         (stepsAt[key] = stepsAt[key] || []).push(i);
       });
     });
@@ -71,7 +84,8 @@
     box.replaceChildren(text("h3", `Computed at ${key.slice(2)}`));
     (stepsAt[key] || []).forEach((i) => {
       const s = steps[i];
-      const button = text("button", `${s.label} = ${s.value}`);
+      const hidden = $("try").checked && s.accept !== null; // no answers given away
+      const button = text("button", hidden ? s.label : `${s.label} = ${s.value}`);
       button.addEventListener("click", () => go(i));
       box.appendChild(button);
       box.appendChild(document.createElement("br"));
@@ -98,8 +112,8 @@
     $("label").textContent = s.label;
     $("id").textContent = s.id;
     $("rule").textContent = s.rule;
-    const trying = $("try").checked;
-    $("quiz").hidden = !trying || s.accept === null;
+    const trying = $("try").checked && s.accept !== null; // an infinite value is just shown
+    $("quiz").hidden = !trying;
     $("verdict").textContent = "";
     $("verdict").className = "";
     $("answer").value = "";
@@ -119,10 +133,10 @@
   function answer(event) {
     event.preventDefault();
     const s = steps[current];
-    const typed = $("answer").value.trim().replace("−", "-");
+    const typed = $("answer").value.trim().replaceAll("−", "-");
     const number = Number(typed);
     const verdict = $("verdict");
-    if (typed === "" || !Number.isFinite(number)) {
+    if (!DECIMAL.test(typed) || !Number.isFinite(number)) {
       verdict.textContent = "write a number, e.g. 0.5";
       verdict.className = "wrong";
       return;
@@ -136,7 +150,12 @@
 
   function fromHash() {
     // the step a link names (#new%5Bw5%5D: "the update of w5"), if it names one
-    const id = decodeURIComponent(location.hash.slice(1));
+    let id;
+    try {
+      id = decodeURIComponent(location.hash.slice(1));
+    } catch (error) {
+      id = ""; // a malformed fragment names no step
+    }
     const i = steps.findIndex((s) => s.id === id);
     if (i >= 0) go(i);
     return i >= 0;
@@ -151,8 +170,13 @@
   $("next").addEventListener("click", () => go(current + 1));
   $("try").addEventListener("change", show);
   $("quiz").addEventListener("submit", answer);
+  $("reveal").addEventListener("click", () => {
+    const s = steps[current];
+    $("working").textContent = s.working ? `= ${s.working}` : "";
+    $("result").textContent = `= ${s.value}`;
+  });
   document.addEventListener("keydown", (e) => {
-    if (e.target.tagName === "INPUT" && e.target.type !== "range") return;
+    if (e.target.tagName === "INPUT") return; // the slider moves itself; answers are typed
     if (e.key === "ArrowRight") go(current + 1);
     if (e.key === "ArrowLeft") go(current - 1);
   });

@@ -26,12 +26,15 @@ from backprop_tutor.teach.quiz import accepted
 
 UNIT_KINDS = ("input", "net", "out", "target", "loss", "de_dout", "dout_dnet", "delta")
 PARAMETER_KINDS = ("old", "new", "grad", "path", "dnet_dparam", "momentum")
-X_GAP, Y_GAP, RADIUS, MARGIN = 230, 84, 26, 60
+X_GAP, Y_GAP, RADIUS, MARGIN = 260, 84, 26, 60
 
 
-def explore_page(trace: Trace, notation: str | None = None) -> str:
-    """The page: explore.html with its style, script and this trace's data inline."""
+def explore_page(trace: Trace, notation: str | None = None, note: str = "") -> str:
+    """The page: explore.html with its style, script and this trace's data inline; `note`
+    says what was left out (the steps past the third)."""
     data = _Page(trace, notation).data()
+    if note:
+        data["heading"].append(visible(note))
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     text = text.replace("</", "<\\/")  # no string in the data can close the script element
     assets = resources.files("backprop_tutor.render")
@@ -74,6 +77,11 @@ class _Page:
         givens are not steps: they are on the picture from the start."""
         found: list[str] = []
         for step in self.trace.steps:
+            for k, example in enumerate(step.batch, start=1):  # a batch: each example, then
+                keys = _step_order(example, self.h.layers)  # the batch's gradients and update
+                found += [self._at(f"{key}#{k}", step) for key in keys]
+            if step.batch:
+                found += [self._at(f"grad[{u.param}]", step) for u in step.updates]
             found += [self._at(key, step) for key in _step_order(step, self.h.layers)]
         found += [k for k in self.values if "@after" in k or "@test" in k]
         return [k for k in found if k in self.rules and self.rules[k][0].op != "const"]
@@ -85,25 +93,31 @@ class _Page:
     def step(self, key: str) -> dict:
         rule: Rule = self.rules[key][0]
         value = self.values[key]
-        digits = self.h.digits
-        bounds = list(accepted(value, digits)) if math.isfinite(value) else None
+        label, written = self.L.of_id(key), formula(rule, self.L.of_id)
+        # a prediction's net inputs are not recorded: its value alone, no working
         shown = all(k in self.values for k in rule.inputs)
+        numbers = working(rule, self.values, self.n) if shown else ""
+        if key.startswith("delta[") and self.L.notation.delta_sign < 0:
+            # the lecture's own δ, the sensitivity −∂E/∂net, as `run` prints it
+            label, value = label.removeprefix("−"), -value
+            written, numbers = f"−({written})", f"−({numbers})" if numbers else ""
+        mine = self.elements(key)
         return {
             "id": key,
-            "label": visible(self.L.of_id(key)),
-            "rule": visible(f"{self.L.of_id(key)} = {formula(rule, self.L.of_id)}"),
-            # a prediction's net inputs are not recorded: its value alone, no working
-            "working": visible(working(rule, self.values, self.n)) if shown else "",
+            "label": visible(label),
+            "rule": visible(f"{label} = {written}"),
+            "working": visible(numbers),
             "value": self.n(value),
-            "accept": bounds,  # the quiz's answers taken as right (teach/quiz.py)
-            "at": sorted({e for k in (key, *rule.inputs) for e in self.elements(k)}),
-            "mine": self.elements(key),  # where the quantity itself is (the rest: what it reads)
-            "reads": list(rule.inputs),
+            # the quiz's answers taken as right (teach/quiz.py); none for an infinite value
+            "accept": list(accepted(value, self.h.digits)) if math.isfinite(value) else None,
+            "at": sorted({e for k in (key, *rule.inputs) for e in self.elements(k, mine)}),
+            "mine": mine,  # where the quantity itself is (the rest of `at`: what it reads)
             "section": _section(key),
         }
 
-    def elements(self, key: str) -> list[str]:
-        """The picture's units and edges a quantity belongs to: `u:h1`, `e:w5`."""
+    def elements(self, key: str, near: list[str] | None = None) -> list[str]:
+        """The picture's units and edges a quantity belongs to: `u:h1`, `e:w5`; a bias shared
+        by a layer, read by one unit's step (`near`), only at that unit."""
         kind, _, inside = key.partition("@")[0].partition("#")[0].partition("[")
         first, _, second = inside.rstrip("]").partition(",")
         if not inside:  # the total loss: every output
@@ -117,7 +131,8 @@ class _Page:
         if kind in PARAMETER_KINDS:
             if first in self.edge_of:
                 return [f"e:{first}"]
-            return [f"u:{u}" for u in self.bias_units.get(first, [])]
+            units = [f"u:{u}" for u in self.bias_units.get(first, [])]
+            return [u for u in units if u in near] or units if near else units
         return []
 
     # -- the picture ----------------------------------------------------------------------------

@@ -9,7 +9,6 @@ record per row, `w5 (h1→o1): old 0.5 · grad 0.08020 · new 0.45187`.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Callable
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
@@ -86,9 +85,6 @@ def _joined(cell: str, numeric: bool) -> str:
     return " ".join(" ".join([first, *rest]).split())
 
 
-_NUMBER = re.compile(r"\d\.\d")  # a decimal inside a text cell's word: 0.6101, (-0.02050)
-
-
 class GivenCell(str):
     """A number the worked example starts from (a target, a weight before the first update):
     a worksheet keeps it, where it blanks every number to work out."""
@@ -105,8 +101,8 @@ class _Fitted:
         yield table if self._fits(console, options, table) else Group(*self.grid.records())
 
     def _fits(self, console: Console, options: ConsoleOptions, table: Table) -> bool:
-        """Whether Rich draws the table within the width with every number (and id) whole, in
-        any column, and every word of every header: its measurement alone is not
+        """Whether Rich draws the table within the width with every word of every cell and
+        header whole (a number, an id, a name): its measurement alone is not
         enough, as Rich narrows a column below its min_width when the table cannot fit, and
         the console then crops the line."""
         lines = console.render_lines(table, options, pad=False)
@@ -114,12 +110,8 @@ class _Fitted:
             return False
         words = {w for line in lines for w in "".join(s.text for s in line).split()}
         columns = self.grid.columns
-        numbers = (  # every word of a number column, and every number in a text column
-            word
-            for cells, _ in self.grid.rows
-            for cell, (_, numeric) in zip(cells, columns, strict=False)
-            for word in plain(cell).split()
-            if numeric or _NUMBER.search(word)
+        numbers = (  # every word of every cell: a number, an id, a name, a note
+            word for cells, _ in self.grid.rows for cell in cells for word in plain(cell).split()
         )
         headers = (word for header, _ in columns for word in plain(header).split())
         return all(word in words for word in itertools.chain(numbers, headers))

@@ -8,6 +8,7 @@ import re
 
 from backprop_tutor.render.escape import latex_math, latex_text, markdown_text
 from backprop_tutor.render.grid import GivenCell, Grid
+from backprop_tutor.render.latex_out import PAGE_SETUP
 
 BLANK = "__________"  # room to write a number of 4 or 5 decimals by hand
 _DECIMAL = re.compile(r"\d\.\d")
@@ -43,23 +44,18 @@ def _blocks(example, blank: bool):
         yield worksheet(block) if blank and isinstance(block, Grid) else block
 
 
-# \fitwidth: a table as it is where it fits the text width, shrunk to the width where not (no
-# table runs off the page, and none is blown up); text is set ragged right, so a caption of
-# long names breaks between words, and no word is hyphenated (a name or a number is never split)
-LATEX_PREAMBLE = r"""\documentclass[10pt]{article}
+# the tables' document: booktabs, and longtable for a table too tall for a page
+LATEX_PREAMBLE = (
+    r"""\documentclass[10pt]{article}
 \usepackage[T1]{fontenc}
 \usepackage{amsmath}
 \usepackage{booktabs}
-\usepackage{graphicx}
-\setlength{\parindent}{0pt}
-\raggedright
-\hyphenpenalty=10000
-\exhyphenpenalty=10000
-\newsavebox{\fitbox}
-\newcommand{\fitwidth}[1]{\sbox{\fitbox}{#1}\ifdim\wd\fitbox>\linewidth
-  \resizebox{\linewidth}{!}{\usebox{\fitbox}}\else\usebox{\fitbox}\fi}
-\begin{document}
+\usepackage{longtable}
+\usepackage{array}
 """
+    + PAGE_SETUP
+    + "\\begin{document}\n"
+)
 
 
 def _markdown_cell(text: str) -> str:
@@ -70,13 +66,28 @@ def _markdown_cell(text: str) -> str:
     return "<br>".join(markdown_text(line) for line in text.split("\n"))
 
 
+def _markdown_header(text: str) -> str:
+    """A column header: ∂top over ∂bottom as `$\\frac{…}{…}$` math (GitHub, Jupyter and pandoc
+    render it), any other header as literal text."""
+    fraction = _fraction(text)
+    return f"${fraction}$" if fraction else _markdown_cell(text.replace("\n", "/")) or " "
+
+
+def _fraction(text: str) -> str | None:
+    """∂top over ∂bottom (two lines in the text tables) as TeX, or None for another header."""
+    lines = text.split("\n")
+    if len(lines) == 2 and all(line.startswith("∂") for line in lines):
+        top, bottom = (_latex_symbol(line[1:]) for line in lines)
+        return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
+    return None
+
+
 def _markdown_grid(grid: Grid) -> str:
-    headers = [h.replace("\n", "/") for h, _ in grid.columns]
     align = ["---:" if numeric else ":---" for _, numeric in grid.columns]
     lines = [
         f"**{_markdown_cell(grid.title)}**",
         "",
-        "| " + " | ".join(_markdown_cell(h) or " " for h in headers) + " |",
+        "| " + " | ".join(_markdown_header(h) for h, _ in grid.columns) + " |",
         "| " + " | ".join(align) + " |",
     ]
     for cells, _ in grid.rows:
@@ -110,11 +121,8 @@ def _latex_symbol(name: str) -> str:
 
 def _latex_header(text: str) -> str:
     """A column header: ∂top over ∂bottom (two lines in the text tables) as a fraction."""
-    lines = text.split("\n")
-    if len(lines) == 2 and all(line.startswith("∂") for line in lines):
-        top, bottom = (_latex_symbol(line[1:]) for line in lines)
-        return rf"$\dfrac{{\partial {top}}}{{\partial {bottom}}}$"
-    return _latex_cell(text)
+    fraction = _fraction(text)
+    return f"$\\displaystyle{fraction}$" if fraction else _latex_cell(text)
 
 
 def _latex_cell(text: str) -> str:
@@ -124,12 +132,39 @@ def _latex_cell(text: str) -> str:
     return r"\begin{tabular}[t]{@{}l@{}}" + r" \\ ".join(lines) + r"\end{tabular}"
 
 
+TALL = 60  # rows past which a table is a longtable: it breaks across pages, never runs off one
+
+
+def _long_spec(grid: Grid) -> str:
+    """A longtable's columns: it cannot be shrunk to the width, so its longest text column
+    wraps in half the text width (the values of a Given table, the sums of a forward pass)."""
+    text = [i for i, (_, numeric) in enumerate(grid.columns) if not numeric]
+    longest = max(
+        text,
+        key=lambda i: max((len(c[i]) for c, _ in grid.rows if i < len(c)), default=0),
+        default=None,
+    )
+    wrapped = r">{\raggedright\arraybackslash}p{0.5\linewidth}"
+    return "".join(
+        "r" if numeric else (wrapped if i == longest else "l")
+        for i, (_, numeric) in enumerate(grid.columns)
+    )
+
+
 def _latex_grid(grid: Grid) -> str:
     spec = "".join("r" if numeric else "l" for _, numeric in grid.columns)
-    rows = [" & ".join(_latex_header(h) for h, _ in grid.columns) + r" \\", r"\midrule"]
+    head = " & ".join(_latex_header(h) for h, _ in grid.columns) + r" \\"
+    rows = [head, r"\midrule"]
     rows += [" & ".join(_latex_cell(c) for c in cells) + r" \\" for cells, _ in grid.rows]
     caption = f"\n\n{latex_text(grid.caption)}" if grid.caption else ""
     body = "\n".join(rows)
+    if len(grid.rows) > TALL:  # the header again on every page; a smaller size to fit across
+        spec = _long_spec(grid)
+        return (  # footnotesize: a smaller size needs bitmap fonts built at run time
+            f"\\subsubsection*{{{latex_text(grid.title)}}}\n{{\\footnotesize\n"
+            f"\\begin{{longtable}}{{{spec}}}\n\\toprule\n{head}\n\\midrule\n\\endhead\n"
+            f"{chr(10).join(rows[2:])}\n\\bottomrule\n\\end{{longtable}}}}{caption}\n\n"
+        )
     return (
         f"\\subsubsection*{{{latex_text(grid.title)}}}\n{{\\small\n\\fitwidth{{\\begin{{tabular}}{{{spec}}}"
         f"\n\\toprule\n{body}\n\\bottomrule\n\\end{{tabular}}}}}}{caption}\n\n"

@@ -50,7 +50,9 @@ def _weighted_sum(rule: Rule, x: list[float], n: Format) -> str:
 
 def _dot(rule: Rule, x: list[float], n: Format) -> str:
     pairs = len(x) - len(rule.coefficients)
-    products = [(1.0, f"{n(x[i])} × {bracketed(n(x[i + 1]))}") for i in range(0, pairs, 2)]
+    products = [
+        (1.0, f"{bracketed(n(x[i]))} × {bracketed(n(x[i + 1]))}") for i in range(0, pairs, 2)
+    ]
     rest = [_scaled(c, v, n) for c, v in zip(rule.coefficients, x[pairs:], strict=True)]
     return _signed(products + rest)
 
