@@ -168,3 +168,18 @@ def test_chosen_training_updates_are_steps_of_the_page(opened, tmp_path) -> None
     header = trained["header"]
     n = NumberFormat(header["digits"], header["rounding"], header["fixed"]).format
     assert page.inner_text("#result") == f"= {n(trained['traced'][last])}"
+
+
+def test_an_answer_right_for_a_wrong_earlier_one_is_carried(opened, tmp_path) -> None:
+    """As `check` carries an error forward: a gradient right for the student's own δ."""
+    page = opened(_page(CONFIGS / "dawood.yaml", tmp_path))
+    page.goto(page.url.split("#")[0] + "#delta%5Bo1%5D")
+    page.check("#try")
+    page.fill("#answer", "0.13")  # δ_o1 is 0.13342
+    page.click("#quiz button")
+    assert page.get_attribute("#verdict", "class") == "wrong"
+    page.goto(page.url.split("#")[0] + "#grad%5Bw5%5D")
+    page.fill("#answer", "0.07814")  # 0.13 × out_h1 (0.60108); the exact is 0.08020
+    page.click("#quiz button")
+    assert page.get_attribute("#verdict", "class") == "carried"
+    assert "δ_o1" in page.inner_text("#verdict")

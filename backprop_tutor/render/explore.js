@@ -1,5 +1,6 @@
 // backprop-tutor explore: shows the steps Python read off the trace (render/explore.py).
-// It computes no number: every value, working and accepted answer is in the data.
+// Every value, working and accepted answer is in the data; the script recomputes only a sum
+// or a product from the student's own answers (carriedForward), never a number it shows.
 "use strict";
 (function () {
   const data = JSON.parse(document.getElementById("data").textContent);
@@ -10,6 +11,8 @@
   const elements = {}; // "u:h1" / "e:w5" -> the picture's group
   const stepsAt = {}; // the same key -> the steps computed there
   let current = 0;
+  const answers = {}; // the student's answers by id, in the rules' sign (δ as ∂E/∂net)
+  const labelOf = Object.fromEntries(steps.map((s) => [s.id, s.label]));
   let lit = [];
 
   function text(tag, content) {
@@ -142,10 +145,44 @@
       return;
     }
     const right = number >= s.accept[0] && number <= s.accept[1];
-    verdict.textContent = right ? `right: ${s.value}` : `not quite: it is ${s.value}`;
-    verdict.className = right ? "right" : "wrong";
+    const engine = s.id.startsWith("delta[") ? data.sign * number : number;
+    const carried = !right && carriedForward(s, engine);
+    if (right) {
+      verdict.textContent = `right: ${s.value}`;
+    } else if (carried) {
+      const named = carried.map((id) => (labelOf[id] || id));
+      verdict.textContent = `right for your ${named.join(", ")}, which ${
+        carried.length > 1 ? "are" : "is"
+      } off: it is ${s.value} from the exact numbers`;
+    } else {
+      verdict.textContent = `not quite: it is ${s.value}`;
+    }
+    verdict.className = right ? "right" : carried ? "carried" : "wrong";
+    answers[s.id] = engine;
     $("working").textContent = s.working ? `= ${s.working}` : "";
     $("result").textContent = `= ${s.value}`;
+  }
+
+  // The rule recomputed from the student's own answers where given (the exact values where
+  // not): core/rules.py's weighted_sum, dot and product, the only rules the page computes.
+  // Returns the ids of the student's answers it read when the answer fits them, else null.
+  function carriedForward(s, number) {
+    const rule = s.sum;
+    if (!rule) return null;
+    const used = rule.inputs.filter((id) => id in answers);
+    if (!used.length) return null;
+    const x = rule.inputs.map((id, i) => (id in answers ? answers[id] : rule.exact[i]));
+    const c = rule.coefficients;
+    let value;
+    if (rule.op === "product") {
+      value = x.reduce((a, b) => a * b, 1);
+    } else {
+      const pairs = rule.op === "dot" ? x.length - c.length : 0;
+      value = 0;
+      for (let i = 0; i < pairs; i += 2) value += x[i] * x[i + 1];
+      c.forEach((k, i) => { value += k * x[pairs + i]; });
+    }
+    return Math.abs(number - value) <= data.unit ? used : null;
   }
 
   function fromHash() {

@@ -4,9 +4,10 @@ on the network, every number at the unit or edge it belongs to.
 Python reads everything off the trace and its rules: the order of the steps (the tables' order,
 layer by layer), each step's rule in the notation, its numbers plugged in, its displayed value,
 what it reads (highlighted on the picture) and the answers the quiz accepts. The page's script
-(explore.js) only shows them: it computes no number, so every number on the page is the
-engine's, as the text tables print it. Style, script and data are inline: the file opens from a
-USB stick with no network.
+(explore.js) shows them, so every number on the page is the engine's, as the text tables print
+it; it computes only a plain sum or product again from the student's own answers, to tell an
+answer carried forward from an earlier mistake (activations and losses stay in Python).
+Style, script and data are inline: the file opens from a USB stick with no network.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from backprop_tutor.render.rich_tables import WorkedExample
 from backprop_tutor.render.working import formula, working
 from backprop_tutor.teach.quiz import accepted
 
+ARITHMETIC = ("weighted_sum", "dot", "product")  # core/rules.py's ops the page recomputes
 UNIT_KINDS = ("input", "net", "out", "target", "loss", "de_dout", "dout_dnet", "delta")
 PARAMETER_KINDS = ("old", "new", "grad", "path", "dnet_dparam", "momentum")
 X_GAP, Y_GAP, RADIUS, MARGIN = 260, 84, 26, 60
@@ -64,6 +66,8 @@ class _Page:
 
     def data(self) -> dict:
         return {
+            "sign": self.L.notation.delta_sign,  # δ answered in the notation's sign
+            "unit": 10.0**-self.h.digits * (1 + 1e-9),  # the quiz's tolerance (teach/quiz.py)
             "heading": [visible(line) for line in WorkedExample(self.trace).heading_lines()],
             "picture": self.picture(),
             "steps": [self.step(key) for key in self.order()],
@@ -113,6 +117,24 @@ class _Page:
             "at": sorted({e for k in (key, *rule.inputs) for e in self.elements(k, mine)}),
             "mine": mine,  # where the quantity itself is (the rest of `at`: what it reads)
             "section": _section(key),
+            "sum": self._sum(rule),
+        }
+
+    def _sum(self, rule: Rule) -> dict | None:
+        """A rule of plain arithmetic (a weighted sum, a dot product, a product), with the
+        exact values it reads, so the quiz can tell an answer right for the student's own
+        earlier answers (carried forward, as `check` does); None for any other rule, whose
+        function the page does not compute."""
+        if rule.op not in ARITHMETIC or not all(k in self.values for k in rule.inputs):
+            return None
+        exact = [self.values[k] for k in rule.inputs]
+        if not all(math.isfinite(x) for x in exact):
+            return None
+        return {
+            "op": rule.op,
+            "inputs": list(rule.inputs),
+            "coefficients": list(rule.coefficients),
+            "exact": exact,
         }
 
     def elements(self, key: str, near: list[str] | None = None) -> list[str]:
