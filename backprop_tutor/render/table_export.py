@@ -126,24 +126,29 @@ def _latex_header(text: str) -> str:
 
 
 def _latex_cell(text: str) -> str:
+    if text == BLANK:  # a line to write on, as wide as a number of five decimals by hand
+        return r"\rule{4.5em}{0.4pt}"
     lines = [latex_text(line) for line in text.split("\n")]
     if len(lines) == 1:
         return lines[0]
     return r"\begin{tabular}[t]{@{}l@{}}" + r" \\ ".join(lines) + r"\end{tabular}"
 
 
-TALL = 60  # rows past which a table is a longtable: it breaks across pages, never runs off one
+TALL = 40  # rows past which a table is a longtable: it breaks across pages, never runs off one
 
 
 def _long_spec(grid: Grid) -> str:
-    """A longtable's columns: it cannot be shrunk to the width, so its longest text column
-    wraps in half the text width (the values of a Given table, the sums of a forward pass)."""
+    """A longtable's columns: it cannot be shrunk to the width, so its longest text column, if
+    long, wraps in half the text width (the values of a Given table, the sums of a forward
+    pass)."""
     text = [i for i, (_, numeric) in enumerate(grid.columns) if not numeric]
-    longest = max(
-        text,
-        key=lambda i: max((len(c[i]) for c, _ in grid.rows if i < len(c)), default=0),
-        default=None,
-    )
+
+    def widest(i: int) -> int:
+        return max((len(c[i]) for c, _ in grid.rows if i < len(c)), default=0)
+
+    longest = max(text, key=widest, default=None)
+    if longest is not None and widest(longest) <= 40:  # short names: every column as wide as
+        longest = None  # its widest cell
     wrapped = r">{\raggedright\arraybackslash}p{0.5\linewidth}"
     return "".join(
         "r" if numeric else (wrapped if i == longest else "l")
@@ -161,7 +166,7 @@ def _latex_grid(grid: Grid) -> str:
     if len(grid.rows) > TALL:  # the header again on every page; a smaller size to fit across
         spec = _long_spec(grid)
         return (  # footnotesize: a smaller size needs bitmap fonts built at run time
-            f"\\subsubsection*{{{latex_text(grid.title)}}}\n{{\\footnotesize\n"
+            f"\\subsubsection*{{{latex_text(grid.title)}}}\n{{\\footnotesize\\setlength{{\\tabcolsep}}{{2pt}}\n"
             f"\\begin{{longtable}}{{{spec}}}\n\\toprule\n{head}\n\\midrule\n\\endhead\n"
             f"{chr(10).join(rows[2:])}\n\\bottomrule\n\\end{{longtable}}}}{caption}\n\n"
         )
