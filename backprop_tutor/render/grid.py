@@ -97,24 +97,27 @@ class _Fitted:
         self.grid = grid
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        table = self.grid.rich_table()
-        yield table if self._fits(console, options, table) else Group(*self.grid.records())
+        lines = console.render_lines(self.grid.rich_table(), options, pad=False)
+        if not self._fits(lines, options.max_width):
+            yield Group(*self.grid.records())
+            return
+        for line in lines:  # the lines already drawn: the table is laid out once
+            yield from line
+            yield Segment.line()
 
-    def _fits(self, console: Console, options: ConsoleOptions, table: Table) -> bool:
-        """Whether Rich draws the table within the width with every word of every cell and
-        header whole (a number, an id, a name): its measurement alone is not
-        enough, as Rich narrows a column below its min_width when the table cannot fit, and
-        the console then crops the line."""
-        lines = console.render_lines(table, options, pad=False)
-        if any(Segment.get_line_length(line) > options.max_width for line in lines):
+    def _fits(self, lines: list[list[Segment]], width: int) -> bool:
+        """Whether Rich drew the table within the width with every word of every cell and
+        header whole (a number, an id, a name): its measurement alone is not enough, as Rich
+        narrows a column below its min_width when the table cannot fit, and the console then
+        crops the line."""
+        if any(Segment.get_line_length(line) > width for line in lines):
             return False
         words = {w for line in lines for w in "".join(s.text for s in line).split()}
-        columns = self.grid.columns
-        numbers = (  # every word of every cell: a number, an id, a name, a note
+        cells = (
             word for cells, _ in self.grid.rows for cell in cells for word in plain(cell).split()
         )
-        headers = (word for header, _ in columns for word in plain(header).split())
-        return all(word in words for word in itertools.chain(numbers, headers))
+        headers = (word for header, _ in self.grid.columns for word in plain(header).split())
+        return all(word in words for word in itertools.chain(cells, headers))
 
 
 def cells_with_ids(n: Callable[[float], str], key: Callable[[str], str] | None):
