@@ -101,6 +101,33 @@ def test_fresh_interpreter_layering() -> None:
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "configs/dawood.yaml", "-f", "latex"],
+        ["run", "configs/dawood.yaml", "-f", "markdown"],
+        ["run", "configs/dawood.yaml", "-f", "html"],
+        ["run", "configs/dawood.yaml", "--ids", "--section", "updates"],
+        ["explore", "configs/dawood.yaml", "-o", "{tmp}/page.html"],
+        ["new", "-o", "{tmp}/sheet"],
+    ],
+    ids=" ".join,
+)
+def test_the_tables_and_pages_need_no_sympy(args: list[str], tmp_path) -> None:
+    """Only the derivations import SymPy: `new` and the LaTeX tables once did, through the
+    derivations' LaTeX writer, for a line of preamble."""
+    args = [a.format(tmp=tmp_path) for a in args]
+    code = (
+        "import sys; from typer.testing import CliRunner; from backprop_tutor.cli import app; "
+        f"r = CliRunner().invoke(app, {args!r}); assert r.exit_code == 0, r.output; "
+        "print(sorted(m for m in ('sympy', 'matplotlib', 'torch') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
+
+
 def test_help_lists_run() -> None:
     result = CliRunner().invoke(app, ["--help"])
     assert result.exit_code == 0 and "run" in result.output

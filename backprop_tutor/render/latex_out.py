@@ -4,23 +4,7 @@ from __future__ import annotations
 
 from backprop_tutor.render.escape import latex_text
 from backprop_tutor.render.math_doc import Document, write
-
-# What every standalone LaTeX export sets up (the tables' too, table_export.py): 2 cm margins
-# on A4 or Letter, room for a long table's columns; \fitwidth sets
-# a table or a block of aligned steps at its size where it fits the text width and shrinks it
-# to the width where not (nothing runs off the page, and nothing is blown up); text is ragged
-# right with no hyphenation, so a paragraph of long names breaks between words and a name or a
-# number is never split.
-PAGE_SETUP = r"""\usepackage[margin=2cm]{geometry}
-\usepackage{graphicx}
-\setlength{\parindent}{0pt}
-\raggedright
-\hyphenpenalty=10000
-\exhyphenpenalty=10000
-\newsavebox{\fitbox}
-\newcommand{\fitwidth}[1]{\sbox{\fitbox}{#1}\ifdim\wd\fitbox>\linewidth
-  \resizebox{\linewidth}{!}{\usebox{\fitbox}}\else\usebox{\fitbox}\fi}
-"""
+from backprop_tutor.render.table_export import PAGE_SETUP
 
 PREAMBLE = (
     r"""\documentclass[11pt]{article}

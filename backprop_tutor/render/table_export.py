@@ -8,7 +8,6 @@ import re
 
 from backprop_tutor.render.escape import latex_math, latex_text, markdown_text
 from backprop_tutor.render.grid import GivenCell, Grid
-from backprop_tutor.render.latex_out import PAGE_SETUP
 
 BLANK = "__________"  # room to write a number of 4 or 5 decimals by hand
 _DECIMAL = re.compile(r"\d\.\d")
@@ -43,6 +42,23 @@ def _blocks(example, blank: bool):
     for block in example.blocks():
         yield worksheet(block) if blank and isinstance(block, Grid) else block
 
+
+# What every standalone LaTeX export sets up (the tables' too, table_export.py): 2 cm margins
+# on A4 or Letter, room for a long table's columns; \fitwidth sets
+# a table or a block of aligned steps at its size where it fits the text width and shrinks it
+# to the width where not (nothing runs off the page, and nothing is blown up); text is ragged
+# right with no hyphenation, so a paragraph of long names breaks between words and a name or a
+# number is never split.
+PAGE_SETUP = r"""\usepackage[margin=2cm]{geometry}
+\usepackage{graphicx}
+\setlength{\parindent}{0pt}
+\raggedright
+\hyphenpenalty=10000
+\exhyphenpenalty=10000
+\newsavebox{\fitbox}
+\newcommand{\fitwidth}[1]{\sbox{\fitbox}{#1}\ifdim\wd\fitbox>\linewidth
+  \resizebox{\linewidth}{!}{\usebox{\fitbox}}\else\usebox{\fitbox}\fi}
+"""
 
 # the tables' document: booktabs, and longtable for a table too tall for a page
 LATEX_PREAMBLE = (
