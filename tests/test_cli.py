@@ -160,6 +160,13 @@ def test_library_use_returns_the_trace_and_shows_in_jupyter(monkeypatch) -> None
     assert "0.45187" in html and "<pre" in html
 
 
+def test_the_command_line_starts_without_numpy() -> None:
+    """`--help`, `--version`, `schema` need no engine: derive's names are read on its --help."""
+    code = "import sys, backprop_tutor.cli; print('numpy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
 def test_importing_the_package_is_light() -> None:
     code = (
         "import sys, backprop_tutor; print(sorted(m for m in ('pydantic', 'numpy', 'rich', "

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.text import Text
+from typer.core import TyperCommand
 
 from backprop_tutor.cli.common import (
     DataAnywhereOption,
@@ -30,9 +31,7 @@ from backprop_tutor.cli.common import (
     format_option,
 )
 from backprop_tutor.core.errors import SpecError, TrainingError
-from backprop_tutor.render.formats import DATA, MADE_FOR_FILES
-from backprop_tutor.render.step_tables import SECTIONS
-from backprop_tutor.symbolic.names import derivation_names
+from backprop_tutor.render.formats import DATA, MADE_FOR_FILES, SECTIONS
 
 RunFormat = format_choices("worked example", "derivations")
 DeriveFormat = format_choices("textbook derivation")
@@ -217,16 +216,29 @@ def _print_derivations(
     return _written("derivations", format, width, to_file, derivations, trace, notation)
 
 
+class _Derivable(TyperCommand):
+    """`derive --help` lists every name derive knows, read off the registries when the help is
+    asked for: at start-up that would import them (and numpy) for every command."""
+
+    def format_epilog(self, ctx, formatter) -> None:  # type: ignore[no-untyped-def]
+        from backprop_tutor.symbolic.names import derivation_names
+
+        formatter.write_paragraph()
+        formatter.write_text(f"Names: {', '.join(derivation_names())}.")
+        super().format_epilog(ctx, formatter)
+
+
 @app.command(
+    cls=_Derivable,
     epilog=examples_epilog(
         "backprop-tutor derive sigmoid",
         "backprop-tutor derive softmax_cross_entropy -f latex -o ce.tex",
-    )
+    ),
 )
 def derive(
     name: Annotated[
         str,
-        typer.Argument(help=f"One of: {', '.join(derivation_names())}.", show_default=False),
+        typer.Argument(help="What to derive: one of the names below.", show_default=False),
     ],
     width: WidthOption = None,
     format: format_option(DeriveFormat) = DeriveFormat.text,  # type: ignore[valid-type]

@@ -74,3 +74,11 @@ class NumberFormat:
         if text.startswith("-") and Decimal(text) == 0:
             text = text[1:]  # a value cut to zero prints as 0.000, not -0.000
         return text
+
+
+def or_scientific(value: float, text: str, places: int = 3) -> str:
+    """`text`, the value as printed, or the value in scientific notation where `text` shows
+    none of its digits: a loss of 3.5e-06 at four decimals is not 0.0000."""
+    if value and not any(c in "123456789" for c in text):
+        return f"{value:.{places}e}"
+    return text

@@ -23,7 +23,7 @@ from backprop_tutor.render.escape import visible
 from backprop_tutor.render.labels import Labels
 from backprop_tutor.render.rich_tables import WorkedExample
 from backprop_tutor.render.working import formula, working
-from backprop_tutor.teach.quiz import accepted
+from backprop_tutor.teach.quiz import accepted, tolerance
 
 ARITHMETIC = ("weighted_sum", "dot", "product")  # core/rules.py's ops the page recomputes
 UNIT_KINDS = ("input", "net", "out", "target", "loss", "de_dout", "dout_dnet", "delta")
@@ -67,7 +67,7 @@ class _Page:
     def data(self) -> dict:
         return {
             "sign": self.L.notation.delta_sign,  # δ answered in the notation's sign
-            "unit": 10.0**-self.h.digits * (1 + 1e-9),  # the quiz's tolerance (teach/quiz.py)
+            "unit": tolerance(self.h.digits),  # the quiz's, for an answer carried forward
             "heading": [visible(line) for line in WorkedExample(self.trace).heading_lines()],
             "picture": self.picture(),
             "steps": [self.step(key) for key in self.order()],

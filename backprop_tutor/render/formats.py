@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 
 RECORDED = ("text", "html", "svg")  # Rich's recording of the terminal view
 ALL = ("text", "json", "markdown", "latex", "html", "svg")  # every format, in --help's order
+# the parts of a worked example `run --section` chooses from, in the order they are printed
+# (step_tables.py and rich_tables.py tag their tables with these); here, not there, so the
+# command line names them without importing the tables
+SECTIONS = ("given", "forward", "error", "backward", "gradients", "updates", "predictions")
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,6 @@ from backprop_tutor.render.labels import DELTA, Labels
 from backprop_tutor.render.working import bracketed
 
 MAX_TERMS_SHOWN = 4  # a net input with more terms is summarised, not spelled out
-# what `run --section` chooses from, in the order the worked example prints them
-SECTIONS = ("given", "forward", "error", "backward", "gradients", "updates", "predictions")
 
 
 class StepTables:
@@ -43,9 +41,10 @@ class StepTables:
         self.new = {u.param: u for u in step.updates}
 
     def tables(self) -> Iterator[tuple[str, Grid]]:
-        """The step's tables, each with its section (SECTIONS); an update on a batch has only
-        its update table (its examples are tables of their own), an example of a batch has no
-        update table. With `params`, the gradient and update tables keep only their rows."""
+        """The step's tables, each with its section (formats.SECTIONS); an update on a batch
+        has only its update table (its examples are tables of their own), an example of a
+        batch has no update table. With `params`, the gradient and update tables keep only
+        their rows."""
         if self.step.forward:
             n_layers = len(self.header.layers) - 1
             for layer in range(1, n_layers + 1):

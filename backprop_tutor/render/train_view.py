@@ -6,6 +6,7 @@ from __future__ import annotations
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.text import Text
 
+from backprop_tutor.core.numbers import or_scientific
 from backprop_tutor.core.trace import Trace
 from backprop_tutor.core.words import counted
 from backprop_tutor.render.glyphs import plain
@@ -284,10 +285,7 @@ class TrainingReport:
 def _small(value: float, n) -> str:
     """A loss as the display prints it, or in scientific notation where the display's digits
     would show a loss that is not zero as zero (3.5e-06, not 0.0000)."""
-    text = n(value)
-    if value and not any(c in "123456789" for c in text):
-        return f"{value:.3e}"
-    return text
+    return or_scientific(value, n(value))
 
 
 def _some(values, n) -> str:

@@ -22,5 +22,10 @@ def is_right(answer: str, value: float, digits: int) -> bool | None:
 def accepted(value: float, digits: int) -> tuple[float, float]:
     """The answers taken as right: within one unit of the last displayed digit (the explore
     page's quiz compares with these bounds, so its verdicts are this module's)."""
-    unit = 10.0**-digits * (1 + 1e-9)
+    unit = tolerance(digits)
     return value - unit, value + unit
+
+
+def tolerance(digits: int) -> float:
+    """One unit of the last displayed digit, and a hair more for the float's own rounding."""
+    return 10.0**-digits * (1 + 1e-9)

@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, localcontext
 
-from backprop_tutor.core.numbers import NumberFormat
+from backprop_tutor.core.numbers import NumberFormat, or_scientific
 from backprop_tutor.core.rules import Rule
 from backprop_tutor.teach.claims import MAX_DECIMALS, Claim
 
@@ -61,10 +61,7 @@ def exactly(value: float, digits: int) -> str:
     """An exact value beside a claim of `digits` decimals: two digits more, enough to see the
     difference, never 17; in scientific notation where those would show none of its digits
     (a loss of 3.5e-05 beside a claim of 0.1 is not 0.000)."""
-    text = f"{value:.{digits + 2}f}"
-    if value and not any(c in "123456789" for c in text):
-        return f"{value:.4e}"
-    return text
+    return or_scientific(value, f"{value:.{digits + 2}f}", places=4)
 
 
 def whole(claim: Claim, digits: int) -> Claim:
