@@ -127,7 +127,8 @@ class Checker:
         """A verdict for each numeric claim: the trace's in the order of its rules, then
         those about training (teach/training_claims.py) as the file lists them."""
         about_training = [(c, t) for c in claims if (t := self._training_id(c.id))]
-        claims = [c for c in claims if not self._training_id(c.id)]
+        trained_ids = {c.id for c, _ in about_training}
+        claims = [c for c in claims if c.id not in trained_ids]
         unknown = [c.id for c in claims if c.id not in self.v]
         if unknown:
             raise ValueError(f"not trace ids of this network: {', '.join(unknown)}")

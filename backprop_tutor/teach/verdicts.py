@@ -11,6 +11,7 @@ from decimal import Decimal, localcontext
 from backprop_tutor.core.numbers import NumberFormat, or_scientific
 from backprop_tutor.core.rules import Rule
 from backprop_tutor.teach.claims import MAX_DECIMALS, Claim
+from backprop_tutor.teach.quiz import tolerance
 
 
 @dataclass
@@ -38,7 +39,7 @@ def within_a_unit(value: float, claim: Claim) -> bool:
     a claim of two decimals or more (a whole number ±1, or 0.5 ± 0.1, would pass anything)."""
     if value is None or not math.isfinite(value) or claim.digits < 2:
         return False
-    return abs(float(claim.number) - value) <= 10.0**-claim.digits * (1 + 1e-9)  # type: ignore[arg-type]
+    return abs(float(claim.number) - value) <= tolerance(claim.digits)  # type: ignore[arg-type]
 
 
 def shown_as(value: float, claim: Claim, rounding: str | None = None) -> str | None:
