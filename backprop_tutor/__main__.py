@@ -1,5 +1,5 @@
 """`python -m backprop_tutor`: the same as the backprop-tutor command."""
 
-from backprop_tutor.cli import app
+from backprop_tutor.cli import main
 
-app(prog_name="backprop-tutor")
+main()

@@ -52,17 +52,23 @@ class Layer:
         """Net inputs for examples in columns: x is (sources, examples)."""
         net = self.weights @ x
         if self.bias.size == self.bias_of_unit.size and self.bias.size:  # one bias per unit
-            net += self.bias_sign * self.bias[:, None]
+            net += self.bias[:, None] if self.bias_sign == 1 else -self.bias[:, None]
         elif self.bias_of_unit.size:  # one shared by the layer
             net += self.bias_sign * self.bias[self.bias_of_unit][:, None]
         return net
 
-    def bias_gradient(self, delta: Array) -> Array:
-        """dE/db from the units' deltas: a unit's own bias takes its delta, a shared one the sum."""
-        per_unit = self.bias_sign * delta.sum(axis=1)  # dnet/db = ±1
-        if self.bias.size == per_unit.size:
-            return per_unit
-        return np.bincount(self.bias_of_unit, weights=per_unit, minlength=self.bias.size)
+    def bias_gradient(self, delta: Array, out: Array | None = None) -> Array:
+        """dE/db from the units' deltas: a unit's own bias takes its delta, a shared one the sum.
+        `out`: an array to write it into (training's gradient buffer)."""
+        if self.bias.size == self.bias_of_unit.size:  # one bias per unit: dnet/db = ±1
+            per_unit = np.add.reduce(delta, axis=1, out=out)  # delta.sum(axis=1)
+            return per_unit if self.bias_sign == 1 else np.negative(per_unit, out=out)
+        per_unit = self.bias_sign * delta.sum(axis=1)
+        found = np.bincount(self.bias_of_unit, weights=per_unit, minlength=self.bias.size)
+        if out is None:
+            return found
+        out[...] = found
+        return out
 
 
 @dataclass
@@ -120,8 +126,18 @@ class Network:
             for ls in spec.layers
         ]
 
+        # Every parameter lives in one flat array, the weights of all layers first, then the
+        # biases; each layer's `weights` and `bias` are views into it (so are the velocities
+        # and training's gradients), and an update is one pass over all of them. Updates are
+        # in place, so the views stay the parameters.
+        self._params = Flat(self.layers)
+        for layer, (weights, bias) in zip(self.layers, self._params.views, strict=True):
+            weights[...], bias[...] = layer.weights, layer.bias
+            layer.weights, layer.bias = weights, bias
         # the last change of every parameter, for momentum (Mitchell's alpha Δw(n - 1))
-        self.velocity = [[np.zeros_like(la.weights), np.zeros_like(la.bias)] for la in self.layers]
+        self._velocity = Flat(self.layers, np.zeros)
+        self.velocity = [list(pair) for pair in self._velocity.views]
+        self._gradient = Flat(self.layers)  # training's gradients, update after update
 
     @classmethod
     def from_spec(cls, spec: Spec) -> Network:
@@ -179,12 +195,15 @@ class Network:
         (rounded) output under carry_digits, as the hand calculation does."""
         from_net = layer.activation.derivative_from_net
         if self.spec.carry_digits is None and from_net is not None:
-            return from_net(net)
+            return from_net(net, out)  # out is value(net) exactly: nothing was rounded
         return layer.activation.derivative(net, out)
 
     def _total_loss(self, x: Array, t: Array) -> float:
         """The total error for one example (used by the finite-difference checks)."""
-        nets, outs = self._forward(x)
+        return self._loss_of(t, *self._forward(x))
+
+    def _loss_of(self, t: Array, nets: list[Array], outs: list[Array]) -> float:
+        """The total error of a forward pass already made (summed over its examples)."""
         t = np.asarray(t, dtype=float).reshape(outs[-1].shape)
         return float(np.sum(self._loss_terms(t, nets, outs)))
 
@@ -198,34 +217,7 @@ class Network:
         terms = c(self._loss_terms(t, nets, outs))
         total = float(c(np.array(terms.sum())))
         n = len(self.layers)
-        de_dout: list[Array] = [np.empty(0)] * n
-        dout_dnet: list[Array] = [np.empty(0)] * n
-        delta: list[Array] = [np.empty(0)] * n
-        back_weights = [layer.weights for layer in self.layers]
-        for i in reversed(range(n)):
-            layer = self.layers[i]
-            given = None  # the output delta, where the loss gives it whole
-            if i == n - 1:
-                de_dout[i], given = self._output_factors(t, nets[-1], outs[-1])
-            else:
-                back_weights[i + 1] = (
-                    self._weights_seen_by(i + 1, delta, outs) if back is None else back[i + 1]
-                )
-                de_dout[i] = c(back_weights[i + 1].T @ delta[i + 1])
-            dout_dnet[i] = self._dout_dnet(layer, nets[i], outs[i + 1])
-            scaled = self.loss.out_times_derivative if i == n - 1 else None
-            delta[i] = (
-                given
-                if given is not None
-                else c(
-                    layer.activation.backward(
-                        outs[i + 1],
-                        de_dout[i],
-                        dout_dnet[i],
-                        scaled(t, outs[-1]) if scaled else None,
-                    )
-                )
-            )
+        de_dout, dout_dnet, delta, back_weights = self._backward(t, nets, outs, back)
         grad_w = [c(delta[i] @ outs[i].T) for i in range(n)]  # summed over the examples
         grad_b = [
             c(layer.bias_gradient(delta[i])) if layer.bias.size else np.empty(0)
@@ -234,6 +226,74 @@ class Network:
         return Pass(
             outs, nets, terms, total, de_dout, dout_dnet, delta, grad_w, grad_b, back_weights
         )
+
+    def _backward(
+        self, t: Array, nets: list[Array], outs: list[Array], back: list[Array] | None = None
+    ) -> tuple[list[Array], list[Array], list[Array], list[Array]]:
+        """Every layer's dE/dout, dout/dnet and delta, from the output down, and the weights
+        each layer's deltas were sent back through (see `_compute`)."""
+        n = len(self.layers)
+        de_dout: list[Array] = [np.empty(0)] * n
+        dout_dnet: list[Array] = [np.empty(0)] * n
+        delta: list[Array] = [np.empty(0)] * n
+        back_weights = [layer.weights for layer in self.layers]
+        for i in reversed(range(n)):
+            sent = None  # dE/dout sent back from the layer above; None at the output
+            if i < n - 1:
+                back_weights[i + 1] = (
+                    self._weights_seen_by(i + 1, delta, outs) if back is None else back[i + 1]
+                )
+                sent = self._carry(back_weights[i + 1].T @ delta[i + 1])
+            de_dout[i], dout_dnet[i], delta[i] = self._layer_delta(i, t, nets, outs, sent)
+        return de_dout, dout_dnet, delta, back_weights
+
+    def _layer_delta(
+        self, i: int, t: Array, nets: list[Array], outs: list[Array], sent: Array | None
+    ) -> tuple[Array, Array, Array]:
+        """Layer i's dE/dout, dout/dnet and delta; `sent` is a hidden layer's dE/dout from the
+        layer above (Σ w δ), None for the output layer, whose dE/dout the loss gives."""
+        layer, out = self.layers[i], outs[i + 1]
+        given = None  # the output delta, where the loss gives it whole
+        if sent is None:
+            de_dout, given = self._output_factors(t, nets[i], out)
+        else:
+            de_dout = sent
+        dout_dnet = self._dout_dnet(layer, nets[i], out)
+        if given is not None:
+            return de_dout, dout_dnet, given
+        scaled = self.loss.out_times_derivative if sent is None else None
+        delta = layer.activation.backward(
+            out, de_dout, dout_dnet, scaled(t, out) if scaled else None
+        )
+        return de_dout, dout_dnet, self._carry(delta)
+
+    def _descend(self, x: Array, t: Array, scale: float, forward=None) -> None:
+        """One update of training, with nothing kept: the numbers of `_compute` then `_apply`
+        to the last bit, without their work for the tables (loss terms, a Pass, rounding
+        that does not round). The update is in place, into one gradient buffer per
+        parameter. `forward`: the (nets, outs) of `x`, where the caller has them already.
+        Hand arithmetic (carry_digits) and the layer-by-layer update take the recorded path."""
+        if self.spec.carry_digits is not None or self.spec.update == "layer_by_layer":
+            self._apply(self._compute(x, t), scale)
+            return
+        nets, outs = forward or self._forward(x)
+        deltas = self._backward(t, nets, outs)[2]  # every delta from the old weights
+        for i, layer in enumerate(self.layers):
+            grad_w, grad_b = self._gradient.views[i]
+            np.matmul(deltas[i], outs[i].T, out=grad_w)
+            if layer.bias.size:
+                layer.bias_gradient(deltas[i], out=grad_b)
+        # Δp = (−η · scale) · ∂E/∂p + α · Δp(previous), as `_change`, for every parameter
+        end = None if self.spec.update_biases else self._params.weights
+        change = self._gradient.data[:end]
+        change *= -self.spec.learning_rate * scale
+        alpha = self.spec.training.momentum
+        if alpha:
+            velocity = self._velocity.data[:end]
+            velocity *= alpha
+            velocity += change
+            change = velocity
+        self._params.data[:end] += change
 
     def _weights_seen_by(self, i: int, delta: list[Array], outs: list[Array]) -> Array:
         """The weights of layer i that the layer below back-propagates through: the old ones
@@ -269,13 +329,13 @@ class Network:
         ):
             change = self._change(gw, scale, velocity[0])
             if momentum:
-                velocity[0] = change
-            layer.weights = self._carry(layer.weights + change)
+                velocity[0][...] = change
+            layer.weights[...] = self._carry(layer.weights + change)  # in place: see __init__
             if update_biases and layer.bias.size:
                 change = self._change(gb, scale, velocity[1])
                 if momentum:
-                    velocity[1] = change
-                layer.bias = self._carry(layer.bias + change)
+                    velocity[1][...] = change
+                layer.bias[...] = self._carry(layer.bias + change)
 
     # Quiet versions for callers; `train` runs the raw ones inside one errstate of its own.
     forward = quietly(_forward)
@@ -290,6 +350,10 @@ class Network:
         """The array that holds a parameter (see `slots`)."""
         return self.layers[layer].bias if is_bias else self.layers[layer].weights
 
+    def finite(self) -> bool:
+        """Whether every parameter is a finite number."""
+        return bool(np.isfinite(self._params.data).all())
+
     def parameter_values(self) -> dict[str, float]:
         """Every parameter's current value, by name."""
         return {name: float(self.array(i, b)[ix]) for name, i, b, ix in self.slots()}
@@ -303,3 +367,20 @@ def slots(spec: Spec) -> list[tuple[str, int, bool, tuple[int, ...]]]:
             found.extend((name, i, False, (u, s)) for s, name in enumerate(row))
         found.extend((name, i, True, (b,)) for b, name in enumerate(layer.bias_names))
     return found
+
+
+class Flat:
+    """One float64 array for a number of every parameter of the network: all weights, layer
+    by layer, then all biases, with each layer's (weights, bias) as views of their part."""
+
+    def __init__(self, layers: list[Layer], make=np.empty) -> None:
+        self.weights = sum(la.weights.size for la in layers)  # where the biases start
+        self.data = make(self.weights + sum(la.bias.size for la in layers))
+        self.views: list[tuple[Array, Array]] = []
+        self.offsets: list[tuple[int, int]] = []  # where each layer's weights, biases start
+        w, b = 0, self.weights
+        for la in layers:
+            weights = self.data[w : w + la.weights.size].reshape(la.weights.shape)
+            self.views.append((weights, self.data[b : b + la.bias.size]))
+            self.offsets.append((w, b))
+            w, b = w + la.weights.size, b + la.bias.size

@@ -16,7 +16,7 @@ import numpy as np
 
 from backprop_tutor.core.errors import TrainingError
 from backprop_tutor.core.trace import StepTrace
-from backprop_tutor.engine import Network, Pass, quietly, slots
+from backprop_tutor.engine import Network, quietly, slots
 from backprop_tutor.record import batch_step, step
 from backprop_tutor.spec.limits import (
     TRACE_LIMIT,
@@ -26,8 +26,10 @@ from backprop_tutor.spec.limits import (
     step_numbers,
 )
 from backprop_tutor.spec.model import Spec
+from backprop_tutor.tiny import TinyDescent
 
 Array = np.ndarray
+Forward = tuple[list[Array], list[Array]]  # nets and outs of a pass (Network._forward)
 LAST = -1  # in `trace_updates`: the last update of the run
 PROGRESS_SECONDS = 10.0  # between two progress lines when no progress bar is shown
 clock = time.monotonic  # read once an epoch by ProgressLines (a test may replace it)
@@ -92,9 +94,13 @@ def data_arrays(spec: Spec) -> tuple[Array, Array]:
     return inputs, targets
 
 
-def dataset_loss(network: Network, inputs: Array, targets: Array) -> float:
-    """The loss over all examples: their mean, or their sum with reduction: sum."""
-    total = network.total_loss(inputs, targets)
+def dataset_loss(
+    network: Network, inputs: Array, targets: Array, forward: Forward | None = None
+) -> float:
+    """The loss over all examples: their mean, or their sum with reduction: sum. `forward`:
+    the pass over all examples at the current parameters, where it has been made."""
+    with np.errstate(all="ignore"):
+        total = network._loss_of(targets, *(forward or network._forward(inputs)))
     return total / inputs.shape[1] if network.spec.training.reduction == "mean" else total
 
 
@@ -125,23 +131,31 @@ def train(
     limit = rules.epochs or rules.max_epochs
     want_last = LAST in trace_updates
     result = TrainingResult(spec, array("d"), "max_epochs", 0)
-    before, dead_before, _ = _diagnosis(network, inputs, targets)
+    # the pass over all examples at the current parameters: made once an epoch for the loss,
+    # it is also the diagnosis before and after, and a full batch's next forward pass
+    forward = network._forward(inputs)
+    before, dead_before = _diagnosis(network, targets, forward)
+    full = rules.batch_size >= n
+    updates = Updates(network, inputs, targets)
     last_state: tuple | None = None
     for epoch in range(1, limit + 1):
-        order = rng.permutation(n) if rules.shuffle else np.arange(n)
+        # a full batch is the data in its own order (see TrainingSpec.shuffled): the loss
+        # pass just made is then its forward pass
+        order = rng.permutation(n) if rules.shuffled(n) else np.arange(n)
         for start in range(0, n, rules.batch_size):
             batch = order[start : start + rules.batch_size]
             result.updates += 1
             if want_last:
-                last_state = (_snapshot(network), batch)
+                last_state = (_snapshot(updates.arrays()), batch)
             if result.updates in trace_updates:
                 result.traced[result.updates] = _traced_update(
-                    network, inputs, targets, batch, result.updates
+                    updates.arrays(), inputs, targets, batch, result.updates
                 )
+                updates.reload()
                 continue
-            p = network._compute(inputs[:, batch], targets[:, batch])
-            network._apply(p, 1.0 / len(batch) if rules.reduction == "mean" else 1.0)
-        loss = dataset_loss(network, inputs, targets)
+            updates.make(batch, forward if full else None)
+        forward = updates.arrays()._forward(inputs)
+        loss = dataset_loss(network, inputs, targets, forward)
         _check_diverged(network, epoch, loss)
         result.losses.append(loss)
         if on_epoch:
@@ -152,7 +166,8 @@ def train(
             break
     if want_last and last_state is not None and result.updates not in result.traced:
         result.traced[result.updates] = _replay(spec, last_state, inputs, targets, result.updates)
-    after, dead_after, outs = _diagnosis(network, inputs, targets)
+    after, dead_after = _diagnosis(network, targets, forward)
+    outs = forward[1]
     result.outputs = outs[-1]
     result.hidden = outs[-2] if len(outs) > 2 else None
     result.delta_norms = (before, after)
@@ -160,6 +175,43 @@ def train(
     result.weights = tuple(layer.weights for layer in network.layers)
     result.biases = tuple(layer.bias for layer in network.layers)
     return result
+
+
+class Updates:
+    """Training's updates, one batch at a time: on the network's arrays, or for a tiny network
+    trained one example at a time, on Python floats (tiny.py), written back to the arrays
+    whenever something reads them (`arrays`)."""
+
+    def __init__(self, network: Network, inputs: Array, targets: Array) -> None:
+        self.network, self.inputs, self.targets = network, inputs, targets
+        rules = network.spec.training
+        self.mean = rules.reduction == "mean"
+        self.tiny = TinyDescent(network) if TinyDescent.fits(network, rules.batch_size) else None
+        if self.tiny is not None:
+            self.examples = list(zip(inputs.T.tolist(), targets.T.tolist(), strict=True))
+        self.moved = False  # the tiny loop's numbers are ahead of the arrays
+
+    def make(self, batch: Array, forward: Forward | None = None) -> None:
+        """The update from the examples in `batch` (`forward`: their pass, already made)."""
+        if self.tiny is not None and self.tiny.update(*self.examples[int(batch[0])]):
+            self.moved = True
+            return
+        scale = 1.0 / len(batch) if self.mean else 1.0
+        network = self.arrays()
+        network._descend(self.inputs[:, batch], self.targets[:, batch], scale, forward)
+        self.reload()
+
+    def arrays(self) -> Network:
+        """The network, its arrays holding every update made so far."""
+        if self.moved:
+            self.tiny.store()  # type: ignore[union-attr]
+            self.moved = False
+        return self.network
+
+    def reload(self) -> None:
+        """After the arrays moved (a traced update, one made on arrays): read them again."""
+        if self.tiny is not None:
+            self.tiny.load()
 
 
 def refuse_large_tracing(spec: Spec, trace_updates: Collection[int]) -> None:
@@ -212,19 +264,18 @@ class ProgressLines:
         )
 
 
-def _diagnosis(
-    network: Network, inputs: Array, targets: Array
-) -> tuple[list[float], list[str], list[Array]]:
-    """One pass over all examples gives ‖δ‖ per layer, the dead ReLU units and the outputs."""
-    p = network.compute(inputs, targets)
-    return delta_norms(p), dead_units(network, p.nets), p.outs
+def _diagnosis(network: Network, targets: Array, forward: Forward) -> tuple[list[float], list[str]]:
+    """‖δ‖ per layer and the dead ReLU units, from a pass over all examples already made:
+    the deltas only, no weight gradient (the costly product with every input)."""
+    nets, outs = forward
+    return delta_norms(network._backward(targets, nets, outs)[2]), dead_units(network, nets)
 
 
-def delta_norms(p: Pass) -> list[float]:
+def delta_norms(delta: list[Array]) -> list[float]:
     """‖δ‖ of each layer over all examples: shrinking toward the inputs is the Xu lecture's
     vanishing gradient (sigmoid's derivative is at most 1/4, once per layer)."""
     with np.errstate(over="ignore"):  # past 1e154 a norm overflows to inf, shown as such
-        return [float(np.linalg.norm(d)) for d in p.delta]
+        return [float(np.linalg.norm(d)) for d in delta]
 
 
 def dead_units(network: Network, nets: list[Array]) -> list[str]:
@@ -278,16 +329,15 @@ def _replay(spec: Spec, state: tuple, inputs: Array, targets: Array, number: int
     for layer, velocity, (weights, bias, saved) in zip(
         network.layers, network.velocity, snapshot, strict=True
     ):
-        layer.weights, layer.bias = weights, bias
-        velocity[:] = saved
+        layer.weights[...], layer.bias[...] = weights, bias  # in place: the network's views
+        for now, then in zip(velocity, saved, strict=True):
+            now[...] = then
     return _traced_update(network, inputs, targets, batch, number)
 
 
 def _check_diverged(network: Network, epoch: int, loss: float) -> None:
     """A NaN or inf stops training with the epoch, the parameter and a hint."""
-    if np.isfinite(loss) and all(
-        np.isfinite(la.weights).all() and np.isfinite(la.bias).all() for la in network.layers
-    ):
+    if np.isfinite(loss) and network.finite():
         return
     bad = next(
         (name for name, value in network.parameter_values().items() if not np.isfinite(value)), None

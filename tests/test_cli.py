@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT, numbers_in
 from typer.testing import CliRunner
 
-from backprop_tutor.cli import app
+from backprop_tutor.cli import COMMANDS, app, commands
 
 DAWOOD_PRINTS = """0.41 0.60108 0.47 0.61538 1.01977 0.73492 1.26306 0.77955 0.23456 0.01452 0.24908
 0.68492 0.19480 0.08020 0.45187 0.08211 0.55073 -0.17044 0.17184 -0.01760 0.71056 0.81081
@@ -117,15 +117,53 @@ def test_the_tables_and_pages_need_no_sympy(args: list[str], tmp_path) -> None:
     """Only the derivations import SymPy: `new` and the LaTeX tables once did, through the
     derivations' LaTeX writer, for a line of preamble."""
     args = [a.format(tmp=tmp_path) for a in args]
+    assert _imported_by(args, ("sympy", "matplotlib", "torch")) == []
+
+
+def _imported_by(args: list[str], names: tuple[str, ...]) -> list[str]:
+    """Which of `names` a fresh interpreter has imported after running the command line
+    `args` as the console script does (only the asked command's module registered)."""
     code = (
-        "import sys; from typer.testing import CliRunner; from backprop_tutor.cli import app; "
-        f"r = CliRunner().invoke(app, {args!r}); assert r.exit_code == 0, r.output; "
-        "print(sorted(m for m in ('sympy', 'matplotlib', 'torch') if m in sys.modules))"
+        "import sys; from typer.testing import CliRunner\n"
+        "from backprop_tutor.cli import commands\n"
+        f"r = CliRunner().invoke(commands({args[0]!r}), {args!r})\n"
+        "assert r.exit_code == 0, r.output\n"
+        f"print(','.join(sorted(m for m in {names!r} if m in sys.modules)))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
-    assert out.stdout.strip() == "[]"
+    return [m for m in out.stdout.strip().split(",") if m]
+
+
+COMMAND_MODULES = tuple(f"backprop_tutor.cli.{m}" for m in dict.fromkeys(COMMANDS.values()))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "configs/dawood.yaml"],
+        ["train", "configs/xor.yaml"],
+        ["check", "configs/dawood.yaml", "golden/dawood.values.yaml"],
+        ["examples"],
+    ],
+    ids=" ".join,
+)
+def test_a_command_imports_no_other_commands_module(args: list[str]) -> None:
+    """`run` does not pay for `train`, `check`, `new` or `draw`: the console script
+    registers only the command asked for."""
+    assert _imported_by(args, COMMAND_MODULES) == [f"backprop_tutor.cli.{COMMANDS[args[0]]}"]
+
+
+def test_every_command_is_listed_with_its_module() -> None:
+    """`main` finds a command's module in COMMANDS: a command missing there could not be run."""
+    registered = {c.name or c.callback.__name__ for c in commands().registered_commands}
+    assert registered == set(COMMANDS)
+    for name, module in COMMANDS.items():
+        callback = next(
+            c.callback for c in app.registered_commands if (c.name or c.callback.__name__) == name
+        )
+        assert callback.__module__ == f"backprop_tutor.cli.{module}", name
 
 
 def test_help_lists_run() -> None:

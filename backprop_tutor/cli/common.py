@@ -230,3 +230,21 @@ def _known_notation(name: str | None) -> None:
 
     if name is not None and name not in NOTATIONS:
         raise _fail(f"--notation: no notation '{name}'; {closest(name, NOTATIONS)}")
+
+
+def _trace_updates(text: str | None) -> set[int]:
+    """`1,2,last` -> {1, 2, LAST}; anything else is a usage error (exit 2)."""
+    from backprop_tutor.train import LAST
+
+    if not text:
+        return set()
+    chosen = set()
+    for part in text.split(","):
+        part = part.strip().lower()
+        if part == "last":
+            chosen.add(LAST)
+        elif part.isdigit() and int(part) >= 1:
+            chosen.add(int(part))
+        else:
+            raise typer.BadParameter(f"'{part}' is not an update number or 'last' (e.g. 1,2,last)")
+    return chosen

@@ -17,6 +17,7 @@ from backprop_tutor.cli.common import (
     _fail,
     _load_spec,
     _refuse_overwrite,
+    _trace_updates,
     _write,
     _written,
     app,
@@ -25,25 +26,6 @@ from backprop_tutor.cli.common import (
     format_option,
 )
 from backprop_tutor.core.errors import SpecError, TrainingError
-
-
-def _trace_updates(text: str | None) -> set[int]:
-    """`1,2,last` -> {1, 2, LAST}; anything else is a usage error (exit 2)."""
-    from backprop_tutor.train import LAST
-
-    if not text:
-        return set()
-    chosen = set()
-    for part in text.split(","):
-        part = part.strip().lower()
-        if part == "last":
-            chosen.add(LAST)
-        elif part.isdigit() and int(part) >= 1:
-            chosen.add(int(part))
-        else:
-            raise typer.BadParameter(f"'{part}' is not an update number or 'last' (e.g. 1,2,last)")
-    return chosen
-
 
 TrainFormat = format_choices("training report")
 

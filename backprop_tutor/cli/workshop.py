@@ -23,13 +23,13 @@ from backprop_tutor.cli.common import (
     _refuse_overwrite,
     _show,
     _terminal_text,
+    _trace_updates,
     _write,
     app,
     examples_epilog,
     format_choices,
     format_option,
 )
-from backprop_tutor.cli.train_command import _trace_updates
 from backprop_tutor.core.errors import SpecError, TrainingError
 from backprop_tutor.core.words import counted
 

@@ -11,6 +11,7 @@ keeps the off-diagonal terms that a diagonal-only derivative (z_k(1 - z_k)) woul
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -38,10 +39,11 @@ class Activation:
     # to SymPy's own derivative. Softmax is written per layer, in symbolic.py.
     symbolic: Callable | None = None
     textbook: Callable | None = None
-    # dout/dnet from the net input alone, right to float64 precision where the out form loses
+    # dout/dnet from the net input, right to float64 precision where the out form loses
     # digits (1 - σ(30) keeps 3 of them: 1 - σ(x) = σ(-x) keeps all). Exact arithmetic uses
     # it; under carry_digits a hand calculation works from the rounded out, so `derivative`.
-    derivative_from_net: Callable[[Array], Array] | None = None
+    # It is given the exact out = value(net) too, so as not to compute σ(net) twice.
+    derivative_from_net: Callable[[Array, Array], Array] | None = None
     # What every other command needs, here so that an entry is the whole activation:
     # torch(torch, net): the same function in PyTorch, for `gradcheck --torch` (torch arrives
     # as an argument); working(out): dout/dnet as the quiz's working, from out's display;
@@ -59,6 +61,11 @@ class Activation:
     # derivation(kit): `derive NAME`'s step-by-step derivation, as the lectures do it by hand;
     # None: the generic one (SymPy's derivative and `textbook`, proved equal)
     derivation: Callable | None = None
+    # (value(net), derivative_from_net(net, out)) on one Python float, with `math`: training's
+    # loop for tiny networks (tiny.py), where a numpy call costs more than its arithmetic.
+    # The same formulas as the array forms, equal to them within an ulp (math's exp, tanh);
+    # None: such a network trains on arrays.
+    scalar: tuple[Callable[[float], float], Callable[[float, float], float]] | None = None
 
     @property
     def elementwise(self) -> bool:
@@ -85,6 +92,24 @@ def logistic(net: Array) -> Array:
     # the result is right for every finite input. The engine computes under np.errstate, so the
     # overflow raises no warning (one pass of exp; a clip or logaddexp would cost another).
     return 1.0 / (1.0 + np.exp(-net))
+
+
+def _exp(x: float) -> float:
+    """e^x on one float, inf past float64 as numpy gives it (math.exp raises there)."""
+    return math.exp(x) if x < 709.0 else math.inf if x > 710.0 else float(np.exp(x))
+
+
+def _logistic(net: float) -> float:
+    """`logistic` on one float."""
+    return 1.0 / (1.0 + _exp(-net))
+
+
+def _sech_squared(net: float) -> float:
+    """1 / cosh(net)², 0 once cosh overflows (as numpy's inf gives)."""
+    if abs(net) >= 710.0:
+        return 0.0
+    c = math.cosh(net)
+    return 1.0 / (c * c)  # c * c, as numpy squares: inf, never OverflowError, past 1e154
 
 
 def _softmax(net: Array) -> Array:
@@ -133,6 +158,10 @@ def leaky_relu(alpha: float = 0.01) -> Activation:
         textbook=lambda sp, out, x: sp.Piecewise((1, x > 0), (sp.nsimplify(alpha), True)),
         torch=lambda torch, z: torch.nn.functional.leaky_relu(z, alpha),
         working=lambda out: f"1 if net > 0, else {alpha:g}",
+        scalar=(
+            lambda net: net if net > 0 else alpha * net,
+            lambda net, out: 1.0 if net > 0 else alpha,
+        ),
         derivation=lambda kit: _piecewise_derivation(kit, "leaky_relu"),
     )
 
@@ -144,7 +173,9 @@ def elu(alpha: float = 1.0) -> Activation:
         "elu",
         value=lambda net: np.where(net > 0, net, alpha * np.expm1(np.minimum(net, 0.0))),
         derivative=lambda net, out: np.where(net > 0, 1.0, out + alpha),
-        derivative_from_net=lambda net: np.where(net > 0, 1.0, alpha * np.exp(np.minimum(net, 0))),
+        derivative_from_net=lambda net, out: np.where(
+            net > 0, 1.0, alpha * np.exp(np.minimum(net, 0))
+        ),
         params={"alpha": alpha},
         symbolic=lambda sp, x: sp.Piecewise(
             (x, x > 0), (sp.nsimplify(alpha) * (sp.exp(x) - 1), True)
@@ -290,25 +321,27 @@ ACTIVATIONS: dict[str, Activation] = {
         "sigmoid",
         value=logistic,
         derivative=lambda net, out: out * (1.0 - out),
-        derivative_from_net=lambda net: logistic(net) * logistic(-net),
+        derivative_from_net=lambda net, out: out * logistic(-net),  # σ(net) σ(−net)
         symbolic=lambda sp, x: 1 / (1 + sp.exp(-x)),
         textbook=lambda sp, out, x: out * (1 - out),
         torch=lambda torch, z: torch.sigmoid(z),
         working=lambda out: f"{out} × (1 − {out})",
         saturation=_sigmoid_saturation,
         derivation=_sigmoid_derivation,
+        scalar=(_logistic, lambda net, out: out * _logistic(-net)),
     ),
     "tanh": Activation(
         "tanh",
         value=np.tanh,
         derivative=lambda net, out: 1.0 - out**2,
-        derivative_from_net=lambda net: 1.0 / np.cosh(net) ** 2,  # 0 once cosh overflows
+        derivative_from_net=lambda net, out: 1.0 / np.cosh(net) ** 2,  # 0 once cosh overflows
         symbolic=lambda sp, x: (sp.exp(x) - sp.exp(-x)) / (sp.exp(x) + sp.exp(-x)),
         textbook=lambda sp, out, x: 1 - out**2,
         torch=lambda torch, z: torch.tanh(z),
         working=lambda out: f"1 − {out}²",
         saturation=lambda out, s: np.abs(out) - (1 - 2 * s),  # within 2s of −1 or 1
         derivation=_tanh_derivation,
+        scalar=(math.tanh, lambda net, out: _sech_squared(net)),
     ),
     "relu": Activation(
         "relu",
@@ -320,6 +353,7 @@ ACTIVATIONS: dict[str, Activation] = {
         working=lambda out: "1 if net > 0, else 0",
         dead=lambda net: net <= 0,
         derivation=lambda kit: _piecewise_derivation(kit, "relu"),
+        scalar=(lambda net: net if net > 0.0 else 0.0, lambda net, out: float(net > 0)),
     ),
     "leaky_relu": leaky_relu(),
     "elu": elu(),
@@ -341,12 +375,13 @@ ACTIVATIONS: dict[str, Activation] = {
         torch=lambda torch, z: z,
         working=lambda out: "1",
         derivation=_linear_derivation,
+        scalar=(float, lambda net, out: 1.0),
     ),
     "softmax": Activation(
         "softmax",
         value=_softmax,
         derivative=lambda net, out: out * (1.0 - out),  # the diagonal only
-        derivative_from_net=_softmax_diagonal,
+        derivative_from_net=lambda net, out: _softmax_diagonal(net),
         jacobian=_softmax_jacobian,
         torch=lambda torch, z: torch.softmax(z, dim=0),
         working=lambda out: f"{out} × (1 − {out}) (the diagonal)",

@@ -123,6 +123,20 @@ class _Bounded(io.RawIOBase):
     def fileno(self) -> int:
         return self.raw.fileno()
 
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        """Back to the start, to read the file again (a reader's second, slower way); no other
+        place, so the limit still counts every byte from there."""
+        if (offset, whence) != (0, io.SEEK_SET):
+            raise io.UnsupportedOperation("a bounded stream only goes back to its start")
+        self.left = self.limit
+        return self.raw.seek(0)
+
+    def tell(self) -> int:
+        return self.limit - self.left
+
     def readinto(self, buffer) -> int:  # type: ignore[override]
         count = self.raw.readinto(memoryview(buffer)[: self.left + 1]) or 0
         self.left -= count

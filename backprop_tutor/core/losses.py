@@ -121,6 +121,9 @@ class Loss:
     # derivation(kit): with `log_space_activation`, the output delta derived step by step for
     # `derive ACTIVATION_LOSS` (softmax_cross_entropy); the kit is symbolic/textbook.py's
     combined_derivation: Callable | None = None
+    # dE/dout of one output on Python floats, (t, out, number of outputs): the tiny networks'
+    # training loop (tiny.py); the same formula as `derivative`. None: they train on arrays.
+    scalar_derivative: Callable[[float, float, int], float] | None = None
 
 
 # -- textbook derivations, for `derive NAME`: the kit (symbolic/textbook.py) brings SymPy, Step
@@ -216,6 +219,7 @@ LOSSES: dict[str, Loss] = {
         symbolic=lambda sp, t, o, k: sp.Rational(1, 2) * _difference(sp, t, o) ** 2,
         terms=lambda t, o: 0.5 * (t - o) ** 2,
         derivative=lambda t, o: o - t,
+        scalar_derivative=lambda t, o, k: o - t,
         formula="½({target} − {out})²",
         derivative_formula="{out} − {target}",
         mistaken_for=("sse", "SSE instead of half SSE"),
@@ -226,6 +230,7 @@ LOSSES: dict[str, Loss] = {
         symbolic=lambda sp, t, o, k: _difference(sp, t, o) ** 2,
         terms=lambda t, o: (t - o) ** 2,
         derivative=lambda t, o: 2.0 * (o - t),
+        scalar_derivative=lambda t, o, k: 2.0 * (o - t),
         formula="({target} − {out})²",
         derivative_formula="2({out} − {target})",
         mistaken_for=("half_sse", "half SSE instead of SSE"),
@@ -236,6 +241,7 @@ LOSSES: dict[str, Loss] = {
         symbolic=lambda sp, t, o, k: _difference(sp, t, o) ** 2 / k,
         terms=lambda t, o: (t - o) ** 2 / t.shape[0],
         derivative=lambda t, o: 2.0 * (o - t) / t.shape[0],
+        scalar_derivative=lambda t, o, k: 2.0 * (o - t) / k,
         formula="({target} − {out})² / K",
         derivative_formula="2({out} − {target}) / K",
     ),

@@ -42,10 +42,14 @@ def carry(value: float, places: int | None) -> float:
 def _short_places(value: float, max_places: int) -> int | None:
     """The fewest decimals (at least one) that hold `value` exactly, if at most `max_places`."""
     scale = max(1.0, abs(value))
-    for places in range(1, max_places + 1):
-        if abs(float(_quantize(value, places, "round")) - value) <= _EXACT_TOLERANCE * scale:
-            return places
-    return None
+
+    def holds(places: int) -> bool:
+        return abs(float(_quantize(value, places, "round")) - value) <= _EXACT_TOLERANCE * scale
+
+    # a value fewer decimals hold, max_places hold too: most computed values need one try
+    if max_places < 1 or not holds(max_places):
+        return None
+    return next(places for places in range(1, max_places + 1) if holds(places))
 
 
 @dataclass(frozen=True, slots=True)

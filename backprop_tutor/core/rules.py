@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
 from backprop_tutor.core.activations import of_layer
 from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.numbers import carry
+from backprop_tutor.core.plain import without_defaults
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +52,7 @@ class Rule:
 
     def to_dict(self) -> dict:
         """As plain data, without the fields left at their defaults."""
-        defaults = {f.name: f.default for f in fields(self)}
-        return {k: v for k, v in asdict(self).items() if defaults[k] != v}
+        return without_defaults(self)
 
 
 def _weighted_sum(r: Rule, x: list[float]) -> float:

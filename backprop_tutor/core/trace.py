@@ -7,10 +7,11 @@ step 1 are bare, later steps add `@N` (`new[w5]@2`).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Literal
 
 from backprop_tutor.core.numbers import NumberFormat
+from backprop_tutor.core.plain import plain
 
 FactorRole = Literal["de_dout", "dout_dnet", "delta", "dnet_dout", "dnet_dparam"]
 
@@ -258,10 +259,10 @@ class Trace:
     def to_dict(self) -> dict:
         """The whole trace as plain data (for JSON): header, ids to values, and the events."""
         return {
-            "header": asdict(self.header),
+            "header": plain(self.header),
             "ids": id_meanings(),
             "values": self.values(),
-            "steps": [asdict(step) for step in self.steps],
+            "steps": [plain(step) for step in self.steps],
         }
 
 

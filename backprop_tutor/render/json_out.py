@@ -23,6 +23,22 @@ def strict(value: Any) -> Any:
     return value
 
 
+# Up to this many values a document is indented for people to read; past it, it is written
+# compact (no spaces, one line) by Python's C encoder: indenting forces json's pure-Python
+# encoder, several times slower, and doubles the size of a big trace.
+INDENTED_UP_TO = 10_000
+
+
+def dumps(document: dict, values: int) -> str:
+    """JSON text of a document holding `values` numbers: indented while small, compact past
+    INDENTED_UP_TO; an infinite number as text (see `strict`), checked only where one is."""
+    layout: dict = {"indent": 2} if values <= INDENTED_UP_TO else {"separators": (",", ":")}
+    try:
+        return json.dumps(document, ensure_ascii=False, allow_nan=False, **layout)
+    except ValueError:  # an inf somewhere: written as text
+        return json.dumps(strict(document), ensure_ascii=False, allow_nan=False, **layout)
+
+
 def trace_json(trace: Trace) -> str:
     """Full float precision, so other tools can apply their own rounding; with every
     quantity's rule (core/rules.py) and the givens they start from, so another program can
@@ -40,7 +56,7 @@ def trace_json(trace: Trace) -> str:
         key: n(sign * value if key.startswith("delta[") else value)
         for key, value in document["values"].items()
     }
-    return json.dumps(strict(document), indent=2, ensure_ascii=False, allow_nan=False)
+    return dumps(document, len(document["values"]))
 
 
 def training_json(result, trace: Trace) -> str:
@@ -64,7 +80,8 @@ def training_json(result, trace: Trace) -> str:
             for key, value in step.values().items()
         },
     }
-    return json.dumps(strict(document), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    values = len(document["losses"]) + len(document["parameters"]) + len(document["traced"])
+    return dumps(document, values) + "\n"
 
 
 def derivation_json(derivation) -> str:

@@ -95,7 +95,7 @@ class TrainingReport:
             "mini": f"mini-batch ({counted(rules.batch_size, 'example')} per update)",
             "full": f"full batch (all {n:,} examples per update)",
         }[rules.batch]
-        order = f"shuffled (seed {rules.seed})" if rules.shuffle else "in file order"
+        order = f"shuffled (seed {rules.seed})" if rules.shuffled(n) else "in file order"
         momentum = f", momentum {rules.momentum:g}" if rules.momentum else ""
         lines = [Text(plain(spec.title), style="bold")] if spec.title else []
         if spec.source:

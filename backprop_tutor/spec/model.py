@@ -65,7 +65,9 @@ class Examples(Sequence[Example]):
 
 
 def _rows(values, count: int | None = None) -> np.ndarray:
-    array = np.array(values, dtype=float)
+    """Read-only rows; an array that is already float64 and contiguous is taken, not copied
+    (the CSV reader hands its own, so a data set is in memory once)."""
+    array = np.ascontiguousarray(values, dtype=float)
     if array.size == 0:
         array = array.reshape(count or 0, 0)
     elif array.ndim != 2:
@@ -113,6 +115,11 @@ class TrainingSpec:
     loss_threshold: float | None = None
     gradient_threshold: float | None = None
     report_every: int | None = None
+
+    def shuffled(self, examples: int) -> bool:
+        """Whether each epoch takes the examples in a new order: not when one batch holds
+        them all, where the order changes nothing but the rounding of the batch's sums."""
+        return self.shuffle and self.batch_size < examples
 
 
 @dataclass(frozen=True)

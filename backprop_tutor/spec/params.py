@@ -24,6 +24,10 @@ class ParameterResolver:
     def _claim(self, name: str, path: YamlPath, what: str) -> None:
         raise NotImplementedError
 
+    def _claim_all(self, names: list[str], path: YamlPath, what: str) -> None:
+        """`_claim` each of a row of names, the i-th at (*path, i)."""
+        raise NotImplementedError
+
     def _weights(
         self,
         path: YamlPath,
@@ -56,12 +60,11 @@ class ParameterResolver:
                         f"({', '.join(sources)})",
                         "write one weight per unit below",
                     )
-                row_names = []
-                for i, src in enumerate(previous):
-                    counter[0] += 1
-                    name = self.notation.weight_name(number, src, unit, counter[0])
-                    self._claim(name, (*wpath, j, i), "weight")
-                    row_names.append(name)
+                named = self.notation.weight_name
+                first = counter[0] + 1
+                row_names = [named(number, s, unit, first + i) for i, s in enumerate(previous)]
+                counter[0] += len(previous)
+                self._claim_all(row_names, (*wpath, j), "weight")
                 names.append(tuple(row_names))
                 values.append(tuple(row))
             return tuple(names), tuple(values)

@@ -210,6 +210,16 @@ class Resolver(ParameterResolver):
             )
         self.names[name] = path
 
+    def _claim_all(self, names: list[str], path: YamlPath, what: str) -> None:
+        # a row of 784 weights at once (an MNIST layer has 200,000): one check of the lot, and
+        # `_claim` one by one only to name the first that is wrong
+        unique = len(set(names)) == len(names) and self.names.keys().isdisjoint(names)
+        if unique and all(map(_NAME.fullmatch, names)):
+            self.names.update((name, (*path, i)) for i, name in enumerate(names))
+            return
+        for i, name in enumerate(names):
+            self._claim(name, (*path, i), what)
+
     # layers -----------------------------------------------------------------------------------
     def _layer(
         self, index: int, layer: LayerFile, previous: tuple[UnitRef, ...], counter: list[int]

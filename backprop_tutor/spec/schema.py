@@ -238,16 +238,16 @@ class SpecFile(_Model):
     examples: Annotated[list[ExampleFile], Field(min_length=1)] | None = None
     test: list[ExampleFile] | None = None  # predicted after the steps, with their error
     data: DataFile | None = None
-    init: InitFile = InitFile()
-    training: TrainingFile = TrainingFile()
+    init: InitFile = Field(default_factory=InitFile)
+    training: TrainingFile = Field(default_factory=TrainingFile)
     layers: Annotated[list[LayerFile], Field(min_length=1)]
     loss: Name
     learning_rate: Number
     update_biases: Bool = True
     update: Literal["simultaneous", "layer_by_layer"] = "simultaneous"
     steps: Annotated[Int, Field(ge=1, le=1000)] = 1
-    display: DisplayFile = DisplayFile()
-    arithmetic: ArithmeticFile = ArithmeticFile()
+    display: DisplayFile = Field(default_factory=DisplayFile)
+    arithmetic: ArithmeticFile = Field(default_factory=ArithmeticFile)
 
 
 # -- errors as one line each --------------------------------------------------------------------

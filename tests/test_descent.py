@@ -1,0 +1,189 @@
+"""Training's fast paths against the recorded one: the same numbers, on networks drawn at random.
+
+`Network._descend` (in place, one flat array, nothing recorded) must give `_compute` then
+`_apply` to the last bit; the tiny networks' loop on Python floats (tiny.py) must agree with
+the arrays within an ulp per operation; a full batch's loss pass, reused as its next forward
+pass, and the diagnosis from it must give what separate passes give.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import yaml
+from conftest import ROOT
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_gradients import networks
+
+from backprop_tutor.core.activations import ACTIVATIONS, PARAMETRIZED, activation
+from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.engine import Network
+from backprop_tutor.spec import load_spec, spec_from_text
+from backprop_tutor.tiny import TinyDescent
+from backprop_tutor.train import train
+
+# the losses and activations the tiny loop takes (a scalar form each)
+TINY_LOSSES = sorted(name for name, loss in LOSSES.items() if loss.scalar_derivative)
+
+
+@st.composite
+def training_specs(draw, losses: list[str] | None = None):
+    """A drawn network with two to four examples and drawn training rules."""
+    spec = yaml.safe_load(draw(networks(losses)))
+    x, t = spec.pop("inputs"), spec.pop("targets")
+    number = st.floats(-2, 2, allow_nan=False).map(lambda v: round(v, 3))
+    examples = [{"inputs": x, "targets": t}]
+    for _ in range(draw(st.integers(1, 3))):
+        other = [draw(number) for _ in x]
+        examples.append({"inputs": other, "targets": t})
+    spec["examples"] = examples
+    spec["update_biases"] = draw(st.booleans())
+    spec["training"] = {
+        "momentum": draw(st.sampled_from([0.0, 0.9])),
+        "reduction": draw(st.sampled_from(["mean", "sum"])),
+    }
+    if draw(st.booleans()):
+        spec["notation"] = "layered"  # the bias as a threshold, subtracted
+    return spec_from_text(yaml.safe_dump(spec), "drawn.yaml")
+
+
+def _parameters(network: Network) -> np.ndarray:
+    return network._params.data.copy()
+
+
+@settings(max_examples=120, deadline=None)
+@given(training_specs(), st.integers(1, 4))
+def test_descend_is_compute_then_apply_to_the_last_bit(spec, batch: int) -> None:
+    recorded, fast = Network(spec), Network(spec)
+    x, t = spec.examples.inputs.T, spec.examples.targets.T
+    columns = np.arange(min(batch, x.shape[1]))
+    scale = 1.0 / len(columns) if spec.training.reduction == "mean" else 1.0
+    with np.errstate(all="ignore"):
+        for _ in range(3):
+            recorded._apply(recorded._compute(x[:, columns], t[:, columns]), scale)
+            fast._descend(x[:, columns], t[:, columns], scale)
+    assert np.array_equal(_parameters(recorded), _parameters(fast), equal_nan=True)
+    # the layers' arrays are still the flat array's views: an update reached them
+    for layer, (weights, bias) in zip(fast.layers, fast._params.views, strict=True):
+        assert layer.weights is weights and layer.bias is bias
+
+
+@settings(max_examples=150, deadline=None)
+@given(training_specs(TINY_LOSSES))
+def test_the_tiny_loop_agrees_with_the_arrays_within_ulps(spec) -> None:
+    """Update after update from the same parameters (and velocities), the two give the same
+    new ones within a few ulps of the numbers involved."""
+    arrays, tiny_network = Network(spec), Network(spec)
+    if not TinyDescent.fits(tiny_network, 1):
+        return  # an activation without a scalar form: the arrays train it
+    tiny = TinyDescent(tiny_network)
+    x, t = spec.examples.inputs, spec.examples.targets
+    with np.errstate(all="ignore"):
+        for k in range(12):
+            i = k % len(x)
+            start = _parameters(arrays)
+            tiny_network._params.data[:] = start
+            tiny_network._velocity.data[:] = arrays._velocity.data
+            tiny.load()
+            arrays._descend(x[i][:, None], t[i][:, None], 1.0)
+            if not tiny.update(list(x[i]), list(t[i])):
+                return  # overflowed: the arrays make that update (and report it)
+            tiny.store()
+            want, got = _parameters(arrays), _parameters(tiny_network)
+            if not np.isfinite(want).all():
+                return
+            size = np.maximum(np.abs(start), np.abs(want)).max() + 1.0
+            assert np.allclose(got, want, rtol=0, atol=1e-13 * size), np.abs(got - want).max()
+
+
+NETS = [0.0, -0.0, 1e-300, -1e-300, 0.5, -0.5, 3.0, -3.0, 30.0, -30.0, 700.0, -700.0, 800.0]
+
+
+def _entry(name: str):
+    return activation(name, alpha=0.2) if name in PARAMETRIZED else ACTIVATIONS[name]
+
+
+@pytest.mark.parametrize("name", [n for n in sorted(ACTIVATIONS) if _entry(n).scalar])
+def test_each_scalar_form_is_its_array_form(name: str) -> None:
+    entry = _entry(name)
+    value, derivative = entry.scalar
+    nets = np.array(NETS)
+    with np.errstate(all="ignore"):
+        outs = entry.value(nets)
+        slopes = (entry.derivative_from_net or entry.derivative)(nets, outs)
+    for net, out, slope in zip(NETS, outs, slopes, strict=True):
+        assert math.isclose(value(net), out, rel_tol=4e-16, abs_tol=0.0), (net, value(net), out)
+        assert math.isclose(derivative(net, value(net)), slope, rel_tol=1e-15), net
+
+
+@pytest.mark.parametrize("name", TINY_LOSSES)
+def test_each_scalar_loss_derivative_is_its_array_form(name: str) -> None:
+    loss = LOSSES[name]
+    t, o = np.array([[0.0], [1.0], [0.25]]), np.array([[0.3], [0.9], [-2.0]])
+    want = loss.derivative(t, o)[:, 0]
+    got = [loss.scalar_derivative(a, b, 3) for a, b in zip(t[:, 0], o[:, 0], strict=True)]
+    assert got == list(want)
+
+
+def _xor(epochs: int) -> object:
+    text = (ROOT / "configs" / "xor.yaml").read_text(encoding="utf-8")
+    spec = yaml.safe_load(text)
+    spec["training"].update(epochs=epochs, max_epochs=epochs, loss_threshold=None)
+    return spec_from_text(yaml.safe_dump(spec), str(ROOT / "configs" / "xor.yaml"))
+
+
+def test_xor_trained_by_the_tiny_loop_is_xor_trained_on_arrays(monkeypatch) -> None:
+    """10,000 epochs (40,000 updates): the two differ only in the last digits, far below any
+    digit printed."""
+    spec = _xor(10_000)
+    assert TinyDescent.fits(Network(spec), spec.training.batch_size)
+    tiny = train(spec)
+    monkeypatch.setattr(TinyDescent, "fits", staticmethod(lambda network, size: False))
+    arrays = train(spec)
+    for name, value in arrays.parameters.items():
+        assert math.isclose(tiny.parameters[name], value, rel_tol=1e-9), name
+    assert np.allclose(tiny.losses, arrays.losses, rtol=1e-9, atol=0)
+    n = spec.display.format
+    assert [n(v) for v in tiny.parameters.values()] == [n(v) for v in arrays.parameters.values()]
+
+
+def test_a_tiny_network_that_diverges_is_reported_as_on_arrays(monkeypatch) -> None:
+    """Linear units and a big learning rate overflow to inf, then nan: the same epoch and
+    parameter are named whichever loop trained it."""
+    from backprop_tutor.core.errors import TrainingError
+
+    spec = yaml.safe_load((ROOT / "configs" / "xor.yaml").read_text(encoding="utf-8"))
+    for layer in spec["layers"]:
+        layer["activation"] = "linear"
+    spec["learning_rate"] = 10.0
+    spec["training"].update(epochs=500, max_epochs=500, loss_threshold=None)
+    spec = spec_from_text(yaml.safe_dump(spec), "diverges.yaml")
+    assert TinyDescent.fits(Network(spec), 1)
+    with pytest.raises(TrainingError, match="training diverged at epoch") as tiny:
+        train(spec)
+    monkeypatch.setattr(TinyDescent, "fits", staticmethod(lambda network, size: False))
+    with pytest.raises(TrainingError, match="training diverged at epoch") as arrays:
+        train(spec)
+    assert str(tiny.value) == str(arrays.value)
+
+
+def test_a_full_batch_reuses_its_loss_pass_and_gives_separate_passes_numbers() -> None:
+    """Each epoch's loss pass is the next update's forward pass, and the diagnosis after
+    training is read from the last one: the numbers of a pass made for each."""
+    spec = load_spec(ROOT / "configs" / "xu-full-batch.yaml")
+    result = train(spec)
+    network = Network(spec)
+    x, t = spec.examples.inputs.T, spec.examples.targets.T
+    n = x.shape[1]
+    before = [float(np.linalg.norm(d)) for d in network.compute(x, t).delta]
+    losses = []
+    for _ in range(result.epochs):
+        network.apply(network.compute(x, t), 1.0 / n)
+        losses.append(network.total_loss(x, t) / n)
+    after = network.compute(x, t)
+    assert list(result.losses) == losses
+    assert result.delta_norms == (before, [float(np.linalg.norm(d)) for d in after.delta])
+    assert np.array_equal(result.outputs, after.outs[-1])
