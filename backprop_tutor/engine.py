@@ -111,15 +111,16 @@ class Pass:
 class Network:
     """A fully connected feed-forward network built from a Spec, with its parameters."""
 
-    def __init__(self, spec: Spec) -> None:
+    def __init__(self, spec: Spec, dtype: type = np.float64) -> None:
         self.spec = spec
+        self.dtype = dtype  # float32 only where training asks for it (`training: dtype`)
         self.loss: Loss = LOSSES[spec.loss]
         self.layers = [
             Layer(
                 ls,
                 of_layer(ls.activation, ls.alpha),
-                np.array(ls.weights, dtype=float).reshape(len(ls.units), -1),
-                np.array(ls.bias_values, dtype=float),
+                np.array(ls.weights, dtype=dtype).reshape(len(ls.units), -1),
+                np.array(ls.bias_values, dtype=dtype),
                 np.array(ls.bias_of_unit, dtype=int),
                 spec.bias_sign,
             )
@@ -130,14 +131,14 @@ class Network:
         # biases; each layer's `weights` and `bias` are views into it (so are the velocities
         # and training's gradients), and an update is one pass over all of them. Updates are
         # in place, so the views stay the parameters.
-        self._params = Flat(self.layers)
+        self._params = Flat(self.layers, dtype=dtype)
         for layer, (weights, bias) in zip(self.layers, self._params.views, strict=True):
             weights[...], bias[...] = layer.weights, layer.bias
             layer.weights, layer.bias = weights, bias
         # the last change of every parameter, for momentum (Mitchell's alpha Δw(n - 1))
-        self._velocity = Flat(self.layers, np.zeros)
+        self._velocity = Flat(self.layers, np.zeros, dtype)
         self.velocity = [list(pair) for pair in self._velocity.views]
-        self._gradient = Flat(self.layers)  # training's gradients, update after update
+        self._gradient = Flat(self.layers, dtype=dtype)  # training's gradients
 
     @classmethod
     def from_spec(cls, spec: Spec) -> Network:
@@ -157,7 +158,7 @@ class Network:
         returned are always (units, examples).
         """
         c = self._carry
-        x = np.asarray(x, dtype=float)
+        x = np.asarray(x, dtype=self.dtype)
         outs, nets = [x.reshape(len(x), -1)], []  # inputs are given: never rounded
         for layer in self.layers:
             net = c(layer.net(outs[-1]))
@@ -204,7 +205,7 @@ class Network:
 
     def _loss_of(self, t: Array, nets: list[Array], outs: list[Array]) -> float:
         """The total error of a forward pass already made (summed over its examples)."""
-        t = np.asarray(t, dtype=float).reshape(outs[-1].shape)
+        t = np.asarray(t, dtype=self.dtype).reshape(outs[-1].shape)
         return float(np.sum(self._loss_terms(t, nets, outs)))
 
     def _compute(self, x: Array, t: Array, back: list[Array] | None = None) -> Pass:
@@ -213,7 +214,7 @@ class Network:
         examples (layer by layer: the weights the batch's update sets)."""
         c = self._carry
         nets, outs = self._forward(x)
-        t = np.asarray(t, dtype=float).reshape(outs[-1].shape)
+        t = np.asarray(t, dtype=self.dtype).reshape(outs[-1].shape)
         terms = c(self._loss_terms(t, nets, outs))
         total = float(c(np.array(terms.sum())))
         n = len(self.layers)
@@ -373,9 +374,9 @@ class Flat:
     """One float64 array for a number of every parameter of the network: all weights, layer
     by layer, then all biases, with each layer's (weights, bias) as views of their part."""
 
-    def __init__(self, layers: list[Layer], make=np.empty) -> None:
+    def __init__(self, layers: list[Layer], make=np.empty, dtype: type = np.float64) -> None:
         self.weights = sum(la.weights.size for la in layers)  # where the biases start
-        self.data = make(self.weights + sum(la.bias.size for la in layers))
+        self.data = make(self.weights + sum(la.bias.size for la in layers), dtype=dtype)
         self.views: list[tuple[Array, Array]] = []
         self.offsets: list[tuple[int, int]] = []  # where each layer's weights, biases start
         w, b = 0, self.weights

@@ -87,6 +87,11 @@ class TrainingResult:
         return found
 
 
+def training_network(spec: Spec) -> Network:
+    """The network training updates, in the arithmetic `training: dtype` asks for."""
+    return Network(spec, np.dtype(spec.training.dtype).type)
+
+
 def data_arrays(spec: Spec) -> tuple[Array, Array]:
     """The training examples as columns: inputs (n_inputs, n), targets (n_outputs, n)."""
     inputs = spec.examples.inputs.T
@@ -123,9 +128,9 @@ def train(
 ) -> TrainingResult:
     """Train from the spec's starting weights until a stopping rule holds."""
     refuse_large_tracing(spec, trace_updates)
-    network = Network.from_spec(spec)
+    network = training_network(spec)
     rules = spec.training
-    inputs, targets = data_arrays(spec)
+    inputs, targets = (a.astype(network.dtype, copy=False) for a in data_arrays(spec))
     n = inputs.shape[1]
     rng = np.random.default_rng(rules.seed)
     limit = rules.epochs or rules.max_epochs
@@ -325,7 +330,7 @@ def _snapshot(network: Network) -> list[tuple[Array, Array, list[Array]]]:
 def _replay(spec: Spec, state: tuple, inputs: Array, targets: Array, number: int) -> StepTrace:
     """Trace the last update again from the parameters it started from."""
     snapshot, batch = state
-    network = Network.from_spec(spec)
+    network = training_network(spec)
     for layer, velocity, (weights, bias, saved) in zip(
         network.layers, network.velocity, snapshot, strict=True
     ):

@@ -187,3 +187,35 @@ def test_a_full_batch_reuses_its_loss_pass_and_gives_separate_passes_numbers() -
     assert list(result.losses) == losses
     assert result.delta_norms == (before, [float(np.linalg.norm(d)) for d in after.delta])
     assert np.array_equal(result.outputs, after.outs[-1])
+
+
+def test_float32_training_learns_xor_as_float64_does_and_says_so() -> None:
+    """`training: dtype: float32` trains in float32 (half the memory, faster products) to
+    the float64 result within float32's precision; the report's header says so."""
+    from conftest import render
+
+    from backprop_tutor.core.trace import Trace
+    from backprop_tutor.record import header
+    from backprop_tutor.render.train_view import TrainingReport
+
+    text = yaml.safe_load((ROOT / "configs" / "xor.yaml").read_text(encoding="utf-8"))
+    exact = spec_from_text(yaml.safe_dump(text), "xor.yaml")
+    text["training"]["dtype"] = "float32"
+    single = spec_from_text(yaml.safe_dump(text), "xor.yaml")
+    wide, narrow = train(exact), train(single)
+    assert narrow.weights[0].dtype == np.float32 and wide.weights[0].dtype == np.float64
+    assert narrow.epochs == wide.epochs
+    for name, value in wide.parameters.items():
+        assert math.isclose(narrow.parameters[name], value, rel_tol=1e-4), name
+    for result, spec, said in ((narrow, single, True), (wide, exact, False)):
+        shown = " ".join(render(TrainingReport(result, Trace(header(spec), ())), 200).split())
+        assert ("float32 arithmetic" in shown) is said
+
+
+def test_float32_is_for_training_only() -> None:
+    from backprop_tutor.record import run
+
+    text = yaml.safe_load((ROOT / "configs" / "dawood.yaml").read_text(encoding="utf-8"))
+    exact = run(spec_from_text(yaml.safe_dump(text), "dawood.yaml")).values()
+    text["training"] = {"dtype": "float32"}
+    assert run(spec_from_text(yaml.safe_dump(text), "dawood.yaml")).values() == exact

@@ -97,6 +97,7 @@ class TrainingReport:
         }[rules.batch]
         order = f"shuffled (seed {rules.seed})" if rules.shuffled(n) else "in file order"
         momentum = f", momentum {rules.momentum:g}" if rules.momentum else ""
+        precision = "" if rules.dtype == "float64" else f" · {rules.dtype} arithmetic"
         lines = [Text(plain(spec.title), style="bold")] if spec.title else []
         if spec.source:
             lines.append(Text(plain(spec.source), style="dim"))
@@ -105,7 +106,7 @@ class TrainingReport:
                 plain(
                     f"{spec.file} · {shape} network · {counted(n, 'example')} · loss {spec.loss} · "
                     f"learning rate {spec.learning_rate:g}{momentum} · {kind}, {order} · "
-                    f"{rules.reduction} over a batch"
+                    f"{rules.reduction} over a batch{precision}"
                 )
             )
         )

@@ -115,6 +115,7 @@ class TrainingSpec:
     loss_threshold: float | None = None
     gradient_threshold: float | None = None
     report_every: int | None = None
+    dtype: str = "float64"  # training's arithmetic; the worked example is always float64
 
     def shuffled(self, examples: int) -> bool:
         """Whether each epoch takes the examples in a new order: not when one batch holds

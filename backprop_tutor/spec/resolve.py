@@ -132,6 +132,13 @@ class Resolver(ParameterResolver):
                 f"batch size {size} is larger than the {n_examples} examples",
                 f"use at most {n_examples}",
             )
+        if t.dtype != "float64" and self.raw.arithmetic.carry_digits is not None:
+            raise self.src.error(
+                (*path, "dtype"),
+                f"dtype {t.dtype} is for exact arithmetic; this spec carries "
+                f"{self.raw.arithmetic.carry_digits} decimals as a calculator does",
+                "remove dtype, or remove arithmetic: carry_digits",
+            )
         if t.epochs is not None and t.epochs > t.max_epochs:
             raise self.src.error(
                 (*path, "epochs"),
@@ -150,6 +157,7 @@ class Resolver(ParameterResolver):
             t.loss_threshold,
             t.gradient_threshold,
             t.report_every,
+            t.dtype,
         )
 
     def _first_target_outside(self, targets) -> int | None:

@@ -225,6 +225,7 @@ class TrainingFile(_Model):
     loss_threshold: bounded(gt=0) | None = None  # stop when loss below
     gradient_threshold: bounded(gt=0) | None = None  # Xu's theta
     report_every: Annotated[Int, Field(ge=1)] | None = None  # loss table rows
+    dtype: Literal["float64", "float32"] = "float64"  # training's arithmetic (run: float64)
 
 
 class SpecFile(_Model):

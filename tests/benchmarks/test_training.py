@@ -94,8 +94,11 @@ def test_xor_stochastic_10000_epochs_against_a_numpy_loop(benchmark) -> None:
         numpy_loop(*_start(spec), x, t, 10_000, spec.learning_rate, rules.momentum, 1)
 
     ratio = _side_by_side(benchmark, lambda: train(spec), reference)
-    print(f"\nXOR, 10,000 stochastic epochs: {ratio:.2f}x the numpy loop (target 1.5x)")
-    assert ratio <= 1.5
+    print(
+        f"\nXOR, 10,000 stochastic epochs (40,000 updates): {ratio:.2f}x the numpy loop's time "
+        "per update (target 1.0x)"
+    )
+    assert ratio <= 1.0
 
 
 def test_xor_against_pytorch(benchmark) -> None:
@@ -121,7 +124,8 @@ def test_xor_against_pytorch(benchmark) -> None:
     assert ratio <= 1 / 3
 
 
-def test_64_128_10_full_batch_against_a_numpy_loop(benchmark) -> None:
+def _classes_64() -> str:
+    """64 inputs, 10 classes, 2,000 synthetic examples: a 64-128-10 sigmoid network."""
     rng = np.random.default_rng(0)
     x = rng.uniform(-1, 1, (2000, 64))
     labels = np.argmax(x[:, :10], axis=1)
@@ -129,7 +133,7 @@ def test_64_128_10_full_batch_against_a_numpy_loop(benchmark) -> None:
         (list(map(float, xi)), [float(k == c) for k in range(10)])
         for xi, c in zip(x, labels, strict=True)
     ]
-    text = yaml.safe_dump(
+    return yaml.safe_dump(
         {
             "examples": [{"inputs": a, "targets": b} for a, b in rows],
             "layers": [
@@ -142,6 +146,10 @@ def test_64_128_10_full_batch_against_a_numpy_loop(benchmark) -> None:
             "training": {"batch": "full", "epochs": 200, "max_epochs": 200},
         }
     )
+
+
+def test_64_128_10_full_batch_against_a_numpy_loop(benchmark) -> None:
+    text = _classes_64()
     spec = _spec(text)
     xs, ts = data_arrays(spec)
 
@@ -151,19 +159,45 @@ def test_64_128_10_full_batch_against_a_numpy_loop(benchmark) -> None:
     ratio = _side_by_side(benchmark, lambda: train(spec), reference)
     print(
         f"\n64-128-10, 2,000 examples, 200 full-batch epochs: {ratio:.2f}x the numpy loop "
-        "(target 1.2x)"
+        "(target 0.9x)"
     )
-    assert ratio <= 1.2
+    assert ratio <= 0.9
 
 
+def test_64_128_10_full_batch_against_pytorch(benchmark) -> None:
+    torch = pytest.importorskip("torch")
+    spec = _spec(_classes_64(), **{})
+    xs, ts = (torch.tensor(a) for a in data_arrays(spec))
+    start = [torch.tensor(a, requires_grad=True) for a in _start(spec)]
+    optimizer = torch.optim.SGD(start, lr=spec.learning_rate)
+    w1, b1, w2, b2 = start
+
+    def reference():
+        for _ in range(200):
+            optimizer.zero_grad()
+            o = torch.sigmoid(w2 @ torch.sigmoid(w1 @ xs + b1[:, None]) + b2[:, None])
+            (0.5 * ((ts - o) ** 2).sum() / xs.shape[1]).backward()
+            optimizer.step()
+            with torch.no_grad():  # the loss over all examples once an epoch, as train has
+                o = torch.sigmoid(w2 @ torch.sigmoid(w1 @ xs + b1[:, None]) + b2[:, None])
+                float((0.5 * (ts - o) ** 2).sum()) / xs.shape[1]
+
+    ratio = _side_by_side(benchmark, lambda: train(spec), reference)
+    print(f"\n64-128-10 full batch: {ratio:.2f}x PyTorch on the CPU (target 1.0x)")
+    assert ratio <= 1.0
+
+
+# VmHWM, this process's own peak: getrusage's ru_maxrss would keep the peak of the pytest
+# process it was forked from across the exec (Linux keeps it in the signal struct)
 PEAK_SCRIPT = """
-import resource, sys, yaml
+import sys, yaml
 from backprop_tutor.spec import spec_from_text
 from backprop_tutor.train import train
 spec = yaml.safe_load(open(sys.argv[1]))
 spec["training"].update(epochs=int(sys.argv[2]), max_epochs=int(sys.argv[2]), loss_threshold=None)
 train(spec_from_text(yaml.safe_dump(spec), sys.argv[1]))
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+with open("/proc/self/status") as lines:
+    print(next(int(line.split()[1]) for line in lines if line.startswith("VmHWM:")))
 """
 
 
@@ -188,81 +222,6 @@ def test_memory_stays_flat_as_epochs_grow(benchmark) -> None:
         f"({long / short:.3f}x, target at most 1.10x)"
     )
     assert long <= 1.10 * short
-
-
-def _full_pass(w1, b1, w2, b2, x, t) -> list[float]:
-    h = _sigmoid(w1 @ x + b1[:, None])
-    o = _sigmoid(w2 @ h + b2[:, None])
-    d2 = (o - t) * o * (1 - o)
-    d1 = (w2.T @ d2) * h * (1 - h)
-    return [float(np.linalg.norm(d)) for d in (d1, d2)]
-
-
-def _mnist_sized(folder: Path) -> Path:
-    """784-256-10 on 10,000 synthetic examples from a CSV, as a course would load MNIST."""
-    rng = np.random.default_rng(0)
-    x = rng.uniform(0, 1, (10_000, 784)).round(3)
-    labels = np.argmax(x[:, :10], axis=1)
-    t = np.eye(10)[labels]
-    inputs, targets = [f"p{k}" for k in range(784)], [f"c{k}" for k in range(10)]
-    np.savetxt(
-        folder / "digits.csv",
-        np.hstack([x, t]),
-        delimiter=",",
-        fmt="%g",
-        header=",".join(inputs + targets),
-        comments="",
-    )
-    spec = {
-        "data": {"csv": "digits.csv", "inputs": inputs, "targets": targets},
-        "layers": [
-            {"units": 256, "activation": "sigmoid", "bias": "init"},
-            {"units": 10, "activation": "sigmoid", "bias": "init"},
-        ],
-        "init": {"method": "xavier", "seed": 0},
-        "loss": "half_sse",
-        "learning_rate": 0.5,
-        "training": {"batch": "mini", "batch_size": 32, "epochs": 1, "max_epochs": 1},
-    }
-    path = folder / "mnist-sized.yaml"
-    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
-    return path
-
-
-def test_784_256_10_one_epoch_on_10000_examples_against_a_numpy_loop(
-    benchmark, tmp_path: Path
-) -> None:
-    """`train` without tracing, mini-batches of 32; loading the CSV is timed beside it."""
-    from backprop_tutor.spec import load_spec
-
-    path = _mnist_sized(tmp_path)
-    start = time.perf_counter()
-    spec = load_spec(path)
-    load_s = time.perf_counter() - start
-    start = time.perf_counter()
-    np.loadtxt(tmp_path / "digits.csv", delimiter=",", skiprows=1)
-    loadtxt_s = time.perf_counter() - start
-    xs, ts = data_arrays(spec)
-
-    def reference():
-        """The loop, plus what `train` reports beyond it: a forward and backward pass over all
-        examples before and after training (‖δ‖ per layer, the outputs, dead units)."""
-        start = _start(spec)
-        _full_pass(*start, xs, ts)
-        numpy_loop(*start, xs, ts, 1, spec.learning_rate, 0.0, 32)
-        _full_pass(*start, xs, ts)
-
-    result: list = []
-    ratio = _side_by_side(benchmark, lambda: result.append(train(spec)), reference)
-    assert len(result[-1].losses) == 1 and np.isfinite(result[-1].losses[-1])
-    print(
-        f"\n784-256-10, 10,000 examples, 1 epoch of mini-batches of 32: {ratio:.2f}x the numpy "
-        f"loop (target 2x); loading the spec and its CSV: {load_s / loadtxt_s:.2f}x "
-        "numpy.loadtxt on the same file"
-    )
-    # 2x, not the 1.5x of XOR: train() turns the spec's 7.9 million numbers into arrays inside
-    # the timing (about 18% of it), where the reference is handed them
-    assert ratio <= 2.0
 
 
 def _first_progress_line(path: Path) -> tuple[str, float]:
