@@ -371,7 +371,7 @@ def slots(spec: Spec) -> list[tuple[str, int, bool, tuple[int, ...]]]:
 
 
 class Flat:
-    """One float64 array for a number of every parameter of the network: all weights, layer
+    """One array (of the network's dtype) for a number of every parameter: all weights, layer
     by layer, then all biases, with each layer's (weights, bias) as views of their part."""
 
     def __init__(self, layers: list[Layer], make=np.empty, dtype: type = np.float64) -> None:

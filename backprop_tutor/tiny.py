@@ -5,7 +5,7 @@ costs about a microsecond whatever its size, so the loop is all overhead. Here t
 runs on Python floats: the parameters as one flat list laid out as `engine.Flat` lays out the
 array, every formula the registry entry's `scalar` form of its array form. The numbers agree
 with the array path within an ulp per operation: Python adds a unit's weighted inputs left to
-right where BLAS may fuse or reorder them, and math's tanh is not numpy's (tests/test_tiny.py
+right where BLAS may fuse or reorder them, and math's tanh is not numpy's (tests/test_descent.py
 measures the difference after 10,000 epochs).
 
 Only what the array path would do the same way runs here: one example per update, exact
@@ -23,7 +23,7 @@ import numpy as np
 from backprop_tutor.engine import Network
 
 Array = np.ndarray
-SMALL = 64  # weights at most: past this the arrays are faster (tests/benchmarks/test_tiny.py)
+SMALL = 64  # weights at most: past this the Python loop loses its lead over the arrays
 
 
 @dataclass(frozen=True)

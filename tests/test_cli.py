@@ -110,6 +110,13 @@ def test_fresh_interpreter_layering() -> None:
         ["run", "configs/dawood.yaml", "--ids", "--section", "updates"],
         ["explore", "configs/dawood.yaml", "-o", "{tmp}/page.html"],
         ["new", "-o", "{tmp}/sheet"],
+        ["train", "configs/xor.yaml", "-f", "markdown"],
+        ["train", "configs/xor.yaml", "-f", "latex", "--trace-steps", "1"],
+        ["check", "configs/dawood.yaml", "golden/dawood.values.yaml"],
+        ["gradcheck", "configs/dawood.yaml"],
+        ["validate", "configs/dawood.yaml"],
+        ["examples"],
+        ["schema"],
     ],
     ids=" ".join,
 )

@@ -237,3 +237,16 @@ def test_a_special_spec_or_claims_file_is_one_line(tmp_path: Path, special: str,
     assert result.returncode == 2, result.stderr
     assert "not a regular file" in result.stderr or "the system generates" in result.stderr
     assert result.stderr.count("\n") == 1 and "SECRET" not in result.stderr
+
+
+def test_a_quoted_cell_with_commas_is_one_cell(tmp_path: Path) -> None:
+    """numpy's reader splits "1,234,567" at its commas unless told the quotes: every later
+    column would move over, and a target read 234 without an error."""
+    from backprop_tutor.spec import load_spec
+
+    (tmp_path / "d.csv").write_text(
+        'a,b,population,y\n0.5,0.2,"1,234,567",1\n0.1,0.3,"5",0\n', encoding="utf-8"
+    )
+    spec = load_spec(_spec(tmp_path, "d.csv"))
+    assert spec.examples.inputs.tolist() == [[0.5, 0.2], [0.1, 0.3]]
+    assert spec.examples.targets.tolist() == [[1.0], [0.0]]

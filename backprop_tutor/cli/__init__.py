@@ -48,7 +48,12 @@ def commands(name: str | None = None):
 def asked(arguments: list[str]) -> str | None:
     """The command named on a command line: its first word that is not an option (the
     top-level options, --version and --help, take no value)."""
-    return next((a for a in arguments if not a.startswith("-")), None)
+    for argument in arguments:
+        if argument in ("-h", "--help"):
+            return None  # the top-level help lists every command
+        if not argument.startswith("-"):
+            return argument
+    return None
 
 
 def __getattr__(name: str):

@@ -87,11 +87,38 @@ class Activation:
 
 
 def logistic(net: Array) -> Array:
-    """σ(net), for every entry and loss that needs it."""
+    """σ(net) = 1 / (1 + e^−net), for every entry and loss that needs it."""
     # Below net = -709, e^-net overflows to inf and 1 / (1 + inf) is exactly 0, as it should be:
     # the result is right for every finite input. The engine computes under np.errstate, so the
     # overflow raises no warning (one pass of exp; a clip or logaddexp would cost another).
-    return 1.0 / (1.0 + np.exp(-net))
+    if np.ndim(net) == 0:
+        return 1.0 / (1.0 + np.exp(-net))
+    e = np.negative(net, dtype=np.result_type(net, 1.0))
+    return _one_over_one_plus(np.exp(e, out=e))
+
+
+def logistic_of_minus(net: Array) -> Array:
+    """σ(−net) = 1 / (1 + e^net): logistic(-net) to the last bit, without the negation."""
+    if np.ndim(net) == 0:
+        return 1.0 / (1.0 + np.exp(net))
+    return _one_over_one_plus(np.exp(net, dtype=np.result_type(net, 1.0)))
+
+
+def _sigmoid_slope(net: Array, out: Array) -> Array:
+    """σ(net) σ(−net), from out = σ(net): each factor right to float64 precision, where
+    out (1 − out) keeps 3 digits of 1 − σ(30)."""
+    slope = logistic_of_minus(net)
+    if np.ndim(slope) == 0:
+        return out * slope
+    slope *= out
+    return slope
+
+
+def _one_over_one_plus(e: Array) -> Array:
+    """1 / (1 + e), in e's own memory: a layer of a big batch is megabytes, and each pass of
+    numpy's that writes a new array costs as much as the arithmetic."""
+    e += 1.0
+    return np.divide(1.0, e, out=e)
 
 
 def _exp(x: float) -> float:
@@ -321,7 +348,7 @@ ACTIVATIONS: dict[str, Activation] = {
         "sigmoid",
         value=logistic,
         derivative=lambda net, out: out * (1.0 - out),
-        derivative_from_net=lambda net, out: out * logistic(-net),  # σ(net) σ(−net)
+        derivative_from_net=_sigmoid_slope,
         symbolic=lambda sp, x: 1 / (1 + sp.exp(-x)),
         textbook=lambda sp, out, x: out * (1 - out),
         torch=lambda torch, z: torch.sigmoid(z),
@@ -353,7 +380,8 @@ ACTIVATIONS: dict[str, Activation] = {
         working=lambda out: "1 if net > 0, else 0",
         dead=lambda net: net <= 0,
         derivation=lambda kit: _piecewise_derivation(kit, "relu"),
-        scalar=(lambda net: net if net > 0.0 else 0.0, lambda net, out: float(net > 0)),
+        # nan stays nan, as np.maximum keeps it: a divergence is reported by its parameter
+        scalar=(lambda net: 0.0 if net <= 0.0 else net, lambda net, out: float(net > 0)),
     ),
     "leaky_relu": leaky_relu(),
     "elu": elu(),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from backprop_tutor.core.activations import logistic, softmax_parts
+from backprop_tutor.core.activations import logistic, logistic_of_minus, softmax_parts
 
 Array = np.ndarray
 
@@ -273,7 +273,7 @@ LOSSES: dict[str, Loss] = {
         log_space_activation="sigmoid",
         derivative_from_net=_bce_derivative_from_net,
         # σ(net) - t as (1 - t)σ(net) - tσ(-net): each share kept whole, whatever the target
-        delta_from_net=lambda t, net: (1 - t) * logistic(net) - t * logistic(-net),
+        delta_from_net=lambda t, net: (1 - t) * logistic(net) - t * logistic_of_minus(net),
         formula="−[{target} log {out} + (1 − {target}) log(1 − {out})]",
         derivative_formula="({out} − {target}) / ({out}(1 − {out}))",
         output_activations=("sigmoid",),

@@ -109,7 +109,13 @@ def _plain(text, columns: list[int]) -> np.ndarray | None:
         with warnings.catch_warnings():  # no data rows: said in one line by the reader after
             warnings.simplefilter("ignore", UserWarning)
             values = np.loadtxt(
-                text, delimiter=",", usecols=columns, comments=None, ndmin=2, max_rows=rows + 1
+                text,
+                delimiter=",",
+                quotechar='"',  # "1,234" is one cell, as the csv module reads it
+                usecols=columns,
+                comments=None,
+                ndmin=2,
+                max_rows=rows + 1,
             )
     except (ValueError, IndexError):
         return None
