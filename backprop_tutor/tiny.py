@@ -58,7 +58,6 @@ class TinyDescent:
         self.rate = -spec.learning_rate  # one example: the mean and the sum agree (scale 1)
         self.alpha = spec.training.momentum
         self.update_biases = spec.update_biases
-        self.weight_count = network._params.weights
         self.load()
 
     @staticmethod

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from backprop_tutor.core import activation_derivations as derivations
+
 Array = np.ndarray
 
 
@@ -189,7 +191,9 @@ def leaky_relu(alpha: float = 0.01) -> Activation:
             lambda net: net if net > 0 else alpha * net,
             lambda net, out: 1.0 if net > 0 else alpha,
         ),
-        derivation=lambda kit: _piecewise_derivation(kit, "leaky_relu"),
+        derivation=lambda kit: derivations.piecewise_derivation(
+            kit, "leaky_relu", ACTIVATIONS["leaky_relu"]
+        ),
     )
 
 
@@ -217,132 +221,6 @@ def _sigmoid_saturation(out: Array, s: float) -> Array:
     return np.abs(out - 0.5) - (0.5 - s)  # within s of 0 or of 1
 
 
-# -- textbook derivations, for `derive NAME`: the kit (symbolic/textbook.py) brings SymPy, Step
-# and the prover, so nothing here imports SymPy ----------------------------------------------------
-def _sigmoid_derivation(kit):
-    sp, x, Step = kit.sp, kit.x, kit.Step
-    sigma = sp.Function("σ")
-    e = sp.exp(-x)
-    s = 1 / (1 + e)
-    steps = kit.chain(
-        [
-            Step(
-                sp.Derivative(sp.Pow(1 + e, -1, evaluate=False), x), "σ(x) = 1/(1 + e^−x)", "dσ/dx"
-            ),
-            Step(
-                sp.Mul(
-                    -1, sp.Pow(1 + e, -2, evaluate=False), sp.Derivative(1 + e, x), evaluate=False
-                ),
-                "chain rule on (1 + e^−x)^−1",
-            ),
-            Step(
-                sp.Mul(-1, sp.Pow(1 + e, -2, evaluate=False), -e, evaluate=False),
-                "d/dx e^−x = −e^−x",
-            ),
-            Step(e / (1 + e) ** 2, "simplify"),
-            Step(sp.Mul(s, e / (1 + e), evaluate=False), "split the fraction"),
-            Step(sp.Mul(s, 1 - s, evaluate=False), "e^−x/(1 + e^−x) = 1 − 1/(1 + e^−x)"),
-            Step(sp.Mul(sigma(x), 1 - sigma(x), evaluate=False), "σ(x) = 1/(1 + e^−x)"),
-        ],
-        known={sigma(x): s},
-    )
-    return kit.derivation(
-        "sigmoid",
-        "The sigmoid's derivative, step by step",
-        steps,
-        notes=[
-            "so dout/dnet = out (1 − out): the derivative needs only "
-            "the output, which the forward pass already has"
-        ],
-    )
-
-
-def _tanh_derivation(kit):
-    sp, x, Step = kit.sp, kit.x, kit.Step
-    ep, em = sp.exp(x), sp.exp(-x)
-    t = (ep - em) / (ep + em)
-    steps = kit.chain(
-        [
-            Step(sp.Derivative(t, x), "tanh(x) = (e^x − e^−x)/(e^x + e^−x)", "d tanh/dx"),
-            Step(((ep + em) ** 2 - (ep - em) ** 2) / (ep + em) ** 2, "quotient rule"),
-            Step(1 - t**2, "split the fraction"),
-            Step(1 - sp.tanh(x) ** 2, "tanh"),
-        ],
-        known={},
-    )
-    return kit.derivation("tanh", "tanh's derivative", steps, notes=["so dout/dnet = 1 − out²"])
-
-
-def _piecewise_derivation(kit, name: str):
-    Step = kit.Step
-    result = kit.derivative(ACTIVATIONS[name])
-    steps = [
-        Step(result.function, "", f"{name}(x)"),
-        Step(result.raw, "differentiate each piece", f"d {name}/dx", None),
-        Step(
-            result.textbook,
-            "as the engine uses it (at x = 0, where there is no derivative: the "
-            "left-hand piece, 0 for ReLU and alpha for leaky ReLU, as PyTorch)",
-            "",
-            result.proved,
-        ),
-    ]
-    return kit.derivation(
-        name,
-        f"{name}'s derivative, piece by piece",
-        steps,
-        notes=[
-            "not differentiable at 0; below 0 a ReLU passes no "
-            "gradient at all, which is how units die"
-        ],
-    )
-
-
-def _linear_derivation(kit):
-    Step = kit.Step
-    result = kit.derivative(ACTIVATIONS["linear"])
-    steps = [Step(result.function, "", "linear(x)"), Step(result.raw, "", "d/dx", result.proved)]
-    return kit.derivation(
-        "linear",
-        "The linear activation's derivative",
-        steps,
-        notes=["so at a linear output, delta = dE/dout: y − t for ½(y − t)²"],
-    )
-
-
-def _softmax_derivation(kit):
-    sp, Step = kit.sp, kit.Step
-    n1, n2, n3 = sp.symbols("net_1:4", real=True)
-    nets = [n1, n2, n3]
-    total = sum(sp.exp(n) for n in nets)
-    z = [sp.exp(n) / total for n in nets]
-    zs = sp.symbols("z_1:4", positive=True)
-    diag = sp.diff(z[0], n1)
-    off = sp.diff(z[0], n2)
-    steps = [
-        Step(z[0], "softmax, shown for K = 3 (the proof is the same for any K)", "z_1"),
-        Step(diag, "quotient rule", "∂z_1/∂net_1"),
-        Step(
-            zs[0] * (1 - zs[0]),
-            "with z_1 = e^net_1/Σ e^net_i",
-            "",
-            kit.equal(diag, z[0] * (1 - z[0])),
-        ),
-        Step(off, "quotient rule", "∂z_1/∂net_2"),
-        Step(-zs[0] * zs[1], "", "", kit.equal(off, -z[0] * z[1])),
-    ]
-    return kit.derivation(
-        "softmax",
-        "Softmax's Jacobian",
-        steps,
-        notes=[
-            "in general ∂z_j/∂net_k = z_j (δ_jk − z_k): every output moves with every net "
-            "input, so delta_k = Σ_j ∂E/∂z_j · ∂z_j/∂net_k needs the whole row, "
-            "not only z_k(1 − z_k)"
-        ],
-    )
-
-
 ACTIVATIONS: dict[str, Activation] = {
     "sigmoid": Activation(
         "sigmoid",
@@ -354,7 +232,7 @@ ACTIVATIONS: dict[str, Activation] = {
         torch=lambda torch, z: torch.sigmoid(z),
         working=lambda out: f"{out} × (1 − {out})",
         saturation=_sigmoid_saturation,
-        derivation=_sigmoid_derivation,
+        derivation=derivations.sigmoid_derivation,
         scalar=(_logistic, lambda net, out: out * _logistic(-net)),
     ),
     "tanh": Activation(
@@ -367,7 +245,7 @@ ACTIVATIONS: dict[str, Activation] = {
         torch=lambda torch, z: torch.tanh(z),
         working=lambda out: f"1 − {out}²",
         saturation=lambda out, s: np.abs(out) - (1 - 2 * s),  # within 2s of −1 or 1
-        derivation=_tanh_derivation,
+        derivation=derivations.tanh_derivation,
         scalar=(math.tanh, lambda net, out: _sech_squared(net)),
     ),
     "relu": Activation(
@@ -379,7 +257,7 @@ ACTIVATIONS: dict[str, Activation] = {
         torch=lambda torch, z: torch.relu(z),
         working=lambda out: "1 if net > 0, else 0",
         dead=lambda net: net <= 0,
-        derivation=lambda kit: _piecewise_derivation(kit, "relu"),
+        derivation=lambda kit: derivations.piecewise_derivation(kit, "relu", ACTIVATIONS["relu"]),
         # nan stays nan, as np.maximum keeps it: a divergence is reported by its parameter
         scalar=(lambda net: 0.0 if net <= 0.0 else net, lambda net, out: float(net > 0)),
     ),
@@ -402,7 +280,7 @@ ACTIVATIONS: dict[str, Activation] = {
         textbook=lambda sp, out, x: sp.Integer(1),
         torch=lambda torch, z: z,
         working=lambda out: "1",
-        derivation=_linear_derivation,
+        derivation=lambda kit: derivations.linear_derivation(kit, ACTIVATIONS["linear"]),
         scalar=(float, lambda net, out: 1.0),
     ),
     "softmax": Activation(
@@ -415,7 +293,7 @@ ACTIVATIONS: dict[str, Activation] = {
         working=lambda out: f"{out} × (1 − {out}) (the diagonal)",
         min_units=2,
         distribution=True,
-        derivation=_softmax_derivation,
+        derivation=derivations.softmax_derivation,
     ),
 }
 
