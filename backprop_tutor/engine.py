@@ -66,7 +66,7 @@ class Layer:
         per_unit = self.bias_sign * delta.sum(axis=1)
         found = np.bincount(self.bias_of_unit, weights=per_unit, minlength=self.bias.size)
         if out is None:
-            return found
+            return found.astype(delta.dtype, copy=False)  # bincount sums in float64
         out[...] = found
         return out
 
@@ -221,7 +221,7 @@ class Network:
         de_dout, dout_dnet, delta, back_weights = self._backward(t, nets, outs, back)
         grad_w = [c(delta[i] @ outs[i].T) for i in range(n)]  # summed over the examples
         grad_b = [
-            c(layer.bias_gradient(delta[i])) if layer.bias.size else np.empty(0)
+            c(layer.bias_gradient(delta[i])) if layer.bias.size else np.empty(0, self.dtype)
             for i, layer in enumerate(self.layers)
         ]
         return Pass(

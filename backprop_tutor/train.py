@@ -32,6 +32,7 @@ Array = np.ndarray
 Forward = tuple[list[Array], list[Array]]  # nets and outs of a pass (Network._forward)
 LAST = -1  # in `trace_updates`: the last update of the run
 PROGRESS_SECONDS = 10.0  # between two progress lines when no progress bar is shown
+LISTED_VALUES = 100_000  # a tiny network's examples held as Python floats up to this many (3 MB)
 clock = time.monotonic  # read once an epoch by ProgressLines (a test may replace it)
 
 
@@ -192,19 +193,28 @@ class Updates:
         rules = network.spec.training
         self.mean = rules.reduction == "mean"
         self.tiny = TinyDescent(network) if TinyDescent.fits(network, rules.batch_size) else None
-        if self.tiny is not None:
+        # the tiny loop's examples as Python floats, made once where that is cheap; a Python
+        # float takes 32 bytes to numpy's 8, so a big data set is read a column at a time
+        self.examples = None
+        if self.tiny is not None and inputs.size + targets.size <= LISTED_VALUES:
             self.examples = list(zip(inputs.T.tolist(), targets.T.tolist(), strict=True))
         self.moved = False  # the tiny loop's numbers are ahead of the arrays
 
     def make(self, batch: Array, forward: Forward | None = None) -> None:
         """The update from the examples in `batch` (`forward`: their pass, already made)."""
-        if self.tiny is not None and self.tiny.update(*self.examples[int(batch[0])]):
+        if self.tiny is not None and self.tiny.update(*self._example(int(batch[0]))):
             self.moved = True
             return
         scale = 1.0 / len(batch) if self.mean else 1.0
         network = self.arrays()
         network._descend(self.inputs[:, batch], self.targets[:, batch], scale, forward)
         self.reload()
+
+    def _example(self, k: int) -> tuple[list[float], list[float]]:
+        """Example k's inputs and targets as Python floats, for the tiny loop."""
+        if self.examples is not None:
+            return self.examples[k]
+        return self.inputs[:, k].tolist(), self.targets[:, k].tolist()
 
     def arrays(self) -> Network:
         """The network, its arrays holding every update made so far."""

@@ -8,6 +8,7 @@ pass, and the diagnosis from it must give what separate passes give.
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -150,6 +151,28 @@ def test_xor_trained_by_the_tiny_loop_is_xor_trained_on_arrays(monkeypatch) -> N
     assert [n(v) for v in tiny.parameters.values()] == [n(v) for v in arrays.parameters.values()]
 
 
+def test_a_big_data_set_is_read_a_column_at_a_time_to_the_same_numbers(monkeypatch) -> None:
+    """Past LISTED_VALUES the tiny loop reads each example from the arrays (a million rows
+    as Python floats would take 32 bytes a number): bit for bit what the listed ones give."""
+    import backprop_tutor.train as training
+
+    spec = _xor(300)
+    listed = train(spec)
+    monkeypatch.setattr(training, "LISTED_VALUES", 0)
+    made = []
+    real = training.Updates.__init__
+
+    def remember(self, *args) -> None:
+        real(self, *args)
+        made.append(self)
+
+    monkeypatch.setattr(training.Updates, "__init__", remember)
+    columns = train(spec)
+    assert made and made[0].tiny is not None and made[0].examples is None
+    assert columns.parameters == listed.parameters
+    assert np.array_equal(columns.losses, listed.losses)
+
+
 def test_a_tiny_network_that_diverges_is_reported_as_on_arrays(monkeypatch) -> None:
     """Linear units and a big learning rate overflow to inf, then nan: the same epoch and
     parameter are named whichever loop trained it."""
@@ -196,6 +219,7 @@ def test_float32_training_learns_xor_as_float64_does_and_says_so() -> None:
 
     from backprop_tutor.core.trace import Trace
     from backprop_tutor.record import header
+    from backprop_tutor.render.json_out import training_json
     from backprop_tutor.render.train_view import TrainingReport
 
     text = yaml.safe_load((ROOT / "configs" / "xor.yaml").read_text(encoding="utf-8"))
@@ -210,6 +234,9 @@ def test_float32_training_learns_xor_as_float64_does_and_says_so() -> None:
     for result, spec, said in ((narrow, single, True), (wide, exact, False)):
         shown = " ".join(render(TrainingReport(result, Trace(header(spec), ())), 200).split())
         assert ("float32 arithmetic" in shown) is said
+        document = json.loads(training_json(result, Trace(header(spec), ())))
+        assert document["training"]["dtype"] == ("float32" if said else "float64")
+        assert document["training"]["shuffled"] is True  # stochastic: a new order each epoch
 
 
 def test_float32_is_for_training_only() -> None:
@@ -219,3 +246,19 @@ def test_float32_is_for_training_only() -> None:
     exact = run(spec_from_text(yaml.safe_dump(text), "dawood.yaml")).values()
     text["training"] = {"dtype": "float32"}
     assert run(spec_from_text(yaml.safe_dump(text), "dawood.yaml")).values() == exact
+
+
+@settings(max_examples=80, deadline=None)
+@given(training_specs())
+def test_float32_stays_float32_in_every_array(spec) -> None:
+    """Every activation and loss keeps `training: dtype: float32` in float32: an entry that
+    made a float64 array (a derivative of ones, a softmax's shares) would double the memory
+    and the time of every pass after it."""
+    network = Network(spec, np.float32)
+    x, t = (np.asarray(a, dtype=np.float32) for a in (spec.inputs, spec.targets))
+    p = network._compute(x.reshape(-1, 1), t.reshape(-1, 1))
+    kinds = [layer.activation.name for layer in network.layers]
+    for name in ("outs", "nets", "de_dout", "dout_dnet", "delta", "grad_w", "grad_b"):
+        for k, a in enumerate(getattr(p, name)):
+            assert a.dtype == np.float32, f"{name}[{k}] of {kinds}, {spec.loss}"
+    assert p.terms.dtype == np.float32

@@ -141,6 +141,13 @@ def _sech_squared(net: float) -> float:
     return 1.0 / (c * c)  # c * c, as numpy squares: inf, never OverflowError, past 1e154
 
 
+def floating(net) -> Array:
+    """net as an array of its own float type (float32 stays float32: `training: dtype`),
+    float64 for anything else (integers, lists, Python floats)."""
+    net = np.asarray(net)
+    return net if net.dtype.kind == "f" else net.astype(np.float64)
+
+
 def _softmax(net: Array) -> Array:
     shifted = np.exp(net - np.max(net, axis=0, keepdims=True))  # no overflow for any net
     return shifted / np.sum(shifted, axis=0, keepdims=True)
@@ -151,7 +158,7 @@ def softmax_parts(net: Array) -> tuple[Array, Array, Array]:
     Σ over the other units, (1, examples); and per unit the sum of all the others. Sums of
     "all the others" are added up without the unit itself, never as total − own: a dominant
     output (z = 1 − 1e-20) keeps its tiny complement, and log Σ = log1p(rest) every digit."""
-    net = np.asarray(net, dtype=float).reshape(len(net), -1)
+    net = floating(net).reshape(len(net), -1)
     e = np.exp(net - np.max(net, axis=0, keepdims=True))
     top = np.argmax(e, axis=0)
     columns = np.arange(e.shape[1])
@@ -181,7 +188,7 @@ def leaky_relu(alpha: float = 0.01) -> Activation:
     return Activation(
         "leaky_relu",
         value=lambda net: np.where(net > 0, net, alpha * net),
-        derivative=lambda net, out: np.where(net > 0, 1.0, alpha),
+        derivative=lambda net, out: np.where(net > 0, np.ones_like(net), alpha),
         params={"alpha": alpha},
         symbolic=lambda sp, x: sp.Piecewise((x, x > 0), (sp.nsimplify(alpha) * x, True)),
         textbook=lambda sp, out, x: sp.Piecewise((1, x > 0), (sp.nsimplify(alpha), True)),
@@ -203,9 +210,9 @@ def elu(alpha: float = 1.0) -> Activation:
     return Activation(
         "elu",
         value=lambda net: np.where(net > 0, net, alpha * np.expm1(np.minimum(net, 0.0))),
-        derivative=lambda net, out: np.where(net > 0, 1.0, out + alpha),
+        derivative=lambda net, out: np.where(net > 0, np.ones_like(out), out + alpha),
         derivative_from_net=lambda net, out: np.where(
-            net > 0, 1.0, alpha * np.exp(np.minimum(net, 0))
+            net > 0, np.ones_like(out), alpha * np.exp(np.minimum(net, 0))
         ),
         params={"alpha": alpha},
         symbolic=lambda sp, x: sp.Piecewise(
@@ -251,7 +258,7 @@ ACTIVATIONS: dict[str, Activation] = {
     "relu": Activation(
         "relu",
         value=lambda net: np.maximum(net, 0.0),
-        derivative=lambda net, out: (net > 0).astype(float),  # 0 at the kink, as PyTorch
+        derivative=lambda net, out: (net > 0).astype(floating(net).dtype),  # 0 at the kink
         symbolic=lambda sp, x: sp.Piecewise((x, x > 0), (0, True)),
         textbook=lambda sp, out, x: sp.Piecewise((1, x > 0), (0, True)),
         torch=lambda torch, z: torch.relu(z),
@@ -274,8 +281,8 @@ ACTIVATIONS: dict[str, Activation] = {
     ),
     "linear": Activation(
         "linear",
-        value=lambda net: np.array(net, dtype=float, copy=True),
-        derivative=lambda net, out: np.ones_like(net, dtype=float),
+        value=lambda net: floating(net).copy(),
+        derivative=lambda net, out: np.ones_like(floating(net)),
         symbolic=lambda sp, x: x,
         textbook=lambda sp, out, x: sp.Integer(1),
         torch=lambda torch, z: z,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from backprop_tutor.core.activations import logistic, logistic_of_minus, softmax_parts
+from backprop_tutor.core.activations import floating, logistic, logistic_of_minus, softmax_parts
 
 Array = np.ndarray
 
@@ -40,7 +40,7 @@ def _log_softmax(net: Array) -> Array:
     """log z from the net inputs, finite for any finite net (log of softmax would be -inf);
     log Σ e^shifted as log1p of the shares besides the largest, so log z of a dominant output
     (z = 1 − 1.7e-5) keeps every digit."""
-    net = np.asarray(net, dtype=float)
+    net = floating(net)
     _, rest, _ = softmax_parts(net)
     shifted = net.reshape(len(net), -1) - np.max(net, axis=0, keepdims=True).reshape(1, -1)
     return (shifted - np.log1p(rest)).reshape(net.shape)

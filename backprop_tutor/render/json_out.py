@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from backprop_tutor.core.notation import NOTATIONS
+from backprop_tutor.core.plain import plain
 from backprop_tutor.core.trace import Trace, with_step
 from backprop_tutor.core.trace_rules import trace_rules
 
@@ -62,8 +63,12 @@ def trace_json(trace: Trace) -> str:
 def training_json(result, trace: Trace) -> str:
     """A training run as plain data: the losses, why it stopped, the final parameters, the
     predictions and hidden values, and the traced updates by id."""
+    rules = result.spec.training
     document = {
         "header": trace.to_dict()["header"],
+        # how it trained: batch, seed, stopping rules, float32 where asked for, and whether
+        # each epoch took the examples in a new order (not when one batch holds them all)
+        "training": {**plain(rules), "shuffled": rules.shuffled(len(result.spec.examples))},
         "epochs": result.epochs,
         "updates": result.updates,
         "stop": result.stop,

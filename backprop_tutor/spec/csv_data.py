@@ -63,6 +63,13 @@ def read_csv_examples(source: YamlSource, data: DataFile, anywhere: bool) -> Exa
         raise SpecError(str(path), "is not UTF-8 text", "save the file as UTF-8") from None
     except csv.Error as exc:
         line = getattr(exc, "line", None)
+        if "field limit" in str(exc):  # the csv module's bound on one cell
+            raise SpecError(
+                str(path),
+                f"a cell is longer than {csv.field_size_limit():,} characters",
+                "a number needs at most 17 significant digits: shorten the cell",
+                line=line,
+            ) from None
         raise SpecError(str(path), "is not valid CSV", "fix the quoting", line=line) from None
 
 
@@ -90,13 +97,18 @@ def _read(name: str, handle, data: DataFile) -> Examples:
 def _split(values: np.ndarray, inputs: int) -> Examples:
     """The inputs and targets of rows read as one array, each contiguous, without a second
     copy of the inputs: the targets are copied out, then each row's inputs are moved up
-    within the same memory, over the targets before them."""
+    within the same memory, over the targets before them, and the memory past them handed
+    back (realloc shrinks in place), so the targets are not held twice."""
     rows, width = values.shape
     targets = values[:, inputs:].copy()
     flat = values.reshape(-1)
     for row in range(1, rows):  # row 0 is in place already
         flat[row * inputs : (row + 1) * inputs] = flat[row * width : row * width + inputs]
-    return Examples(flat[: rows * inputs].reshape(rows, inputs), targets)
+    del flat  # the view dies before its memory is resized
+    if values.flags.owndata and values.base is None and inputs < width:
+        values.resize(rows * inputs, refcheck=False)  # no other view of it exists
+        return Examples(values.reshape(rows, inputs), targets)
+    return Examples(values.reshape(-1)[: rows * inputs].reshape(rows, inputs), targets)
 
 
 def _plain(text, columns: list[int]) -> np.ndarray | None:
@@ -121,7 +133,7 @@ def _plain(text, columns: list[int]) -> np.ndarray | None:
         return None
     if len(values) > rows or not len(values) or not np.isfinite(values).all():
         return None
-    return values.reshape(len(values), len(columns))
+    return values  # (rows, columns), as ndmin=2 and usecols give it
 
 
 def _columns(name: str, header: list[str], data: DataFile) -> list[int]:
