@@ -107,3 +107,28 @@ def test_layered_symbolic_is_proved(in_root) -> None:
 
     for derivation in derive(run(load_spec(CONFIGS / "layered.yaml"))):
         assert derivation.proof is True and not derivation.mismatches
+
+
+@pytest.mark.parametrize("name", sorted(NOTATIONS))
+def test_a_row_of_weight_names_is_the_form_filled_for_each_weight(name: str) -> None:
+    """`weight_names` fills the target's part of the form once per row (a shortcut for MNIST's
+    200,000 weights); each name must be the notation's form filled for that one weight,
+    indices past 9 (a separator) included, and a name outside the spec's rules too."""
+    from backprop_tutor.core.notation import UnitRef
+
+    notation = NOTATIONS[name]
+    sources = [UnitRef(f"x{k}", 0, k) for k in range(1, 13)]
+    for target in (UnitRef("h3", 1, 3), UnitRef("o11", 2, 11, True), UnitRef("a{b}", 1, 2)):
+        expected = [
+            notation.weight.format(
+                source=s.name,
+                target=target.name,
+                source_index=s.index,
+                target_index=target.index,
+                sep="_" if max(s.index, target.index) > 9 else "",
+                layer=target.layer,
+                counter=40 + i,
+            )
+            for i, s in enumerate(sources)
+        ]
+        assert notation.weight_names(target.layer, sources, target, 40) == expected

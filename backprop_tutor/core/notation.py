@@ -6,6 +6,7 @@ The engine and the trace know units only by name; every symbol a student reads (
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # Between two indices once one passes 9 (Bishop's w_{10,1} as w10_1): not a comma, which
@@ -67,17 +68,41 @@ class Notation:
         form = self.shallow_hidden_name if n_layers == 2 else self.hidden_name
         return form.format(prefix=self.hidden_prefix, layer=layer, index=index)
 
-    def weight_name(self, layer: int, source: UnitRef, target: UnitRef, counter: int) -> str:
-        """The name of the weight from `source` to `target` in `layer` (1-based)."""
-        return self.weight.format(
-            source=source.name,
-            target=target.name,
-            source_index=source.index,
-            target_index=target.index,
-            sep=_SEP if max(source.index, target.index) > 9 else "",
-            layer=layer,
-            counter=counter,
-        )
+    def weight_names(
+        self, layer: int, sources: Sequence[UnitRef], target: UnitRef, first: int
+    ) -> list[str]:
+        """The names of the weights from each of `sources` to `target` in `layer` (1-based),
+        numbered from `first` (the Dawood notation's w1, w2, ...). The target's part of the
+        form is filled once for the row: an MNIST layer names 200,000 weights."""
+        if "{" in target.name or "}" in target.name:  # not a name the spec admits; no shortcut
+            row = None
+        else:
+            keep = {key: "{" + key + "}" for key in ("source", "source_index", "sep", "counter")}
+            row = self.weight.format(
+                target=target.name, target_index=target.index, layer=layer, **keep
+            )
+            head, found, tail = row.partition("{source}")
+            if found and "{" not in head + tail:  # only the source's name varies
+                return [head + s.name + tail for s in sources]
+        return [
+            row.format(
+                source=s.name,
+                source_index=s.index,
+                sep=_SEP if max(s.index, target.index) > 9 else "",
+                counter=first + i,
+            )
+            if row is not None
+            else self.weight.format(
+                source=s.name,
+                target=target.name,
+                source_index=s.index,
+                target_index=target.index,
+                sep=_SEP if max(s.index, target.index) > 9 else "",
+                layer=layer,
+                counter=first + i,
+            )
+            for i, s in enumerate(sources)
+        ]
 
     def bias_name(self, layer: int, target: UnitRef | None) -> str:
         """A per-unit bias (target given) or a bias shared by the whole layer (target None)."""

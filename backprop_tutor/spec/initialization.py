@@ -28,15 +28,18 @@ class Initializer:
 
     def weights(self, units: int, fan_in: int) -> list[list[float]]:
         """One row per unit: uniform in [low, high]; Xavier uniform; or He normal."""
-        if self.method == "xavier":
-            limit = math.sqrt(6.0 / (fan_in + units))
-            return [[self.rng.uniform(-limit, limit) for _ in range(fan_in)] for _ in range(units)]
         if self.method == "he":
             scale = math.sqrt(2.0 / fan_in)
             return [[self.rng.gauss(0.0, scale) for _ in range(fan_in)] for _ in range(units)]
-        return [
-            [self.rng.uniform(self.low, self.high) for _ in range(fan_in)] for _ in range(units)
-        ]
+        if self.method == "xavier":
+            limit = math.sqrt(6.0 / (fan_in + units))
+            low, high = -limit, limit
+        else:
+            low, high = self.low, self.high
+        # random.uniform(a, b) is a + (b − a) · random(), written out: the same numbers, without
+        # a method call for each of an MNIST layer's 200,000 weights
+        draw, span = self.rng.random, high - low
+        return [[low + span * draw() for _ in range(fan_in)] for _ in range(units)]
 
     def biases(self, units: int) -> list[float]:
         """Per-unit biases: drawn like the weights for uniform, zero for Xavier and He."""

@@ -60,9 +60,7 @@ class ParameterResolver:
                         f"({', '.join(sources)})",
                         "write one weight per unit below",
                     )
-                named = self.notation.weight_name
-                first = counter[0] + 1
-                row_names = [named(number, s, unit, first + i) for i, s in enumerate(previous)]
+                row_names = self.notation.weight_names(number, previous, unit, counter[0] + 1)
                 counter[0] += len(previous)
                 self._claim_all(row_names, (*wpath, j), "weight")
                 names.append(tuple(row_names))

@@ -22,6 +22,7 @@ from backprop_tutor.spec.schema import LayerFile, SpecFile
 from backprop_tutor.spec.yaml_source import YamlPath, YamlSource
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_^().']*")  # fullmatch: `$` would admit a final "\n"
+_NAMES = re.compile(r"(?:[A-Za-z][A-Za-z0-9_^().']*\n)*")  # _NAME's, each ended by a newline
 
 
 class Resolver(ParameterResolver):
@@ -31,7 +32,8 @@ class Resolver(ParameterResolver):
         self.src = source
         self.raw = raw
         self.data_anywhere = data_anywhere  # may data: csv: name a file outside the folder?
-        self.names: dict[str, YamlPath] = {}  # every name so far, and where it was defined
+        # every name so far, and where it was defined: (path, None), or a row's (path, i)
+        self.names: dict[str, tuple[YamlPath, int | None]] = {}
         if raw.notation not in NOTATIONS:
             raise source.error(
                 ("notation",),
@@ -210,20 +212,23 @@ class Resolver(ParameterResolver):
                 "start with a letter; use letters, digits, _ ^ ( ) . '",
             )
         if name in self.names:
-            first = self.src.locate(self.names[name])[0]
+            where, i = self.names[name]
+            first = self.src.locate(where if i is None else (*where, i))[0]
             raise self.src.error(
                 path,
                 f"the name '{name}' is used twice (first on line {first})",
                 "give every input, unit and parameter its own name",
             )
-        self.names[name] = path
+        self.names[name] = (path, None)
 
     def _claim_all(self, names: list[str], path: YamlPath, what: str) -> None:
         # a row of 784 weights at once (an MNIST layer has 200,000): one check of the lot, and
         # `_claim` one by one only to name the first that is wrong
         unique = len(set(names)) == len(names) and self.names.keys().isdisjoint(names)
-        if unique and all(map(_NAME.fullmatch, names)):
-            self.names.update((name, (*path, i)) for i, name in enumerate(names))
+        lines = "\n".join(names) + "\n"  # one regex call for the row; no name holds a newline
+        if unique and lines.count("\n") == len(names) and _NAMES.fullmatch(lines):
+            where = zip([path] * len(names), range(len(names)), strict=True)  # (path, i) each
+            self.names.update(zip(names, where, strict=True))
             return
         for i, name in enumerate(names):
             self._claim(name, (*path, i), what)
