@@ -19,6 +19,8 @@ import numpy as np
 from backprop_tutor.core.activations import Activation, of_layer
 from backprop_tutor.core.losses import LOSSES, Loss
 from backprop_tutor.core.numbers import carry
+from backprop_tutor.core.optimizers import OPTIMIZERS
+from backprop_tutor.parameters import Flat, OptimizerState, slots
 from backprop_tutor.spec.model import LayerSpec, Spec
 
 Array = np.ndarray
@@ -131,14 +133,18 @@ class Network:
         # biases; each layer's `weights` and `bias` are views into it (so are the velocities
         # and training's gradients), and an update is one pass over all of them. Updates are
         # in place, so the views stay the parameters.
-        self._params = Flat(self.layers, dtype=dtype)
+        shapes = [(la.weights.shape, la.bias.size) for la in self.layers]
+        self._params = Flat(shapes, dtype=dtype)
         for layer, (weights, bias) in zip(self.layers, self._params.views, strict=True):
             weights[...], bias[...] = layer.weights, layer.bias
             layer.weights, layer.bias = weights, bias
         # the last change of every parameter, for momentum (Mitchell's alpha Δw(n - 1))
-        self._velocity = Flat(self.layers, np.zeros, dtype)
+        self._velocity = Flat(shapes, np.zeros, dtype)
         self.velocity = [list(pair) for pair in self._velocity.views]
-        self._gradient = Flat(self.layers, dtype=dtype)  # training's gradients
+        self._gradient = Flat(shapes, dtype=dtype)  # training's gradients
+        # any other optimizer (Adam, ...): its state beside the parameters
+        classic = OPTIMIZERS[spec.optimizer.name].classic
+        self.optimizer = None if classic else OptimizerState(spec, shapes, dtype)
 
     @classmethod
     def from_spec(cls, spec: Spec) -> Network:
@@ -284,8 +290,13 @@ class Network:
             np.matmul(deltas[i], outs[i].T, out=grad_w)
             if layer.bias.size:
                 layer.bias_gradient(deltas[i], out=grad_b)
-        # Δp = (−η · scale) · ∂E/∂p + α · Δp(previous), as `_change`, for every parameter
         end = None if self.spec.update_biases else self._params.weights
+        if self.optimizer is not None:
+            self.optimizer.step(
+                self._params.data[:end], self._gradient.data[:end], scale, self._carry
+            )
+            return
+        # Δp = (−η · scale) · ∂E/∂p + α · Δp(previous), as `_change`, for every parameter
         change = self._gradient.data[:end]
         change *= -self.spec.learning_rate * scale
         alpha = self.spec.training.momentum
@@ -323,8 +334,18 @@ class Network:
         Δw = −η · scale · ∂E/∂w + α · Δw(previous); `scale` is 1/batch size for a mean over a
         batch, and α the spec's momentum (0 for plain gradient descent).
         """
-        momentum = bool(self.spec.training.momentum)
         update_biases = self.spec.update_biases
+        if self.optimizer is not None:
+            for (weights, bias), gw, gb in zip(
+                self._gradient.views, p.grad_w, p.grad_b, strict=True
+            ):
+                weights[...], bias[...] = gw, gb
+            end = None if update_biases else self._params.weights
+            self.optimizer.step(
+                self._params.data[:end], self._gradient.data[:end], scale, self._carry
+            )
+            return
+        momentum = bool(self.spec.training.momentum)
         for layer, velocity, gw, gb in zip(
             self.layers, self.velocity, p.grad_w, p.grad_b, strict=True
         ):
@@ -358,30 +379,3 @@ class Network:
     def parameter_values(self) -> dict[str, float]:
         """Every parameter's current value, by name."""
         return {name: float(self.array(i, b)[ix]) for name, i, b, ix in self.slots()}
-
-
-def slots(spec: Spec) -> list[tuple[str, int, bool, tuple[int, ...]]]:
-    """(name, layer, is_bias, index) of every parameter, layer by layer, in one place."""
-    found: list[tuple[str, int, bool, tuple[int, ...]]] = []
-    for i, layer in enumerate(spec.layers):
-        for u, row in enumerate(layer.weight_names):
-            found.extend((name, i, False, (u, s)) for s, name in enumerate(row))
-        found.extend((name, i, True, (b,)) for b, name in enumerate(layer.bias_names))
-    return found
-
-
-class Flat:
-    """One array (of the network's dtype) for a number of every parameter: all weights, layer
-    by layer, then all biases, with each layer's (weights, bias) as views of their part."""
-
-    def __init__(self, layers: list[Layer], make=np.empty, dtype: type = np.float64) -> None:
-        self.weights = sum(la.weights.size for la in layers)  # where the biases start
-        self.data = make(self.weights + sum(la.bias.size for la in layers), dtype=dtype)
-        self.views: list[tuple[Array, Array]] = []
-        self.offsets: list[tuple[int, int]] = []  # where each layer's weights, biases start
-        w, b = 0, self.weights
-        for la in layers:
-            weights = self.data[w : w + la.weights.size].reshape(la.weights.shape)
-            self.views.append((weights, self.data[b : b + la.bias.size]))
-            self.offsets.append((w, b))
-            w, b = w + la.weights.size, b + la.bias.size

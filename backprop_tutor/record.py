@@ -242,6 +242,8 @@ def header(spec: Spec) -> TraceHeader:
         paths_listed=lists_paths(spec),
         update=spec.update,
         momentum=spec.training.momentum,
+        optimizer=spec.optimizer.name,
+        optimizer_settings=spec.optimizer.settings,
     )
 
 
@@ -302,8 +304,12 @@ def _record(
 
 
 def _update(network: Network, p: Pass, scale: float) -> tuple[UpdateEvent, ...]:
-    """Gradient descent from pass p, recorded: the gradient used is scale × p's sum."""
+    """The update from pass p, recorded: the gradient used is scale × p's sum; with an
+    optimizer other than gradient descent, each parameter's state before and quantities."""
     before = Recorder(network, p).parameters()  # read the parameters before they change
+    state = network.optimizer
+    where = [network._params.at(i, b, ix) for _, i, b, ix in network.slots()]
+    prior = [tuple(state.before(k).items()) if state else () for k in where]
     network.apply(p, scale)
     after = network.parameter_values()
     return tuple(
@@ -315,8 +321,10 @@ def _update(network: Network, p: Pass, scale: float) -> tuple[UpdateEvent, ...]:
             updated,
             momentum,
             after[name] - old,
+            prior[k] if updated else (),
+            state.shown(where[k]) if state and updated else (),
         )
-        for name, old, grad, updated, momentum in before
+        for k, (name, old, grad, updated, momentum) in enumerate(before)
     )
 
 

@@ -66,6 +66,7 @@ class TinyDescent:
         spec = network.spec
         return (
             batch_size == 1
+            and network.optimizer is None  # gradient descent, with or without momentum
             and network.dtype is np.float64  # Python's floats are float64
             and spec.carry_digits is None
             and spec.update != "layer_by_layer"

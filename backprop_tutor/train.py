@@ -330,16 +330,18 @@ def _traced_update(
     return batch_step(network, number, inputs[:, batch], targets[:, batch])
 
 
-def _snapshot(network: Network) -> list[tuple[Array, Array, list[Array]]]:
-    return [
+def _snapshot(network: Network) -> tuple:
+    """Everything the next update starts from: parameters, velocities, an optimizer's state."""
+    layers = [
         (la.weights.copy(), la.bias.copy(), [v.copy() for v in vel])
         for la, vel in zip(network.layers, network.velocity, strict=True)
     ]
+    return layers, network.optimizer.snapshot() if network.optimizer else None
 
 
 def _replay(spec: Spec, state: tuple, inputs: Array, targets: Array, number: int) -> StepTrace:
     """Trace the last update again from the parameters it started from."""
-    snapshot, batch = state
+    (snapshot, optimizer), batch = state
     network = training_network(spec)
     for layer, velocity, (weights, bias, saved) in zip(
         network.layers, network.velocity, snapshot, strict=True
@@ -347,6 +349,8 @@ def _replay(spec: Spec, state: tuple, inputs: Array, targets: Array, number: int
         layer.weights[...], layer.bias[...] = weights, bias  # in place: the network's views
         for now, then in zip(velocity, saved, strict=True):
             now[...] = then
+    if network.optimizer is not None:
+        network.optimizer.restore(optimizer)
     return _traced_update(network, inputs, targets, batch, number)
 
 

@@ -17,15 +17,20 @@ from typer.testing import CliRunner
 from backprop_tutor.cli import app
 from backprop_tutor.core.activations import ACTIVATIONS
 from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.core.optimizers import OPTIMIZERS
 
-ENTRIES = [("activation", name) for name in ACTIVATIONS] + [("loss", name) for name in LOSSES]
+ENTRIES = (
+    [("activation", name) for name in ACTIVATIONS]
+    + [("loss", name) for name in LOSSES]
+    + [("optimizer", name) for name in OPTIMIZERS]
+)
 COMMANDS = ["run", "run --symbolic", "train", "quiz", "derive", "gradcheck", "new", "explore"]
 
 
 def _network(kind: str, name: str) -> tuple[str, str, str]:
     """(hidden activation, output activation, loss) that puts the entry to work."""
-    if kind == "activation":
-        return name, "sigmoid", "half_sse"
+    if kind in ("activation", "optimizer"):
+        return name if kind == "activation" else "tanh", "sigmoid", "half_sse"
     needed = LOSSES[name].output_activations
     return "tanh", needed[0] if needed else "sigmoid", name
 
@@ -44,6 +49,8 @@ def _spec(tmp_path: Path, kind: str, name: str) -> Path:
         "learning_rate": 0.5,
         "training": {"epochs": 5},
     }
+    if kind == "optimizer":  # two steps: the state carried from the first to the second
+        spec.update(optimizer={"name": name}, steps=2)
     path = tmp_path / "net.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
     return path

@@ -9,6 +9,7 @@ import re
 
 import pytest
 from conftest import CONFIGS
+from rich.cells import cell_len
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
@@ -47,7 +48,7 @@ def test_run_prints_every_number_whole_at_every_width(printed, width: int, ids) 
     below its width, and the console cropped `0.13342 / delta[o1]` to `0.13 / delta[`."""
     path, numbers = printed
     text = _out(["run", path, *ids, "--width", str(width)])
-    assert max(map(len, text.splitlines())) <= width
+    assert max(map(cell_len, text.splitlines())) <= width  # m̂: a letter and a 0-wide accent
     words = _words(text)
     missing = {key: number for key, number in numbers.items() if number not in words}
     assert not missing, missing
@@ -63,6 +64,6 @@ def test_check_prints_every_claim_whole_at_every_width(printed, width: int, tmp_
     claims = tmp_path / "claims.yaml"
     claims.write_text("".join(f'"{k}": {display[k]}\n' for k in numbers), encoding="utf-8")
     text = _out(["check", path, str(claims), "--width", str(width)])
-    assert max(map(len, text.splitlines())) <= width
+    assert max(map(cell_len, text.splitlines())) <= width  # m̂: a letter and a 0-wide accent
     words = _words(text)
     assert {k: n for k, n in numbers.items() if n not in words} == {}

@@ -108,12 +108,15 @@ def gradcheck(
         SAMPLE_LIMIT,
         TORCH_FLOOR,
         TORCH_TOLERANCE,
+        UPDATES_CHECKED,
         rule,
         torch_check,
+        torch_update_check,
     )
     from backprop_tutor.teach.gradcheck import gradcheck as check_gradients
 
     _document("gradcheck report", format)
+    UPDATES_SECTION = f"torch.optim, the first {UPDATES_CHECKED} updates"
     try:
         network_spec = _load_spec(spec, allow_data_anywhere)
         known = {name for layer in network_spec.layers for name in layer.param_order}
@@ -130,8 +133,16 @@ def gradcheck(
                 "--torch needs PyTorch, which is not installed; pip install torch"
             ) from None
         checks["PyTorch autograd"] = torch_check(network_spec, chosen)
+        try:  # the optimizer's first updates, replayed by torch.optim
+            checks[UPDATES_SECTION] = torch_update_check(network_spec, chosen)
+        except TrainingError as error:
+            raise _fail(str(error)) from None
     sampled = chosen is None and not force
-    rules = {"central differences": rule(), "PyTorch autograd": rule(TORCH_TOLERANCE, TORCH_FLOOR)}
+    rules = {
+        "central differences": rule(),
+        "PyTorch autograd": rule(TORCH_TOLERANCE, TORCH_FLOOR),
+        UPDATES_SECTION: rule(TORCH_TOLERANCE, TORCH_FLOOR),
+    }
     note = (
         "This spec's `update: layer_by_layer` sends the hidden deltas back through weights "
         "already updated, so its hidden gradients are not the loss's gradient: a mismatch "

@@ -24,6 +24,7 @@ import numpy as np
 from backprop_tutor.core.activations import of_layer
 from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.numbers import carry
+from backprop_tutor.core.optimizers import OPTIMIZERS
 from backprop_tutor.core.plain import without_defaults
 
 
@@ -94,7 +95,21 @@ def _loss_derivative(r: Rule, x: list[float]) -> float:
     return LOSSES[r.function].derivative(*_columns(r, x))[0, 0]
 
 
+def _optimizer(r: Rule, x: list[float]) -> float:
+    """Quantity `at[0]` of an optimizer's update (core/optimizers.py) from the values it
+    reads; the coefficients are η, the update number t, then the entry's hyperparameters.
+    With `at[1]`, the quantity's named mistake of that number (teach/mistakes.py)."""
+    entry = OPTIMIZERS[r.function]
+    quantity = entry.quantities[r.at[0]]
+    env = dict(zip(entry.hyper, r.coefficients[2:], strict=True))
+    env.update(lr=r.coefficients[0], t=r.coefficients[1])
+    env.update(zip(quantity.reads, x, strict=True))
+    formula = quantity.mistakes[r.at[1]][2] if len(r.at) > 1 else quantity.formula
+    return formula(env)
+
+
 OPS: dict[str, Callable[[Rule, list[float]], float]] = {
+    "optimizer": _optimizer,
     "const": lambda r, x: r.coefficients[0],
     "weighted_sum": _weighted_sum,
     "dot": _dot,

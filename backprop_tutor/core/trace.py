@@ -129,6 +129,10 @@ class UpdateEvent:
     updated: bool
     momentum_term: float = 0.0
     change: float = 0.0  # new − old, as the parameter moved
+    # an optimizer other than gradient descent (core/optimizers.py): its state before this
+    # update, (("m", 0.0), ("v", 0.0)), and the quantities it computed, m, v, mhat, vhat, change
+    prior: tuple[tuple[str, float], ...] = ()
+    shown: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +188,8 @@ class StepTrace:
             if self.batch:  # the batch's gradient: its examples' have `#k`
                 found[f"grad[{u.param}]"] = u.gradient
             found[f"old[{u.param}]"] = u.old
+            for key, value in u.shown:  # m[w5], v[w5], mhat[w5], ..., change[w5]
+                found[f"{key}[{u.param}]"] = value
             found[f"new[{u.param}]"] = u.new
         return found
 
@@ -221,6 +227,8 @@ class TraceHeader:
     paths_listed: bool = True  # False past scale.PATH_LIMIT: gradients in the delta form
     update: str = "simultaneous"  # or "layer_by_layer": hidden deltas see updated weights
     momentum: float = 0.0  # α: each update adds α × the parameter's change the update before
+    optimizer: str = "sgd"  # core/optimizers.py; gradient descent with momentum α: "momentum"
+    optimizer_settings: tuple[tuple[str, float], ...] = ()  # its hyperparameters
 
     @property
     def display(self) -> NumberFormat:
@@ -242,9 +250,14 @@ class Trace:
     def values(self) -> dict[str, float]:
         """Every number of every step by id: step 1 bare, later steps with `@N`."""
         found: dict[str, float] = {}
+        recorded = {step.step for step in self.steps}
         for step in self.steps:
             for key, value in step.values().items():
                 found[key if step.step == 1 else with_step(key, step.step)] = value
+            if step.step - 1 not in recorded:  # an optimizer's state it starts from: given
+                for u in step.updates:
+                    for state, value in u.prior:
+                        found[state_before(state, u.param, step.step)] = value
         outputs = self.header.layers[-1]
         for k, test in enumerate(self.tests, start=1):
             for unit, out in zip(outputs, test.outputs, strict=True):
@@ -264,6 +277,14 @@ class Trace:
             "values": self.values(),
             "steps": [plain(step) for step in self.steps],
         }
+
+
+def state_before(state: str, param: str, step: int) -> str:
+    """The id of an optimizer's state as update `step` finds it, the previous update's:
+    `m[w5]@0` (0) before the first, `m[w5]` after update 1, `m[w5]@2` after update 2."""
+    if step == 1:
+        return f"{state}[{param}]@0"
+    return f"{state}[{param}]" if step == 2 else with_step(f"{state}[{param}]", step - 1)
 
 
 def with_step(key: str, step: int) -> str:

@@ -9,8 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from backprop_tutor.core.activations import of_layer
+from backprop_tutor.core.optimizers import OPTIMIZERS
 from backprop_tutor.core.rules import Rule
-from backprop_tutor.core.trace import PredictionEvent, StepTrace, Trace, UpdateEvent, with_step
+from backprop_tutor.core.trace import (
+    PredictionEvent,
+    StepTrace,
+    Trace,
+    UpdateEvent,
+    state_before,
+    with_step,
+)
 
 
 def trace_rules(trace: Trace) -> dict[str, tuple[Rule, ...]]:
@@ -83,6 +91,10 @@ class _Builder:
         if not u.updated:
             self.add(Rule(new, "weighted_sum", (old,), (1.0,)))
             return
+        if not OPTIMIZERS[self.h.optimizer].classic:
+            change = self._optimized(u, n)
+            self.add(Rule(new, "weighted_sum", (old, change), (1.0, 1.0)))
+            return
         inputs, coefficients = [old, _at(f"grad[{name}]", n)], [1.0, -self.h.learning_rate]
         if self.momentum and n - 1 in self.recorded:
             inputs += [_at(f"new[{name}]", n - 1), _at(f"old[{name}]", n - 1)]
@@ -92,6 +104,27 @@ class _Builder:
             self.add(Rule(term, "const", (), (u.momentum_term,), rounded=False))
             inputs, coefficients = [*inputs, term], [*coefficients, 1.0]
         self.add(Rule(new, "weighted_sum", tuple(inputs), tuple(coefficients)))
+
+    def _optimized(self, u: UpdateEvent, n: int) -> str:
+        """An optimizer's quantities for one parameter (m, v, m̂, v̂, Δ for Adam), each by
+        its entry's formula from the gradient, the old value, its state after the update
+        before (given as a constant where that update is not in the trace, 0 before the
+        first) and the quantities before it; the id of the change."""
+        entry, name = OPTIMIZERS[self.h.optimizer], u.param
+        coefficients = (self.h.learning_rate, float(n), *dict(self.h.optimizer_settings).values())
+        ids = {"g": _at(f"grad[{name}]", n), "old": _at(f"old[{name}]", n)}
+        prior = dict(u.prior)
+        for state in entry.state:
+            before = state_before(state, name, n)
+            if n - 1 not in self.recorded:
+                self.add(Rule(before, "const", (), (prior[state],), rounded=False))
+            ids[f"{state}_prev"] = before
+        for k, q in enumerate(entry.quantities):
+            key = _at(f"{q.key}[{name}]", n)
+            inputs = tuple(ids[read] for read in q.reads)
+            self.add(Rule(key, "optimizer", inputs, coefficients, entry.name, at=(k,)))
+            ids[q.key] = key
+        return ids["change"]
 
     def _pass(self, ex: StepTrace, key: Key, param: Param) -> None:
         self._forward(ex, key, param)

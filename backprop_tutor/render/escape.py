@@ -34,6 +34,10 @@ GREEK = {
     "η": r"\eta",
     "∂": r"\partial",
     "Δ": r"\Delta",
+    "β": r"\beta",  # the optimizers' hyperparameters
+    "ρ": r"\rho",
+    "ε": r"\varepsilon",
+    "λ": r"\lambda",
 }
 
 # The seven specials text and math escape alike, with a backslash; the other three (\ ~ ^)
@@ -60,6 +64,10 @@ _LATEX_TEXT = {
     "≠": r"$\neq$",
     "⊙": r"$\odot$",
     "²": r"$^2$",
+    "₁": r"$_1$",
+    "₂": r"$_2$",
+    "ᵗ": r"$^t$",
+    "√": r"$\surd$",
     "✓": "(checked)",
     "✗": "(NOT equal)",
     "≥": r"$\geq$",
@@ -67,6 +75,7 @@ _LATEX_TEXT = {
 }
 # -- is an en dash, '' a closing quote and ,, a low one: -{}- keeps both characters. A lone '
 # stays the typeset apostrophe (’), as prose wants it.
+_HAT = re.compile("([A-Za-z])\u0302")
 _LIGATURE = re.compile(r"([-,'])(?=\1)")
 
 # TeX math: the same special characters as math spells them; < and > in braces, so no `<tag`
@@ -119,6 +128,7 @@ def _shown(ch: str) -> str:
 def latex_text(text: str) -> str:
     """Text as LaTeX text mode typesets it literally: \\input prints as \\input, never runs."""
     escaped = "".join(_LATEX_TEXT.get(ch, ch) for ch in visible(text))
+    escaped = _HAT.sub(r"$\\hat{\1}$", escaped)  # m̂: a letter and a combining circumflex
     return _LIGATURE.sub(r"\1{}", escaped)
 
 

@@ -72,7 +72,8 @@ class GradcheckReport:
             more = f" and {len(failed) - NAMED:,} more" if len(failed) > NAMED else ""
             verb = "disagrees" if len(failed) == 1 else "disagree"
             return Text(f"FAIL: {named}{more} {verb} with {reference}", style="bold red")
-        verdict = f"pass: all {len(checks):,} gradients agree with {reference}"
+        what = "values" if all("[" in c.param for c in checks) else "gradients"  # new[w5]@2
+        verdict = f"pass: all {len(checks):,} {what} agree with {reference}"
         if self.sampled_from is not None and self.sampled_from > len(checks):
             verdict += (
                 f" (a sample of the network's {self.sampled_from:,} parameters from every "

@@ -7,6 +7,7 @@ from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.text import Text
 
 from backprop_tutor.core.numbers import or_scientific
+from backprop_tutor.core.optimizers import OPTIMIZERS
 from backprop_tutor.core.trace import Trace
 from backprop_tutor.core.words import counted
 from backprop_tutor.render.glyphs import plain
@@ -97,6 +98,10 @@ class TrainingReport:
         }[rules.batch]
         order = f"shuffled (seed {rules.seed})" if rules.shuffled(n) else "in file order"
         momentum = f", momentum {rules.momentum:g}" if rules.momentum else ""
+        entry = OPTIMIZERS[spec.optimizer.name]
+        if not entry.classic:
+            settings = ", ".join(f"{key} {value:g}" for key, value in spec.optimizer.settings)
+            momentum = f" · {entry.title}" + (f" ({settings})" if settings else "")
         precision = "" if rules.dtype == "float64" else f" · {rules.dtype} arithmetic"
         lines = [Text(plain(spec.title), style="bold")] if spec.title else []
         if spec.source:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 
 from backprop_tutor.core.activations import of_layer
 from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.core.optimizers import OPTIMIZERS
 from backprop_tutor.core.rules import Rule
 
 Format = Callable[[float], str]
@@ -81,7 +82,28 @@ def _loss(template: str) -> Callable[[Rule, list[float], Format], str]:
     return write
 
 
+def _optimizer(rule: Rule, x: list[float], n: Format) -> str:
+    """An optimizer's formula with its numbers in place of its symbols, the longest symbol
+    first (m(previous) before m, m̂ before m): `0.9 × 0 + (1 − 0.9)·0.0802`."""
+    entry = OPTIMIZERS[rule.function]
+    quantity = entry.quantities[rule.at[0]]
+    lr, t, *hyper = rule.coefficients
+    numbers = {
+        entry.label(read): bracketed(n(v)) for read, v in zip(quantity.reads, x, strict=True)
+    }
+    numbers.update({"η": f"{lr:g}", "ᵗ": f"^{int(t)}"})
+    symbols = entry.symbols or {}
+    numbers.update(
+        {symbols.get(key, key): f"{value:g}" for key, value in zip(entry.hyper, hyper, strict=True)}
+    )
+    text = quantity.mistakes[rule.at[1]][1] if len(rule.at) > 1 else quantity.text
+    for symbol in sorted(numbers, key=len, reverse=True):
+        text = text.replace(symbol, numbers[symbol])
+    return text
+
+
 WRITERS: dict[str, Callable[[Rule, list[float], Format], str]] = {
+    "optimizer": _optimizer,
     "const": lambda rule, x, n: n(rule.coefficients[0]),
     "weighted_sum": _weighted_sum,
     "dot": _dot,
@@ -108,4 +130,12 @@ def formula(rule: Rule, name: Callable[[str], str] = str) -> str:
         return " × ".join(ids)
     if rule.op == "const":
         return f"{rule.coefficients[0]:g}"
+    if rule.op == "optimizer":  # m = β₁·m(previous) + (1 − β₁)·g
+        entry = OPTIMIZERS[rule.function]
+        quantity = entry.quantities[rule.at[0]]
+        text = quantity.mistakes[rule.at[1]][1] if len(rule.at) > 1 else quantity.text
+        named = ", ".join(
+            f"{entry.label(read)} = {key}" for read, key in zip(quantity.reads, ids, strict=True)
+        )
+        return f"{text}, with {named}"
     return f"{rule.function}{'′' if 'derivative' in rule.op else ''}({', '.join(ids)})"

@@ -124,6 +124,19 @@ class TrainingSpec:
 
 
 @dataclass(frozen=True)
+class OptimizerSpec:
+    """Which optimizer updates the parameters (core/optimizers.py), with every hyperparameter
+    it takes, the file's or the entry's default."""
+
+    name: str = "sgd"
+    settings: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def hyper(self) -> dict[str, float]:
+        return dict(self.settings)
+
+
+@dataclass(frozen=True)
 class Spec:
     """Everything the engine and the renderers need, with every name resolved."""
 
@@ -147,6 +160,7 @@ class Spec:
     update: str = "simultaneous"  # or layer_by_layer: hidden deltas see updated weights above
     tests: tuple[tuple[tuple[float, ...], tuple[float, ...]], ...] = ()  # predicted after steps
     bias_sign: int = 1  # -1: the spec's biases are thresholds, net = Σ w x - b (layered notes)
+    optimizer: OptimizerSpec = OptimizerSpec()  # Mitchell's momentum: training.momentum too
 
     def __post_init__(self) -> None:
         if not isinstance(self.examples, Examples):

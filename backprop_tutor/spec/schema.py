@@ -211,6 +211,16 @@ class InitFile(_Model):
     seed: Seed = 0
 
 
+class OptimizerFile(_Model):
+    """`optimizer: {name: adam, beta1: 0.9}`: a registry entry (core/optimizers.py) and any of
+    its hyperparameters; which names it takes is the entry's to say (checked in resolve)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    __pydantic_extra__: dict[str, Number] = Field(init=False)  # type: ignore[assignment]
+
+    name: Name
+
+
 class TrainingFile(_Model):
     """How `backprop-tutor train` runs: batches, momentum and when to stop."""
 
@@ -241,6 +251,7 @@ class SpecFile(_Model):
     data: DataFile | None = None
     init: InitFile = Field(default_factory=InitFile)
     training: TrainingFile = Field(default_factory=TrainingFile)
+    optimizer: OptimizerFile | None = None  # default: gradient descent (training: momentum)
     layers: Annotated[list[LayerFile], Field(min_length=1)]
     loss: Name
     learning_rate: Number

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from backprop_tutor.core.activations import ACTIVATIONS
 from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.core.optimizers import OPTIMIZERS
 
 
 def derivation_names() -> list[str]:
     """Each elementwise activation (and softmax, which carries its own), each loss with its
-    output activation where they simplify together, the recursion, each loss."""
+    output activation where they simplify together, the recursion, each loss, each
+    optimizer."""
     return [
         *(n for n, entry in ACTIVATIONS.items() if entry.elementwise or entry.derivation),
         *(
@@ -19,4 +21,5 @@ def derivation_names() -> list[str]:
         ),
         "recursion",
         *LOSSES,
+        *(n for n, entry in OPTIMIZERS.items() if entry.derivation),
     ]

@@ -18,7 +18,9 @@ import numpy as np
 
 from backprop_tutor.core.errors import TrainingError
 from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.core.optimizers import OPTIMIZERS
 from backprop_tutor.engine import Network
+from backprop_tutor.record import run
 from backprop_tutor.spec.model import Spec
 
 SAMPLE_LIMIT = 1_000  # parameters checked by default: 4,000 forward passes, 0.4 s on 784-256-10
@@ -28,6 +30,7 @@ FLOOR = 1e-9  # × max(1, |E|): the differences' own rounding noise
 TORCH_TOLERANCE = 1e-10
 TORCH_FLOOR = 1e-14  # float64 against float64: only the two orders of summation differ
 STEP = 1e-4
+UPDATES_CHECKED = 3  # the optimizer's first updates replayed by PyTorch: its state carried
 
 
 @dataclass(frozen=True)
@@ -149,29 +152,85 @@ def gradcheck(
     return _compare(exact_gradients(spec, slots), numeric)
 
 
-def torch_gradients(spec: Spec) -> dict[str, float]:
-    """The same network in PyTorch (float64); its autograd gradient of every parameter."""
+def _torch_network(spec: Spec):
+    """The spec's network in PyTorch (float64): its leaf tensors, each parameter's place in
+    them by name, and the loss of the spec's example as a function of them."""
     import torch
 
     network = Network.from_spec(spec)
-    x = torch.tensor(spec.inputs, dtype=torch.float64)
+    tensors: list[tuple[torch.Tensor, bool]] = []  # (leaf, is a bias)
     params: dict[str, tuple[torch.Tensor, tuple[int, ...]]] = {}
-    out = x
     for layer in network.layers:
         weights = torch.tensor(layer.weights, dtype=torch.float64, requires_grad=True)
-        net = weights @ out
+        tensors.append((weights, False))
         for u, row in enumerate(layer.spec.weight_names):
             for s, name in enumerate(row):
                 params[name] = (weights, (u, s))
-        if layer.bias.size:
-            bias = torch.tensor(layer.bias, dtype=torch.float64, requires_grad=True)
-            net = net + layer.bias_sign * bias[torch.tensor(layer.bias_of_unit)]
-            for b, name in enumerate(layer.spec.bias_names):
-                params[name] = (bias, (b,))
-        out = layer.activation.torch(torch, net)
-    t = torch.tensor(spec.targets, dtype=torch.float64)
-    LOSSES[spec.loss].torch(torch, t, out).backward()
+        bias = torch.tensor(layer.bias, dtype=torch.float64, requires_grad=bool(layer.bias.size))
+        tensors.append((bias, True))
+        for b, name in enumerate(layer.spec.bias_names):
+            params[name] = (bias, (b,))
+
+    def loss():
+        out = torch.tensor(spec.inputs, dtype=torch.float64)
+        for k, layer in enumerate(network.layers):
+            net = tensors[2 * k][0] @ out
+            if layer.bias.size:
+                index = torch.tensor(layer.bias_of_unit)
+                net = net + layer.bias_sign * tensors[2 * k + 1][0][index]
+            out = layer.activation.torch(torch, net)
+        target = torch.tensor(spec.targets, dtype=torch.float64)
+        return LOSSES[spec.loss].torch(torch, target, out)
+
+    return tensors, params, loss
+
+
+def torch_gradients(spec: Spec) -> dict[str, float]:
+    """The same network in PyTorch (float64); its autograd gradient of every parameter."""
+    _, params, loss = _torch_network(spec)
+    loss().backward()
     return {name: float(tensor.grad[index]) for name, (tensor, index) in params.items()}
+
+
+def torch_updates(spec: Spec, steps: int = UPDATES_CHECKED) -> dict[str, float]:
+    """Every parameter after each of the first `steps` updates on the spec's example, by
+    PyTorch's own optimizer (torch.optim, built by the registry entry) and autograd: the
+    `new[w5]@2` ids `run` records. Biases stay out of it where update_biases is false."""
+    import torch
+
+    tensors, params, loss = _torch_network(spec)
+    entry = OPTIMIZERS[spec.optimizer.name]
+    moving = [t for t, is_bias in tensors if t.numel() and (spec.update_biases or not is_bias)]
+    hyper = entry.settings(spec.optimizer.hyper)
+    optimizer = entry.torch(torch, moving, spec.learning_rate, hyper)  # type: ignore[misc]
+    found = {}
+    for n in range(1, steps + 1):
+        optimizer.zero_grad()
+        loss().backward()
+        optimizer.step()
+        for name, (tensor, index) in params.items():
+            found[f"new[{name}]" if n == 1 else f"new[{name}]@{n}"] = float(tensor.detach()[index])
+    return found
+
+
+def torch_update_check(spec: Spec, names: Collection[str] | None = None) -> list[Check]:
+    """The first UPDATES_CHECKED updates by the spec's optimizer against PyTorch's, to 1e-10
+    relative: each parameter's new value after each update (m, v, the bias correction and
+    the step count all feed it)."""
+    exact = replace(spec, carry_digits=None, steps=UPDATES_CHECKED)
+    reference = torch_updates(exact)
+    values = run(exact).values()
+    return [
+        Check(
+            key,
+            values[key],
+            value,
+            _relative(values[key], value),
+            agrees(values[key], value, 1.0, TORCH_TOLERANCE, TORCH_FLOOR),
+        )
+        for key, value in reference.items()
+        if names is None or key.partition("[")[2].partition("]")[0] in names
+    ]
 
 
 def torch_check(spec: Spec, names: Collection[str] | None = None) -> list[Check]:

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
 from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.core.optimizers import OPTIMIZERS
 from backprop_tutor.core.rules import Rule
 
 
@@ -26,6 +27,10 @@ def mistaken_rules(
             ("the learning rate applied twice (new = old − η² × grad)", -(eta**2)),
         ):
             yield name, replace(rule, coefficients=(rest[0], c, *rest[2:]))
+    if rule.op == "optimizer":  # the entry's own (Adam without its bias correction)
+        quantity = OPTIMIZERS[rule.function].quantities[rule.at[0]]
+        for k, (name, _, _) in enumerate(quantity.mistakes):
+            yield name, replace(rule, at=(rule.at[0], k))
     if kind == "delta" and rule.op == "product":  # de_dout × dout_dnet
         yield "a missing dout/dnet factor", replace(rule, inputs=rule.inputs[:1])
     if kind == "grad" and rule.op == "product":  # δ × dnet/dparam, δ without its σ′

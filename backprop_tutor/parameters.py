@@ -1,0 +1,103 @@
+"""Where the parameters live between updates: one flat array for all of them, and the
+optimizer's state beside it (Adam's moments, its update count), updated in place.
+
+The engine computes gradients; this module holds what an update reads and writes. An
+optimizer's formulas are its registry entry's (core/optimizers.py); the state here only
+carries them from one update to the next, and keeps the last update's quantities for the
+tables (m, v, m̂, v̂ of every parameter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from backprop_tutor.core.optimizers import OPTIMIZERS
+from backprop_tutor.spec.model import Spec
+
+Array = np.ndarray
+
+
+def slots(spec: Spec) -> list[tuple[str, int, bool, tuple[int, ...]]]:
+    """(name, layer, is_bias, index) of every parameter, layer by layer, in one place."""
+    found: list[tuple[str, int, bool, tuple[int, ...]]] = []
+    for i, layer in enumerate(spec.layers):
+        for u, row in enumerate(layer.weight_names):
+            found.extend((name, i, False, (u, s)) for s, name in enumerate(row))
+        found.extend((name, i, True, (b,)) for b, name in enumerate(layer.bias_names))
+    return found
+
+
+class Flat:
+    """One array (of the network's dtype) for a number of every parameter: all weights, layer
+    by layer, then all biases, with each layer's (weights, bias) as views of their part."""
+
+    def __init__(self, shapes: list[tuple[tuple[int, ...], int]], make=np.empty, dtype=np.float64):
+        self.weights = sum(int(np.prod(w)) for w, _ in shapes)  # where the biases start
+        self.data = make(self.weights + sum(b for _, b in shapes), dtype=dtype)
+        self.views: list[tuple[Array, Array]] = []
+        self.offsets: list[tuple[int, int]] = []  # where each layer's weights, biases start
+        w, b = 0, self.weights
+        for shape, biases in shapes:
+            size = int(np.prod(shape))
+            self.views.append((self.data[w : w + size].reshape(shape), self.data[b : b + biases]))
+            self.offsets.append((w, b))
+            w, b = w + size, b + biases
+
+    def at(self, layer: int, is_bias: bool, index: tuple[int, ...]) -> int:
+        """Where a parameter (a `slots` entry) sits in `data`."""
+        w, b = self.offsets[layer]
+        if is_bias:
+            return b + index[0]
+        return w + int(np.ravel_multi_index(index, self.views[layer][0].shape))
+
+
+class OptimizerState:
+    """An optimizer that is not plain gradient descent: its state per parameter (each a Flat,
+    starting at 0), its update count t, and the quantities of the last update by parameter.
+    (Gradient descent and Mitchell's momentum keep the engine's own in-place update.)"""
+
+    def __init__(self, spec: Spec, shapes, dtype) -> None:
+        self.entry = OPTIMIZERS[spec.optimizer.name]
+        self.hyper = self.entry.settings(spec.optimizer.hyper)
+        self.rate = spec.learning_rate
+        self.state = {name: Flat(shapes, np.zeros, dtype) for name in self.entry.state}
+        self.t = 0
+        self.last: dict[str, Array] = {}  # each quantity of the last update, over `end`
+
+    def step(
+        self, params: Array, gradient: Array, scale: float, carry: Callable[[Array], Array]
+    ) -> None:
+        """One update of `params` (the parameters it moves, in place) from the summed
+        `gradient` over the same parameters: the mean or the sum as `scale` says."""
+        end = len(params)
+        self.t += 1
+        g = gradient * scale if scale != 1.0 else gradient
+        env: dict = {"g": carry(g), "old": params, "lr": self.rate, "t": self.t, **self.hyper}
+        for name, flat in self.state.items():
+            env[f"{name}_prev"] = flat.data[:end]
+        self.entry.run(env, carry)
+        self.last = {q.key: env[q.key] for q in self.entry.quantities}
+        for name, flat in self.state.items():
+            flat.data[:end] = env[name]
+        params[...] = carry(params + env["change"])
+
+    def before(self, k: int) -> dict[str, float]:
+        """Parameter k's state before the next update (what its rules start from)."""
+        return {name: float(flat.data[k]) for name, flat in self.state.items()}
+
+    def shown(self, k: int) -> tuple[tuple[str, float], ...]:
+        """Parameter k's quantities in the last update, in the entry's order (none where the
+        update did not move it: a bias with update_biases off)."""
+        if not self.last or k >= len(self.last["change"]):
+            return ()
+        return tuple((key, float(values[k])) for key, values in self.last.items())
+
+    def snapshot(self) -> tuple[int, dict[str, Array]]:
+        return self.t, {name: flat.data.copy() for name, flat in self.state.items()}
+
+    def restore(self, saved: tuple[int, dict[str, Array]]) -> None:
+        self.t, states = saved
+        for name, data in states.items():
+            self.state[name].data[...] = data
