@@ -133,6 +133,14 @@ def _descent_change(e: Env):
 
 
 _CHANGE = "Δ"
+# AdaGrad's and RMSProp's move: the gradient over the root of its accumulated square
+_SCALED_STEP = _q(
+    "change",
+    "g s",
+    lambda e: -e["lr"] * e["g"] / (_sqrt(e["s"]) + e["epsilon"]),
+    "−η·g / (√s + ε)",
+    _CHANGE,
+)
 
 OPTIMIZERS: dict[str, Optimizer] = {
     "sgd": Optimizer(
@@ -195,13 +203,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
         {"epsilon": 1e-10},
         (
             _q("s", "g s_prev", lambda e: e["s_prev"] + e["g"] * e["g"], "s(previous) + g²"),
-            _q(
-                "change",
-                "g s",
-                lambda e: -e["lr"] * e["g"] / (_sqrt(e["s"]) + e["epsilon"]),
-                "−η·g / (√s + ε)",
-                _CHANGE,
-            ),
+            _SCALED_STEP,
         ),
         state=("s",),
         torch=lambda torch, params, lr, h: torch.optim.Adagrad(params, lr=lr, eps=h["epsilon"]),
@@ -219,13 +221,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
                 lambda e: e["rho"] * e["s_prev"] + (1 - e["rho"]) * (e["g"] * e["g"]),
                 "ρ·s(previous) + (1 − ρ)·g²",
             ),
-            _q(
-                "change",
-                "g s",
-                lambda e: -e["lr"] * e["g"] / (_sqrt(e["s"]) + e["epsilon"]),
-                "−η·g / (√s + ε)",
-                _CHANGE,
-            ),
+            _SCALED_STEP,
         ),
         state=("s",),
         torch=lambda torch, params, lr, h: torch.optim.RMSprop(
