@@ -57,6 +57,7 @@ class Optimizer:
     state: tuple[str, ...] = ()
     torch: Callable | None = None  # (torch, params, lr, hyper) -> a torch.optim optimizer
     classic: bool = False  # gradient descent, with Mitchell's momentum where α > 0
+    adaptive: bool = False  # divides by its squared gradients (no calculator arithmetic)
     symbols: dict[str, str] | None = None  # hyperparameter -> its Greek letter in the tables
     # `derive NAME`: its state under a constant gradient, proved (core/optimizer_derivations)
     derivation: Callable | None = None
@@ -208,6 +209,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
         state=("s",),
         torch=lambda torch, params, lr, h: torch.optim.Adagrad(params, lr=lr, eps=h["epsilon"]),
         symbols={"epsilon": "ε"},
+        adaptive=True,
         derivation=derivations.adagrad,
     ),
     "rmsprop": Optimizer(
@@ -228,6 +230,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
             params, lr=lr, alpha=h["rho"], eps=h["epsilon"]
         ),
         symbols={"rho": "ρ", "epsilon": "ε"},
+        adaptive=True,
         derivation=derivations.rmsprop,
     ),
 }
@@ -288,6 +291,7 @@ OPTIMIZERS["adam"] = Optimizer(
         params, lr=lr, betas=(h["beta1"], h["beta2"]), eps=h["epsilon"]
     ),
     symbols=_ADAM_SYMBOLS,
+    adaptive=True,
     derivation=derivations.adam,
 )
 OPTIMIZERS["adamw"] = Optimizer(
@@ -304,5 +308,6 @@ OPTIMIZERS["adamw"] = Optimizer(
         weight_decay=h["weight_decay"],
     ),
     symbols=_ADAM_SYMBOLS,
+    adaptive=True,
     derivation=derivations.adamw,
 )

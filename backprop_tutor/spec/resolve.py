@@ -138,6 +138,15 @@ class Resolver(ParameterResolver):
                 f"it is not defined for {o.name}",
                 "remove update: layer_by_layer, or use optimizer: {name: sgd}",
             )
+        places = self.raw.arithmetic.carry_digits
+        if places is not None and entry.adaptive:
+            raise self.src.error(
+                ("arithmetic", "carry_digits"),
+                f"calculator arithmetic with {o.name} rounds small squared gradients to 0 "
+                f"at {places} decimals, and then divides by that 0",
+                "remove arithmetic: carry_digits (exact arithmetic), or use optimizer: "
+                "{name: sgd} or {name: momentum}",
+            )
         for key, value in (o.model_extra or {}).items():
             if key not in entry.hyper:
                 takes = ", ".join(entry.hyper) or "no settings"
