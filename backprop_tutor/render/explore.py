@@ -16,6 +16,7 @@ import json
 import math
 from importlib import resources
 
+from backprop_tutor.core.optimizers import OPTIMIZERS
 from backprop_tutor.core.rules import Rule
 from backprop_tutor.core.trace import StepTrace, Trace, with_step
 from backprop_tutor.core.trace_rules import trace_rules
@@ -27,7 +28,15 @@ from backprop_tutor.teach.quiz import accepted, tolerance
 
 ARITHMETIC = ("weighted_sum", "dot", "product")  # core/rules.py's ops the page recomputes
 UNIT_KINDS = ("input", "net", "out", "target", "loss", "de_dout", "dout_dnet", "delta")
-PARAMETER_KINDS = ("old", "new", "grad", "path", "dnet_dparam", "momentum")
+PARAMETER_KINDS = (  # ids of one parameter, an optimizer's quantities (m, v, mhat, ...) too
+    "old",
+    "new",
+    "grad",
+    "path",
+    "dnet_dparam",
+    "momentum",
+    *dict.fromkeys(q.key for entry in OPTIMIZERS.values() for q in entry.quantities),
+)
 X_GAP, Y_GAP, RADIUS, MARGIN = 260, 84, 26, 60
 
 
