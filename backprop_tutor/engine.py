@@ -19,7 +19,6 @@ import numpy as np
 from backprop_tutor.core.activations import Activation, of_layer
 from backprop_tutor.core.losses import LOSSES, Loss
 from backprop_tutor.core.numbers import carry
-from backprop_tutor.core.optimizers import OPTIMIZERS
 from backprop_tutor.parameters import Flat, OptimizerState, slots
 from backprop_tutor.spec.model import LayerSpec, Spec
 
@@ -143,8 +142,7 @@ class Network:
         self.velocity = [list(pair) for pair in self._velocity.views]
         self._gradient = Flat(shapes, dtype=dtype)  # training's gradients
         # any other optimizer (Adam, ...): its state beside the parameters
-        classic = OPTIMIZERS[spec.optimizer.name].classic
-        self.optimizer = None if classic else OptimizerState(spec, shapes, dtype)
+        self.optimizer = None if spec.optimizer.classic else OptimizerState(spec, shapes, dtype)
 
     @classmethod
     def from_spec(cls, spec: Spec) -> Network:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from backprop_tutor.core.optimizers import OPTIMIZERS
+from backprop_tutor.core.regularizers import REGULARIZERS, decay_settings, worked
 from backprop_tutor.spec.model import Spec
 
 Array = np.ndarray
@@ -53,18 +54,30 @@ class Flat:
         return w + int(np.ravel_multi_index(index, self.views[layer][0].shape))
 
 
+def _over(value, end: int):
+    """A setting for the parameters an update moves: a per-parameter array cut to them."""
+    return value[:end] if isinstance(value, np.ndarray) else value
+
+
 class OptimizerState:
     """An optimizer that is not plain gradient descent: its state per parameter (each a Flat,
     starting at 0), its update count t, and the quantities of the last update by parameter.
     (Gradient descent and Mitchell's momentum keep the engine's own in-place update.)"""
 
     def __init__(self, spec: Spec, shapes, dtype) -> None:
-        self.entry = OPTIMIZERS[spec.optimizer.name]
-        self.hyper = self.entry.settings(spec.optimizer.hyper)
+        o = spec.optimizer
+        self.entry = OPTIMIZERS[o.name]
+        self.penalty = REGULARIZERS[o.regularizer] if o.regularizer else None
+        self.quantities = worked(o.name, o.regularizer)
         self.rate = spec.learning_rate
         self.state = {name: Flat(shapes, np.zeros, dtype) for name in self.entry.state}
         self.t = 0
         self.last: dict[str, Array] = {}  # each quantity of the last update, over `end`
+        # which parameters a decay reaches (1) or not (0): the weights, the biases only with
+        # decay_biases; every decay setting over them, per parameter
+        decayed = Flat(shapes, np.ones, dtype)
+        decayed.data[decayed.weights :] = o.decay_biases
+        self.hyper = decay_settings(o.name, self.entry.settings(o.hyper), o.strength, decayed.data)
 
     def step(
         self, params: Array, gradient: Array, scale: float, carry: Callable[[Array], Array]
@@ -73,12 +86,15 @@ class OptimizerState:
         `gradient` over the same parameters: the mean or the sum as `scale` says."""
         end = len(params)
         self.t += 1
-        g = gradient * scale if scale != 1.0 else gradient
-        env: dict = {"g": carry(g), "old": params, "lr": self.rate, "t": self.t, **self.hyper}
+        g = carry(gradient * scale if scale != 1.0 else gradient)
+        env: dict = {"g": g, "grad": g, "old": params, "lr": self.rate, "t": self.t}
+        env.update((key, _over(value, end)) for key, value in self.hyper.items())
         for name, flat in self.state.items():
             env[f"{name}_prev"] = flat.data[:end]
+        if self.penalty:  # g = the error's gradient + the penalty's
+            self.penalty.run(env, carry)
         self.entry.run(env, carry)
-        self.last = {q.key: env[q.key] for q in self.entry.quantities}
+        self.last = {q.key: env[q.key] for q in self.quantities}
         for name, flat in self.state.items():
             flat.data[:end] = env[name]
         params[...] = carry(params + env["change"])

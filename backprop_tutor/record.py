@@ -244,6 +244,10 @@ def header(spec: Spec) -> TraceHeader:
         momentum=spec.training.momentum,
         optimizer=spec.optimizer.name,
         optimizer_settings=spec.optimizer.settings,
+        regularizer=spec.optimizer.regularizer,
+        strength=spec.optimizer.strength,
+        decay_biases=spec.optimizer.decay_biases,
+        biases=tuple(name for ls in spec.layers for name in ls.bias_names),
     )
 
 

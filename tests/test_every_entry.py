@@ -1,4 +1,4 @@
-"""Every activation and loss in the registries, through every command.
+"""Every activation, loss, optimizer and regularizer in the registries, through every command.
 
 An entry is the whole of what a command needs to know (its numeric form, derivative, SymPy and
 PyTorch forms, quiz working, unit minimum, dead and saturation rules), so an entry added to
@@ -18,18 +18,30 @@ from backprop_tutor.cli import app
 from backprop_tutor.core.activations import ACTIVATIONS
 from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.optimizers import OPTIMIZERS
+from backprop_tutor.core.regularizers import REGULARIZERS
 
 ENTRIES = (
     [("activation", name) for name in ACTIVATIONS]
     + [("loss", name) for name in LOSSES]
     + [("optimizer", name) for name in OPTIMIZERS]
+    + [("regularizer", name) for name in REGULARIZERS]
 )
-COMMANDS = ["run", "run --symbolic", "train", "quiz", "derive", "gradcheck", "new", "explore"]
+COMMANDS = [
+    "run",
+    "run --matrix",
+    "run --symbolic",
+    "train",
+    "quiz",
+    "derive",
+    "gradcheck",
+    "new",
+    "explore",
+]
 
 
 def _network(kind: str, name: str) -> tuple[str, str, str]:
     """(hidden activation, output activation, loss) that puts the entry to work."""
-    if kind in ("activation", "optimizer"):
+    if kind in ("activation", "optimizer", "regularizer"):
         return name if kind == "activation" else "tanh", "sigmoid", "half_sse"
     needed = LOSSES[name].output_activations
     return "tanh", needed[0] if needed else "sigmoid", name
@@ -51,6 +63,8 @@ def _spec(tmp_path: Path, kind: str, name: str) -> Path:
     }
     if kind == "optimizer":  # two steps: the state carried from the first to the second
         spec.update(optimizer={"name": name}, steps=2)
+    if kind == "regularizer":  # the biases too: every parameter's update gains the term
+        spec.update(regularization={"name": name, "strength": 0.1}, decay_biases=True, steps=2)
     path = tmp_path / "net.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
     return path
@@ -76,6 +90,16 @@ def test_every_entry_through_every_command(
             parse_constant=lambda constant: pytest.fail(f"not JSON: {constant}"),
         )["values"]
         assert values["new[w_h1_x1]"] != values["old[w_h1_x1]"]
+    elif command == "run --matrix":
+        document = json.loads(_invoke(["run", path, "--matrix", "-f", "json"]).output)
+        results = {
+            key
+            for step in document["steps"]
+            for e in step["equations"]
+            for row in e["result"]["ids"]
+            for key in row
+        }
+        assert {"new[w_h1_x1]", "delta[h1]", "out[o2]"} <= results
     elif command == "run --symbolic":
         words = " ".join(_invoke(["run", path, "--symbolic", "--width", "200"]).output.split())
         assert "MISMATCH" not in words and "∂E/∂w_h1_x1" in words

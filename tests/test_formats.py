@@ -27,6 +27,7 @@ def _command(kind: str, tmp_path) -> list[str]:
         "worksheet": ["new", "--shape", "2-2-1", "--output-dir", str(tmp_path / "new")],
         "check report": ["check", dawood, str(ROOT / "golden" / "dawood.values.yaml")],
         "gradcheck report": ["gradcheck", dawood],
+        "matrix form": ["run", dawood, "--matrix"],
     }[kind]
 
 
@@ -39,6 +40,7 @@ def test_every_document_is_in_the_table() -> None:
         "worksheet",
         "check report",
         "gradcheck report",
+        "matrix form",
     }
 
 

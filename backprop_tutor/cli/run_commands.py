@@ -33,7 +33,7 @@ from backprop_tutor.cli.common import (
 from backprop_tutor.core.errors import SpecError, TrainingError
 from backprop_tutor.render.formats import DATA, MADE_FOR_FILES, SECTIONS
 
-RunFormat = format_choices("worked example", "derivations")
+RunFormat = format_choices("worked example", "derivations", "matrix form")
 DeriveFormat = format_choices("textbook derivation")
 
 
@@ -43,6 +43,7 @@ DeriveFormat = format_choices("textbook derivation")
         "backprop-tutor run dawood --ids --width 100",
         "backprop-tutor run configs/dawood.yaml --symbolic --only w5",
         "backprop-tutor run configs/dawood.yaml -f latex -o dawood.tex",
+        "backprop-tutor run configs/dawood.yaml --matrix -f latex -o matrices.tex",
     )
 )
 def run(
@@ -95,12 +96,25 @@ def run(
         str | None,
         typer.Option(help="Only these parameters' gradient and update rows, e.g. w5,w1."),
     ] = None,
+    matrix: Annotated[
+        bool,
+        typer.Option(
+            "--matrix",
+            help="The same step as vectors and matrices, layer by layer: a = W z + b, "
+            "δ = (W)ᵀ δ ⊙ φ′(a), ∂E/∂W = δ zᵀ, with their numbers.",
+        ),
+    ] = False,
     allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
     """Print one lecture-style worked example: forward pass, error, backward pass, updates."""
     from backprop_tutor.record import run as run_spec
 
     _known_notation(notation)
+    if matrix and (symbolic or only or ids or section or param or claims_template or notation):
+        raise _fail(
+            "--matrix prints the matrix form alone, in its own symbols; leave out --symbolic, "
+            "--only, --ids, --section, --param, --notation and --claims-template"
+        )
     if ids and (symbolic or only):
         raise _fail("--ids names the numbers of the tables; the derivations (--symbolic) have none")
     sections = _sections(section)
@@ -110,7 +124,8 @@ def run(
             "--format json always holds every number"
         )
     _refuse_overwrite(claims_template, force)
-    _document("derivations" if symbolic or only else "worked example", format)
+    document = "derivations" if symbolic or only else "worked example"
+    _document("matrix form" if matrix else document, format)
     _refuse_overwrite(output, force)
     try:
         loaded = _load_spec(spec, allow_data_anywhere)
@@ -132,7 +147,9 @@ def run(
         _emit(template(trace, notation), claims_template, force)
         _show(Text(f"Wrote {claims_template}: fill in your numbers, then `backprop-tutor check`"))
         return
-    if symbolic or only:
+    if matrix:
+        content = _written("matrix form", format, width, output is not None, trace)
+    elif symbolic or only:
         content = _print_derivations(trace, only, width, format, notation, output is not None)
     else:
         to_file = output is not None

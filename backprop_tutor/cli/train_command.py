@@ -13,6 +13,7 @@ from backprop_tutor.cli.common import (
     OutputOption,
     WidthOption,
     _console,
+    _document,
     _emit,
     _fail,
     _load_spec,
@@ -27,13 +28,14 @@ from backprop_tutor.cli.common import (
 )
 from backprop_tutor.core.errors import SpecError, TrainingError
 
-TrainFormat = format_choices("training report")
+TrainFormat = format_choices("training report", "matrix form")
 
 
 @app.command(
     epilog=examples_epilog(
         "backprop-tutor train configs/xor.yaml",
         "backprop-tutor train configs/xor.yaml --trace-steps 1,last --plot loss.png",
+        "backprop-tutor train configs/xu-mini-batch.yaml --trace-steps 1 --matrix",
     )
 )
 def train(
@@ -51,6 +53,14 @@ def train(
     width: WidthOption = None,
     format: format_option(TrainFormat) = TrainFormat.text,  # type: ignore[valid-type]
     output: OutputOption = None,
+    matrix: Annotated[
+        bool,
+        typer.Option(
+            "--matrix",
+            help="Print the --trace-steps updates as matrices (a batch: a column per "
+            "example) instead of the report.",
+        ),
+    ] = False,
     allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
     """Train until a stopping rule holds; print the losses, the result and chosen steps."""
@@ -59,6 +69,9 @@ def train(
     from backprop_tutor.train import train as train_spec
 
     updates = _trace_updates(trace_steps)
+    if matrix and not updates:
+        raise _fail("--matrix prints traced updates as matrices: add --trace-steps 1 (or 1,last)")
+    _document("matrix form" if matrix else "training report", format)
     _refuse_overwrite(plot, force)
     _refuse_overwrite(output, force)
     console = _console(width, stderr=format is not TrainFormat.text)
@@ -71,7 +84,11 @@ def train(
         raise _fail(str(error)) from None
     steps = tuple(result.traced[k] for k in sorted(result.traced))
     trace = Trace(header(network_spec), steps)
-    content = _written("training report", format, width, output is not None, result, trace, every)
+    if matrix:
+        content = _written("matrix form", format, width, output is not None, trace)
+    else:
+        report = (result, trace, every)
+        content = _written("training report", format, width, output is not None, *report)
     _emit(content, output, force)
     if plot is not None:
         _save_plot(result.losses, plot, network_spec.title or str(spec), force)

@@ -61,6 +61,9 @@ class Optimizer:
     symbols: dict[str, str] | None = None  # hyperparameter -> its Greek letter in the tables
     # `derive NAME`: its state under a constant gradient, proved (core/optimizer_derivations)
     derivation: Callable | None = None
+    # hyperparameters that decay a parameter (AdamW's λ): 0 for those not decayed (biases,
+    # unless the spec's decay_biases), as PyTorch's parameter group with weight_decay 0
+    decays: tuple[str, ...] = ()
 
     def quantity(self, key: str) -> Quantity:
         return next(q for q in self.quantities if q.key == key)
@@ -81,13 +84,24 @@ class Optimizer:
         """Every quantity from `env` (g, old, lr, t, the hyperparameters, `X_prev` for each
         state X), added to it in order, each through `each` (calculator arithmetic rounds
         there); arrays or numbers alike."""
-        for q in self.quantities:
-            env[q.key] = each(q.formula(env))
-        return env
+        return run_quantities(self.quantities, env, each)
 
     def settings(self, given: dict[str, float]) -> dict[str, float]:
         """The hyperparameters: the given ones over the defaults, in the entry's order."""
         return {key: float(given.get(key, default)) for key, default in self.hyper.items()}
+
+
+def run_quantities(quantities, env: Env, each: Callable = lambda value: value) -> Env:
+    """Each quantity's formula on `env`, added to it in order, each through `each`."""
+    for q in quantities:
+        env[q.key] = each(q.formula(env))
+    return env
+
+
+def is_classic(optimizer: str, regularizer: str | None) -> bool:
+    """Whether an update is the engine's own gradient descent (with Mitchell's momentum),
+    tabled in the lecture's form; a penalty's extra gradient term takes the worked form."""
+    return OPTIMIZERS[optimizer].classic and regularizer is None
 
 
 # Where each hyperparameter makes sense, for every entry that takes it: (low, high, whether
@@ -239,14 +253,17 @@ OPTIMIZERS: dict[str, Optimizer] = {
 def _adam(decoupled: bool) -> tuple[Quantity, ...]:
     """Adam's moments and their bias correction; AdamW adds the decay λ·old to the move,
     outside the moments (decoupled), where L2 in the loss would pass through them."""
-    step = "η·(m̂ / (√v̂ + ε) + λ·old)" if decoupled else "η·m̂ / (√v̂ + ε)"
+    step = "η·(m̂ / (√v̂ + ε) + decay)" if decoupled else "η·m̂ / (√v̂ + ε)"
 
     def change(e: Env):
         move = e["mhat"] / (_sqrt(e["vhat"]) + e["epsilon"])
         if decoupled:
-            move = move + e["weight_decay"] * e["old"]
+            move = move + e["decay"]
         return -e["lr"] * move
 
+    decay = (
+        (_q("decay", "old", lambda e: e["weight_decay"] * e["old"], "λ·old"),) if decoupled else ()
+    )
     return (
         _q(
             "m",
@@ -276,7 +293,8 @@ def _adam(decoupled: bool) -> tuple[Quantity, ...]:
             "v̂",
             (("Adam without its bias correction (v̂ = v)", "v", lambda e: e["v"]),),
         ),
-        _q("change", "mhat vhat old" if decoupled else "mhat vhat", change, "−" + step, _CHANGE),
+        *decay,
+        _q("change", "mhat vhat decay" if decoupled else "mhat vhat", change, "−" + step, _CHANGE),
     )
 
 
@@ -310,4 +328,5 @@ OPTIMIZERS["adamw"] = Optimizer(
     symbols=_ADAM_SYMBOLS,
     adaptive=True,
     derivation=derivations.adamw,
+    decays=("weight_decay",),
 )

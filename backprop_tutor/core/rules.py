@@ -26,6 +26,7 @@ from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.numbers import carry
 from backprop_tutor.core.optimizers import OPTIMIZERS
 from backprop_tutor.core.plain import without_defaults
+from backprop_tutor.core.regularizers import REGULARIZERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +109,18 @@ def _optimizer(r: Rule, x: list[float]) -> float:
     return formula(env)
 
 
+def _regularizer(r: Rule, x: list[float]) -> float:
+    """Quantity `at[0]` of a penalty's extra gradient term (core/regularizers.py): the decay
+    from the old value and λ (the first coefficient; 0 for a parameter not decayed; the second
+    is the spec's λ, for the mistake of decaying it anyway), or g."""
+    quantity = REGULARIZERS[r.function].quantities[r.at[0]]
+    env = {"strength": r.coefficients[0], **dict(zip(quantity.reads, x, strict=True))}
+    return float(quantity.formula(env))
+
+
 OPS: dict[str, Callable[[Rule, list[float]], float]] = {
     "optimizer": _optimizer,
+    "regularizer": _regularizer,
     "const": lambda r, x: r.coefficients[0],
     "weighted_sum": _weighted_sum,
     "dot": _dot,

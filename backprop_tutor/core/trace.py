@@ -229,6 +229,10 @@ class TraceHeader:
     momentum: float = 0.0  # α: each update adds α × the parameter's change the update before
     optimizer: str = "sgd"  # core/optimizers.py; gradient descent with momentum α: "momentum"
     optimizer_settings: tuple[tuple[str, float], ...] = ()  # its hyperparameters
+    regularizer: str | None = None  # core/regularizers.py: a penalty added to the error
+    strength: float = 0.0  # its λ
+    decay_biases: bool = False  # whether a decay (the penalty's, AdamW's) reaches the biases
+    biases: tuple[str, ...] = ()  # every bias's name (a decay passes them by by default)
 
     @property
     def display(self) -> NumberFormat:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from backprop_tutor.core.activations import of_layer
-from backprop_tutor.core.optimizers import OPTIMIZERS
+from backprop_tutor.core.optimizers import OPTIMIZERS, is_classic
+from backprop_tutor.core.regularizers import REGULARIZERS, decay_settings
 from backprop_tutor.core.rules import Rule
 from backprop_tutor.core.trace import (
     PredictionEvent,
@@ -91,7 +92,7 @@ class _Builder:
         if not u.updated:
             self.add(Rule(new, "weighted_sum", (old,), (1.0,)))
             return
-        if not OPTIMIZERS[self.h.optimizer].classic:
+        if not is_classic(self.h.optimizer, self.h.regularizer):
             change = self._optimized(u, n)
             self.add(Rule(new, "weighted_sum", (old, change), (1.0, 1.0)))
             return
@@ -109,20 +110,31 @@ class _Builder:
         """An optimizer's quantities for one parameter (m, v, m̂, v̂, Δ for Adam), each by
         its entry's formula from the gradient, the old value, its state after the update
         before (given as a constant where that update is not in the trace, 0 before the
-        first) and the quantities before it; the id of the change."""
-        entry, name = OPTIMIZERS[self.h.optimizer], u.param
-        coefficients = (self.h.learning_rate, float(n), *dict(self.h.optimizer_settings).values())
-        ids = {"g": _at(f"grad[{name}]", n), "old": _at(f"old[{name}]", n)}
+        first) and the quantities before it, after a penalty's decay and g where there is
+        one; the id of the change."""
+        h, name = self.h, u.param
+        entry = OPTIMIZERS[h.optimizer]
+        decayed = 0.0 if name in h.biases and not h.decay_biases else 1.0
+        settings = decay_settings(h.optimizer, dict(h.optimizer_settings), h.strength, decayed)
+        coefficients = (h.learning_rate, float(n), *(settings[key] for key in entry.hyper))
+        ids = {"g": _at(f"grad[{name}]", n), "grad": _at(f"grad[{name}]", n)}
+        ids["old"] = _at(f"old[{name}]", n)
         prior = dict(u.prior)
         for state in entry.state:
             before = state_before(state, name, n)
             if n - 1 not in self.recorded:
                 self.add(Rule(before, "const", (), (prior[state],), rounded=False))
             ids[f"{state}_prev"] = before
-        for k, q in enumerate(entry.quantities):
+        steps = [("optimizer", entry.name, k, q) for k, q in enumerate(entry.quantities)]
+        if h.regularizer:
+            penalty = REGULARIZERS[h.regularizer].quantities
+            steps = [("regularizer", h.regularizer, k, q) for k, q in enumerate(penalty)] + steps
+        for op, function, k, q in steps:
             key = _at(f"{q.key}[{name}]", n)
             inputs = tuple(ids[read] for read in q.reads)
-            self.add(Rule(key, "optimizer", inputs, coefficients, entry.name, at=(k,)))
+            # a penalty's: the λ this parameter reads (0: not decayed), then the spec's λ
+            used = coefficients if op == "optimizer" else (settings["strength"], h.strength)
+            self.add(Rule(key, op, inputs, used, function, at=(k,)))
             ids[q.key] = key
         return ids["change"]
 

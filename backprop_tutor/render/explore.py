@@ -16,7 +16,7 @@ import json
 import math
 from importlib import resources
 
-from backprop_tutor.core.optimizers import OPTIMIZERS
+from backprop_tutor.core.regularizers import UPDATE_QUANTITIES
 from backprop_tutor.core.rules import Rule
 from backprop_tutor.core.trace import StepTrace, Trace, with_step
 from backprop_tutor.core.trace_rules import trace_rules
@@ -35,7 +35,7 @@ PARAMETER_KINDS = (  # ids of one parameter, an optimizer's quantities (m, v, mh
     "path",
     "dnet_dparam",
     "momentum",
-    *dict.fromkeys(q.key for entry in OPTIMIZERS.values() for q in entry.quantities),
+    *sorted(UPDATE_QUANTITIES),
 )
 X_GAP, Y_GAP, RADIUS, MARGIN = 260, 84, 26, 60
 

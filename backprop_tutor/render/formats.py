@@ -127,6 +127,27 @@ def _training_json(result, trace, every=None) -> str:
     return training_json(result, trace)
 
 
+def _matrix_view(trace):
+    from backprop_tutor.render.matrix_view import MatrixView
+
+    return MatrixView(trace)
+
+
+def _matrix_file(format: str) -> Callable[..., str]:
+    """The matrix form as LaTeX or Markdown (bmatrix math), or JSON."""
+
+    def write(trace) -> str:
+        if format == "json":
+            from backprop_tutor.render.json_out import matrix_json
+
+            return matrix_json(trace) + "\n"
+        from backprop_tutor.render.matrix_tex import matrix_document
+
+        return _math(format, matrix_document)(trace)
+
+    return write
+
+
 def _check_report(verdicts, delta_sign: int = 1, header=None):
     from backprop_tutor.render.check_view import CheckReport
 
@@ -188,6 +209,11 @@ DOCUMENTS: dict[str, Document] = {
             "latex": _tables("latex", _training_report),
             "html": _tables("html", _training_report),
         },
+    ),
+    "matrix form": Document(
+        "matrix form (--matrix)",
+        _matrix_view,
+        {f: _matrix_file(f) for f in ("json", "markdown", "latex")},
     ),
     "check report": Document("check report", _check_report, {"json": _check_json}),
     "gradcheck report": Document("gradcheck report", _gradcheck_report, {"json": _gradcheck_json}),

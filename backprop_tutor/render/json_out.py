@@ -7,7 +7,9 @@ import math
 from typing import Any
 
 from backprop_tutor.core.notation import NOTATIONS
+from backprop_tutor.core.numbers import or_scientific
 from backprop_tutor.core.plain import plain
+from backprop_tutor.core.regularizers import UPDATE_QUANTITIES
 from backprop_tutor.core.trace import Trace, with_step
 from backprop_tutor.core.trace_rules import trace_rules
 
@@ -40,6 +42,13 @@ def dumps(document: dict, values: int) -> str:
         return json.dumps(strict(document), ensure_ascii=False, allow_nan=False, **layout)
 
 
+def _displayed(key: str, value: float, n) -> str:
+    """A value as the tables print it: an update's quantity too small for the digits in
+    scientific notation (optimizer_table.py)."""
+    text = n(value)
+    return or_scientific(value, text) if key.partition("[")[0] in UPDATE_QUANTITIES else text
+
+
 def trace_json(trace: Trace) -> str:
     """Full float precision, so other tools can apply their own rounding; with every
     quantity's rule (core/rules.py) and the givens they start from, so another program can
@@ -54,7 +63,7 @@ def trace_json(trace: Trace) -> str:
     # notation's sign): what a slide shows, and what every width must print whole
     n, sign = trace.header.display.format, NOTATIONS[trace.header.notation].delta_sign
     document["display"] = {
-        key: n(sign * value if key.startswith("delta[") else value)
+        key: _displayed(key, sign * value if key.startswith("delta[") else value, n)
         for key, value in document["values"].items()
     }
     return dumps(document, len(document["values"]))
@@ -169,3 +178,35 @@ def gradcheck_json(checks, sampled_from=None, rules=None, note: str = "") -> str
         "note": note,
     }
     return json.dumps(strict(document), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def matrix_json(trace: Trace) -> str:
+    """`run --matrix --format json`: each step's equations, each matrix with its entries'
+    ids and full-precision values (the trace's own), and its form in symbols and in TeX."""
+    from backprop_tutor.render.matrix_step import matrix_form
+
+    def matrix(m) -> dict:
+        return {"symbol": m.symbol, "tex": m.tex, "ids": m.ids, "values": m.values}
+
+    steps = [
+        {
+            "step": step.step,
+            "examples": step.examples,
+            "reduction": step.reduction,
+            "equations": [
+                {
+                    "kind": e.kind,
+                    "form": e.form,
+                    "tex": e.tex,
+                    "terms": [
+                        {"before": t.before, "after": t.after, **matrix(t.matrix)} for t in e.terms
+                    ],
+                    "result": matrix(e.result),
+                }
+                for e in step.equations
+            ],
+        }
+        for step in matrix_form(trace)
+    ]
+    count = sum(len(e["result"]["values"]) for s in steps for e in s["equations"])
+    return dumps({"file": trace.header.file, "steps": steps}, count)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from backprop_tutor.render.document import Document, write
 from backprop_tutor.render.escape import latex_text
-from backprop_tutor.render.math_doc import Document, write
 from backprop_tutor.render.table_export import PAGE_SETUP
 
 PREAMBLE = (

@@ -11,10 +11,17 @@ from collections.abc import Callable, Collection, Iterator
 
 from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.numbers import NumberFormat, or_scientific
-from backprop_tutor.core.optimizers import OPTIMIZERS, Optimizer
-from backprop_tutor.core.trace import DeltaEvent, GradientEvent, StepTrace, Trace, UpdateEvent
+from backprop_tutor.core.optimizers import OPTIMIZERS, is_classic
+from backprop_tutor.core.trace import (
+    DeltaEvent,
+    GradientEvent,
+    StepTrace,
+    Trace,
+    UpdateEvent,
+)
 from backprop_tutor.render.grid import GivenCell, Grid, cells_with_ids
 from backprop_tutor.render.labels import DELTA, Labels
+from backprop_tutor.render.optimizer_table import optimizer_table
 from backprop_tutor.render.working import bracketed
 
 MAX_TERMS_SHOWN = 4  # a net input with more terms is summarised, not spelled out
@@ -276,8 +283,8 @@ class StepTables:
         """new = old − η ∂E/∂param (+ momentum); Mitchell and Xu add Δw = η δ x instead, with
         their δ the sensitivity −∂E/∂net: the same numbers in the lecture's own form."""
         entry = OPTIMIZERS[self.header.optimizer]
-        if not entry.classic:
-            return self._optimizer_table(entry)
+        if not is_classic(entry.name, self.header.regularizer):
+            return optimizer_table(self, entry, _file_order(self.step))
         L, n = self.labels, self.n
         eta = n(self.header.learning_rate)
         updates = self._chosen(_file_order(self.step))
@@ -314,42 +321,6 @@ class StepTables:
                 cells.append(n(u.momentum_term))
             if increment or momentum:
                 cells.append(n(u.change))
-            note = "" if u.updated else "kept: update_biases is false"
-            table.row(*cells, v(u.new, f"new[{p}]"), note)
-        return table
-
-    def _optimizer_table(self, entry: Optimizer) -> Grid:
-        """An optimizer's update (Adam: m, v, m̂, v̂, then Δ), each quantity in its column
-        with its id, under its formula; the hyperparameters as the file gives them (ε = 1e-08
-        is printed whole, not at the tables' digits)."""
-        L = self.labels
-        t = self.step.step
-        symbols = entry.symbols or {}
-        settings = ", ".join(
-            f"{symbols.get(key, key)} = {value:g}" for key, value in self.header.optimizer_settings
-        )
-        formulas = "; ".join(f"{q.symbol} = {q.text}" for q in entry.quantities)
-        table = Grid(
-            f"Updated parameters by {entry.title} (update t = {t}): {formulas}; new = old + Δ, "
-            f"where g = {L.partial(L.error, 'param')}, η = {self.header.learning_rate:g}"
-            + (f", {settings}" if settings else "")
-            + ("; every state starts at 0" if t == 1 else "")
-        )
-        table.column("param", numeric=False)
-        table.column("old")
-        table.column("g")
-        for q in entry.quantities:
-            table.column(q.symbol)
-        table.column("new")
-        table.column("", numeric=False)
-        for u in self._chosen(_file_order(self.step)):
-            v, p = self.v, u.param
-            old = v(u.old, f"old[{p}]")
-            cells = [p, GivenCell(old) if t == 1 else old, v(u.gradient, f"grad[{p}]")]
-            shown = dict(u.shown)
-            cells += [  # v ≈ g² / 1000 is often below the tables' digits: then as 6.433e-06
-                self.small(shown[q.key], f"{q.key}[{p}]") if shown else "" for q in entry.quantities
-            ]
             note = "" if u.updated else "kept: update_biases is false"
             table.row(*cells, v(u.new, f"new[{p}]"), note)
         return table

@@ -12,6 +12,7 @@ from backprop_tutor.core.trace import Trace
 from backprop_tutor.core.words import counted
 from backprop_tutor.render.glyphs import plain
 from backprop_tutor.render.grid import Grid
+from backprop_tutor.render.optimizer_table import decay_words
 from backprop_tutor.render.rich_tables import WorkedExample
 from backprop_tutor.train import TrainingResult
 
@@ -102,6 +103,7 @@ class TrainingReport:
         if not entry.classic:
             settings = ", ".join(f"{key} {value:g}" for key, value in spec.optimizer.settings)
             momentum = f" · {entry.title}" + (f" ({settings})" if settings else "")
+        momentum += decay_words(self.trace.header)
         precision = "" if rules.dtype == "float64" else f" · {rules.dtype} arithmetic"
         lines = [Text(plain(spec.title), style="bold")] if spec.title else []
         if spec.source:
@@ -123,7 +125,8 @@ class TrainingReport:
         n = self.fmt.format
         losses = self.result.losses
         table = Grid(
-            f"Loss ({self.spec.training.reduction} over the examples), every "
+            f"Loss ({self.spec.training.reduction} over the examples"
+            f"{', the penalty not in it' if self.spec.optimizer.regularizer else ''}), every "
             f"{self.every} epoch{'s' * (self.every > 1)}"
         )
         table.column("epoch")

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from backprop_tutor.core.activations import of_layer
 from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.optimizers import OPTIMIZERS
+from backprop_tutor.core.regularizers import REGULARIZERS
 from backprop_tutor.core.rules import Rule
 
 Format = Callable[[float], str]
@@ -102,8 +103,21 @@ def _optimizer(rule: Rule, x: list[float], n: Format) -> str:
     return text
 
 
+def _regularizer(rule: Rule, x: list[float], n: Format) -> str:
+    """A penalty's decay or g with its numbers in: `0.1·0.15` for λ·old."""
+    entry = REGULARIZERS[rule.function]
+    quantity = entry.quantities[rule.at[0]]
+    text = quantity.text.replace("λ", f"{rule.coefficients[0]:g}")
+    for read, v in sorted(zip(quantity.reads, x, strict=True), key=lambda rv: -len(rv[0])):
+        text = text.replace(entry.label(read), bracketed(n(v)))
+    return text
+
+
+_UPDATES: dict[str, dict] = {"optimizer": OPTIMIZERS, "regularizer": REGULARIZERS}
+
 WRITERS: dict[str, Callable[[Rule, list[float], Format], str]] = {
     "optimizer": _optimizer,
+    "regularizer": _regularizer,
     "const": lambda rule, x, n: n(rule.coefficients[0]),
     "weighted_sum": _weighted_sum,
     "dot": _dot,
@@ -130,8 +144,8 @@ def formula(rule: Rule, name: Callable[[str], str] = str) -> str:
         return " × ".join(ids)
     if rule.op == "const":
         return f"{rule.coefficients[0]:g}"
-    if rule.op == "optimizer":  # m = β₁·m(previous) + (1 − β₁)·g
-        entry = OPTIMIZERS[rule.function]
+    if rule.op in _UPDATES:  # m = β₁·m(previous) + (1 − β₁)·g; decay = λ·old
+        entry = _UPDATES[rule.op][rule.function]
         quantity = entry.quantities[rule.at[0]]
         text = quantity.mistakes[rule.at[1]][1] if len(rule.at) > 1 else quantity.text
         named = ", ".join(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from backprop_tutor.core.numbers import NumberFormat
+from backprop_tutor.core.optimizers import is_classic
 
 Example = tuple[tuple[float, ...], tuple[float, ...]]
 
@@ -130,10 +131,19 @@ class OptimizerSpec:
 
     name: str = "sgd"
     settings: tuple[tuple[str, float], ...] = ()
+    regularizer: str | None = None  # core/regularizers.py: a penalty added to the error
+    strength: float = 0.0  # its λ
+    decay_biases: bool = False  # whether the penalty (or AdamW's decay) reaches the biases
 
     @property
     def hyper(self) -> dict[str, float]:
         return dict(self.settings)
+
+    @property
+    def classic(self) -> bool:
+        """The engine's own gradient descent (with Mitchell's momentum), tabled as a lecture
+        does; any other update is worked quantity by quantity."""
+        return is_classic(self.name, self.regularizer)
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,13 @@ from backprop_tutor.core.errors import shortened
 from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.notation import NOTATIONS, Notation, UnitRef
 from backprop_tutor.core.numbers import NumberFormat
-from backprop_tutor.core.optimizers import OPTIMIZERS, out_of_range
 from backprop_tutor.spec.data import DataResolver, Values, closest
 from backprop_tutor.spec.initialization import Initializer
 from backprop_tutor.spec.limits import MAX_PARAMETERS, MAX_UNITS
 from backprop_tutor.spec.model import LayerSpec, OptimizerSpec, Spec, TrainingSpec
 from backprop_tutor.spec.params import ParameterResolver
 from backprop_tutor.spec.schema import LayerFile, SpecFile
+from backprop_tutor.spec.update_rule import resolve_update
 from backprop_tutor.spec.yaml_source import YamlPath, YamlSource
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_^().']*")  # fullmatch: `$` would admit a final "\n"
@@ -83,7 +83,7 @@ class Resolver(ParameterResolver):
             k = bad
             where, which = (*given, k), f" (example {k + 1})"
             self._check_loss(layers[-1].activation, outputs, examples[k][1], where, which)
-        optimizer = self._optimizer()
+        optimizer = resolve_update(src, raw)
         display = NumberFormat(raw.display.digits, raw.display.rounding, raw.display.fixed)
         return Spec(
             src.file,
@@ -114,49 +114,6 @@ class Resolver(ParameterResolver):
             self.notation.bias_sign,
             optimizer,
         )
-
-    def _optimizer(self) -> OptimizerSpec:
-        """The optimizer and its settings; `training: momentum` alone is Mitchell's momentum."""
-        o, path, alpha = self.raw.optimizer, ("optimizer",), self.raw.training.momentum
-        if o is None:
-            return OptimizerSpec("momentum", (("momentum", alpha),)) if alpha else OptimizerSpec()
-        if o.name not in OPTIMIZERS:
-            raise self.src.error(
-                (*path, "name"), f"unknown optimizer '{o.name}'", closest(o.name, OPTIMIZERS)
-            )
-        if alpha:
-            raise self.src.error(
-                ("training", "momentum"),
-                f"training: momentum is set, and so is optimizer: {o.name}",
-                "remove training: momentum (write optimizer: {name: momentum, momentum: 0.9})",
-            )
-        entry = OPTIMIZERS[o.name]
-        if self.raw.update == "layer_by_layer" and not entry.classic:
-            raise self.src.error(
-                ("update",),
-                f"layer_by_layer replays a published mistake of gradient descent; "
-                f"it is not defined for {o.name}",
-                "remove update: layer_by_layer, or use optimizer: {name: sgd}",
-            )
-        places = self.raw.arithmetic.carry_digits
-        if places is not None and entry.adaptive:
-            raise self.src.error(
-                ("arithmetic", "carry_digits"),
-                f"calculator arithmetic with {o.name} rounds small squared gradients to 0 "
-                f"at {places} decimals, and then divides by that 0",
-                "remove arithmetic: carry_digits (exact arithmetic), or use optimizer: "
-                "{name: sgd} or {name: momentum}",
-            )
-        for key, value in (o.model_extra or {}).items():
-            if key not in entry.hyper:
-                takes = ", ".join(entry.hyper) or "no settings"
-                raise self.src.error(
-                    (*path, key), f"{o.name} has no setting '{key}'", f"{o.name} takes {takes}"
-                )
-            problem = out_of_range(key, value)
-            if problem:
-                raise self.src.error((*path, key), problem, f"use {key}: {entry.hyper[key]:g}")
-        return OptimizerSpec(o.name, tuple(entry.settings(o.model_extra or {}).items()))
 
     def _training(self, n_examples: int, optimizer: OptimizerSpec) -> TrainingSpec:
         """The training block, checked against the number of examples."""
@@ -199,8 +156,8 @@ class Resolver(ParameterResolver):
             t.shuffle,
             t.seed,
             t.reduction,
-            # Mitchell's α, which the classic update reads (0: none, or another optimizer)
-            optimizer.hyper.get("momentum", 0.0) if OPTIMIZERS[optimizer.name].classic else 0.0,
+            # Mitchell's α, which the classic update reads (0: none, or another update)
+            optimizer.hyper.get("momentum", 0.0) if optimizer.classic else 0.0,
             t.epochs,
             t.max_epochs,
             t.loss_threshold,

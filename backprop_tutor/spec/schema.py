@@ -221,6 +221,14 @@ class OptimizerFile(_Model):
     name: Name
 
 
+class RegularizationFile(_Model):
+    """`regularization: {name: l2, strength: 0.01}`: a penalty on the weights added to the
+    error (core/regularizers.py); the biases too with the spec's `decay_biases: true`."""
+
+    name: Name
+    strength: Number
+
+
 class TrainingFile(_Model):
     """How `backprop-tutor train` runs: batches, momentum and when to stop."""
 
@@ -252,6 +260,8 @@ class SpecFile(_Model):
     init: InitFile = Field(default_factory=InitFile)
     training: TrainingFile = Field(default_factory=TrainingFile)
     optimizer: OptimizerFile | None = None  # default: gradient descent (training: momentum)
+    regularization: RegularizationFile | None = None
+    decay_biases: Bool = False  # the penalty's (or AdamW's) decay on the biases too
     layers: Annotated[list[LayerFile], Field(min_length=1)]
     loss: Name
     learning_rate: Number

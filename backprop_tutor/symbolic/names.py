@@ -6,12 +6,13 @@ from __future__ import annotations
 from backprop_tutor.core.activations import ACTIVATIONS
 from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.optimizers import OPTIMIZERS
+from backprop_tutor.core.regularizers import REGULARIZERS
 
 
 def derivation_names() -> list[str]:
     """Each elementwise activation (and softmax, which carries its own), each loss with its
     output activation where they simplify together, the recursion, each loss, each
-    optimizer."""
+    optimizer, each regularizer."""
     return [
         *(n for n, entry in ACTIVATIONS.items() if entry.elementwise or entry.derivation),
         *(
@@ -22,4 +23,5 @@ def derivation_names() -> list[str]:
         "recursion",
         *LOSSES,
         *(n for n, entry in OPTIMIZERS.items() if entry.derivation),
+        *REGULARIZERS,
     ]

@@ -20,6 +20,7 @@ import sympy as sp
 from backprop_tutor.core.activations import ACTIVATIONS
 from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.optimizers import OPTIMIZERS
+from backprop_tutor.core.regularizers import REGULARIZERS
 from backprop_tutor.symbolic.forms import activation_derivative, equal, loss_derivative
 
 x = sp.Symbol("x", real=True)
@@ -162,4 +163,5 @@ DERIVATIONS: dict[str, Callable[[], TextbookDerivation]] = {
     "recursion": recursion,
     **{name: _loss(name) for name in LOSSES},
     **{name: _entry(entry.derivation) for name, entry in OPTIMIZERS.items() if entry.derivation},
+    **{name: _entry(entry.derivation) for name, entry in REGULARIZERS.items()},
 }

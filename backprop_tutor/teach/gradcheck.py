@@ -19,6 +19,7 @@ import numpy as np
 from backprop_tutor.core.errors import TrainingError
 from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.optimizers import OPTIMIZERS
+from backprop_tutor.core.regularizers import REGULARIZERS, decay_settings
 from backprop_tutor.engine import Network
 from backprop_tutor.record import run
 from backprop_tutor.spec.model import Spec
@@ -192,24 +193,50 @@ def torch_gradients(spec: Spec) -> dict[str, float]:
     return {name: float(tensor.grad[index]) for name, (tensor, index) in params.items()}
 
 
-def torch_updates(spec: Spec, steps: int = UPDATES_CHECKED) -> dict[str, float]:
+def torch_updates(
+    spec: Spec, steps: int = UPDATES_CHECKED, gradients: bool = False
+) -> dict[str, float]:
     """Every parameter after each of the first `steps` updates on the spec's example, by
     PyTorch's own optimizer (torch.optim, built by the registry entry) and autograd: the
-    `new[w5]@2` ids `run` records. Biases stay out of it where update_biases is false."""
+    `new[w5]@2` ids `run` records. Biases stay out of it where update_biases is false. A
+    penalty is added to the loss autograd differentiates; a parameter no decay reaches is
+    in an optimizer of its own with its decay at 0 (PyTorch's parameter group). `gradients`:
+    each update's gradient too, as `g[w5]@2` (the error's with any penalty's; tests use it
+    to tell an ill-conditioned network from a wrong update)."""
     import torch
 
     tensors, params, loss = _torch_network(spec)
-    entry = OPTIMIZERS[spec.optimizer.name]
-    moving = [t for t, is_bias in tensors if t.numel() and (spec.update_biases or not is_bias)]
-    hyper = entry.settings(spec.optimizer.hyper)
-    optimizer = entry.torch(torch, moving, spec.learning_rate, hyper)  # type: ignore[misc]
+    o = spec.optimizer
+    entry = OPTIMIZERS[o.name]
+    moving = [(t, b) for t, b in tensors if t.numel() and (spec.update_biases or not b)]
+    optimizers = []
+    for decayed in (True, False):
+        group = [t for t, is_bias in moving if decayed == (o.decay_biases or not is_bias)]
+        hyper = decay_settings(o.name, entry.settings(o.hyper), o.strength, float(decayed))
+        if group:
+            optimizers.append(entry.torch(torch, group, spec.learning_rate, hyper))  # type: ignore[misc]
+    decayed = [t for t, is_bias in tensors if t.numel() and (o.decay_biases or not is_bias)]
+
+    def total():
+        if not o.regularizer:
+            return loss()
+        penalty = REGULARIZERS[o.regularizer].torch
+        return loss() + sum(penalty(torch, t, o.strength) for t in decayed)
+
     found = {}
     for n in range(1, steps + 1):
-        optimizer.zero_grad()
-        loss().backward()
-        optimizer.step()
+        for optimizer in optimizers:
+            optimizer.zero_grad()
+        total().backward()
+        at = "" if n == 1 else f"@{n}"
+        if gradients:
+            for name, (tensor, index) in params.items():
+                if tensor.grad is not None:
+                    found[f"g[{name}]{at}"] = float(tensor.grad[index])
+        for optimizer in optimizers:
+            optimizer.step()
         for name, (tensor, index) in params.items():
-            found[f"new[{name}]" if n == 1 else f"new[{name}]@{n}"] = float(tensor.detach()[index])
+            found[f"new[{name}]{at}"] = float(tensor.detach()[index])
     return found
 
 

@@ -31,6 +31,11 @@ def mistaken_rules(
         quantity = OPTIMIZERS[rule.function].quantities[rule.at[0]]
         for k, (name, _, _) in enumerate(quantity.mistakes):
             yield name, replace(rule, at=(rule.at[0], k))
+    if rule.op == "regularizer" and rule.coefficients[0] != rule.coefficients[1]:
+        yield (
+            "the decay applied to a bias (biases are not decayed: decay_biases is false)",
+            replace(rule, coefficients=(rule.coefficients[1],) * 2),
+        )
     if kind == "delta" and rule.op == "product":  # de_dout × dout_dnet
         yield "a missing dout/dnet factor", replace(rule, inputs=rule.inputs[:1])
     if kind == "grad" and rule.op == "product":  # δ × dnet/dparam, δ without its σ′
