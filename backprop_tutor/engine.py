@@ -19,7 +19,7 @@ import numpy as np
 from backprop_tutor.core.activations import Activation, of_layer
 from backprop_tutor.core.losses import LOSSES, Loss
 from backprop_tutor.core.numbers import carry
-from backprop_tutor.parameters import Flat, OptimizerState, slots
+from backprop_tutor.parameters import Dropout, Flat, OptimizerState, slots
 from backprop_tutor.spec.model import LayerSpec, Spec
 
 Array = np.ndarray
@@ -143,6 +143,16 @@ class Network:
         self._gradient = Flat(shapes, dtype=dtype)  # training's gradients
         # any other optimizer (Adam, ...): its state beside the parameters
         self.optimizer = None if spec.optimizer.classic else OptimizerState(spec, shapes, dtype)
+        self.dropout = Dropout(spec, dtype)
+        self.masks: list[Array | None] | None = None  # this pass's dropout; None: none (test)
+
+    def drop(self, examples: int, step: int | None = None) -> None:
+        """Choose the dropout masks of the passes to come (see parameters.Dropout)."""
+        self.masks = self.dropout.masks(examples, step) if self.dropout else None
+
+    def keep_all(self) -> None:
+        """No dropout in the passes to come: the test pass, training's loss over the data."""
+        self.masks = None
 
     @classmethod
     def from_spec(cls, spec: Spec) -> Network:
@@ -164,10 +174,12 @@ class Network:
         c = self._carry
         x = np.asarray(x, dtype=self.dtype)
         outs, nets = [x.reshape(len(x), -1)], []  # inputs are given: never rounded
-        for layer in self.layers:
+        for i, layer in enumerate(self.layers):
             net = c(layer.net(outs[-1]))
             nets.append(net)
-            outs.append(c(layer.activation.value(net)))
+            out = c(layer.activation.value(net))
+            mask = self.masks[i] if self.masks else None
+            outs.append(out if mask is None else out * mask)  # a dropped unit passes on 0
         return nets, outs
 
     def _loss_terms(self, t: Array, nets: list[Array], outs: list[Array]) -> Array:
@@ -263,7 +275,11 @@ class Network:
             de_dout, given = self._output_factors(t, nets[i], out)
         else:
             de_dout = sent
-        dout_dnet = self._dout_dnet(layer, nets[i], out)
+        mask = self.masks[i] if self.masks else None
+        if mask is None:
+            dout_dnet = self._dout_dnet(layer, nets[i], out)
+        else:  # d(σ(net)·mask)/dnet = σ′(net)·mask, σ′ from the output before the mask
+            dout_dnet = self._dout_dnet(layer, nets[i], layer.activation.value(nets[i])) * mask
         if given is not None:
             return de_dout, dout_dnet, given
         scaled = self.loss.out_times_derivative if sent is None else None

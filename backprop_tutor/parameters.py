@@ -117,3 +117,34 @@ class OptimizerState:
         self.t, states = saved
         for name, data in states.items():
             self.state[name].data[...] = data
+
+
+class Dropout:
+    """Each hidden layer's dropout masks for the pass about to be made: the file's mask for a
+    step, or drawn from the layer's seed (a new draw every step and training update, one
+    column per example of a batch). A mask here is already scaled, kept = 1/(1 − rate),
+    dropped = 0 (inverted dropout: the test pass then needs no scaling)."""
+
+    def __init__(self, spec: Spec, dtype) -> None:
+        self.layers = [(ls.dropout, len(ls.units)) for ls in spec.layers]
+        self.dtype = dtype
+        self.rngs = [np.random.default_rng(d.seed) if d else None for d, _ in self.layers]
+
+    def __bool__(self) -> bool:
+        return any(d for d, _ in self.layers)
+
+    def masks(self, examples: int, step: int | None = None) -> list[Array | None]:
+        """The scaled masks of every layer (None: no dropout there), for a pass of `examples`
+        examples: the file's for `step` where it gives one, else drawn."""
+        found: list[Array | None] = []
+        for (d, units), rng in zip(self.layers, self.rngs, strict=True):
+            if d is None or rng is None:
+                found.append(None)
+                continue
+            given = d.mask(step) if step is not None else None
+            if given is not None:
+                keep = np.array(given, dtype=bool)[:, None]
+            else:
+                keep = rng.random((units, examples)) >= d.rate
+            found.append(keep * np.asarray(1.0 / (1.0 - d.rate), dtype=self.dtype))
+        return found

@@ -45,6 +45,7 @@ class Recorder:
 
     def forward(self) -> tuple[ForwardEvent, ...]:
         events = []
+        masks = self.net.masks
         sources = self.net.spec.input_names
         for i, layer in enumerate(self.net.layers):
             ls = layer.spec
@@ -66,6 +67,7 @@ class Recorder:
                         bias_value,
                         float(self.p.nets[i][u]),
                         float(self.p.outs[i + 1][u]),
+                        None if masks is None or masks[i] is None else float(masks[i][u, 0]),
                     )
                 )
             sources = ls.units
@@ -248,6 +250,9 @@ def header(spec: Spec) -> TraceHeader:
         strength=spec.optimizer.strength,
         decay_biases=spec.optimizer.decay_biases,
         biases=tuple(name for ls in spec.layers for name in ls.bias_names),
+        dropout=tuple(ls.dropout.rate if ls.dropout else None for ls in spec.layers)
+        if any(ls.dropout for ls in spec.layers)
+        else (),
     )
 
 
@@ -266,14 +271,17 @@ def batch_step(network: Network, number: int, inputs: Array, targets: Array) -> 
     """One update on several examples (in columns): each example's pass recorded in full,
     then the update with the batch's gradient, the mean or the sum as the spec says."""
     p = network.compute(inputs, targets)
-    examples = tuple(  # each sends its deltas back through the weights the batch uses
-        _record(network, number, inputs[:, k], targets[:, k], p.back_weights)[1]
-        for k in range(inputs.shape[1])
-    )
+    masks = network.masks  # with dropout, a column per example
+    examples = []
+    for k in range(inputs.shape[1]):  # each sends its deltas back through the batch's weights
+        if masks is not None:
+            network.masks = [None if m is None else m[:, k : k + 1] for m in masks]
+        examples.append(_record(network, number, inputs[:, k], targets[:, k], p.back_weights)[1])
+    network.masks = masks
     reduction = network.spec.training.reduction
     scale = 1.0 / inputs.shape[1] if reduction == "mean" else 1.0
     result = StepTrace(
-        number, (), (), (), p.total, (), (), _update(network, p, scale), examples, reduction
+        number, (), (), (), p.total, (), (), _update(network, p, scale), tuple(examples), reduction
     )
     _check_finite(result, network.spec.file)
     return result
@@ -368,12 +376,16 @@ def run(spec: Spec) -> Trace:
     trace would be too big to hold, so no command spends minutes and gigabytes to find out."""
     refuse_large_trace(spec)
     network = Network.from_spec(spec)
-    steps = tuple(step(network, k + 1) for k in range(spec.steps))
+    steps = []
+    for k in range(1, spec.steps + 1):
+        network.drop(1, k)  # dropout: this step's masks, the file's or drawn
+        steps.append(step(network, k))
+    network.keep_all()  # the test pass: every unit, unscaled (inverted dropout)
     predictions = predict(network, spec.tests)
     _check_predictions(predictions, spec.file)
     (after,) = predict(network, [(spec.inputs, spec.targets)])
     finite = np.isfinite([*after.outputs, after.loss]).all()  # else the tables leave it out
-    return Trace(header(spec), steps, predictions, after if finite else None)
+    return Trace(header(spec), tuple(steps), predictions, after if finite else None)
 
 
 def _check_predictions(predictions: tuple[PredictionEvent, ...], file: str) -> None:

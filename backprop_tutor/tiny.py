@@ -67,6 +67,7 @@ class TinyDescent:
         return (
             batch_size == 1
             and network.optimizer is None  # gradient descent, with or without momentum
+            and not network.dropout
             and network.dtype is np.float64  # Python's floats are float64
             and spec.carry_digits is None
             and spec.update != "layer_by_layer"

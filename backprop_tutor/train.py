@@ -151,6 +151,7 @@ def train(
         for start in range(0, n, rules.batch_size):
             batch = order[start : start + rules.batch_size]
             result.updates += 1
+            network.drop(len(batch))  # dropout: this update's masks, drawn (none without)
             if want_last:
                 last_state = (_snapshot(updates.arrays()), batch)
             if result.updates in trace_updates:
@@ -158,8 +159,9 @@ def train(
                     updates.arrays(), inputs, targets, batch, result.updates
                 )
                 updates.reload()
-                continue
-            updates.make(batch, forward if full else None)
+            else:
+                updates.make(batch, forward if full and not network.dropout else None)
+            network.keep_all()  # the loss over the data, the next update's masks: fresh
         forward = updates.arrays()._forward(inputs)
         loss = dataset_loss(network, inputs, targets, forward)
         _check_diverged(network, epoch, loss)
@@ -331,18 +333,21 @@ def _traced_update(
 
 
 def _snapshot(network: Network) -> tuple:
-    """Everything the next update starts from: parameters, velocities, an optimizer's state."""
+    """Everything the next update starts from: parameters, velocities, an optimizer's state,
+    its dropout masks."""
     layers = [
         (la.weights.copy(), la.bias.copy(), [v.copy() for v in vel])
         for la, vel in zip(network.layers, network.velocity, strict=True)
     ]
-    return layers, network.optimizer.snapshot() if network.optimizer else None
+    optimizer = network.optimizer.snapshot() if network.optimizer else None
+    return layers, optimizer, network.masks
 
 
 def _replay(spec: Spec, state: tuple, inputs: Array, targets: Array, number: int) -> StepTrace:
     """Trace the last update again from the parameters it started from."""
-    (snapshot, optimizer), batch = state
+    (snapshot, optimizer, masks), batch = state
     network = training_network(spec)
+    network.masks = masks  # the masks the update was made with
     for layer, velocity, (weights, bias, saved) in zip(
         network.layers, network.velocity, snapshot, strict=True
     ):

@@ -28,6 +28,7 @@ def _command(kind: str, tmp_path) -> list[str]:
         "check report": ["check", dawood, str(ROOT / "golden" / "dawood.values.yaml")],
         "gradcheck report": ["gradcheck", dawood],
         "matrix form": ["run", dawood, "--matrix"],
+        "question bank": ["bank", "2-2-1", "--versions", "1"],
     }[kind]
 
 
@@ -41,6 +42,7 @@ def test_every_document_is_in_the_table() -> None:
         "check report",
         "gradcheck report",
         "matrix form",
+        "question bank",
     }
 
 

@@ -25,7 +25,7 @@ from backprop_tutor.spec import load_spec, spec_from_text
 from backprop_tutor.spec.model import Spec
 from backprop_tutor.train import train
 
-LEAVES = ("input[", "target[", "old[")  # the givens of step 1
+LEAVES = ("input[", "target[", "old[", "mask[")  # the givens of step 1 (a mask: each step)
 
 
 def _replayed(spec: Spec, rel: float, trace: Trace | None = None) -> None:

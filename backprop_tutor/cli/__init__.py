@@ -29,6 +29,7 @@ COMMANDS = {
     "new": "workshop",
     "draw": "workshop",
     "explore": "workshop",
+    "bank": "bank_command",
 }
 
 __all__ = ["COMMANDS", "app", "commands", "main"]

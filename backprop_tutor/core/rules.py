@@ -76,6 +76,21 @@ def _activation_derivative(r: Rule, x: list[float]) -> float:
     return of_layer(r.function, r.alpha).derivative(net, out)[0]
 
 
+def _dropout(r: Rule, x: list[float]) -> float:
+    """out = σ(net) × mask (1/(1 − rate) kept, 0 dropped) × the second coefficient: 1; the
+    first is the keep probability 1 − rate, the factor a forgotten scaling leaves in."""
+    net, mask = x
+    return of_layer(r.function, r.alpha).value(np.array([net]))[0] * mask * r.coefficients[1]
+
+
+def _dropout_derivative(r: Rule, x: list[float]) -> float:
+    """d out/d net of a unit with dropout: σ′(net), from σ(net) before the mask, × mask."""
+    net, mask = x
+    act = of_layer(r.function, r.alpha)
+    nets = np.array([net])
+    return act.derivative(nets, act.value(nets))[0] * mask
+
+
 def _jacobian(r: Rule, x: list[float]) -> float:
     jacobian = of_layer(r.function, r.alpha).jacobian
     return jacobian(np.array(x))[r.at]  # type: ignore[misc]
@@ -127,6 +142,8 @@ OPS: dict[str, Callable[[Rule, list[float]], float]] = {
     "product": lambda r, x: math.prod(x),
     "activation": _activation,
     "activation_derivative": _activation_derivative,
+    "dropout": _dropout,
+    "dropout_derivative": _dropout_derivative,
     "jacobian": _jacobian,
     "loss_term": _loss_term,
     "loss_derivative": _loss_derivative,

@@ -58,7 +58,8 @@ class ForwardEvent:
     bias: str | None
     bias_value: float
     net: float
-    out: float
+    out: float  # with dropout, the activation times the scaled mask: what the layer passes on
+    mask: float | None = None  # dropout: 1/(1 − rate) kept, 0 dropped; None: no dropout
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +163,8 @@ class StepTrace:
             found[f"input[{name}]"] = value
         for f in self.forward:
             found[f"net[{f.unit}]"] = f.net
+            if f.mask is not None:
+                found[f"mask[{f.unit}]"] = f.mask
             found[f"out[{f.unit}]"] = f.out
         for loss in self.losses:
             found[f"target[{loss.unit}]"] = loss.target
@@ -233,6 +236,7 @@ class TraceHeader:
     strength: float = 0.0  # its λ
     decay_biases: bool = False  # whether a decay (the penalty's, AdamW's) reaches the biases
     biases: tuple[str, ...] = ()  # every bias's name (a decay passes them by by default)
+    dropout: tuple[float | None, ...] = ()  # each layer's dropout rate, where it has one
 
     @property
     def display(self) -> NumberFormat:

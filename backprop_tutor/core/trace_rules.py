@@ -154,7 +154,8 @@ class _Builder:
             key(f"out[{u}]") for u in outputs
         )
 
-    def _forward(self, ex: StepTrace, key: Key, param: Param) -> None:
+    def _forward(self, ex: StepTrace, key: Key, param: Param, dropout: bool = True) -> None:
+        """Each unit's net input and output; `dropout` False: the test pass, which has none."""
         h = self.h
         for f in ex.forward:
             pairs = tuple(
@@ -163,7 +164,7 @@ class _Builder:
             bias = (param("old", f.bias),) if f.bias else ()
             signs = (float(h.bias_sign),) * len(bias)
             self.add(Rule(key(f"net[{f.unit}]"), "dot", pairs + bias, signs))
-            self.add(self._activation(key, f.layer, f.unit))
+            self.add(self._activation(key, f.layer, f.unit, dropout and f.mask is not None))
         outputs = h.layers[-1]
         for unit in outputs:
             pair = (key(f"target[{unit}]"), key(f"out[{unit}]"))
@@ -172,8 +173,16 @@ class _Builder:
         terms = tuple(key(f"loss[{u}]") for u in outputs)
         self.add(Rule(key("loss"), "weighted_sum", terms, (1.0,) * len(terms)))
 
-    def _activation(self, key: Key, layer: int, unit: str) -> Rule:
+    def _dropout(self, layer: int) -> float | None:
+        """The layer's dropout rate, where it has dropout."""
+        return self.h.dropout[layer - 1] if self.h.dropout else None
+
+    def _activation(self, key: Key, layer: int, unit: str, dropped: bool = False) -> Rule:
         units, fn, alpha = self.h.layers[layer], *self._function(layer)
+        rate = self._dropout(layer)
+        if dropped and rate is not None:  # out = σ(net) × mask, the mask 1/(1 − rate) or 0
+            inputs = (key(f"net[{unit}]"), key(f"mask[{unit}]"))
+            return Rule(key(f"out[{unit}]"), "dropout", inputs, (1 - rate, 1.0), fn, alpha)
         if of_layer(fn, alpha).elementwise:
             nets, at = (key(f"net[{unit}]"),), 0
         else:  # softmax: every net input of the layer
@@ -207,6 +216,11 @@ class _Builder:
                 pair = (key(f"target[{d.unit}]"), key(f"out[{d.unit}]"))
                 at = (len(outputs),)
                 self.add(Rule(de_dout, "loss_derivative", pair, function=self.h.loss, at=at))
+            if not d.jacobian and self._dropout(d.layer) is not None:  # σ′(net) × mask
+                inputs = (key(f"net[{d.unit}]"), key(f"mask[{d.unit}]"))
+                self.add(Rule(dout_dnet, "dropout_derivative", inputs, (), fn, alpha))
+                self.add(Rule(delta, "product", (de_dout, dout_dnet)))
+                continue
             if not d.jacobian:
                 net_out = (key(f"net[{d.unit}]"), key(f"out[{d.unit}]"))
                 self.add(
@@ -278,4 +292,4 @@ class _Builder:
         for i, (unit, value) in enumerate(given):
             kind = "input" if i < len(event.inputs) else "target"
             self.add(Rule(key(f"{kind}[{unit}]"), "const", (), (float(value),), rounded=False))
-        self._forward(self.first, key, param)
+        self._forward(self.first, key, param, dropout=False)

@@ -27,7 +27,7 @@ from backprop_tutor.render.working import formula, working
 from backprop_tutor.teach.quiz import accepted, tolerance
 
 ARITHMETIC = ("weighted_sum", "dot", "product")  # core/rules.py's ops the page recomputes
-UNIT_KINDS = ("input", "net", "out", "target", "loss", "de_dout", "dout_dnet", "delta")
+UNIT_KINDS = ("input", "net", "mask", "out", "target", "loss", "de_dout", "dout_dnet", "delta")
 PARAMETER_KINDS = (  # ids of one parameter, an optimizer's quantities (m, v, mhat, ...) too
     "old",
     "new",

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 RECORDED = ("text", "html", "svg")  # Rich's recording of the terminal view
-ALL = ("text", "json", "markdown", "latex", "html", "svg")  # every format, in --help's order
+# every format, in --help's order; moodle: Moodle's question XML (a question bank)
+ALL = ("text", "json", "markdown", "latex", "html", "svg", "moodle")
 # the parts of a worked example `run --section` chooses from, in the order they are printed
 # (step_tables.py and rich_tables.py tag their tables with these); here, not there, so the
 # command line names them without importing the tables
@@ -148,6 +149,17 @@ def _matrix_file(format: str) -> Callable[..., str]:
     return write
 
 
+def _bank_file(format: str) -> Callable[..., str]:
+    """A question bank as JSON or Moodle XML (bank_out.py)."""
+
+    def write(bank) -> str:
+        from backprop_tutor.render import bank_out
+
+        return (bank_out.bank_json if format == "json" else bank_out.moodle_xml)(bank)
+
+    return write
+
+
 def _check_report(verdicts, delta_sign: int = 1, header=None):
     from backprop_tutor.render.check_view import CheckReport
 
@@ -215,6 +227,9 @@ DOCUMENTS: dict[str, Document] = {
         _matrix_view,
         {f: _matrix_file(f) for f in ("json", "markdown", "latex")},
     ),
+    "question bank": Document(
+        "question bank", None, {f: _bank_file(f) for f in ("json", "moodle")}
+    ),
     "check report": Document("check report", _check_report, {"json": _check_json}),
     "gradcheck report": Document("gradcheck report", _gradcheck_report, {"json": _gradcheck_json}),
     "worksheet": Document(  # `new`: the answer key, and with blank=True the worksheet
@@ -227,7 +242,14 @@ DOCUMENTS: dict[str, Document] = {
         },
     ),
 }
-EXTENSIONS = {"json": "json", "markdown": "md", "latex": "tex", "html": "html", "svg": "svg"}
+EXTENSIONS = {
+    "json": "json",
+    "markdown": "md",
+    "latex": "tex",
+    "html": "html",
+    "svg": "svg",
+    "moodle": "xml",
+}
 DATA = ("json",)  # data for a program: written whole whatever its size, never summarized
 MADE_FOR_FILES = ("markdown", "latex")  # past the row bound: refused without --output or --force
 

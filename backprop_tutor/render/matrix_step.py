@@ -131,13 +131,17 @@ class _Step:
         alpha = h.alphas[layer - 1] if len(h.alphas) >= layer else None
         slope = f", α = {alpha:g}" if alpha is not None else ""
         z = self.per_example(f"z{mark}", f"z^{{({layer})}}", "out", h.layers[layer])
+        masked, masked_tex, dropped = self._dropout(layer)
         return [
             Equation("forward", form, tex, tuple(terms), a),
             Equation(
                 "forward",
-                f"z{mark} = {fn}(a{mark}){slope}",
-                f"z^{{({layer})}} = \\operatorname{{{_tex_name(fn)}}}(a^{{({layer})}})",
-                (Term(f"{fn}(", a, ")", f"\\operatorname{{{_tex_name(fn)}}}\\left(", r"\right)"),),
+                f"z{mark} = {fn}(a{mark}){masked}{slope}",
+                f"z^{{({layer})}} = \\operatorname{{{_tex_name(fn)}}}(a^{{({layer})}}){masked_tex}",
+                (
+                    Term(f"{fn}(", a, ")", f"\\operatorname{{{_tex_name(fn)}}}\\left(", r"\right)"),
+                    *dropped,
+                ),
                 z,
             ),
         ]
@@ -174,13 +178,14 @@ class _Step:
                 )
             )
         if self._elementwise(layer):
-            slope = self.per_example(f"{fn}′(a{mark})", "", "dout_dnet", units)
+            masked, masked_tex, _ = self._dropout(layer)
+            slope = self.per_example(f"{fn}′(a{mark}){masked}", "", "dout_dnet", units)
             found.append(
                 Equation(
                     "backward",
-                    f"δ{mark} = ∂E/∂z{mark} ⊙ {fn}′(a{mark})",
+                    f"δ{mark} = ∂E/∂z{mark} ⊙ {fn}′(a{mark}){masked}",
                     f"\\delta^{{({layer})}} = \\partial E/\\partial z^{{({layer})}} \\odot "
-                    f"\\operatorname{{{_tex_name(fn)}}}'(a^{{({layer})}})",
+                    f"\\operatorname{{{_tex_name(fn)}}}'(a^{{({layer})}}){masked_tex}",
                     (
                         Term("", gradient),
                         Term("⊙", slope, "", r"\odot"),  # the matrix is φ′(a) itself
@@ -311,6 +316,15 @@ class _Step:
             (Term("", old), Term("+", change)),
             new,
         )
+
+    def _dropout(self, layer: int) -> tuple[str, str, tuple[Term, ...]]:
+        """A layer's dropout in an equation: ` ⊙ m⁽¹⁾`, its TeX, and the mask as a term (each
+        entry 1/(1 − rate) or 0); nothing where the layer has none."""
+        if not self.h.dropout or self.h.dropout[layer - 1] is None:
+            return "", "", ()
+        mark = layer_mark(layer)
+        mask = self.per_example(f"m{mark}", f"m^{{({layer})}}", "mask", self.h.layers[layer])
+        return f" ⊙ m{mark}", f" \\odot m^{{({layer})}}", (Term("⊙", mask, "", r"\odot"),)
 
     def _elementwise(self, layer: int) -> bool:
         return not any(d.jacobian for d in self.passes[0].deltas if d.layer == layer)

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from backprop_tutor.core.optimizers import OPTIMIZERS, Optimizer
+from backprop_tutor.core.optimizers import Optimizer
 from backprop_tutor.core.regularizers import GRADIENT, REGULARIZERS, worked
 from backprop_tutor.core.trace import TraceHeader, UpdateEvent
 from backprop_tutor.render.grid import GivenCell, Grid
+from backprop_tutor.render.heading import decayed
 
 if TYPE_CHECKING:
     from backprop_tutor.render.step_tables import StepTables
@@ -30,7 +31,7 @@ def optimizer_table(tables: StepTables, entry: Optimizer, updates: list[UpdateEv
         + ("" if h.regularizer else f", where g = {L.partial(L.error, 'param')}")
         + f", η = {h.learning_rate:g}"
         + "".join(f", {symbol} = {value:g}" for symbol, value in _settings(entry, h))
-        + _decayed(entry, h)
+        + decayed(entry, h)
         + ("; every state starts at 0" if t == 1 else "")
     )
     table.column("param", numeric=False)
@@ -68,13 +69,6 @@ def _penalty(h: TraceHeader) -> str:
     return f" with {penalty.title} (E + {penalty.text})"
 
 
-def _decayed(entry: Optimizer, h: TraceHeader) -> str:
-    """Which parameters a decay reaches, where any decay does."""
-    if not (h.regularizer or entry.decays) or not h.biases:
-        return ""
-    return "; the biases decayed too" if h.decay_biases else "; the biases not decayed"
-
-
 def _note(u: UpdateEvent, h: TraceHeader, quantities) -> str:
     if not u.updated:
         return "kept: update_biases is false"
@@ -82,21 +76,3 @@ def _note(u: UpdateEvent, h: TraceHeader, quantities) -> str:
     if decays and u.param in h.biases and not h.decay_biases:
         return "a bias: not decayed"
     return ""
-
-
-def decay_words(h: TraceHeader) -> str:
-    """The penalty and what it reaches, for a heading: " · L2 weight decay (E + λ/2·Σw²),
-    λ 0.1, the biases not decayed"; AdamW's decay, which its settings name, only its reach."""
-    entry = OPTIMIZERS[h.optimizer]
-    reach = _decayed(entry, h).removeprefix("; ")
-    if not h.regularizer:
-        return f", {reach}" if reach else ""
-    penalty = REGULARIZERS[h.regularizer]
-    return f" · {penalty.title} (E + {penalty.text}), λ {h.strength:g}, {reach}"
-
-
-def update_words(h: TraceHeader) -> str:
-    """The update for a heading, where it is not the lecture's gradient descent: " · Adam"
-    and the penalty with what it reaches."""
-    entry = OPTIMIZERS[h.optimizer]
-    return ("" if entry.classic else f" · {entry.title}") + decay_words(h)

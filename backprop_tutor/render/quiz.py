@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from backprop_tutor.core.regularizers import worked
 from backprop_tutor.core.trace import Trace
 from backprop_tutor.core.trace_rules import trace_rules
 from backprop_tutor.render.labels import Labels
@@ -47,7 +48,11 @@ def questions(trace: Trace, notation: str | None = None) -> list[Question]:
     for g in step.gradients:
         if g.factors or g.paths:
             found.append(ask("gradients", f"grad[{g.param}]", L.partial(L.error, g.param)))
+    h = trace.header
+    symbols = {q.key: q.symbol for q in worked(h.optimizer, h.regularizer)}
     for up in step.updates:
+        for key, _ in up.shown:  # an optimizer's or a penalty's quantities: m, v, m̂, decay, ...
+            found.append(ask("updates", f"{key}[{up.param}]", f"{symbols[key]} of {up.param}"))
         kept = "" if up.updated else " (kept: biases are not updated)"
         found.append(ask("updates", f"new[{up.param}]", f"new {up.param}", kept))
     return found

@@ -18,8 +18,8 @@ from backprop_tutor.core.trace import PredictionEvent, StepTrace, Trace
 from backprop_tutor.core.words import counted
 from backprop_tutor.render.glyphs import plain
 from backprop_tutor.render.grid import Grid, cells_with_ids
+from backprop_tutor.render.heading import dropout_words, update_words
 from backprop_tutor.render.labels import Labels
-from backprop_tutor.render.optimizer_table import update_words
 from backprop_tutor.render.step_tables import StepTables
 
 MAX_GIVEN_WEIGHTS = 12  # a unit with more incoming weights has them summarised in "Given"
@@ -173,8 +173,8 @@ class WorkedExample:
         shown = f"{counted(h.digits, 'decimal')}, {cut}"
         settings = (
             f"{h.file} · {shape} network · notation {self.labels.notation.name} · "
-            f"loss {h.loss} · learning rate {n(h.learning_rate)}{update_words(h)} · "
-            f"biases {biases} · {arithmetic} · {shown}"
+            f"loss {h.loss} · learning rate {n(h.learning_rate)}{update_words(h)}"
+            f"{dropout_words(h)} · biases {biases} · {arithmetic} · {shown}"
         )
         if not h.paths_listed:
             settings += (

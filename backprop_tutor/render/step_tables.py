@@ -80,11 +80,20 @@ class StepTables:
         kind = "output layer" if is_output else "hidden layer"
         activation = self.header.activations[layer - 1]
         word = L.notation.out_word_for(is_output)
-        table = Grid(f"Forward pass, layer {layer} ({kind}, {activation})")
+        rate = self.header.dropout[layer - 1] if self.header.dropout else None
+        dropout = (
+            f"; dropout rate {rate:g}: {word} = {activation}({L.notation.net_word}) × mask, the "
+            f"mask 1/(1 − {rate:g}) for a kept unit, 0 for a dropped one"
+            if rate is not None
+            else ""
+        )
+        table = Grid(f"Forward pass, layer {layer} ({kind}, {activation}){dropout}")
         table.column("unit", numeric=False)
         bias = "− threshold" if self.header.bias_sign < 0 else "+ bias"
         table.column(f"{L.notation.net_word} = Σ weight × input {bias}", numeric=False)
         table.column(L.notation.net_word)
+        if rate is not None:
+            table.column("mask")
         table.column(word)
         for ev in (e for e in self.step.forward if e.layer == layer):
             if len(ev.terms) <= MAX_TERMS_SHOWN:
@@ -105,9 +114,9 @@ class StepTables:
                 f"{L.net(ev.unit)} = {' + '.join(symbols)}{bias_symbol}\n"
                 f"  = {' + '.join(numbers)}{bias_number}"
             )
-            table.row(
-                ev.unit, sums, self.v(ev.net, f"net[{ev.unit}]"), self.v(ev.out, f"out[{ev.unit}]")
-            )
+            mask = () if rate is None else (self.v(ev.mask, f"mask[{ev.unit}]"),)
+            net, out = self.v(ev.net, f"net[{ev.unit}]"), self.v(ev.out, f"out[{ev.unit}]")
+            table.row(ev.unit, sums, net, *mask, out)
         return table
 
     def error_table(self) -> Grid:
@@ -147,7 +156,12 @@ class StepTables:
         events = [d for d in self.step.deltas if d.layer == layer]
         mixing = bool(events[0].jacobian)  # softmax: every output moves with each net input
         sign = L.notation.delta_sign  # Mitchell's and Xu's δ is the sensitivity −∂E/∂net
-        table = Grid(f"Backward pass, layer {layer} ({kind}): each unit's error signal")
+        rate = self.header.dropout[layer - 1] if self.header.dropout else None
+        masked = "; with dropout ∂output/∂sum is the activation's derivative × the mask"
+        table = Grid(
+            f"Backward pass, layer {layer} ({kind}): each unit's error signal"
+            + (masked if rate is not None else "")
+        )
         table.column("unit", numeric=False)
         table.column(L.role_header("de_dout", is_output=is_output))
         table.column("from", numeric=False)

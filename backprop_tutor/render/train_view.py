@@ -12,7 +12,7 @@ from backprop_tutor.core.trace import Trace
 from backprop_tutor.core.words import counted
 from backprop_tutor.render.glyphs import plain
 from backprop_tutor.render.grid import Grid
-from backprop_tutor.render.optimizer_table import decay_words
+from backprop_tutor.render.heading import decay_words, dropout_words
 from backprop_tutor.render.rich_tables import WorkedExample
 from backprop_tutor.train import TrainingResult
 
@@ -103,7 +103,7 @@ class TrainingReport:
         if not entry.classic:
             settings = ", ".join(f"{key} {value:g}" for key, value in spec.optimizer.settings)
             momentum = f" · {entry.title}" + (f" ({settings})" if settings else "")
-        momentum += decay_words(self.trace.header)
+        momentum += decay_words(self.trace.header) + dropout_words(self.trace.header)
         precision = "" if rules.dtype == "float64" else f" · {rules.dtype} arithmetic"
         lines = [Text(plain(spec.title), style="bold")] if spec.title else []
         if spec.source:

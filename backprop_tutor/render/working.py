@@ -69,6 +69,18 @@ def _activation_derivative(rule: Rule, x: list[float], n: Format) -> str:
     return of_layer(rule.function, rule.alpha).working(n(x[1]))
 
 
+def _dropout(rule: Rule, x: list[float], n: Format) -> str:
+    """σ(net) × mask: `sigmoid(0.41) × 2`; a forgotten scaling's × 0.5 written out."""
+    net, mask = x
+    scaled = "" if rule.coefficients[1] == 1 else f" × {rule.coefficients[1]:g}"
+    return f"{rule.function}({n(net)}) × {n(mask)}{scaled}"
+
+
+def _dropout_derivative(rule: Rule, x: list[float], n: Format) -> str:
+    net, mask = x
+    return f"{rule.function}′({n(net)}) × {n(mask)}"
+
+
 def _jacobian(rule: Rule, x: list[float], n: Format) -> str:
     j, k = rule.at
     z_j, z_k = n(x[j]), n(x[k])
@@ -124,6 +136,8 @@ WRITERS: dict[str, Callable[[Rule, list[float], Format], str]] = {
     "product": lambda rule, x, n: " × ".join(bracketed(n(v)) for v in x),
     "activation": _activation,
     "activation_derivative": _activation_derivative,
+    "dropout": _dropout,
+    "dropout_derivative": _dropout_derivative,
     "jacobian": _jacobian,
     "loss_term": _loss("formula"),
     "loss_derivative": _loss("derivative_formula"),
@@ -152,4 +166,7 @@ def formula(rule: Rule, name: Callable[[str], str] = str) -> str:
             f"{entry.label(read)} = {key}" for read, key in zip(quantity.reads, ids, strict=True)
         )
         return f"{text}, with {named}"
-    return f"{rule.function}{'′' if 'derivative' in rule.op else ''}({', '.join(ids)})"
+    prime = "′" if "derivative" in rule.op else ""
+    if rule.op.startswith("dropout"):  # σ(net) × mask
+        return f"{rule.function}{prime}({ids[0]}) × {ids[1]}"
+    return f"{rule.function}{prime}({', '.join(ids)})"

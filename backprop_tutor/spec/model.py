@@ -81,6 +81,25 @@ NO_EXAMPLES = Examples((), ())
 
 
 @dataclass(frozen=True)
+class DropoutSpec:
+    """Inverted dropout on a hidden layer: a kept unit's output is scaled by 1/(1 − rate), a
+    dropped one's is 0. `masks`: the file's, a row per step (one row: every step); none: each
+    step (and each training update) draws its own from `seed`."""
+
+    rate: float
+    masks: tuple[tuple[int, ...], ...] = ()
+    seed: int = 0
+
+    def mask(self, step: int) -> tuple[int, ...] | None:
+        """The file's mask for step `step` (1, 2, ...), or None: drawn."""
+        if not self.masks:
+            return None
+        return self.masks[
+            min(step, len(self.masks)) - 1
+        ]  # past the rows (gradcheck's 3 updates of a 2-step spec): the last
+
+
+@dataclass(frozen=True)
 class LayerSpec:
     """One resolved layer. `weights[u][s]` is the weight from source s into unit u."""
 
@@ -95,6 +114,7 @@ class LayerSpec:
     bias_of_unit: tuple[int, ...]  # index into bias_names for each unit; empty when no bias
     param_order: tuple[str, ...]  # the order a lecture works through the parameters
     alpha: float | None = None  # leaky_relu's slope below zero, when given
+    dropout: DropoutSpec | None = None
 
     @property
     def shared_bias(self) -> bool:

@@ -14,6 +14,7 @@ from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.notation import NOTATIONS, Notation, UnitRef
 from backprop_tutor.core.numbers import NumberFormat
 from backprop_tutor.spec.data import DataResolver, Values, closest
+from backprop_tutor.spec.dropout import resolve_dropout
 from backprop_tutor.spec.initialization import Initializer
 from backprop_tutor.spec.limits import MAX_PARAMETERS, MAX_UNITS
 from backprop_tutor.spec.model import LayerSpec, OptimizerSpec, Spec, TrainingSpec
@@ -265,6 +266,7 @@ class Resolver(ParameterResolver):
             bias_of_unit,
             order,
             alpha,
+            resolve_dropout(self.src, self.raw, path, layer, len(names), last),
         )
 
     def _bound_parameters(self, path: YamlPath, fan_in: int, units: int) -> None:

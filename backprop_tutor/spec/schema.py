@@ -134,6 +134,15 @@ BiasValue = Annotated[
 ]
 
 
+class DropoutFile(_Model):
+    """`dropout: {rate: 0.5, mask: [[1, 0]]}` on a hidden layer: each unit kept or dropped,
+    a row per step (one row: every step), or drawn from `seed` where no mask is given."""
+
+    rate: Number
+    mask: list[list[Int]] | None = None
+    seed: Seed = 0
+
+
 class LayerFile(_Model):
     """One layer: its units, activation, bias and the weights into it."""
 
@@ -143,6 +152,7 @@ class LayerFile(_Model):
     ]
     activation: Name
     alpha: Number | None = None  # leaky_relu's slope below zero
+    dropout: DropoutFile | None = None
     bias: (
         Annotated[
             Union[  # noqa: UP007

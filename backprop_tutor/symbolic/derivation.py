@@ -105,6 +105,17 @@ class Deriver:
             k: self.loss.symbolic(sp, self.target[k], self.out[k], len(outputs)) for k in outputs
         }
         self.total_loss = sp.Add(*self.terms.values(), evaluate=False)
+        # dropout: a unit's out is its activation × its mask; its activation has a symbol of
+        # its own, which dout/dnet's textbook form reads (σ(net)(1 − σ(net)) × mask)
+        self.mask = {
+            f.unit: sp.Symbol(f"mask_{f.unit}", real=True)
+            for f in step.forward
+            if f.mask is not None
+        }
+        self.kept = {
+            u: sp.Symbol(f"{self._activation(u).name}({self.net[u].name})", real=True)
+            for u in self.mask
+        }
         self.numbers = self._numbers()
         # A factor recurs in many chains (δ_o1 of softmax in every path through o1): once.
         self._steps: dict[tuple[Factor, str], FactorStep] = {}
@@ -123,6 +134,8 @@ class Deriver:
                 numbers[symbol] = v[f"delta[{unit}]"]
         for name, symbol in self.param.items():
             numbers[symbol] = v[f"old[{name}]"]
+        for unit, symbol in self.mask.items():
+            numbers[symbol] = v[f"mask[{unit}]"]
         if self.header.carry_digits is None:  # outputs as exact as the engine's factors
             numbers.update(self._exact_outputs())
         return numbers
@@ -153,7 +166,11 @@ class Deriver:
             else:
                 continue
             for unit, out in zip(units, outs, strict=True):
-                found[self.out[unit]] = sp.Float(sp.N(out, digits), digits)
+                kept = sp.Float(sp.N(out, digits), digits)
+                if unit in self.mask:  # dropout: the activation, then the mask
+                    found[self.kept[unit]] = kept
+                    kept = sp.Float(sp.N(kept * self.values[f"mask[{unit}]"], digits), digits)
+                found[self.out[unit]] = kept
         return found
 
     def _elementwise(self, unit: str) -> bool:
@@ -188,10 +205,15 @@ class Deriver:
         elif factor.role == "dout_dnet":
             act = self._activation(factor.unit)
             out, net = self.out[factor.unit], self.net[factor.unit]
-            expr = act.textbook(sp, out, net)
             identity = _identity(act.name, act.params.get("alpha"))
             raw = identity.raw.subs(sp.Symbol("net", real=True), net)
             proved = identity.proved
+            if factor.unit in self.mask:  # dropout: σ′(net) × mask, σ′ at the activation
+                mask = self.mask[factor.unit]
+                expr = sp.Mul(act.textbook(sp, self.kept[factor.unit], net), mask, evaluate=False)
+                raw = sp.Mul(raw, mask, evaluate=False)
+            else:
+                expr = act.textbook(sp, out, net)
         elif (
             factor.role == "delta"
             and factor.unit in self.terms

@@ -57,7 +57,7 @@ def prove(dv: Deriver, result: ParameterDerivation) -> tuple[bool | None, str]:
 
     def as_composed(factor: Factor) -> sp.Expr:
         if factor.role == "dout_dnet":
-            return c.d[dv.units[factor.unit].layer](c.nets[factor.unit])
+            return c.d[dv.units[factor.unit].layer](c.nets[factor.unit]) * _mask(dv, factor.unit)
         if factor.role == "delta":
             return _composed_delta(dv, factor.unit, c.d, c.nets, c.outputs)
         if factor.role == "de_dout" and factor.unit not in dv.terms:
@@ -79,7 +79,7 @@ def _prove_by_layer(dv: Deriver, result: ParameterDerivation) -> tuple[bool, str
     layer = dv.units[event.to[0]].layer
     f, d, g = sp.Function("f"), sp.Function("f'"), sp.Function("G")
     p = dv.param[result.param]
-    here = {dv.out[u]: f(dv.net_expr[u]) for u in event.to}  # what p moves, through f
+    here = {dv.out[u]: f(dv.net_expr[u]) * _mask(dv, u) for u in event.to}  # p moves, via f
     if layer == len(layers) - 1:
         total, above = sp.Add(*dv.terms.values()).xreplace(here), []
     else:
@@ -90,7 +90,7 @@ def _prove_by_layer(dv: Deriver, result: ParameterDerivation) -> tuple[bool, str
     def local(factor: Factor) -> sp.Expr:
         role, unit = factor.role, factor.unit
         if role == "dout_dnet" and dv.units[unit].layer == layer:
-            return d(dv.net_expr[unit])
+            return d(dv.net_expr[unit]) * _mask(dv, unit)
         if role in ("de_dout", "dout_dnet") and dv.units[unit].layer > layer:
             return dv.delta[unit] if role == "de_dout" else sp.Integer(1)
         if role == "de_dout" and unit in dv.terms:
@@ -134,7 +134,7 @@ def _composed(dv: Deriver, moved: tuple[str, ...], p: sp.Symbol) -> _Composed:
     for k in range(first, len(layers)):
         for u in layers[k] if k > first else moved:
             nets[u] = _moved_part(dv, u, everything, p)
-            everything[dv.out[u]] = f[k](nets[u])
+            everything[dv.out[u]] = f[k](nets[u]) * _mask(dv, u)
     outputs = {dv.out[o]: everything[dv.out[o]] for o in nets if o in dv.terms}
     loss = sp.Add(*dv.terms.values()).xreplace(outputs)
     return _Composed(d, nets, outputs, everything, loss)
@@ -142,7 +142,13 @@ def _composed(dv: Deriver, moved: tuple[str, ...], p: sp.Symbol) -> _Composed:
 
 def _composed_delta(dv: Deriver, unit: str, d, nets, outputs) -> sp.Expr:
     """δ of a unit, composed: f'(net) · dE/dout through every unit above it."""
-    return d[dv.units[unit].layer](nets[unit]) * _composed_de_dout(dv, unit, d, nets, outputs)
+    slope = d[dv.units[unit].layer](nets[unit]) * _mask(dv, unit)
+    return slope * _composed_de_dout(dv, unit, d, nets, outputs)
+
+
+def _mask(dv: Deriver, unit: str) -> sp.Expr:
+    """A unit's dropout mask (a constant of the step), or 1."""
+    return dv.mask.get(unit, sp.Integer(1))
 
 
 def _composed_de_dout(dv: Deriver, unit: str, d, nets, outputs) -> sp.Expr:

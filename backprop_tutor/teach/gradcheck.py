@@ -124,6 +124,7 @@ def exact_gradients(spec: Spec, slots: list | None = None) -> dict[str, float]:
     gradcheck compares, for a network of any size."""
     exact = replace(spec, carry_digits=None)
     network = Network.from_spec(exact)
+    network.drop(1, 1)  # with dropout: step 1's masks, as `run` records them
     p = network.compute(np.array(exact.inputs), np.array(exact.targets))
     values = {"loss": p.total}
     for name, i, is_bias, index in network.slots() if slots is None else slots:
@@ -145,6 +146,7 @@ def gradcheck(
     `only`, else every one up to `limit` and an even sample past it (`limit=None`: all)."""
     exact = replace(spec, carry_digits=None)
     network = Network.from_spec(exact)
+    network.drop(1, 1)  # with dropout: step 1's masks, as `run` records them
     if only is not None:
         slots = [slot for slot in network.slots() if slot[0] in only]
     else:
@@ -172,7 +174,8 @@ def _torch_network(spec: Spec):
         for b, name in enumerate(layer.spec.bias_names):
             params[name] = (bias, (b,))
 
-    def loss():
+    def loss(step: int = 1):
+        """The loss at step `step`'s dropout masks (the same draws as `run`'s steps)."""
         out = torch.tensor(spec.inputs, dtype=torch.float64)
         for k, layer in enumerate(network.layers):
             net = tensors[2 * k][0] @ out
@@ -180,8 +183,13 @@ def _torch_network(spec: Spec):
                 index = torch.tensor(layer.bias_of_unit)
                 net = net + layer.bias_sign * tensors[2 * k + 1][0][index]
             out = layer.activation.torch(torch, net)
+            mask = masks[step - 1][k]
+            if mask is not None:
+                out = out * torch.tensor(mask[:, 0], dtype=torch.float64)
         target = torch.tensor(spec.targets, dtype=torch.float64)
         return LOSSES[spec.loss].torch(torch, target, out)
+
+    masks = [network.dropout.masks(1, k) for k in range(1, max(spec.steps, UPDATES_CHECKED) + 1)]
 
     return tensors, params, loss
 
@@ -217,17 +225,17 @@ def torch_updates(
             optimizers.append(entry.torch(torch, group, spec.learning_rate, hyper))  # type: ignore[misc]
     decayed = [t for t, is_bias in tensors if t.numel() and (o.decay_biases or not is_bias)]
 
-    def total():
+    def total(step: int):
         if not o.regularizer:
-            return loss()
+            return loss(step)
         penalty = REGULARIZERS[o.regularizer].torch
-        return loss() + sum(penalty(torch, t, o.strength) for t in decayed)
+        return loss(step) + sum(penalty(torch, t, o.strength) for t in decayed)
 
     found = {}
     for n in range(1, steps + 1):
         for optimizer in optimizers:
             optimizer.zero_grad()
-        total().backward()
+        total(n).backward()
         at = "" if n == 1 else f"@{n}"
         if gradients:
             for name, (tensor, index) in params.items():

@@ -36,6 +36,11 @@ def mistaken_rules(
             "the decay applied to a bias (biases are not decayed: decay_biases is false)",
             replace(rule, coefficients=(rule.coefficients[1],) * 2),
         )
+    if rule.op == "dropout":  # the kept output not scaled by 1/(1 − rate)
+        yield (
+            "dropout's scaling forgotten (a kept output not divided by 1 − rate)",
+            replace(rule, coefficients=(rule.coefficients[0],) * 2),
+        )
     if kind == "delta" and rule.op == "product":  # de_dout × dout_dnet
         yield "a missing dout/dnet factor", replace(rule, inputs=rule.inputs[:1])
     if kind == "grad" and rule.op == "product":  # δ × dnet/dparam, δ without its σ′

@@ -1,0 +1,138 @@
+"""A question bank (teach/bank.py) written for a learning management system: Moodle's question
+XML (one cloze question per version, every quantity a NUMERICAL part with its tolerance, the
+working as the right answer's feedback and each named mistake's value as a 0% answer with
+its name), or JSON for any other system.
+
+The questions, their order and their working are the quiz's (render/quiz.py): every number is
+the engine's, and every wrong answer a mistake `check` knows.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+from html import escape
+
+from backprop_tutor.render.quiz import Question, questions
+from backprop_tutor.teach.bank import Bank, Version, mal_answers
+
+PENALTY = "0.3333333"  # Moodle's default for a retried cloze part
+
+
+def bank_json(bank: Bank) -> str:
+    """Every version with its spec, its questions in hand-calculation order, each answer
+    with its tolerance, feedback and the named mistakes' answers."""
+    document = {
+        "title": bank.title,
+        "seed": bank.seed,
+        "tolerance": bank.tolerance,
+        "versions": [
+            {
+                "number": v.number,
+                "seed": v.seed,
+                "spec": v.text,
+                "questions": [
+                    {
+                        "id": q.id,
+                        "section": q.section,
+                        "prompt": q.prompt,
+                        "answer": q.value,
+                        "feedback": q.working,
+                        "mistakes": [{"mistake": name, "answer": value} for name, value in mal],
+                    }
+                    for q, mal in _asked(v, bank)
+                ],
+            }
+            for v in bank.versions
+        ],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+
+
+def moodle_xml(bank: Bank) -> str:
+    """Moodle's question XML: a category for the exam, then a cloze question per version."""
+    category = f"$course$/top/backprop-tutor/{bank.title} (seed {bank.seed})"
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        "<quiz>",
+        '  <question type="category">',
+        f"    <category><text>{escape(category)}</text></category>",
+        '    <info format="html"><text></text></info>',
+        "  </question>",
+    ]
+    for v in bank.versions:
+        asked = _asked(v, bank)
+        name = f"{bank.title}, version {v.number} (seed {v.seed})"
+        text = _question_html(v, bank, asked)
+        parts += [
+            '  <question type="cloze">',
+            f"    <name><text>{escape(name)}</text></name>",
+            f'    <questiontext format="html"><text><![CDATA[{text}]]></text></questiontext>',
+            '    <generalfeedback format="html"><text><![CDATA['
+            f"{_answers_html(v, asked)}]]></text></generalfeedback>",
+            f"    <penalty>{PENALTY}</penalty>",
+            "    <hidden>0</hidden>",
+            f"    <idnumber>backprop-tutor-{v.seed}</idnumber>",
+            "  </question>",
+        ]
+    parts.append("</quiz>")
+    return "\n".join(parts) + "\n"
+
+
+def _asked(v: Version, bank: Bank) -> list[tuple[Question, list[tuple[str, float]]]]:
+    """The version's questions with a finite answer, each with its mistakes' answers; a
+    question's working ends with its value as the tables print it."""
+    mal = mal_answers(v.trace, bank.tolerance)
+    n = v.trace.header.display.format
+    return [
+        (replace(q, working=f"{q.prompt} = {q.working} = {n(q.value)}"), mal.get(q.id, []))
+        for q in questions(v.trace)
+        if math.isfinite(q.value)
+    ]
+
+
+def _question_html(v: Version, bank: Bank, asked) -> str:
+    step = v.trace.steps[0]
+    givens = [f"{name} = {value:g}" for name, value in step.inputs]
+    givens += [f"target {loss.unit} = {loss.target:g}" for loss in step.losses]
+    for f in step.forward:
+        givens += [f"{t.weight} = {t.weight_value:g} ({t.source} → {f.unit})" for t in f.terms]
+    givens += sorted({f"{f.bias} = {f.bias_value:g}" for f in step.forward if f.bias})
+    h = v.trace.header
+    head = (
+        f"<p>{escape(h.title or bank.title)}: one step of backpropagation, loss "
+        f"{escape(h.loss)}, learning rate η = {h.learning_rate:g}, activations "
+        f"{escape(', '.join(h.activations))}. Give each value to {bank.digits} decimals.</p>"
+    )
+    given = "<p>Given: " + escape("; ".join(givens)) + "</p>"
+    items = [f"<li>{escape(q.prompt)} = {_numerical(q, mal, bank.unit)}</li>" for q, mal in asked]
+    return head + given + "<ol>" + "".join(items) + "</ol>"
+
+
+def _numerical(q: Question, mal: list[tuple[str, float]], unit: float) -> str:
+    """A cloze NUMERICAL part: the answer within one unit of the last digit, the working as
+    its feedback; each named mistake's value as a 0% answer with its name."""
+    right = f"={_number(q.value)}:{unit:g}#{_cloze(q.working)}"
+    wrong = "".join(
+        f"~%0%{_number(value)}:{unit:g}#{_cloze('The mistake: ' + name)}" for name, value in mal
+    )
+    return "{1:NUMERICAL:" + right + wrong + "}"
+
+
+def _answers_html(v: Version, asked) -> str:
+    rows = "".join(f"<li>{escape(q.working)}</li>" for q, _ in asked)
+    return f"<p>Worked answers (seed {v.seed}):</p><ol>{rows}</ol>"
+
+
+def _number(value: float) -> str:
+    return f"{value:.12g}"
+
+
+def _cloze(text: str) -> str:
+    """Text inside a cloze part: HTML-escaped, and Moodle's cloze syntax characters
+    (} # ~ / " \\) escaped with a backslash."""
+    escaped = escape(text, quote=False)
+    for ch in '\\}#~/"':
+        escaped = escaped.replace(ch, "\\" + ch)
+    return escaped

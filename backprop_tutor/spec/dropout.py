@@ -1,0 +1,62 @@
+"""A layer's dropout, checked against the layer and the rest of the file: hidden layers with
+an elementwise activation, a rate between 0 and 1, masks of 0s and 1s a row per step."""
+
+from __future__ import annotations
+
+from backprop_tutor.core.activations import ACTIVATIONS
+from backprop_tutor.spec.model import DropoutSpec
+from backprop_tutor.spec.schema import LayerFile, SpecFile
+from backprop_tutor.spec.yaml_source import YamlPath, YamlSource
+
+
+def resolve_dropout(
+    src: YamlSource, raw: SpecFile, path: YamlPath, layer: LayerFile, units: int, last: bool
+) -> DropoutSpec | None:
+    d = layer.dropout
+    if d is None:
+        return None
+    where = (*path, "dropout")
+    if last:
+        raise src.error(
+            where,
+            "dropout is for hidden layers: the output layer's outputs are the prediction",
+            "move dropout: to a hidden layer",
+        )
+    if not ACTIVATIONS[layer.activation].elementwise:
+        raise src.error(
+            where,
+            f"dropout on a {layer.activation} layer would renormalize nothing: its outputs "
+            "are one distribution",
+            "use dropout on a layer with an elementwise activation (sigmoid, tanh, relu, ...)",
+        )
+    if not 0 < d.rate < 1:
+        raise src.error(
+            (*where, "rate"), f"rate {d.rate:g} must be above 0 and below 1", "use rate: 0.5"
+        )
+    if raw.arithmetic.carry_digits is not None:
+        raise src.error(
+            where,
+            "dropout with calculator arithmetic is not worked out yet: each kept output would "
+            "be rounded twice (the activation, then its scaling)",
+            "remove arithmetic: carry_digits, or remove dropout:",
+        )
+    masks = tuple(tuple(row) for row in d.mask or ())
+    for r, row in enumerate(masks):
+        if len(row) != units:
+            raise src.error(
+                (*where, "mask", r),
+                f"a mask row has {len(row)} entr{'y' if len(row) == 1 else 'ies'} for the "
+                f"layer's {units} units",
+                f"give one 0 or 1 per unit, e.g. [{', '.join(['1'] * units)}]",
+            )
+        if any(v not in (0, 1) for v in row):
+            raise src.error(
+                (*where, "mask", r), "a mask holds 1 (kept) and 0 (dropped) only", "use 0 or 1"
+            )
+    if len(masks) not in (0, 1, raw.steps):
+        raise src.error(
+            (*where, "mask"),
+            f"{len(masks)} mask rows for {raw.steps} steps",
+            "give one row (every step) or one per step",
+        )
+    return DropoutSpec(float(d.rate), masks, d.seed)
