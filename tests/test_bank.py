@@ -10,6 +10,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from conftest import CONFIGS
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
@@ -93,10 +94,101 @@ def test_fifty_versions_repeat_share_no_numbers_and_pass_gradcheck() -> None:
         (["bank", "2-x-2"], "SHAPE"),
         (["bank", "2-2-2", "--activations", "sigmoid,tanh,relu"], "--activations"),
         (["bank", "2-2-2", "--loss", "hinge"], "--loss"),
-        (["bank", "2-2-2", "-f", "latex"], "--format"),
+        (["bank", "2-2-2", "-f", "markdown"], "--format"),
+        (["bank", "2-2-2", "-f", "latex"], "-o exam.tex"),
     ],
 )
 def test_bad_bank_options_are_one_line(args: list[str], words: str) -> None:
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2 and words in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# -- grade ---------------------------------------------------------------------------------------
+COLUMNS = ["out[h1]", "net[o1]", "out[o1]", "de_dout[o1]", "delta[o1]", "grad[w5]", "new[w5]"]
+
+
+def _dawood_by_hand(out_h1_shift: float = 0.0, sigma_prime: bool = True, sign: float = -1.0):
+    """Dawood's step for the columns, by hand (numpy), with a planted mistake: out[h1] off by
+    a shift (and everything after it computed from it), δ_o1 without σ′, or the update's sign."""
+    import numpy as np
+
+    sig = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
+    i1, i2, t1 = 0.1, 0.5, 0.05
+    out_h1 = sig(0.1 * i1 + 0.3 * i2 + 0.25) + out_h1_shift
+    out_h2 = sig(0.2 * i1 + 0.4 * i2 + 0.25)
+    net_o1 = 0.5 * out_h1 + 0.6 * out_h2 + 0.35
+    out_o1 = sig(net_o1)
+    de_dout = out_o1 - t1
+    delta = de_dout * (out_o1 * (1 - out_o1) if sigma_prime else 1.0)
+    grad = delta * out_h1
+    new = 0.5 + sign * 0.6 * grad
+    return [out_h1, net_o1, out_o1, de_dout, delta, grad, new]
+
+
+def test_grade_finds_every_planted_mistake_and_credits_carried_work(tmp_path) -> None:
+    """30 students from hand calculations: a wrong out[h1] (then right for it), δ without σ′
+    (then right for it), or the update's sign; each root found, all else full credit."""
+    planted = {}
+    rows = [["student", *COLUMNS]]
+    for k in range(30):
+        kind = k % 3
+        if kind == 0:
+            numbers = _dawood_by_hand(out_h1_shift=0.01 * (k + 3))
+            planted[f"s{k}"] = ("out[h1]", None)
+        elif kind == 1:
+            numbers = _dawood_by_hand(sigma_prime=False)
+            planted[f"s{k}"] = ("delta[o1]", "dout/dnet")
+        else:
+            numbers = _dawood_by_hand(sign=1.0)
+            planted[f"s{k}"] = ("new[w5]", "sign")
+        rows.append([f"s{k}", *(f"{v:.5f}" for v in numbers)])
+    sheet = tmp_path / "answers.csv"
+    sheet.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
+    spec = str(CONFIGS / "dawood.yaml")
+    report = json.loads(_out(["grade", spec, str(sheet), "-f", "json"]))
+    assert len(report["students"]) == 30
+    for s in report["students"]:
+        where, name = planted[s["student"]]
+        (root,) = s["root_mistakes"]
+        assert root["id"] == where, s
+        if name:
+            assert name in root["mistake"], s
+        assert s["credit"] == s["total"] - 1 == len(COLUMNS) - 1, s
+    assert report["wrong"] == {"out[h1]": 10, "delta[o1]": 10, "new[w5]": 10}
+    table = _out(["grade", spec, str(sheet), "--width", "200"])
+    assert "carried forward" in table and "s29" in table
+    gradebook = _out(["grade", spec, str(sheet), "-f", "csv"]).splitlines()
+    assert gradebook[0].startswith("student,credit,total") and len(gradebook) == 31
+
+
+@pytest.mark.parametrize(
+    ("sheet", "words"),
+    [
+        ("student,new[w9]\na,0.4\n", "column 2"),
+        ("student,new[w5]\na,lots\n", "not a number"),
+        ("", "no answers"),
+    ],
+)
+def test_a_bad_sheet_is_one_line(tmp_path, sheet: str, words: str) -> None:
+    path = tmp_path / "answers.csv"
+    path.write_text(sheet, encoding="utf-8")
+    result = CliRunner().invoke(app, ["grade", str(CONFIGS / "dawood.yaml"), str(path)])
+    assert result.exit_code == 2 and words in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_exam_in_versions_compiles_with_its_answer_key(tmp_path) -> None:
+    from test_exports import _pdflatex, _pdftotext
+
+    exam = tmp_path / "exam.tex"
+    _out(["bank", "2-2-1", "--versions", "3", "--seed", "5", "-f", "latex", "-o", str(exam)])
+    key = tmp_path / "exam-answers.tex"
+    for path, what in ((exam, "exam"), (key, "answer key")):
+        source = path.read_text(encoding="utf-8")
+        assert source.count("\\newpage") == 2  # each version on its own page
+        folder = tmp_path / what.replace(" ", "_")
+        folder.mkdir()
+        text = " ".join(_pdftotext(_pdflatex(source, folder)).split())
+        for k, seed in enumerate((5 * 100_003 + 1, 5 * 100_003 + 2, 5 * 100_003 + 3), start=1):
+            assert f"version {k} of 3, seed {seed} ({what})" in text

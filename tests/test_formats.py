@@ -15,6 +15,10 @@ TRAIN_SPEC = (CONFIGS / "xor.yaml").read_text(encoding="utf-8") + "\n"
 
 def _command(kind: str, tmp_path) -> list[str]:
     dawood = str(CONFIGS / "dawood.yaml")
+    if kind == "grades":
+        sheet = tmp_path / "answers.csv"
+        sheet.write_text("student,new[w5]\na,0.45187\n", encoding="utf-8")
+        return ["grade", dawood, str(sheet)]
     if kind == "training report":
         spec = tmp_path / "short.yaml"
         text = TRAIN_SPEC.replace("training:", "training:\n  epochs: 2", 1)
@@ -28,8 +32,14 @@ def _command(kind: str, tmp_path) -> list[str]:
         "check report": ["check", dawood, str(ROOT / "golden" / "dawood.values.yaml")],
         "gradcheck report": ["gradcheck", dawood],
         "matrix form": ["run", dawood, "--matrix"],
-        "question bank": ["bank", "2-2-1", "--versions", "1"],
+        "question bank": ["bank", "2-2-1", "--versions", "1", "-o", str(_folder(tmp_path))],
     }[kind]
+
+
+def _folder(tmp_path) -> str:
+    """Where a document of several files (bank's exam and key) is written: tmp_path/new."""
+    (tmp_path / "new").mkdir(exist_ok=True)
+    return str(tmp_path / "new" / "bank")
 
 
 def test_every_document_is_in_the_table() -> None:
@@ -43,6 +53,7 @@ def test_every_document_is_in_the_table() -> None:
         "gradcheck report",
         "matrix form",
         "question bank",
+        "grades",
     }
 
 

@@ -30,6 +30,7 @@ COMMANDS = {
     "draw": "workshop",
     "explore": "workshop",
     "bank": "bank_command",
+    "grade": "bank_command",
 }
 
 __all__ = ["COMMANDS", "app", "commands", "main"]

@@ -1,7 +1,9 @@
-"""`bank`: versions of one exercise as a question bank for a learning management system."""
+"""For an instructor's course: `bank` (versions of one exercise as a question bank for a
+learning management system) and `grade` (a class's answers, judged as `check` does)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,11 +11,14 @@ from rich.text import Text
 
 from backprop_tutor.cli.common import (
     OutputOption,
+    WidthOption,
     _document,
     _emit,
     _fail,
+    _load_spec,
     _refuse_overwrite,
     _show,
+    _written,
     app,
     examples_epilog,
     format_choices,
@@ -28,6 +33,7 @@ BankFormat = format_choices("question bank")
     epilog=examples_epilog(
         "backprop-tutor bank 2-2-2 --versions 30 --seed 7 -f moodle -o exam.xml",
         "backprop-tutor bank 2-2-1 --versions 5 -f json -o bank.json",
+        "backprop-tutor bank 2-2-2 --versions 3 -f latex -o exam.tex",
     )
 )
 def bank(
@@ -70,6 +76,53 @@ def bank(
         made = make_bank(settings, versions, title or f"A {shape} exercise")
     except (SpecError, TrainingError, ValueError) as error:
         raise _fail(str(error)) from None
+    if format.value == "latex":  # the exam and its answer key: two files
+        if output is None:
+            raise _fail("-f latex writes the exam and its answer key: give -o exam.tex")
+        from backprop_tutor.render.bank_out import exam_latex
+
+        key = output.with_name(f"{output.stem}-answers{output.suffix or '.tex'}")
+        _refuse_overwrite(key, force)
+        _emit(exam_latex(made), output, force)
+        _emit(exam_latex(made, key=True), key, force)
+        _show(Text(f"Wrote {output} and {key}: {versions} versions from seed {seed}"))
+        return
     _emit(document.files[format.value](made), output, force)
     if output is not None:
         _show(Text(f"Wrote {output}: {versions} versions from seed {seed}"))
+
+
+GradeFormat = format_choices("grades")
+
+
+@app.command(
+    epilog=examples_epilog(
+        "backprop-tutor grade exercise.yaml answers.csv",
+        "backprop-tutor grade exercise.yaml answers.csv -f csv -o grades.csv",
+    )
+)
+def grade(
+    spec: Annotated[Path, typer.Argument(help="The exercise's spec.", show_default=False)],
+    answers: Annotated[
+        Path,
+        typer.Argument(
+            help="A CSV file: a header (student, then trace ids), a row per student.",
+            show_default=False,
+        ),
+    ],
+    format: format_option(GradeFormat) = GradeFormat.text,  # type: ignore[valid-type,attr-defined]
+    width: WidthOption = None,
+    output: OutputOption = None,
+    force: Annotated[bool, typer.Option(help="Overwrite the --output file if it exists.")] = False,
+) -> None:
+    """Grade a class: each student's answers judged as `check` judges a claims file, with
+    full credit for carried-forward work, the root mistakes named, and a class summary."""
+    from backprop_tutor.teach.grade import grade_class
+
+    _document("grades", format)
+    _refuse_overwrite(output, force)
+    try:
+        grades = grade_class(_load_spec(spec, False), answers)
+    except (SpecError, TrainingError) as error:
+        raise _fail(str(error)) from None
+    _emit(_written("grades", format, width, output is not None, grades), output, force)

@@ -113,11 +113,12 @@ def _loss_derivative(r: Rule, x: list[float]) -> float:
 
 def _optimizer(r: Rule, x: list[float]) -> float:
     """Quantity `at[0]` of an optimizer's update (core/optimizers.py) from the values it
-    reads; the coefficients are η, the update number t, then the entry's hyperparameters.
+    reads; the coefficients are η, the update number t, then the entry's hyperparameters (and
+    for a parameter its decay passes by, the spec's decay, which a named mistake reads).
     With `at[1]`, the quantity's named mistake of that number (teach/mistakes.py)."""
     entry = OPTIMIZERS[r.function]
     quantity = entry.quantities[r.at[0]]
-    env = dict(zip(entry.hyper, r.coefficients[2:], strict=True))
+    env = dict(zip(entry.hyper, r.coefficients[2 : 2 + len(entry.hyper)], strict=True))
     env.update(lr=r.coefficients[0], t=r.coefficients[1])
     env.update(zip(quantity.reads, x, strict=True))
     formula = quantity.mistakes[r.at[1]][2] if len(r.at) > 1 else quantity.formula

@@ -117,6 +117,8 @@ class _Builder:
         decayed = 0.0 if name in h.biases and not h.decay_biases else 1.0
         settings = decay_settings(h.optimizer, dict(h.optimizer_settings), h.strength, decayed)
         coefficients = (h.learning_rate, float(n), *(settings[key] for key in entry.hyper))
+        if not decayed and entry.decays:  # then the spec's decay: a claim that decayed it anyway
+            coefficients += tuple(dict(h.optimizer_settings)[key] for key in entry.decays)
         ids = {"g": _at(f"grad[{name}]", n), "grad": _at(f"grad[{name}]", n)}
         ids["old"] = _at(f"old[{name}]", n)
         prior = dict(u.prior)

@@ -14,6 +14,7 @@ import math
 from dataclasses import replace
 from html import escape
 
+from backprop_tutor.render.escape import latex_text
 from backprop_tutor.render.quiz import Question, questions
 from backprop_tutor.teach.bank import Bank, Version, mal_answers
 
@@ -136,3 +137,20 @@ def _cloze(text: str) -> str:
     for ch in '\\}#~/"':
         escaped = escaped.replace(ch, "\\" + ch)
     return escaped
+
+
+def exam_latex(bank: Bank, key: bool = False) -> str:
+    """Every version on its own page, each headed by its number and seed (a grader
+    regenerates it with `new --seed`): the worksheet with its blanks, or with `key` the
+    answer key; one document that compiles with pdflatex."""
+    from backprop_tutor.render.rich_tables import WorkedExample
+    from backprop_tutor.render.table_export import LATEX_PREAMBLE, latex_tables
+
+    pages = []
+    for v in bank.versions:
+        whole = latex_tables(WorkedExample(v.trace), blank=not key)
+        body = whole.removeprefix(LATEX_PREAMBLE).removesuffix("\\end{document}\n")
+        what = "answer key" if key else "exam"
+        mark = f"{bank.title}: version {v.number} of {len(bank.versions)}, seed {v.seed} ({what})"
+        pages.append(f"\\noindent\\textbf{{{latex_text(mark)}}}\n\n{body}")
+    return LATEX_PREAMBLE + "\\newpage\n".join(pages) + "\\end{document}\n"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 RECORDED = ("text", "html", "svg")  # Rich's recording of the terminal view
 # every format, in --help's order; moodle: Moodle's question XML (a question bank)
-ALL = ("text", "json", "markdown", "latex", "html", "svg", "moodle")
+ALL = ("text", "json", "markdown", "latex", "html", "svg", "moodle", "csv")
 # the parts of a worked example `run --section` chooses from, in the order they are printed
 # (step_tables.py and rich_tables.py tag their tables with these); here, not there, so the
 # command line names them without importing the tables
@@ -150,12 +150,28 @@ def _matrix_file(format: str) -> Callable[..., str]:
 
 
 def _bank_file(format: str) -> Callable[..., str]:
-    """A question bank as JSON or Moodle XML (bank_out.py)."""
+    """A question bank as JSON, Moodle XML or a LaTeX exam in versions (bank_out.py)."""
 
     def write(bank) -> str:
         from backprop_tutor.render import bank_out
 
-        return (bank_out.bank_json if format == "json" else bank_out.moodle_xml)(bank)
+        write = {"json": bank_out.bank_json, "moodle": bank_out.moodle_xml}
+        return write.get(format, bank_out.exam_latex)(bank)
+
+    return write
+
+
+def _grade_report(grades):
+    from backprop_tutor.render.grade_view import GradeReport
+
+    return GradeReport(grades)
+
+
+def _grade_file(format: str) -> Callable[..., str]:
+    def write(grades) -> str:
+        from backprop_tutor.render import grade_view
+
+        return (grade_view.grade_json if format == "json" else grade_view.grade_csv)(grades)
 
     return write
 
@@ -228,8 +244,9 @@ DOCUMENTS: dict[str, Document] = {
         {f: _matrix_file(f) for f in ("json", "markdown", "latex")},
     ),
     "question bank": Document(
-        "question bank", None, {f: _bank_file(f) for f in ("json", "moodle")}
+        "question bank", None, {f: _bank_file(f) for f in ("json", "latex", "moodle")}
     ),
+    "grades": Document("grades", _grade_report, {f: _grade_file(f) for f in ("json", "csv")}),
     "check report": Document("check report", _check_report, {"json": _check_json}),
     "gradcheck report": Document("gradcheck report", _gradcheck_report, {"json": _gradcheck_json}),
     "worksheet": Document(  # `new`: the answer key, and with blank=True the worksheet
@@ -249,6 +266,7 @@ EXTENSIONS = {
     "html": "html",
     "svg": "svg",
     "moodle": "xml",
+    "csv": "csv",
 }
 DATA = ("json",)  # data for a program: written whole whatever its size, never summarized
 MADE_FOR_FILES = ("markdown", "latex")  # past the row bound: refused without --output or --force

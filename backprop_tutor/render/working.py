@@ -100,7 +100,7 @@ def _optimizer(rule: Rule, x: list[float], n: Format) -> str:
     first (m(previous) before m, m̂ before m): `0.9 × 0 + (1 − 0.9)·0.0802`."""
     entry = OPTIMIZERS[rule.function]
     quantity = entry.quantities[rule.at[0]]
-    lr, t, *hyper = rule.coefficients
+    lr, t, *hyper = rule.coefficients[: 2 + len(entry.hyper)]
     numbers = {
         entry.label(read): bracketed(n(v)) for read, v in zip(quantity.reads, x, strict=True)
     }

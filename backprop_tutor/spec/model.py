@@ -197,5 +197,10 @@ class Spec:
             object.__setattr__(self, "examples", Examples.of(self.examples))
 
     @property
+    def dropout_rates(self) -> dict[str, float]:
+        """Each hidden unit with dropout, its layer's rate."""
+        return {u: ls.dropout.rate for ls in self.layers if ls.dropout for u in ls.units}
+
+    @property
     def output_names(self) -> tuple[str, ...]:
         return self.layers[-1].units

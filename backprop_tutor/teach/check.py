@@ -38,7 +38,7 @@ from backprop_tutor.core.words import counted
 from backprop_tutor.record import run
 from backprop_tutor.spec.model import Spec
 from backprop_tutor.teach.claims import Claim, TraceId, claim_aliases, load_claims, parse_id
-from backprop_tutor.teach.mistakes import mistaken_bias_factors, mistaken_rules
+from backprop_tutor.teach.mistakes import masked_test_pass, mistaken_bias_factors, mistaken_rules
 from backprop_tutor.teach.training_claims import TrainingClaims, TrainingId, training_id
 from backprop_tutor.teach.verdicts import Verdict, exactly, shown_as, whole, within_a_unit
 
@@ -82,6 +82,15 @@ class Checker:
         self.verdicts: dict[str, Verdict] = {}
         # the rule of each named mistake tried, by name, and the value it gave
         self._tried: dict[str, tuple[Rule, float | None, dict[str, float]]] = {}
+
+    @functools.cached_property
+    def _masked_test(self) -> dict[str, float]:
+        """Every value of a test pass that kept dropout's last mask on (teach/mistakes.py),
+        replayed from the givens."""
+        rules = masked_test_pass(self.evaluator.rules, self.spec.dropout_rates, len(self.steps))
+        leaves = {k: v for k, v in self.values.items() if k not in rules}
+        replayed = Evaluator(rules, self.values).replay(leaves)
+        return {k: self._engine_sign(k, value) for k, (value, _) in replayed.items()}
 
     @functools.cached_property
     def _neighbours(self) -> dict[str, tuple[str, ...]]:
@@ -193,7 +202,7 @@ class Checker:
         self._tried = {}
         for name, value in self._variants(parse_id(claim.id)):
             if value is not None and (shown_as(value, claim) or within_a_unit(value, claim)):
-                found = Verdict(claim, "variant", f"matches only with {name}", exact)
+                found = Verdict(claim, "variant", f"matches only with {name}", exact, mistake=name)
                 rule, tried, read = self._tried.get(name, (None, None, {}))
                 return self._with_working(found, rule if tried == value else None, read)
         off = float(claim.number) - exact  # type: ignore[arg-type]
@@ -293,6 +302,8 @@ class Checker:
             yield name, self._run(other, loss=other).get(key)
         yield "one step more", self._run("more", steps=spec.steps + 1).get(_later(ident))
         yield from self._step_fewer(ident)
+        if ident.predicted and self.spec.dropout_rates:
+            yield "dropout's mask applied in the test pass", self._masked_test.get(ident.key)
         if ident.predicted or not ident.known:
             return
         kind, inside = ident.kind, ident.inside

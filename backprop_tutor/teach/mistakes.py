@@ -28,9 +28,11 @@ def mistaken_rules(
         ):
             yield name, replace(rule, coefficients=(rest[0], c, *rest[2:]))
     if rule.op == "optimizer":  # the entry's own (Adam without its bias correction)
-        quantity = OPTIMIZERS[rule.function].quantities[rule.at[0]]
+        entry = OPTIMIZERS[rule.function]
+        quantity = entry.quantities[rule.at[0]]
         for k, (name, _, _) in enumerate(quantity.mistakes):
             yield name, replace(rule, at=(rule.at[0], k))
+        yield from _decayed_anyway(entry, rule)
     if rule.op == "regularizer" and rule.coefficients[0] != rule.coefficients[1]:
         yield (
             "the decay applied to a bias (biases are not decayed: decay_biases is false)",
@@ -81,6 +83,42 @@ def mistaken_bias_factors(
         yield f"the gradient of {bias} taken as 0 (∂net/∂{bias} = 0)", 0.0
     if kind in ("grad", "path", "new"):
         yield f"∂net/∂{bias} taken as {bias} itself (its value in place of {one:g})", None
+
+
+def _decayed_anyway(entry, rule: Rule) -> Iterator[tuple[str, Rule]]:
+    """AdamW's decay worked on a bias the spec leaves undecayed: the spec's decay, which the
+    rule carries after its hyperparameters, in place of the 0 it reads."""
+    hyper = len(entry.hyper)
+    if len(rule.coefficients) <= 2 + hyper:
+        return
+    settings = dict(zip(entry.hyper, rule.coefficients[2 : 2 + hyper], strict=True))
+    settings.update(zip(entry.decays, rule.coefficients[2 + hyper :], strict=True))
+    coefficients = (*rule.coefficients[:2], *settings.values())
+    yield (
+        "the decay applied to a bias (biases are not decayed: decay_biases is false)",
+        replace(rule, coefficients=coefficients),
+    )
+
+
+def masked_test_pass(
+    rules: Mapping[str, tuple[Rule, ...]], dropped: Mapping[str, float], steps: int
+) -> dict[str, tuple[Rule, ...]]:
+    """The rules with dropout left on in the test pass: each predicted output of a unit in
+    `dropped` (unit: its layer's rate; `out[h1]@test1`, `@after`) through the last step's
+    mask, as that step's own outputs were."""
+    last = "" if steps == 1 else f"@{steps}"
+    changed = dict(rules)
+    for key, options in rules.items():
+        kind, _, rest = key.partition("[")
+        unit, _, suffix = rest.partition("]")
+        rule = options[0]
+        predicted = suffix.startswith(("@test", "@after"))
+        if kind != "out" or unit not in dropped or not predicted or rule.op != "activation":
+            continue
+        inputs = (rule.inputs[0], f"mask[{unit}]{last}")
+        keep = 1 - dropped[unit]
+        changed[key] = (Rule(key, "dropout", inputs, (keep, 1.0), rule.function, rule.alpha),)
+    return changed
 
 
 def _inside(key: str) -> str:

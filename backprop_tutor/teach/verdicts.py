@@ -27,6 +27,7 @@ class Verdict:
     rule: Rule | None = None
     inputs: dict[str, float] = field(default_factory=dict)
     gives: float | None = None  # what the rule gives from those inputs
+    mistake: str | None = None  # a variant's: the named mistake the claim is the result of
 
     @property
     def is_root(self) -> bool:

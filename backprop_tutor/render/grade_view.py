@@ -1,0 +1,95 @@
+"""`grade`'s report: a row per student (score, credit carried forward, root mistakes), then
+the class (the quantities most students got wrong, the most common named mistakes); as a
+table, as CSV for a gradebook, or as JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.text import Text
+
+from backprop_tutor.render.grid import Grid
+from backprop_tutor.teach.grade import ClassGrade, StudentGrade
+
+SUMMARY_ROWS = 10  # the most common quantities and mistakes the summary lists
+
+
+class GradeReport:
+    def __init__(self, grades: ClassGrade) -> None:
+        self.grades = grades
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        g = self.grades
+        table = Grid(
+            f"Grades: {len(g.students)} students, {len(g.ids)} quantities each; a number right "
+            "for the student's own wrong numbers above it gets full credit (carried forward)"
+        )
+        table.column("student", numeric=False)
+        table.column("score")
+        table.column("carried forward")
+        table.column("root mistakes", numeric=False)
+        for s in g.students:
+            table.row(s.name, _score(s), str(len(s.carried)), _roots(s) or "none")
+        yield table.table()
+        yield Text("")
+        wrong = Grid("Quantities most students got wrong (a mistake of their own there)")
+        wrong.column("quantity", numeric=False)
+        wrong.column("students")
+        for key, count in g.wrong.most_common(SUMMARY_ROWS):
+            wrong.row(key, str(count))
+        yield wrong.table()
+        yield Text("")
+        named = Grid("The most common named mistakes")
+        named.column("mistake", numeric=False)
+        named.column("students")
+        for name, count in g.mistakes.most_common(SUMMARY_ROWS):
+            named.row(name, str(count))
+        yield named.table()
+
+
+def _score(s: StudentGrade) -> str:
+    return f"{s.credit}/{s.total}"
+
+
+def _roots(s: StudentGrade) -> str:
+    return "; ".join(f"{v.claim.id}: {v.mistake or v.detail}" for v in s.roots)
+
+
+def grade_csv(grades: ClassGrade) -> str:
+    """A row per student, for a gradebook: credit, total, carried forward, root mistakes."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["student", "credit", "total", "carried_forward", "root_mistakes"])
+    for s in grades.students:
+        writer.writerow([s.name, s.credit, s.total, len(s.carried), _roots(s)])
+    return out.getvalue()
+
+
+def grade_json(grades: ClassGrade) -> str:
+    document = {
+        "ids": grades.ids,
+        "students": [
+            {
+                "student": s.name,
+                "credit": s.credit,
+                "total": s.total,
+                "carried_forward": s.carried,
+                "root_mistakes": [
+                    {
+                        "id": v.claim.id,
+                        "claimed": v.claim.text,
+                        "mistake": v.mistake,
+                        "detail": v.detail,
+                    }
+                    for v in s.roots
+                ],
+            }
+            for s in grades.students
+        ],
+        "wrong": dict(grades.wrong.most_common()),
+        "mistakes": dict(grades.mistakes.most_common()),
+    }
+    return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
