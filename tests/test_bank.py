@@ -5,6 +5,7 @@ no numbers, and each passes gradcheck."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -14,7 +15,7 @@ from conftest import CONFIGS
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
-from backprop_tutor.teach.bank import given_numbers, make_bank
+from backprop_tutor.teach.bank import from_shape, given_numbers, make_bank
 from backprop_tutor.teach.exercise import ExerciseSettings
 from backprop_tutor.teach.gradcheck import gradcheck
 
@@ -49,6 +50,11 @@ def test_the_moodle_xml_has_what_the_importer_reads(bank_files) -> None:
         assert text.get("format") == "html"
         assert question.findtext("generalfeedback/text")
         assert float(question.findtext("penalty")) >= 0 and question.findtext("hidden") == "0"
+        picture = text.find("file")  # the network, embedded as Moodle embeds a file
+        assert picture.get("name") == "network.svg" and picture.get("encoding") == "base64"
+        svg = ET.fromstring(base64.b64decode(picture.text).decode("utf-8"))
+        assert svg.tag.endswith("svg")
+        assert "@@PLUGINFILE@@/network.svg" in text.findtext("text")
         parts = PART.findall(text.findtext("text"))
         assert len(parts) == len(version["questions"])
         for part, asked in zip(parts, version["questions"], strict=True):
@@ -79,7 +85,7 @@ def test_the_answers_are_the_engines_and_the_mistakes_are_named(bank_files) -> N
 
 def test_fifty_versions_repeat_share_no_numbers_and_pass_gradcheck() -> None:
     settings = ExerciseSettings((2, 2, 2), ("sigmoid", "sigmoid"), seed=11)
-    bank = make_bank(settings, 50, "exam")
+    bank = make_bank(from_shape(settings, "exam"), 50, 11, "exam")
     numbers = [given_numbers(v.spec) for v in bank.versions]
     assert len(set(numbers)) == 50
     for v in bank.versions:
@@ -192,3 +198,151 @@ def test_the_exam_in_versions_compiles_with_its_answer_key(tmp_path) -> None:
         text = " ".join(_pdftotext(_pdflatex(source, folder)).split())
         for k, seed in enumerate((5 * 100_003 + 1, 5 * 100_003 + 2, 5 * 100_003 + 3), start=1):
             assert f"version {k} of 3, seed {seed} ({what})" in text
+
+
+def test_the_prairielearn_server_grades_right_carried_and_wrong(tmp_path) -> None:
+    """server.py, run here with a stub `data` as PrairieLearn calls it: generate, then grade
+    a right answer, one right only for the student's own wrong answer above it, and a wrong
+    one."""
+    import importlib.util
+
+    folder = tmp_path / "q"
+    _out(
+        ["bank", "2-2-2", "--versions", "4", "--seed", "2", "-f", "prairielearn", "-o", str(folder)]
+    )
+    info = json.loads((folder / "info.json").read_text(encoding="utf-8"))
+    assert info["type"] == "v3" and info["uuid"] and info["title"]
+    html = (folder / "question.html").read_text(encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("server", folder / "server.py")
+    server = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(server)  # type: ignore[union-attr]
+    data: dict = {"variant_seed": 6, "params": {}, "correct_answers": {}}
+    server.generate(data)
+    version = server.VERSIONS[data["params"]["version"] - 1]
+    ids = version["ids"]
+    assert html.count("<pl-number-input") == len(ids) == len(data["correct_answers"])
+    answers = {name: round(data["correct_answers"][name], 4) for name in ids.values()}
+    answers[ids["out[h1]"]] = round(answers[ids["out[h1]"]] + 0.05, 4)  # wrong
+    rule = version["rules"]["net[o1]"]
+    own = [answers[ids[k]] if k in ids else version["values"][k] for k in rule["inputs"]]
+    answers[ids["net[o1]"]] = round(server._apply(rule, own), 4)  # right for the wrong out[h1]
+    submission = {"params": data["params"], "submitted_answers": answers, "partial_scores": {}}
+    server.grade(submission)
+    scores = {k: submission["partial_scores"][ids[k]]["score"] for k in ids}
+    assert scores["out[h1]"] == 0
+    assert scores["net[o1]"] == 1
+    assert "carried forward" in submission["partial_scores"][ids["net[o1]"]]["feedback"]
+    assert sum(scores.values()) == len(ids) - 1
+    assert submission["score"] == pytest.approx((len(ids) - 1) / len(ids))
+
+
+def test_a_given_spec_is_drawn_again_with_its_names_and_ranges() -> None:
+    """bank configs/dawood.yaml: Dawood's own names (w1..w8, b1, b2) in every version, each
+    number in the span of the file's own, no two versions alike."""
+    document = json.loads(
+        _out(["bank", str(CONFIGS / "dawood.yaml"), "--versions", "5", "-f", "json"])
+    )
+    import yaml
+
+    seen = set()
+    for version in document["versions"]:
+        spec = yaml.safe_load(version["spec"])
+        weights = {
+            name: w["value"] for layer in spec["layers"] for name, w in layer["weights"].items()
+        }
+        assert set(weights) == {f"w{k}" for k in range(1, 9)}
+        assert all(0.1 <= w <= 0.8 for w in weights.values())
+        assert all(0.05 <= t <= 0.95 for t in spec["targets"].values())
+        seen.add(tuple(weights.values()))
+        assert {q["id"] for q in version["questions"]} >= {"new[w5]", "delta[o1]"}
+    assert len(seen) == 5
+
+
+def test_the_qti_zip_is_a_canvas_quiz_drawing_one_version(tmp_path) -> None:
+    """imsmanifest.xml names the assessment; the assessment is QTI 1.2's structure: a group
+    (section) selecting one item, an item per version, a blank per quantity whose accepted
+    texts hold the answer to the required decimals, each scored by a condition on them."""
+    import zipfile
+
+    from backprop_tutor.render.qti import accepted_texts
+
+    qti = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
+    path = tmp_path / "exam.zip"
+    args = ["bank", "2-2-2", "--versions", "3", "--seed", "4", "-f", "qti", "-o", str(path)]
+    _out(args)
+    first = path.read_bytes()
+    path.unlink()
+    _out(args)
+    assert path.read_bytes() == first  # the same bank, byte for byte
+    document = json.loads(_out(["bank", "2-2-2", "--versions", "3", "--seed", "4", "-f", "json"]))
+    with zipfile.ZipFile(path) as archive:
+        manifest = ET.fromstring(archive.read("imsmanifest.xml"))
+        (resource,) = manifest.iter("{http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1}resource")
+        assert resource.get("type") == "imsqti_xmlv1p2"
+        href = next(iter(resource)).get("href")
+        root = ET.fromstring(archive.read(href))
+    assert root.tag == f"{qti}questestinterop"
+    group = root.find(f"{qti}assessment/{qti}section/{qti}section")
+    assert group.findtext(f"{qti}selection_ordering/{qti}selection/{qti}selection_number") == "1"
+    items = group.findall(f"{qti}item")
+    assert len(items) == 3
+    for item, version in zip(items, document["versions"], strict=True):
+        fields = {
+            f.findtext(f"{qti}fieldlabel"): f.findtext(f"{qti}fieldentry")
+            for f in item.iter(f"{qti}qtimetadatafield")
+        }
+        assert fields["question_type"] == "fill_in_multiple_blanks_question"
+        responses = item.findall(f"{qti}presentation/{qti}response_lid")
+        assert len(responses) == len(version["questions"]) == int(fields["points_possible"])
+        labels = {}
+        for response, asked in zip(responses, version["questions"], strict=True):
+            texts = [
+                label.findtext(f"{qti}material/{qti}mattext")
+                for label in response.iter(f"{qti}response_label")
+            ]
+            assert texts == accepted_texts(asked["answer"], 4)
+            assert f"{asked['answer']:.4f}".replace("-0.0000", "0.0000") in texts or any(
+                abs(float(t) - asked["answer"]) <= 1e-4 for t in texts
+            )
+            labels[response.get("ident")] = {
+                label.get("ident") for label in response.iter(f"{qti}response_label")
+            }
+        conditions = item.findall(f"{qti}resprocessing/{qti}respcondition")
+        assert len(conditions) == len(responses)
+        for condition in conditions:
+            for equal in condition.iter(f"{qti}varequal"):
+                assert equal.text in labels[equal.get("respident")]
+
+
+def test_accepted_texts_hold_rounded_truncated_and_one_unit_either_side() -> None:
+    from backprop_tutor.render.qti import accepted_texts
+
+    texts = accepted_texts(0.60296, 4)
+    assert {"0.6030", "0.603", "0.6029", "0.6031", "0.6028"} <= set(texts)
+
+
+def test_grade_a_class_that_took_different_versions(tmp_path) -> None:
+    """The key is the bank's JSON; each row's `version` names its version (number or seed):
+    every student right for their own version, one with a planted wrong answer."""
+    bank = tmp_path / "bank.json"
+    _out(["bank", "2-2-1", "--versions", "3", "--seed", "8", "-f", "json", "-o", str(bank)])
+    document = json.loads(bank.read_text(encoding="utf-8"))
+    ids = ["out[h1]", "delta[o1]", "new[w_o1_h1]"]
+    rows = [["student", "version", *ids]]
+    for k, version in enumerate(document["versions"]):
+        answers = {q["id"]: q["answer"] for q in version["questions"]}
+        written = [f"{answers[key]:.4f}" for key in ids]
+        if k == 2:
+            written[1] = f"{answers['delta[o1]'] + 0.1:.4f}"  # wrong, and new[w] not from it
+        which = str(version["number"] if k != 1 else version["seed"])
+        rows.append([f"s{k}", which, *written])
+    sheet = tmp_path / "answers.csv"
+    sheet.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
+    report = json.loads(_out(["grade", str(bank), str(sheet), "-f", "json"]))
+    credit = {s["student"]: s["credit"] for s in report["students"]}
+    assert credit == {"s0": 3, "s1": 3, "s2": 2}
+    assert report["wrong"] == {"delta[o1]": 1}
+    rows[1][1] = "99"
+    sheet.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["grade", str(bank), str(sheet)])
+    assert result.exit_code == 2 and "no version '99'" in result.stderr

@@ -64,8 +64,8 @@ def test_a_format_is_written_or_refused_from_the_table(kind: str, format: str, t
     result = CliRunner().invoke(app, [*_command(kind, tmp_path), "--format", format])
     if format in document.formats:
         assert result.exit_code == 0, result.output + result.stderr
-        written = result.stdout or "".join(
-            p.read_text(encoding="utf-8") for p in (tmp_path / "new").glob("*")
+        written = result.stdout.encode() or b"".join(
+            p.read_bytes() for p in (tmp_path / "new").rglob("*") if p.is_file()
         )
         assert written.strip()
     elif "Invalid value for '--format'" in result.stderr:  # not a choice of the command

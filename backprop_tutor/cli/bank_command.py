@@ -18,6 +18,7 @@ from backprop_tutor.cli.common import (
     _load_spec,
     _refuse_overwrite,
     _show,
+    _write,
     _written,
     app,
     examples_epilog,
@@ -38,7 +39,12 @@ BankFormat = format_choices("question bank")
 )
 def bank(
     shape: Annotated[
-        str, typer.Argument(help="Layer sizes, inputs first, e.g. 2-2-2.", show_default=False)
+        str,
+        typer.Argument(
+            metavar="SPEC_OR_SHAPE",
+            help="A spec file (its numbers drawn again), or layer sizes, e.g. 2-2-2.",
+            show_default=False,
+        ),
     ],
     versions: Annotated[int, typer.Option(help="How many versions.", min=1, max=500)] = 10,
     seed: Annotated[int, typer.Option(help="The same seed gives the same bank.", min=0)] = 0,
@@ -56,24 +62,24 @@ def bank(
     """Versions of one exercise, each with its own numbers, as a question bank: every quantity
     with its answer, a tolerance of one unit in the last digit, the working as feedback, and
     the named mistakes' answers."""
-    from backprop_tutor.teach.bank import make_bank
-    from backprop_tutor.teach.exercise import ExerciseSettings, parse_shape
+    from backprop_tutor.teach.bank import from_spec, make_bank
 
     document = _document("question bank", format)
     _refuse_overwrite(output, force)
     try:
-        sizes = parse_shape(shape)
-    except ValueError as exc:
-        raise _fail(f"SHAPE {exc}") from None
-    names = [a.strip() for a in activations.split(",")]
-    names = names * (len(sizes) - 1) if len(names) == 1 else names
-    if len(names) != len(sizes) - 1:
-        raise _fail(
-            f"--activations: {len(names)} for {len(sizes) - 1} layers; give one or one per layer"
-        )
-    settings = ExerciseSettings(sizes, tuple(names), loss, learning_rate, seed, digits)
-    try:
-        made = make_bank(settings, versions, title or f"A {shape} exercise")
+        if not _is_shape(shape) and not Path(shape).exists():
+            raise _fail(
+                f"SPEC_OR_SHAPE '{shape}' is neither a spec file nor a shape; give a file, "
+                "or layer sizes such as 2-2-2"
+            )
+        if _is_shape(shape):
+            draw, name = _shape_draw(shape, activations, loss, learning_rate, seed, digits, title)
+        else:
+            from backprop_tutor.spec.yaml_source import read_yaml
+
+            spec = _load_spec(Path(shape), False)  # its problems first, each at its place
+            draw, name = from_spec(read_yaml(Path(shape))), title or spec.title or shape
+        made = make_bank(draw, versions, seed, name)
     except (SpecError, TrainingError, ValueError) as error:
         raise _fail(str(error)) from None
     if format.value == "latex":  # the exam and its answer key: two files
@@ -86,6 +92,18 @@ def bank(
         _emit(exam_latex(made), output, force)
         _emit(exam_latex(made, key=True), key, force)
         _show(Text(f"Wrote {output} and {key}: {versions} versions from seed {seed}"))
+        return
+    if format.value == "qti":  # a zip for Canvas: bytes, to a file
+        if output is None:
+            raise _fail("-f qti writes a zip for Canvas: give -o exam.zip")
+        from backprop_tutor.render.qti import qti_zip
+
+        package = qti_zip(made)
+        _write(output, lambda handle: handle.write(package), force)
+        _show(Text(f"Wrote {output}: {versions} versions from seed {seed}"))
+        return
+    if format.value == "prairielearn":  # a question folder: info.json, question.html, server.py
+        _prairielearn(made, output, force)
         return
     _emit(document.files[format.value](made), output, force)
     if output is not None:
@@ -102,7 +120,14 @@ GradeFormat = format_choices("grades")
     )
 )
 def grade(
-    spec: Annotated[Path, typer.Argument(help="The exercise's spec.", show_default=False)],
+    spec: Annotated[
+        Path,
+        typer.Argument(
+            help="The exercise's spec, or a bank's JSON (bank ... -f json): then the sheet's "
+            "second column, `version`, names each student's version.",
+            show_default=False,
+        ),
+    ],
     answers: Annotated[
         Path,
         typer.Argument(
@@ -122,7 +147,43 @@ def grade(
     _document("grades", format)
     _refuse_overwrite(output, force)
     try:
-        grades = grade_class(_load_spec(spec, False), answers)
+        key = spec if spec.suffix.lower() == ".json" else _load_spec(spec, False)
+        grades = grade_class(key, answers)
     except (SpecError, TrainingError) as error:
         raise _fail(str(error)) from None
     _emit(_written("grades", format, width, output is not None, grades), output, force)
+
+
+def _prairielearn(made, folder: Path | None, force: bool) -> None:
+    from backprop_tutor.render.prairielearn import prairielearn_files
+
+    if folder is None:
+        raise _fail("-f prairielearn writes a question folder: give -o questions/backprop1")
+    try:
+        files = prairielearn_files(made)
+    except ValueError as error:
+        raise _fail(str(error)) from None
+    if folder.exists() and not folder.is_dir():
+        raise _fail(f"{folder}: a file stands where the question folder goes; choose another")
+    for name in files:
+        _refuse_overwrite(folder / name, force)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        _emit(text, folder / name, force)
+    _show(Text(f"Wrote {folder}/: {', '.join(files)} ({len(made.versions)} versions)"))
+
+
+def _is_shape(text: str) -> bool:
+    """2-2-2, not a file name: digits and dashes only."""
+    return bool(text) and all(part.isdigit() for part in text.split("-"))
+
+
+def _shape_draw(shape, activations, loss, learning_rate, seed, digits, title):
+    """`new`'s exercise for a shape, its options checked as `new` checks them."""
+    from backprop_tutor.teach.bank import from_shape
+    from backprop_tutor.teach.exercise import check_settings, settings_from_options
+
+    settings = settings_from_options(shape, activations, loss, learning_rate, seed, digits)
+    check_settings(settings)
+    name = title or f"A {shape} exercise"
+    return from_shape(settings, name), name

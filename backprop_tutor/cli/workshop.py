@@ -151,19 +151,13 @@ def new(
     """A fresh exercise: a spec, an answer key with every value, and a worksheet to fill in."""
     from backprop_tutor.record import run as run_spec
     from backprop_tutor.render.formats import EXTENSIONS
-    from backprop_tutor.teach.exercise import ExerciseSettings, generate, parse_shape
+    from backprop_tutor.teach.exercise import generate, settings_from_options
 
     worksheet = _document("worksheet", format)
     try:
-        sizes = parse_shape(shape)
+        settings = settings_from_options(shape, activations, loss, learning_rate, seed, digits)
     except ValueError as exc:
-        raise _fail(f"--shape {exc}") from None
-    names = [a.strip() for a in activations.split(",")]
-    names = names * (len(sizes) - 1) if len(names) == 1 else names
-    if len(names) != len(sizes) - 1:
-        raise _fail(
-            f"--activations: {len(names)} for {len(sizes) - 1} layers; give one or one per layer"
-        )
+        raise _fail(str(exc)) from None
     folder = output_dir or Path(f"exercise-{seed}")
     ext = EXTENSIONS[format.value]
     files = [
@@ -175,7 +169,6 @@ def new(
     _usable_folder(folder)
     for path in files:
         _refuse_overwrite(path, force)
-    settings = ExerciseSettings(sizes, tuple(names), loss, learning_rate, seed, digits)
     try:
         text, spec = generate(settings, f"A {shape} exercise", _search_progress())
         trace = run_spec(spec)

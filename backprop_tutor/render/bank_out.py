@@ -9,12 +9,14 @@ the engine's, and every wrong answer a mistake `check` knows.
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 from dataclasses import replace
 from html import escape
 
 from backprop_tutor.render.escape import latex_text
+from backprop_tutor.render.network_svg import network_svg
 from backprop_tutor.render.quiz import Question, questions
 from backprop_tutor.teach.bank import Bank, Version, mal_answers
 
@@ -69,7 +71,9 @@ def moodle_xml(bank: Bank) -> str:
         parts += [
             '  <question type="cloze">',
             f"    <name><text>{escape(name)}</text></name>",
-            f'    <questiontext format="html"><text><![CDATA[{text}]]></text></questiontext>',
+            f'    <questiontext format="html"><text><![CDATA[{text}]]></text>',
+            f'      <file name="network.svg" path="/" encoding="base64">{_picture(v)}</file>',
+            "    </questiontext>",
             '    <generalfeedback format="html"><text><![CDATA['
             f"{_answers_html(v, asked)}]]></text></generalfeedback>",
             f"    <penalty>{PENALTY}</penalty>",
@@ -94,21 +98,16 @@ def _asked(v: Version, bank: Bank) -> list[tuple[Question, list[tuple[str, float
 
 
 def _question_html(v: Version, bank: Bank, asked) -> str:
-    step = v.trace.steps[0]
-    givens = [f"{name} = {value:g}" for name, value in step.inputs]
-    givens += [f"target {loss.unit} = {loss.target:g}" for loss in step.losses]
-    for f in step.forward:
-        givens += [f"{t.weight} = {t.weight_value:g} ({t.source} → {f.unit})" for t in f.terms]
-    givens += sorted({f"{f.bias} = {f.bias_value:g}" for f in step.forward if f.bias})
     h = v.trace.header
     head = (
         f"<p>{escape(h.title or bank.title)}: one step of backpropagation, loss "
         f"{escape(h.loss)}, learning rate η = {h.learning_rate:g}, activations "
         f"{escape(', '.join(h.activations))}. Give each value to {bank.digits} decimals.</p>"
     )
-    given = "<p>Given: " + escape("; ".join(givens)) + "</p>"
+    given = given_html(v)
+    picture = '<p><img src="@@PLUGINFILE@@/network.svg" alt="the network with its givens"></p>'
     items = [f"<li>{escape(q.prompt)} = {_numerical(q, mal, bank.unit)}</li>" for q, mal in asked]
-    return head + given + "<ol>" + "".join(items) + "</ol>"
+    return head + picture + given + "<ol>" + "".join(items) + "</ol>"
 
 
 def _numerical(q: Question, mal: list[tuple[str, float]], unit: float) -> str:
@@ -124,6 +123,19 @@ def _numerical(q: Question, mal: list[tuple[str, float]], unit: float) -> str:
 def _answers_html(v: Version, asked) -> str:
     rows = "".join(f"<li>{escape(q.working)}</li>" for q, _ in asked)
     return f"<p>Worked answers (seed {v.seed}):</p><ol>{rows}</ol>"
+
+
+def given_html(v: Version) -> str:
+    """The version's givens as the worked example's Given table, in HTML."""
+    from backprop_tutor.render.html_out import grid_html
+    from backprop_tutor.render.rich_tables import WorkedExample
+
+    return grid_html(WorkedExample(v.trace).given_table())
+
+
+def _picture(v: Version) -> str:
+    """The version's network with its givens, as Moodle embeds a question's file."""
+    return base64.b64encode(network_svg(v.trace).encode("utf-8")).decode("ascii")
 
 
 def _number(value: float) -> str:

@@ -57,6 +57,11 @@ def explore_page(trace: Trace, notation: str | None = None, note: str = "") -> s
     )
 
 
+def network_picture(trace: Trace) -> dict:
+    """The network with its givens, laid out as the page draws it (units, edges, labels)."""
+    return _Page(trace, None).picture()
+
+
 class _Page:
     def __init__(self, trace: Trace, notation: str | None) -> None:
         self.trace, self.h = trace, trace.header

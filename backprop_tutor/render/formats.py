@@ -9,12 +9,13 @@ modules when called, so looking a format up costs nothing at start-up.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 RECORDED = ("text", "html", "svg")  # Rich's recording of the terminal view
 # every format, in --help's order; moodle: Moodle's question XML (a question bank)
-ALL = ("text", "json", "markdown", "latex", "html", "svg", "moodle", "csv")
+ALL = ("text", "json", "markdown", "latex", "html", "svg", "moodle", "qti", "prairielearn", "csv")
 # the parts of a worked example `run --section` chooses from, in the order they are printed
 # (step_tables.py and rich_tables.py tag their tables with these); here, not there, so the
 # command line names them without importing the tables
@@ -155,6 +156,14 @@ def _bank_file(format: str) -> Callable[..., str]:
     def write(bank) -> str:
         from backprop_tutor.render import bank_out
 
+        if format == "prairielearn":  # a folder: its files as one JSON object, by name
+            from backprop_tutor.render.prairielearn import prairielearn_files
+
+            return json.dumps(prairielearn_files(bank), indent=1)
+        if format == "qti":  # a zip: its bytes, written by the command as they are
+            from backprop_tutor.render.qti import qti_zip
+
+            return qti_zip(bank)  # type: ignore[return-value]
         write = {"json": bank_out.bank_json, "moodle": bank_out.moodle_xml}
         return write.get(format, bank_out.exam_latex)(bank)
 
@@ -244,7 +253,9 @@ DOCUMENTS: dict[str, Document] = {
         {f: _matrix_file(f) for f in ("json", "markdown", "latex")},
     ),
     "question bank": Document(
-        "question bank", None, {f: _bank_file(f) for f in ("json", "latex", "moodle")}
+        "question bank",
+        None,
+        {f: _bank_file(f) for f in ("json", "latex", "moodle", "qti", "prairielearn")},
     ),
     "grades": Document("grades", _grade_report, {f: _grade_file(f) for f in ("json", "csv")}),
     "check report": Document("check report", _check_report, {"json": _check_json}),
@@ -266,6 +277,7 @@ EXTENSIONS = {
     "html": "html",
     "svg": "svg",
     "moodle": "xml",
+    "qti": "zip",
     "csv": "csv",
 }
 DATA = ("json",)  # data for a program: written whole whatever its size, never summarized

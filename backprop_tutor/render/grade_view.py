@@ -35,19 +35,21 @@ class GradeReport:
             table.row(s.name, _score(s), str(len(s.carried)), _roots(s) or "none")
         yield table.table()
         yield Text("")
-        wrong = Grid("Quantities most students got wrong (a mistake of their own there)")
-        wrong.column("quantity", numeric=False)
-        wrong.column("students")
-        for key, count in g.wrong.most_common(SUMMARY_ROWS):
-            wrong.row(key, str(count))
-        yield wrong.table()
+        yield _counted(
+            "Quantities most students got wrong (a mistake of their own there)", "quantity", g.wrong
+        )
         yield Text("")
-        named = Grid("The most common named mistakes")
-        named.column("mistake", numeric=False)
-        named.column("students")
-        for name, count in g.mistakes.most_common(SUMMARY_ROWS):
-            named.row(name, str(count))
-        yield named.table()
+        yield _counted("The most common named mistakes", "mistake", g.mistakes)
+
+
+def _counted(title: str, what: str, counts) -> object:
+    """A summary table: the most common of `counts`, each with how many students."""
+    table = Grid(title)
+    table.column(what, numeric=False)
+    table.column("students")
+    for name, count in counts.most_common(SUMMARY_ROWS):
+        table.row(name, str(count))
+    return table.table()
 
 
 def _score(s: StudentGrade) -> str:

@@ -46,12 +46,12 @@ def html_tables(example, blank: bool = False) -> str:
         *(f"<p>{escape(line)}</p>" for line in rest),
     ]
     for block in _blocks(example, blank):
-        parts.append(f"<h2>{escape(block)}</h2>" if isinstance(block, str) else _table(block))
+        parts.append(f"<h2>{escape(block)}</h2>" if isinstance(block, str) else grid_html(block))
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 
 
-def _table(grid: Grid) -> str:
+def grid_html(grid: Grid) -> str:
     numeric = [n for _, n in grid.columns]
     heads = "".join(f'<th scope="col"{_class(n)}>{_header(h)}</th>' for (h, n) in grid.columns)
     rows = []

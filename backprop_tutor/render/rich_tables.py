@@ -59,7 +59,7 @@ class WorkedExample:
         """The worked example as data: a step's title (str) or a table (Grid), in order. Rich
         draws them here; the Markdown, LaTeX and HTML exports read the same blocks."""
         if self.given and (self.sections is None or "given" in self.sections):
-            yield self._given()
+            yield self.given_table()
         for step in self.trace.steps:
             for k, example in enumerate(step.batch, start=1):
                 title = f"Step {step.step}, example {k} of {len(step.batch)} in the batch"
@@ -78,7 +78,7 @@ class WorkedExample:
             if self.sections is None or section in self.sections:
                 yield table
 
-    def _given(self) -> Grid:
+    def given_table(self) -> Grid:
         """What the worked example starts from, for a worksheet or a slide: the inputs, the
         targets, every weight and bias before the first update (with its edge), η and the
         loss. The settings of the arithmetic are in the heading."""

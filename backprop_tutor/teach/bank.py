@@ -1,8 +1,9 @@
 """A question bank: N versions of one exercise, each with its own numbers, for a course's
 learning management system.
 
-Each version is `new`'s exercise drawn from its own seed (the bank's seed and its number), with
-the same checks against dead or saturated units; a draw whose given numbers another version
+Each version is `new`'s exercise drawn from its own seed (the bank's seed and its number), or a
+given spec with its numbers drawn again in their own ranges (redraw.py), with the same checks
+against dead or saturated units; a draw whose given numbers another version
 already has is passed over, so no two neighbours share their numbers. For every quantity the
 answer is the engine's, the tolerance one unit in the last required digit (quiz.py's), and the
 wrong answers a named mistake gives (check's mal-rules, teach/mistakes.py) are listed with
@@ -12,6 +13,7 @@ their names, for the formats that give them feedback. Writers are render/bank_ou
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from backprop_tutor.core.rules import Rule
@@ -19,10 +21,13 @@ from backprop_tutor.core.trace import Trace
 from backprop_tutor.core.trace_rules import trace_rules
 from backprop_tutor.record import run
 from backprop_tutor.spec.model import Spec
+from backprop_tutor.spec.yaml_source import YamlSource
 from backprop_tutor.teach.exercise import ExerciseSettings, generate
 from backprop_tutor.teach.mistakes import mistaken_rules
 from backprop_tutor.teach.quiz import tolerance
+from backprop_tutor.teach.redraw import redraw
 
+Draw = Callable[[int], tuple[str, Spec]]  # a version's seed -> its spec's text and Spec
 MAX_VERSIONS = 500  # a bank past this is a mistake on the command line, not a course's need
 SEED_STRIDE = 100_003  # version k of seed S draws from S·stride + k: distinct across seeds
 
@@ -57,9 +62,10 @@ class Bank:
         return 10.0**-self.digits
 
 
-def make_bank(settings: ExerciseSettings, count: int, title: str) -> Bank:
-    """`count` versions, each from its own seed, none with another's given numbers;
-    ValueError (naming the option) where the settings give none, or too many are asked."""
+def make_bank(draw: Draw, count: int, seed: int, title: str) -> Bank:
+    """`count` versions, version k from `draw(seed · stride + k)` (the spec's text and Spec),
+    none with another's given numbers; ValueError (naming the option) where the draws give
+    too few, or too many are asked."""
     if not 1 <= count <= MAX_VERSIONS:
         raise ValueError(f"--versions {count}: give 1 to {MAX_VERSIONS}")
     found: list[Version] = []
@@ -70,17 +76,27 @@ def make_bank(settings: ExerciseSettings, count: int, title: str) -> Bank:
         if k > 20 * count + 100:
             raise ValueError(
                 f"only {len(found)} versions with numbers of their own in {k - 1} draws; "
-                "use --digits 2 or a bigger --shape for more distinct numbers"
+                "use --digits 2 or a bigger network for more distinct numbers"
             )
-        seed = settings.seed * SEED_STRIDE + k
-        text, spec = generate(replace(settings, seed=seed), f"{title}, version {len(found) + 1}")
+        version_seed = seed * SEED_STRIDE + k
+        text, spec = draw(version_seed)
         numbers = given_numbers(spec)
         if numbers in seen:
             continue
         seen.add(numbers)
-        found.append(Version(len(found) + 1, seed, text, spec, run(spec)))
+        found.append(Version(len(found) + 1, version_seed, text, spec, run(spec)))
     digits = found[0].spec.display.digits
-    return Bank(title, settings.seed, digits, tuple(found))
+    return Bank(title, seed, digits, tuple(found))
+
+
+def from_shape(settings: ExerciseSettings, title: str) -> Draw:
+    """Versions of `new`'s exercise for these settings."""
+    return lambda seed: generate(replace(settings, seed=seed), title)
+
+
+def from_spec(source: YamlSource) -> Draw:
+    """Versions of a given spec, its numbers drawn again in its own ranges (redraw.py)."""
+    return lambda seed: redraw(source, seed)
 
 
 def given_numbers(spec: Spec) -> tuple[float, ...]:

@@ -74,6 +74,23 @@ def parse_shape(text: str) -> tuple[int, ...]:
     return shape
 
 
+def settings_from_options(
+    shape: str, activations: str, loss: str, learning_rate: float, seed: int, digits: int
+) -> ExerciseSettings:
+    """`new`'s and `bank`'s options as settings; ValueError naming the option and the fix."""
+    try:
+        sizes = parse_shape(shape)
+    except ValueError as exc:
+        raise ValueError(f"--shape {exc}") from None
+    names = [a.strip() for a in activations.split(",")]
+    names = names * (len(sizes) - 1) if len(names) == 1 else names
+    if len(names) != len(sizes) - 1:
+        raise ValueError(
+            f"--activations: {len(names)} for {len(sizes) - 1} layers; give one or one per layer"
+        )
+    return ExerciseSettings(sizes, tuple(names), loss, learning_rate, seed, digits)
+
+
 def check_settings(s: ExerciseSettings) -> None:
     """ValueError naming the option (--learning-rate, --activations, --loss) and the fix, for
     settings no spec can be made of: the spec is this module's, never a file the user has."""

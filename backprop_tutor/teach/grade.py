@@ -7,6 +7,7 @@ quantities most students got wrong, and which named mistakes are most common.
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -39,10 +40,14 @@ class ClassGrade:
     mistakes: Counter = field(default_factory=Counter)  # named mistake -> students making it
 
 
-def read_answers(path: Path, checker: Checker) -> tuple[list[str], list[tuple[str, list[Claim]]]]:
-    """The sheet: a header row (a name column, then trace ids or the labels `check` reads),
-    then a row per student; an empty cell is a quantity not answered. One SpecError, naming
-    the row and column, for a cell that is not a number or an id that is not the network's."""
+Student = tuple[str, str | None, list[Claim]]  # name, version (None: one spec), answers
+
+
+def read_answers(path: Path, checker: Checker) -> tuple[list[str], list[Student]]:
+    """The sheet: a header row (a name column, an optional `version` column, then trace ids
+    or the labels `check` reads), then a row per student; an empty cell is a quantity not
+    answered. One SpecError, naming the row and column, for a cell that is not a number or
+    an id that is not the network's."""
     try:
         if path.stat().st_size > MAX_BYTES:
             raise SpecError(str(path), "the answers file is over 20 MB", "split the class")
@@ -60,8 +65,10 @@ def read_answers(path: Path, checker: Checker) -> tuple[list[str], list[tuple[st
     if len(rows) - 1 > MAX_STUDENTS:
         raise SpecError(str(path), f"more than {MAX_STUDENTS:,} students", "split the class")
     aliases = checker.aliases
+    versioned = rows[0][1].strip().lower() == "version"
+    first = 2 if versioned else 1  # the first answer's column
     ids = []
-    for k, written in enumerate(rows[0][1:], start=2):
+    for k, written in enumerate(rows[0][first:], start=first + 1):
         key = aliases.get(written.strip(), written.strip())
         if key not in checker.v:
             raise SpecError(
@@ -74,7 +81,7 @@ def read_answers(path: Path, checker: Checker) -> tuple[list[str], list[tuple[st
     students = []
     for line, row in enumerate(rows[1:], start=2):
         claims = []
-        for key, text in zip(ids, row[1:], strict=False):
+        for key, text in zip(ids, row[first:], strict=False):
             text = text.strip()
             if not text:
                 continue
@@ -90,15 +97,19 @@ def read_answers(path: Path, checker: Checker) -> tuple[list[str], list[tuple[st
                     line=line,
                 )
             claims.append(Claim(key, text, line, number))
-        students.append((row[0].strip() if row else f"row {line}", claims))
+        version = row[1].strip() if versioned and len(row) > 1 else None
+        students.append((row[0].strip() if row else f"row {line}", version, claims))
     return ids, students
 
 
-def grade_class(spec: Spec, path: Path) -> ClassGrade:
-    checker = Checker(spec)
-    ids, students = read_answers(path, checker)
+def grade_class(key: Spec | Path, path: Path) -> ClassGrade:
+    """The class's sheet judged against one spec, or against a bank's JSON (`bank -f json`),
+    each student's row against the version in its `version` column (a number or a seed)."""
+    checker_of = _versions(key) if isinstance(key, Path) else _one(Checker(key))
+    ids, students = read_answers(path, checker_of(None))
     result = ClassGrade(ids, [])
-    for name, claims in students:
+    for name, version, claims in students:
+        checker = checker_of(version)
         checker.verdicts = {}
         verdicts = checker.check(claims)
         roots = [v for v in verdicts if v.is_root]
@@ -108,3 +119,45 @@ def grade_class(spec: Spec, path: Path) -> ClassGrade:
         result.wrong.update({v.claim.id for v in roots})
         result.mistakes.update({v.mistake for v in roots if v.mistake})
     return result
+
+
+def _one(checker: Checker):
+    def checker_of(version: str | None) -> Checker:
+        if version is not None:
+            raise SpecError(
+                str(checker.spec.file),
+                "the sheet has a version column, and the key is one spec",
+                "give the bank's JSON (bank ... -f json) as the key",
+            )
+        return checker
+
+    return checker_of
+
+
+def _versions(bank: Path):
+    """A bank's versions by number and seed, each version's Checker made when first asked."""
+    from backprop_tutor.core.files import read_bytes
+    from backprop_tutor.spec.load import spec_from_text
+
+    try:
+        document = json.loads(read_bytes(bank, MAX_BYTES * 5, "bank"))
+        texts = {str(v["number"]): v["spec"] for v in document["versions"]}
+        texts.update({str(v["seed"]): v["spec"] for v in document["versions"]})
+    except (ValueError, KeyError, TypeError) as error:
+        problem = f"not a bank's JSON ({type(error).__name__})"
+        raise SpecError(str(bank), problem, "write one with bank ... -f json") from None
+    made: dict[str, Checker] = {}
+
+    def checker_of(version: str | None) -> Checker:
+        chosen = "1" if version is None else version
+        if chosen not in texts:
+            raise SpecError(
+                str(bank),
+                f"no version '{version}' in the bank",
+                "give a version's number (1, 2, ...) or its seed",
+            )
+        if chosen not in made:
+            made[chosen] = Checker(spec_from_text(texts[chosen], f"{bank} version {chosen}"))
+        return made[chosen]
+
+    return checker_of

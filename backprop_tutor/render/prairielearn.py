@@ -1,0 +1,208 @@
+"""A question bank as a PrairieLearn question folder: `info.json`, `question.html` (a number
+input per quantity) and `server.py`, which picks a version from the variant's seed and grades
+every answer as `check` does: right within one unit of the last digit, or right for the
+student's own answers above it (carried forward), else wrong.
+
+server.py runs on PrairieLearn's Python without this package: each version's answers and rules
+(core/rules.py's, as data) are written into it, and the activations and losses the rules use
+are written as Python from their registry entries' SymPy forms (`sympy.pycode`), so the grader
+computes what the engine computes, from one place.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from html import escape
+
+from backprop_tutor.core.activations import of_layer
+from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.core.trace_rules import trace_rules
+from backprop_tutor.render.bank_out import given_html
+from backprop_tutor.render.quiz import questions
+from backprop_tutor.teach.bank import Bank
+
+OPS = {"const", "dot", "weighted_sum", "product", "activation", "activation_derivative"}
+OPS |= {"loss_term", "loss_derivative"}
+
+
+def prairielearn_files(bank: Bank) -> dict[str, str]:
+    """The folder's files by name; ValueError for a bank whose rules server.py cannot run
+    (softmax, whose outputs mix their units)."""
+    functions = _functions(bank)  # first: it names an activation server.py cannot grade
+    asked = [q for q in questions(bank.versions[0].trace) if math.isfinite(q.value)]
+    names = {q.id: f"q{k}" for k, q in enumerate(asked)}
+    versions = [_version(v, names, bank) for v in bank.versions]
+    info = {
+        "uuid": str(uuid.UUID(int=bank.seed * 1_000_003 + len(bank.versions))),
+        "title": bank.title,
+        "topic": "Backpropagation",
+        "tags": ["backprop-tutor", f"seed-{bank.seed}"],
+        "type": "v3",
+    }
+    return {
+        "info.json": json.dumps(info, indent=2) + "\n",
+        "question.html": _question_html(asked, names, bank),
+        "server.py": SERVER.format(
+            versions=repr(json.dumps(versions)),
+            tolerance=repr(bank.tolerance),
+            functions="\n\n".join(functions),
+        ),
+    }
+
+
+def _version(v, names: dict[str, str], bank: Bank) -> dict:
+    values, rules = v.trace.values(), trace_rules(v.trace)
+    kept = {}
+    for key in names:
+        rule = rules[key][0]
+        if rule.op not in OPS:
+            raise ValueError(f"-f prairielearn: {key}'s rule ({rule.op}) is not graded yet")
+        kept[key] = {
+            "op": rule.op,
+            "inputs": list(rule.inputs),
+            "coefficients": list(rule.coefficients),
+            "function": _function_name(rule),
+            "at": list(rule.at),
+        }
+    return {
+        "seed": v.seed,
+        "givens": given_html(v),
+        "answers": {names[k]: values[k] for k in names},
+        "ids": names,
+        "values": {k: x for k, x in values.items() if "@" not in k},  # step 1's, by id
+        "rules": kept,
+    }
+
+
+def _function_name(rule) -> str:
+    if rule.op.startswith("activation"):
+        suffix = "_prime" if rule.op == "activation_derivative" else ""
+        return f"{rule.function}{suffix}"
+    if rule.op.startswith("loss"):
+        return f"{rule.function}{'_prime' if rule.op == 'loss_derivative' else ''}"
+    return ""
+
+
+def _functions(bank: Bank) -> list[str]:
+    """Each activation's and loss's value and derivative as Python, from their SymPy forms."""
+    import sympy as sp
+
+    h = bank.versions[0].trace.header
+    net, out, t = sp.symbols("net out t", real=True)
+    found = []
+    alphas = h.alphas or (None,) * len(h.activations)
+    for name, alpha in dict(zip(h.activations, alphas, strict=True)).items():
+        act = of_layer(name, alpha)
+        if not act.elementwise or act.symbolic is None:
+            raise ValueError(
+                f"-f prairielearn grades elementwise activations; {name} mixes its units "
+                "(use -f moodle or -f json for it)"
+            )
+        found.append(_def(f"{name}(net, out)", act.symbolic(sp, net), sp))
+        found.append(_def(f"{name}_prime(net, out)", act.textbook(sp, out, net), sp))
+    k = sp.Symbol("k", positive=True)
+    term = LOSSES[h.loss].symbolic(sp, t, out, k)
+    found.append(_def(f"{h.loss}(t, out, k)", term, sp))
+    found.append(_def(f"{h.loss}_prime(t, out, k)", sp.diff(term, out), sp))
+    return found
+
+
+def _def(signature: str, expr, sp) -> str:
+    return f"def {signature}:\n    return {sp.pycode(expr, fully_qualified_modules=True)}"
+
+
+def _question_html(asked, names: dict[str, str], bank: Bank) -> str:
+    inputs = "\n".join(
+        f'  <pl-number-input answers-name="{names[q.id]}" label="{escape(q.prompt)} ="'
+        f' comparison="decdig" digits="{bank.digits}" atol="{bank.tolerance}"'
+        ' show-correct-answer="true"></pl-number-input><br>'
+        for q in asked
+    )
+    return (
+        "<pl-question-panel>\n"
+        f"  <p>{escape(bank.title)}: one step of backpropagation. Give each value to "
+        f"{bank.digits} decimals.</p>\n"
+        "  <p>Version {{params.version}}, seed {{params.seed}}.</p>\n"
+        "  {{{params.givens}}}\n"
+        "</pl-question-panel>\n"
+        f"{inputs}\n"
+    )
+
+
+SERVER = '''"""Written by backprop-tutor bank -f prairielearn: every version of the
+exercise, and its grading: an answer is right within one unit of the last digit, or right
+for the student's own answers above it (carried forward)."""
+
+import json
+import math
+
+VERSIONS = json.loads({versions})
+TOLERANCE = {tolerance}
+
+
+{functions}
+
+
+def generate(data):
+    v = VERSIONS[data["variant_seed"] % len(VERSIONS)]
+    data["params"]["version"] = VERSIONS.index(v) + 1
+    data["params"]["seed"] = v["seed"]
+    data["params"]["givens"] = v["givens"]
+    for name, value in v["answers"].items():
+        data["correct_answers"][name] = value
+
+
+def _apply(rule, x):
+    op, c = rule["op"], rule["coefficients"]
+    if op == "const":
+        return c[0]
+    if op == "weighted_sum":
+        return sum(a * b for a, b in zip(c, x))
+    if op == "dot":
+        pairs = len(x) - len(c)
+        return sum(x[i] * x[i + 1] for i in range(0, pairs, 2)) + sum(
+            a * b for a, b in zip(c, x[pairs:])
+        )
+    if op == "product":
+        return math.prod(x)
+    if op == "activation":
+        return globals()[rule["function"]](x[0], None)
+    if op == "activation_derivative":
+        return globals()[rule["function"]](x[0], x[1])
+    return globals()[rule["function"]](x[0], x[1], rule["at"][0])
+
+
+def grade(data):
+    v = VERSIONS[[w["seed"] for w in VERSIONS].index(data["params"]["seed"])]
+    names = v["ids"]
+    submitted = {{}}
+    for key, name in names.items():
+        try:
+            submitted[key] = float(data["submitted_answers"].get(name))
+        except (TypeError, ValueError):
+            pass
+    total = 0.0
+    for key, name in names.items():
+        if key not in submitted:
+            data["partial_scores"][name] = {{"score": 0, "feedback": "not answered"}}
+            continue
+        answer = submitted[key]
+        if abs(answer - v["values"][key]) <= TOLERANCE:
+            score, feedback = 1, "right"
+        else:
+            rule = v["rules"][key]
+            x = [submitted.get(i, v["values"][i]) for i in rule["inputs"]]
+            try:
+                theirs = _apply(rule, x)
+            except (ArithmeticError, ValueError):
+                theirs = None
+            if theirs is not None and abs(answer - theirs) <= TOLERANCE:
+                score, feedback = 1, "right for your own answers above it (carried forward)"
+            else:
+                score, feedback = 0, "wrong"
+        data["partial_scores"][name] = {{"score": score, "feedback": feedback}}
+        total += score
+    data["score"] = total / len(names)
+'''

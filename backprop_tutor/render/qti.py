@@ -1,0 +1,145 @@
+"""A question bank as a QTI 1.2 package for Canvas: a zip with `imsmanifest.xml` and one
+assessment whose question group draws one version per student.
+
+Canvas's numerical questions hold one answer each, so a version is one "fill in multiple
+blanks" question, a blank per quantity. Canvas compares a blank's text, so each blank accepts
+the answer as written to the required decimals, rounded or truncated, and one unit either side
+of it (the tolerance the other formats give), with and without trailing zeros.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import zipfile
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from html import escape
+
+from backprop_tutor.render.quiz import questions
+from backprop_tutor.teach.bank import Bank, Version
+
+QTI = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
+MANIFEST_NS = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
+
+
+def qti_zip(bank: Bank) -> bytes:
+    """The package's bytes: the manifest and the assessment, the same for the same bank."""
+    ident = f"backprop_tutor_{bank.seed}"
+    files = {
+        "imsmanifest.xml": _manifest(ident, bank),
+        f"{ident}/{ident}.xml": _assessment(ident, bank),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files.items():
+            info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))  # repeatable bytes
+            archive.writestr(info, text.encode("utf-8"), zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def _manifest(ident: str, bank: Bank) -> str:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<manifest identifier="{ident}_manifest" xmlns="{MANIFEST_NS}">\n'
+        "  <metadata><schema>IMS Content</schema><schemaversion>1.1.3</schemaversion>"
+        "</metadata>\n"
+        "  <organizations/>\n"
+        "  <resources>\n"
+        f'    <resource identifier="{ident}" type="imsqti_xmlv1p2">\n'
+        f'      <file href="{ident}/{ident}.xml"/>\n'
+        "    </resource>\n"
+        "  </resources>\n"
+        "</manifest>\n"
+    )
+
+
+def _assessment(ident: str, bank: Bank) -> str:
+    items = "\n".join(_item(v, bank) for v in bank.versions)
+    points = len(_asked(bank.versions[0]))
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<questestinterop xmlns="{QTI}">\n'
+        f'  <assessment ident="{ident}" title="{escape(bank.title)}">\n'
+        '    <section ident="root_section">\n'
+        f'      <section ident="{ident}_versions" title="versions (one per student)">\n'
+        "        <selection_ordering><selection><selection_number>1</selection_number>"
+        f"<selection_extension><points_per_item>{points}</points_per_item>"
+        "</selection_extension></selection></selection_ordering>\n"
+        f"{items}\n"
+        "      </section>\n"
+        "    </section>\n"
+        "  </assessment>\n"
+        "</questestinterop>\n"
+    )
+
+
+def _asked(v: Version):
+    return [q for q in questions(v.trace) if math.isfinite(q.value)]
+
+
+def _item(v: Version, bank: Bank) -> str:
+    asked = _asked(v)
+    blanks = [f"b{k}" for k in range(len(asked))]
+    text = (
+        f"<p>{escape(bank.title)}, version {v.number} (seed {v.seed}): one step of "
+        f"backpropagation. Give each value to {bank.digits} decimals.</p><ol>"
+        + "".join(
+            f"<li>{escape(q.prompt)} = [{b}]</li>" for q, b in zip(asked, blanks, strict=True)
+        )
+        + "</ol>"
+    )
+    responses, conditions = [], []
+    share = 100 / len(asked)
+    for q, b in zip(asked, blanks, strict=True):
+        labels = "".join(
+            f'<response_label ident="{b}_{k}"><material><mattext texttype="text/plain">'
+            f"{answer}</mattext></material></response_label>"
+            for k, answer in enumerate(accepted_texts(q.value, bank.digits))
+        )
+        responses.append(
+            f'<response_lid ident="response_{b}"><material><mattext>{b}</mattext></material>'
+            f"<render_choice>{labels}</render_choice></response_lid>"
+        )
+        right = "".join(
+            f'<varequal respident="response_{b}">{b}_{k}</varequal>'
+            for k in range(len(accepted_texts(q.value, bank.digits)))
+        )
+        conditions.append(
+            f"<respcondition><conditionvar><or>{right}</or></conditionvar>"
+            f'<setvar varname="SCORE" action="Add">{share:.4f}</setvar></respcondition>'
+        )
+    meta = (
+        "<itemmetadata><qtimetadata>"
+        "<qtimetadatafield><fieldlabel>question_type</fieldlabel>"
+        "<fieldentry>fill_in_multiple_blanks_question</fieldentry></qtimetadatafield>"
+        "<qtimetadatafield><fieldlabel>points_possible</fieldlabel>"
+        f"<fieldentry>{len(asked)}</fieldentry></qtimetadatafield>"
+        "</qtimetadata></itemmetadata>"
+    )
+    return (
+        f'        <item ident="{v.seed}" title="Version {v.number} (seed {v.seed})">{meta}'
+        f'<presentation><material><mattext texttype="text/html">{escape(text)}</mattext>'
+        f"</material>{''.join(responses)}</presentation>"
+        '<resprocessing><outcomes><decvar maxvalue="100" minvalue="0" varname="SCORE" '
+        f'vartype="Decimal"/></outcomes>{"".join(conditions)}</resprocessing></item>'
+    )
+
+
+def accepted_texts(value: float, digits: int) -> list[str]:
+    """The blank's accepted answers: the value to `digits` decimals rounded and truncated,
+    one unit either side, each also without trailing zeros."""
+    unit = Decimal(1).scaleb(-digits)
+    exact = Decimal(repr(value))
+    found: list[str] = []
+    for mode in (ROUND_HALF_UP, ROUND_DOWN):
+        shown = exact.quantize(unit, rounding=mode)
+        for text in (shown - unit, shown, shown + unit):
+            for written in (f"{text:f}", _short(text)):
+                if written not in found:
+                    found.append(written)
+    return found
+
+
+def _short(number: Decimal) -> str:
+    text = f"{number:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -1,0 +1,106 @@
+"""A given spec's numbers drawn again, for another version of the same exercise: its inputs,
+targets, weights and biases each drawn in the range the file's own span (to as many decimals
+as the file writes them), every name, unit, notation and setting kept; a draw with a dead or
+saturated unit, or a vanishing gradient, is drawn again (`new`'s checks)."""
+
+from __future__ import annotations
+
+import copy
+import random
+
+import yaml
+
+from backprop_tutor.spec.load import spec_from_text
+from backprop_tutor.spec.model import Spec
+from backprop_tutor.spec.yaml_source import YamlSource
+from backprop_tutor.teach.exercise import MAX_DRAWS, _problem
+
+Slot = tuple[object, object]  # (a list or dict of the file, the index or key of a number)
+
+
+def redraw(source: YamlSource, seed: int) -> tuple[str, Spec]:
+    """The YAML text and Spec of the first acceptable draw from `seed`; ValueError when the
+    file gives nothing to draw or no draw is acceptable."""
+    groups = _given(source.data)
+    if not any(groups.values()):
+        raise ValueError(
+            f"{source.file}: no given numbers to draw again (inputs, targets, weights, biases)"
+        )
+    rng = random.Random(seed)
+    for _ in range(MAX_DRAWS):
+        raw = copy.deepcopy(source.data)
+        for group, slots in _given(raw).items():
+            low, high, places = _span([_get(s) for s in slots], group)
+            for container, key in slots:
+                container[key] = round(rng.uniform(low, high), places)  # type: ignore[index]
+        text = yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
+        spec = spec_from_text(text, source.file)
+        if _problem(spec) is None:
+            return text, spec
+    raise ValueError(
+        f"{source.file}: no draw of its numbers in {MAX_DRAWS:,} is free of dead or "
+        "saturated units and vanishing gradients; widen the ranges in the file"
+    )
+
+
+def _get(slot: Slot) -> float:
+    container, key = slot
+    return container[key]  # type: ignore[index]
+
+
+def _span(numbers: list[float], group: str) -> tuple[float, float, int]:
+    """The range to draw a group from, and its decimals: the file's own (one at least)."""
+    places = max(1, *(len(repr(float(v)).partition(".")[2].rstrip("0")) for v in numbers))
+    places = min(places, 4)
+    low, high = min(numbers), max(numbers)
+    if low == high:  # one value, or all alike: around it
+        spread = max(abs(low), 1.0) / 2
+        low, high = low - spread, high + spread
+        if group == "targets":
+            low, high = max(low, 0.0), min(high, 1.0)
+    return low, high, places
+
+
+def _given(raw: object) -> dict[str, list[Slot]]:
+    """Where each given number sits in the file, by group."""
+    found: dict[str, list[Slot]] = {"inputs": [], "targets": [], "weights": [], "biases": []}
+    if not isinstance(raw, dict):
+        return found
+    for group in ("inputs", "targets"):
+        found[group] += _numbers_in(raw.get(group))
+    for layer in raw.get("layers") or []:
+        if not isinstance(layer, dict):
+            continue
+        weights = layer.get("weights")
+        if isinstance(weights, dict):  # w5: {from: h1, to: o1, value: 0.5}
+            found["weights"] += [(w, "value") for w in weights.values() if _number_at(w, "value")]
+        elif isinstance(weights, list):
+            found["weights"] += [s for row in weights for s in _numbers_in(row)]
+        bias = layer.get("bias")
+        if _number(bias):
+            found["biases"].append((layer, "bias"))
+        elif isinstance(bias, dict):  # b1: 0.25, or b1: {to: h1, value: 0.25}
+            for name, value in bias.items():
+                if _number(value):
+                    found["biases"].append((bias, name))
+                elif _number_at(value, "value"):
+                    found["biases"].append((value, "value"))
+        else:
+            found["biases"] += _numbers_in(bias)
+    return found
+
+
+def _numbers_in(values: object) -> list[Slot]:
+    if isinstance(values, list):
+        return [(values, k) for k, v in enumerate(values) if _number(v)]
+    if isinstance(values, dict):
+        return [(values, k) for k, v in values.items() if _number(v)]
+    return []
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _number_at(mapping: object, key: str) -> bool:
+    return isinstance(mapping, dict) and _number(mapping.get(key))
