@@ -16,11 +16,9 @@ from test_gradients import networks
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
-from backprop_tutor.core.trace import Trace
-from backprop_tutor.record import header, run
+from backprop_tutor.record import run
 from backprop_tutor.render.json_out import matrix_json
 from backprop_tutor.spec import load_spec, spec_from_text
-from backprop_tutor.train import train
 
 CONFIG_NAMES = sorted(p.stem for p in CONFIGS.glob("*.yaml"))
 
@@ -166,14 +164,27 @@ def test_a_mini_batch_is_one_column_per_example() -> None:
     path = str(CONFIGS / "xu-mini-batch.yaml")
     args = ["train", path, "--trace-steps", "1"]
     document = json.loads(_out([*args, "--matrix", "-f", "json"]))
-    spec = load_spec(path)
-    trace = Trace(header(spec), (train(spec, {1}).traced[1],))
+    traced = json.loads(_out([*args, "-f", "json"]))["traced"]  # train's own ids: @1 too
     (step,) = document["steps"]
     assert step["examples"] == 4 and step["reduction"] == "mean"
     forward = step["equations"][0]
     assert np.array(forward["result"]["values"]).shape[1] == 4
-    assert forward["result"]["ids"][0][1].endswith("#2")
-    assert _check(document, trace.values()) >= 8
+    assert forward["result"]["ids"][0][1].endswith("@1#2")
+    assert _check(document, traced) >= 8
+
+
+def test_a_matrix_of_more_than_ten_columns_compiles(tmp_path) -> None:
+    """Xu's full batch: 12 examples as 12 columns (amsmath's bmatrix stops at 10 unless
+    told otherwise)."""
+    path = str(CONFIGS / "xu-full-batch.yaml")
+    source = _out(["train", path, "--trace-steps", "1", "--matrix", "-f", "latex"])
+    assert _pdflatex(source, tmp_path).exists()
+
+
+def test_train_matrix_of_an_update_that_never_happened_is_refused() -> None:
+    args = ["train", str(CONFIGS / "xor.yaml"), "--trace-steps", "99999999", "--matrix"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and "updates" in result.stderr
 
 
 def test_matrix_refuses_what_it_does_not_print() -> None:

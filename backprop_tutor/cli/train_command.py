@@ -85,7 +85,12 @@ def train(
     steps = tuple(result.traced[k] for k in sorted(result.traced))
     trace = Trace(header(network_spec), steps)
     if matrix:
-        content = _written("matrix form", format, width, output is not None, trace)
+        if not steps:
+            raise _fail(
+                f"--trace-steps {trace_steps}: training made {result.updates} updates, none of "
+                "those asked for; give 1, last or a number up to it"
+            )
+        content = _written("matrix form", format, width, output is not None, trace, True)
     else:
         report = (result, trace, every)
         content = _written("training report", format, width, output is not None, *report)

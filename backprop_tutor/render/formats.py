@@ -129,23 +129,23 @@ def _training_json(result, trace, every=None) -> str:
     return training_json(result, trace)
 
 
-def _matrix_view(trace):
+def _matrix_view(trace, numbered=False):
     from backprop_tutor.render.matrix_view import MatrixView
 
-    return MatrixView(trace)
+    return MatrixView(trace, numbered)
 
 
 def _matrix_file(format: str) -> Callable[..., str]:
     """The matrix form as LaTeX or Markdown (bmatrix math), or JSON."""
 
-    def write(trace) -> str:
+    def write(trace, numbered=False) -> str:
         if format == "json":
             from backprop_tutor.render.json_out import matrix_json
 
-            return matrix_json(trace) + "\n"
+            return matrix_json(trace, numbered) + "\n"
         from backprop_tutor.render.matrix_tex import matrix_document
 
-        return _math(format, matrix_document)(trace)
+        return _math(format, matrix_document)(trace, numbered)
 
     return write
 

@@ -180,7 +180,7 @@ def gradcheck_json(checks, sampled_from=None, rules=None, note: str = "") -> str
     return json.dumps(strict(document), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def matrix_json(trace: Trace) -> str:
+def matrix_json(trace: Trace, numbered: bool = False) -> str:
     """`run --matrix --format json`: each step's equations, each matrix with its entries'
     ids and full-precision values (the trace's own), and its form in symbols and in TeX."""
     from backprop_tutor.render.matrix_step import matrix_form
@@ -206,7 +206,7 @@ def matrix_json(trace: Trace) -> str:
                 for e in step.equations
             ],
         }
-        for step in matrix_form(trace)
+        for step in matrix_form(trace, numbered)
     ]
     count = sum(len(e["result"]["values"]) for s in steps for e in s["equations"])
     return dumps({"file": trace.header.file, "steps": steps}, count)

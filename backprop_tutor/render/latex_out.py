@@ -10,6 +10,7 @@ PREAMBLE = (
     r"""\documentclass[11pt]{article}
 \usepackage[T1]{fontenc}
 \usepackage{amsmath}
+\setcounter{MaxMatrixCols}{1000}
 \allowdisplaybreaks
 """
     + PAGE_SETUP

@@ -22,17 +22,23 @@ from backprop_tutor.render.matrix_form import (
 )
 
 
-def matrix_form(trace: Trace) -> list[MatrixStep]:
+def matrix_form(trace: Trace, numbered: bool = False) -> list[MatrixStep]:
     """Every step of the trace as matrices."""
-    values = trace.values()
-    return [_Step(trace, step, values).build() for step in trace.steps]
+    if not numbered:
+        values = trace.values()
+    else:  # a training trace: every update's ids numbered, `@1` too (train's JSON)
+        values = {with_step(k, st.step): v for st in trace.steps for k, v in st.values().items()}
+    return [_Step(trace, step, values, numbered).build() for step in trace.steps]
 
 
 class _Step:
     """One step's matrices, read off its events and values."""
 
-    def __init__(self, trace: Trace, step: StepTrace, values: dict[str, float]) -> None:
+    def __init__(
+        self, trace: Trace, step: StepTrace, values: dict[str, float], numbered: bool = False
+    ) -> None:
         self.h, self.step, self.values = trace.header, step, values
+        self.numbered = numbered
         self.passes = step.batch or (step,)  # one column per example
         first = self.passes[0]
         self.weight = {(f.unit, t.source): t.weight for f in first.forward for t in f.terms}
@@ -42,7 +48,8 @@ class _Step:
     def id(self, base: str, example: int | None = None) -> str:
         """A quantity's id in this step (and example k of a batch)."""
         key = base if example is None or not self.step.batch else f"{base}#{example}"
-        return key if self.step.step == 1 else with_step(key, self.step.step)
+        bare = self.step.step == 1 and not self.numbered
+        return key if bare else with_step(key, self.step.step)
 
     def matrix(self, symbol: str, tex: str, ids: list[list[str]], fill=None) -> Matrix:
         """A matrix of ids, each looked up; `fill` gives the value of an entry without an id."""
@@ -137,7 +144,8 @@ class _Step:
             Equation(
                 "forward",
                 f"z{mark} = {fn}(a{mark}){masked}{slope}",
-                f"z^{{({layer})}} = \\operatorname{{{_tex_name(fn)}}}(a^{{({layer})}}){masked_tex}",
+                f"z^{{({layer})}} = \\operatorname{{{_tex_name(fn)}}}(a^{{({layer})}}){masked_tex}"
+                + (f",\\ \\alpha = {alpha:g}" if alpha is not None else ""),
                 (
                     Term(f"{fn}(", a, ")", f"\\operatorname{{{_tex_name(fn)}}}\\left(", r"\right)"),
                     *dropped,
@@ -154,14 +162,19 @@ class _Step:
             f"∂E/∂z{mark}", f"\\partial E/\\partial z^{{({layer})}}", "de_dout", units
         )
         found = []
+        # layer by layer (a published mistake replayed): the deltas go back through the
+        # weights above as this update sets them, named so
+        updated, updated_tex = (
+            (" updated", r"_{\text{updated}}") if self.back == "new" else ("", "")
+        )
         if not last:
             above = layer_mark(layer + 1)
             found.append(
                 Equation(
                     "backward",
-                    f"∂E/∂z{mark} = (W{above})ᵀ δ{above}",
-                    f"\\partial E/\\partial z^{{({layer})}} = (W^{{({layer + 1})}})^\\top "
-                    f"\\delta^{{({layer + 1})}}",
+                    f"∂E/∂z{mark} = (W{above}{updated})ᵀ δ{above}",
+                    f"\\partial E/\\partial z^{{({layer})}} = "
+                    f"(W^{{({layer + 1})}}{updated_tex})^\\top \\delta^{{({layer + 1})}}",
                     (
                         Term("", self.weights(layer + 1, self.back, transposed=True)),
                         Term(

@@ -12,13 +12,13 @@ from backprop_tutor.render.matrix_step import matrix_form
 from backprop_tutor.render.matrix_view import PARTS
 
 
-def matrix_document(trace: Trace) -> Document:
+def matrix_document(trace: Trace, numbered: bool = False) -> Document:
     """Every step, part by part: an equation's form as a paragraph, its numbers as math."""
     h = trace.header
     fmt = h.display
     doc = Document(h.title or h.file)
     doc.blocks.append(Paragraph((f"{h.file}: the matrix form, numbers to the tables' digits",)))
-    for step in matrix_form(trace):
+    for step in matrix_form(trace, numbered):
         columns = (
             f", {step.examples} examples as columns ({step.reduction} of their gradients)"
             if step.examples > 1

@@ -29,10 +29,11 @@ PARTS = {
 class MatrixView:
     """`run --matrix`: every step of a trace as matrices, part by part."""
 
-    def __init__(self, trace: Trace) -> None:
+    def __init__(self, trace: Trace, numbered: bool = False) -> None:
         self.trace = trace
         self.fmt: NumberFormat = trace.header.display
-        self.steps: list[MatrixStep] = matrix_form(trace)
+        # numbered: a training trace's ids, `@1` too, as train's JSON names them
+        self.steps: list[MatrixStep] = matrix_form(trace, numbered)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         h = self.trace.header
@@ -92,8 +93,24 @@ class MatrixView:
         for m in (*(t.matrix for t in e.terms), e.result):
             lines.append(Text(f"{m.symbol}, row by row:"))
             for r, row in enumerate(m.values, start=1):
-                lines.append(Text(f"  row {r}: " + "  ".join(self.fmt.format(v) for v in row)))
+                label = f"  row {r}: "
+                cells = [self.fmt.format(v) for v in row]
+                lines += [Text(line) for line in _hanging(label, cells, width)]
         return lines
+
+
+def _hanging(label: str, cells: list[str], width: int) -> list[str]:
+    """`label` then the cells, two spaces apart, wrapped between cells under the first one."""
+    indent = " " * len(label)
+    lines, line = [], label
+    for k, cell in enumerate(cells):
+        if k and len(line) + 2 + len(cell) > width:
+            lines.append(line)
+            line = indent + cell
+        else:
+            line += ("  " if k else "") + cell
+    lines.append(line)
+    return lines
 
 
 def _shape(m: Matrix) -> str:
