@@ -262,7 +262,10 @@ def _adam(decoupled: bool) -> tuple[Quantity, ...]:
         return -e["lr"] * move
 
     decay = (
-        (_q("decay", "old", lambda e: e["weight_decay"] * e["old"], "λ·old"),) if decoupled else ()
+        # + 0.0: an undecayed negative bias's decay is 0, not −0
+        (_q("decay", "old", lambda e: e["weight_decay"] * e["old"] + 0.0, "λ·old"),)
+        if decoupled
+        else ()
     )
     return (
         _q(

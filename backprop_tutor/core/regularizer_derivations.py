@@ -68,7 +68,9 @@ def l1(kit):
         notes=[
             "|w| has no derivative at 0; sign(0) = 0 is the subgradient taken (as PyTorch's "
             "autograd does), so a weight at exactly 0 feels no penalty",
-            "a constant pull toward 0 makes small weights reach 0: L1 gives sparse weights, "
-            "L2 only small ones",
+            "a constant pull toward 0, however small the weight: L2's pull shrinks with it. "
+            "With this (sub)gradient step a weight near 0 steps across it by up to η·λ and "
+            "back; the exact zeros L1 is known for come from soft thresholding (proximal "
+            "steps), which this update is not",
         ],
     )

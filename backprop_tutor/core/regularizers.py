@@ -62,7 +62,7 @@ REGULARIZERS: dict[str, Regularizer] = {
         "L2 weight decay",
         "λ/2·Σw²",
         lambda w, lam: lam / 2 * (w * w),
-        _quantities(lambda e: e["strength"] * e["old"], "λ·old"),
+        _quantities(lambda e: e["strength"] * e["old"] + 0.0, "λ·old"),  # + 0.0: never −0
         lambda torch, w, lam: lam / 2 * (w * w).sum(),
         derivations.l2,
     ),
@@ -72,7 +72,7 @@ REGULARIZERS: dict[str, Regularizer] = {
         "L1 (lasso)",
         "λ·Σ|w|",
         lambda w, lam: lam * np.abs(w),
-        _quantities(lambda e: e["strength"] * np.sign(e["old"]), "λ·sign(old)"),
+        _quantities(lambda e: e["strength"] * np.sign(e["old"]) + 0.0, "λ·sign(old)"),
         lambda torch, w, lam: lam * w.abs().sum(),
         derivations.l1,
     ),

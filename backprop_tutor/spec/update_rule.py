@@ -22,6 +22,12 @@ def resolve_update(src: YamlSource, raw: SpecFile) -> OptimizerSpec:
     """The optimizer with its settings and the penalty; `training: momentum` alone is
     Mitchell's momentum."""
     optimizer = _optimizer(src, raw)
+    if raw.decay_biases and not raw.update_biases:
+        raise src.error(
+            ("decay_biases",),
+            "decay_biases is set, but update_biases is false: the biases never move",
+            "remove decay_biases, or set update_biases: true",
+        )
     r = raw.regularization
     if r is None:
         if raw.decay_biases and not OPTIMIZERS[optimizer.name].decays:
