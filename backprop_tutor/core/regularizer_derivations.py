@@ -30,6 +30,7 @@ def _penalty_steps(kit, penalty, term, closed, why: str) -> list:
 
 
 def l2(kit):
+    """`derive l2`: λ/2·w² differentiated, and why it is called weight decay."""
     steps = _penalty_steps(
         kit,
         lambda lam, w: lam / 2 * w**2,
@@ -53,6 +54,7 @@ def l2(kit):
 
 
 def l1(kit):
+    """`derive l1`: λ·|w| differentiated (sign(w)), and the constant pull it makes."""
     sp = kit.sp
     steps = _penalty_steps(
         kit,

@@ -24,22 +24,30 @@ Inline = tuple[str | TeX, ...]
 
 @dataclass
 class Heading:
+    """A heading: plain text and inline math."""
+
     parts: Inline
     level: int = 1
 
 
 @dataclass
 class Math:
+    """Display math, its rows aligned at the =."""
+
     rows: list[tuple[str, str]]  # (left side, "= right side" parts), aligned at the =
 
 
 @dataclass
 class Paragraph:
+    """A paragraph: plain text and inline math."""
+
     parts: Inline
 
 
 @dataclass
 class Document:
+    """A title and its blocks, in order."""
+
     title: str  # plain text: each writer escapes it its own way
     blocks: list[Heading | Math | Paragraph] = field(default_factory=list)
 

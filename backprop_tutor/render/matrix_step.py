@@ -100,6 +100,8 @@ class _Step:
         )
 
     def build(self) -> MatrixStep:
+        """The step's equations in a hand calculation's order: forward layer by layer, the
+        deltas from the output down, the gradients, the updates."""
         n = len(self.h.layers) - 1
         equations = [e for layer in range(1, n + 1) for e in self.forward(layer)]
         for layer in range(n, 0, -1):
@@ -114,6 +116,8 @@ class _Step:
 
     # -- the four parts ------------------------------------------------------------------------
     def forward(self, layer: int) -> list[Equation]:
+        """a = W z + b (− b for thresholds; b 1ᵀ over a batch), then z = φ(a) (⊙ m with
+        dropout)."""
         h, mark = self.h, layer_mark(layer)
         below = h.layers[layer - 1]
         source = "input" if layer == 1 else "out"
@@ -155,6 +159,8 @@ class _Step:
         ]
 
     def backward(self, layer: int, last: bool) -> list[Equation]:
+        """A hidden layer's ∂E/∂z = (W above)ᵀ δ above, then δ = ∂E/∂z ⊙ φ′(a); the output
+        layer's ∂E/∂z is the loss's, and softmax's δ is Jᵀ ∂E/∂z."""
         h, mark = self.h, layer_mark(layer)
         units, fn = h.layers[layer], h.activations[layer - 1]
         delta = self.per_example(f"δ{mark}", f"\\delta^{{({layer})}}", "delta", units)
@@ -234,6 +240,7 @@ class _Step:
         return found
 
     def gradients(self, layer: int) -> list[Equation]:
+        """∂E/∂W = δ zᵀ (the mean's 1/B over a batch), then the biases' gradient."""
         h, mark, below = self.h, layer_mark(layer), layer_mark(layer - 1)
         batch = len(self.passes)
         mean = batch > 1 and self.step.reduction == "mean"

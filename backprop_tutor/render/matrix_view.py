@@ -58,6 +58,8 @@ class MatrixView:
                 yield Group(*self.equation(equation, width))
 
     def equation(self, e: Equation, width: int) -> list[Text]:
+        """The equation in symbols with its shapes, then its matrices side by side, over as
+        many lines as the width needs (or listed row by row when one matrix is too wide)."""
         shapes = " ".join(_shape(t.matrix) for t in e.terms) + f" → {_shape(e.result)}"
         lines = [Text(""), Text(f"{e.form}    [{shapes}]", style="italic")]
         items: list[Block] = []
