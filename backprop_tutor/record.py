@@ -319,7 +319,7 @@ def _update(network: Network, p: Pass, scale: float) -> tuple[UpdateEvent, ...]:
     """The update from pass p, recorded: the gradient used is scale × p's sum; with an
     optimizer other than gradient descent, each parameter's state before and quantities."""
     before = Recorder(network, p).parameters()  # read the parameters before they change
-    state = network.optimizer
+    state, alpha = network.optimizer, network.spec.training.momentum
     where = [network._params.at(i, b, ix) for _, i, b, ix in network.slots()]
     prior = [tuple(state.before(k).items()) if state else () for k in where]
     network.apply(p, scale)
@@ -334,10 +334,18 @@ def _update(network: Network, p: Pass, scale: float) -> tuple[UpdateEvent, ...]:
             momentum,
             after[name] - old,
             prior[k] if updated else (),
-            state.shown(where[k]) if state and updated else (),
+            _shown(state.shown(where[k]) if state else (), alpha, after[name] - old, updated),
         )
         for k, (name, old, grad, updated, momentum) in enumerate(before)
     )
+
+
+def _shown(quantities, alpha: float, change: float, updated: bool) -> tuple:
+    """What an update worked out besides new (optimizer state, Adam's m, v, ...); momentum's
+    change Δ = −η·g + α·Δ(previous) too, which its table prints with an id."""
+    if not updated:
+        return ()
+    return quantities or ((("change", change),) if alpha else ())
 
 
 @quietly  # inf and nan in the recorded numbers are reported by id

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from backprop_tutor.core.errors import TrainingError
+from backprop_tutor.core.numbers import setting_text
 from backprop_tutor.core.trace import StepTrace
 from backprop_tutor.engine import Network, quietly, slots
 from backprop_tutor.record import batch_step, step
@@ -370,5 +371,5 @@ def _check_diverged(network: Network, epoch: int, loss: float) -> None:
     raise TrainingError(
         network.spec.file,
         f"training diverged at epoch {epoch}: {what}",
-        f"lower the learning rate (now {network.spec.learning_rate:g})",
+        f"lower the learning rate (now {setting_text(network.spec.learning_rate)})",
     )

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
 from backprop_tutor.render.math_doc import tex_name
+from backprop_tutor.symbolic.names import derivation_names
 
 
 def _export(*args: str) -> str:
@@ -65,8 +66,9 @@ def test_dawood_derivation_latex_compiles(in_root, tmp_path: Path) -> None:
     assert _pdflatex(source, tmp_path).read_bytes()[:5] == b"%PDF-"
 
 
-@pytest.mark.parametrize("name", ["sigmoid", "softmax_cross_entropy", "recursion", "relu"])
+@pytest.mark.parametrize("name", derivation_names())
 def test_derive_latex_compiles(name: str, tmp_path: Path) -> None:
+    """Every derivation `derive` knows (activations, losses, optimizers, penalties) compiles."""
     source = _export("derive", name, "--format", "latex")
     assert _pdflatex(source, tmp_path).exists()
 

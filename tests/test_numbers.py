@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backprop_tutor.core.numbers import NumberFormat, carry
+from backprop_tutor.core.numbers import NumberFormat, carry, or_significant, setting_text
 
 TRUNCATE5 = NumberFormat(5, "truncate")
 ROUND5 = NumberFormat(5, "round")
@@ -60,3 +60,29 @@ def test_carry_passes_non_finite_values_through() -> None:
     import math
 
     assert math.isinf(carry(float("inf"), 2)) and math.isnan(carry(float("nan"), 2))
+
+
+@pytest.mark.parametrize(
+    ("value", "text", "shown"),
+    [
+        (6.433e-06, "0.00001", "6.433e-06"),  # Adam's v: one figure at five decimals
+        (0.000111, "0.00011", "1.110e-04"),  # two figures
+        (0.00111, "0.00111", "0.00111"),  # three figures: as the tables print it
+        (0.0001, "0.0001", "0.0001"),  # exactly the text: nothing lost
+        (0.0, "0.0", "0.0"),
+        (-3.1e-07, "-0.00000", "-3.100e-07"),
+    ],
+)
+def test_an_update_quantity_keeps_three_significant_figures(
+    value: float, text: str, shown: str
+) -> None:
+    assert or_significant(value, text) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(0.1, "0.1"), (1e-8, "1e-08"), (0.9999999, "0.9999999"), (0.999, "0.999"), (2.0, "2")],
+)
+def test_a_setting_prints_whole(value: float, text: str) -> None:
+    """β₂ = 0.9999999 is not the 1 that `:g` would print."""
+    assert setting_text(value) == text and float(setting_text(value)) == value

@@ -104,19 +104,10 @@ def gradcheck(
     """Every parameter's gradient against central finite differences (and PyTorch): exit 1 if
     any disagrees."""
     from backprop_tutor.spec.limits import parameter_count
-    from backprop_tutor.teach.gradcheck import (
-        SAMPLE_LIMIT,
-        TORCH_FLOOR,
-        TORCH_TOLERANCE,
-        UPDATES_CHECKED,
-        rule,
-        torch_check,
-        torch_update_check,
-    )
+    from backprop_tutor.teach.gradcheck import SAMPLE_LIMIT, rule
     from backprop_tutor.teach.gradcheck import gradcheck as check_gradients
 
     _document("gradcheck report", format)
-    UPDATES_SECTION = f"torch.optim, the first {UPDATES_CHECKED} updates"
     try:
         network_spec = _load_spec(spec, allow_data_anywhere)
         known = {name for layer in network_spec.layers for name in layer.param_order}
@@ -125,24 +116,10 @@ def gradcheck(
         checks = {"central differences": check_gradients(network_spec, chosen, limit)}
     except (SpecError, TrainingError) as error:
         raise _fail(str(error)) from None
+    rules = {"central differences": rule()}
     if torch:
-        try:
-            import torch as _  # noqa: F401
-        except ImportError:
-            raise _fail(
-                "--torch needs PyTorch, which is not installed; pip install torch"
-            ) from None
-        checks["PyTorch autograd"] = torch_check(network_spec, chosen)
-        try:  # the optimizer's first updates, replayed by torch.optim
-            checks[UPDATES_SECTION] = torch_update_check(network_spec, chosen)
-        except TrainingError as error:
-            raise _fail(str(error)) from None
+        _torch_checks(network_spec, chosen, checks, rules)
     sampled = chosen is None and not force
-    rules = {
-        "central differences": rule(),
-        "PyTorch autograd": rule(TORCH_TOLERANCE, TORCH_FLOOR),
-        UPDATES_SECTION: rule(TORCH_TOLERANCE, TORCH_FLOOR),
-    }
     note = (
         "This spec's `update: layer_by_layer` sends the hidden deltas back through weights "
         "already updated, so its hidden gradients are not the loss's gradient: a mismatch "
@@ -155,6 +132,31 @@ def gradcheck(
     _emit(_written("gradcheck report", format, width, False, *report), None)
     if not all(c.passed for found in checks.values() for c in found):
         raise typer.Exit(EXIT_MISMATCH)
+
+
+def _torch_checks(network_spec, chosen: set[str] | None, checks: dict, rules: dict) -> None:
+    """PyTorch's autograd on the gradients, and torch.optim replaying the optimizer's first
+    updates, added to `checks` with their tolerance rules; torch imported only here."""
+    from backprop_tutor.teach.gradcheck import (
+        TORCH_FLOOR,
+        TORCH_TOLERANCE,
+        UPDATES_CHECKED,
+        rule,
+        torch_check,
+        torch_update_check,
+    )
+
+    try:
+        import torch as _  # noqa: F401
+    except ImportError:
+        raise _fail("--torch needs PyTorch, which is not installed; pip install torch") from None
+    updates = f"torch.optim, the first {UPDATES_CHECKED} updates"
+    checks["PyTorch autograd"] = torch_check(network_spec, chosen)
+    try:  # the optimizer's first updates, replayed by torch.optim
+        checks[updates] = torch_update_check(network_spec, chosen)
+    except TrainingError as error:
+        raise _fail(str(error)) from None
+    rules["PyTorch autograd"] = rules[updates] = rule(TORCH_TOLERANCE, TORCH_FLOOR)
 
 
 @app.command(epilog=examples_epilog("backprop-tutor schema > spec.schema.json"))

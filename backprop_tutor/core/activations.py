@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from backprop_tutor.core import activation_derivations as derivations
+from backprop_tutor.core.numbers import setting_text
 
 Array = np.ndarray
 
@@ -193,7 +194,7 @@ def leaky_relu(alpha: float = 0.01) -> Activation:
         symbolic=lambda sp, x: sp.Piecewise((x, x > 0), (sp.nsimplify(alpha) * x, True)),
         textbook=lambda sp, out, x: sp.Piecewise((1, x > 0), (sp.nsimplify(alpha), True)),
         torch=lambda torch, z: torch.nn.functional.leaky_relu(z, alpha),
-        working=lambda out: f"1 if net > 0, else {alpha:g}",
+        working=lambda out: f"1 if net > 0, else {setting_text(alpha)}",
         scalar=(
             lambda net: net if net > 0 else alpha * net,
             lambda net, out: 1.0 if net > 0 else alpha,
@@ -220,7 +221,7 @@ def elu(alpha: float = 1.0) -> Activation:
         ),
         textbook=lambda sp, out, x: sp.Piecewise((1, x > 0), (out + sp.nsimplify(alpha), True)),
         torch=lambda torch, z: torch.nn.functional.elu(z, alpha),
-        working=lambda out: f"1 if net > 0, else {out} + {alpha:g}",
+        working=lambda out: f"1 if net > 0, else {out} + {setting_text(alpha)}",
     )
 
 

@@ -80,6 +80,25 @@ class NumberFormat:
         return text
 
 
+def setting_text(value: float) -> str:
+    """A setting (η, β₂, a rate, a threshold) as short as it prints whole: 0.1, 1e-08, and
+    0.9999999 not rounded to 1 as `:g` alone would (it keeps 6 significant figures)."""
+    short = f"{value:g}"
+    return short if float(short) == value else repr(float(value))
+
+
+def or_significant(value: float, text: str, figures: int = 3) -> str:
+    """`text`, or the value in scientific notation where `text` rounds it to fewer than
+    `figures` significant digits: an optimizer's state is what the next quantity is worked
+    from, so Adam's v = 6.433e-06 is not 0.00001 (text that holds the value exactly stays)."""
+    digits = text.lstrip("-").replace(".", "").lstrip("0")
+    if not value or len(digits) >= figures or not math.isfinite(value):
+        return text
+    if abs(float(text) - value) <= _EXACT_TOLERANCE * abs(value):
+        return text
+    return f"{value:.{figures}e}"
+
+
 def or_scientific(value: float, text: str, places: int = 3) -> str:
     """`text`, the value as printed, or the value in scientific notation where `text` shows
     none of its digits: a loss of 3.5e-06 at four decimals is not 0.0000."""

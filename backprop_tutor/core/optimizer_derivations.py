@@ -170,25 +170,31 @@ def adam(kit, decoupled: bool = False):
         )
     )
     steps.append(kit.Step(-eta * (1 + lam * w) if decoupled else -eta, "simplified (g > 0)", "Δ_t"))
-    name = "adamw" if decoupled else "adam"
+    why = [
+        "m and v start at 0, so without the correction m_1 = (1 − β₁)·g is 10 times too "
+        "small (β₁ = 0.9) and v_1 = (1 − β₂)·g² 1000 times (β₂ = 0.999)"
+    ]
+    if not decoupled:
+        return _derivation(
+            kit,
+            "adam",
+            "Adam's bias correction: why m̂ = m / (1 − β₁ᵗ)",
+            steps,
+            [*why, "with it, every step is −η in the gradient's direction, whatever its size"],
+        )
     return _derivation(
         kit,
-        name,
-        "Adam's bias correction: why m̂ = m / (1 − β₁ᵗ)",
+        "adamw",
+        "AdamW: Adam's bias correction, and the decay kept outside m and v",
         steps,
         [
-            "m and v start at 0, so without the correction m_1 = (1 − β₁)·g is 10 times too "
-            "small (β₁ = 0.9) and v_1 = (1 − β₂)·g² 1000 times (β₂ = 0.999)",
-            "with it, every step is −η in the gradient's direction, whatever its size",
-        ]
-        + (
-            [
-                "AdamW's decay λ·w is outside m and v: L2 in the loss would be divided by √v̂ "
-                "like the gradient, so large-gradient weights would be decayed less"
-            ]
-            if decoupled
-            else []
-        ),
+            *why,
+            "with it, Adam's part of every step is −η in the gradient's direction, whatever "
+            "its size; the decay −η·λ·w is added to it, so a weight shrinks in proportion to "
+            "itself",
+            "the decay is outside m and v: L2 in the loss would be divided by √v̂ like the "
+            "gradient, so large-gradient weights would be decayed less",
+        ],
     )
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from backprop_tutor.core import optimizer_derivations as derivations
+from backprop_tutor.core.numbers import setting_text
 
 Env = dict  # name -> value (array, or one number): g, old, lr, t, hyperparameters, quantities
 
@@ -65,20 +66,12 @@ class Optimizer:
     # unless the spec's decay_biases), as PyTorch's parameter group with weight_decay 0
     decays: tuple[str, ...] = ()
 
-    def quantity(self, key: str) -> Quantity:
-        return next(q for q in self.quantities if q.key == key)
-
     def label(self, read: str) -> str:
         """How a formula writes what a quantity reads: g, old, m̂, m(previous)."""
         if read.endswith("_prev"):
             return f"{self.label(read[: -len('_prev')])}(previous)"
         found = [q.symbol for q in self.quantities if q.key == read]
         return found[0] if found else read
-
-    @property
-    def shown(self) -> tuple[Quantity, ...]:
-        """The quantities the update table shows per parameter (all but plain momentum's)."""
-        return () if self.classic else self.quantities
 
     def run(self, env: Env, each: Callable = lambda value: value) -> Env:
         """Every quantity from `env` (g, old, lr, t, the hyperparameters, `X_prev` for each
@@ -105,7 +98,8 @@ def is_classic(optimizer: str, regularizer: str | None) -> bool:
 
 
 # Where each hyperparameter makes sense, for every entry that takes it: (low, high, whether
-# low itself is allowed); high is never allowed (a moment's decay of 1 never forgets).
+# low itself is allowed); high is never allowed (a moment's decay of 1 never forgets). A new
+# setting needs its range here (tests/test_optimizers.py holds every entry's to this).
 RANGES: dict[str, tuple[float, float, bool]] = {
     "momentum": (0.0, 1.0, True),
     "beta1": (0.0, 1.0, True),
@@ -121,8 +115,8 @@ def out_of_range(key: str, value: float) -> str | None:
     low, high, closed = RANGES[key]
     if (value < low or (value == low and not closed)) or value >= high:
         below = "at least" if closed else "above"
-        above = f" and below {high:g}" if high != float("inf") else ""
-        return f"{key} {value:g} must be {below} {low:g}{above}"
+        above = f" and below {setting_text(high)}" if high != float("inf") else ""
+        return f"{key} {setting_text(value)} must be {below} {setting_text(low)}{above}"
     return None
 
 

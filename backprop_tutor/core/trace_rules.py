@@ -86,7 +86,7 @@ class _Builder:
             self._update(u, n)
 
     def _update(self, u: UpdateEvent, n: int) -> None:
-        """new = old − η ∂E/∂p (+ α Δp of the step before, with momentum)."""
+        """new = old − η ∂E/∂p (+ α Δp of the step before, with momentum; then Δp too)."""
         name = u.param
         old, new = _at(f"old[{name}]", n), _at(f"new[{name}]", n)
         if not u.updated:
@@ -105,6 +105,9 @@ class _Builder:
             self.add(Rule(term, "const", (), (u.momentum_term,), rounded=False))
             inputs, coefficients = [*inputs, term], [*coefficients, 1.0]
         self.add(Rule(new, "weighted_sum", tuple(inputs), tuple(coefficients)))
+        if self.momentum:  # Δ, judged on its own: new keeps the form whose mistakes check names
+            change = _at(f"change[{name}]", n)
+            self.add(Rule(change, "weighted_sum", tuple(inputs[1:]), tuple(coefficients[1:])))
 
     def _optimized(self, u: UpdateEvent, n: int) -> str:
         """An optimizer's quantities for one parameter (m, v, m̂, v̂, Δ for Adam), each by

@@ -15,6 +15,7 @@ import math
 from dataclasses import replace
 from html import escape
 
+from backprop_tutor.core.numbers import setting_text
 from backprop_tutor.render.escape import latex_text
 from backprop_tutor.render.network_svg import network_svg
 from backprop_tutor.render.quiz import Question, questions
@@ -101,7 +102,7 @@ def _question_html(v: Version, bank: Bank, asked) -> str:
     h = v.trace.header
     head = (
         f"<p>{escape(h.title or bank.title)}: one step of backpropagation, loss "
-        f"{escape(h.loss)}, learning rate η = {h.learning_rate:g}, activations "
+        f"{escape(h.loss)}, learning rate η = {setting_text(h.learning_rate)}, activations "
         f"{escape(', '.join(h.activations))}. Give each value to {bank.digits} decimals.</p>"
     )
     given = given_html(v)
@@ -113,9 +114,10 @@ def _question_html(v: Version, bank: Bank, asked) -> str:
 def _numerical(q: Question, mal: list[tuple[str, float]], unit: float) -> str:
     """A cloze NUMERICAL part: the answer within one unit of the last digit, the working as
     its feedback; each named mistake's value as a 0% answer with its name."""
-    right = f"={_number(q.value)}:{unit:g}#{_cloze(q.working)}"
+    right = f"={_number(q.value)}:{setting_text(unit)}#{_cloze(q.working)}"
     wrong = "".join(
-        f"~%0%{_number(value)}:{unit:g}#{_cloze('The mistake: ' + name)}" for name, value in mal
+        f"~%0%{_number(value)}:{setting_text(unit)}#{_cloze('The mistake: ' + name)}"
+        for name, value in mal
     )
     return "{1:NUMERICAL:" + right + wrong + "}"
 

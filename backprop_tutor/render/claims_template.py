@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from backprop_tutor.core.regularizers import worked
 from backprop_tutor.core.trace import Trace
 from backprop_tutor.render.labels import Labels
 
@@ -21,16 +22,19 @@ def claims_template(trace: Trace, notation: str | None = None) -> str:
         "# you worked out after each colon (as many decimals as you carried); empty lines are",
         "# skipped. The comment is the quantity as the tables print it.",
     ]
+    h = trace.header
+    symbols = {q.key: q.symbol for q in worked(h.optimizer, h.regularizer)}
     for key in trace.values():
-        if key.startswith(COPIES):
+        if key.startswith(COPIES) or key.endswith("@0"):  # @0: a state before update 1, given
             continue
-        label = _label(key, L)
+        label = _label(key, L, symbols)
         lines.append(f"{key}:" + (f"  # {label}" if label else ""))
     return "\n".join(lines) + "\n"
 
 
-def _label(key: str, L: Labels) -> str:
-    """The tables' label of an id's quantity (without its step), or "" where it has none."""
+def _label(key: str, L: Labels, symbols: dict[str, str]) -> str:
+    """The tables' label of an id's quantity (without its step), or "" where it has none;
+    `symbols`: an update's quantities by their column's symbol (m, v, m̂, Δ, decay)."""
     base = key.partition("@")[0].partition("#")[0]
     kind, _, inside = base.partition("[")
     inside = inside.rstrip("]")
@@ -50,6 +54,7 @@ def _label(key: str, L: Labels) -> str:
         "path": lambda: f"{L.partial(L.error, unit)} through {inside.partition(',')[2]}",
         "old": lambda: f"{inside} before the update",
         "new": lambda: f"{inside} after the update",
+        **{q: (lambda s=symbol: f"{s} of {inside}") for q, symbol in symbols.items()},
     }
     try:
         label = labels[kind]() if kind in labels else ""

@@ -88,6 +88,10 @@ _LATEX_MATH = {
     "<": "{<}",
     ">": "{>}",
     **{k: f"{v} " for k, v in GREEK.items()},
+    # the optimizers' symbols: β₁, β₂ and t as a power, as math writes them
+    **{chr(0x2080 + d): f"{{}}_{{{d}}}" for d in range(10)},
+    "ᵗ": "^{t}",
+    "²": "^{2}",
 }
 _PRIMES = re.compile("'+")
 
@@ -135,8 +139,10 @@ def latex_text(text: str) -> str:
 def latex_math(text: str) -> str:
     """A piece of a name inside TeX math, each character as itself: a ^ is a caret, not a
     superscript (^^5c would be a backslash to TeX), a { or \\ opens nothing; primes, as the
-    names use them (w'), one superscript however many there are (w'' is not a double one)."""
+    names use them (w'), one superscript however many there are (w'' is not a double one);
+    Unicode sub- and superscripts (β₁, βᵗ) and a hat (m̂) as math writes them."""
     escaped = "".join(_LATEX_MATH.get(ch, ch) for ch in visible(text))
+    escaped = _HAT.sub(r"\\hat{\1}", escaped)  # m̂: a letter and a combining circumflex
     return _PRIMES.sub(lambda m: "^{" + r"\prime" * len(m[0]) + "}", escaped)
 
 

@@ -4,6 +4,7 @@ this way."""
 
 from __future__ import annotations
 
+from backprop_tutor.core.numbers import setting_text
 from backprop_tutor.core.optimizers import OPTIMIZERS, Optimizer
 from backprop_tutor.core.regularizers import REGULARIZERS
 from backprop_tutor.core.trace import TraceHeader
@@ -24,7 +25,7 @@ def decay_words(h: TraceHeader) -> str:
     if not h.regularizer:
         return f", {reach}" if reach else ""
     penalty = REGULARIZERS[h.regularizer]
-    return f" · {penalty.title} (E + {penalty.text}), λ {h.strength:g}, {reach}"
+    return f" · {penalty.title} (E + {penalty.text}), λ {setting_text(h.strength)}, {reach}"
 
 
 def update_words(h: TraceHeader) -> str:
@@ -37,6 +38,8 @@ def update_words(h: TraceHeader) -> str:
 def dropout_words(h: TraceHeader) -> str:
     """ " · dropout 0.5 on layer 1": each layer's rate, where it has dropout."""
     layers = [
-        f"{rate:g} on layer {k}" for k, rate in enumerate(h.dropout, start=1) if rate is not None
+        f"{setting_text(rate)} on layer {k}"
+        for k, rate in enumerate(h.dropout, start=1)
+        if rate is not None
     ]
     return f" · dropout {', '.join(layers)} (inverted: none in the test pass)" if layers else ""

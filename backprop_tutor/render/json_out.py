@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from backprop_tutor.core.notation import NOTATIONS
-from backprop_tutor.core.numbers import or_scientific
+from backprop_tutor.core.numbers import or_significant
 from backprop_tutor.core.plain import plain
 from backprop_tutor.core.regularizers import UPDATE_QUANTITIES
 from backprop_tutor.core.trace import Trace, with_step
@@ -43,10 +43,10 @@ def dumps(document: dict, values: int) -> str:
 
 
 def _displayed(key: str, value: float, n) -> str:
-    """A value as the tables print it: an update's quantity too small for the digits in
-    scientific notation (optimizer_table.py)."""
+    """A value as the tables print it: an update's quantity the digits would show to fewer
+    than 3 significant figures in scientific notation (optimizer_table.py)."""
     text = n(value)
-    return or_scientific(value, text) if key.partition("[")[0] in UPDATE_QUANTITIES else text
+    return or_significant(value, text) if key.partition("[")[0] in UPDATE_QUANTITIES else text
 
 
 def trace_json(trace: Trace) -> str:

@@ -27,13 +27,17 @@ from backprop_tutor.symbolic.textbook import TextbookDerivation
 
 _SUPERSCRIPT = re.compile(r"(.*)\^\((.*)\)", re.DOTALL)
 _NUMBERED = re.compile(r"([^\W\d_]+)([0-9]+)")
+_SUBSCRIPTED = re.compile("[\u2080-\u2089]+$")
+_DIGITS = {0x2080 + d: str(d) for d in range(10)}
 
 
 def tex_name(name: str) -> str:
-    """A symbol as TeX: output_o1 → output_{o1}, a1^(2) → a_{1}^{(2)}, δ_o1 → \\delta_{o1}.
-    Only these shapes become sub- and superscripts; every other character is itself
-    (latex_math), so no name can run a command or leave a brace open."""
+    """A symbol as TeX: output_o1 → output_{o1}, a1^(2) → a_{1}^{(2)}, δ_o1 → \\delta_{o1},
+    β₁ → \\beta_{1}. Only these shapes become sub- and superscripts; every other character
+    is itself (latex_math), so no name can run a command or leave a brace open."""
     sup = ""
+    if "_" not in name:  # β₁ as β_1: its power then sits on the subscript, \beta_{1}^{t}
+        name = _SUBSCRIPTED.sub(lambda m: "_" + m[0].translate(_DIGITS), name)
     match = _SUPERSCRIPT.fullmatch(name)
     if match:
         name, sup = match[1], f"^{{({latex_math(match[2])})}}"

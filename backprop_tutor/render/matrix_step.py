@@ -9,6 +9,7 @@ gradient δ Zᵀ summed (or averaged) over the columns.
 
 from __future__ import annotations
 
+from backprop_tutor.core.numbers import setting_text
 from backprop_tutor.core.optimizers import is_classic
 from backprop_tutor.core.trace import StepTrace, Trace, with_step
 from backprop_tutor.render.matrix_form import (
@@ -140,7 +141,7 @@ class _Step:
             tex += f" {sign_tex} b^{{({layer})}}{ones_tex}"
         fn = h.activations[layer - 1]
         alpha = h.alphas[layer - 1] if len(h.alphas) >= layer else None
-        slope = f", α = {alpha:g}" if alpha is not None else ""
+        slope = f", α = {setting_text(alpha)}" if alpha is not None else ""
         z = self.per_example(f"z{mark}", f"z^{{({layer})}}", "out", h.layers[layer])
         masked, masked_tex, dropped = self._dropout(layer)
         return [
@@ -149,7 +150,7 @@ class _Step:
                 "forward",
                 f"z{mark} = {fn}(a{mark}){masked}{slope}",
                 f"z^{{({layer})}} = \\operatorname{{{_tex_name(fn)}}}(a^{{({layer})}}){masked_tex}"
-                + (f",\\ \\alpha = {alpha:g}" if alpha is not None else ""),
+                + (f",\\ \\alpha = {setting_text(alpha)}" if alpha is not None else ""),
                 (
                     Term(f"{fn}(", a, ")", f"\\operatorname{{{_tex_name(fn)}}}\\left(", r"\right)"),
                     *dropped,
@@ -313,7 +314,7 @@ class _Step:
             form = f"{kind}{mark} kept: update_biases is false"
             return Equation("updates", form, f"{tex}\\ \\text{{kept}}", (Term("", old),), new)
         if is_classic(h.optimizer, h.regularizer) and not h.momentum:
-            eta = f"{h.learning_rate:g}"
+            eta = f"{setting_text(h.learning_rate)}"
             return Equation(
                 "updates",
                 f"{kind}{mark} ← {kind}{mark} − η ∂E/∂{kind}{mark}, η = {eta}",
@@ -327,7 +328,7 @@ class _Step:
             f"Δ{kind}{mark}",
             f"\\Delta {tex}",
             [[key if key in self.values else "" for key in row] for row in ids],
-            lambda r, c: updates[names[r][c]].change,  # momentum's Δ has no id of its own
+            lambda r, c: updates[names[r][c]].change,
         )
         return Equation(
             "updates",

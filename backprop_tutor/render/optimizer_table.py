@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from backprop_tutor.core.numbers import setting_text
 from backprop_tutor.core.optimizers import Optimizer
 from backprop_tutor.core.regularizers import GRADIENT, REGULARIZERS, worked
 from backprop_tutor.core.trace import TraceHeader, UpdateEvent
@@ -29,8 +30,8 @@ def optimizer_table(tables: StepTables, entry: Optimizer, updates: list[UpdateEv
         + "; ".join(f"{q.symbol} = {q.text.replace(GRADIENT, gradient)}" for q in quantities)
         + "; new = old + Δ"
         + ("" if h.regularizer else f", where g = {L.partial(L.error, 'param')}")
-        + f", η = {h.learning_rate:g}"
-        + "".join(f", {symbol} = {value:g}" for symbol, value in _settings(entry, h))
+        + f", η = {setting_text(h.learning_rate)}"
+        + "".join(f", {symbol} = {setting_text(value)}" for symbol, value in _settings(entry, h))
         + decayed(entry, h)
         + ("; every state starts at 0" if t == 1 else "")
     )
@@ -46,7 +47,7 @@ def optimizer_table(tables: StepTables, entry: Optimizer, updates: list[UpdateEv
         old = v(u.old, f"old[{p}]")
         cells = [p, GivenCell(old) if t == 1 else old, v(u.gradient, f"grad[{p}]")]
         shown = dict(u.shown)
-        cells += [  # v ≈ g² / 1000 is often below the tables' digits: then as 6.433e-06
+        cells += [  # v ≈ g² / 1000 is often below the tables' digits: then 6.433e-06
             tables.small(shown[q.key], f"{q.key}[{p}]") if shown else "" for q in quantities
         ]
         table.row(*cells, v(u.new, f"new[{p}]"), _note(u, h, quantities))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator
 
 from backprop_tutor.core.losses import LOSSES
-from backprop_tutor.core.numbers import NumberFormat, or_scientific
+from backprop_tutor.core.numbers import NumberFormat, or_significant, setting_text
 from backprop_tutor.core.optimizers import OPTIMIZERS, is_classic
 from backprop_tutor.core.trace import (
     DeltaEvent,
@@ -45,8 +45,8 @@ class StepTables:
         self.labels = labels
         self.n = fmt.format
         self.v = cells_with_ids(fmt.format, key)  # a number, and its id under it with `run --ids`
-        # a number that would print as 0.00000 in scientific notation instead
-        self.small = cells_with_ids(lambda x: or_scientific(x, fmt.format(x)), key)
+        # an update's quantity the digits would show to < 3 significant figures: in scientific
+        self.small = cells_with_ids(lambda x: or_significant(x, fmt.format(x)), key)
         self.key = key
         self.new = {u.param: u for u in step.updates}
 
@@ -82,8 +82,8 @@ class StepTables:
         word = L.notation.out_word_for(is_output)
         rate = self.header.dropout[layer - 1] if self.header.dropout else None
         dropout = (
-            f"; dropout rate {rate:g}: {word} = {activation}({L.notation.net_word}) × mask, the "
-            f"mask 1/(1 − {rate:g}) for a kept unit, 0 for a dropped one"
+            f"; dropout rate {setting_text(rate)}: {word} = {activation}({L.notation.net_word})"
+            f" × mask, the mask 1/(1 − {setting_text(rate)}) for a kept unit, 0 for a dropped one"
             if rate is not None
             else ""
         )
@@ -302,19 +302,20 @@ class StepTables:
         L, n = self.labels, self.n
         eta = n(self.header.learning_rate)
         updates = self._chosen(_file_order(self.step))
-        momentum = any(u.momentum_term for u in updates)
+        momentum = bool(self.header.momentum)  # α·Δ(previous) is 0 at the first step
+        alpha = f", α = {setting_text(self.header.momentum)}" if momentum else ""
         grad = L.fraction(L.error, "param")
         increment = L.notation.delta_sign < 0
         if increment:
             title = (
                 f"Updated parameters: w ← w + Δw, Δw = {eta} × δ·x"
-                f"{' + α·Δw(previous)' if momentum else ''}, where δ·x = "
+                f"{' + α·Δw(previous)' if momentum else ''}{alpha}, where δ·x = "
                 f"−{L.partial(L.error, 'w')}"
             )
         else:
             title = (
                 f"Updated parameters: new = old − {eta} × {L.partial(L.error, 'param')}"
-                f"{' + α·Δ(previous)' if momentum else ''}"
+                f"{' + α·Δ(previous)' if momentum else ''}{alpha}"
             )
         table = Grid(title)
         table.column("param", numeric=False)
@@ -333,7 +334,9 @@ class StepTables:
             cells = [p, GivenCell(old) if self.step.step == 1 else old, step]
             if momentum:
                 cells.append(n(u.momentum_term))
-            if increment or momentum:
+            if momentum:
+                cells.append(v(u.change, f"change[{p}]"))
+            elif increment:
                 cells.append(n(u.change))
             note = "" if u.updated else "kept: update_biases is false"
             table.row(*cells, v(u.new, f"new[{p}]"), note)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.text import Text
 
-from backprop_tutor.core.numbers import or_scientific
+from backprop_tutor.core.numbers import or_scientific, setting_text
 from backprop_tutor.core.optimizers import OPTIMIZERS
 from backprop_tutor.core.trace import Trace
 from backprop_tutor.core.words import counted
@@ -98,10 +98,12 @@ class TrainingReport:
             "full": f"full batch (all {n:,} examples per update)",
         }[rules.batch]
         order = f"shuffled (seed {rules.seed})" if rules.shuffled(n) else "in file order"
-        momentum = f", momentum {rules.momentum:g}" if rules.momentum else ""
+        momentum = f", momentum {setting_text(rules.momentum)}" if rules.momentum else ""
         entry = OPTIMIZERS[spec.optimizer.name]
         if not entry.classic:
-            settings = ", ".join(f"{key} {value:g}" for key, value in spec.optimizer.settings)
+            settings = ", ".join(
+                f"{key} {setting_text(value)}" for key, value in spec.optimizer.settings
+            )
             momentum = f" · {entry.title}" + (f" ({settings})" if settings else "")
         momentum += decay_words(self.trace.header) + dropout_words(self.trace.header)
         precision = "" if rules.dtype == "float64" else f" · {rules.dtype} arithmetic"
@@ -112,7 +114,8 @@ class TrainingReport:
             Text(
                 plain(
                     f"{spec.file} · {shape} network · {counted(n, 'example')} · loss {spec.loss} · "
-                    f"learning rate {spec.learning_rate:g}{momentum} · {kind}, {order} · "
+                    f"learning rate {setting_text(spec.learning_rate)}{momentum} · {kind}, "
+                    f"{order} · "
                     f"{rules.reduction} over a batch{precision}"
                 )
             )
@@ -147,13 +150,14 @@ class TrainingReport:
             line = f"Stopped after the {counted(r.epochs, 'epoch')} asked for (loss {loss})."
         elif r.stop == "loss_threshold":
             line = (
-                f"Stopped at epoch {r.epochs}: loss {r.losses[-1]:.4g} < {rules.loss_threshold:g}"
+                f"Stopped at epoch {r.epochs}: loss {r.losses[-1]:.4g} < "
+                f"{setting_text(rules.loss_threshold)} (loss_threshold)."
             )
-            line += " (loss_threshold)."
         elif r.stop == "gradient_threshold":
             line = (
                 f"Stopped at epoch {r.epochs}: gradient norm {r.gradient_norm:.3g} < "
-                f"{rules.gradient_threshold:g} (gradient_threshold, the Xu lecture's θ)."
+                f"{setting_text(rules.gradient_threshold)} "
+                "(gradient_threshold, the Xu lecture's θ)."
             )
         else:
             line = f"Stopped at max_epochs = {r.epochs} without meeting a threshold (loss {loss})."

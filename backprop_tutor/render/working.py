@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 
 from backprop_tutor.core.activations import of_layer
 from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.core.numbers import setting_text
 from backprop_tutor.core.optimizers import OPTIMIZERS
 from backprop_tutor.core.regularizers import REGULARIZERS
 from backprop_tutor.core.rules import Rule
@@ -47,7 +48,9 @@ def bracketed(text: str) -> str:
 
 
 def _weighted_sum(rule: Rule, x: list[float], n: Format) -> str:
-    return _signed([_scaled(c, v, n) for c, v in zip(rule.coefficients, x, strict=True)])
+    """The terms with their numbers; a term a mistake zeroes (momentum left out) not written."""
+    terms = [_scaled(c, v, n) for c, v in zip(rule.coefficients, x, strict=True) if c]
+    return _signed(terms) if terms else "0"
 
 
 def _dot(rule: Rule, x: list[float], n: Format) -> str:
@@ -72,7 +75,7 @@ def _activation_derivative(rule: Rule, x: list[float], n: Format) -> str:
 def _dropout(rule: Rule, x: list[float], n: Format) -> str:
     """σ(net) × mask: `sigmoid(0.41) × 2`; a forgotten scaling's × 0.5 written out."""
     net, mask = x
-    scaled = "" if rule.coefficients[1] == 1 else f" × {rule.coefficients[1]:g}"
+    scaled = "" if rule.coefficients[1] == 1 else f" × {setting_text(rule.coefficients[1])}"
     return f"{rule.function}({n(net)}) × {n(mask)}{scaled}"
 
 
@@ -104,10 +107,13 @@ def _optimizer(rule: Rule, x: list[float], n: Format) -> str:
     numbers = {
         entry.label(read): bracketed(n(v)) for read, v in zip(quantity.reads, x, strict=True)
     }
-    numbers.update({"η": f"{lr:g}", "ᵗ": f"^{int(t)}"})
+    numbers.update({"η": f"{setting_text(lr)}", "ᵗ": f"^{int(t)}"})
     symbols = entry.symbols or {}
     numbers.update(
-        {symbols.get(key, key): f"{value:g}" for key, value in zip(entry.hyper, hyper, strict=True)}
+        {
+            symbols.get(key, key): f"{setting_text(value)}"
+            for key, value in zip(entry.hyper, hyper, strict=True)
+        }
     )
     text = quantity.mistakes[rule.at[1]][1] if len(rule.at) > 1 else quantity.text
     for symbol in sorted(numbers, key=len, reverse=True):
@@ -119,7 +125,7 @@ def _regularizer(rule: Rule, x: list[float], n: Format) -> str:
     """A penalty's decay or g with its numbers in: `0.1·0.15` for λ·old."""
     entry = REGULARIZERS[rule.function]
     quantity = entry.quantities[rule.at[0]]
-    text = quantity.text.replace("λ", f"{rule.coefficients[0]:g}")
+    text = quantity.text.replace("λ", f"{setting_text(rule.coefficients[0])}")
     for read, v in sorted(zip(quantity.reads, x, strict=True), key=lambda rv: -len(rv[0])):
         text = text.replace(entry.label(read), bracketed(n(v)))
     return text
@@ -152,12 +158,13 @@ def formula(rule: Rule, name: Callable[[str], str] = str) -> str:
         pairs = len(ids) - len(rule.coefficients) if rule.op == "dot" else 0
         terms = [(1.0, f"{ids[i]} × {ids[i + 1]}") for i in range(0, pairs, 2)]
         for c, key in zip(rule.coefficients, ids[pairs:], strict=True):
-            terms.append((c, key if abs(c) == 1 else f"{abs(c):g} × {key}"))
-        return _signed(terms)
+            if c:  # a term a mistake zeroes is not written
+                terms.append((c, key if abs(c) == 1 else f"{setting_text(abs(c))} × {key}"))
+        return _signed(terms) if terms else "0"
     if rule.op == "product":
         return " × ".join(ids)
     if rule.op == "const":
-        return f"{rule.coefficients[0]:g}"
+        return f"{setting_text(rule.coefficients[0])}"
     if rule.op in _UPDATES:  # m = β₁·m(previous) + (1 − β₁)·g; decay = λ·old
         entry = _UPDATES[rule.op][rule.function]
         quantity = entry.quantities[rule.at[0]]

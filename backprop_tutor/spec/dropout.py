@@ -4,6 +4,7 @@ an elementwise activation, a rate between 0 and 1, masks of 0s and 1s a row per 
 from __future__ import annotations
 
 from backprop_tutor.core.activations import ACTIVATIONS
+from backprop_tutor.core.numbers import setting_text
 from backprop_tutor.spec.model import DropoutSpec
 from backprop_tutor.spec.schema import LayerFile, SpecFile
 from backprop_tutor.spec.yaml_source import YamlPath, YamlSource
@@ -31,7 +32,9 @@ def resolve_dropout(
         )
     if not 0 < d.rate < 1:
         raise src.error(
-            (*where, "rate"), f"rate {d.rate:g} must be above 0 and below 1", "use rate: 0.5"
+            (*where, "rate"),
+            f"rate {setting_text(d.rate)} must be above 0 and below 1",
+            "use rate: 0.5",
         )
     if raw.arithmetic.carry_digits is not None:
         raise src.error(

@@ -231,6 +231,24 @@ class OptimizerFile(_Model):
     name: Name
 
 
+def _named(value: Any) -> Any:
+    """`optimizer: adam`, the entry's name alone, as `{name: adam}`: every setting has its
+    default."""
+    return {"name": value} if isinstance(value, str) else value
+
+
+def _not_empty(example: str) -> BeforeValidator:
+    """A key written with no value (`optimizer:` alone, YAML's null) refused, not read as
+    leaving it out: the user meant to give one."""
+
+    def check(value: Any) -> Any:
+        if value is None:
+            raise ValueError(f"empty; write {example} here, or leave the key out")
+        return value
+
+    return BeforeValidator(check)
+
+
 class RegularizationFile(_Model):
     """`regularization: {name: l2, strength: 0.01}`: a penalty on the weights added to the
     error (core/regularizers.py); the biases too with the spec's `decay_biases: true`."""
@@ -269,8 +287,14 @@ class SpecFile(_Model):
     data: DataFile | None = None
     init: InitFile = Field(default_factory=InitFile)
     training: TrainingFile = Field(default_factory=TrainingFile)
-    optimizer: OptimizerFile | None = None  # default: gradient descent (training: momentum)
-    regularization: RegularizationFile | None = None
+    optimizer: Annotated[  # default: gradient descent (training: momentum)
+        OptimizerFile | None,
+        BeforeValidator(_named, json_schema_input_type=OptimizerFile | Name),
+        _not_empty("a name or a mapping such as {name: adam, beta1: 0.9}"),
+    ] = None
+    regularization: Annotated[
+        RegularizationFile | None, _not_empty("a mapping such as {name: l2, strength: 0.01}")
+    ] = None
     decay_biases: Bool = False  # the penalty's (or AdamW's) decay on the biases too
     layers: Annotated[list[LayerFile], Field(min_length=1)]
     loss: Name
@@ -307,7 +331,7 @@ def explain(source: YamlSource, exc: ValidationError) -> SpecError:
         return source.error(
             path,
             f"missing key '{path[-1]}'{more}",
-            f"add '{path[-1]}:' here; see configs/dawood.yaml",
+            f"add '{path[-1]}:' here; see {_example(path)}",
         )
     if kind == "value_error":
         problem = str(error["ctx"]["error"])
@@ -329,6 +353,12 @@ def explain(source: YamlSource, exc: ValidationError) -> SpecError:
         )
     got = error.get("input")
     shown = shortened(repr(got)) if not isinstance(got, dict | list) else type(got).__name__
+    if kind == "model_type":  # pydantic names the model's class: say what belongs here
+        return source.error(
+            path,
+            f"got {shown}, where a mapping of key: value belongs{more}",
+            f"see {_example(path)}",
+        )
     fix = {
         "string_type": "write a name",
         "string_too_long": "use a shorter one",
@@ -338,6 +368,21 @@ def explain(source: YamlSource, exc: ValidationError) -> SpecError:
         "dict_type": "write a mapping of name: value",
     }.get(kind, "")
     return source.error(path, f"{error['msg'].lower()}, got {shown}{more}", fix)
+
+
+# the bundled config that shows a part of the format, by the key it sits under
+_EXAMPLES = {
+    "optimizer": "configs/adam.yaml",
+    "regularization": "configs/weight-decay.yaml",
+    "dropout": "configs/dropout.yaml",
+    "data": "configs/xu-stochastic.yaml",
+    "training": "configs/xor.yaml",
+}
+
+
+def _example(path: YamlPath) -> str:
+    """The bundled config to copy the part at `path` from (configs/dawood.yaml by default)."""
+    return next((_EXAMPLES[p] for p in path if p in _EXAMPLES), "configs/dawood.yaml")
 
 
 def _keys_at(path: YamlPath) -> list[str]:

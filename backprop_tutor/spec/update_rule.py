@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+from backprop_tutor.core.numbers import setting_text
 from backprop_tutor.core.optimizers import OPTIMIZERS, out_of_range
 from backprop_tutor.core.regularizers import REGULARIZERS
 from backprop_tutor.spec.data import closest
@@ -45,7 +46,7 @@ def resolve_update(src: YamlSource, raw: SpecFile) -> OptimizerSpec:
     if not math.isfinite(r.strength) or r.strength < 0:
         raise src.error(
             (*path, "strength"),
-            f"strength {r.strength:g} must be a number of at least 0",
+            f"strength {setting_text(r.strength)} must be a number of at least 0",
             "use strength: 0.01",
         )
     if OPTIMIZERS[optimizer.name].decays:
@@ -97,7 +98,7 @@ def _optimizer(src: YamlSource, raw: SpecFile) -> OptimizerSpec:
             f"calculator arithmetic with {o.name} rounds small squared gradients to 0 "
             f"at {places} decimals, and then divides by that 0",
             "remove arithmetic: carry_digits (exact arithmetic), or use optimizer: "
-            "{name: sgd} or {name: momentum}",
+            + " or ".join(f"{{name: {n}}}" for n, e in OPTIMIZERS.items() if not e.adaptive),
         )
     for key, value in (o.model_extra or {}).items():
         if key not in entry.hyper:
@@ -107,5 +108,5 @@ def _optimizer(src: YamlSource, raw: SpecFile) -> OptimizerSpec:
             )
         problem = out_of_range(key, value)
         if problem:
-            raise src.error((*path, key), problem, f"use {key}: {entry.hyper[key]:g}")
+            raise src.error((*path, key), problem, f"use {key}: {setting_text(entry.hyper[key])}")
     return OptimizerSpec(o.name, tuple(entry.settings(o.model_extra or {}).items()))

@@ -19,7 +19,9 @@ def mistaken_rules(
 ) -> Iterator[tuple[str, Rule]]:
     """The mistakes students make in one quantity's rule, each as the rule they used;
     `neighbours` gives each weight the other weights of its layer (a wrong edge's)."""
-    if kind == "new" and len(rule.coefficients) > 1:  # old − η grad (+ momentum)
+    if kind == "new" and rule.inputs[1:2] and rule.inputs[1].startswith("change["):
+        yield "the change's sign (new = old − Δ)", replace(rule, coefficients=(1.0, -1.0))
+    elif kind == "new" and len(rule.coefficients) > 1:  # old − η grad (+ momentum)
         eta, rest = -rule.coefficients[1], rule.coefficients
         for name, c in (
             ("the update's sign (new = old + η × grad)", eta),
@@ -27,6 +29,22 @@ def mistaken_rules(
             ("the learning rate applied twice (new = old − η² × grad)", -(eta**2)),
         ):
             yield name, replace(rule, coefficients=(rest[0], c, *rest[2:]))
+        if len(rest) > 2:  # + α·Δ(previous), as new(previous) − old(previous) or given
+            forgot = (*rest[:2], *(0.0 for _ in rest[2:]))
+            yield (
+                "the momentum term left out (new = old − η × grad)",
+                replace(rule, coefficients=forgot),
+            )
+    if kind == "change" and rule.op == "weighted_sum" and rule.inputs[0].startswith("grad["):
+        eta, rest = -rule.coefficients[0], rule.coefficients  # momentum's −η·g + α·Δ(previous)
+        yield (
+            "the change's sign (Δ = +η × grad + α·Δ(previous))",
+            replace(rule, coefficients=(eta, *rest[1:])),
+        )
+        yield (
+            "the momentum term left out (Δ = −η × grad)",
+            replace(rule, coefficients=(rest[0], *(0.0 for _ in rest[1:]))),
+        )
     if rule.op == "optimizer":  # the entry's own (Adam without its bias correction)
         entry = OPTIMIZERS[rule.function]
         quantity = entry.quantities[rule.at[0]]
