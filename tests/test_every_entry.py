@@ -136,8 +136,13 @@ def test_every_entry_through_every_command(
                 loss,
                 "--seed",
                 "3",
+                *(["--optimizer", name, "--steps", "2"] if kind == "optimizer" else []),
                 "--output-dir",
                 str(folder),
             ]
         )
         assert (folder / "exercise.yaml").exists()
+        if kind == "optimizer" and OPTIMIZERS[name].state:  # its quantities: blanks, by id
+            claims = (folder / "claims.yaml").read_text(encoding="utf-8")
+            for q in OPTIMIZERS[name].quantities:
+                assert f"\n{q.key}[" in claims and "@2:" in claims, q.key

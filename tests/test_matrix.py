@@ -5,6 +5,7 @@ width; the LaTeX compiles; a mini-batch is one column per example."""
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -69,7 +70,7 @@ def _evaluate(terms: list[dict], examples: int, form: str) -> np.ndarray:
             total = current if total is None else total + current
             factor = -1.0 if before.startswith("−") else 1.0
             if before.endswith("×"):
-                factor = -float(before.strip("−× "))
+                factor = -float(Fraction(before.strip("−× ")))  # η as given: 0.5, 1/3
             current = factor * m
         elif before == "⊙":
             current = current * m

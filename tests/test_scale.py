@@ -164,7 +164,18 @@ def test_every_lecture_example_is_far_inside_the_trace_bound(config: Path) -> No
 
 @pytest.mark.parametrize(
     "case",
-    ["dawood", "xu-softmax", "layered", "mitchell-8-3-8", (30, 20, 10), (30, 40, 10), (4, 5, 3, 2)],
+    [
+        "dawood",
+        "xu-softmax",
+        "layered",
+        "mitchell-8-3-8",
+        "adam",
+        "adamw",
+        "weight-decay",
+        (30, 20, 10),
+        (30, 40, 10),
+        (4, 5, 3, 2),
+    ],
     ids=str,
 )
 def test_the_estimate_counts_every_number_the_recorder_keeps(tmp_path: Path, case) -> None:

@@ -129,7 +129,9 @@ WorksheetFormat = format_choices("worksheet")
 
 @app.command(
     epilog=examples_epilog(
-        "backprop-tutor new --shape 2-3-1 --seed 7", "backprop-tutor new -f latex -o sheet-1"
+        "backprop-tutor new --shape 2-3-1 --seed 7",
+        "backprop-tutor new --optimizer adam --steps 2",
+        "backprop-tutor new -f latex -o sheet-1",
     )
 )
 def new(
@@ -141,6 +143,12 @@ def new(
     learning_rate: Annotated[float, typer.Option(help="The learning rate.", min=0.001)] = 0.5,
     seed: Annotated[int, typer.Option(help="The same seed gives the same exercise.")] = 0,
     digits: Annotated[int, typer.Option(help="Decimals of the given numbers.", min=1, max=2)] = 1,
+    optimizer: Annotated[
+        str, typer.Option(help="The update: sgd, momentum, adam, ... (PyTorch's defaults).")
+    ] = "sgd",
+    steps: Annotated[
+        int, typer.Option(help="Updates in a row (an optimizer's state carried).", min=1, max=5)
+    ] = 1,
     format: format_option(WorksheetFormat) = WorksheetFormat.markdown,  # type: ignore[valid-type]
     output_dir: Annotated[
         Path | None,
@@ -155,7 +163,9 @@ def new(
 
     worksheet = _document("worksheet", format)
     try:
-        settings = settings_from_options(shape, activations, loss, learning_rate, seed, digits)
+        settings = settings_from_options(
+            shape, activations, loss, learning_rate, seed, digits, optimizer, steps
+        )
     except ValueError as exc:
         raise _fail(str(exc)) from None
     folder = output_dir or Path(f"exercise-{seed}")

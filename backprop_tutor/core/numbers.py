@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal
+from fractions import Fraction
 from typing import Literal
 
 Rounding = Literal["round", "truncate"]
@@ -81,10 +82,15 @@ class NumberFormat:
 
 
 def setting_text(value: float) -> str:
-    """A setting (η, β₂, a rate, a threshold) as short as it prints whole: 0.1, 1e-08, and
-    0.9999999 not rounded to 1 as `:g` alone would (it keeps 6 significant figures)."""
+    """A setting (η, β₂, a rate, a threshold) as short as it prints whole: 0.1, 1e-08, 1/3,
+    and 0.9999999 not rounded to 1 as `:g` alone would (it keeps 6 significant figures)."""
     short = f"{value:g}"
-    return short if float(short) == value else repr(float(value))
+    if float(short) == value:
+        return short
+    fraction = Fraction(value).limit_denominator(1000)  # η: 1/3, as a spec may write it
+    if float(fraction) == value:
+        return f"{fraction.numerator}/{fraction.denominator}"
+    return repr(float(value))
 
 
 def or_significant(value: float, text: str, figures: int = 3) -> str:

@@ -51,7 +51,12 @@ def _quantities(term: Callable[[Env], object], text: str) -> tuple[Quantity, ...
     return (
         Quantity("decay", ("old",), term, text, "decay"),
         Quantity(
-            "g", ("grad", "decay"), lambda e: e["grad"] + e["decay"], f"{GRADIENT} + decay", "g"
+            "g",
+            ("grad", "decay"),
+            lambda e: e["grad"] + e["decay"],
+            f"{GRADIENT} + decay",
+            "g",
+            (("the decay left out of g (g = ∂E/∂w)", GRADIENT, lambda e: e["grad"]),),
         ),
     )
 

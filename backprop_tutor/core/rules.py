@@ -128,10 +128,12 @@ def _optimizer(r: Rule, x: list[float]) -> float:
 def _regularizer(r: Rule, x: list[float]) -> float:
     """Quantity `at[0]` of a penalty's extra gradient term (core/regularizers.py): the decay
     from the old value and λ (the first coefficient; 0 for a parameter not decayed; the second
-    is the spec's λ, for the mistake of decaying it anyway), or g."""
+    is the spec's λ, for the mistake of decaying it anyway), or g. With `at[1]`, the
+    quantity's named mistake of that number (teach/mistakes.py)."""
     quantity = REGULARIZERS[r.function].quantities[r.at[0]]
     env = {"strength": r.coefficients[0], **dict(zip(quantity.reads, x, strict=True))}
-    return float(quantity.formula(env))
+    formula = quantity.mistakes[r.at[1]][2] if len(r.at) > 1 else quantity.formula
+    return float(formula(env))
 
 
 OPS: dict[str, Callable[[Rule, list[float]], float]] = {

@@ -24,7 +24,8 @@ Inline = tuple[str | TeX, ...]
 
 @dataclass
 class Heading:
-    """A heading: plain text and inline math."""
+    """A heading: plain text and inline math; level 2 sits under level 1 (a step's parts
+    under the step)."""
 
     parts: Inline
     level: int = 1
@@ -55,18 +56,20 @@ class Document:
 def write(
     doc: Document,
     head: str,
-    heading: str,
+    heading: tuple[str, ...],
     math: str,
     paragraph: str,
     text: Callable[[str], str],
     tail: str = "",
 ) -> str:
-    """The document through one writer's templates: `heading` takes {text}, `math` {rows}
-    (aligned rows `left &= right`), `paragraph` {text}; `text` escapes plain text for it."""
+    """The document through one writer's templates: `heading` one per level, each taking
+    {text}; `math` {rows} (aligned rows `left &= right`), `paragraph` {text}; `text`
+    escapes plain text for it."""
     parts = [head]
     for block in doc.blocks:
         if isinstance(block, Heading):
-            parts.append(heading.format(text=inline(block.parts, text)))
+            template = heading[min(block.level, len(heading)) - 1]
+            parts.append(template.format(text=inline(block.parts, text)))
         elif isinstance(block, Math):
             rows = " \\\\\n".join(f"{lhs} &= {rhs}" for lhs, rhs in block.rows)
             parts.append(math.format(rows=rows))

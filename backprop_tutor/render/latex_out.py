@@ -24,7 +24,7 @@ def latex_document(doc: Document) -> str:
     return write(
         doc,
         head,
-        heading="\\subsection*{{{text}}}\n",
+        heading=("\\subsection*{{{text}}}\n", "\\subsubsection*{{{text}}}\n"),
         math="\\[\n\\fitwidth{{$\\displaystyle\\begin{{aligned}}\n{rows}\n\\end{{aligned}}$}}\n\\]\n",
         paragraph="{text}\n\n",
         text=latex_text,

@@ -12,7 +12,7 @@ def markdown_document(doc: Document) -> str:
     return write(
         doc,
         f"# {markdown_text(doc.title)}\n",
-        heading="\n## {text}\n",
+        heading=("\n## {text}\n", "\n### {text}\n"),
         math="\n$$\n\\begin{{aligned}}\n{rows}\n\\end{{aligned}}\n$$\n",
         paragraph="\n{text}\n",
         text=markdown_text,

@@ -125,7 +125,8 @@ def _regularizer(rule: Rule, x: list[float], n: Format) -> str:
     """A penalty's decay or g with its numbers in: `0.1·0.15` for λ·old."""
     entry = REGULARIZERS[rule.function]
     quantity = entry.quantities[rule.at[0]]
-    text = quantity.text.replace("λ", f"{setting_text(rule.coefficients[0])}")
+    text = quantity.mistakes[rule.at[1]][1] if len(rule.at) > 1 else quantity.text
+    text = text.replace("λ", f"{setting_text(rule.coefficients[0])}")
     for read, v in sorted(zip(quantity.reads, x, strict=True), key=lambda rv: -len(rv[0])):
         text = text.replace(entry.label(read), bracketed(n(v)))
     return text

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from backprop_tutor.core.activations import ACTIVATIONS
 from backprop_tutor.core.errors import TrainingError
+from backprop_tutor.core.optimizers import OPTIMIZERS, is_classic
+from backprop_tutor.core.regularizers import worked
 from backprop_tutor.spec.model import Spec
 
 PATH_LIMIT = 1_000  # hidden-parameter paths listed one by one
@@ -75,6 +77,7 @@ def step_numbers(spec: Spec) -> int:
         own_paths = weights + (0 if ls.shared_bias else biases)
         count += (own + 2) * own_paths + ((own + 2) * units + 1 if ls.shared_bias else 0)
         count += 5 * (weights + biases)  # updates: old, gradient, new, momentum, change
+        count += _worked(spec) * (weights + (biases if spec.update_biases else 0))
         if i + 1 < len(layers):
             above = layers[i + 1]
             # each downstream weight and delta, and their product w × δ
@@ -83,6 +86,16 @@ def step_numbers(spec: Spec) -> int:
                 last = i + 2 == len(layers) and ACTIVATIONS[above.activation].jacobian is None
                 count += (6 if last else 5) * own_paths * len(above.units)
     return count
+
+
+def _worked(spec: Spec) -> int:
+    """Numbers an update records per parameter it moves past old, gradient and new: an
+    optimizer's state before it and each quantity it works out (Adam: m, v before; m, v, m̂,
+    v̂, Δ), a penalty's decay and g; momentum's Δ, which has an id of its own."""
+    o = spec.optimizer
+    if is_classic(o.name, o.regularizer):
+        return 1 if spec.training.momentum else 0
+    return len(OPTIMIZERS[o.name].state) + len(worked(o.name, o.regularizer))
 
 
 def trace_numbers(spec: Spec, steps: int | None = None) -> int:

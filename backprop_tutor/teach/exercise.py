@@ -27,6 +27,7 @@ import yaml
 from backprop_tutor.core.activations import ACTIVATIONS
 from backprop_tutor.core.errors import SpecError
 from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.core.optimizers import OPTIMIZERS
 from backprop_tutor.engine import Network
 from backprop_tutor.spec import spec_from_text
 from backprop_tutor.spec.model import Spec
@@ -51,6 +52,8 @@ class ExerciseSettings:
     learning_rate: float = 0.5
     seed: int = 0
     digits: int = 1  # decimals of the given numbers
+    optimizer: str = "sgd"  # core/optimizers.py: its update, with PyTorch's defaults
+    steps: int = 1  # updates worked in a row (an optimizer's state carried between them)
 
 
 @dataclass
@@ -75,7 +78,14 @@ def parse_shape(text: str) -> tuple[int, ...]:
 
 
 def settings_from_options(
-    shape: str, activations: str, loss: str, learning_rate: float, seed: int, digits: int
+    shape: str,
+    activations: str,
+    loss: str,
+    learning_rate: float,
+    seed: int,
+    digits: int,
+    optimizer: str = "sgd",
+    steps: int = 1,
 ) -> ExerciseSettings:
     """`new`'s and `bank`'s options as settings; ValueError naming the option and the fix."""
     try:
@@ -88,7 +98,9 @@ def settings_from_options(
         raise ValueError(
             f"--activations: {len(names)} for {len(sizes) - 1} layers; give one or one per layer"
         )
-    return ExerciseSettings(sizes, tuple(names), loss, learning_rate, seed, digits)
+    return ExerciseSettings(
+        sizes, tuple(names), loss, learning_rate, seed, digits, optimizer, steps
+    )
 
 
 def check_settings(s: ExerciseSettings) -> None:
@@ -99,6 +111,10 @@ def check_settings(s: ExerciseSettings) -> None:
     if not math.isfinite(s.learning_rate) or s.learning_rate <= 0:
         raise ValueError(
             f"--learning-rate {s.learning_rate}: not a finite positive number; give one such as 0.5"
+        )
+    if s.optimizer not in OPTIMIZERS:
+        raise ValueError(
+            f"--optimizer: no optimizer '{s.optimizer}'; {closest(s.optimizer, OPTIMIZERS)}"
         )
     for name in s.activations:
         if name not in ACTIVATIONS:
@@ -209,6 +225,8 @@ def _draw(s: ExerciseSettings, rng: random.Random, title: str) -> dict:
         "layers": layers,
         "loss": s.loss,
         "learning_rate": s.learning_rate,
+        **({"optimizer": s.optimizer} if s.optimizer != "sgd" else {}),
+        **({"steps": s.steps} if s.steps > 1 else {}),
         "display": {"digits": 4, "rounding": "round"},
     }
 

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.optimizers import OPTIMIZERS
+from backprop_tutor.core.regularizers import REGULARIZERS
 from backprop_tutor.core.rules import Rule
 
 
@@ -51,6 +52,10 @@ def mistaken_rules(
         for k, (name, _, _) in enumerate(quantity.mistakes):
             yield name, replace(rule, at=(rule.at[0], k))
         yield from _decayed_anyway(entry, rule)
+    if rule.op == "regularizer":  # the entry's own (the decay left out of g)
+        quantity = REGULARIZERS[rule.function].quantities[rule.at[0]]
+        for k, (name, _, _) in enumerate(quantity.mistakes):
+            yield name, replace(rule, at=(rule.at[0], k))
     if rule.op == "regularizer" and rule.coefficients[0] != rule.coefficients[1]:
         yield (
             "the decay applied to a bias (biases are not decayed: decay_biases is false)",
