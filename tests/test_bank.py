@@ -202,8 +202,8 @@ def test_the_exam_in_versions_compiles_with_its_answer_key(tmp_path) -> None:
 
 def test_the_prairielearn_server_grades_right_carried_and_wrong(tmp_path) -> None:
     """server.py, run here with a stub `data` as PrairieLearn calls it: generate, then grade
-    a right answer, one right only for the student's own wrong answer above it, and a wrong
-    one."""
+    a right answer, one right only for the student's own wrong answer above it, a wrong
+    one, and a usual mistake's answer, named."""
     import importlib.util
 
     folder = tmp_path / "q"
@@ -234,6 +234,15 @@ def test_the_prairielearn_server_grades_right_carried_and_wrong(tmp_path) -> Non
     assert "carried forward" in submission["partial_scores"][ids["net[o1]"]]["feedback"]
     assert sum(scores.values()) == len(ids) - 1
     assert submission["score"] == pytest.approx((len(ids) - 1) / len(ids))
+    # a usual mistake's answer, everything else right: wrong, and the mistake named
+    name, ((mistake, value), *_) = next(iter(version["mistakes"].items()))
+    right = {n: round(data["correct_answers"][n], 4) for n in ids.values()}
+    slipped = {"params": data["params"], "submitted_answers": {**right, name: value}}
+    slipped["partial_scores"] = {}
+    server.grade(slipped)
+    assert slipped["partial_scores"][name]["score"] == 0
+    assert mistake in slipped["partial_scores"][name]["feedback"]
+    assert len(version["mistakes"]) >= 5  # missing σ′, the updated weight, the sign, ...
 
 
 def test_a_given_spec_is_drawn_again_with_its_names_and_ranges() -> None:

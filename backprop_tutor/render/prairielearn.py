@@ -1,7 +1,8 @@
 """A question bank as a PrairieLearn question folder: `info.json`, `question.html` (a number
 input per quantity) and `server.py`, which picks a version from the variant's seed and grades
 every answer as `check` does: right within one unit of the last digit, or right for the
-student's own answers above it (carried forward), else wrong.
+student's own answers above it (carried forward), else wrong, naming the usual mistake whose
+answer it is where it is one (check's mal-rules, as Moodle's 0 % answers).
 
 server.py runs on PrairieLearn's Python without this package: each version's answers and rules
 (core/rules.py's, as data) are written into it, and the activations and losses the rules use
@@ -21,7 +22,7 @@ from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.trace_rules import trace_rules
 from backprop_tutor.render.bank_out import given_html
 from backprop_tutor.render.quiz import questions
-from backprop_tutor.teach.bank import Bank
+from backprop_tutor.teach.bank import Bank, mal_answers
 
 OPS = {"const", "dot", "weighted_sum", "product", "activation", "activation_derivative"}
 OPS |= {"loss_term", "loss_derivative"}
@@ -54,6 +55,7 @@ def prairielearn_files(bank: Bank) -> dict[str, str]:
 
 def _version(v, names: dict[str, str], bank: Bank) -> dict:
     values, rules = v.trace.values(), trace_rules(v.trace)
+    mal = mal_answers(v.trace, bank.tolerance)
     kept = {}
     for key in names:
         rule = rules[key][0]
@@ -73,6 +75,8 @@ def _version(v, names: dict[str, str], bank: Bank) -> dict:
         "ids": names,
         "values": {k: x for k, x in values.items() if "@" not in k},  # step 1's, by id
         "rules": kept,
+        # the answers `check`'s named mistakes give: a wrong answer matching one is told which
+        "mistakes": {names[k]: mal[k] for k in names if k in mal},
     }
 
 
@@ -198,8 +202,12 @@ def grade(data):
                 theirs = _apply(rule, x)
             except (ArithmeticError, ValueError):
                 theirs = None
+            mistakes = v["mistakes"].get(name, [])
+            named = [m for m, value in mistakes if abs(answer - value) <= TOLERANCE]
             if theirs is not None and abs(answer - theirs) <= TOLERANCE:
                 score, feedback = 1, "right for your own answers above it (carried forward)"
+            elif named:
+                score, feedback = 0, "wrong: the answer of a usual mistake, " + named[0]
             else:
                 score, feedback = 0, "wrong"
         data["partial_scores"][name] = {{"score": score, "feedback": feedback}}

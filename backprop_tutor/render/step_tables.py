@@ -335,7 +335,7 @@ class StepTables:
             if momentum:
                 cells.append(n(u.momentum_term))
             if momentum:
-                cells.append(v(u.change, f"change[{p}]"))
+                cells.append(self.small(u.change, f"change[{p}]"))  # as every Δ column
             elif increment:
                 cells.append(n(u.change))
             note = "" if u.updated else "kept: update_biases is false"
