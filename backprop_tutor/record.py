@@ -317,7 +317,8 @@ def _record(
 
 def _update(network: Network, p: Pass, scale: float) -> tuple[UpdateEvent, ...]:
     """The update from pass p, recorded: the gradient used is scale × p's sum; with an
-    optimizer other than gradient descent, each parameter's state before and quantities."""
+    optimizer other than gradient descent, each parameter's state before and quantities;
+    with momentum, each parameter's change Δ (its id `change[p]`)."""
     before = Recorder(network, p).parameters()  # read the parameters before they change
     state, alpha = network.optimizer, network.spec.training.momentum
     where = [network._params.at(i, b, ix) for _, i, b, ix in network.slots()]

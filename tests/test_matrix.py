@@ -17,6 +17,7 @@ from test_gradients import networks
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
+from backprop_tutor.core.regularizers import displayed
 from backprop_tutor.record import run
 from backprop_tutor.render.json_out import matrix_json
 from backprop_tutor.spec import load_spec, spec_from_text
@@ -146,9 +147,10 @@ def test_every_number_whole_at_every_width(config: str, width: int) -> None:
     for step in document["steps"]:
         for e in step["equations"]:
             for m in (*e["terms"], e["result"]):
-                for row in m["values"]:
-                    for v in row:
-                        assert display.format(v).lstrip("-") in words, (e["form"], v)
+                for ids, row in zip(m["ids"], m["values"], strict=True):
+                    for key, v in zip(ids, row, strict=True):  # a Δ to 3 significant figures
+                        shown = displayed(key, v, display.format)
+                        assert shown.lstrip("-") in words, (e["form"], v)
 
 
 def test_the_latex_compiles_with_bmatrix(tmp_path) -> None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from backprop_tutor.core import regularizer_derivations as derivations
+from backprop_tutor.core.numbers import or_significant
 from backprop_tutor.core.optimizers import OPTIMIZERS, Env, Quantity, run_quantities
 
 
@@ -102,7 +103,15 @@ def decay_settings(optimizer: str, settings: dict, strength: float, decayed) -> 
 
 
 # the kinds of id an update works out per parameter (m, v, mhat, ..., decay, g, change): the
-# tables print them in scientific notation where their digits would show 0 (v ≈ g²/1000)
+# next quantity is worked from them, so they print to at least 3 significant figures
 UPDATE_QUANTITIES: frozenset[str] = frozenset(
     q.key for entry in (*OPTIMIZERS.values(), *REGULARIZERS.values()) for q in entry.quantities
 )
+
+
+def displayed(key: str, value: float, n: Callable[[float], str]) -> str:
+    """A value as every table, matrix and the JSON print it, by its id: `n` (the spec's
+    digits), an update's quantity in scientific notation where `n` would show fewer than 3
+    significant figures (Adam's v = 6.433e-06, not 0.00001)."""
+    text = n(value)
+    return or_significant(value, text) if key.partition("[")[0] in UPDATE_QUANTITIES else text

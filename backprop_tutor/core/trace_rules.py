@@ -86,7 +86,8 @@ class _Builder:
             self._update(u, n)
 
     def _update(self, u: UpdateEvent, n: int) -> None:
-        """new = old − η ∂E/∂p (+ α Δp of the step before, with momentum; then Δp too)."""
+        """new = old − η ∂E/∂p; with momentum Δp = −η ∂E/∂p + α Δp of the step before, and
+        new = old + Δp; another optimizer's quantities, then new = old + Δp."""
         name = u.param
         old, new = _at(f"old[{name}]", n), _at(f"new[{name}]", n)
         if not u.updated:
@@ -96,18 +97,21 @@ class _Builder:
             change = self._optimized(u, n)
             self.add(Rule(new, "weighted_sum", (old, change), (1.0, 1.0)))
             return
-        inputs, coefficients = [old, _at(f"grad[{name}]", n)], [1.0, -self.h.learning_rate]
-        if self.momentum and n - 1 in self.recorded:
-            inputs += [_at(f"new[{name}]", n - 1), _at(f"old[{name}]", n - 1)]
-            coefficients += [self.momentum, -self.momentum]
-        elif self.momentum and n > 1:  # the step before is not in the trace: its term given
+        grad, lr = _at(f"grad[{name}]", n), self.h.learning_rate
+        if not self.momentum:
+            self.add(Rule(new, "weighted_sum", (old, grad), (1.0, -lr)))
+            return
+        # momentum: Δ = −η·g + α·Δ(previous), then new = old + Δ, so a student's own Δ carries
+        inputs, coefficients = [grad], [-lr]
+        if n - 1 in self.recorded:
+            inputs, coefficients = [grad, _at(f"change[{name}]", n - 1)], [-lr, self.momentum]
+        elif n > 1:  # the step before is not in the trace: its term given
             term = with_step(f"momentum[{name}]", n)
             self.add(Rule(term, "const", (), (u.momentum_term,), rounded=False))
-            inputs, coefficients = [*inputs, term], [*coefficients, 1.0]
-        self.add(Rule(new, "weighted_sum", tuple(inputs), tuple(coefficients)))
-        if self.momentum:  # Δ, judged on its own: new keeps the form whose mistakes check names
-            change = _at(f"change[{name}]", n)
-            self.add(Rule(change, "weighted_sum", tuple(inputs[1:]), tuple(coefficients[1:])))
+            inputs, coefficients = [grad, term], [-lr, 1.0]
+        change = _at(f"change[{name}]", n)
+        self.add(Rule(change, "weighted_sum", tuple(inputs), tuple(coefficients)))
+        self.add(Rule(new, "weighted_sum", (old, change), (1.0, 1.0)))
 
     def _optimized(self, u: UpdateEvent, n: int) -> str:
         """An optimizer's quantities for one parameter (m, v, m̂, v̂, Δ for Adam), each by

@@ -7,9 +7,8 @@ import math
 from typing import Any
 
 from backprop_tutor.core.notation import NOTATIONS
-from backprop_tutor.core.numbers import or_significant
 from backprop_tutor.core.plain import plain
-from backprop_tutor.core.regularizers import UPDATE_QUANTITIES
+from backprop_tutor.core.regularizers import displayed
 from backprop_tutor.core.trace import Trace, with_step
 from backprop_tutor.core.trace_rules import trace_rules
 
@@ -42,13 +41,6 @@ def dumps(document: dict, values: int) -> str:
         return json.dumps(strict(document), ensure_ascii=False, allow_nan=False, **layout)
 
 
-def _displayed(key: str, value: float, n) -> str:
-    """A value as the tables print it: an update's quantity the digits would show to fewer
-    than 3 significant figures in scientific notation (optimizer_table.py)."""
-    text = n(value)
-    return or_significant(value, text) if key.partition("[")[0] in UPDATE_QUANTITIES else text
-
-
 def trace_json(trace: Trace) -> str:
     """Full float precision, so other tools can apply their own rounding; with every
     quantity's rule (core/rules.py) and the givens they start from, so another program can
@@ -63,7 +55,7 @@ def trace_json(trace: Trace) -> str:
     # notation's sign): what a slide shows, and what every width must print whole
     n, sign = trace.header.display.format, NOTATIONS[trace.header.notation].delta_sign
     document["display"] = {
-        key: _displayed(key, sign * value if key.startswith("delta[") else value, n)
+        key: displayed(key, sign * value if key.startswith("delta[") else value, n)
         for key, value in document["values"].items()
     }
     return dumps(document, len(document["values"]))

@@ -6,7 +6,10 @@ LaTeX and Markdown, json_out for data) only lay them out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from backprop_tutor.core.regularizers import displayed
 
 ONES, ONES_T = r"\,\mathbf{1}", r"\,\mathbf{1}^\top"  # a row or column of ones, in LaTeX
 _SUPERSCRIPTS = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
@@ -21,6 +24,14 @@ class Matrix:
     tex: str  # as LaTeX writes it: W^{(1)}
     ids: tuple[tuple[str, ...], ...]
     values: tuple[tuple[float, ...], ...]
+
+    def texts(self, n: Callable[[float], str]) -> list[list[str]]:
+        """Each entry as the tables print it: by `n`, an update's Δ to 3 significant figures
+        (core/regularizers.displayed), so a matrix and the update table agree."""
+        return [
+            [displayed(key, v, n) for key, v in zip(ids, row, strict=True)]
+            for ids, row in zip(self.ids, self.values, strict=True)
+        ]
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -45,5 +45,5 @@ def _numbers(e: Equation, fmt: NumberFormat) -> tuple[str, str]:
 
 
 def _bmatrix(m: Matrix, fmt: NumberFormat) -> str:
-    rows = " \\\\ ".join(" & ".join(fmt.format(v) for v in row) for row in m.values)
+    rows = " \\\\ ".join(" & ".join(row) for row in m.texts(fmt.format))
     return f"\\begin{{bmatrix}} {rows} \\end{{bmatrix}}"

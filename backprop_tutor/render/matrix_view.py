@@ -78,7 +78,7 @@ class MatrixView:
 
     def block(self, m: Matrix) -> Block:
         """The matrix in brackets, each column right-aligned to its widest number."""
-        cells = [[self.fmt.format(v) for v in row] for row in m.values]
+        cells = m.texts(self.fmt.format)
         widths = [max(len(row[c]) for row in cells) for c in range(len(cells[0]))]
         body = [
             "  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) for row in cells
@@ -94,9 +94,8 @@ class MatrixView:
         lines = []
         for m in (*(t.matrix for t in e.terms), e.result):
             lines.append(Text(f"{m.symbol}, row by row:"))
-            for r, row in enumerate(m.values, start=1):
+            for r, cells in enumerate(m.texts(self.fmt.format), start=1):
                 label = f"  row {r}: "
-                cells = [self.fmt.format(v) for v in row]
                 lines += [Text(line) for line in _hanging(label, cells, width)]
         return lines
 

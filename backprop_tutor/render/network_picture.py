@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
+from backprop_tutor.core.numbers import setting_text
 from backprop_tutor.core.trace import Trace
 from backprop_tutor.render.labels import DELTA, Labels
 
@@ -76,9 +77,8 @@ def draw(trace: Trace, file: BinaryIO, format: str, notation: str | None = None)
         graph, positions, edge_labels=edge_labels, ax=axes, font_size=7, label_pos=0.3
     )
     # a title is user text: never read as mathtext ("$" would start a formula, or fail)
-    title = (
-        f"{h.title or h.file}\none step: each weight and bias old → new, η = {n(h.learning_rate)}"
-    )
+    eta = setting_text(h.learning_rate)
+    title = f"{h.title or h.file}\none step: each weight and bias old → new, η = {eta}"
     axes.set_title(title, fontsize=10, parse_math=False)
     axes.margins(0.18)  # room for the outer units' labels: nothing cut at the edge
     axes.axis("off")

@@ -33,7 +33,7 @@ def optimizer_table(tables: StepTables, entry: Optimizer, updates: list[UpdateEv
         + f", η = {setting_text(h.learning_rate)}"
         + "".join(f", {symbol} = {setting_text(value)}" for symbol, value in _settings(entry, h))
         + decayed(entry, h)
-        + ("; every state starts at 0" if t == 1 else "")
+        + ("; every state starts at 0" if t == 1 and entry.state else "")
     )
     table.column("param", numeric=False)
     table.column("old")

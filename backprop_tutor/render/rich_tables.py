@@ -14,6 +14,7 @@ from rich.rule import Rule
 from rich.text import Text
 
 from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.core.numbers import setting_text
 from backprop_tutor.core.trace import PredictionEvent, StepTrace, Trace
 from backprop_tutor.core.words import counted
 from backprop_tutor.render.glyphs import plain
@@ -101,8 +102,9 @@ class WorkedExample:
                 ]
             bias = [f"{f.bias} = {n(f.bias_value)}"] if f.bias else []
             table.row(f"into {f.unit} ({f.activation})", ", ".join(weights + bias))
-        rate = f"η = {n(h.learning_rate)}"
-        table.row("learning rate", rate + (f", momentum α = {n(h.momentum)}" if h.momentum else ""))
+        rate = f"η = {setting_text(h.learning_rate)}"  # as given: 1/3, 0.0004 at any digits
+        alpha = f", momentum α = {setting_text(h.momentum)}" if h.momentum else ""
+        table.row("learning rate", rate + alpha)
         formula = LOSSES[h.loss].formula.format(target="target", out="out")
         table.row("loss", f"{h.loss}: {L.error} = Σ {formula}")
         return table
@@ -149,7 +151,7 @@ class WorkedExample:
     def heading_lines(self, worksheet: bool = False) -> list[str]:
         """Title, source, and the settings every number depends on; for a worksheet, what
         to do instead: every given is in the Given table."""
-        h, n = self.trace.header, self.fmt.format
+        h = self.trace.header
         if worksheet:
             how = "truncated" if h.rounding == "truncate" else "rounded"
             keep = (
@@ -173,7 +175,7 @@ class WorkedExample:
         shown = f"{counted(h.digits, 'decimal')}, {cut}"
         settings = (
             f"{h.file} · {shape} network · notation {self.labels.notation.name} · "
-            f"loss {h.loss} · learning rate {n(h.learning_rate)}{update_words(h)}"
+            f"loss {h.loss} · learning rate {setting_text(h.learning_rate)}{update_words(h)}"
             f"{dropout_words(h)} · biases {biases} · {arithmetic} · {shown}"
         )
         if not h.paths_listed:

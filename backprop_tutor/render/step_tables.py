@@ -300,7 +300,7 @@ class StepTables:
         if not is_classic(entry.name, self.header.regularizer):
             return optimizer_table(self, entry, _file_order(self.step))
         L, n = self.labels, self.n
-        eta = n(self.header.learning_rate)
+        eta = setting_text(self.header.learning_rate)
         updates = self._chosen(_file_order(self.step))
         momentum = bool(self.header.momentum)  # α·Δ(previous) is 0 at the first step
         alpha = f", α = {setting_text(self.header.momentum)}" if momentum else ""
@@ -332,10 +332,10 @@ class StepTables:
             step = v(-u.gradient, f"−grad[{p}]") if increment else v(u.gradient, f"grad[{p}]")
             old = v(u.old, f"old[{p}]")  # the first step's: given (a worksheet keeps it)
             cells = [p, GivenCell(old) if self.step.step == 1 else old, step]
-            if momentum:
-                cells.append(n(u.momentum_term))
-            if momentum:
-                cells.append(self.small(u.change, f"change[{p}]"))  # as every Δ column
+            if momentum:  # to 3 significant figures as every update quantity; a kept
+                # parameter's Δ = 0 has no id (nothing was worked out for it)
+                cells.append(or_significant(u.momentum_term, n(u.momentum_term)))
+                cells.append(self.small(u.change, f"change[{p}]") if u.updated else n(u.change))
             elif increment:
                 cells.append(n(u.change))
             note = "" if u.updated else "kept: update_biases is false"

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
+from backprop_tutor.core.numbers import setting_text
 from backprop_tutor.render.glyphs import plain
 from backprop_tutor.render.grid import Grid
 from backprop_tutor.spec.limits import PATH_LIMIT, ROW_LIMIT, TRACE_LIMIT, Size
@@ -45,7 +46,7 @@ class RunSummary:
         return [
             *lines,
             f"{s.file} · {shape} network · {z.parameters:,} parameters · {z.paths:,} paths · "
-            f"loss {s.loss} · learning rate {self.fmt.format(s.learning_rate)}",
+            f"loss {s.loss} · learning rate {setting_text(s.learning_rate)}",
             f"Summary of step 1: the full worked example is {z.rows:,} table rows "
             f"(more than {ROW_LIMIT:,}).",
         ]

@@ -107,11 +107,11 @@ def _optimizer(rule: Rule, x: list[float], n: Format) -> str:
     numbers = {
         entry.label(read): bracketed(n(v)) for read, v in zip(quantity.reads, x, strict=True)
     }
-    numbers.update({"η": f"{setting_text(lr)}", "ᵗ": f"^{int(t)}"})
+    numbers.update({"η": _setting(lr), "ᵗ": f"^{int(t)}"})
     symbols = entry.symbols or {}
     numbers.update(
         {
-            symbols.get(key, key): f"{setting_text(value)}"
+            symbols.get(key, key): _setting(value)
             for key, value in zip(entry.hyper, hyper, strict=True)
         }
     )
@@ -121,12 +121,18 @@ def _optimizer(rule: Rule, x: list[float], n: Format) -> str:
     return text
 
 
+def _setting(value: float) -> str:
+    """A setting in a formula's working: 0.9, or a fraction in brackets, −(1/3)·0.08."""
+    text = setting_text(value)
+    return f"({text})" if "/" in text else text
+
+
 def _regularizer(rule: Rule, x: list[float], n: Format) -> str:
     """A penalty's decay or g with its numbers in: `0.1·0.15` for λ·old."""
     entry = REGULARIZERS[rule.function]
     quantity = entry.quantities[rule.at[0]]
     text = quantity.mistakes[rule.at[1]][1] if len(rule.at) > 1 else quantity.text
-    text = text.replace("λ", f"{setting_text(rule.coefficients[0])}")
+    text = text.replace("λ", _setting(rule.coefficients[0]))
     for read, v in sorted(zip(quantity.reads, x, strict=True), key=lambda rv: -len(rv[0])):
         text = text.replace(entry.label(read), bracketed(n(v)))
     return text

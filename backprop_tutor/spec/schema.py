@@ -354,10 +354,9 @@ def explain(source: YamlSource, exc: ValidationError) -> SpecError:
     got = error.get("input")
     shown = shortened(repr(got)) if not isinstance(got, dict | list) else type(got).__name__
     if kind == "model_type":  # pydantic names the model's class: say what belongs here
+        belongs = next((_BELONGS[p] for p in path if p in _BELONGS), "a mapping of key: value")
         return source.error(
-            path,
-            f"got {shown}, where a mapping of key: value belongs{more}",
-            f"see {_example(path)}",
+            path, f"got {shown}, where {belongs} belongs{more}", f"see {_example(path)}"
         )
     fix = {
         "string_type": "write a name",
@@ -370,6 +369,11 @@ def explain(source: YamlSource, exc: ValidationError) -> SpecError:
     return source.error(path, f"{error['msg'].lower()}, got {shown}{more}", fix)
 
 
+# what a key's value is, where a user wrote something else there
+_BELONGS = {
+    "optimizer": "a name or a mapping such as {name: adam, beta1: 0.9}",
+    "regularization": "a mapping such as {name: l2, strength: 0.01}",
+}
 # the bundled config that shows a part of the format, by the key it sits under
 _EXAMPLES = {
     "optimizer": "configs/adam.yaml",

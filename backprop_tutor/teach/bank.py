@@ -116,7 +116,7 @@ def mal_answers(trace: Trace, unit: float) -> dict[str, list[tuple[str, float]]]
             continue
         kind = key.partition("[")[0]
         wrong: list[tuple[str, float]] = []
-        for name, rule in _mistakes(kind, options[0], values):
+        for name, rule in _mistakes(kind, options[0], values, rules):
             value = rule.apply([values[k] for k in rule.inputs])
             close = any(abs(value - v) <= 2 * unit for v in (values[key], *(w for _, w in wrong)))
             if math.isfinite(value) and not close:
@@ -126,10 +126,10 @@ def mal_answers(trace: Trace, unit: float) -> dict[str, list[tuple[str, float]]]
     return found
 
 
-def _mistakes(kind: str, rule: Rule, values: dict[str, float]):
+def _mistakes(kind: str, rule: Rule, values: dict[str, float], rules: dict[str, list[Rule]]):
     """The rule's named mistakes whose inputs are all numbers of the trace."""
     return (
         (name, r)
-        for name, r in mistaken_rules(kind, rule)
+        for name, r in mistaken_rules(kind, rule, rules=rules)
         if r.inputs and all(k in values for k in r.inputs)
     )

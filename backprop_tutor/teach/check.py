@@ -324,7 +324,8 @@ class Checker:
         if not options:
             return
         given = self._given()
-        for name, rule in mistaken_rules(ident.kind, options[0], self._neighbours):
+        rules = self.evaluator.rules
+        for name, rule in mistaken_rules(ident.kind, options[0], self._neighbours, rules):
             value, _ = self.evaluator.recompute(ident.key, given, rule)
             value = None if value is None else self._engine_sign(ident.key, value)
             self._tried[name] = (rule, value, {})

@@ -16,35 +16,27 @@ from backprop_tutor.core.rules import Rule
 
 
 def mistaken_rules(
-    kind: str, rule: Rule, neighbours: Mapping[str, tuple[str, ...]] | None = None
+    kind: str,
+    rule: Rule,
+    neighbours: Mapping[str, tuple[str, ...]] | None = None,
+    rules: Mapping[str, list[Rule]] | None = None,
 ) -> Iterator[tuple[str, Rule]]:
     """The mistakes students make in one quantity's rule, each as the rule they used;
-    `neighbours` gives each weight the other weights of its layer (a wrong edge's)."""
+    `neighbours` gives each weight the other weights of its layer (a wrong edge's); `rules`,
+    every quantity's, lets a new weight claimed without its Δ be judged through Δ's rule."""
     if kind == "new" and rule.inputs[1:2] and rule.inputs[1].startswith("change["):
         yield "the change's sign (new = old − Δ)", replace(rule, coefficients=(1.0, -1.0))
-    elif kind == "new" and len(rule.coefficients) > 1:  # old − η grad (+ momentum)
-        eta, rest = -rule.coefficients[1], rule.coefficients
-        for name, c in (
-            ("the update's sign (new = old + η × grad)", eta),
-            ("the learning rate left out (new = old − grad)", -1.0),
-            ("the learning rate applied twice (new = old − η² × grad)", -(eta**2)),
-        ):
-            yield name, replace(rule, coefficients=(rest[0], c, *rest[2:]))
-        if len(rest) > 2:  # + α·Δ(previous), as new(previous) − old(previous) or given
-            forgot = (*rest[:2], *(0.0 for _ in rest[2:]))
-            yield (
-                "the momentum term left out (new = old − η × grad)",
-                replace(rule, coefficients=forgot),
-            )
-    if kind == "change" and rule.op == "weighted_sum" and rule.inputs[0].startswith("grad["):
-        eta, rest = -rule.coefficients[0], rule.coefficients  # momentum's −η·g + α·Δ(previous)
-        yield (
-            "the change's sign (Δ = +η × grad + α·Δ(previous))",
-            replace(rule, coefficients=(eta, *rest[1:])),
-        )
-        yield (
-            "the momentum term left out (Δ = −η × grad)",
-            replace(rule, coefficients=(rest[0], *(0.0 for _ in rest[1:]))),
+        change = (rules or {}).get(rule.inputs[1], ())
+        if change and _descent(change[0]):  # momentum's Δ, written into new: old + (−η·g …)
+            inputs = (rule.inputs[0], *change[0].inputs)
+            for name, c in _descent_slips(change[0].coefficients, "new = old"):
+                yield name, Rule(rule.key, "weighted_sum", inputs, (1.0, *c))
+    elif kind == "new" and len(rule.coefficients) > 1:  # old − η grad
+        for name, c in _descent_slips(rule.coefficients[1:], "new = old"):
+            yield name, replace(rule, coefficients=(rule.coefficients[0], *c))
+    if kind == "change" and _descent(rule):  # momentum's −η·g + α·Δ(previous)
+        yield from (
+            (n, replace(rule, coefficients=c)) for n, c in _descent_slips(rule.coefficients, "Δ =")
         )
     if rule.op == "optimizer":  # the entry's own (Adam without its bias correction)
         entry = OPTIMIZERS[rule.function]
@@ -93,6 +85,24 @@ def mistaken_rules(
             "the net input written as the output (net and out swapped)",
             Rule(rule.key, "weighted_sum", rule.inputs, (1.0,)),
         )
+
+
+def _descent(rule: Rule) -> bool:
+    """A gradient step's rule, −η·grad (+ α·Δ(previous), momentum's): its slips apply."""
+    return rule.op == "weighted_sum" and rule.inputs[0].startswith("grad[")
+
+
+def _descent_slips(c: tuple[float, ...], lhs: str) -> Iterator[tuple[str, tuple[float, ...]]]:
+    """The slips of −η·grad (+ α·Δ(previous)) with coefficients `c` (−η first), each as the
+    coefficients used, named as `lhs` (`new = old`, `Δ =`) writes them."""
+    eta, rest = -c[0], c[1:]
+    term = " + α·Δ(previous)" if rest else ""
+    plus, minus = (" + ", " − ") if lhs == "new = old" else (" +", " −")  # old − g; Δ = −g
+    yield f"the update's sign ({lhs}{plus}η × grad{term})", (eta, *rest)
+    yield f"the learning rate left out ({lhs}{minus}grad{term})", (-1.0, *rest)
+    yield f"the learning rate applied twice ({lhs}{minus}η² × grad{term})", (-(eta**2), *rest)
+    if rest:
+        yield f"the momentum term left out ({lhs}{minus}η × grad)", (c[0], *(0.0 for _ in rest))
 
 
 def mistaken_bias_factors(
