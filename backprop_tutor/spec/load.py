@@ -12,9 +12,10 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from backprop_tutor.core.errors import SpecError
+from backprop_tutor.spec.explain import explain
 from backprop_tutor.spec.model import LayerSpec, Spec
 from backprop_tutor.spec.resolve import Resolver
-from backprop_tutor.spec.schema import SpecFile, explain
+from backprop_tutor.spec.schema import SpecFile
 from backprop_tutor.spec.yaml_source import YamlSource, parse_yaml, read_yaml
 
 __all__ = ["LayerSpec", "Spec", "SpecError", "load_spec", "spec_from_text"]

@@ -7,10 +7,8 @@ single source of the format, so a JSON Schema for editors can be generated from 
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
-import typing
 from fractions import Fraction
 from typing import Annotated, Any, Literal, Union
 
@@ -22,11 +20,9 @@ from pydantic import (
     Field,
     Strict,
     Tag,
-    ValidationError,
 )
 
-from backprop_tutor.core.errors import SpecError, shortened
-from backprop_tutor.spec.yaml_source import YamlPath, YamlSource
+from backprop_tutor.core.errors import shortened
 
 _FRACTION = re.compile(r"^\s*[-+]?\d+(\.\d+)?\s*/\s*\d+(\.\d+)?\s*$")
 # YAML 1.1 (PyYAML) reads 1e-3 as text, where YAML 1.2 and every user read a number.
@@ -91,14 +87,6 @@ Text = Annotated[str, Strict(), Field(max_length=1000)]  # titles, citations, fi
 # Union members are chosen by the YAML value's own shape, so an error names one form, not both.
 # The tags appear in pydantic's error locations; `UNION_TAGS` lets spec.py drop them again.
 UNION_TAGS = frozenset({"<mapping>", "<list>", "<number>", "<init>"})
-
-
-_TAG_WORDS = {
-    "<mapping>": "a mapping of name: value",
-    "<list>": "a list",
-    "<number>": "a number",
-    "<init>": "init",
-}
 
 
 def _shape(value: Any) -> str:
@@ -304,106 +292,3 @@ class SpecFile(_Model):
     steps: Annotated[Int, Field(ge=1, le=1000)] = 1
     display: DisplayFile = Field(default_factory=DisplayFile)
     arithmetic: ArithmeticFile = Field(default_factory=ArithmeticFile)
-
-
-# -- errors as one line each --------------------------------------------------------------------
-
-
-def explain(source: YamlSource, exc: ValidationError) -> SpecError:
-    """The first pydantic error as one line with its place, and a fix."""
-    errors = exc.errors(include_url=False)
-    # A misspelled key is both unknown and missing; the unknown one carries the "did you mean".
-    errors.sort(key=lambda e: e["type"] != "extra_forbidden")
-    error = errors[0]
-    path: YamlPath = tuple(p for p in error["loc"] if p not in UNION_TAGS)
-    kind = error["type"]
-    more = (
-        f" (and {len(errors) - 1} more problem{'s' * (len(errors) > 2)})" if len(errors) > 1 else ""
-    )
-    if kind == "extra_forbidden":
-        key = str(path[-1])
-        valid = _keys_at(path[:-1])
-        close = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
-        fix = f"did you mean '{close[0]}'?" if close else ""
-        fix += (" " if fix else "") + f"valid keys here: {', '.join(valid)}"
-        return source.error(path, f"unknown key '{shortened(key)}'{more}", fix)
-    if kind == "missing":
-        return source.error(
-            path,
-            f"missing key '{path[-1]}'{more}",
-            f"add '{path[-1]}:' here; see {_example(path)}",
-        )
-    if kind == "value_error":
-        problem = str(error["ctx"]["error"])
-        return source.error(path, problem + more, "")
-    if kind == "union_tag_invalid":  # pydantic's own words name our discriminator function
-        return source.error(
-            path,
-            f"got {_TAG_WORDS.get(error['ctx']['tag'], 'a value of another kind')}{more}",
-            "write "
-            + " or ".join(
-                _TAG_WORDS[t] for t in sorted(UNION_TAGS) if t in str(error["ctx"]["expected_tags"])
-            ),
-        )
-    if kind == "literal_error":
-        return source.error(
-            path,
-            f"got {shortened(repr(error['input']))}{more}",
-            f"use one of {error['ctx']['expected']}",
-        )
-    got = error.get("input")
-    shown = shortened(repr(got)) if not isinstance(got, dict | list) else type(got).__name__
-    if kind == "model_type":  # pydantic names the model's class: say what belongs here
-        belongs = next((_BELONGS[p] for p in path if p in _BELONGS), "a mapping of key: value")
-        return source.error(
-            path, f"got {shown}, where {belongs} belongs{more}", f"see {_example(path)}"
-        )
-    fix = {
-        "string_type": "write a name",
-        "string_too_long": "use a shorter one",
-        "int_type": "write a whole number",
-        "bool_type": "write true or false",
-        "list_type": "write a list",
-        "dict_type": "write a mapping of name: value",
-    }.get(kind, "")
-    return source.error(path, f"{error['msg'].lower()}, got {shown}{more}", fix)
-
-
-# what a key's value is, where a user wrote something else there
-_BELONGS = {
-    "optimizer": "a name or a mapping such as {name: adam, beta1: 0.9}",
-    "regularization": "a mapping such as {name: l2, strength: 0.01}",
-}
-# the bundled config that shows a part of the format, by the key it sits under
-_EXAMPLES = {
-    "optimizer": "configs/adam.yaml",
-    "regularization": "configs/weight-decay.yaml",
-    "dropout": "configs/dropout.yaml",
-    "data": "configs/xu-stochastic.yaml",
-    "training": "configs/xor.yaml",
-}
-
-
-def _example(path: YamlPath) -> str:
-    """The bundled config to copy the part at `path` from (configs/dawood.yaml by default)."""
-    return next((_EXAMPLES[p] for p in path if p in _EXAMPLES), "configs/dawood.yaml")
-
-
-def _keys_at(path: YamlPath) -> list[str]:
-    """The valid keys of the model found at `path` of the file."""
-    model: type[BaseModel] = SpecFile
-    for part in path:
-        fields = {f.alias or n: f for n, f in model.model_fields.items()}
-        if isinstance(part, str) and part in fields:
-            model = _inner_model(fields[part].annotation) or model
-    return [f.alias or n for n, f in model.model_fields.items()]
-
-
-def _inner_model(annotation: object) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _inner_model(arg)
-        if found:
-            return found
-    return None

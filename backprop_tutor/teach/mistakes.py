@@ -24,35 +24,7 @@ def mistaken_rules(
     """The mistakes students make in one quantity's rule, each as the rule they used;
     `neighbours` gives each weight the other weights of its layer (a wrong edge's); `rules`,
     every quantity's, lets a new weight claimed without its Δ be judged through Δ's rule."""
-    if kind == "new" and rule.inputs[1:2] and rule.inputs[1].startswith("change["):
-        yield "the change's sign (new = old − Δ)", replace(rule, coefficients=(1.0, -1.0))
-        change = (rules or {}).get(rule.inputs[1], ())
-        if change and _descent(change[0]):  # momentum's Δ, written into new: old + (−η·g …)
-            inputs = (rule.inputs[0], *change[0].inputs)
-            for name, c in _descent_slips(change[0].coefficients, "new = old"):
-                yield name, Rule(rule.key, "weighted_sum", inputs, (1.0, *c))
-    elif kind == "new" and len(rule.coefficients) > 1:  # old − η grad
-        for name, c in _descent_slips(rule.coefficients[1:], "new = old"):
-            yield name, replace(rule, coefficients=(rule.coefficients[0], *c))
-    if kind == "change" and _descent(rule):  # momentum's −η·g + α·Δ(previous)
-        yield from (
-            (n, replace(rule, coefficients=c)) for n, c in _descent_slips(rule.coefficients, "Δ =")
-        )
-    if rule.op == "optimizer":  # the entry's own (Adam without its bias correction)
-        entry = OPTIMIZERS[rule.function]
-        quantity = entry.quantities[rule.at[0]]
-        for k, (name, _, _) in enumerate(quantity.mistakes):
-            yield name, replace(rule, at=(rule.at[0], k))
-        yield from _decayed_anyway(entry, rule)
-    if rule.op == "regularizer":  # the entry's own (the decay left out of g)
-        quantity = REGULARIZERS[rule.function].quantities[rule.at[0]]
-        for k, (name, _, _) in enumerate(quantity.mistakes):
-            yield name, replace(rule, at=(rule.at[0], k))
-    if rule.op == "regularizer" and rule.coefficients[0] != rule.coefficients[1]:
-        yield (
-            "the decay applied to a bias (biases are not decayed: decay_biases is false)",
-            replace(rule, coefficients=(rule.coefficients[1],) * 2),
-        )
+    yield from _update_mistakes(kind, rule, rules or {})
     if rule.op == "dropout":  # the kept output not scaled by 1/(1 − rate)
         yield (
             "dropout's scaling forgotten (a kept output not divided by 1 − rate)",
@@ -84,6 +56,42 @@ def mistaken_rules(
         yield (
             "the net input written as the output (net and out swapped)",
             Rule(rule.key, "weighted_sum", rule.inputs, (1.0,)),
+        )
+
+
+def _update_mistakes(
+    kind: str, rule: Rule, rules: Mapping[str, list[Rule]]
+) -> Iterator[tuple[str, Rule]]:
+    """An update's slips: gradient descent's (sign, η) in new and in momentum's Δ, the change
+    subtracted, an optimizer's or a penalty's own named mistakes, the decay on a bias."""
+    if kind == "new" and rule.inputs[1:2] and rule.inputs[1].startswith("change["):
+        yield "the change's sign (new = old − Δ)", replace(rule, coefficients=(1.0, -1.0))
+        change = rules.get(rule.inputs[1], ())
+        if change and _descent(change[0]):  # momentum's Δ, written into new: old + (−η·g …)
+            inputs = (rule.inputs[0], *change[0].inputs)
+            for name, c in _descent_slips(change[0].coefficients, "new = old"):
+                yield name, Rule(rule.key, "weighted_sum", inputs, (1.0, *c))
+    elif kind == "new" and len(rule.coefficients) > 1:  # old − η grad
+        for name, c in _descent_slips(rule.coefficients[1:], "new = old"):
+            yield name, replace(rule, coefficients=(rule.coefficients[0], *c))
+    if kind == "change" and _descent(rule):  # momentum's −η·g + α·Δ(previous)
+        yield from (
+            (n, replace(rule, coefficients=c)) for n, c in _descent_slips(rule.coefficients, "Δ =")
+        )
+    if rule.op == "optimizer":  # the entry's own (Adam without its bias correction)
+        entry = OPTIMIZERS[rule.function]
+        quantity = entry.quantities[rule.at[0]]
+        for k, (name, _, _) in enumerate(quantity.mistakes):
+            yield name, replace(rule, at=(rule.at[0], k))
+        yield from _decayed_anyway(entry, rule)
+    if rule.op == "regularizer":  # the entry's own (the decay left out of g)
+        quantity = REGULARIZERS[rule.function].quantities[rule.at[0]]
+        for k, (name, _, _) in enumerate(quantity.mistakes):
+            yield name, replace(rule, at=(rule.at[0], k))
+    if rule.op == "regularizer" and rule.coefficients[0] != rule.coefficients[1]:
+        yield (
+            "the decay applied to a bias (biases are not decayed: decay_biases is false)",
+            replace(rule, coefficients=(rule.coefficients[1],) * 2),
         )
 
 

@@ -1,0 +1,126 @@
+"""A spec file's format error as one line: the first pydantic error with its place in the
+file (line and column), what is wrong in the user's words, and a fix that names what belongs
+there or the bundled config that shows it. The models themselves are schema.py's."""
+
+from __future__ import annotations
+
+import difflib
+import typing
+
+from pydantic import BaseModel, ValidationError
+
+from backprop_tutor.core.errors import SpecError, shortened
+from backprop_tutor.spec.schema import UNION_TAGS, SpecFile
+from backprop_tutor.spec.yaml_source import YamlPath, YamlSource
+
+_TAG_WORDS = {
+    "<mapping>": "a mapping of name: value",
+    "<list>": "a list",
+    "<number>": "a number",
+    "<init>": "init",
+}
+
+
+def explain(source: YamlSource, exc: ValidationError) -> SpecError:
+    """The first pydantic error as one line with its place, and a fix."""
+    errors = exc.errors(include_url=False)
+    # A misspelled key is both unknown and missing; the unknown one carries the "did you mean".
+    errors.sort(key=lambda e: e["type"] != "extra_forbidden")
+    error = errors[0]
+    path: YamlPath = tuple(p for p in error["loc"] if p not in UNION_TAGS)
+    kind = error["type"]
+    more = (
+        f" (and {len(errors) - 1} more problem{'s' * (len(errors) > 2)})" if len(errors) > 1 else ""
+    )
+    if kind == "extra_forbidden":
+        return source.error(path, f"unknown key '{shortened(str(path[-1]))}'{more}", _keys(path))
+    if kind == "missing":
+        return source.error(
+            path,
+            f"missing key '{path[-1]}'{more}",
+            f"add '{path[-1]}:' here; see {_example(path)}",
+        )
+    if kind == "value_error":
+        problem = str(error["ctx"]["error"])
+        return source.error(path, problem + more, "")
+    if kind == "union_tag_invalid":  # pydantic's own words name our discriminator function
+        return source.error(
+            path,
+            f"got {_TAG_WORDS.get(error['ctx']['tag'], 'a value of another kind')}{more}",
+            "write "
+            + " or ".join(
+                _TAG_WORDS[t] for t in sorted(UNION_TAGS) if t in str(error["ctx"]["expected_tags"])
+            ),
+        )
+    if kind == "literal_error":
+        return source.error(
+            path,
+            f"got {shortened(repr(error['input']))}{more}",
+            f"use one of {error['ctx']['expected']}",
+        )
+    got = error.get("input")
+    shown = shortened(repr(got)) if not isinstance(got, dict | list) else type(got).__name__
+    if kind == "model_type":  # pydantic names the model's class: say what belongs here
+        belongs = next((_BELONGS[p] for p in path if p in _BELONGS), "a mapping of key: value")
+        return source.error(
+            path, f"got {shown}, where {belongs} belongs{more}", f"see {_example(path)}"
+        )
+    return source.error(path, f"{error['msg'].lower()}, got {shown}{more}", _FIXES.get(kind, ""))
+
+
+_FIXES = {  # pydantic's type errors: what to write instead
+    "string_type": "write a name",
+    "string_too_long": "use a shorter one",
+    "int_type": "write a whole number",
+    "bool_type": "write true or false",
+    "list_type": "write a list",
+    "dict_type": "write a mapping of name: value",
+}
+
+
+def _keys(path: YamlPath) -> str:
+    """An unknown key's fix: the valid key it is closest to, and every valid key there."""
+    valid = _keys_at(path[:-1])
+    close = difflib.get_close_matches(str(path[-1]), valid, n=1, cutoff=0.5)
+    fix = f"did you mean '{close[0]}'? " if close else ""
+    return fix + f"valid keys here: {', '.join(valid)}"
+
+
+# what a key's value is, where a user wrote something else there
+_BELONGS = {
+    "optimizer": "a name or a mapping such as {name: adam, beta1: 0.9}",
+    "regularization": "a mapping such as {name: l2, strength: 0.01}",
+}
+# the bundled config that shows a part of the format, by the key it sits under
+_EXAMPLES = {
+    "optimizer": "configs/adam.yaml",
+    "regularization": "configs/weight-decay.yaml",
+    "dropout": "configs/dropout.yaml",
+    "data": "configs/xu-stochastic.yaml",
+    "training": "configs/xor.yaml",
+}
+
+
+def _example(path: YamlPath) -> str:
+    """The bundled config to copy the part at `path` from (configs/dawood.yaml by default)."""
+    return next((_EXAMPLES[p] for p in path if p in _EXAMPLES), "configs/dawood.yaml")
+
+
+def _keys_at(path: YamlPath) -> list[str]:
+    """The valid keys of the model found at `path` of the file."""
+    model: type[BaseModel] = SpecFile
+    for part in path:
+        fields = {f.alias or n: f for n, f in model.model_fields.items()}
+        if isinstance(part, str) and part in fields:
+            model = _inner_model(fields[part].annotation) or model
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def _inner_model(annotation: object) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _inner_model(arg)
+        if found:
+            return found
+    return None
