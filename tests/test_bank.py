@@ -219,6 +219,9 @@ def test_the_prairielearn_server_grades_right_carried_and_wrong(tmp_path) -> Non
     data: dict = {"variant_seed": 6, "params": {}, "correct_answers": {}}
     server.generate(data)
     version = server.VERSIONS[data["params"]["version"] - 1]
+    assert "{{{params.picture}}}" in html and "{{{params.givens}}}" in html
+    ET.fromstring(data["params"]["picture"])  # the network, inline: well-formed SVG
+    assert data["params"]["picture"].startswith("<svg")
     ids = version["ids"]
     assert html.count("<pl-number-input") == len(ids) == len(data["correct_answers"])
     answers = {name: round(data["correct_answers"][name], 4) for name in ids.values()}
@@ -286,10 +289,15 @@ def test_the_qti_zip_is_a_canvas_quiz_drawing_one_version(tmp_path) -> None:
     document = json.loads(_out(["bank", "2-2-2", "--versions", "3", "--seed", "4", "-f", "json"]))
     with zipfile.ZipFile(path) as archive:
         manifest = ET.fromstring(archive.read("imsmanifest.xml"))
-        (resource,) = manifest.iter("{http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1}resource")
+        resource, *pictures = manifest.iter(
+            "{http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1}resource"
+        )
         assert resource.get("type") == "imsqti_xmlv1p2"
         href = next(iter(resource)).get("href")
         root = ET.fromstring(archive.read(href))
+        assert [p.get("type") for p in pictures] == ["webcontent"] * 3
+        svgs = [archive.read(p.get("href")) for p in pictures]  # each listed file is packed
+    assert all(ET.fromstring(svg).tag == "{http://www.w3.org/2000/svg}svg" for svg in svgs)
     assert root.tag == f"{qti}questestinterop"
     group = root.find(f"{qti}assessment/{qti}section/{qti}section")
     assert group.findtext(f"{qti}selection_ordering/{qti}selection/{qti}selection_number") == "1"
@@ -301,6 +309,10 @@ def test_the_qti_zip_is_a_canvas_quiz_drawing_one_version(tmp_path) -> None:
             for f in item.iter(f"{qti}qtimetadatafield")
         }
         assert fields["question_type"] == "fill_in_multiple_blanks_question"
+        text = item.findtext(f"{qti}presentation/{qti}material/{qti}mattext")
+        picture = f"$IMS-CC-FILEBASE$/backprop-tutor/network-{version['number']}.svg"
+        assert f'src="{picture}"' in text
+        assert "<table" in text and "learning rate" in text  # the Given table: the numbers
         responses = item.findall(f"{qti}presentation/{qti}response_lid")
         assert len(responses) == len(version["questions"]) == int(fields["points_possible"])
         labels = {}

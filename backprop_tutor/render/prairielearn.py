@@ -21,6 +21,7 @@ from backprop_tutor.core.activations import of_layer
 from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.trace_rules import trace_rules
 from backprop_tutor.render.bank_out import given_html
+from backprop_tutor.render.network_svg import network_svg
 from backprop_tutor.render.quiz import questions
 from backprop_tutor.teach.bank import Bank, mal_answers
 
@@ -71,6 +72,7 @@ def _version(v, names: dict[str, str], bank: Bank) -> dict:
     return {
         "seed": v.seed,
         "givens": given_html(v),
+        "picture": network_svg(v.trace),  # the network with its givens, inline in the page
         "answers": {names[k]: values[k] for k in names},
         "ids": names,
         "values": {k: x for k, x in values.items() if "@" not in k},  # step 1's, by id
@@ -129,6 +131,7 @@ def _question_html(asked, names: dict[str, str], bank: Bank) -> str:
         f"  <p>{escape(bank.title)}: one step of backpropagation. Give each value to "
         f"{bank.digits} decimals.</p>\n"
         "  <p>Version {{params.version}}, seed {{params.seed}}.</p>\n"
+        "  {{{params.picture}}}\n"
         "  {{{params.givens}}}\n"
         "</pl-question-panel>\n"
         f"{inputs}\n"
@@ -154,6 +157,7 @@ def generate(data):
     data["params"]["version"] = VERSIONS.index(v) + 1
     data["params"]["seed"] = v["seed"]
     data["params"]["givens"] = v["givens"]
+    data["params"]["picture"] = v["picture"]
     for name, value in v["answers"].items():
         data["correct_answers"][name] = value
 

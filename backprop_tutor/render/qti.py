@@ -1,5 +1,7 @@
-"""A question bank as a QTI 1.2 package for Canvas: a zip with `imsmanifest.xml` and one
-assessment whose question group draws one version per student.
+"""A question bank as a QTI 1.2 package for Canvas: a zip with `imsmanifest.xml`, one
+assessment whose question group draws one version per student, and each version's network
+picture under web_resources/ (referenced as Canvas's `$IMS-CC-FILEBASE$`), its Given table in
+the question's text.
 
 Canvas's numerical questions hold one answer each, so a version is one "fill in multiple
 blanks" question, a blank per quantity. Canvas compares a blank's text, so each blank accepts
@@ -15,6 +17,8 @@ import zipfile
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from html import escape
 
+from backprop_tutor.render.bank_out import given_html
+from backprop_tutor.render.network_svg import network_svg
 from backprop_tutor.render.quiz import questions
 from backprop_tutor.teach.bank import Bank, Version
 
@@ -28,6 +32,7 @@ def qti_zip(bank: Bank) -> bytes:
     files = {
         "imsmanifest.xml": _manifest(ident, bank),
         f"{ident}/{ident}.xml": _assessment(ident, bank),
+        **{f"web_resources/{_picture(v)}": network_svg(v.trace) for v in bank.versions},
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -48,7 +53,14 @@ def _manifest(ident: str, bank: Bank) -> str:
         f'    <resource identifier="{ident}" type="imsqti_xmlv1p2">\n'
         f'      <file href="{ident}/{ident}.xml"/>\n'
         "    </resource>\n"
-        "  </resources>\n"
+        + "".join(  # each version's picture, as Canvas packs a question's image
+            f'    <resource identifier="{ident}_picture_{v.number}" type="webcontent" '
+            f'href="web_resources/{_picture(v)}">\n'
+            f'      <file href="web_resources/{_picture(v)}"/>\n'
+            "    </resource>\n"
+            for v in bank.versions
+        )
+        + "  </resources>\n"
         "</manifest>\n"
     )
 
@@ -73,6 +85,11 @@ def _assessment(ident: str, bank: Bank) -> str:
     )
 
 
+def _picture(v: Version) -> str:
+    """A version's network picture, by its path under web_resources/ (Canvas's file base)."""
+    return f"backprop-tutor/network-{v.number}.svg"
+
+
 def _asked(v: Version):
     return [q for q in questions(v.trace) if math.isfinite(q.value)]
 
@@ -82,7 +99,9 @@ def _item(v: Version, bank: Bank) -> str:
     blanks = [f"b{k}" for k in range(len(asked))]
     text = (
         f"<p>{escape(bank.title)}, version {v.number} (seed {v.seed}): one step of "
-        f"backpropagation. Give each value to {bank.digits} decimals.</p><ol>"
+        f"backpropagation. Give each value to {bank.digits} decimals.</p>"
+        f'<p><img src="$IMS-CC-FILEBASE$/{_picture(v)}" alt="the network with its givens"></p>'
+        f"{given_html(v)}<ol>"
         + "".join(
             f"<li>{escape(q.prompt)} = [{b}]</li>" for q, b in zip(asked, blanks, strict=True)
         )
