@@ -75,7 +75,12 @@ def test_in_a_real_terminal() -> None:
     child.expect("not quite")
     child.expect("sum_h2 = ")
     child.sendintr()  # Ctrl-C: end with the score so far
-    child.expect(r"Score: 1/2")
+    # A Ctrl-C that lands after the prompt is written but before input() blocks in read() is
+    # only a flag Python checks once read() returns (on a busy machine it waited out the 30 s
+    # once): a user presses it again, and so does the test.
+    if child.expect([r"Score: 1/2", pexpect.TIMEOUT], timeout=5) == 1:
+        child.sendintr()
+        child.expect(r"Score: 1/2")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
