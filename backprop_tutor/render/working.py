@@ -179,7 +179,7 @@ def formula(rule: Rule, name: Callable[[str], str] = str) -> str:
         named = ", ".join(
             f"{entry.label(read)} = {key}" for read, key in zip(quantity.reads, ids, strict=True)
         )
-        return f"{text}, with {named}"
+        return f"{text} (with {named})"
     prime = "′" if "derivative" in rule.op else ""
     if rule.op.startswith("dropout"):  # σ(net) × mask
         return f"{rule.function}{prime}({ids[0]}) × {ids[1]}"

@@ -77,13 +77,18 @@ def _optimizer(src: YamlSource, raw: SpecFile) -> OptimizerSpec:
         raise src.error(
             (*path, "name"), f"unknown optimizer '{o.name}'", closest(o.name, OPTIMIZERS)
         )
-    if alpha:
+    entry = OPTIMIZERS[o.name]
+    if alpha:  # where the optimizer has a momentum of its own, α moves there
+        fix = (
+            f"write optimizer: {{name: {o.name}, momentum: {setting_text(alpha)}}}"
+            if "momentum" in entry.hyper
+            else f"{o.name} takes {', '.join(entry.hyper) or 'no settings'}"
+        )
         raise src.error(
             ("training", "momentum"),
             f"training: momentum is set, and so is optimizer: {o.name}",
-            "remove training: momentum (write optimizer: {name: momentum, momentum: 0.9})",
+            f"remove training: momentum ({fix})",
         )
-    entry = OPTIMIZERS[o.name]
     if raw.update == "layer_by_layer" and not entry.classic:
         raise src.error(
             ("update",),
