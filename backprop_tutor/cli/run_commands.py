@@ -37,6 +37,58 @@ RunFormat = format_choices("worked example", "derivations", "matrix form")
 DeriveFormat = format_choices("textbook derivation")
 
 
+# run's options, each with its help (the command's signature lists them by these names)
+_Force = Annotated[
+    bool,
+    typer.Option(
+        help="Overwrite the --output file if it exists; print a network of any size in full."
+    ),
+]
+_Symbolic = Annotated[
+    bool, typer.Option("--symbolic", help="Derive each gradient with SymPy, factor by factor.")
+]
+_Only = Annotated[
+    str | None, typer.Option(help="Parameters to derive, e.g. w5,w1 (implies --symbolic).")
+]
+_Notation = Annotated[
+    str | None,
+    typer.Option(
+        help="Print in another lecture's notation: generic, dawood, borela, mitchell, xu, layered."
+    ),
+]
+_ClaimsTemplate = Annotated[
+    Path | None,
+    typer.Option(
+        help="Write a claims file for `check` with every id and no values, in "
+        "hand-calculation order, each commented with its label.",
+    ),
+]
+_Ids = Annotated[
+    bool,
+    typer.Option(
+        "--ids", help="Print each number's trace id under it: the names a claims file uses."
+    ),
+]
+_Section = Annotated[
+    list[str] | None,
+    typer.Option(
+        help=f"Print only this part (repeatable): {', '.join(SECTIONS)}.", show_default=False
+    ),
+]
+_Param = Annotated[
+    str | None,
+    typer.Option(help="Only these parameters' gradient and update rows, e.g. w5,w1."),
+]
+_Matrix = Annotated[
+    bool,
+    typer.Option(
+        "--matrix",
+        help="The same step as vectors and matrices, layer by layer: a = W z + b, "
+        "δ = (W)ᵀ δ ⊙ φ′(a), ∂E/∂W = δ zᵀ, with their numbers.",
+    ),
+]
+
+
 @app.command(
     epilog=examples_epilog(
         "backprop-tutor run configs/dawood.yaml",
@@ -53,85 +105,40 @@ def run(
     format: format_option(RunFormat) = RunFormat.text,  # type: ignore[valid-type]
     width: WidthOption = None,
     output: OutputOption = None,
-    force: Annotated[
-        bool,
-        typer.Option(
-            help="Overwrite the --output file if it exists; print a network of any size in full."
-        ),
-    ] = False,
-    symbolic: Annotated[
-        bool, typer.Option("--symbolic", help="Derive each gradient with SymPy, factor by factor.")
-    ] = False,
-    only: Annotated[
-        str | None, typer.Option(help="Parameters to derive, e.g. w5,w1 (implies --symbolic).")
-    ] = None,
-    notation: Annotated[
-        str | None,
-        typer.Option(
-            help="Print in another lecture's notation: generic, dawood, borela, "
-            "mitchell, xu, layered."
-        ),
-    ] = None,
-    claims_template: Annotated[
-        Path | None,
-        typer.Option(
-            help="Write a claims file for `check` with every id and no values, in "
-            "hand-calculation order, each commented with its label.",
-        ),
-    ] = None,
-    ids: Annotated[
-        bool,
-        typer.Option(
-            "--ids", help="Print each number's trace id under it: the names a claims file uses."
-        ),
-    ] = False,
-    section: Annotated[
-        list[str] | None,
-        typer.Option(
-            help=f"Print only this part (repeatable): {', '.join(SECTIONS)}.",
-            show_default=False,
-        ),
-    ] = None,
-    param: Annotated[
-        str | None,
-        typer.Option(help="Only these parameters' gradient and update rows, e.g. w5,w1."),
-    ] = None,
-    matrix: Annotated[
-        bool,
-        typer.Option(
-            "--matrix",
-            help="The same step as vectors and matrices, layer by layer: a = W z + b, "
-            "δ = (W)ᵀ δ ⊙ φ′(a), ∂E/∂W = δ zᵀ, with their numbers.",
-        ),
-    ] = False,
+    force: _Force = False,
+    symbolic: _Symbolic = False,
+    only: _Only = None,
+    notation: _Notation = None,
+    claims_template: _ClaimsTemplate = None,
+    ids: _Ids = False,
+    section: _Section = None,
+    param: _Param = None,
+    matrix: _Matrix = False,
     allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
     """Print one lecture-style worked example: forward pass, error, backward pass, updates."""
     from backprop_tutor.record import run as run_spec
 
     _known_notation(notation)
-    if matrix and (symbolic or only or ids or section or param or claims_template or notation):
+    derivations = symbolic or bool(only)
+    sections = _sections(section)
+    chosen = bool(sections or param)  # tables chosen: --section, --param
+    _refuse_together(matrix, derivations, ids, chosen, format.value == "json", claims_template)
+    if matrix and notation:
         raise _fail(
             "--matrix prints the matrix form alone, in its own symbols; leave out --symbolic, "
             "--only, --ids, --section, --param, --notation and --claims-template"
         )
-    if ids and (symbolic or only):
-        raise _fail("--ids names the numbers of the tables; the derivations (--symbolic) have none")
-    sections = _sections(section)
-    if (sections or param) and (symbolic or only or format.value == "json"):
-        raise _fail(
-            "--section and --param choose the tables; for the derivations use --only, and "
-            "--format json always holds every number"
-        )
     _refuse_overwrite(claims_template, force)
-    document = "derivations" if symbolic or only else "worked example"
+    document = "derivations" if derivations else "worked example"
     _document("matrix form" if matrix else document, format)
     _refuse_overwrite(output, force)
+    to_file = output is not None
     try:
         loaded = _load_spec(spec, allow_data_anywhere)
-        bounded = output is None or symbolic or only is not None
+        bounded = not to_file or symbolic or only is not None
         if not force and bounded and _summarized(loaded, format, width, symbolic, only):
-            if ids or sections or param:
+            if ids or chosen:
                 print(
                     "(--ids, --section and --param choose from the full tables, which this "
                     "summary replaces: add --force to print them)",
@@ -142,23 +149,42 @@ def run(
     except (SpecError, TrainingError) as error:
         raise _fail(str(error)) from None
     if claims_template is not None:
-        from backprop_tutor.render.claims_template import claims_template as template
-
-        _emit(template(trace, notation), claims_template, force)
-        _show(Text(f"Wrote {claims_template}: fill in your numbers, then `backprop-tutor check`"))
-        return
-    if matrix:
-        content = _written("matrix form", format, width, output is not None, trace)
-    elif symbolic or only:
-        content = _print_derivations(trace, only, width, format, notation, output is not None)
+        _write_claims_template(trace, notation, claims_template, force)
+    elif matrix:
+        _emit(_written("matrix form", format, width, to_file, trace), output, force)
+    elif derivations:
+        content = _print_derivations(trace, only, width, format, notation, to_file)
+        _emit(content, output, force)
     else:
-        to_file = output is not None
-        params = (
-            _named_parameters(param, _parameters(trace), "--param") if param is not None else None
+        named = None if param is None else _named_parameters(param, _parameters(trace), "--param")
+        tables = (trace, notation, ids, sections, named)
+        _emit(_written("worked example", format, width, to_file, *tables), output, force)
+
+
+def _write_claims_template(trace, notation: str | None, path: Path, force: bool) -> None:
+    """`run --claims-template FILE`: every id of the worked example, no values."""
+    from backprop_tutor.render.claims_template import claims_template as template
+
+    _emit(template(trace, notation), path, force)
+    _show(Text(f"Wrote {path}: fill in your numbers, then `backprop-tutor check`"))
+
+
+def _refuse_together(
+    matrix: bool, derivations: bool, ids: bool, chosen: bool, json: bool, template
+) -> None:
+    """Options that ask for different documents, refused together in one line each."""
+    if matrix and (derivations or ids or chosen or template):
+        raise _fail(
+            "--matrix prints the matrix form alone, in its own symbols; leave out --symbolic, "
+            "--only, --ids, --section, --param, --notation and --claims-template"
         )
-        chosen = (trace, notation, ids, sections, params)
-        content = _written("worked example", format, width, to_file, *chosen)
-    _emit(content, output, force)
+    if ids and derivations:
+        raise _fail("--ids names the numbers of the tables; the derivations (--symbolic) have none")
+    if chosen and (derivations or json):
+        raise _fail(
+            "--section and --param choose the tables; for the derivations use --only, and "
+            "--format json always holds every number"
+        )
 
 
 def _summarized(spec, format: Enum, width: int | None, symbolic: bool, only: str | None) -> bool:
