@@ -10,6 +10,9 @@ import typer
 from rich.text import Text
 
 from backprop_tutor.cli.common import (
+    DigitsOption,
+    LearningRateOption,
+    LossOption,
     OutputOption,
     WidthOption,
     _document,
@@ -51,9 +54,9 @@ def bank(
     activations: Annotated[
         str, typer.Option(help="One activation for every layer, or one per layer.")
     ] = "sigmoid",
-    loss: Annotated[str, typer.Option(help="The loss.")] = "half_sse",
-    learning_rate: Annotated[float, typer.Option(help="The learning rate.", min=0.001)] = 0.5,
-    digits: Annotated[int, typer.Option(help="Decimals of the given numbers.", min=1, max=2)] = 1,
+    loss: LossOption = "half_sse",
+    learning_rate: LearningRateOption = 0.5,
+    digits: DigitsOption = 1,
     title: Annotated[str | None, typer.Option(help="The exam's name (its category).")] = None,
     format: format_option(BankFormat) = BankFormat.moodle,  # type: ignore[valid-type,attr-defined]
     output: OutputOption = None,
@@ -82,32 +85,37 @@ def bank(
         made = make_bank(draw, versions, seed, name)
     except (SpecError, TrainingError, ValueError) as error:
         raise _fail(str(error)) from None
-    if format.value == "latex":  # the exam and its answer key: two files
-        if output is None:
-            raise _fail("-f latex writes the exam and its answer key: give -o exam.tex")
-        from backprop_tutor.render.bank_out import exam_latex
-
-        key = output.with_name(f"{output.stem}-answers{output.suffix or '.tex'}")
-        _refuse_overwrite(key, force)
-        _emit(exam_latex(made), output, force)
-        _emit(exam_latex(made, key=True), key, force)
-        _show(Text(f"Wrote {output} and {key}: {versions} versions from seed {seed}"))
-        return
-    if format.value == "qti":  # a zip for Canvas: bytes, to a file
-        if output is None:
-            raise _fail("-f qti writes a zip for Canvas: give -o exam.zip")
-        from backprop_tutor.render.qti import qti_zip
-
-        package = qti_zip(made)
-        _write(output, lambda handle: handle.write(package), force)
-        _show(Text(f"Wrote {output}: {versions} versions from seed {seed}"))
-        return
-    if format.value == "prairielearn":  # a question folder: info.json, question.html, server.py
-        _prairielearn(made, output, force)
+    files = _FILES.get(format.value)  # formats that write more than one text
+    if files is not None:
+        files(made, output, force)
         return
     _emit(document.files[format.value](made), output, force)
     if output is not None:
         _show(Text(f"Wrote {output}: {versions} versions from seed {seed}"))
+
+
+def _exam(made, output: Path | None, force: bool) -> None:
+    """-f latex: the exam and its answer key, two files."""
+    if output is None:
+        raise _fail("-f latex writes the exam and its answer key: give -o exam.tex")
+    from backprop_tutor.render.bank_out import exam_latex
+
+    key = output.with_name(f"{output.stem}-answers{output.suffix or '.tex'}")
+    _refuse_overwrite(key, force)
+    _emit(exam_latex(made), output, force)
+    _emit(exam_latex(made, key=True), key, force)
+    _show(Text(f"Wrote {output} and {key}: {len(made.versions)} versions from seed {made.seed}"))
+
+
+def _qti(made, output: Path | None, force: bool) -> None:
+    """-f qti: a zip for Canvas, bytes to a file."""
+    if output is None:
+        raise _fail("-f qti writes a zip for Canvas: give -o exam.zip")
+    from backprop_tutor.render.qti import qti_zip
+
+    package = qti_zip(made)
+    _write(output, lambda handle: handle.write(package), force)
+    _show(Text(f"Wrote {output}: {len(made.versions)} versions from seed {made.seed}"))
 
 
 GradeFormat = format_choices("grades")
@@ -171,6 +179,10 @@ def _prairielearn(made, folder: Path | None, force: bool) -> None:
     for name, text in files.items():
         _emit(text, folder / name, force)
     _show(Text(f"Wrote {folder}/: {', '.join(files)} ({len(made.versions)} versions)"))
+
+
+# the bank's formats that are files, not one text: each writes its own (-o required)
+_FILES = {"latex": _exam, "qti": _qti, "prairielearn": _prairielearn}
 
 
 def _is_shape(text: str) -> bool:

@@ -63,6 +63,10 @@ def format_option(choices: type[Enum]):
 # The options several commands share, declared once so their help and limits cannot drift apart.
 WidthOption = Annotated[int | None, typer.Option(help="Output width in columns.", min=40, max=400)]
 OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")]
+# a generated exercise's settings, as `new` and `bank` take them
+LossOption = Annotated[str, typer.Option(help="The loss.")]
+LearningRateOption = Annotated[float, typer.Option(help="The learning rate.", min=0.001)]
+DigitsOption = Annotated[int, typer.Option(help="Decimals of the given numbers.", min=1, max=2)]
 DataAnywhereOption = Annotated[
     bool,
     typer.Option(

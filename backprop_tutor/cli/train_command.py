@@ -31,6 +31,16 @@ from backprop_tutor.core.errors import SpecError, TrainingError
 TrainFormat = format_choices("training report", "matrix form")
 
 
+_Matrix = Annotated[
+    bool,
+    typer.Option(
+        "--matrix",
+        help="Print the --trace-steps updates as matrices (a batch: a column per "
+        "example) instead of the report.",
+    ),
+]
+
+
 @app.command(
     epilog=examples_epilog(
         "backprop-tutor train configs/xor.yaml",
@@ -47,20 +57,13 @@ def train(
     ] = None,
     plot: Annotated[
         Path | None, typer.Option(help="Save the loss curve as a PNG (matplotlib).")
-    ] = (None),
+    ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite the --plot file if it exists.")] = False,
     every: Annotated[int | None, typer.Option(help="Loss table every K epochs.", min=1)] = None,
     width: WidthOption = None,
     format: format_option(TrainFormat) = TrainFormat.text,  # type: ignore[valid-type]
     output: OutputOption = None,
-    matrix: Annotated[
-        bool,
-        typer.Option(
-            "--matrix",
-            help="Print the --trace-steps updates as matrices (a batch: a column per "
-            "example) instead of the report.",
-        ),
-    ] = False,
+    matrix: _Matrix = False,
     allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
     """Train until a stopping rule holds; print the losses, the result and chosen steps."""
@@ -84,16 +87,16 @@ def train(
         raise _fail(str(error)) from None
     steps = tuple(result.traced[k] for k in sorted(result.traced))
     trace = Trace(header(network_spec), steps)
+    if matrix and not steps:
+        raise _fail(
+            f"--trace-steps {trace_steps}: training made {result.updates} updates, none of "
+            "those asked for; give 1, last or a number up to it"
+        )
+    to_file = output is not None
     if matrix:
-        if not steps:
-            raise _fail(
-                f"--trace-steps {trace_steps}: training made {result.updates} updates, none of "
-                "those asked for; give 1, last or a number up to it"
-            )
-        content = _written("matrix form", format, width, output is not None, trace, True)
+        content = _written("matrix form", format, width, to_file, trace, True)
     else:
-        report = (result, trace, every)
-        content = _written("training report", format, width, output is not None, *report)
+        content = _written("training report", format, width, to_file, result, trace, every)
     _emit(content, output, force)
     if plot is not None:
         _save_plot(result.losses, plot, network_spec.title or str(spec), force)

@@ -13,6 +13,9 @@ from rich.text import Text
 
 from backprop_tutor.cli.common import (
     DataAnywhereOption,
+    DigitsOption,
+    LearningRateOption,
+    LossOption,
     WidthOption,
     _console,
     _document,
@@ -127,6 +130,14 @@ def _print_score(console: Console, score: dict[str, list[int]]) -> None:
 WorksheetFormat = format_choices("worksheet")
 
 
+_Optimizer = Annotated[
+    str, typer.Option(help="The update: sgd, momentum, adam, ... (PyTorch's defaults).")
+]
+_Steps = Annotated[
+    int, typer.Option(help="Updates in a row (an optimizer's state carried).", min=1, max=5)
+]
+
+
 @app.command(
     epilog=examples_epilog(
         "backprop-tutor new --shape 2-3-1 --seed 7",
@@ -139,16 +150,12 @@ def new(
     activations: Annotated[
         str, typer.Option(help="One activation for every layer, or one per layer: sigmoid,linear.")
     ] = "sigmoid",
-    loss: Annotated[str, typer.Option(help="The loss.")] = "half_sse",
-    learning_rate: Annotated[float, typer.Option(help="The learning rate.", min=0.001)] = 0.5,
+    loss: LossOption = "half_sse",
+    learning_rate: LearningRateOption = 0.5,
     seed: Annotated[int, typer.Option(help="The same seed gives the same exercise.")] = 0,
-    digits: Annotated[int, typer.Option(help="Decimals of the given numbers.", min=1, max=2)] = 1,
-    optimizer: Annotated[
-        str, typer.Option(help="The update: sgd, momentum, adam, ... (PyTorch's defaults).")
-    ] = "sgd",
-    steps: Annotated[
-        int, typer.Option(help="Updates in a row (an optimizer's state carried).", min=1, max=5)
-    ] = 1,
+    digits: DigitsOption = 1,
+    optimizer: _Optimizer = "sgd",
+    steps: _Steps = 1,
     format: format_option(WorksheetFormat) = WorksheetFormat.markdown,  # type: ignore[valid-type]
     output_dir: Annotated[
         Path | None,
