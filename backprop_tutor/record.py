@@ -140,18 +140,19 @@ def _update(network: Network, p: Pass, scale: float) -> tuple[UpdateEvent, ...]:
             momentum,
             after[name] - old,
             prior[k] if updated else (),
-            _shown(state.shown(where[k]) if state else (), alpha, after[name] - old, updated),
+            _shown(state, where[k], alpha, after[name] - old) if updated else (),
         )
         for k, (name, old, grad, updated, momentum) in enumerate(before)
     )
 
 
-def _shown(quantities, alpha: float, change: float, updated: bool) -> tuple:
-    """What an update worked out besides new (optimizer state, Adam's m, v, ...); momentum's
-    change Δ = −η·g + α·Δ(previous) too, which its table prints with an id."""
-    if not updated:
-        return ()
-    return quantities or ((("change", change),) if alpha else ())
+def _shown(state, where, alpha: float, change: float) -> tuple:
+    """What an update of a parameter worked out besides new: an optimizer's quantities (Adam's
+    m, v, ...), or momentum's change Δ = −η·g + α·Δ(previous), which its table prints with
+    an id."""
+    if state:
+        return state.shown(where)
+    return (("change", change),) if alpha else ()
 
 
 @quietly  # inf and nan in the recorded numbers are reported by id

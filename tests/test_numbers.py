@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backprop_tutor.core.numbers import NumberFormat, carry, or_significant, setting_text
+from backprop_tutor.core.numbers import NumberFormat, carry, or_scientific, setting_text
 
 TRUNCATE5 = NumberFormat(5, "truncate")
 ROUND5 = NumberFormat(5, "round")
@@ -76,7 +76,7 @@ def test_carry_passes_non_finite_values_through() -> None:
 def test_an_update_quantity_keeps_three_significant_figures(
     value: float, text: str, shown: str
 ) -> None:
-    assert or_significant(value, text) == shown
+    assert or_scientific(value, text, figures=3) == shown
 
 
 @pytest.mark.parametrize(

@@ -93,21 +93,14 @@ def setting_text(value: float) -> str:
     return repr(float(value))
 
 
-def or_significant(value: float, text: str, figures: int = 3) -> str:
-    """`text`, or the value in scientific notation where `text` rounds it to fewer than
-    `figures` significant digits: an optimizer's state is what the next quantity is worked
-    from, so Adam's v = 6.433e-06 is not 0.00001 (text that holds the value exactly stays)."""
+def or_scientific(value: float, text: str, figures: int = 1, places: int = 3) -> str:
+    """`text`, the value as printed, or the value in scientific notation where `text` shows
+    fewer than `figures` of its significant digits: a loss of 3.5e-06 at four decimals is not
+    0.0000 (figures 1), and an optimizer's state, which the next quantity is worked from, is
+    6.433e-06, not 0.00001 (figures 3). Text that holds the value exactly stays."""
     digits = text.lstrip("-").replace(".", "").lstrip("0")
     if not value or len(digits) >= figures or not math.isfinite(value):
         return text
     if abs(float(text) - value) <= _EXACT_TOLERANCE * abs(value):
         return text
-    return f"{value:.{figures}e}"
-
-
-def or_scientific(value: float, text: str, places: int = 3) -> str:
-    """`text`, the value as printed, or the value in scientific notation where `text` shows
-    none of its digits: a loss of 3.5e-06 at four decimals is not 0.0000."""
-    if value and not any(c in "123456789" for c in text):
-        return f"{value:.{places}e}"
-    return text
+    return f"{value:.{places}e}"

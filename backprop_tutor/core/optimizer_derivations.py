@@ -11,11 +11,13 @@ imports none of it.
 from __future__ import annotations
 
 
-def _unrolled(kit, state: str, rule, closed, t, previous, start=0):
+def _unrolled(kit, state: str, rule, closed, t, previous, start=None):
     """Two steps proving `closed(t)` solves `state_t = rule(state_{t−1})` from state_0 =
-    start: the rule with the closed form at t − 1 put in, then the closed form itself."""
+    start (a symbol, w_0 for sgd; None: 0): the rule with the closed form at t − 1 put in,
+    then the closed form itself."""
     sp, Step = kit.sp, kit.Step
-    started = kit.equal(closed.subs(t, 0), sp.sympify(start))
+    start = sp.Integer(0) if start is None else start
+    started = kit.equal(closed.subs(t, 0), start)
     return [
         Step(
             rule.subs(previous, closed.subs(t, t - 1)),

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from backprop_tutor.core import regularizer_derivations as derivations
-from backprop_tutor.core.numbers import or_significant
+from backprop_tutor.core.numbers import or_scientific
 from backprop_tutor.core.optimizers import OPTIMIZERS, Env, Quantity, run_quantities
 
 
@@ -114,4 +114,8 @@ def displayed(key: str, value: float, n: Callable[[float], str]) -> str:
     digits), an update's quantity in scientific notation where `n` would show fewer than 3
     significant figures (Adam's v = 6.433e-06, not 0.00001)."""
     text = n(value)
-    return or_significant(value, text) if key.partition("[")[0] in UPDATE_QUANTITIES else text
+    return (
+        or_scientific(value, text, figures=3)
+        if key.partition("[")[0] in UPDATE_QUANTITIES
+        else text
+    )

@@ -10,7 +10,7 @@ import typing
 from pydantic import BaseModel, ValidationError
 
 from backprop_tutor.core.errors import SpecError, shortened
-from backprop_tutor.spec.schema import UNION_TAGS, SpecFile
+from backprop_tutor.spec.schema import BELONGS, UNION_TAGS, SpecFile
 from backprop_tutor.spec.yaml_source import YamlPath, YamlSource
 
 _TAG_WORDS = {
@@ -61,7 +61,7 @@ def explain(source: YamlSource, exc: ValidationError) -> SpecError:
     got = error.get("input")
     shown = shortened(repr(got)) if not isinstance(got, dict | list) else type(got).__name__
     if kind == "model_type":  # pydantic names the model's class: say what belongs here
-        belongs = next((_BELONGS[p] for p in path if p in _BELONGS), "a mapping of key: value")
+        belongs = next((BELONGS[p] for p in path if p in BELONGS), "a mapping of key: value")
         return source.error(
             path, f"got {shown}, where {belongs} belongs{more}", f"see {_example(path)}"
         )
@@ -86,11 +86,6 @@ def _keys(path: YamlPath) -> str:
     return fix + f"valid keys here: {', '.join(valid)}"
 
 
-# what a key's value is, where a user wrote something else there
-_BELONGS = {
-    "optimizer": "a name or a mapping such as {name: adam, beta1: 0.9}",
-    "regularization": "a mapping such as {name: l2, strength: 0.01}",
-}
 # the bundled config that shows a part of the format, by the key it sits under
 _EXAMPLES = {
     "optimizer": "configs/adam.yaml",

@@ -225,6 +225,13 @@ def _named(value: Any) -> Any:
     return {"name": value} if isinstance(value, str) else value
 
 
+# what a key's value is, for a message where a user wrote something else there (or nothing)
+BELONGS = {
+    "optimizer": "a name or a mapping such as {name: adam, beta1: 0.9}",
+    "regularization": "a mapping such as {name: l2, strength: 0.01}",
+}
+
+
 def _not_empty(example: str) -> BeforeValidator:
     """A key written with no value (`optimizer:` alone, YAML's null) refused, not read as
     leaving it out: the user meant to give one."""
@@ -278,11 +285,11 @@ class SpecFile(_Model):
     optimizer: Annotated[  # default: gradient descent (training: momentum)
         OptimizerFile | None,
         BeforeValidator(_named, json_schema_input_type=OptimizerFile | Name),
-        _not_empty("a name or a mapping such as {name: adam, beta1: 0.9}"),
+        _not_empty(BELONGS["optimizer"]),
     ] = None
-    regularization: Annotated[
-        RegularizationFile | None, _not_empty("a mapping such as {name: l2, strength: 0.01}")
-    ] = None
+    regularization: Annotated[RegularizationFile | None, _not_empty(BELONGS["regularization"])] = (
+        None
+    )
     decay_biases: Bool = False  # the penalty's (or AdamW's) decay on the biases too
     layers: Annotated[list[LayerFile], Field(min_length=1)]
     loss: Name

@@ -78,16 +78,13 @@ def _update_mistakes(
         yield from (
             (n, replace(rule, coefficients=c)) for n, c in _descent_slips(rule.coefficients, "Δ =")
         )
-    if rule.op == "optimizer":  # the entry's own (Adam without its bias correction)
-        entry = OPTIMIZERS[rule.function]
-        quantity = entry.quantities[rule.at[0]]
-        for k, (name, _, _) in enumerate(quantity.mistakes):
+    if rule.op in ("optimizer", "regularizer"):  # the entry's own: Adam without its bias
+        # correction, the decay left out of g
+        entry = (OPTIMIZERS if rule.op == "optimizer" else REGULARIZERS)[rule.function]
+        for k, (name, _, _) in enumerate(entry.quantities[rule.at[0]].mistakes):
             yield name, replace(rule, at=(rule.at[0], k))
-        yield from _decayed_anyway(entry, rule)
-    if rule.op == "regularizer":  # the entry's own (the decay left out of g)
-        quantity = REGULARIZERS[rule.function].quantities[rule.at[0]]
-        for k, (name, _, _) in enumerate(quantity.mistakes):
-            yield name, replace(rule, at=(rule.at[0], k))
+    if rule.op == "optimizer":
+        yield from _decayed_anyway(OPTIMIZERS[rule.function], rule)
     if rule.op == "regularizer" and rule.coefficients[0] != rule.coefficients[1]:
         yield (
             "the decay applied to a bias (biases are not decayed: decay_biases is false)",
