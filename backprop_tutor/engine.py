@@ -16,13 +16,16 @@ from typing import ParamSpec, TypeVar
 
 import numpy as np
 
+from backprop_tutor.core import batch_norm
 from backprop_tutor.core.activations import Activation, of_layer
 from backprop_tutor.core.losses import LOSSES, Loss
 from backprop_tutor.core.numbers import carry
 from backprop_tutor.parameters import Dropout, Flat, OptimizerState, slots
-from backprop_tutor.spec.model import LayerSpec, Spec
+from backprop_tutor.spec.model import BatchNormSpec, LayerSpec, Spec
 
 Array = np.ndarray
+# a batch-normalized layer's backward numbers: its statistics, ∂E/∂y, and dE/dγ then dE/dβ
+Normed = tuple[batch_norm.Normalized, Array, Array]
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -48,6 +51,8 @@ class Layer:
     bias: Array  # (number of bias parameters,)
     bias_of_unit: Array  # (units,) int; empty when the layer has no bias
     bias_sign: int = 1  # -1: the bias is a threshold, subtracted (the layered notes' x_0 = -1)
+    # batch normalization: `bias` then holds γ of every unit, then β (the layer has no bias)
+    norm: BatchNormSpec | None = None
 
     def net(self, x: Array) -> Array:
         """Net inputs for examples in columns: x is (sources, examples)."""
@@ -57,6 +62,13 @@ class Layer:
         elif self.bias_of_unit.size:  # one shared by the layer
             net += self.bias_sign * self.bias[self.bias_of_unit][:, None]
         return net
+
+    def normalize(self, net: Array) -> tuple[batch_norm.Normalized, Array]:
+        """A batch-normalized layer's statistics over the examples of `net`, and y = γ·x̂ + β,
+        which its activation reads."""
+        units = len(self.spec.units)
+        assert self.norm is not None
+        return batch_norm.normalize(net, self.bias[:units], self.bias[units:], self.norm.epsilon)
 
     def bias_gradient(self, delta: Array, out: Array | None = None) -> Array:
         """dE/db from the units' deltas: a unit's own bias takes its delta, a shared one the sum.
@@ -88,6 +100,10 @@ class Pass:
     # per layer, the weights its deltas were sent back through: the old ones, or under
     # `update: layer_by_layer` the ones the update is about to set (what the tables show)
     back_weights: list[Array]
+    # batch normalization, per layer (None elsewhere): its statistics and x̂ (`nets` holds
+    # y, the activation's input), and ∂E/∂y (`delta` holds ∂E/∂net, through μ and σ²)
+    norms: list[batch_norm.Normalized | None] | None = None
+    dy: list[Array | None] | None = None
 
     def example(self, k: int) -> Pass:
         """The same pass seen for example k alone: every per-unit array becomes 1-D."""
@@ -106,7 +122,40 @@ class Pass:
             self.grad_w,
             self.grad_b,
             self.back_weights,
+            None if self.norms is None else [n and n.column(k) for n in self.norms],
+            None if self.dy is None else [d if d is None else d[:, k] for d in self.dy],
         )
+
+    def alone(self, k: int, layers: list[Layer]) -> Pass:
+        """Example k of a batch with its own share of each gradient, δ_k times its inputs
+        (a batch-normalized layer's δ_k already holds the whole batch's effect): what the
+        trace records for an example whose pass cannot be made alone."""
+        p = self.example(k)
+        n = len(layers)
+        norms, dys = p.norms or [None] * n, p.dy or [None] * n
+        p.grad_w = [np.outer(p.delta[i], p.outs[i]) for i in range(n)]
+        p.grad_b = [
+            _example_bias_gradient(layer, p.delta[i][:, None], norms[i], dys[i])
+            for i, layer in enumerate(layers)
+        ]
+        return p
+
+
+def _normed(normed: list[Normed | None]) -> tuple[list | None, list | None]:
+    """A pass's `norms` and `dy` from the backward pass's batch normalization numbers (None:
+    no layer is batch-normalized)."""
+    if not any(normed):
+        return None, None
+    return [n and n[0] for n in normed], [n and n[1] for n in normed]
+
+
+def _example_bias_gradient(layer: Layer, delta: Array, norm, dy) -> Array:
+    """One example's share of a layer's bias gradient (γ and β under batch normalization)."""
+    if norm is not None:
+        return np.concatenate([dy * norm.xhat, dy])
+    if not layer.bias.size:
+        return np.empty(0)
+    return layer.bias_gradient(delta)
 
 
 class Network:
@@ -124,6 +173,7 @@ class Network:
                 np.array(ls.bias_values, dtype=dtype),
                 np.array(ls.bias_of_unit, dtype=int),
                 spec.bias_sign,
+                ls.batch_norm,
             )
             for ls in spec.layers
         ]
@@ -176,6 +226,8 @@ class Network:
         outs, nets = [x.reshape(len(x), -1)], []  # inputs are given: never rounded
         for i, layer in enumerate(self.layers):
             net = c(layer.net(outs[-1]))
+            if layer.norm is not None:  # the activation reads y = γ·x̂ + β
+                net = layer.normalize(net)[1]
             nets.append(net)
             out = c(layer.activation.value(net))
             mask = self.masks[i] if self.masks else None
@@ -234,25 +286,50 @@ class Network:
         terms = c(self._loss_terms(t, nets, outs))
         total = float(c(np.array(terms.sum())))
         n = len(self.layers)
-        de_dout, dout_dnet, delta, back_weights = self._backward(t, nets, outs, back)
+        de_dout, dout_dnet, delta, back_weights, normed = self._backward(t, nets, outs, back)
         grad_w = [c(delta[i] @ outs[i].T) for i in range(n)]  # summed over the examples
-        grad_b = [
-            c(layer.bias_gradient(delta[i])) if layer.bias.size else np.empty(0, self.dtype)
-            for i, layer in enumerate(self.layers)
-        ]
+        grad_b = [self._bias_gradient(i, delta[i], normed[i]) for i in range(n)]
         return Pass(
-            outs, nets, terms, total, de_dout, dout_dnet, delta, grad_w, grad_b, back_weights
+            outs,
+            nets,
+            terms,
+            total,
+            de_dout,
+            dout_dnet,
+            delta,
+            grad_w,
+            grad_b,
+            back_weights,
+            *_normed(normed),
         )
+
+    def _bias_gradient(
+        self, i: int, delta: Array, normed: Normed | None, out: Array | None = None
+    ) -> Array:
+        """Layer i's dE/db summed over the examples; under batch normalization dE/dγ, dE/dβ.
+        `out`: an array to write it into (training's gradient buffer)."""
+        layer = self.layers[i]
+        if normed is not None:
+            if out is None:
+                return normed[2]
+            out[...] = normed[2]
+            return out
+        if not layer.bias.size:
+            return np.empty(0, self.dtype)
+        return self._carry(layer.bias_gradient(delta, out=out))
 
     def _backward(
         self, t: Array, nets: list[Array], outs: list[Array], back: list[Array] | None = None
-    ) -> tuple[list[Array], list[Array], list[Array], list[Array]]:
-        """Every layer's dE/dout, dout/dnet and delta, from the output down, and the weights
-        each layer's deltas were sent back through (see `_compute`)."""
+    ) -> tuple[list[Array], list[Array], list[Array], list[Array], list[Normed | None]]:
+        """Every layer's dE/dout, dout/dnet and delta, from the output down, the weights
+        each layer's deltas were sent back through (see `_compute`), and a batch-normalized
+        layer's numbers: there dout/dnet is φ′(y), dE/dout · φ′(y) is ∂E/∂y, and delta is
+        ∂E/∂net through μ and σ² (core/batch_norm.py)."""
         n = len(self.layers)
         de_dout: list[Array] = [np.empty(0)] * n
         dout_dnet: list[Array] = [np.empty(0)] * n
         delta: list[Array] = [np.empty(0)] * n
+        normed: list[Normed | None] = [None] * n
         back_weights = [layer.weights for layer in self.layers]
         for i in reversed(range(n)):
             sent = None  # dE/dout sent back from the layer above; None at the output
@@ -262,7 +339,14 @@ class Network:
                 )
                 sent = self._carry(back_weights[i + 1].T @ delta[i + 1])
             de_dout[i], dout_dnet[i], delta[i] = self._layer_delta(i, t, nets, outs, sent)
-        return de_dout, dout_dnet, delta, back_weights
+            layer = self.layers[i]
+            if layer.norm is not None:  # the statistics again, as the forward pass made them
+                norm = layer.normalize(layer.net(outs[i]))[0]
+                units = len(layer.spec.units)
+                dy = delta[i]
+                delta[i], d_gamma, d_beta = batch_norm.backward(dy, norm, layer.bias[:units])
+                normed[i] = (norm, dy, np.concatenate([d_gamma, d_beta]))
+        return de_dout, dout_dnet, delta, back_weights, normed
 
     def _layer_delta(
         self, i: int, t: Array, nets: list[Array], outs: list[Array], sent: Array | None
@@ -298,12 +382,12 @@ class Network:
             self._apply(self._compute(x, t), scale)
             return
         nets, outs = forward or self._forward(x)
-        deltas = self._backward(t, nets, outs)[2]  # every delta from the old weights
+        _, _, deltas, _, normed = self._backward(t, nets, outs)  # every delta: old weights
         for i, layer in enumerate(self.layers):
             grad_w, grad_b = self._gradient.views[i]
             np.matmul(deltas[i], outs[i].T, out=grad_w)
             if layer.bias.size:
-                layer.bias_gradient(deltas[i], out=grad_b)
+                self._bias_gradient(i, deltas[i], normed[i], out=grad_b)
         end = None if self.spec.update_biases else self._params.weights
         if self.optimizer is not None:
             self.optimizer.step(

@@ -58,6 +58,9 @@ def header(spec: Spec) -> TraceHeader:
         dropout=tuple(ls.dropout.rate if ls.dropout else None for ls in spec.layers)
         if any(ls.dropout for ls in spec.layers)
         else (),
+        batch_norm=tuple(ls.batch_norm.epsilon if ls.batch_norm else None for ls in spec.layers)
+        if spec.normalized
+        else (),
     )
 
 
@@ -79,14 +82,29 @@ def batch_step(network: Network, number: int, inputs: Array, targets: Array) -> 
     masks = network.masks  # with dropout, a column per example
     examples = []
     for k in range(inputs.shape[1]):  # each sends its deltas back through the batch's weights
+        if network.spec.normalized:  # one pass of the batch: each example's column of it
+            recorder = Recorder(network, p, k)
+            examples.append(_trace_of(network, number, p, recorder, targets[:, k], k))
+            continue
         if masks is not None:
             network.masks = [None if m is None else m[:, k : k + 1] for m in masks]
         examples.append(_record(network, number, inputs[:, k], targets[:, k], p.back_weights)[1])
     network.masks = masks
     reduction = network.spec.training.reduction
     scale = 1.0 / inputs.shape[1] if reduction == "mean" else 1.0
+    statistics = Recorder(network, p).statistics()  # read before the update moves γ and β
     result = StepTrace(
-        number, (), (), (), p.total, (), (), _update(network, p, scale), tuple(examples), reduction
+        number,
+        (),
+        (),
+        (),
+        p.total,
+        (),
+        (),
+        _update(network, p, scale),
+        tuple(examples),
+        reduction,
+        statistics,
     )
     _check_finite(result, network.spec.file)
     return result
@@ -97,27 +115,34 @@ def _record(
 ) -> tuple[Pass, StepTrace]:
     """One example's pass, recorded in full, before any update."""
     p = network.compute(x, t, back)
-    recorder = Recorder(network, p)
-    trace = StepTrace(
+    return p, _trace_of(network, number, p, Recorder(network, p), t)
+
+
+def _trace_of(
+    network: Network, number: int, p: Pass, recorder: Recorder, t: Array, k: int = 0
+) -> StepTrace:
+    """Example k of pass p, whose targets are t, as a step's events (no update): its
+    forward terms, its loss, deltas and gradients, as the recorder reads them."""
+    terms = p.terms[:, k]
+    return StepTrace(
         step=number,
-        inputs=tuple(zip(network.spec.input_names, map(float, p.outs[0][:, 0]), strict=True)),
+        inputs=tuple(zip(network.spec.input_names, map(float, p.outs[0][:, k]), strict=True)),
         forward=recorder.forward(),
         losses=tuple(
             LossEvent(u, float(tv), float(o), float(e))
             for u, tv, o, e in zip(
                 network.spec.output_names,
                 np.ravel(t),
-                p.outs[-1][:, 0],
-                p.terms[:, 0],
+                p.outs[-1][:, k],
+                terms,
                 strict=True,
             )
         ),
-        total_loss=p.total,
+        total_loss=p.total if p.terms.shape[1] == 1 else float(terms.sum()),
         deltas=recorder.deltas(),
         gradients=recorder.gradients(),
         updates=(),
     )
-    return p, trace
 
 
 def _update(network: Network, p: Pass, scale: float) -> tuple[UpdateEvent, ...]:
@@ -192,6 +217,12 @@ def run(spec: Spec) -> Trace:
     refuse_large_trace(spec)
     network = Network.from_spec(spec)
     steps = []
+    if spec.normalized:  # batch normalization: every step one update on all the examples
+        inputs, targets = spec.examples.inputs.T, spec.examples.targets.T
+        steps = [batch_step(network, k, inputs, targets) for k in range(1, spec.steps + 1)]
+        # its test pass would need running statistics (refused in the spec), and the steps'
+        # own example alone has none: no prediction
+        return Trace(header(spec), tuple(steps))
     for k in range(1, spec.steps + 1):
         network.drop(1, k)  # dropout: this step's masks, the file's or drawn
         steps.append(step(network, k))

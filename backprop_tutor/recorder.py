@@ -14,19 +14,22 @@ from backprop_tutor.core.trace import (
     Factor,
     ForwardEvent,
     GradientEvent,
+    NormEvent,
     PathEvent,
     Term,
 )
-from backprop_tutor.engine import Network, Pass
+from backprop_tutor.engine import Layer, Network, Pass
 from backprop_tutor.spec.limits import lists_paths
 
 
 class Recorder:
     """Copies one Pass into events, in the order a hand calculation finds them."""
 
-    def __init__(self, network: Network, p: Pass) -> None:
+    def __init__(self, network: Network, p: Pass, example: int | None = None) -> None:
         self.net = network
-        self.p = p.example(0)  # a traced step has one example
+        # a traced step has one example; or example k of a batch pass, with its own share of
+        # each gradient (batch normalization: its pass is the batch's, never made alone)
+        self.p = p.example(0) if example is None else p.alone(example, network.layers)
         self.c = network._carry
         # past the bound, hidden gradients are shown in the delta form alone (scale.py)
         self.list_paths = lists_paths(network.spec)
@@ -38,11 +41,13 @@ class Recorder:
         for i, layer in enumerate(self.net.layers):
             ls = layer.spec
             x = self.p.outs[i]
+            norm = self.p.norms[i] if self.p.norms else None
             for u, unit in enumerate(ls.units):
                 terms = tuple(
                     Term(s, ls.weight_names[u][k], float(x[k]), float(layer.weights[u, k]))
                     for k, s in enumerate(sources)
                 )
+                net = float(self.p.nets[i][u] if norm is None else norm.net[u])
                 bias = ls.bias_names[ls.bias_of_unit[u]] if ls.bias_of_unit else None
                 bias_value = float(layer.bias[ls.bias_of_unit[u]]) if ls.bias_of_unit else 0.0
                 events.append(
@@ -53,9 +58,11 @@ class Recorder:
                         terms,
                         bias,
                         bias_value,
-                        float(self.p.nets[i][u]),
+                        net,
                         float(self.p.outs[i + 1][u]),
                         None if masks is None or masks[i] is None else float(masks[i][u, 0]),
+                        None if norm is None else float(norm.xhat[u]),
+                        None if norm is None else float(self.p.nets[i][u]),
                     )
                 )
             sources = ls.units
@@ -66,6 +73,7 @@ class Recorder:
         layers, places = self.net.layers, self.net.spec.carry_digits
         for i in reversed(range(len(layers))):
             ls, act = layers[i].spec, layers[i].activation
+            dy = self.p.dy[i] if self.p.dy else None
             jacobian = None if act.elementwise else act.jacobian(self.p.outs[i + 1])  # type: ignore[misc]
             for u, unit in enumerate(ls.units):
                 downstream: tuple = ()
@@ -93,6 +101,7 @@ class Recorder:
                         else tuple(zip(ls.units, map(float, jacobian[:, u]), strict=True)),
                         # each term as a calculator user writes it down (carried digits)
                         tuple(carry(w * dk, places) for _, _, w, dk in downstream),
+                        None if dy is None else float(dy[u]),
                     )
                 )
         return tuple(events)
@@ -101,7 +110,7 @@ class Recorder:
         """dE/dnet of unit u in layer i as chain-rule factors: dE/dout · dout/dnet, or, where
         the activation mixes its units (softmax), delta itself (see its Jacobian rows)."""
         unit = self.net.layers[i].spec.units[u]
-        if not self.net.layers[i].activation.elementwise:
+        if not _one_path(self.net.layers[i]):
             return (Factor("delta", unit, None, float(self.p.delta[i][u])),)
         return (
             Factor("de_dout", unit, None, float(self.p.de_dout[i][u])),
@@ -111,9 +120,10 @@ class Recorder:
     def _paths(self, i: int, u: int, param: str, dnet_dparam: Factor) -> tuple[PathEvent, ...]:
         """Paths from a parameter of unit u in layer i to the error, via each unit it feeds."""
         layers = self.net.layers
-        if not self.list_paths or i + 1 >= len(layers) or not layers[i].activation.elementwise:
-            # no paths from the last layer; and inside softmax a path is no single product
-            # (delta_j mixes every output of the layer), so the delta form stands alone
+        if not self.list_paths or i + 1 >= len(layers) or not _one_path(layers[i]):
+            # no paths from the last layer; and inside softmax or batch normalization a path
+            # is no single product (delta_j mixes the layer's outputs or the batch's
+            # examples), so the delta form stands alone
             return ()
         above = layers[i + 1]
         unit = layers[i].spec.units[u]
@@ -158,7 +168,9 @@ class Recorder:
                         self._paths(i, u, name, dparam),
                         float(self.p.grad_w[i][u, s]),
                     )
-            for b, name in enumerate(ls.bias_names):
+            if ls.batch_norm is not None:
+                by_name.update(self._normalization(i))
+            for b, name in enumerate(() if ls.batch_norm else ls.bias_names):
                 fed = [u for u in range(len(ls.units)) if ls.bias_of_unit[u] == b]
                 sign = float(self.net.spec.bias_sign)  # a threshold enters as −b: dnet/db = −1
                 dparam = Factor("dnet_dparam", name, None, sign)
@@ -189,6 +201,49 @@ class Recorder:
             events.extend(by_name[name] for name in ls.param_order)
         return tuple(events)
 
+    def _normalization(self, i: int) -> dict[str, GradientEvent]:
+        """γ's and β's gradients of a batch-normalized layer: Σ ∂E/∂y·x̂ and Σ ∂E/∂y over
+        the batch (this example's share, in an example of one)."""
+        ls = self.net.layers[i].spec
+        assert ls.batch_norm is not None
+        units = len(ls.units)
+        found = {}
+        for u, unit in enumerate(ls.units):
+            for kind, name, at in (
+                ("gamma", ls.batch_norm.gammas[u], u),
+                ("beta", ls.batch_norm.betas[u], units + u),
+            ):
+                value = float(self.p.grad_b[i][at])
+                found[name] = GradientEvent(name, kind, i + 1, (unit,), None, (), (), value)  # type: ignore[arg-type]
+        return found
+
+    def statistics(self) -> tuple[NormEvent, ...]:
+        """Each batch-normalized unit's mean and variance over the batch, with γ and β."""
+        events = []
+        for i, layer in enumerate(self.net.layers):
+            norm = self.p.norms[i] if self.p.norms else None
+            ls = layer.spec
+            if norm is None or ls.batch_norm is None:
+                continue
+            units = len(ls.units)
+            for u, unit in enumerate(ls.units):
+                events.append(
+                    NormEvent(
+                        i + 1,
+                        unit,
+                        float(norm.mean[u]),
+                        float(norm.var[u]),
+                        norm.epsilon,
+                        ls.batch_norm.gammas[u],
+                        ls.batch_norm.betas[u],
+                        float(layer.bias[u]),
+                        float(layer.bias[units + u]),
+                        float(self.p.grad_b[i][u]),  # the batch's: Σ ∂E/∂y·x̂, then Σ ∂E/∂y
+                        float(self.p.grad_b[i][units + u]),
+                    )
+                )
+        return tuple(events)
+
     def parameters(self) -> list[tuple[str, float, float, bool, float]]:
         """(name, old value, gradient, will be updated, momentum term) for every parameter,
         read before the update."""
@@ -208,3 +263,9 @@ class Recorder:
                 )
             )
         return found
+
+
+def _one_path(layer: Layer) -> bool:
+    """Whether a unit's net input reaches the error through its own output alone: not inside
+    softmax (every output moves) nor batch normalization (every example of the batch moves)."""
+    return layer.activation.elementwise and layer.norm is None

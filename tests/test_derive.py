@@ -64,3 +64,33 @@ def test_derive_as_json() -> None:
     result = CliRunner().invoke(app, ["derive", "sigmoid", "--format", "json"])
     document = json.loads(result.output)
     assert document["proved"] and document["steps"][-1]["expression"] == "σ(x)*(1 - σ(x))"
+
+
+def test_batch_norm_proves_every_step_and_ends_in_the_short_form() -> None:
+    """∂E/∂x_1 through μ and σ², for a batch of 3: the last step is γ/(N√(σ²+ε))·(N·g_1 −
+    Σ_j g_j − x̂_1·Σ_j g_j·x̂_j), as written, and SymPy proved it equal to the one before."""
+    import json
+
+    assert "every step proved" in _derive("batch_norm")
+    result = CliRunner().invoke(app, ["derive", "batch_norm", "--format", "json"])
+    assert result.exit_code == 0, result.output + result.stderr
+    document = json.loads(result.output)
+    assert document["proved"] and all(s["proved"] is not False for s in document["steps"])
+    last = document["steps"][-1]
+    assert last["lhs"] == "∂E/∂x_1" and last["proved"] is True
+    assert last["expression"] == (
+        "(γ/(3*sqrt(σ² + ε)))*(3*g_1 - (g_1 + g_2 + g_3) - x̂_1*(g_1*x̂_1 + g_2*x̂_2 + g_3*x̂_3))"
+    )
+    lhs = [s["lhs"] for s in document["steps"]]
+    assert {"∂E/∂γ", "∂E/∂β", "∂E/∂x̂_j", "∂E/∂σ²", "∂E/∂μ"} <= set(lhs)
+
+
+@pytest.mark.parametrize("n", [2, 4])
+def test_batch_norm_is_proved_for_other_batch_sizes(n: int) -> None:
+    """`derive` shows N = 3; the same steps hold for a batch of 2 and of 4."""
+    from backprop_tutor.core.batch_norm_derivation import batch_norm
+    from backprop_tutor.symbolic.textbook import KIT
+
+    derivation = batch_norm(KIT, n)
+    assert derivation.proved and all(s.proved is not False for s in derivation.steps)
+    assert derivation.steps[-1].proved is True and derivation.steps[-1].lhs == "∂E/∂x_1"

@@ -106,7 +106,10 @@ def _check(document: dict, values: dict[str, float], tolerance: float = 1e-9) ->
     return checked
 
 
-@pytest.mark.parametrize("config", CONFIG_NAMES)
+MATRIX_CONFIGS = [c for c in CONFIG_NAMES if not load_spec(CONFIGS / f"{c}.yaml").normalized]
+
+
+@pytest.mark.parametrize("config", MATRIX_CONFIGS)
 def test_every_equation_holds_and_every_entry_is_the_tables(config: str) -> None:
     path = str(CONFIGS / f"{config}.yaml")
     document = json.loads(_out(["run", path, "--matrix", "-f", "json"]))
@@ -195,3 +198,10 @@ def test_matrix_refuses_what_it_does_not_print() -> None:
     assert result.exit_code == 2 and "--matrix" in result.stderr
     result = CliRunner().invoke(app, ["train", str(CONFIGS / "xor.yaml"), "--matrix"])
     assert result.exit_code == 2 and "--trace-steps" in result.stderr
+
+
+def test_batch_normalization_is_refused_in_one_line() -> None:
+    """The matrix form of a batch-normalized layer is not worked out yet: refused, exit 2."""
+    result = CliRunner().invoke(app, ["run", str(CONFIGS / "batch-norm.yaml"), "--matrix"])
+    assert result.exit_code == 2
+    assert "not worked out yet" in result.output and result.output.count("\n") == 1

@@ -136,6 +136,7 @@ def run(
     to_file = output is not None
     try:
         loaded = _load_spec(spec, allow_data_anywhere)
+        _refuse_normalized(loaded, matrix, derivations)
         bounded = not to_file or symbolic or only is not None
         if not force and bounded and _summarized(loaded, format, width, symbolic, only):
             if ids or chosen:
@@ -159,6 +160,24 @@ def run(
         named = None if param is None else _named_parameters(param, _parameters(trace), "--param")
         tables = (trace, notation, ids, sections, named)
         _emit(_written("worked example", format, width, to_file, *tables), output, force)
+
+
+def _refuse_normalized(spec, matrix: bool, derivations: bool) -> None:
+    """What batch normalization is not worked out in yet: the matrix form and the SymPy
+    derivation of every gradient (its δ mixes the batch's examples); one line each."""
+    if not spec.normalized:
+        return
+    if matrix:
+        raise _fail(
+            f"{spec.file}: the matrix form of a batch-normalized layer is not worked out yet; "
+            "run without --matrix (the tables show every number)"
+        )
+    if derivations:
+        raise _fail(
+            f"{spec.file}: --symbolic does not derive through batch normalization yet (its δ "
+            "mixes the batch's examples); run without it, and see `backprop-tutor derive "
+            "batch_norm` for the proof of its short form"
+        )
 
 
 def _write_claims_template(trace, notation: str | None, path: Path, force: bool) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from backprop_tutor.core import batch_norm
 from backprop_tutor.core.activations import of_layer
 from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.numbers import carry
@@ -137,6 +138,12 @@ def _regularizer(r: Rule, x: list[float]) -> float:
 
 
 OPS: dict[str, Callable[[Rule, list[float]], float]] = {
+    # batch normalization (core/batch_norm.py): σ² from (μ, nets) (and a mistake's N − 1),
+    # x̂ from (net, μ, σ²) and ε, δ from (γ, σ², x̂, ∂E/∂y, Σ ∂E/∂y, Σ ∂E/∂y·x̂), the batch's
+    # size and ε (and a mistake's 0 for the terms through μ and σ²)
+    "variance": lambda r, x: batch_norm.variance(x, *r.coefficients),
+    "normalize": lambda r, x: batch_norm.standardized(x, r.coefficients[0]),
+    "batch_norm_delta": lambda r, x: batch_norm.unit_delta(x, *r.coefficients),
     "optimizer": _optimizer,
     "regularizer": _regularizer,
     "const": lambda r, x: r.coefficients[0],

@@ -60,6 +60,10 @@ class ForwardEvent:
     net: float
     out: float  # with dropout, the activation times the scaled mask: what the layer passes on
     mask: float | None = None  # dropout: 1/(1 − rate) kept, 0 dropped; None: no dropout
+    # batch normalization: net normalized over the batch, x̂ = (net − μ)/√(σ² + ε), and
+    # y = γ·x̂ + β, which the activation reads; None: the layer has none
+    xhat: float | None = None
+    y: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +96,27 @@ class DeltaEvent:
     # each downstream term w × δ of dE/dout, as `downstream` lists them: the error reaching
     # this unit from one unit it feeds (Mazur's ∂E_o1/∂out_h1)
     terms: tuple[float, ...] = ()
+    # batch normalization: dout_dnet is then φ′(y), dy = dE/dout · φ′(y) = ∂E/∂y, and delta
+    # ∂E/∂net through the batch's μ and σ² (core/batch_norm.py)
+    dy: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NormEvent:
+    """A batch-normalized unit's statistics over a batch, and its γ and β."""
+
+    layer: int
+    unit: str
+    mean: float
+    var: float
+    epsilon: float
+    gamma: str  # the parameters' names
+    beta: str
+    gamma_value: float
+    beta_value: float
+    # the sums every example's δ reads: Σ ∂E/∂y·x̂ (γ's gradient summed) and Σ ∂E/∂y (β's)
+    sum_dy_xhat: float
+    sum_dy: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +134,7 @@ class GradientEvent:
     """A parameter's gradient: the chain-rule factors in order, and for hidden ones, the paths."""
 
     param: str
-    kind: Literal["weight", "bias"]
+    kind: Literal["weight", "bias", "gamma", "beta"]  # γ, β: batch normalization's
     layer: int
     to: tuple[str, ...]  # the unit(s) the parameter feeds (a shared bias feeds several)
     source: str | None  # the unit a weight comes from
@@ -152,6 +177,7 @@ class StepTrace:
     # updates above then carry the batch's gradient, the mean or the sum as `reduction` says.
     batch: tuple[StepTrace, ...] = ()
     reduction: str = ""
+    statistics: tuple[NormEvent, ...] = ()  # a batch through batch normalization: μ, σ²
 
     def values(self) -> dict[str, float]:
         """Every number of this step by id (without the step suffix); an example k of a batch
@@ -161,10 +187,18 @@ class StepTrace:
             found.update({f"{key}#{k}": value for key, value in example.values().items()})
         for name, value in self.inputs:
             found[f"input[{name}]"] = value
+        for s in self.statistics:
+            found[f"mean[{s.unit}]"] = s.mean
+            found[f"var[{s.unit}]"] = s.var
+            found[f"sum_dy[{s.unit}]"] = s.sum_dy
+            found[f"sum_dy_xhat[{s.unit}]"] = s.sum_dy_xhat
         for f in self.forward:
             found[f"net[{f.unit}]"] = f.net
             if f.mask is not None:
                 found[f"mask[{f.unit}]"] = f.mask
+            if f.xhat is not None and f.y is not None:
+                found[f"xhat[{f.unit}]"] = f.xhat
+                found[f"y[{f.unit}]"] = f.y
             found[f"out[{f.unit}]"] = f.out
         for loss in self.losses:
             found[f"target[{loss.unit}]"] = loss.target
@@ -174,7 +208,11 @@ class StepTrace:
             for (k, *_), term in zip(d.downstream, d.terms, strict=True):
                 found[f"de_dout[{d.unit},{k}]"] = term  # the terms first, as a hand sums them
             found[f"de_dout[{d.unit}]"] = d.de_dout
-            found[f"dout_dnet[{d.unit}]"] = d.dout_dnet
+            if d.dy is None:
+                found[f"dout_dnet[{d.unit}]"] = d.dout_dnet
+            else:  # batch normalization: the activation's slope is at y
+                found[f"dout_dy[{d.unit}]"] = d.dout_dnet
+                found[f"dy[{d.unit}]"] = d.dy
             found[f"delta[{d.unit}]"] = d.delta
             for j, value in d.jacobian:
                 if j != d.unit:
@@ -237,6 +275,7 @@ class TraceHeader:
     decay_biases: bool = False  # whether a decay (the penalty's, AdamW's) reaches the biases
     biases: tuple[str, ...] = ()  # every bias's name (a decay passes them by by default)
     dropout: tuple[float | None, ...] = ()  # each layer's dropout rate, where it has one
+    batch_norm: tuple[float | None, ...] = ()  # each layer's ε, where it is batch-normalized
 
     @property
     def display(self) -> NumberFormat:
@@ -313,4 +352,6 @@ def id_meanings() -> dict[str, str]:
         "de_dout": "∂E/∂out",
         "dout_dnet": "∂out/∂net",
         "grad": "∂E/∂parameter",
+        "dout_dy": "∂out/∂y: the activation's slope at y = γ·x̂ + β (batch normalization)",
+        "dy": "∂E/∂y (batch normalization; delta is then ∂E/∂net through μ and σ²)",
     }

@@ -54,6 +54,8 @@ class _Builder:
         first = trace.steps[0].batch[0] if trace.steps[0].batch else trace.steps[0]
         self.first = first  # the structure every step shares
         self.weight_of = {(f.unit, t.source): t.weight for f in first.forward for t in f.terms}
+        self.batch: Key = lambda base: base  # a step's own ids (its batch's μ, σ²): see step
+        self.count = len(trace.steps[0].batch) or 1  # a batch's examples
 
     def add(self, rule: Rule) -> None:
         self.rules[rule.key] = (*self.rules.get(rule.key, ()), rule)
@@ -70,6 +72,8 @@ class _Builder:
         if n - 1 in self.recorded:
             for u in step.updates:
                 self.copy(param("old", u.param), _at(f"new[{u.param}]", n - 1))
+        self.batch = lambda base: _at(base, n)  # a batch's own quantities: μ, σ², sums
+        self._statistics(step, n)
         for k, example in enumerate(step.batch, start=1):
             self._pass(example, lambda base, k=k: _at(f"{base}#{k}", n), param)
         if not step.batch:
@@ -84,6 +88,23 @@ class _Builder:
             self.add(Rule(_at("loss", n), "weighted_sum", each, (1.0,) * count))
         for u in step.updates:
             self._update(u, n)
+
+    def _statistics(self, step: StepTrace, n: int) -> None:
+        """A batch-normalized unit's mean and variance over the batch's net inputs, and the
+        sums over its examples that each δ reads."""
+        count = len(step.batch)
+        for s in step.statistics:
+
+            def each(base: str, unit: str = s.unit) -> tuple[str, ...]:
+                return tuple(_at(f"{base}[{unit}]#{k}", n) for k in range(1, count + 1))
+
+            mean = _at(f"mean[{s.unit}]", n)
+            self.add(Rule(mean, "weighted_sum", each("net"), (1.0 / count,) * count))
+            self.add(Rule(_at(f"var[{s.unit}]", n), "variance", (mean, *each("net"))))
+            dys = each("dy")
+            self.add(Rule(_at(f"sum_dy[{s.unit}]", n), "weighted_sum", dys, (1.0,) * count))
+            pairs = tuple(x for pair in zip(dys, each("xhat"), strict=True) for x in pair)
+            self.add(Rule(_at(f"sum_dy_xhat[{s.unit}]", n), "dot", pairs))
 
     def _update(self, u: UpdateEvent, n: int) -> None:
         """new = old − η ∂E/∂p; with momentum Δp = −η ∂E/∂p + α Δp of the step before, and
@@ -173,6 +194,9 @@ class _Builder:
             bias = (param("old", f.bias),) if f.bias else ()
             signs = (float(h.bias_sign),) * len(bias)
             self.add(Rule(key(f"net[{f.unit}]"), "dot", pairs + bias, signs))
+            if f.xhat is not None:
+                self._normalized(key, param, f.layer, f.unit)
+                continue
             self.add(self._activation(key, f.layer, f.unit, dropout and f.mask is not None))
         outputs = h.layers[-1]
         for unit in outputs:
@@ -181,6 +205,38 @@ class _Builder:
             self.add(Rule(key(f"loss[{unit}]"), "loss_term", pair, function=h.loss, at=at))
         terms = tuple(key(f"loss[{u}]") for u in outputs)
         self.add(Rule(key("loss"), "weighted_sum", terms, (1.0,) * len(terms)))
+
+    def _normalized(self, key: Key, param: Param, layer: int, unit: str) -> None:
+        """x̂ = (net − μ)/√(σ² + ε), y = γ·x̂ + β and out = φ(y) of a batch-normalized unit."""
+        fn, alpha = self._function(layer)
+        stats = (self.batch(f"mean[{unit}]"), self.batch(f"var[{unit}]"))
+        epsilon = self.h.batch_norm[layer - 1]
+        xhat, y = key(f"xhat[{unit}]"), key(f"y[{unit}]")
+        self.add(Rule(xhat, "normalize", (key(f"net[{unit}]"), *stats), (epsilon,)))
+        scale = (param("old", f"gamma_{unit}"), xhat, param("old", f"beta_{unit}"))
+        self.add(Rule(y, "dot", scale, (1.0,)))
+        self.add(Rule(key(f"out[{unit}]"), "activation", (y,), function=fn, alpha=alpha, at=(0,)))
+
+    def _normalized_delta(self, key: Key, param: Param, layer: int, unit: str) -> None:
+        """∂out/∂y = φ′(y), ∂E/∂y = ∂E/∂out · φ′(y), and δ by the short form."""
+        fn, alpha = self._function(layer)
+        dout_dy, dy = key(f"dout_dy[{unit}]"), key(f"dy[{unit}]")
+        y_out = (key(f"y[{unit}]"), key(f"out[{unit}]"))
+        self.add(
+            Rule(dout_dy, "activation_derivative", y_out, function=fn, alpha=alpha, rounded=False)
+        )
+        self.add(Rule(dy, "product", (key(f"de_dout[{unit}]"), dout_dy)))
+        inputs = (
+            param("old", f"gamma_{unit}"),
+            self.batch(f"var[{unit}]"),
+            key(f"xhat[{unit}]"),
+            dy,
+            self.batch(f"sum_dy[{unit}]"),
+            self.batch(f"sum_dy_xhat[{unit}]"),
+        )
+        count = float(self.count)
+        epsilon = self.h.batch_norm[layer - 1]
+        self.add(Rule(key(f"delta[{unit}]"), "batch_norm_delta", inputs, (count, epsilon)))
 
     def _dropout(self, layer: int) -> float | None:
         """The layer's dropout rate, where it has dropout."""
@@ -225,6 +281,9 @@ class _Builder:
                 pair = (key(f"target[{d.unit}]"), key(f"out[{d.unit}]"))
                 at = (len(outputs),)
                 self.add(Rule(de_dout, "loss_derivative", pair, function=self.h.loss, at=at))
+            if d.dy is not None:  # batch normalization: δ through the batch's μ and σ²
+                self._normalized_delta(key, param, d.layer, d.unit)
+                continue
             if not d.jacobian and self._dropout(d.layer) is not None:  # σ′(net) × mask
                 inputs = (key(f"net[{d.unit}]"), key(f"mask[{d.unit}]"))
                 self.add(Rule(dout_dnet, "dropout_derivative", inputs, (), fn, alpha))
@@ -256,6 +315,11 @@ class _Builder:
 
     def _gradient(self, g, key: Key, param: Param) -> None:
         """δ × dnet/dparam, or the sum of its paths (each a product of its factors)."""
+        if g.kind in ("gamma", "beta"):  # ∂E/∂y·x̂ and ∂E/∂y: this example's share
+            dy = key(f"dy[{g.to[0]}]")
+            shares = (dy, key(f"xhat[{g.to[0]}]")) if g.kind == "gamma" else (dy,)
+            self.add(Rule(key(f"grad[{g.param}]"), "product", shares))
+            return
         dparam = key(f"dnet_dparam[{g.param}]")
         if g.source is not None:
             self.copy(dparam, self._shown(g.source, key))

@@ -57,7 +57,8 @@ def _label(key: str, L: Labels, symbols: dict[str, str]) -> str:
         **{q: (lambda s=symbol: f"{s} of {inside}") for q, symbol in symbols.items()},
     }
     try:
-        label = labels[kind]() if kind in labels else ""
+        # any other id as the notation writes it (batch normalization's μ, x̂, ∂E/∂y, ...)
+        label = labels[kind]() if kind in labels else L.of_id(base).replace(base, "")
     except KeyError:  # an id of a shape the labels do not know: no comment
         return ""
     if label and key.endswith("@after"):

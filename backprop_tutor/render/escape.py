@@ -38,6 +38,8 @@ GREEK = {
     "ρ": r"\rho",
     "ε": r"\varepsilon",
     "λ": r"\lambda",
+    "μ": r"\mu",  # batch normalization's mean, and γ its scale
+    "γ": r"\gamma",
 }
 
 # The seven specials text and math escape alike, with a backslash; the other three (\ ~ ^)

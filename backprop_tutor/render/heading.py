@@ -43,3 +43,17 @@ def dropout_words(h: TraceHeader) -> str:
         if rate is not None
     ]
     return f" · dropout {', '.join(layers)} (inverted: none in the test pass)" if layers else ""
+
+
+def batch_norm_words(h: TraceHeader, training: bool = False) -> str:
+    """ " · batch normalization on layer 1": where it is, and over what it normalizes (in
+    training, the loss over the data is measured with the whole data's statistics)."""
+    layers = [str(k) for k, epsilon in enumerate(h.batch_norm, start=1) if epsilon is not None]
+    if not layers:
+        return ""
+    over = (
+        "over each batch; the loss over the data with the data's own statistics"
+        if training
+        else "over the batch of every step"
+    )
+    return f" · batch normalization on layer {', '.join(layers)} ({over})"

@@ -124,6 +124,15 @@ class Labels:
             "grad": lambda: self.partial(self.error, inside),
             "old": lambda: inside,
             "new": lambda: f"new {inside}",
+            # batch normalization (core/batch_norm.py)
+            "mean": lambda: f"μ_{inside}",
+            "var": lambda: f"σ²_{inside}",
+            "xhat": lambda: f"x̂_{inside}",
+            "y": lambda: f"y_{inside}",
+            "dout_dy": lambda: self.partial(self.out(inside), f"y_{inside}"),
+            "dy": lambda: self.partial(self.error, f"y_{inside}"),
+            "sum_dy": lambda: f"Σ {self.partial(self.error, f'y_{inside}')}",
+            "sum_dy_xhat": lambda: f"Σ {self.partial(self.error, f'y_{inside}')}·x̂_{inside}",
         }
         return symbols[kind]() if kind in symbols else None
 

@@ -35,19 +35,20 @@ def questions(trace: Trace, notation: str | None = None) -> list[Question]:
         return Question(section, key, prompt, values[key], working(rules[key][0], values, n) + note)
 
     found: list[Question] = []
-    for ev in step.forward:
-        found.append(ask("forward pass", f"net[{ev.unit}]", L.net(ev.unit)))
-        found.append(ask("forward pass", f"out[{ev.unit}]", L.out(ev.unit)))
-    found.extend(ask("error", f"loss[{ev.unit}]", L.unit_error(ev.unit)) for ev in step.losses)
-    found.append(ask("error", "loss", L.error))
-    for d in step.deltas:
-        u = d.unit
-        found.append(ask("backward pass", f"de_dout[{u}]", L.partial(L.error, L.out(u))))
-        found.append(ask("backward pass", f"dout_dnet[{u}]", L.partial(L.out(u), L.net(u))))
-        found.append(ask("backward pass", f"delta[{u}]", f"δ_{u} = ∂E/∂net"))
-    for g in step.gradients:
-        if g.factors or g.paths:
-            found.append(ask("gradients", f"grad[{g.param}]", L.partial(L.error, g.param)))
+    for ev in step.statistics:  # batch normalization: the batch's μ and σ² first
+        found.append(ask("forward pass", f"mean[{ev.unit}]", L.of_id(f"mean[{ev.unit}]")))
+        found.append(ask("forward pass", f"var[{ev.unit}]", L.of_id(f"var[{ev.unit}]")))
+    examples = step.batch or (step,)
+    for k, example in enumerate(examples, start=1):
+        mark = f"#{k}" if step.batch else ""  # each example of a batch, then the batch's
+
+        def asked(section: str, base: str, prompt: str, mark: str = mark) -> Question:
+            return ask(section, base + mark, prompt + mark)
+
+        found.extend(_pass_questions(example, L, asked))
+    for ev in step.statistics:  # the sums each δ read
+        for base in (f"sum_dy[{ev.unit}]", f"sum_dy_xhat[{ev.unit}]"):
+            found.append(ask("backward pass", base, L.of_id(base)))
     h = trace.header
     symbols = {q.key: q.symbol for q in worked(h.optimizer, h.regularizer)}
     for up in step.updates:
@@ -55,4 +56,30 @@ def questions(trace: Trace, notation: str | None = None) -> list[Question]:
             found.append(ask("updates", f"{key}[{up.param}]", f"{symbols[key]} of {up.param}"))
         kept = "" if up.updated else " (kept: biases are not updated)"
         found.append(ask("updates", f"new[{up.param}]", f"new {up.param}", kept))
+    return found
+
+
+def _pass_questions(step, L: Labels, ask) -> list[Question]:
+    """One example's questions: forward, error, backward and its gradients."""
+    found = []
+    for ev in step.forward:
+        found.append(ask("forward pass", f"net[{ev.unit}]", L.net(ev.unit)))
+        if ev.xhat is not None:  # batch normalization: x̂ and y = γ·x̂ + β
+            for base in (f"xhat[{ev.unit}]", f"y[{ev.unit}]"):
+                found.append(ask("forward pass", base, L.of_id(base)))
+        found.append(ask("forward pass", f"out[{ev.unit}]", L.out(ev.unit)))
+    found.extend(ask("error", f"loss[{ev.unit}]", L.unit_error(ev.unit)) for ev in step.losses)
+    found.append(ask("error", "loss", L.error))
+    for d in step.deltas:
+        u = d.unit
+        found.append(ask("backward pass", f"de_dout[{u}]", L.partial(L.error, L.out(u))))
+        if d.dy is not None:  # through y, then the batch's μ and σ²
+            for base in (f"dout_dy[{u}]", f"dy[{u}]"):
+                found.append(ask("backward pass", base, L.of_id(base)))
+        else:
+            found.append(ask("backward pass", f"dout_dnet[{u}]", L.partial(L.out(u), L.net(u))))
+        found.append(ask("backward pass", f"delta[{u}]", f"δ_{u} = ∂E/∂net"))
+    for g in step.gradients:
+        if g.factors or g.paths or g.kind in ("gamma", "beta"):
+            found.append(ask("gradients", f"grad[{g.param}]", L.partial(L.error, g.param)))
     return found

@@ -17,9 +17,10 @@ from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.numbers import setting_text
 from backprop_tutor.core.trace import PredictionEvent, StepTrace, Trace
 from backprop_tutor.core.words import counted
+from backprop_tutor.render import normalization
 from backprop_tutor.render.glyphs import plain
 from backprop_tutor.render.grid import Grid, cells_with_ids
-from backprop_tutor.render.heading import dropout_words, update_words
+from backprop_tutor.render.heading import batch_norm_words, dropout_words, update_words
 from backprop_tutor.render.labels import Labels
 from backprop_tutor.render.step_tables import StepTables
 
@@ -62,6 +63,11 @@ class WorkedExample:
         if self.given and (self.sections is None or "given" in self.sections):
             yield self.given_table()
         for step in self.trace.steps:
+            if step.statistics and (self.sections is None or "forward" in self.sections):
+                key = _key(step.step, "") if self.ids else None
+                tables = StepTables(step, self.trace, self.labels, self.fmt, key, self.params)
+                yield f"Step {step.step}: the batch's statistics"
+                yield normalization.statistics_table(tables)
             for k, example in enumerate(step.batch, start=1):
                 title = f"Step {step.step}, example {k} of {len(step.batch)} in the batch"
                 yield from self._titled(title, self._tables(example, f"#{k}"))
@@ -89,9 +95,13 @@ class WorkedExample:
         table = Grid("Given", given=True)
         table.column("", numeric=False)
         table.column("values", numeric=False)
-        table.row("inputs", ", ".join(f"{L.out(x)} = {n(v)}" for x, v in step.inputs))
-        targets = (f"{L.target(e.unit)} = {n(e.target)}" for e in step.losses)
-        table.row("targets", ", ".join(targets))
+        examples = first.batch if first.statistics else (step,)  # batch normalization's
+        for k, example in enumerate(examples, start=1):
+            which = f" of example {k}" if len(examples) > 1 else ""
+            inputs = ", ".join(f"{L.out(x)} = {n(v)}" for x, v in example.inputs)
+            table.row(f"inputs{which}", inputs)
+            targets = (f"{L.target(e.unit)} = {n(e.target)}" for e in example.losses)
+            table.row(f"targets{which}", ", ".join(targets))
         for f in step.forward:
             weights = [f"{t.weight} = {n(t.weight_value)} from {t.source}" for t in f.terms]
             if len(weights) > MAX_GIVEN_WEIGHTS:
@@ -102,6 +112,12 @@ class WorkedExample:
                 ]
             bias = [f"{f.bias} = {n(f.bias_value)}"] if f.bias else []
             table.row(f"into {f.unit} ({f.activation})", ", ".join(weights + bias))
+        for s in first.statistics:  # batch normalization: γ, β and ε of each unit
+            table.row(
+                f"batch norm of {s.unit}",
+                f"{s.gamma} = {n(s.gamma_value)}, {s.beta} = {n(s.beta_value)}, "
+                f"ε = {setting_text(s.epsilon)}",
+            )
         rate = f"η = {setting_text(h.learning_rate)}"  # as given: 1/3, 0.0004 at any digits
         alpha = f", momentum α = {setting_text(h.momentum)}" if h.momentum else ""
         table.row("learning rate", rate + alpha)
@@ -176,7 +192,7 @@ class WorkedExample:
         settings = (
             f"{h.file} · {shape} network · notation {self.labels.notation.name} · "
             f"loss {h.loss} · learning rate {setting_text(h.learning_rate)}{update_words(h)}"
-            f"{dropout_words(h)} · biases {biases} · {arithmetic} · {shown}"
+            f"{dropout_words(h)}{batch_norm_words(h)} · biases {biases} · {arithmetic} · {shown}"
         )
         if not h.paths_listed:
             settings += (

@@ -19,6 +19,7 @@ from backprop_tutor.core.trace import (
     Trace,
     UpdateEvent,
 )
+from backprop_tutor.render import normalization
 from backprop_tutor.render.grid import GivenCell, Grid, cells_with_ids
 from backprop_tutor.render.labels import DELTA, Labels
 from backprop_tutor.render.optimizer_table import optimizer_table
@@ -64,6 +65,10 @@ class StepTables:
                 yield "backward", self.delta_table(layer)
                 for table in self.gradient_tables(layer):
                     yield "gradients", table
+        if self.step.batch:
+            yield "error", self.batch_error_table()
+        if self.step.statistics:
+            yield "backward", normalization.sums_table(self)
         if self.step.batch and self._chosen(self.step.updates):
             yield "updates", self.batch_table()
         if self._chosen(self.step.updates):
@@ -87,6 +92,9 @@ class StepTables:
             if rate is not None
             else ""
         )
+        epsilon = self.header.batch_norm[layer - 1] if self.header.batch_norm else None
+        if epsilon is not None:
+            dropout = normalization.forward_words(word, activation, epsilon)
         table = Grid(f"Forward pass, layer {layer} ({kind}, {activation}){dropout}")
         table.column("unit", numeric=False)
         bias = "− threshold" if self.header.bias_sign < 0 else "+ bias"
@@ -94,6 +102,9 @@ class StepTables:
         table.column(L.notation.net_word)
         if rate is not None:
             table.column("mask")
+        if epsilon is not None:
+            table.column("x̂")
+            table.column("y")
         table.column(word)
         for ev in (e for e in self.step.forward if e.layer == layer):
             if len(ev.terms) <= MAX_TERMS_SHOWN:
@@ -115,6 +126,8 @@ class StepTables:
                 f"  = {' + '.join(numbers)}{bias_number}"
             )
             mask = () if rate is None else (self.v(ev.mask, f"mask[{ev.unit}]"),)
+            if epsilon is not None:
+                mask = (self.v(ev.xhat, f"xhat[{ev.unit}]"), self.v(ev.y, f"y[{ev.unit}]"))
             net, out = self.v(ev.net, f"net[{ev.unit}]"), self.v(ev.out, f"out[{ev.unit}]")
             table.row(ev.unit, sums, net, *mask, out)
         return table
@@ -154,6 +167,8 @@ class StepTables:
         is_output = layer == len(self.header.layers) - 1
         kind = "output layer" if is_output else "hidden layer"
         events = [d for d in self.step.deltas if d.layer == layer]
+        if events[0].dy is not None:
+            return normalization.delta_table(self, layer, events)
         mixing = bool(events[0].jacobian)  # softmax: every output moves with each net input
         sign = L.notation.delta_sign  # Mitchell's and Xu's δ is the sensitivity −∂E/∂net
         rate = self.header.dropout[layer - 1] if self.header.dropout else None
@@ -217,11 +232,14 @@ class StepTables:
         """One table per row shape: direct chains, paths through downstream units, shared biases."""
         events = [g for g in self._chosen(self.step.gradients) if g.layer == layer]
         groups: dict[tuple, list[GradientEvent]] = {}
-        for g in events:
+        scaled = [g for g in events if g.kind in ("gamma", "beta")]  # batch normalization's
+        for g in (g for g in events if g not in scaled):
             factors = g.paths[0].factors if g.paths else g.factors
             groups.setdefault((bool(g.paths), tuple(f.role for f in factors)), []).append(g)
         for (has_paths, roles), group in groups.items():
             yield self._gradient_table(layer, has_paths, roles, group)
+        if scaled:
+            yield normalization.parameter_table(self, layer, scaled)
 
     def _gradient_table(
         self, layer: int, has_paths: bool, roles: tuple[str, ...], group: list[GradientEvent]
@@ -274,6 +292,17 @@ class StepTables:
         update = self.new[param]
         new = self.v(update.new, f"new[{param}]")
         return new if update.updated else f"{new} (kept)"
+
+    def batch_error_table(self) -> Grid:
+        """The batch's error: its examples' total errors, summed."""
+        L, step = self.labels, self.step
+        size = len(step.batch)
+        table = Grid(f"Error of the batch: {L.error} summed over its {size} examples")
+        table.column(f"{L.error} of examples 1 to {size}", numeric=False)
+        table.column("sum")
+        each = ", ".join(self.n(example.total_loss) for example in step.batch)
+        table.row(each, self.v(step.total_loss, "loss"))
+        return table
 
     def batch_table(self) -> Grid:
         """Each example's gradient and the batch's: their mean or sum, which the update uses."""

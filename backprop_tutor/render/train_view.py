@@ -12,7 +12,7 @@ from backprop_tutor.core.trace import Trace
 from backprop_tutor.core.words import counted
 from backprop_tutor.render.glyphs import plain
 from backprop_tutor.render.grid import Grid
-from backprop_tutor.render.heading import decay_words, dropout_words
+from backprop_tutor.render.heading import batch_norm_words, decay_words, dropout_words
 from backprop_tutor.render.rich_tables import WorkedExample
 from backprop_tutor.train import TrainingResult
 
@@ -105,7 +105,8 @@ class TrainingReport:
                 f"{key} {setting_text(value)}" for key, value in spec.optimizer.settings
             )
             momentum = f" · {entry.title}" + (f" ({settings})" if settings else "")
-        momentum += decay_words(self.trace.header) + dropout_words(self.trace.header)
+        h = self.trace.header
+        momentum += decay_words(h) + dropout_words(h) + batch_norm_words(h, training=True)
         precision = "" if rules.dtype == "float64" else f" · {rules.dtype} arithmetic"
         lines = [Text(plain(spec.title), style="bold")] if spec.title else []
         if spec.source:

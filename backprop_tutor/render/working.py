@@ -138,6 +138,42 @@ def _regularizer(rule: Rule, x: list[float], n: Format) -> str:
     return text
 
 
+def _variance(rule: Rule, x: list[float], n: Format) -> str:
+    """σ² = Σ (net − μ)² / N with its numbers: `((0.16 − 0.1533)² + ...) / 3`."""
+    mean, *nets = x
+    squares = " + ".join(f"({n(v)} − {bracketed(n(mean))})²" for v in nets)
+    return f"({squares}) / {_count(len(nets), rule)}"
+
+
+def _count(examples: int, rule: Rule) -> str:
+    """A variance's divisor: N, or N − 1 in the mistake that takes the sample's."""
+    return setting_text(examples - (rule.coefficients[0] if rule.coefficients else 0.0))
+
+
+def _normalize(rule: Rule, x: list[float], n: Format) -> str:
+    net, mean, var = x
+    epsilon = setting_text(rule.coefficients[0])
+    return f"({n(net)} − {bracketed(n(mean))}) / √({n(var)} + {epsilon})"
+
+
+def _batch_norm_delta(rule: Rule, x: list[float], n: Format) -> str:
+    return _short_form(rule, [bracketed(n(v)) for v in x])
+
+
+def _short_form(rule: Rule, terms: list[str]) -> str:
+    """δ = γ/(N·√(σ² + ε)) · (N·∂E/∂y − Σ ∂E/∂y − x̂·Σ ∂E/∂y·x̂) with `terms` (ids or numbers)
+    in place of its symbols; the mistake that leaves out the terms through μ and σ² as
+    γ·∂E/∂y / √(σ² + ε)."""
+    gamma, var, xhat, dy, sum_dy, sum_dy_xhat = terms
+    count, epsilon = int(rule.coefficients[0]), setting_text(rule.coefficients[1])
+    if rule.coefficients[2:3] == (0.0,):
+        return f"{gamma} × {dy} / √({var} + {epsilon})"
+    return (
+        f"{gamma} / ({count} × √({var} + {epsilon})) × ({count} × {dy} − {sum_dy} − "
+        f"{xhat} × {sum_dy_xhat})"
+    )
+
+
 _UPDATES: dict[str, dict] = {"optimizer": OPTIMIZERS, "regularizer": REGULARIZERS}
 
 WRITERS: dict[str, Callable[[Rule, list[float], Format], str]] = {
@@ -152,6 +188,9 @@ WRITERS: dict[str, Callable[[Rule, list[float], Format], str]] = {
     "dropout": _dropout,
     "dropout_derivative": _dropout_derivative,
     "jacobian": _jacobian,
+    "variance": _variance,
+    "normalize": _normalize,
+    "batch_norm_delta": _batch_norm_delta,
     "loss_term": _loss("formula"),
     "loss_derivative": _loss("derivative_formula"),
 }
@@ -180,6 +219,12 @@ def formula(rule: Rule, name: Callable[[str], str] = str) -> str:
             f"{entry.label(read)} = {key}" for read, key in zip(quantity.reads, ids, strict=True)
         )
         return f"{text} (with {named})"
+    if rule.op == "variance":
+        return f"Σ ({', '.join(ids[1:])} − {ids[0]})² / {_count(len(ids) - 1, rule)}"
+    if rule.op == "normalize":
+        return f"({ids[0]} − {ids[1]}) / √({ids[2]} + {setting_text(rule.coefficients[0])})"
+    if rule.op == "batch_norm_delta":
+        return _short_form(rule, ids)
     prime = "′" if "derivative" in rule.op else ""
     if rule.op.startswith("dropout"):  # σ(net) × mask
         return f"{rule.function}{prime}({ids[0]}) × {ids[1]}"

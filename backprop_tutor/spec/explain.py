@@ -65,7 +65,8 @@ def explain(source: YamlSource, exc: ValidationError) -> SpecError:
         return source.error(
             path, f"got {shown}, where {belongs} belongs{more}", f"see {_example(path)}"
         )
-    return source.error(path, f"{error['msg'].lower()}, got {shown}{more}", _FIXES.get(kind, ""))
+    fix = _FIXES.get(kind, "").format(**error.get("ctx", {}))
+    return source.error(path, f"{error['msg'].lower()}, got {shown}{more}", fix)
 
 
 _FIXES = {  # pydantic's type errors: what to write instead
@@ -75,6 +76,10 @@ _FIXES = {  # pydantic's type errors: what to write instead
     "bool_type": "write true or false",
     "list_type": "write a list",
     "dict_type": "write a mapping of name: value",
+    "greater_than": "use a number above {gt:g}",
+    "greater_than_equal": "use {ge:g} or more",
+    "less_than": "use a number below {lt:g}",
+    "less_than_equal": "use {le:g} or less",
 }
 
 
@@ -91,6 +96,7 @@ _EXAMPLES = {
     "optimizer": "configs/adam.yaml",
     "regularization": "configs/weight-decay.yaml",
     "dropout": "configs/dropout.yaml",
+    "batch_norm": "configs/batch-norm.yaml",
     "data": "configs/xu-stochastic.yaml",
     "training": "configs/xor.yaml",
 }

@@ -102,7 +102,13 @@ def trace_numbers(spec: Spec, steps: int | None = None) -> int:
     """Numbers a full trace keeps: every step (the spec's, or `steps`), then the predictions
     (the tests, and the example again after the last update)."""
     tests = (len(spec.tests) + 1) * (len(spec.input_names) + 2 * len(spec.output_names) + 1)
-    return step_numbers(spec) * (spec.steps if steps is None else steps) + tests
+    return run_step_numbers(spec) * (spec.steps if steps is None else steps) + tests
+
+
+def run_step_numbers(spec: Spec) -> int:
+    """Numbers one step of `run` keeps: one example's, or with batch normalization each
+    example of the batch (its update counted with each: an estimate from above)."""
+    return step_numbers(spec) * (len(spec.examples) if spec.normalized else 1)
 
 
 def megabytes(numbers: int) -> int:
@@ -121,7 +127,7 @@ def refuse_large_trace(spec: Spec) -> None:
     total = trace_numbers(spec)
     if total <= TRACE_LIMIT:
         return
-    per_step = step_numbers(spec)
+    per_step = run_step_numbers(spec)
     fewer = (TRACE_LIMIT - (total - per_step * spec.steps)) // per_step  # steps that would fit
     if spec.steps == 1 or fewer < 1:
         fix = "use a smaller network" + (

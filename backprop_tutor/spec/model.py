@@ -100,6 +100,18 @@ class DropoutSpec:
 
 
 @dataclass(frozen=True)
+class BatchNormSpec:
+    """Batch normalization of a hidden layer's net inputs over the batch, before its
+    activation: x̂ = (net − μ)/√(σ² + ε), y = γ·x̂ + β, out = φ(y). γ and β are parameters of
+    each unit, held where a layer's biases are (the layer has none: β takes their place),
+    `gammas` first, then `betas`."""
+
+    epsilon: float
+    gammas: tuple[str, ...]
+    betas: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class LayerSpec:
     """One resolved layer. `weights[u][s]` is the weight from source s into unit u."""
 
@@ -115,6 +127,7 @@ class LayerSpec:
     param_order: tuple[str, ...]  # the order a lecture works through the parameters
     alpha: float | None = None  # leaky_relu's slope below zero, when given
     dropout: DropoutSpec | None = None
+    batch_norm: BatchNormSpec | None = None
 
     @property
     def shared_bias(self) -> bool:
@@ -200,6 +213,19 @@ class Spec:
     def dropout_rates(self) -> dict[str, float]:
         """Each hidden unit with dropout, its layer's rate."""
         return {u: ls.dropout.rate for ls in self.layers if ls.dropout for u in ls.units}
+
+    @property
+    def normalized(self) -> bool:
+        """Whether a layer is batch-normalized: its steps and updates are on batches."""
+        return any(ls.batch_norm for ls in self.layers)
+
+    def first_pass(self) -> tuple[np.ndarray, np.ndarray]:
+        """The inputs and targets of step 1's pass: the spec's example, or with batch
+        normalization every example as a column (`run`'s batch, whose loss and gradients are
+        the batch's sums)."""
+        if self.normalized:
+            return np.array(self.examples.inputs.T), np.array(self.examples.targets.T)
+        return np.array(self.inputs), np.array(self.targets)
 
     @property
     def output_names(self) -> tuple[str, ...]:

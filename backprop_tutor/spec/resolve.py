@@ -13,6 +13,7 @@ from backprop_tutor.core.errors import shortened
 from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.notation import NOTATIONS, Notation, UnitRef
 from backprop_tutor.core.numbers import NumberFormat
+from backprop_tutor.spec.batch_norm import check_batches, resolve_batch_norm
 from backprop_tutor.spec.data import DataResolver, Values, closest
 from backprop_tutor.spec.dropout import resolve_dropout
 from backprop_tutor.spec.initialization import Initializer
@@ -85,6 +86,9 @@ class Resolver(ParameterResolver):
             where, which = (*given, k), f" (example {k + 1})"
             self._check_loss(layers[-1].activation, outputs, examples[k][1], where, which)
         optimizer = resolve_update(src, raw)
+        training = self._training(len(examples), optimizer)
+        if any(ls.batch_norm for ls in layers):
+            check_batches(src, raw, len(examples), training.batch_size)
         display = NumberFormat(raw.display.digits, raw.display.rounding, raw.display.fixed)
         return Spec(
             src.file,
@@ -102,7 +106,7 @@ class Resolver(ParameterResolver):
             display,
             raw.arithmetic.carry_digits,
             examples,
-            self._training(len(examples), optimizer),
+            training,
             self.init.describe() if self.drawn else None,
             raw.update,
             tuple(
@@ -250,9 +254,16 @@ class Resolver(ParameterResolver):
         units = tuple(UnitRef(n, index + 1, j + 1, last) for j, n in enumerate(names))
         weight_names, weights = self._weights(path, index + 1, layer, previous, units, counter)
         bias_names, bias_values, bias_of_unit = self._bias(path, index + 1, layer, units)
+        normalized = resolve_batch_norm(self.src, self.raw, path, layer, names, last, self._claim)
+        norm = None
+        if normalized is not None:  # γ and β where the biases are (the layer has none)
+            norm, bias_values = normalized
+            bias_names = (*norm.gammas, *norm.betas)
         if isinstance(layer.weights, dict):  # the file's own order, then the biases
             order = (*layer.weights, *bias_names)
-        elif len(bias_names) == len(names):  # unit by unit, its own bias first (w_0j in Bishop)
+        elif (
+            len(bias_of_unit) == len(bias_names) == len(names)
+        ):  # unit by unit, its own bias first (w_0j in Bishop)
             order = tuple(p for j, row in enumerate(weight_names) for p in (bias_names[j], *row))
         else:
             order = (*(p for row in weight_names for p in row), *bias_names)
@@ -267,6 +278,7 @@ class Resolver(ParameterResolver):
             order,
             alpha,
             resolve_dropout(self.src, self.raw, path, layer, len(names), last),
+            norm,
         )
 
     def _bound_parameters(self, path: YamlPath, fan_in: int, units: int) -> None:

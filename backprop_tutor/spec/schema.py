@@ -131,6 +131,22 @@ class DropoutFile(_Model):
     seed: Seed = 0
 
 
+PerUnit = Annotated[
+    Union[Annotated[Number, Tag("<number>")], Annotated[list[Number], Tag("<list>")]],  # noqa: UP007
+    Discriminator(_shape),
+]
+
+
+class BatchNormFile(_Model):
+    """`batch_norm: {gamma: 1, beta: 0, epsilon: 1e-5}` on a hidden layer: its net inputs
+    normalized over the batch, then scaled by γ and shifted by β (one number for every unit,
+    or one per unit); ε keeps the division finite."""
+
+    gamma: PerUnit = 1.0
+    beta: PerUnit = 0.0
+    epsilon: bounded(gt=0) = 1e-5
+
+
 class LayerFile(_Model):
     """One layer: its units, activation, bias and the weights into it."""
 
@@ -141,6 +157,7 @@ class LayerFile(_Model):
     activation: Name
     alpha: Number | None = None  # leaky_relu's slope below zero
     dropout: DropoutFile | None = None
+    batch_norm: BatchNormFile | None = None
     bias: (
         Annotated[
             Union[  # noqa: UP007

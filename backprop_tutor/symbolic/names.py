@@ -24,4 +24,5 @@ def derivation_names() -> list[str]:
         *LOSSES,
         *(n for n, entry in OPTIMIZERS.items() if entry.derivation),
         *REGULARIZERS,
+        "batch_norm",
     ]

@@ -17,6 +17,7 @@ from types import ModuleType
 
 import sympy as sp
 
+from backprop_tutor.core import batch_norm_derivation
 from backprop_tutor.core.activations import ACTIVATIONS
 from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.optimizers import OPTIMIZERS
@@ -164,4 +165,5 @@ DERIVATIONS: dict[str, Callable[[], TextbookDerivation]] = {
     **{name: _loss(name) for name in LOSSES},
     **{name: _entry(entry.derivation) for name, entry in OPTIMIZERS.items() if entry.derivation},
     **{name: _entry(entry.derivation) for name, entry in REGULARIZERS.items()},
+    "batch_norm": _entry(batch_norm_derivation.batch_norm),
 }

@@ -265,9 +265,8 @@ def _problem(spec: Spec) -> str | None:
     """Why this draw is not worth doing, or None: read from the engine's arrays of the step
     (the numbers the trace would copy out), without recording it."""
     network = Network(spec)
-    p = network.compute(np.array(spec.inputs), np.array(spec.targets))
+    p = network.compute(*spec.first_pass())  # every example of a batch-normalized step
     for ls, net, out in zip(spec.layers, p.nets, p.outs[1:], strict=True):
-        net, out = net[:, 0], out[:, 0]
         entry = ACTIVATIONS[ls.activation]
         if entry.dead is not None and entry.dead(net).any():
             return DEAD

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from backprop_tutor.core import batch_norm
 from backprop_tutor.core.errors import TrainingError
 from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.optimizers import OPTIMIZERS
@@ -125,7 +126,7 @@ def exact_gradients(spec: Spec, slots: list | None = None) -> dict[str, float]:
     exact = replace(spec, carry_digits=None)
     network = Network.from_spec(exact)
     network.drop(1, 1)  # with dropout: step 1's masks, as `run` records them
-    p = network.compute(np.array(exact.inputs), np.array(exact.targets))
+    p = network.compute(*exact.first_pass())
     values = {"loss": p.total}
     for name, i, is_bias, index in network.slots() if slots is None else slots:
         values[f"grad[{name}]"] = float((p.grad_b if is_bias else p.grad_w)[i][index])
@@ -151,7 +152,7 @@ def gradcheck(
         slots = [slot for slot in network.slots() if slot[0] in only]
     else:
         slots = sample(network, limit)
-    numeric = central_differences(network, np.array(exact.inputs), np.array(exact.targets), slots)
+    numeric = central_differences(network, *exact.first_pass(), slots)
     return _compare(exact_gradients(spec, slots), numeric)
 
 
@@ -174,19 +175,30 @@ def _torch_network(spec: Spec):
         for b, name in enumerate(layer.spec.bias_names):
             params[name] = (bias, (b,))
 
+    inputs, targets = spec.first_pass()
+
     def loss(step: int = 1):
-        """The loss at step `step`'s dropout masks (the same draws as `run`'s steps)."""
-        out = torch.tensor(spec.inputs, dtype=torch.float64)
+        """The loss at step `step`'s dropout masks (the same draws as `run`'s steps): of the
+        spec's example, or the sum over the batch with batch normalization (units in rows,
+        examples in columns, as the engine's arrays)."""
+        out = torch.tensor(inputs, dtype=torch.float64)
         for k, layer in enumerate(network.layers):
             net = tensors[2 * k][0] @ out
-            if layer.bias.size:
+            if layer.norm is not None:  # PyTorch's own batch_norm (examples in rows)
+                units, scale = len(layer.spec.units), tensors[2 * k + 1][0]
+                normed = batch_norm.torch_forward(
+                    torch, net.T, scale[:units], scale[units:], layer.norm.epsilon
+                )
+                net = normed.T
+            elif layer.bias.size:
                 index = torch.tensor(layer.bias_of_unit)
-                net = net + layer.bias_sign * tensors[2 * k + 1][0][index]
+                bias = tensors[2 * k + 1][0][index]
+                net = net + layer.bias_sign * (bias if net.dim() == 1 else bias[:, None])
             out = layer.activation.torch(torch, net)
             mask = masks[step - 1][k]
             if mask is not None:
                 out = out * torch.tensor(mask[:, 0], dtype=torch.float64)
-        target = torch.tensor(spec.targets, dtype=torch.float64)
+        target = torch.tensor(targets, dtype=torch.float64)
         return LOSSES[spec.loss].torch(torch, target, out)
 
     masks = [network.dropout.masks(1, k) for k in range(1, max(spec.steps, UPDATES_CHECKED) + 1)]
@@ -225,11 +237,14 @@ def torch_updates(
             optimizers.append(entry.torch(torch, group, spec.learning_rate, hyper))  # type: ignore[misc]
     decayed = [t for t, is_bias in tensors if t.numel() and (o.decay_biases or not is_bias)]
 
+    mean = spec.normalized and spec.training.reduction == "mean"  # run's batch: its mean
+
     def total(step: int):
+        error = loss(step) / len(spec.examples) if mean else loss(step)
         if not o.regularizer:
-            return loss(step)
+            return error
         penalty = REGULARIZERS[o.regularizer].torch
-        return loss(step) + sum(penalty(torch, t, o.strength) for t in decayed)
+        return error + sum(penalty(torch, t, o.strength) for t in decayed)
 
     found = {}
     for n in range(1, steps + 1):

@@ -30,6 +30,16 @@ def mistaken_rules(
             "dropout's scaling forgotten (a kept output not divided by 1 − rate)",
             replace(rule, coefficients=(rule.coefficients[0],) * 2),
         )
+    if rule.op == "variance":  # batch normalization's σ² with the sample's N − 1
+        yield (
+            "the unbiased variance (÷ N − 1) in place of the batch's (÷ N)",
+            replace(rule, coefficients=(1.0,)),
+        )
+    if rule.op == "batch_norm_delta":  # δ through y alone
+        yield (
+            "the terms through μ and σ² left out (δ = γ·∂E/∂y / √(σ² + ε))",
+            replace(rule, coefficients=(*rule.coefficients[:2], 0.0)),
+        )
     if kind == "delta" and rule.op == "product":  # de_dout × dout_dnet
         yield "a missing dout/dnet factor", replace(rule, inputs=rule.inputs[:1])
     if kind == "grad" and rule.op == "product":  # δ × dnet/dparam, δ without its σ′

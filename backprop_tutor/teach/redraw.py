@@ -1,7 +1,7 @@
 """A given spec's numbers drawn again, for another version of the same exercise: its inputs,
-targets, weights and biases each drawn in the range the file's own span (to as many decimals
-as the file writes them), every name, unit, notation and setting kept; a draw with a dead or
-saturated unit, or a vanishing gradient, is drawn again (`new`'s checks)."""
+targets (its examples' too), weights and biases each drawn in the range the file's own span
+(to as many decimals as the file writes them), every name, unit, notation and setting kept; a
+draw with a dead or saturated unit, or a vanishing gradient, is drawn again (`new`'s checks)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ def redraw(source: YamlSource, seed: int) -> tuple[str, Spec]:
     for _ in range(MAX_DRAWS):
         raw = copy.deepcopy(source.data)
         for group, slots in _given(raw).items():
+            if not slots:  # a file without that group (examples: and no inputs:)
+                continue
             low, high, places = _span([_get(s) for s in slots], group)
             for container, key in slots:
                 container[key] = round(rng.uniform(low, high), places)  # type: ignore[index]
@@ -68,6 +70,9 @@ def _given(raw: object) -> dict[str, list[Slot]]:
         return found
     for group in ("inputs", "targets"):
         found[group] += _numbers_in(raw.get(group))
+        for example in raw.get("examples") or []:  # a batch's examples (batch normalization)
+            if isinstance(example, dict):
+                found[group] += _numbers_in(example.get(group))
     for layer in raw.get("layers") or []:
         if not isinstance(layer, dict):
             continue

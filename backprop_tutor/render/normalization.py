@@ -1,0 +1,130 @@
+"""Batch normalization's tables, beside the step tables they sit among: the batch's statistics
+(before its examples), a unit's x̂ and y in the forward table's words, the backward pass
+through μ and σ², γ's and β's shares of each example, and the sums each δ reads.
+
+Every number comes from the trace's events (NormEvent, and the x̂, y, ∂E/∂y the forward and
+delta events carry); the formulas are core/batch_norm.py's.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from backprop_tutor.core.batch_norm import FORMULAS
+from backprop_tutor.core.numbers import setting_text
+from backprop_tutor.core.trace import DeltaEvent, GradientEvent
+from backprop_tutor.render.grid import GivenCell, Grid
+from backprop_tutor.render.labels import DELTA
+
+if TYPE_CHECKING:
+    from backprop_tutor.render.step_tables import StepTables
+
+
+def forward_words(word: str, activation: str, epsilon: float) -> str:
+    """The forward table's title's part for a batch-normalized layer."""
+    return (
+        f"; batch normalization over the batch (μ, σ²: the batch's table): "
+        f"{FORMULAS['xhat']} with ε = {setting_text(epsilon)}, {FORMULAS['y']}, "
+        f"{word} = {activation}(y)"
+    )
+
+
+def statistics_table(tables: StepTables) -> Grid:
+    """The batch's mean and variance of each batch-normalized unit's net input, with the γ
+    and β its examples are scaled and shifted by."""
+    step, v = tables.step, tables.v
+    size = len(step.batch)
+    table = Grid(
+        f"Batch normalization: each unit's statistics over the {size} examples, "
+        f"{FORMULAS['mean']}, {FORMULAS['var']} (N = {size})"
+    )
+    table.column("unit", numeric=False)
+    table.column(f"{tables.labels.notation.net_word} of examples 1 to {size}", numeric=False)
+    table.column("μ")
+    table.column("σ²")
+    table.column("γ", numeric=False)
+    table.column("β", numeric=False)
+    for s in step.statistics:
+        nets = ", ".join(
+            tables.n(f.net) for ex in step.batch for f in ex.forward if f.unit == s.unit
+        )
+        given = GivenCell if step.step == 1 else str
+        table.row(
+            s.unit,
+            nets,
+            v(s.mean, f"mean[{s.unit}]"),
+            v(s.var, f"var[{s.unit}]"),
+            given(f"{s.gamma} = {v(s.gamma_value, f'old[{s.gamma}]')}"),
+            given(f"{s.beta} = {v(s.beta_value, f'old[{s.beta}]')}"),
+        )
+    return table
+
+
+def delta_table(tables: StepTables, layer: int, events: list[DeltaEvent]) -> Grid:
+    """A batch-normalized layer's backward pass for one example: ∂E/∂out as any hidden
+    unit's, the activation's slope at y, ∂E/∂y, and δ = ∂E/∂net through μ and σ²."""
+    L, v = tables.labels, tables.v
+    sign = L.notation.delta_sign  # Mitchell's and Xu's δ is the sensitivity −∂E/∂net
+    table = Grid(
+        f"Backward pass, layer {layer} (hidden layer, batch-normalized): each unit's error "
+        f"signal through y, then through the batch's μ and σ²: {FORMULAS['delta']} "
+        "(the sums: the batch's table after its examples)"
+    )
+    table.column("unit", numeric=False)
+    table.column(L.role_header("de_dout"))
+    table.column("from", numeric=False)
+    out = L.notation.out_word_for(False)
+    table.column(L.fraction(out, "y"))
+    table.column(L.fraction(L.error, "y"))
+    table.column(f"{DELTA} = {'−' if sign < 0 else ''}∂E/∂{L.notation.net_word}")
+    for d in events:
+        u = d.unit
+        table.row(
+            u,
+            v(d.de_dout, f"de_dout[{u}]"),
+            tables._de_dout_source(d, False),
+            v(d.dout_dnet, f"dout_dy[{u}]"),
+            v(d.dy, f"dy[{u}]"),
+            v(sign * d.delta, f"delta[{u}]"),
+        )
+    return table
+
+
+def parameter_table(tables: StepTables, layer: int, events: list[GradientEvent]) -> Grid:
+    """γ's and β's gradients in one example: its share of the batch's sums."""
+    L, v = tables.labels, tables.v
+    shares = {d.unit: d for d in tables.step.deltas if d.layer == layer}
+    xhats = {f.unit: f.xhat for f in tables.step.forward if f.layer == layer}
+    table = Grid(
+        f"Gradients, layer {layer} (batch normalization's γ and β): this example's share, "
+        f"{FORMULAS['grad_gamma']} and {FORMULAS['grad_beta']} over the batch"
+    )
+    table.column("param", numeric=False)
+    table.column(L.fraction(L.error, "y"))
+    table.column("x̂", numeric=False)
+    table.column(L.fraction(L.error, "param"))
+    for g in events:
+        unit = g.to[0]
+        xhat = v(xhats[unit], f"xhat[{unit}]") if g.kind == "gamma" else ""
+        table.row(
+            g.param, v(shares[unit].dy, f"dy[{unit}]"), xhat, v(g.gradient, f"grad[{g.param}]")
+        )
+    return table
+
+
+def sums_table(tables: StepTables) -> Grid:
+    """The sums over the batch that every example's δ reads (γ's and β's gradients, summed)."""
+    v, step = tables.v, tables.step
+    size = len(step.batch)
+    table = Grid(
+        f"Batch normalization: the sums over the {size} examples each {DELTA} reads "
+        "(γ's and β's gradients, summed)"
+    )
+    table.column("unit", numeric=False)
+    table.column("Σ ∂E/∂y")
+    table.column("Σ ∂E/∂y · x̂")
+    for s in step.statistics:
+        table.row(
+            s.unit, v(s.sum_dy, f"sum_dy[{s.unit}]"), v(s.sum_dy_xhat, f"sum_dy_xhat[{s.unit}]")
+        )
+    return table

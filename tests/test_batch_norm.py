@@ -1,0 +1,210 @@
+"""Batch normalization against independent references, on networks the lectures don't have.
+
+A hand numpy pass here (the forward statistics from their definition, the backward pass by
+the long chain rule through μ and σ², not the short form the engine uses), PyTorch's own
+`batch_norm` and torch.optim for three updates, central differences on the batch's loss, the
+rules `check` replays, and `train` on batches.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import yaml
+from conftest import CONFIGS
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from test_optimizers import _away_from_kinks, _close, gradients_agree, spec_params
+
+from backprop_tutor.core.rules import Evaluator
+from backprop_tutor.core.trace_rules import trace_rules
+from backprop_tutor.record import run
+from backprop_tutor.spec import load_spec, spec_from_text
+from backprop_tutor.teach.gradcheck import gradcheck
+from backprop_tutor.train import train
+
+ACTIVATIONS = {
+    "sigmoid": (lambda a: 1 / (1 + np.exp(-a)), lambda z: z * (1 - z)),
+    "tanh": (np.tanh, lambda z: 1 - z**2),
+}
+EPSILON = 1e-3
+
+
+@st.composite
+def normalized_networks(draw, optimizers=("sgd",)) -> dict:
+    """1-3 inputs, a batch-normalized hidden layer of 2-3 units (sigmoid or tanh), a sigmoid
+    output layer, 2-4 examples in the batch."""
+    n_in, n_hidden, n_out = (draw(st.integers(lo, hi)) for lo, hi in ((1, 3), (2, 3), (1, 2)))
+    number = st.floats(-1.5, 1.5, allow_nan=False).map(lambda v: round(v, 3))
+    examples = [
+        {
+            "inputs": [draw(number) for _ in range(n_in)],
+            "targets": [draw(st.floats(0.05, 0.95)) for _ in range(n_out)],
+        }
+        for _ in range(draw(st.integers(2, 4)))
+    ]
+    return {
+        "examples": examples,
+        "layers": [
+            {
+                "units": n_hidden,
+                "activation": draw(st.sampled_from(sorted(ACTIVATIONS))),
+                "weights": [[draw(number) for _ in range(n_in)] for _ in range(n_hidden)],
+                "batch_norm": {
+                    "gamma": [draw(st.floats(0.5, 1.5)) for _ in range(n_hidden)],
+                    "beta": [draw(number) for _ in range(n_hidden)],
+                    "epsilon": EPSILON,
+                },
+            },
+            {
+                "units": n_out,
+                "activation": "sigmoid",
+                "weights": [[draw(number) for _ in range(n_hidden)] for _ in range(n_out)],
+                "bias": draw(number),
+            },
+        ],
+        "loss": "half_sse",
+        "learning_rate": 0.3,
+        "optimizer": draw(st.sampled_from(optimizers)),
+        "steps": 3,
+        "training": {"batch": "full", "reduction": draw(st.sampled_from(["mean", "sum"]))},
+    }
+
+
+def _spec(raw: dict):
+    return spec_from_text(yaml.safe_dump(raw), "drawn.yaml")
+
+
+def _by_hand(raw: dict, w1, gamma, beta, w2, b2):
+    """One step's numbers, written from the definitions (examples in columns)."""
+    x = np.array([e["inputs"] for e in raw["examples"]]).T
+    t = np.array([e["targets"] for e in raw["examples"]]).T
+    act, slope = ACTIVATIONS[raw["layers"][0]["activation"]]
+    count = x.shape[1]
+    net = w1 @ x
+    mu = net.mean(axis=1, keepdims=True)
+    var = ((net - mu) ** 2).mean(axis=1, keepdims=True)
+    xhat = (net - mu) / np.sqrt(var + EPSILON)
+    z = act(gamma[:, None] * xhat + beta[:, None])
+    o = 1 / (1 + np.exp(-(w2 @ z + b2)))
+    delta_o = (o - t) * o * (1 - o)
+    dy = (w2.T @ delta_o) * slope(z)
+    # the long way through μ and σ² (Ioffe and Szegedy, 2015, section 3)
+    dxhat = dy * gamma[:, None]
+    dvar = np.sum(dxhat * (net - mu), axis=1, keepdims=True) * -0.5 * (var + EPSILON) ** -1.5
+    dmu = (
+        np.sum(-dxhat / np.sqrt(var + EPSILON), axis=1, keepdims=True)
+        + dvar * np.sum(-2 * (net - mu), axis=1, keepdims=True) / count
+    )
+    delta_h = dxhat / np.sqrt(var + EPSILON) + dvar * 2 * (net - mu) / count + dmu / count
+    grads = (
+        delta_h @ x.T,
+        np.sum(dy * xhat, axis=1),
+        np.sum(dy, axis=1),
+        delta_o @ z.T,
+        delta_o.sum(),
+    )
+    return {"mu": mu[:, 0], "var": var[:, 0], "xhat": xhat, "z": z, "delta": delta_h}, grads
+
+
+@settings(max_examples=30, deadline=None)
+@given(raw=normalized_networks())
+def test_every_step_is_batch_normalization_by_hand(raw: dict) -> None:
+    """Three updates: the statistics, x̂, the outputs and the deltas of every example, and
+    the new parameters, against the hand pass."""
+    trace = run(_spec(raw))
+    values = trace.values()
+    hidden, output = raw["layers"]
+    w1, w2 = np.array(hidden["weights"], dtype=float), np.array(output["weights"], dtype=float)
+    gamma = np.array(hidden["batch_norm"]["gamma"])
+    beta = np.array(hidden["batch_norm"]["beta"], dtype=float)
+    b2 = float(output["bias"])
+    units = [f.unit for f in trace.steps[0].batch[0].forward if f.layer == 1]
+    count = len(raw["examples"])
+    scale = 0.3 / count if raw["training"]["reduction"] == "mean" else 0.3
+    for n in range(1, 4):
+        at = "" if n == 1 else f"@{n}"
+        numbers, grads = _by_hand(raw, w1, gamma, beta, w2, b2)
+        for j, u in enumerate(units):
+            assert _close(values[f"mean[{u}]{at}"], numbers["mu"][j], 1e-12)
+            assert _close(values[f"var[{u}]{at}"], numbers["var"][j], 1e-10)
+            for k in range(count):
+                assert _close(values[f"xhat[{u}]{at}#{k + 1}"], numbers["xhat"][j, k], 1e-9)
+                assert _close(values[f"out[{u}]{at}#{k + 1}"], numbers["z"][j, k], 1e-10)
+                delta = values[f"delta[{u}]{at}#{k + 1}"]
+                assert abs(delta - numbers["delta"][j, k]) <= 1e-9 * (1 + abs(delta)), (u, k)
+        w1, gamma, beta = w1 - scale * grads[0], gamma - scale * grads[1], beta - scale * grads[2]
+        w2, b2 = w2 - scale * grads[3], b2 - scale * grads[4]
+    for j, u in enumerate(units):
+        assert abs(values[f"new[gamma_{u}]@3"] - gamma[j]) <= 1e-9
+        assert abs(values[f"new[beta_{u}]@3"] - beta[j]) <= 1e-9
+
+
+@settings(max_examples=20, deadline=None)
+@given(raw=normalized_networks(optimizers=("sgd", "momentum", "adam")))
+def test_batch_normalization_agrees_with_torch_and_central_differences(raw: dict) -> None:
+    """`gradcheck` on the batch's loss, and `--torch`'s three updates through PyTorch's own
+    batch_norm and torch.optim, to 1e-10."""
+    spec = _spec(raw)
+    checks = gradcheck(spec)
+    assert all(c.passed for c in checks), [c for c in checks if not c.passed]
+    pytest.importorskip("torch", reason="PyTorch is not installed (pip install '.[test]')")
+    from backprop_tutor.teach.gradcheck import torch_check, torch_update_check
+
+    assert all(c.passed for c in torch_check(spec))
+    trace = run(spec)
+    assume(_away_from_kinks(trace) and gradients_agree(spec, trace))
+    checks = torch_update_check(spec)
+    assert len(checks) == 3 * len(spec_params(spec))
+    assert all(c.passed for c in checks), [c for c in checks if not c.passed]
+
+
+@settings(max_examples=15, deadline=None)
+@given(raw=normalized_networks())
+def test_the_rules_replay_every_batch_normalization_quantity(raw: dict) -> None:
+    """From the givens alone (inputs, targets, the first parameters), the rules recompute
+    every statistic, x̂, y, ∂E/∂y, sum and delta of three steps."""
+    trace = run(_spec(raw))
+    values, rules = trace.values(), trace_rules(trace)
+    leaves = {key: value for key, value in values.items() if key not in rules}
+    assert all(key.partition("[")[0] in ("input", "target", "old") for key in leaves)
+    replayed = Evaluator(rules, values).replay(leaves)
+    kinds = ("mean", "var", "xhat", "y", "dout_dy", "dy", "sum_dy", "sum_dy_xhat", "delta", "new")
+    checked = set()
+    for key, (value, _) in replayed.items():
+        kind = key.partition("[")[0]
+        if kind in kinds and key in values:
+            assert abs(value - values[key]) <= 1e-9 * (1 + abs(values[key])), key
+            checked.add(kind)
+    assert checked == set(kinds)
+
+
+def test_a_batch_of_one_is_refused_where_training_would_make_one() -> None:
+    """The file's batch has three examples; mini-batches of 2 would leave the third alone."""
+    text = yaml.safe_load((CONFIGS / "batch-norm.yaml").read_text(encoding="utf-8"))
+    text["training"] = {"batch": "mini", "batch_size": 2}
+    with pytest.raises(Exception, match="the last batch of each epoch holds 1 example"):
+        spec_from_text(yaml.safe_dump(text), "drawn.yaml")
+
+
+def test_training_on_full_batches_is_runs_steps() -> None:
+    """`train` with a full batch and no shuffling takes the same updates as `run`'s steps,
+    and its loss goes down."""
+    text = yaml.safe_load((CONFIGS / "batch-norm.yaml").read_text(encoding="utf-8"))
+    text["training"].update(epochs=3, max_epochs=3)
+    spec = spec_from_text(yaml.safe_dump(text), str(CONFIGS / "batch-norm.yaml"))
+    steps = run(spec).values()
+    result = train(spec, {1, 2})
+    traced = {u.param: u.new for u in result.traced[2].updates}
+    for name, value in traced.items():
+        assert value == steps[f"new[{name}]@2"], name
+    assert result.losses[-1] < result.losses[0]
+
+
+def test_the_bundled_config_runs_and_its_sums_are_gammas_and_betas_gradients() -> None:
+    """configs/batch-norm.yaml: the batch's gradient of γ is the mean of Σ ∂E/∂y·x̂ (the
+    reduction is the mean), β's of Σ ∂E/∂y."""
+    values = run(load_spec(CONFIGS / "batch-norm.yaml")).values()
+    for unit in ("h1", "h2"):
+        assert _close(values[f"grad[gamma_{unit}]"], values[f"sum_dy_xhat[{unit}]"] / 3, 1e-12)
+        assert _close(values[f"grad[beta_{unit}]"], values[f"sum_dy[{unit}]"] / 3, 1e-12)
