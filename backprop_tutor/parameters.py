@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from backprop_tutor.core.optimizers import OPTIMIZERS
-from backprop_tutor.core.regularizers import REGULARIZERS, decay_settings, worked
+from backprop_tutor.core.regularizers import REGULARIZERS, decay_settings, decayed, worked
 from backprop_tutor.spec.model import Spec
 
 Array = np.ndarray
@@ -75,9 +75,10 @@ class OptimizerState:
         self.last: dict[str, Array] = {}  # each quantity of the last update, over `end`
         # which parameters a decay reaches (1) or not (0): the weights, the biases only with
         # decay_biases; every decay setting over them, per parameter
-        decayed = Flat(shapes, np.ones, dtype)
-        decayed.data[decayed.weights :] = o.decay_biases
-        self.hyper = decay_settings(o.name, self.entry.settings(o.hyper), o.strength, decayed.data)
+        reached = Flat(shapes, dtype=dtype)
+        reached.data[: reached.weights] = decayed(False, o.decay_biases)
+        reached.data[reached.weights :] = decayed(True, o.decay_biases)
+        self.hyper = decay_settings(o.name, self.entry.settings(o.hyper), o.strength, reached.data)
 
     def step(
         self, params: Array, gradient: Array, scale: float, carry: Callable[[Array], Array]

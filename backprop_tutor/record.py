@@ -21,7 +21,8 @@ from backprop_tutor.core.trace import (
     TraceHeader,
     UpdateEvent,
 )
-from backprop_tutor.engine import Array, Network, Pass, quietly
+from backprop_tutor.engine import Network, quietly
+from backprop_tutor.passes import Array, Pass
 from backprop_tutor.recorder import Recorder
 from backprop_tutor.spec.limits import lists_paths, path_count, refuse_large_trace
 from backprop_tutor.spec.model import Spec

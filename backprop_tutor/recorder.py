@@ -18,7 +18,8 @@ from backprop_tutor.core.trace import (
     PathEvent,
     Term,
 )
-from backprop_tutor.engine import Layer, Network, Pass
+from backprop_tutor.engine import Network
+from backprop_tutor.passes import Layer, Pass
 from backprop_tutor.spec.limits import lists_paths
 
 
@@ -168,38 +169,45 @@ class Recorder:
                         self._paths(i, u, name, dparam),
                         float(self.p.grad_w[i][u, s]),
                     )
-            if ls.batch_norm is not None:
-                by_name.update(self._normalization(i))
-            for b, name in enumerate(() if ls.batch_norm else ls.bias_names):
-                fed = [u for u in range(len(ls.units)) if ls.bias_of_unit[u] == b]
-                sign = float(self.net.spec.bias_sign)  # a threshold enters as −b: dnet/db = −1
-                dparam = Factor("dnet_dparam", name, None, sign)
-                if len(fed) == 1:
-                    factors = (*self._unit_factors(i, fed[0]), dparam)
-                    paths = self._paths(i, fed[0], name, dparam)
-                else:  # a shared bias: one path through each unit it feeds
-                    factors = ()
-                    paths = tuple(
-                        PathEvent(
-                            name,
-                            ls.units[u],
-                            (*self._unit_factors(i, u), dparam),
-                            sign * float(self.p.delta[i][u]),
-                        )
-                        for u in fed
-                    )
-                by_name[name] = GradientEvent(
-                    name,
-                    "bias",
-                    i + 1,
-                    tuple(ls.units[u] for u in fed),
-                    None,
-                    factors,
-                    paths,
-                    float(self.p.grad_b[i][b]),
-                )
+            # a batch-normalized layer's γ and β, held where its biases would be
+            by_name.update(self._normalization(i) if ls.batch_norm else self._biases(i))
             events.extend(by_name[name] for name in ls.param_order)
         return tuple(events)
+
+    def _biases(self, i: int) -> dict[str, GradientEvent]:
+        """Layer i's biases' gradients: a unit's own bias by its unit's factors, a bias
+        shared by the layer by one path through each unit it feeds."""
+        ls = self.net.layers[i].spec
+        found = {}
+        for b, name in enumerate(ls.bias_names):
+            fed = [u for u in range(len(ls.units)) if ls.bias_of_unit[u] == b]
+            sign = float(self.net.spec.bias_sign)  # a threshold enters as −b: dnet/db = −1
+            dparam = Factor("dnet_dparam", name, None, sign)
+            if len(fed) == 1:
+                factors = (*self._unit_factors(i, fed[0]), dparam)
+                paths = self._paths(i, fed[0], name, dparam)
+            else:  # a shared bias: one path through each unit it feeds
+                factors = ()
+                paths = tuple(
+                    PathEvent(
+                        name,
+                        ls.units[u],
+                        (*self._unit_factors(i, u), dparam),
+                        sign * float(self.p.delta[i][u]),
+                    )
+                    for u in fed
+                )
+            found[name] = GradientEvent(
+                name,
+                "bias",
+                i + 1,
+                tuple(ls.units[u] for u in fed),
+                None,
+                factors,
+                paths,
+                float(self.p.grad_b[i][b]),
+            )
+        return found
 
     def _normalization(self, i: int) -> dict[str, GradientEvent]:
         """γ's and β's gradients of a batch-normalized layer: Σ ∂E/∂y·x̂ and Σ ∂E/∂y over

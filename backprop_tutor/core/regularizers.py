@@ -92,6 +92,14 @@ def worked(optimizer: str, regularizer: str | None) -> tuple[Quantity, ...]:
     return (*extra, *OPTIMIZERS[optimizer].quantities)
 
 
+def decayed(is_bias: bool, decay_biases: bool) -> float:
+    """Whether a decay (a penalty's, AdamW's) reaches a parameter, as the factor its λ is
+    multiplied by: 1 for every weight, for a bias (and batch normalization's γ and β, held
+    with them) only with the spec's decay_biases, else 0. The one place this rule is said:
+    the update, the rules `check` replays and the tables' note read it here."""
+    return 1.0 if decay_biases or not is_bias else 0.0
+
+
 def decay_settings(optimizer: str, settings: dict, strength: float, decayed) -> dict:
     """The settings one parameter's update reads, `strength` (the penalty's λ) among them,
     with every decay times `decayed`: 1 for a decayed parameter, 0 for one that is not (an

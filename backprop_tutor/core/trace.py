@@ -65,6 +65,17 @@ class ForwardEvent:
     xhat: float | None = None
     y: float | None = None
 
+    def values(self) -> dict[str, float]:
+        """This unit's forward numbers by id."""
+        found = {f"net[{self.unit}]": self.net}
+        if self.mask is not None:
+            found[f"mask[{self.unit}]"] = self.mask
+        if self.xhat is not None and self.y is not None:
+            found[f"xhat[{self.unit}]"] = self.xhat
+            found[f"y[{self.unit}]"] = self.y
+        found[f"out[{self.unit}]"] = self.out
+        return found
+
 
 @dataclass(frozen=True, slots=True)
 class LossEvent:
@@ -100,6 +111,24 @@ class DeltaEvent:
     # ∂E/∂net through the batch's μ and σ² (core/batch_norm.py)
     dy: float | None = None
 
+    def values(self) -> dict[str, float]:
+        """This unit's backward numbers by id: the terms of dE/dout first, as a hand sums
+        them; with batch normalization the activation's slope at y, and ∂E/∂y."""
+        u = self.unit
+        found = {
+            f"de_dout[{u},{k}]": term
+            for (k, *_), term in zip(self.downstream, self.terms, strict=True)
+        }
+        found[f"de_dout[{u}]"] = self.de_dout
+        if self.dy is None:
+            found[f"dout_dnet[{u}]"] = self.dout_dnet
+        else:
+            found[f"dout_dy[{u}]"] = self.dout_dnet
+            found[f"dy[{u}]"] = self.dy
+        found[f"delta[{u}]"] = self.delta
+        found.update((f"dout_dnet[{j},{u}]", value) for j, value in self.jacobian if j != u)
+        return found
+
 
 @dataclass(frozen=True, slots=True)
 class NormEvent:
@@ -117,6 +146,16 @@ class NormEvent:
     # the sums every example's δ reads: Σ ∂E/∂y·x̂ (γ's gradient summed) and Σ ∂E/∂y (β's)
     sum_dy_xhat: float
     sum_dy: float
+
+    def values(self) -> dict[str, float]:
+        """The batch's numbers of this unit by id (no example's `#k`)."""
+        u = self.unit
+        return {
+            f"mean[{u}]": self.mean,
+            f"var[{u}]": self.var,
+            f"sum_dy[{u}]": self.sum_dy,
+            f"sum_dy_xhat[{u}]": self.sum_dy_xhat,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,36 +226,14 @@ class StepTrace:
             found.update({f"{key}#{k}": value for key, value in example.values().items()})
         for name, value in self.inputs:
             found[f"input[{name}]"] = value
-        for s in self.statistics:
-            found[f"mean[{s.unit}]"] = s.mean
-            found[f"var[{s.unit}]"] = s.var
-            found[f"sum_dy[{s.unit}]"] = s.sum_dy
-            found[f"sum_dy_xhat[{s.unit}]"] = s.sum_dy_xhat
-        for f in self.forward:
-            found[f"net[{f.unit}]"] = f.net
-            if f.mask is not None:
-                found[f"mask[{f.unit}]"] = f.mask
-            if f.xhat is not None and f.y is not None:
-                found[f"xhat[{f.unit}]"] = f.xhat
-                found[f"y[{f.unit}]"] = f.y
-            found[f"out[{f.unit}]"] = f.out
+        for event in (*self.statistics, *self.forward):
+            found.update(event.values())
         for loss in self.losses:
             found[f"target[{loss.unit}]"] = loss.target
             found[f"loss[{loss.unit}]"] = loss.value
         found["loss"] = self.total_loss
         for d in self.deltas:
-            for (k, *_), term in zip(d.downstream, d.terms, strict=True):
-                found[f"de_dout[{d.unit},{k}]"] = term  # the terms first, as a hand sums them
-            found[f"de_dout[{d.unit}]"] = d.de_dout
-            if d.dy is None:
-                found[f"dout_dnet[{d.unit}]"] = d.dout_dnet
-            else:  # batch normalization: the activation's slope is at y
-                found[f"dout_dy[{d.unit}]"] = d.dout_dnet
-                found[f"dy[{d.unit}]"] = d.dy
-            found[f"delta[{d.unit}]"] = d.delta
-            for j, value in d.jacobian:
-                if j != d.unit:
-                    found[f"dout_dnet[{j},{d.unit}]"] = value
+            found.update(d.values())
         for g in self.gradients:
             for factor in g.factors:
                 found.setdefault(factor.id, factor.value)

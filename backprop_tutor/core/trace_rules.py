@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from backprop_tutor.core.activations import of_layer
 from backprop_tutor.core.optimizers import OPTIMIZERS, is_classic
-from backprop_tutor.core.regularizers import REGULARIZERS, decay_settings
+from backprop_tutor.core.regularizers import REGULARIZERS, decay_settings, decayed
 from backprop_tutor.core.rules import Rule
 from backprop_tutor.core.trace import (
     PredictionEvent,
@@ -142,10 +142,10 @@ class _Builder:
         one; the id of the change."""
         h, name = self.h, u.param
         entry = OPTIMIZERS[h.optimizer]
-        decayed = 0.0 if name in h.biases and not h.decay_biases else 1.0
-        settings = decay_settings(h.optimizer, dict(h.optimizer_settings), h.strength, decayed)
+        reached = decayed(name in h.biases, h.decay_biases)
+        settings = decay_settings(h.optimizer, dict(h.optimizer_settings), h.strength, reached)
         coefficients = (h.learning_rate, float(n), *(settings[key] for key in entry.hyper))
-        if not decayed and entry.decays:  # then the spec's decay: a claim that decayed it anyway
+        if not reached and entry.decays:  # then the spec's decay: a claim that decayed it anyway
             coefficients += tuple(dict(h.optimizer_settings)[key] for key in entry.decays)
         ids = {"g": _at(f"grad[{name}]", n), "grad": _at(f"grad[{name}]", n)}
         ids["old"] = _at(f"old[{name}]", n)
@@ -265,22 +265,7 @@ class _Builder:
             de_dout, dout_dnet, delta = (
                 key(f"{q}[{d.unit}]") for q in ("de_dout", "dout_dnet", "delta")
             )
-            if d.downstream:  # Σ_k w_k δ_k over the units it feeds
-                pairs = tuple(
-                    x
-                    for k, w, _, _ in d.downstream
-                    for x in (param(self.back, w), key(f"delta[{k}]"))
-                )
-                self.add(Rule(de_dout, "dot", pairs))
-                terms = []  # each unit's share, w × δ (Mazur's ∂E_o1/∂out_h1): claimable too
-                for k, w, _, _ in d.downstream:
-                    terms.append(key(f"de_dout[{d.unit},{k}]"))
-                    self.add(Rule(terms[-1], "product", (param(self.back, w), key(f"delta[{k}]"))))
-                self.add(Rule(de_dout, "weighted_sum", tuple(terms), (1.0,) * len(terms)))
-            else:
-                pair = (key(f"target[{d.unit}]"), key(f"out[{d.unit}]"))
-                at = (len(outputs),)
-                self.add(Rule(de_dout, "loss_derivative", pair, function=self.h.loss, at=at))
+            self._de_dout(d, key, param, outputs)
             if d.dy is not None:  # batch normalization: δ through the batch's μ and σ²
                 self._normalized_delta(key, param, d.layer, d.unit)
                 continue
@@ -312,6 +297,25 @@ class _Builder:
                 )
                 pairs += [key(f"de_dout[{j}]"), entry]
             self.add(Rule(delta, "dot", tuple(pairs)))
+
+    def _de_dout(self, d, key: Key, param: Param, outputs: tuple[str, ...]) -> None:
+        """A hidden unit's dE/dout, Σ_k w_k δ_k over the units it feeds (and each term on its
+        own), or an output's, the loss's derivative."""
+        de_dout = key(f"de_dout[{d.unit}]")
+        if not d.downstream:
+            pair = (key(f"target[{d.unit}]"), key(f"out[{d.unit}]"))
+            at = (len(outputs),)
+            self.add(Rule(de_dout, "loss_derivative", pair, function=self.h.loss, at=at))
+            return
+        pairs = tuple(
+            x for k, w, _, _ in d.downstream for x in (param(self.back, w), key(f"delta[{k}]"))
+        )
+        self.add(Rule(de_dout, "dot", pairs))
+        terms = []  # each unit's share, w × δ (Mazur's ∂E_o1/∂out_h1): claimable too
+        for k, w, _, _ in d.downstream:
+            terms.append(key(f"de_dout[{d.unit},{k}]"))
+            self.add(Rule(terms[-1], "product", (param(self.back, w), key(f"delta[{k}]"))))
+        self.add(Rule(de_dout, "weighted_sum", tuple(terms), (1.0,) * len(terms)))
 
     def _gradient(self, g, key: Key, param: Param) -> None:
         """δ × dnet/dparam, or the sum of its paths (each a product of its factors)."""

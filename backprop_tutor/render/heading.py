@@ -10,7 +10,7 @@ from backprop_tutor.core.regularizers import REGULARIZERS
 from backprop_tutor.core.trace import TraceHeader
 
 
-def decayed(entry: Optimizer, h: TraceHeader) -> str:
+def decay_reach(entry: Optimizer, h: TraceHeader) -> str:
     """Which parameters a decay reaches, where any decay does."""
     if not (h.regularizer or entry.decays) or not h.biases:
         return ""
@@ -21,7 +21,7 @@ def decay_words(h: TraceHeader) -> str:
     """The penalty and what it reaches, for a heading: " · L2 weight decay (E + λ/2·Σw²),
     λ 0.1, the biases not decayed"; AdamW's decay, which its settings name, only its reach."""
     entry = OPTIMIZERS[h.optimizer]
-    reach = decayed(entry, h).removeprefix("; ")
+    reach = decay_reach(entry, h).removeprefix("; ")
     if not h.regularizer:
         return f", {reach}" if reach else ""
     penalty = REGULARIZERS[h.regularizer]

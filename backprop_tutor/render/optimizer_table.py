@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 from backprop_tutor.core.numbers import setting_text
 from backprop_tutor.core.optimizers import Optimizer
-from backprop_tutor.core.regularizers import GRADIENT, REGULARIZERS, worked
+from backprop_tutor.core.regularizers import GRADIENT, REGULARIZERS, decayed, worked
 from backprop_tutor.core.trace import TraceHeader, UpdateEvent
 from backprop_tutor.render.grid import GivenCell, Grid
-from backprop_tutor.render.heading import decayed
+from backprop_tutor.render.heading import decay_reach
 
 if TYPE_CHECKING:
     from backprop_tutor.render.step_tables import StepTables
@@ -32,7 +32,7 @@ def optimizer_table(tables: StepTables, entry: Optimizer, updates: list[UpdateEv
         + ("" if h.regularizer else f", where g = {L.partial(L.error, 'param')}")
         + f", η = {setting_text(h.learning_rate)}"
         + "".join(f", {symbol} = {setting_text(value)}" for symbol, value in _settings(entry, h))
-        + decayed(entry, h)
+        + decay_reach(entry, h)
         + ("; every state starts at 0" if t == 1 and entry.state else "")
     )
     table.column("param", numeric=False)
@@ -74,6 +74,6 @@ def _note(u: UpdateEvent, h: TraceHeader, quantities) -> str:
     if not u.updated:
         return "kept: update_biases is false"
     decays = any(q.key == "decay" for q in quantities)
-    if decays and u.param in h.biases and not h.decay_biases:
+    if decays and not decayed(u.param in h.biases, h.decay_biases):
         return "a bias: not decayed"
     return ""

@@ -81,21 +81,9 @@ class StepTables:
     # -- forward ---------------------------------------------------------------------------------
     def forward_table(self, layer: int) -> Grid:
         L, n = self.labels, self.n
-        is_output = layer == len(self.header.layers) - 1
-        kind = "output layer" if is_output else "hidden layer"
-        activation = self.header.activations[layer - 1]
-        word = L.notation.out_word_for(is_output)
         rate = self.header.dropout[layer - 1] if self.header.dropout else None
-        dropout = (
-            f"; dropout rate {setting_text(rate)}: {word} = {activation}({L.notation.net_word})"
-            f" × mask, the mask 1/(1 − {setting_text(rate)}) for a kept unit, 0 for a dropped one"
-            if rate is not None
-            else ""
-        )
         epsilon = self.header.batch_norm[layer - 1] if self.header.batch_norm else None
-        if epsilon is not None:
-            dropout = normalization.forward_words(word, activation, epsilon)
-        table = Grid(f"Forward pass, layer {layer} ({kind}, {activation}){dropout}")
+        table = Grid(self._forward_title(layer, rate, epsilon))
         table.column("unit", numeric=False)
         bias = "− threshold" if self.header.bias_sign < 0 else "+ bias"
         table.column(f"{L.notation.net_word} = Σ weight × input {bias}", numeric=False)
@@ -105,7 +93,7 @@ class StepTables:
         if epsilon is not None:
             table.column("x̂")
             table.column("y")
-        table.column(word)
+        table.column(L.notation.out_word_for(layer == len(self.header.layers) - 1))
         for ev in (e for e in self.step.forward if e.layer == layer):
             if len(ev.terms) <= MAX_TERMS_SHOWN:
                 symbols = [f"{L.out(t.source)} × {t.weight}" for t in ev.terms]
@@ -131,6 +119,25 @@ class StepTables:
             net, out = self.v(ev.net, f"net[{ev.unit}]"), self.v(ev.out, f"out[{ev.unit}]")
             table.row(ev.unit, sums, net, *mask, out)
         return table
+
+    def _forward_title(self, layer: int, rate: float | None, epsilon: float | None) -> str:
+        """The forward table's title: the layer, and what its dropout or batch normalization
+        does between the net input and the output."""
+        L = self.labels
+        is_output = layer == len(self.header.layers) - 1
+        kind = "output layer" if is_output else "hidden layer"
+        activation = self.header.activations[layer - 1]
+        word = L.notation.out_word_for(is_output)
+        extra = ""
+        if rate is not None:
+            extra = (
+                f"; dropout rate {setting_text(rate)}: {word} = {activation}"
+                f"({L.notation.net_word}) × mask, the mask 1/(1 − {setting_text(rate)}) for a "
+                "kept unit, 0 for a dropped one"
+            )
+        if epsilon is not None:
+            extra = normalization.forward_words(word, activation, epsilon)
+        return f"Forward pass, layer {layer} ({kind}, {activation}){extra}"
 
     def error_table(self) -> Grid:
         L, n = self.labels, self.n

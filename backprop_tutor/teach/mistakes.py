@@ -14,6 +14,8 @@ from backprop_tutor.core.optimizers import OPTIMIZERS
 from backprop_tutor.core.regularizers import REGULARIZERS
 from backprop_tutor.core.rules import Rule
 
+DECAYED_BIAS = "the decay applied to a bias (biases are not decayed: decay_biases is false)"
+
 
 def mistaken_rules(
     kind: str,
@@ -97,7 +99,7 @@ def _update_mistakes(
         yield from _decayed_anyway(OPTIMIZERS[rule.function], rule)
     if rule.op == "regularizer" and rule.coefficients[0] != rule.coefficients[1]:
         yield (
-            "the decay applied to a bias (biases are not decayed: decay_biases is false)",
+            DECAYED_BIAS,
             replace(rule, coefficients=(rule.coefficients[1],) * 2),
         )
 
@@ -143,7 +145,7 @@ def _decayed_anyway(entry, rule: Rule) -> Iterator[tuple[str, Rule]]:
     settings.update(zip(entry.decays, rule.coefficients[2 + hyper :], strict=True))
     coefficients = (*rule.coefficients[:2], *settings.values())
     yield (
-        "the decay applied to a bias (biases are not decayed: decay_biases is false)",
+        DECAYED_BIAS,
         replace(rule, coefficients=coefficients),
     )
 
