@@ -75,6 +75,12 @@ class Network:
         self.optimizer = None if spec.optimizer.classic else OptimizerState(spec, shapes, dtype)
         self.dropout = Dropout(spec, dtype)
         self.masks: list[Array | None] | None = None  # this pass's dropout; None: none (test)
+        # batch normalization's running statistics (μ, σ²) per layer, for the test pass
+        self.running = [
+            (np.zeros(len(la.spec.units)), np.ones(len(la.spec.units))) if la.norm else None
+            for la in self.layers
+        ]
+        self.testing = False  # the test pass: batch normalization by the running statistics
 
     def drop(self, examples: int, step: int | None = None) -> None:
         """Choose the dropout masks of the passes to come (see parameters.Dropout)."""
@@ -83,6 +89,27 @@ class Network:
     def keep_all(self) -> None:
         """No dropout in the passes to come: the test pass, training's loss over the data."""
         self.masks = None
+
+    def test_pass(self) -> None:
+        """The passes to come are the test pass: no dropout, and batch normalization by the
+        running statistics, not the examples' own."""
+        self.keep_all()
+        self.testing = True
+
+    def track(self, norms: list | None, examples: int) -> None:
+        """Move each batch-normalized layer's running statistics toward a batch's (`norms`,
+        a pass's), as PyTorch's training mode does on every forward pass."""
+        for i, layer in enumerate(self.layers):
+            norm = norms[i] if norms else None
+            if norm is None or layer.norm is None or examples < 2:
+                continue
+            mean, var = self.running[i]  # type: ignore[misc]
+            m = layer.norm.momentum
+            var_batch = batch_norm.unbiased(norm.var, examples)
+            self.running[i] = (
+                batch_norm.running(mean, norm.mean, m),
+                batch_norm.running(var, var_batch, m),
+            )
 
     @classmethod
     def from_spec(cls, spec: Spec) -> Network:
@@ -107,7 +134,11 @@ class Network:
         for i, layer in enumerate(self.layers):
             net = c(layer.net(outs[-1]))
             if layer.norm is not None:  # the activation reads y = γ·x̂ + β
-                net = layer.normalize(net)[1]
+                net = (
+                    layer.standardize(net, self.running[i])
+                    if self.testing
+                    else layer.normalize(net)[1]
+                )
             nets.append(net)
             out = c(layer.activation.value(net))
             mask = self.masks[i] if self.masks else None

@@ -47,6 +47,15 @@ class Layer:
         assert self.norm is not None
         return batch_norm.normalize(net, self.bias[:units], self.bias[units:], self.norm.epsilon)
 
+    def standardize(self, net: Array, running) -> Array:
+        """The test pass's y: net normalized by the running statistics (μ, σ²), scaled by γ
+        and shifted by β."""
+        units = len(self.spec.units)
+        assert self.norm is not None
+        return batch_norm.with_running(
+            net, *running, self.bias[:units], self.bias[units:], self.norm.epsilon
+        )
+
     def bias_gradient(self, delta: Array, out: Array | None = None) -> Array:
         """dE/db from the units' deltas: a unit's own bias takes its delta, a shared one the sum.
         `out`: an array to write it into (training's gradient buffer)."""

@@ -93,7 +93,9 @@ def batch_step(network: Network, number: int, inputs: Array, targets: Array) -> 
     network.masks = masks
     reduction = network.spec.training.reduction
     scale = 1.0 / inputs.shape[1] if reduction == "mean" else 1.0
-    statistics = Recorder(network, p).statistics()  # read before the update moves γ and β
+    before = list(network.running)
+    network.track(p.norms, inputs.shape[1])  # the running statistics, for the test pass
+    statistics = Recorder(network, p).statistics(before)  # before the update moves γ and β
     result = StepTrace(
         number,
         (),
@@ -221,9 +223,10 @@ def run(spec: Spec) -> Trace:
     if spec.normalized:  # batch normalization: every step one update on all the examples
         inputs, targets = spec.examples.inputs.T, spec.examples.targets.T
         steps = [batch_step(network, k, inputs, targets) for k in range(1, spec.steps + 1)]
-        # its test pass would need running statistics (refused in the spec), and the steps'
-        # own example alone has none: no prediction
-        return Trace(header(spec), tuple(steps))
+        network.test_pass()  # by the running statistics; the batch again is no prediction
+        predictions = predict(network, spec.tests)
+        _check_predictions(predictions, spec.file)
+        return Trace(header(spec), tuple(steps), predictions)
     for k in range(1, spec.steps + 1):
         network.drop(1, k)  # dropout: this step's masks, the file's or drawn
         steps.append(step(network, k))

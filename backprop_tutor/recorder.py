@@ -225,8 +225,9 @@ class Recorder:
                 found[name] = GradientEvent(name, kind, i + 1, (unit,), None, (), (), value)  # type: ignore[arg-type]
         return found
 
-    def statistics(self) -> tuple[NormEvent, ...]:
-        """Each batch-normalized unit's mean and variance over the batch, with γ and β."""
+    def statistics(self, before: list) -> tuple[NormEvent, ...]:
+        """Each batch-normalized unit's mean and variance over the batch, with γ and β, and
+        its running statistics before this batch (`before`, per layer) and after it."""
         events = []
         for i, layer in enumerate(self.net.layers):
             norm = self.p.norms[i] if self.p.norms else None
@@ -248,6 +249,9 @@ class Recorder:
                         float(layer.bias[units + u]),
                         float(self.p.grad_b[i][u]),  # the batch's: Σ ∂E/∂y·x̂, then Σ ∂E/∂y
                         float(self.p.grad_b[i][units + u]),
+                        ls.batch_norm.momentum,
+                        (float(before[i][0][u]), float(before[i][1][u])),
+                        (float(self.net.running[i][0][u]), float(self.net.running[i][1][u])),
                     )
                 )
         return tuple(events)

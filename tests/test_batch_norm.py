@@ -179,6 +179,54 @@ def test_the_rules_replay_every_batch_normalization_quantity(raw: dict) -> None:
     assert checked == set(kinds)
 
 
+@settings(max_examples=15, deadline=None)
+@given(raw=normalized_networks(), momentum=st.sampled_from([0.1, 0.5, 1.0]))
+def test_the_test_pass_is_pytorchs_eval_mode(raw: dict, momentum: float) -> None:
+    """Three steps in PyTorch's training mode (BatchNorm1d's own running statistics), then
+    its eval mode on a test example: the same running μ and σ², outputs and loss."""
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed (pip install '.[test]')")
+    raw["layers"][0]["batch_norm"]["momentum"] = momentum
+    raw["test"] = [raw["examples"][0]]
+    spec = _spec(raw)
+    trace = run(spec)
+    values = trace.values()
+    # a unit whose net inputs are almost alike (σ² ≈ 0: its weights near 0) passes float64's
+    # last bits on multiplied by 1/σ, and the two orders of summation part: not a comparison
+    assume(min(v for k, v in values.items() if k.startswith("var[")) > 1e-6)
+    hidden, output = raw["layers"]
+    t64 = torch.float64
+    w1 = torch.tensor(hidden["weights"], dtype=t64, requires_grad=True)
+    bn = torch.nn.BatchNorm1d(len(w1), eps=EPSILON, momentum=momentum, dtype=t64)
+    with torch.no_grad():
+        bn.weight.copy_(torch.tensor(hidden["batch_norm"]["gamma"], dtype=t64))
+        bn.bias.copy_(torch.tensor(hidden["batch_norm"]["beta"], dtype=t64))
+    w2 = torch.tensor(output["weights"], dtype=t64, requires_grad=True)
+    b2 = torch.tensor([float(output["bias"])], dtype=t64, requires_grad=True)
+    act = {"sigmoid": torch.sigmoid, "tanh": torch.tanh}[hidden["activation"]]
+
+    def forward(x):
+        return torch.sigmoid(act(bn(x @ w1.T)) @ w2.T + b2)
+
+    x = torch.tensor([e["inputs"] for e in raw["examples"]], dtype=t64)
+    t = torch.tensor([e["targets"] for e in raw["examples"]], dtype=t64)
+    mean = raw["training"]["reduction"] == "mean"
+    optimizer = torch.optim.SGD([w1, bn.weight, bn.bias, w2, b2], lr=0.3)
+    for _ in range(3):
+        optimizer.zero_grad()
+        loss = (0.5 * (t - forward(x)) ** 2).sum()
+        (loss / len(x) if mean else loss).backward()
+        optimizer.step()
+    units = [f"h{j}" for j in range(1, len(w1) + 1)]
+    for j, u in enumerate(units):
+        assert _close(values[f"running_mean[{u}]@3"], float(bn.running_mean[j]), 1e-10)
+        assert _close(values[f"running_var[{u}]@3"], float(bn.running_var[j]), 1e-10)
+    bn.eval()
+    with torch.no_grad():
+        out = forward(x[:1])[0]
+    for k, value in enumerate(out):
+        assert abs(values[f"out[o{k + 1}]@test1"] - float(value)) <= 1e-10
+
+
 def test_a_batch_of_one_is_refused_where_training_would_make_one() -> None:
     """The file's batch has three examples; mini-batches of 2 would leave the third alone."""
     text = yaml.safe_load((CONFIGS / "batch-norm.yaml").read_text(encoding="utf-8"))

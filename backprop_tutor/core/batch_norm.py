@@ -5,6 +5,8 @@ recompute one number from claimed ones (core/rules.py calls the same functions).
 Forward, per unit over the batch's N examples (Ioffe and Szegedy, 2015, training mode):
 μ = Σ net / N, σ² = Σ (net − μ)² / N (the biased variance, as PyTorch's training mode),
 x̂ = (net − μ)/√(σ² + ε), y = γ·x̂ + β, and the activation reads y.
+The test pass normalizes with running statistics instead, each batch moving them by a momentum
+m: μ_run ← (1 − m)·μ_run + m·μ, σ²_run ← (1 − m)·σ²_run + m·σ²·N/(N − 1), from 0 and 1.
 Backward, from each example's ∂E/∂y: ∂E/∂γ = Σ ∂E/∂y·x̂, ∂E/∂β = Σ ∂E/∂y, and the short form
 ∂E/∂net_i = γ/(N√(σ²+ε)) · (N ∂E/∂y_i − Σ ∂E/∂y − x̂_i Σ ∂E/∂y·x̂), which `derive batch_norm`
 proves equal to the chain rule through μ and σ².
@@ -54,6 +56,24 @@ def normalize(net: Array, gamma: Array, beta: Array, epsilon: float) -> tuple[No
     var = np.mean(centred * centred, axis=1)
     xhat = centred / np.sqrt(var + epsilon)[:, None]
     return Normalized(net, mean, var, xhat, epsilon), gamma[:, None] * xhat + beta[:, None]
+
+
+def with_running(
+    net: Array, mean: Array, var: Array, gamma: Array, beta: Array, epsilon: float
+) -> Array:
+    """y of the test pass: net normalized by the running statistics, then scaled and shifted
+    (PyTorch's eval mode; the examples no longer move μ and σ²)."""
+    return gamma[:, None] * (net - mean[:, None]) / np.sqrt(var + epsilon)[:, None] + beta[:, None]
+
+
+def running(before: Array, batch: Array, momentum: float) -> Array:
+    """A running statistic after one batch: (1 − momentum)·before + momentum·batch."""
+    return (1 - momentum) * before + momentum * batch
+
+
+def unbiased(var: Array, count: int) -> Array:
+    """The batch's variance as the running one takes it: × N/(N − 1), PyTorch's choice."""
+    return var * count / (count - 1)
 
 
 def backward(dy: Array, n: Normalized, gamma: Array) -> tuple[Array, Array, Array]:

@@ -146,6 +146,11 @@ class NormEvent:
     # the sums every example's δ reads: Σ ∂E/∂y·x̂ (γ's gradient summed) and Σ ∂E/∂y (β's)
     sum_dy_xhat: float
     sum_dy: float
+    # the running statistics (μ, σ²) the test pass uses, before this batch and after it:
+    # (1 − momentum)·before + momentum·(μ, σ²·N/(N − 1))
+    momentum: float = 0.1
+    running_before: tuple[float, float] = (0.0, 1.0)
+    running: tuple[float, float] = (0.0, 1.0)
 
     def values(self) -> dict[str, float]:
         """The batch's numbers of this unit by id (no example's `#k`)."""
@@ -155,6 +160,8 @@ class NormEvent:
             f"var[{u}]": self.var,
             f"sum_dy[{u}]": self.sum_dy,
             f"sum_dy_xhat[{u}]": self.sum_dy_xhat,
+            f"running_mean[{u}]": self.running[0],
+            f"running_var[{u}]": self.running[1],
         }
 
 
@@ -322,6 +329,9 @@ class Trace:
                 for u in step.updates:
                     for state, value in u.prior:
                         found[state_before(state, u.param, step.step)] = value
+                for s in step.statistics:  # and the running statistics
+                    for state, value in zip(RUNNING, s.running_before, strict=True):
+                        found[state_before(state, s.unit, step.step)] = value
         outputs = self.header.layers[-1]
         for k, test in enumerate(self.tests, start=1):
             for unit, out in zip(outputs, test.outputs, strict=True):
@@ -341,6 +351,9 @@ class Trace:
             "values": self.values(),
             "steps": [plain(step) for step in self.steps],
         }
+
+
+RUNNING = ("running_mean", "running_var")  # batch normalization's, as ids name them
 
 
 def state_before(state: str, param: str, step: int) -> str:

@@ -13,6 +13,8 @@ from backprop_tutor.core.optimizers import OPTIMIZERS, is_classic
 from backprop_tutor.core.regularizers import REGULARIZERS, decay_settings, decayed
 from backprop_tutor.core.rules import Rule
 from backprop_tutor.core.trace import (
+    RUNNING,
+    NormEvent,
     PredictionEvent,
     StepTrace,
     Trace,
@@ -105,6 +107,22 @@ class _Builder:
             self.add(Rule(_at(f"sum_dy[{s.unit}]", n), "weighted_sum", dys, (1.0,) * count))
             pairs = tuple(x for pair in zip(dys, each("xhat"), strict=True) for x in pair)
             self.add(Rule(_at(f"sum_dy_xhat[{s.unit}]", n), "dot", pairs))
+            self._running(s, n, count)
+
+    def _running(self, s: NormEvent, n: int, count: int) -> None:
+        """The running statistics after batch n: (1 − m)·before + m·μ, and for σ² the
+        batch's times N/(N − 1); before batch 1 (or a batch whose step before is not in the
+        trace) they are given."""
+        m = s.momentum
+        batch = (_at(f"mean[{s.unit}]", n), _at(f"var[{s.unit}]", n))
+        scales = (m, m * count / (count - 1))
+        for state, value, now, scale in zip(RUNNING, s.running_before, batch, scales, strict=True):
+            before = _at(f"{state}[{s.unit}]", n - 1)
+            if n - 1 not in self.recorded:
+                before = state_before(state, s.unit, n)
+                self.add(Rule(before, "const", (), (value,), rounded=False))
+            key = _at(f"{state}[{s.unit}]", n)
+            self.add(Rule(key, "weighted_sum", (before, now), (1 - m, scale)))
 
     def _update(self, u: UpdateEvent, n: int) -> None:
         """new = old − η ∂E/∂p; with momentum Δp = −η ∂E/∂p + α Δp of the step before, and
@@ -195,7 +213,7 @@ class _Builder:
             signs = (float(h.bias_sign),) * len(bias)
             self.add(Rule(key(f"net[{f.unit}]"), "dot", pairs + bias, signs))
             if f.xhat is not None:
-                self._normalized(key, param, f.layer, f.unit)
+                self._normalized(key, param, f.layer, f.unit, testing=not dropout)
                 continue
             self.add(self._activation(key, f.layer, f.unit, dropout and f.mask is not None))
         outputs = h.layers[-1]
@@ -206,10 +224,17 @@ class _Builder:
         terms = tuple(key(f"loss[{u}]") for u in outputs)
         self.add(Rule(key("loss"), "weighted_sum", terms, (1.0,) * len(terms)))
 
-    def _normalized(self, key: Key, param: Param, layer: int, unit: str) -> None:
-        """x̂ = (net − μ)/√(σ² + ε), y = γ·x̂ + β and out = φ(y) of a batch-normalized unit."""
+    def _normalized(
+        self, key: Key, param: Param, layer: int, unit: str, testing: bool = False
+    ) -> None:
+        """x̂ = (net − μ)/√(σ² + ε), y = γ·x̂ + β and out = φ(y) of a batch-normalized unit;
+        in the test pass μ and σ² are the running statistics the last step left."""
         fn, alpha = self._function(layer)
-        stats = (self.batch(f"mean[{unit}]"), self.batch(f"var[{unit}]"))
+        if testing:
+            last = len(self.trace.steps)
+            stats = tuple(_at(f"{state}[{unit}]", last) for state in RUNNING)
+        else:
+            stats = (self.batch(f"mean[{unit}]"), self.batch(f"var[{unit}]"))
         epsilon = self.h.batch_norm[layer - 1]
         xhat, y = key(f"xhat[{unit}]"), key(f"y[{unit}]")
         self.add(Rule(xhat, "normalize", (key(f"net[{unit}]"), *stats), (epsilon,)))

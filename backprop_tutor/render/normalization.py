@@ -36,7 +36,8 @@ def statistics_table(tables: StepTables) -> Grid:
     size = len(step.batch)
     table = Grid(
         f"Batch normalization: each unit's statistics over the {size} examples, "
-        f"{FORMULAS['mean']}, {FORMULAS['var']} (N = {size})"
+        f"{FORMULAS['mean']}, {FORMULAS['var']} (N = {size}), and the running statistics "
+        "the test pass uses"
     )
     table.column("unit", numeric=False)
     table.column(f"{tables.labels.notation.net_word} of examples 1 to {size}", numeric=False)
@@ -44,6 +45,8 @@ def statistics_table(tables: StepTables) -> Grid:
     table.column("σ²")
     table.column("γ", numeric=False)
     table.column("β", numeric=False)
+    table.column("running μ", numeric=False)
+    table.column("running σ²", numeric=False)
     for s in step.statistics:
         nets = ", ".join(
             tables.n(f.net) for ex in step.batch for f in ex.forward if f.unit == s.unit
@@ -56,8 +59,24 @@ def statistics_table(tables: StepTables) -> Grid:
             v(s.var, f"var[{s.unit}]"),
             given(f"{s.gamma} = {v(s.gamma_value, f'old[{s.gamma}]')}"),
             given(f"{s.beta} = {v(s.beta_value, f'old[{s.beta}]')}"),
+            *_running(tables, s),
         )
     return table
+
+
+def _running(tables: StepTables, s) -> tuple[str, str]:
+    """A unit's running μ and σ² after this batch, from the ones before it:
+    (1 − m)·before + m·μ, and for σ² the batch's × N/(N − 1), m the momentum."""
+    n, v, m = tables.n, tables.v, setting_text(s.momentum)
+    size = len(tables.step.batch)
+    mean, var = s.running
+    before_mean, before_var = s.running_before
+    return (
+        f"(1 − {m})·{n(before_mean)} + {m}·{n(s.mean)}\n= "
+        + v(mean, f"running_mean[{s.unit}]"),
+        f"(1 − {m})·{n(before_var)} + {m}·{n(s.var)}·{size}/{size - 1}\n= "
+        + v(var, f"running_var[{s.unit}]"),
+    )
 
 
 def delta_table(tables: StepTables, layer: int, events: list[DeltaEvent]) -> Grid:

@@ -142,6 +142,8 @@ class WorkedExample:
             yield self._predictions(title, {"@after": self.trace.after}, False)
         if self.trace.tests:
             tests = {f"@test{k}": t for k, t in enumerate(self.trace.tests, start=1)}
+            if any(e is not None for e in self.trace.header.batch_norm):
+                after += " and batch normalization by the running μ and σ² the last step left"
             yield self._predictions(f"Test: predictions {after}", tests)
 
     def _predictions(self, title: str, events: dict[str, PredictionEvent], inputs=True) -> Grid:

@@ -47,7 +47,8 @@ def resolve_batch_norm(
         names[key] = tuple(f"{key}_{unit}" for unit in units)
         for j, name in enumerate(names[key]):
             claim(name, (*where, key) if not isinstance(given, list) else (*where, key, j), key)
-    return BatchNormSpec(bn.epsilon, names["gamma"], names["beta"]), tuple(values)
+    spec = BatchNormSpec(bn.epsilon, names["gamma"], names["beta"], bn.momentum)
+    return spec, tuple(values)
 
 
 def _refuse_combinations(
@@ -94,13 +95,6 @@ def _refuse_combinations(
             ("update",),
             "batch_norm is worked with the simultaneous update only",
             "remove update: layer_by_layer",
-        ),
-        (
-            bool(raw.test),
-            ("test",),
-            "a test pass through a batch-normalized layer needs running statistics, which are "
-            "not worked out yet",
-            "remove test: (the steps show the batch's own statistics)",
         ),
     ]
     for refused, place, what, fix in refusals:

@@ -104,11 +104,14 @@ class BatchNormSpec:
     """Batch normalization of a hidden layer's net inputs over the batch, before its
     activation: x̂ = (net − μ)/√(σ² + ε), y = γ·x̂ + β, out = φ(y). γ and β are parameters of
     each unit, held where a layer's biases are (the layer has none: β takes their place),
-    `gammas` first, then `betas`."""
+    `gammas` first, then `betas`. The test pass normalizes with running statistics instead."""
 
     epsilon: float
     gammas: tuple[str, ...]
     betas: tuple[str, ...]
+    # the running statistics the test pass normalizes with, as PyTorch keeps them: from μ = 0
+    # and σ² = 1, each batch moves them by `momentum` toward its μ and unbiased σ²
+    momentum: float = 0.1
 
 
 @dataclass(frozen=True)

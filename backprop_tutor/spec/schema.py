@@ -140,11 +140,13 @@ PerUnit = Annotated[
 class BatchNormFile(_Model):
     """`batch_norm: {gamma: 1, beta: 0, epsilon: 1e-5}` on a hidden layer: its net inputs
     normalized over the batch, then scaled by γ and shifted by β (one number for every unit,
-    or one per unit); ε keeps the division finite."""
+    or one per unit); ε keeps the division finite; `momentum` moves the running statistics the
+    test pass uses toward each batch's."""
 
     gamma: PerUnit = 1.0
     beta: PerUnit = 0.0
     epsilon: bounded(gt=0) = 1e-5
+    momentum: bounded(gt=0, le=1) = 0.1  # the running statistics' (PyTorch's default)
 
 
 class LayerFile(_Model):
