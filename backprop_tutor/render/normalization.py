@@ -72,8 +72,7 @@ def _running(tables: StepTables, s) -> tuple[str, str]:
     mean, var = s.running
     before_mean, before_var = s.running_before
     return (
-        f"(1 − {m})·{n(before_mean)} + {m}·{n(s.mean)}\n= "
-        + v(mean, f"running_mean[{s.unit}]"),
+        f"(1 − {m})·{n(before_mean)} + {m}·{n(s.mean)}\n= " + v(mean, f"running_mean[{s.unit}]"),
         f"(1 − {m})·{n(before_var)} + {m}·{n(s.var)}·{size}/{size - 1}\n= "
         + v(var, f"running_var[{s.unit}]"),
     )
