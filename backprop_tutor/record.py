@@ -62,6 +62,7 @@ def header(spec: Spec) -> TraceHeader:
         batch_norm=tuple(ls.batch_norm.epsilon if ls.batch_norm else None for ls in spec.layers)
         if spec.normalized
         else (),
+        scales=tuple(name for ls in spec.layers if ls.batch_norm for name in ls.bias_names),
     )
 
 

@@ -37,10 +37,12 @@ class StepSummary:
 def summarize(spec: Spec) -> StepSummary:
     """Step 1 through the engine, and its update, so "new" is what --force would print."""
     network = Network(spec)
-    p = network.compute(np.array(spec.inputs), np.array(spec.targets))
+    inputs, targets = spec.first_pass()  # with batch normalization, the whole batch
+    p = network.compute(inputs, targets)
     # the weight arrays, not a dict by name: a million names would cost hundreds of MB
     old = [layer.weights.copy() for layer in network.layers]
-    network.apply(p)
+    batch = inputs.shape[1] if inputs.ndim == 2 else 1
+    network.apply(p, 1 / batch if spec.training.reduction == "mean" else 1.0)
     names = spec.output_names
     outputs = tuple(
         (name, spec.targets[u], float(p.outs[-1][u, 0]), float(p.terms[u, 0]))

@@ -367,3 +367,33 @@ def test_grade_a_class_that_took_different_versions(tmp_path) -> None:
     sheet.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["grade", str(bank), str(sheet)])
     assert result.exit_code == 2 and "no version '99'" in result.stderr
+
+
+def test_prairielearn_grades_a_batch_normalized_exercise(tmp_path) -> None:
+    """bank configs/batch-norm.yaml -f prairielearn: server.py replays batch normalization's
+    rules (σ², x̂, δ by the short form): every right answer scores 1, and each of those
+    rules, run on the right answers, gives its own answer (what carried-forward credit
+    reads), so a student's own σ² carries into their x̂."""
+    import importlib.util
+
+    folder = tmp_path / "q"
+    args = ["bank", str(CONFIGS / "batch-norm.yaml"), "--versions", "2", "-f", "prairielearn"]
+    _out([*args, "-o", str(folder)])
+    spec = importlib.util.spec_from_file_location("server", folder / "server.py")
+    server = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(server)  # type: ignore[union-attr]
+    data: dict = {"variant_seed": 0, "params": {}, "correct_answers": {}}
+    server.generate(data)
+    version = server.VERSIONS[data["params"]["version"] - 1]
+    ids = version["ids"]
+    replayed = 0
+    for key, rule in version["rules"].items():
+        if rule["op"] in ("variance", "normalize", "batch_norm_delta"):
+            x = [version["values"][k] for k in rule["inputs"]]
+            assert server._apply(rule, x) == pytest.approx(version["values"][key], rel=1e-12)
+            replayed += 1
+    assert replayed >= 2 + 6 + 6  # σ² of two units, x̂ and δ of two units in 3 examples
+    answers = {name: data["correct_answers"][name] for name in ids.values()}
+    submission = {"params": data["params"], "submitted_answers": answers, "partial_scores": {}}
+    server.grade(submission)
+    assert submission["score"] == 1

@@ -62,3 +62,16 @@ def test_a_network_too_big_to_label_asks_for_force(tmp_path: Path) -> None:
     assert result.exit_code == 2 and not picture.exists()
     assert "830 weights and biases are more than the 300" in result.stderr
     assert "--force" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_batch_normalized_network_is_drawn_with_its_edges_and_gamma(in_root, tmp_path) -> None:
+    """configs/batch-norm.yaml: one update on a batch; the picture shows example 1's outputs,
+    every weight old → new, and each normalized unit's γ and β."""
+    pytest.importorskip("networkx")
+    path = tmp_path / "net.svg"
+    result = _draw("configs/batch-norm.yaml", "--output", str(path))
+    assert result.exit_code == 0, result.output + result.stderr
+    text = path.read_text(encoding="utf-8")
+    assert "w1 0.1 → 0.09782" in text and "w5 0.5 → 0.48440" in text
+    assert "γ 1.0 → 1.00063" in text and "β 0.0 → -0.00609" in text
+    assert "example 1 of 3" in text

@@ -84,3 +84,20 @@ def test_in_a_real_terminal() -> None:
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+@pytest.mark.parametrize("config", sorted(p.stem for p in CONFIGS.glob("*.yaml")))
+def test_every_question_comes_after_the_answers_it_reads(config: str) -> None:
+    """Hand-calculation order: a question whose working reads another asked quantity comes
+    after it. Batch normalization makes this a matter of stages: μ after every example's net
+    input, δ after every example's ∂E/∂y (the sums it reads)."""
+    from backprop_tutor.core.trace_rules import trace_rules
+
+    trace = run(load_spec(CONFIGS / f"{config}.yaml"))
+    rules = trace_rules(trace)
+    asked = [q.id for q in questions(trace)]
+    seen: set[str] = set()
+    for key in asked:
+        reads = {i for rule in rules[key][:1] for i in rule.inputs}
+        assert not (reads & set(asked)) - seen, (key, sorted((reads & set(asked)) - seen))
+        seen.add(key)

@@ -26,8 +26,7 @@ FORMULAS = {
     "var": "σ² = Σ (net − μ)² / N",
     "xhat": "x̂ = (net − μ) / √(σ² + ε)",
     "y": "y = γ·x̂ + β",
-    "dy": "∂E/∂y = ∂E/∂out · ∂out/∂y",
-    "delta": "δ = γ/(N·√(σ² + ε)) · (N·∂E/∂y − Σ ∂E/∂y − x̂·Σ ∂E/∂y·x̂)",
+    "delta": "∂E/∂net = γ/(N·√(σ² + ε)) · (N·∂E/∂y − Σ ∂E/∂y − x̂·Σ ∂E/∂y·x̂)",
     "grad_gamma": "∂E/∂γ = Σ ∂E/∂y · x̂",
     "grad_beta": "∂E/∂β = Σ ∂E/∂y",
 }
@@ -78,12 +77,20 @@ def unbiased(var: Array, count: int) -> Array:
 
 def backward(dy: Array, n: Normalized, gamma: Array) -> tuple[Array, Array, Array]:
     """∂E/∂net (units, N), ∂E/∂γ and ∂E/∂β (units,), from ∂E/∂y (units, N)."""
-    count = dy.shape[1]
     sum_dy = dy.sum(axis=1)
     sum_dy_xhat = (dy * n.xhat).sum(axis=1)
-    scale = gamma / (count * np.sqrt(n.var + n.epsilon))
-    delta = scale[:, None] * (count * dy - sum_dy[:, None] - n.xhat * sum_dy_xhat[:, None])
+    per_unit = (gamma, n.var, sum_dy, sum_dy_xhat)
+    g, var, s, sx = (a[:, None] for a in per_unit)  # a column per unit, for every example
+    delta = short_form(g, var, n.xhat, dy, s, sx, dy.shape[1], n.epsilon)
     return delta, sum_dy_xhat, sum_dy
+
+
+def short_form(gamma, var, xhat, dy, sum_dy, sum_dy_xhat, count, epsilon, through=1.0):
+    """∂E/∂net = γ/(N·√(σ² + ε))·(N·∂E/∂y − Σ ∂E/∂y − x̂·Σ ∂E/∂y·x̂), on numbers or arrays
+    alike: the engine's and the rules' one formula. `through` 0 leaves out the terms through
+    μ and σ² (a student's mistake)."""
+    scale = gamma / (count * np.sqrt(var + epsilon))
+    return scale * (count * dy - through * (sum_dy + xhat * sum_dy_xhat))
 
 
 def variance(x: list[float], ddof: float = 0.0) -> float:
@@ -104,9 +111,7 @@ def unit_delta(x: list[float], count: float, epsilon: float, through: float = 1.
     """δ = ∂E/∂net of one example by the short form, from (γ, σ², x̂, ∂E/∂y, Σ ∂E/∂y,
     Σ ∂E/∂y·x̂) and the batch's size: a rule's arithmetic, the formula of `backward`.
     `through` 0 leaves out the terms through μ and σ², a student's mistake."""
-    gamma, var, xhat, dy, sum_dy, sum_dy_xhat = x
-    scale = gamma / (count * np.sqrt(var + epsilon))
-    return float(scale * (count * dy - through * (sum_dy + xhat * sum_dy_xhat)))
+    return float(short_form(*x, count, epsilon, through))
 
 
 def torch_forward(torch, net, gamma, beta, epsilon: float):

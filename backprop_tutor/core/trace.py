@@ -300,6 +300,7 @@ class TraceHeader:
     biases: tuple[str, ...] = ()  # every bias's name (a decay passes them by by default)
     dropout: tuple[float | None, ...] = ()  # each layer's dropout rate, where it has one
     batch_norm: tuple[float | None, ...] = ()  # each layer's ε, where it is batch-normalized
+    scales: tuple[str, ...] = ()  # batch normalization's γ and β (held with the biases)
 
     @property
     def display(self) -> NumberFormat:

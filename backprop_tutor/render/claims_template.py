@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from backprop_tutor.core.hand_order import hand_order
 from backprop_tutor.core.regularizers import worked
 from backprop_tutor.core.trace import Trace
+from backprop_tutor.render import normalization
 from backprop_tutor.render.labels import Labels
 
 COPIES = ("dnet_dout[", "dnet_dparam[")  # a weight or an output again, as a chain's factor
@@ -24,10 +26,14 @@ def claims_template(trace: Trace, notation: str | None = None) -> str:
     ]
     h = trace.header
     symbols = {q.key: q.symbol for q in worked(h.optimizer, h.regularizer)}
-    for key in trace.values():
+    first = trace.steps[0].batch[0] if trace.steps[0].batch else trace.steps[0]
+    shared = {f"grad[{g.param}]" for g in first.gradients if normalization.shared(h, g.layer)}
+    for key in hand_order(trace):
         if key.startswith(COPIES) or key.endswith("@0"):  # @0: a state before update 1, given
             continue
         label = _label(key, L, symbols)
+        if "#" in key and key.partition("@")[0].partition("#")[0] in shared:
+            label += ", this example's share"  # of the batch's, under batch normalization
         lines.append(f"{key}:" + (f"  # {label}" if label else ""))
     return "\n".join(lines) + "\n"
 

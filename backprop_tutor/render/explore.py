@@ -16,9 +16,10 @@ import json
 import math
 from importlib import resources
 
+from backprop_tutor.core.hand_order import hand_order
 from backprop_tutor.core.regularizers import UPDATE_QUANTITIES
 from backprop_tutor.core.rules import Rule
-from backprop_tutor.core.trace import StepTrace, Trace, with_step
+from backprop_tutor.core.trace import Trace
 from backprop_tutor.core.trace_rules import trace_rules
 from backprop_tutor.render.escape import visible
 from backprop_tutor.render.labels import Labels
@@ -89,24 +90,13 @@ class _Page:
 
     # -- the walk --------------------------------------------------------------------------------
     def order(self) -> list[str]:
-        """Every computed quantity in the tables' order: per step the forward pass, the error,
-        then layer by layer from the output its deltas and gradients, then the updates; then
-        the example again after the update and the tests. Copies (a weight as ∂net/∂out) and
-        givens are not steps: they are on the picture from the start."""
-        found: list[str] = []
-        for step in self.trace.steps:
-            for k, example in enumerate(step.batch, start=1):  # a batch: each example, then
-                keys = _step_order(example, self.h.layers)  # the batch's gradients and update
-                found += [self._at(f"{key}#{k}", step) for key in keys]
-            if step.batch:
-                found += [self._at(f"grad[{u.param}]", step) for u in step.updates]
-            found += [self._at(key, step) for key in _step_order(step, self.h.layers)]
-        found += [k for k in self.values if "@after" in k or "@test" in k]
+        """Every computed quantity in hand-calculation order (core/hand_order.py): per step
+        the forward pass, the error, then layer by layer from the output its deltas and
+        gradients, then the updates; then the example again after the update and the tests.
+        Copies (a weight as ∂net/∂out) and givens are not steps: they are on the picture
+        from the start."""
+        found = [k for k in hand_order(self.trace) if _walked(k)]
         return [k for k in found if k in self.rules and self.rules[k][0].op != "const"]
-
-    @staticmethod
-    def _at(key: str, step: StepTrace) -> str:
-        return key if step.step == 1 else with_step(key, step.step)
 
     def step(self, key: str) -> dict:
         rule: Rule = self.rules[key][0]
@@ -211,21 +201,17 @@ class _Page:
         return {"width": width, "height": height, "r": RADIUS, "units": units, "edges": edges}
 
 
-def _step_order(step: StepTrace, layers) -> list[str]:
-    """One step's ids in the tables' order (without the step's suffix)."""
-    keys = []
-    for f in step.forward:
-        keys += [f"net[{f.unit}]", f"out[{f.unit}]"]
-    keys += [f"loss[{e.unit}]" for e in step.losses] + ["loss"]
-    for layer in range(len(layers) - 1, 0, -1):
-        for d in (d for d in step.deltas if d.layer == layer):
-            keys += [f"de_dout[{d.unit},{k}]" for k, *_ in d.downstream]
-            keys += [f"de_dout[{d.unit}]", f"dout_dnet[{d.unit}]", f"delta[{d.unit}]"]
-            keys += [f"dout_dnet[{j},{d.unit}]" for j, _ in d.jacobian if j != d.unit]
-        for g in (g for g in step.gradients if g.layer == layer):
-            keys += [f"path[{g.param},{p.via}]" for p in g.paths] + [f"grad[{g.param}]"]
-    keys += [f"new[{u.param}]" for u in step.updates]
-    return keys
+# what the walk shows, by kind: the tables' quantities (batch normalization's too); not the
+# copies (a weight as ∂net/∂out, an input as ∂net/∂w, old = the step before's new) or givens
+_WALKED = frozenset(
+    {"net", "out", "loss", "de_dout", "dout_dnet", "delta", "path", "grad", "new"}
+    | {"mean", "var", "running_mean", "running_var", "xhat", "y", "dout_dy", "dy"}
+    | {"sum_dy", "sum_dy_xhat"}
+)
+
+
+def _walked(key: str) -> bool:
+    return key.partition("[")[0].partition("@")[0].partition("#")[0] in _WALKED
 
 
 def _section(key: str) -> str:
@@ -233,8 +219,8 @@ def _section(key: str) -> str:
     if "@after" in key or "@test" in key:
         return "after the update"
     return {
-        "net": "forward pass",
-        "out": "forward pass",
+        **dict.fromkeys(("net", "out", "xhat", "y"), "forward pass"),
+        **dict.fromkeys(("mean", "var", "running_mean", "running_var"), "forward pass"),
         "loss": "error",
         "grad": "gradients",
         "path": "gradients",

@@ -54,6 +54,6 @@ def batch_norm_words(h: TraceHeader, training: bool = False) -> str:
     over = (
         "over each batch; the loss over the data with the data's own statistics"
         if training
-        else "over the batch of every step"
+        else "over each step's batch"
     )
     return f" · batch normalization on layer {', '.join(layers)} ({over})"

@@ -21,11 +21,12 @@ def draw(trace: Trace, file: BinaryIO, format: str, notation: str | None = None)
     import networkx as nx
 
     matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: searchable, selectable
-    h, step = trace.header, trace.steps[0]
+    h, first = trace.header, trace.steps[0]
+    step = first.batch[0] if first.batch else first  # a batch's example 1 (batch norm's)
     n = h.display.format
     labels = Labels(h, notation)
     sign = labels.notation.delta_sign  # δ as the notation writes it
-    change = {u.param: f"{n(u.old)} → {n(u.new)}" for u in step.updates}
+    change = {u.param: f"{n(u.old)} → {n(u.new)}" for u in first.updates}
     targets = {e.unit: e.target for e in step.losses}
     graph = nx.DiGraph()
     for layer, units in enumerate(h.layers):
@@ -48,6 +49,9 @@ def draw(trace: Trace, file: BinaryIO, format: str, notation: str | None = None)
             text += f"\ntarget {n(targets[ev.unit])}"
         if ev.bias:
             text += f"\n{ev.bias} {change.get(ev.bias, n(ev.bias_value))}"
+        for s in (s for s in first.statistics if s.unit == ev.unit):  # batch normalization's
+            text += f"\nγ {change.get(s.gamma, n(s.gamma_value))}"
+            text += f"\nβ {change.get(s.beta, n(s.beta_value))}"
         node_labels[ev.unit] = text
         for term in ev.terms:
             graph.add_edge(term.source, ev.unit)
@@ -79,6 +83,8 @@ def draw(trace: Trace, file: BinaryIO, format: str, notation: str | None = None)
     # a title is user text: never read as mathtext ("$" would start a formula, or fail)
     eta = setting_text(h.learning_rate)
     title = f"{h.title or h.file}\none step: each weight and bias old → new, η = {eta}"
+    if first.batch:  # batch normalization's: one update on the whole batch
+        title += f"; outputs and δ of example 1 of {len(first.batch)}"
     axes.set_title(title, fontsize=10, parse_math=False)
     axes.margins(0.18)  # room for the outer units' labels: nothing cut at the edge
     axes.axis("off")

@@ -20,6 +20,16 @@ if TYPE_CHECKING:
     from backprop_tutor.render.step_tables import StepTables
 
 
+SHARE = "this example's share of the batch's gradient (its δ through the batch's μ and σ²)"
+
+
+def shared(header, layer: int) -> bool:
+    """Whether an example's gradient of a parameter in `layer` is its share of the batch's,
+    not the derivative of its own error: at or under a batch-normalized layer, whose μ and σ²
+    carry every example's error into every example's δ."""
+    return any(e is not None and layer <= b for b, e in enumerate(header.batch_norm, start=1))
+
+
 def forward_words(word: str, activation: str, epsilon: float) -> str:
     """The forward table's title's part for a batch-normalized layer."""
     return (
@@ -40,7 +50,8 @@ def statistics_table(tables: StepTables) -> Grid:
         "the test pass uses"
     )
     table.column("unit", numeric=False)
-    table.column(f"{tables.labels.notation.net_word} of examples 1 to {size}", numeric=False)
+    net = tables.labels.notation.net_word
+    table.column(f"{net} (examples 1–{size})", numeric=False)
     table.column("μ")
     table.column("σ²")
     table.column("γ", numeric=False)

@@ -75,5 +75,5 @@ def _note(u: UpdateEvent, h: TraceHeader, quantities) -> str:
         return "kept: update_biases is false"
     decays = any(q.key == "decay" for q in quantities)
     if decays and not decayed(u.param in h.biases, h.decay_biases):
-        return "a bias: not decayed"
+        return f"{'γ or β' if u.param in h.scales else 'a bias'}: not decayed"
     return ""

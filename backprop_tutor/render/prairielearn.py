@@ -26,7 +26,7 @@ from backprop_tutor.render.quiz import questions
 from backprop_tutor.teach.bank import Bank, mal_answers
 
 OPS = {"const", "dot", "weighted_sum", "product", "activation", "activation_derivative"}
-OPS |= {"loss_term", "loss_derivative"}
+OPS |= {"loss_term", "loss_derivative", "variance", "normalize", "batch_norm_delta"}
 
 
 def prairielearn_files(bank: Bank) -> dict[str, str]:
@@ -175,6 +175,15 @@ def _apply(rule, x):
         )
     if op == "product":
         return math.prod(x)
+    if op == "variance":  # batch normalization's σ² from μ and the nets (÷ N, or N − 1)
+        return sum((n - x[0]) ** 2 for n in x[1:]) / (len(x) - 1 - (c[0] if c else 0))
+    if op == "normalize":  # x̂ = (net − μ)/√(σ² + ε)
+        return (x[0] - x[1]) / math.sqrt(x[2] + c[0])
+    if op == "batch_norm_delta":  # ∂E/∂net by the short form
+        gamma, var, xhat, dy, sum_dy, sum_dy_xhat = x
+        n, through = c[0], c[2] if len(c) > 2 else 1.0
+        scale = gamma / (n * math.sqrt(var + c[1]))
+        return scale * (n * dy - through * (sum_dy + xhat * sum_dy_xhat))
     if op == "activation":
         return globals()[rule["function"]](x[0], None)
     if op == "activation_derivative":

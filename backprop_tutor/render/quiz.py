@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from backprop_tutor.core.hand_order import hand_order
 from backprop_tutor.core.regularizers import worked
 from backprop_tutor.core.trace import Trace
 from backprop_tutor.core.trace_rules import trace_rules
+from backprop_tutor.render import normalization
 from backprop_tutor.render.labels import Labels
 from backprop_tutor.render.working import working
 
@@ -30,6 +32,8 @@ def questions(trace: Trace, notation: str | None = None) -> list[Question]:
     L = Labels(trace.header, notation)
     n = trace.header.display.format
     step, values, rules = trace.steps[0], trace.values(), trace_rules(trace)
+    order = {key: n for n, key in enumerate(hand_order(trace))}
+    h = trace.header
 
     def ask(section: str, key: str, prompt: str, note: str = "") -> Question:
         return Question(section, key, prompt, values[key], working(rules[key][0], values, n) + note)
@@ -39,17 +43,21 @@ def questions(trace: Trace, notation: str | None = None) -> list[Question]:
         found.append(ask("forward pass", f"mean[{ev.unit}]", L.of_id(f"mean[{ev.unit}]")))
         found.append(ask("forward pass", f"var[{ev.unit}]", L.of_id(f"var[{ev.unit}]")))
     examples = step.batch or (step,)
+    # batch normalization: a gradient at or under it is each example's share of the batch's
+    shared = {g.param for g in examples[0].gradients if normalization.shared(h, g.layer)}
     for k, example in enumerate(examples, start=1):
         mark = f"#{k}" if step.batch else ""  # each example of a batch, then the batch's
 
-        def asked(section: str, base: str, prompt: str, mark: str = mark) -> Question:
-            return ask(section, base + mark, prompt + mark)
+        def asked(
+            section: str, base: str, prompt: str, after: str = "", mark: str = mark
+        ) -> Question:
+            return ask(section, base + mark, prompt + mark + after)
 
-        found.extend(_pass_questions(example, L, asked))
+        found.extend(_pass_questions(example, L, asked, shared if step.batch else set()))
     for ev in step.statistics:  # the sums each δ read
         for base in (f"sum_dy[{ev.unit}]", f"sum_dy_xhat[{ev.unit}]"):
             found.append(ask("backward pass", base, L.of_id(base)))
-    h = trace.header
+    found.sort(key=lambda q: order.get(q.id, len(order)))  # stable: the update's last
     symbols = {q.key: q.symbol for q in worked(h.optimizer, h.regularizer)}
     for up in step.updates:
         for key, _ in up.shown:  # an optimizer's or a penalty's quantities: m, v, m̂, decay, ...
@@ -59,8 +67,9 @@ def questions(trace: Trace, notation: str | None = None) -> list[Question]:
     return found
 
 
-def _pass_questions(step, L: Labels, ask) -> list[Question]:
-    """One example's questions: forward, error, backward and its gradients."""
+def _pass_questions(step, L: Labels, ask, shared: set[str]) -> list[Question]:
+    """One example's questions: forward, error, backward and its gradients (of `shared`
+    parameters, the example's share of the batch's gradient)."""
     found = []
     for ev in step.forward:
         found.append(ask("forward pass", f"net[{ev.unit}]", L.net(ev.unit)))
@@ -81,5 +90,6 @@ def _pass_questions(step, L: Labels, ask) -> list[Question]:
         found.append(ask("backward pass", f"delta[{u}]", f"δ_{u} = ∂E/∂net"))
     for g in step.gradients:
         if g.factors or g.paths or g.kind in ("gamma", "beta"):
-            found.append(ask("gradients", f"grad[{g.param}]", L.partial(L.error, g.param)))
+            share = ", this example's share" if g.param in shared else ""
+            found.append(ask("gradients", f"grad[{g.param}]", L.partial(L.error, g.param), share))
     return found

@@ -262,6 +262,8 @@ class StepTables:
             caption = L.chain(first.factors, first.param, first.to[0])
         kind = "output layer" if is_output else "hidden layer"
         what = "per path, then the sum" if has_paths else "each factor and their product"
+        if normalization.shared(self.header, layer) and not self.step.batch:
+            what += f"; {normalization.SHARE}"
         table = Grid(f"Gradients, layer {layer} ({kind}): {what}", caption)
         table.column("param", numeric=False)
         if has_paths:
@@ -321,7 +323,10 @@ class StepTables:
             f"their {step.reduction}"
         )
         table.column("param", numeric=False)
-        table.column(f"{L.partial(L.error, 'param')} for examples 1 to {size}", numeric=False)
+        each = f"{L.partial(L.error, 'param')} for examples 1 to {size}"
+        if any(e is not None for e in self.header.batch_norm):
+            each += " (at or under batch normalization: each one's share)"
+        table.column(each, numeric=False)
         table.column(combined)
         per_example = [{g.param: g.gradient for g in ex.gradients} for ex in step.batch]
         for u in self._chosen(_file_order(step)):

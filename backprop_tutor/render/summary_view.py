@@ -58,7 +58,13 @@ class RunSummary:
 
     def _outputs(self) -> Grid:
         n, s = self.fmt.format, self.summary
-        grid = Grid(f"Outputs and error (total error {n(s.total)})")
+        title = f"Outputs and error (total error {n(s.total)})"
+        if self.spec.normalized:  # one update on the whole batch
+            batch = len(self.spec.examples)
+            title = (
+                f"Outputs and error of example 1 of {batch} (the batch's total error {n(s.total)})"
+            )
+        grid = Grid(title)
         for header in ("unit", "target", "out", "error"):
             grid.column(header, numeric=header != "unit")
         for name, *numbers in s.outputs:

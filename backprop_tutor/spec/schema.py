@@ -76,6 +76,18 @@ def bounded(**bounds: float) -> Any:
     return Annotated[float, Field(**bounds), BeforeValidator(parse_number)]
 
 
+def _not_empty(example: str) -> BeforeValidator:
+    """A key written with no value (`optimizer:` alone, YAML's null) refused, not read as
+    leaving it out: the user meant to give one."""
+
+    def check(value: Any) -> Any:
+        if value is None:
+            raise ValueError(f"empty; write {example} here, or leave the key out")
+        return value
+
+    return BeforeValidator(check)
+
+
 Int = Annotated[int, Strict()]
 # numpy's generators take only non-negative seeds; the standard library's takes any.
 Seed = Annotated[Int, Field(ge=0)]
@@ -145,7 +157,9 @@ class BatchNormFile(_Model):
 
     gamma: PerUnit = 1.0
     beta: PerUnit = 0.0
-    epsilon: bounded(gt=0) = 1e-5
+    # from 1e-10: below it a batch of equal net inputs (σ² = 0) multiplies float64's last
+    # bits by 1/√ε into δ
+    epsilon: bounded(ge=1e-10) = 1e-5
     momentum: bounded(gt=0, le=1) = 0.1  # the running statistics' (PyTorch's default)
 
 
@@ -159,7 +173,9 @@ class LayerFile(_Model):
     activation: Name
     alpha: Number | None = None  # leaky_relu's slope below zero
     dropout: DropoutFile | None = None
-    batch_norm: BatchNormFile | None = None
+    batch_norm: Annotated[BatchNormFile | None, _not_empty("{} (every setting at its default)")] = (
+        None
+    )
     bias: (
         Annotated[
             Union[  # noqa: UP007
@@ -249,18 +265,6 @@ BELONGS = {
     "optimizer": "a name or a mapping such as {name: adam, beta1: 0.9}",
     "regularization": "a mapping such as {name: l2, strength: 0.01}",
 }
-
-
-def _not_empty(example: str) -> BeforeValidator:
-    """A key written with no value (`optimizer:` alone, YAML's null) refused, not read as
-    leaving it out: the user meant to give one."""
-
-    def check(value: Any) -> Any:
-        if value is None:
-            raise ValueError(f"empty; write {example} here, or leave the key out")
-        return value
-
-    return BeforeValidator(check)
 
 
 class RegularizationFile(_Model):

@@ -100,10 +100,12 @@ def from_spec(source: YamlSource) -> Draw:
 
 
 def given_numbers(spec: Spec) -> tuple[float, ...]:
-    """What a student is given: inputs, targets, weights and biases, in the file's order."""
+    """What a student is given, in the file's order: inputs, targets (every example's, for a
+    batch-normalized step), weights and biases (and γ, β, held with them)."""
     weights = [v for layer in spec.layers for row in layer.weights for v in row]
     biases = [v for layer in spec.layers for v in layer.bias_values]
-    return (*spec.inputs, *spec.targets, *weights, *biases)
+    examples = (*spec.examples.inputs.ravel().tolist(), *spec.examples.targets.ravel().tolist())
+    return (*spec.inputs, *spec.targets, *(examples if spec.normalized else ()), *weights, *biases)
 
 
 def mal_answers(trace: Trace, unit: float) -> dict[str, list[tuple[str, float]]]:

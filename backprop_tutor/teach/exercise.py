@@ -268,7 +268,8 @@ def _problem(spec: Spec) -> str | None:
     p = network.compute(*spec.first_pass())  # every example of a batch-normalized step
     for ls, net, out in zip(spec.layers, p.nets, p.outs[1:], strict=True):
         entry = ACTIVATIONS[ls.activation]
-        if entry.dead is not None and entry.dead(net).any():
+        # dead: on every example of the step (a batch-normalized unit is below 0 on some)
+        if entry.dead is not None and entry.dead(net).all(axis=1).any():
             return DEAD
         if entry.saturation is not None and (entry.saturation(out, SATURATED) >= 0).any():
             return SATURATES

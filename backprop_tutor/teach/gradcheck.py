@@ -66,19 +66,41 @@ def central_differences(
     network: Network, x: np.ndarray, t: np.ndarray, slots: list[Slot] | None = None
 ) -> dict[str, float]:
     """dE/dp for every parameter in `slots` (default all) by the five-point central stencil
-    (error O(h^4)), with the step scaled to the parameter: h = 1e-4 · max(1, |p|)."""
+    (error O(h^4)), with the step scaled to the parameter: h = 1e-4 · max(1, |p|), and
+    under batch normalization to its narrowest unit (see `_spread`). E is the loss of
+    `run`'s first step: a batch's mean with reduction: mean (`batch_scale`)."""
     result = {}
+    spread, scale = _spread(network, x, t), batch_scale(network.spec)
     for name, layer, is_bias, index in network.slots() if slots is None else slots:
         array = network.array(layer, is_bias)
         kept = array[index]
-        step = STEP * max(1.0, abs(kept))
+        step = STEP * max(1.0, abs(kept)) * spread
         values = {}
         for k in (-2, -1, 1, 2):
             array[index] = kept + k * step
-            values[k] = network.total_loss(x, t)
+            values[k] = scale * network.total_loss(x, t)
         array[index] = kept
         result[name] = (8 * (values[1] - values[-1]) - (values[2] - values[-2])) / (12 * step)
     return result
+
+
+def _spread(network: Network, x: np.ndarray, t: np.ndarray) -> float:
+    """1, or under batch normalization the smallest √(σ² + ε) of a unit: the loss turns on
+    that scale of the unit's net inputs (x̂ divides by it), so a step of 1e-4 in a weight
+    into a unit whose net inputs are almost alike would be no small step."""
+    if not network.spec.normalized:
+        return 1.0
+    norms = network.compute(x, t).norms or []
+    spreads = [float(np.sqrt(n.var + n.epsilon).min()) for n in norms if n is not None]
+    return min([1.0, *spreads])
+
+
+def batch_scale(spec: Spec) -> float:
+    """What `run`'s first step multiplies the batch's summed loss and gradients by: 1/N for
+    a batch-normalized batch with reduction: mean, else 1 (one example)."""
+    if spec.normalized and spec.training.reduction == "mean":
+        return 1.0 / len(spec.examples)
+    return 1.0
 
 
 def rule(relative: float = RELATIVE, floor: float = FLOOR) -> str:
@@ -127,9 +149,10 @@ def exact_gradients(spec: Spec, slots: list | None = None) -> dict[str, float]:
     network = Network.from_spec(exact)
     network.drop(1, 1)  # with dropout: step 1's masks, as `run` records them
     p = network.compute(*exact.first_pass())
-    values = {"loss": p.total}
+    scale = batch_scale(spec)  # a batch's mean, as `run`'s grad[w5] is
+    values = {"loss": scale * p.total}
     for name, i, is_bias, index in network.slots() if slots is None else slots:
-        values[f"grad[{name}]"] = float((p.grad_b if is_bias else p.grad_w)[i][index])
+        values[f"grad[{name}]"] = scale * float((p.grad_b if is_bias else p.grad_w)[i][index])
     bad = next((key for key, value in values.items() if not np.isfinite(value)), None)
     if bad is not None:
         raise TrainingError(
@@ -209,7 +232,7 @@ def _torch_network(spec: Spec):
 def torch_gradients(spec: Spec) -> dict[str, float]:
     """The same network in PyTorch (float64); its autograd gradient of every parameter."""
     _, params, loss = _torch_network(spec)
-    loss().backward()
+    (batch_scale(spec) * loss()).backward()
     return {name: float(tensor.grad[index]) for name, (tensor, index) in params.items()}
 
 
