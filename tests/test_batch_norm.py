@@ -15,11 +15,14 @@ from conftest import CONFIGS
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from test_optimizers import _close, gradients_agree, spec_params
+from typer.testing import CliRunner
 
+from backprop_tutor.cli import app
 from backprop_tutor.core.errors import SpecError
 from backprop_tutor.core.rules import Evaluator
 from backprop_tutor.core.trace_rules import trace_rules
 from backprop_tutor.record import run
+from backprop_tutor.render.formats import DOCUMENTS
 from backprop_tutor.spec import load_spec, spec_from_text
 from backprop_tutor.teach.gradcheck import gradcheck
 from backprop_tutor.train import train
@@ -284,3 +287,16 @@ def test_the_explore_page_walks_through_the_statistics_in_hand_order() -> None:
     assert order.index("mean[h1]") > order.index("net[h1]#3")
     assert order.index("xhat[h1]#1") > order.index("var[h1]")
     assert order.index("delta[h1]#1") > order.index("sum_dy_xhat[h1]") > order.index("dy[h1]#3")
+
+
+@pytest.mark.parametrize("format", DOCUMENTS["worked example"].formats)
+def test_the_config_in_every_format_of_the_worked_example(format: str, tmp_path) -> None:
+    """configs/batch-norm.yaml written in each format `run` has: every number whole (γ's
+    update, a running σ² and a test output as the tables print them)."""
+    path = tmp_path / f"out.{format}"
+    args = ["run", str(CONFIGS / "batch-norm.yaml"), "-f", format, "-o", str(path)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    content = path.read_text(encoding="utf-8", errors="replace")
+    for shown in ("1.00063", "0.90089", "0.69361"):
+        assert shown in content, (format, shown)
