@@ -294,6 +294,8 @@ class Network:
             return
         nets, outs = forward or self._forward(x)
         _, _, deltas, _, normed = self._backward(t, nets, outs)  # every delta: old weights
+        if any(normed):  # the running statistics move with every batch, traced or not
+            self.track([n and n[0] for n in normed], x.shape[1])
         for i, layer in enumerate(self.layers):
             grad_w, grad_b = self._gradient.views[i]
             np.matmul(deltas[i], outs[i].T, out=grad_w)

@@ -335,20 +335,21 @@ def _traced_update(
 
 def _snapshot(network: Network) -> tuple:
     """Everything the next update starts from: parameters, velocities, an optimizer's state,
-    its dropout masks."""
+    its dropout masks, batch normalization's running statistics."""
     layers = [
         (la.weights.copy(), la.bias.copy(), [v.copy() for v in vel])
         for la, vel in zip(network.layers, network.velocity, strict=True)
     ]
     optimizer = network.optimizer.snapshot() if network.optimizer else None
-    return layers, optimizer, network.masks
+    return layers, optimizer, network.masks, list(network.running)
 
 
 def _replay(spec: Spec, state: tuple, inputs: Array, targets: Array, number: int) -> StepTrace:
     """Trace the last update again from the parameters it started from."""
-    (snapshot, optimizer, masks), batch = state
+    (snapshot, optimizer, masks, running), batch = state
     network = training_network(spec)
     network.masks = masks  # the masks the update was made with
+    network.running = running
     for layer, velocity, (weights, bias, saved) in zip(
         network.layers, network.velocity, snapshot, strict=True
     ):

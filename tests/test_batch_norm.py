@@ -300,3 +300,37 @@ def test_the_config_in_every_format_of_the_worked_example(format: str, tmp_path)
     content = path.read_text(encoding="utf-8", errors="replace")
     for shown in ("1.00063", "0.90089", "0.69361"):
         assert shown in content, (format, shown)
+
+
+def test_a_traced_training_update_starts_from_the_running_statistics_training_left() -> None:
+    """`train --trace-steps 2`: the running μ and σ² update 1 left (untraced) are where the
+    traced update 2 starts, as `run`'s step 2 does; so is the replayed last update."""
+    text = yaml.safe_load((CONFIGS / "batch-norm.yaml").read_text(encoding="utf-8"))
+    text["training"].update(epochs=3, max_epochs=3)
+    spec = spec_from_text(yaml.safe_dump(text), str(CONFIGS / "batch-norm.yaml"))
+    steps = run(spec).values()
+    traced = train(spec, {2}).traced[2].values()
+    for unit in ("h1", "h2"):
+        for state in ("running_mean", "running_var"):
+            assert traced[f"{state}[{unit}]"] == steps[f"{state}[{unit}]@2"]
+
+
+def test_run_chooses_parameters_of_a_batch_normalized_step() -> None:
+    """`run --param w1,gamma_h1` keeps those rows: the parameters come from the step's
+    updates, which a batch step has (its gradients are its examples')."""
+    args = ["run", str(CONFIGS / "batch-norm.yaml"), "--param", "w1,gamma_h1", "-f", "markdown"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if line.startswith("| ")]
+    assert any(row.startswith("| w1 ") for row in rows)
+    assert any(row.startswith("| gamma_h1 ") for row in rows)
+    assert not any(row.startswith("| w5 ") for row in rows)
+
+
+def test_notations_with_a_y_of_their_own_name_gamma_xhat_plus_beta_v() -> None:
+    """Xu's hidden outputs are y, Borela's outputs too: there γ·x̂ + β is v, elsewhere y."""
+    from backprop_tutor.render.labels import Labels
+
+    header = run(load_spec(CONFIGS / "batch-norm.yaml")).header
+    symbols = {name: Labels(header, name).bn_y for name in ("xu", "borela", "dawood", "generic")}
+    assert symbols == {"xu": "v", "borela": "v", "dawood": "y", "generic": "y"}

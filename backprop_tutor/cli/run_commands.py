@@ -251,7 +251,8 @@ def _sections(asked: list[str] | None) -> list[str] | None:
 
 
 def _parameters(trace) -> set[str]:
-    return {g.param for g in trace.steps[0].gradients}
+    """Every parameter, as the first step's updates name them (a batch's too)."""
+    return {u.param for u in trace.steps[0].updates}
 
 
 def _print_derivations(

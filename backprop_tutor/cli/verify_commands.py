@@ -120,18 +120,33 @@ def gradcheck(
     if torch:
         _torch_checks(network_spec, chosen, checks, rules)
     sampled = chosen is None and not force
-    note = (
-        "This spec's `update: layer_by_layer` sends the hidden deltas back through weights "
-        "already updated, so its hidden gradients are not the loss's gradient: a mismatch "
-        "there is the update rule, not the arithmetic."
-        if network_spec.update == "layer_by_layer"
-        else ""
-    )
+    note = _gradcheck_note(network_spec)
     counted = parameter_count(network_spec) if sampled else None
     report = (checks, counted, rules, note)
     _emit(_written("gradcheck report", format, width, False, *report), None)
     if not all(c.passed for found in checks.values() for c in found):
         raise typer.Exit(EXIT_MISMATCH)
+
+
+def _gradcheck_note(spec) -> str:
+    """What to know before reading a mismatch: an update rule that is not the loss's gradient,
+    or a batch-normalized unit so narrow that the differences lose their digits."""
+    from backprop_tutor.teach.gradcheck import NARROW, narrowest
+
+    if spec.update == "layer_by_layer":
+        return (
+            "This spec's `update: layer_by_layer` sends the hidden deltas back through weights "
+            "already updated, so its hidden gradients are not the loss's gradient: a mismatch "
+            "there is the update rule, not the arithmetic."
+        )
+    spread = narrowest(spec)
+    if spread < NARROW:
+        return (
+            f"A batch-normalized unit's net inputs are almost alike (√(σ² + ε) = {spread:.2g}): "
+            "the loss turns on that scale, so central differences lose digits there; "
+            "--torch (autograd) is the reference for it."
+        )
+    return ""
 
 
 def _torch_checks(network_spec, chosen: set[str] | None, checks: dict, rules: dict) -> None:

@@ -20,15 +20,16 @@ import numpy as np
 
 Array = np.ndarray
 
-# how the tables and the working write each quantity
+# how the tables write each quantity; {y} is γ·x̂ + β's symbol in the notation (y, or v where
+# the notation has a y of its own)
 FORMULAS = {
     "mean": "μ = Σ net / N",
     "var": "σ² = Σ (net − μ)² / N",
     "xhat": "x̂ = (net − μ) / √(σ² + ε)",
-    "y": "y = γ·x̂ + β",
-    "delta": "∂E/∂net = γ/(N·√(σ² + ε)) · (N·∂E/∂y − Σ ∂E/∂y − x̂·Σ ∂E/∂y·x̂)",
-    "grad_gamma": "∂E/∂γ = Σ ∂E/∂y · x̂",
-    "grad_beta": "∂E/∂β = Σ ∂E/∂y",
+    "y": "{y} = γ·x̂ + β",
+    "delta": "∂E/∂net = γ/(N·√(σ² + ε)) · (N·∂E/∂{y} − Σ ∂E/∂{y} − x̂·Σ ∂E/∂{y}·x̂)",
+    "grad_gamma": "∂E/∂γ = Σ ∂E/∂{y} · x̂",
+    "grad_beta": "∂E/∂β = Σ ∂E/∂{y}",
 }
 
 
@@ -68,6 +69,14 @@ def with_running(
 def running(before: Array, batch: Array, momentum: float) -> Array:
     """A running statistic after one batch: (1 − momentum)·before + momentum·batch."""
     return (1 - momentum) * before + momentum * batch
+
+
+def running_value(x: list[float], momentum: float, count: float, unbiased_var: float) -> float:
+    """A running statistic from (before, the batch's), a rule's arithmetic: the variance
+    (`unbiased_var` 1) taken unbiased, × N/(N − 1), as `track` does."""
+    before, batch = x
+    factor = count / (count - 1) if unbiased_var else 1.0
+    return float(running(np.float64(before), np.float64(batch) * factor, momentum))
 
 
 def unbiased(var: Array, count: int) -> Array:

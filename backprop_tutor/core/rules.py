@@ -140,9 +140,12 @@ def _regularizer(r: Rule, x: list[float]) -> float:
 OPS: dict[str, Callable[[Rule, list[float]], float]] = {
     # batch normalization (core/batch_norm.py): σ² from (μ, nets) (and a mistake's N − 1),
     # x̂ from (net, μ, σ²) and ε, δ from (γ, σ², x̂, ∂E/∂y, Σ ∂E/∂y, Σ ∂E/∂y·x̂), the batch's
-    # size and ε (and a mistake's 0 for the terms through μ and σ²)
+    # size and ε (and a mistake's 0 for the terms through μ and σ²), a running statistic from
+    # (before, the batch's) with the momentum, N and whether it is the (unbiased) variance
     "variance": lambda r, x: batch_norm.variance(x, *r.coefficients),
     "normalize": lambda r, x: batch_norm.standardized(x, r.coefficients[0]),
+    "running": lambda r, x: batch_norm.running_value(x, *r.coefficients),
+    "mean": lambda r, x: math.fsum(x) / len(x),  # μ = Σ net / N
     "batch_norm_delta": lambda r, x: batch_norm.unit_delta(x, *r.coefficients),
     "optimizer": _optimizer,
     "regularizer": _regularizer,

@@ -85,7 +85,10 @@ class _Builder:
             scale = 1.0 / count if step.reduction == "mean" else 1.0
             for u in step.updates:
                 each = tuple(_at(f"grad[{u.param}]#{k}", n) for k in range(1, count + 1))
-                self.add(Rule(param("grad", u.param), "weighted_sum", each, (scale,) * count))
+                if step.reduction == "mean":  # (g1 + g2 + g3) / 3
+                    self.add(Rule(param("grad", u.param), "mean", each))
+                else:
+                    self.add(Rule(param("grad", u.param), "weighted_sum", each, (scale,) * count))
             each = tuple(_at(f"loss#{k}", n) for k in range(1, count + 1))
             self.add(Rule(_at("loss", n), "weighted_sum", each, (1.0,) * count))
         for u in step.updates:
@@ -101,7 +104,7 @@ class _Builder:
                 return tuple(_at(f"{base}[{unit}]#{k}", n) for k in range(1, count + 1))
 
             mean = _at(f"mean[{s.unit}]", n)
-            self.add(Rule(mean, "weighted_sum", each("net"), (1.0 / count,) * count))
+            self.add(Rule(mean, "mean", each("net")))
             self.add(Rule(_at(f"var[{s.unit}]", n), "variance", (mean, *each("net"))))
             dys = each("dy")
             self.add(Rule(_at(f"sum_dy[{s.unit}]", n), "weighted_sum", dys, (1.0,) * count))
@@ -113,16 +116,16 @@ class _Builder:
         """The running statistics after batch n: (1 − m)·before + m·μ, and for σ² the
         batch's times N/(N − 1); before batch 1 (or a batch whose step before is not in the
         trace) they are given."""
-        m = s.momentum
         batch = (_at(f"mean[{s.unit}]", n), _at(f"var[{s.unit}]", n))
-        scales = (m, m * count / (count - 1))
-        for state, value, now, scale in zip(RUNNING, s.running_before, batch, scales, strict=True):
+        for var, (state, value, now) in enumerate(
+            zip(RUNNING, s.running_before, batch, strict=True)
+        ):
             before = _at(f"{state}[{s.unit}]", n - 1)
             if n - 1 not in self.recorded:
                 before = state_before(state, s.unit, n)
                 self.add(Rule(before, "const", (), (value,), rounded=False))
-            key = _at(f"{state}[{s.unit}]", n)
-            self.add(Rule(key, "weighted_sum", (before, now), (1 - m, scale)))
+            settings = (s.momentum, float(count), float(var))
+            self.add(Rule(_at(f"{state}[{s.unit}]", n), "running", (before, now), settings))
 
     def _update(self, u: UpdateEvent, n: int) -> None:
         """new = old − η ∂E/∂p; with momentum Δp = −η ∂E/∂p + α Δp of the step before, and

@@ -171,21 +171,27 @@ class _Page:
             top = MARGIN + (tallest - len(units)) * Y_GAP / 2
             for j, unit in enumerate(units):
                 place[unit] = (MARGIN + 40 + i * X_GAP, top + j * Y_GAP)
-        givens = dict(self.first.inputs)
-        targets = {e.unit: e.target for e in self.first.losses}
-        old = {u.param: u.old for u in self.first.updates}
+        step = self.trace.steps[0]
         n = self.n
+        examples = step.batch or (step,)  # a batch-normalized step: every example's givens
+        inputs = [dict(e.inputs) for e in examples]
+        givens = {x: ", ".join(n(each[x]) for each in inputs) for x in inputs[0]}
+        wanted = [{e.unit: e.target for e in ex.losses} for ex in examples]
+        targets = {u: ", ".join(n(each[u]) for each in wanted) for u in wanted[0]}
+        old = {u.param: u.old for u in step.updates}
+        scales = {s.unit: f"γ = {n(s.gamma_value)}, β = {n(s.beta_value)}" for s in step.statistics}
         units = []
         for names in layers:
             for unit in names:
                 x, y = place[unit]
                 note = ""
                 if unit in givens:
-                    note = f"{self.L.out(unit)} = {n(givens[unit])}"
+                    note = f"{self.L.out(unit)} = {givens[unit]}"
                 elif unit in targets:
-                    note = f"target {n(targets[unit])}"
+                    note = f"target {targets[unit]}"
                 biases = [b for b, us in self.bias_units.items() if unit in us]
                 bias = ", ".join(f"{b} = {n(old[b])}" for b in biases if b in old)
+                bias = scales.get(unit, bias)
                 units.append(
                     {"key": f"u:{unit}", "name": unit, "x": x, "y": y, "note": note, "bias": bias}
                 )

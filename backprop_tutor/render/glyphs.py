@@ -35,6 +35,9 @@ ASCII = {
     "ρ": "rho",
     "ε": "eps",
     "λ": "lambda",
+    "μ": "mu",  # batch normalization's mean and scale
+    "γ": "gamma",
+    "–": "-",
     "₁": "1",
     "₂": "2",
     "ᵗ": "^t",

@@ -19,6 +19,10 @@ class Labels:
         self.notation = NOTATIONS[notation or header.notation]
         self.units: dict[str, UnitRef] = unit_refs(header.layers)
         self.error = self.notation.error
+        n = self.notation
+        # batch normalization's γ·x̂ + β: y, or v in a notation with a y of its own (Xu's out)
+        words = {n.net_word, n.out_word_for(False), n.out_word_for(True)}
+        self.bn_y = "v" if "y" in words else "y"
 
     def net(self, unit: str) -> str:
         return self.notation.net(self.units[unit])
@@ -127,12 +131,16 @@ class Labels:
             # batch normalization (core/batch_norm.py)
             "mean": lambda: f"μ_{inside}",
             "var": lambda: f"σ²_{inside}",
+            "running_mean": lambda: f"running μ_{inside}",
+            "running_var": lambda: f"running σ²_{inside}",
             "xhat": lambda: f"x̂_{inside}",
-            "y": lambda: f"y_{inside}",
-            "dout_dy": lambda: self.partial(self.out(inside), f"y_{inside}"),
-            "dy": lambda: self.partial(self.error, f"y_{inside}"),
-            "sum_dy": lambda: f"Σ {self.partial(self.error, f'y_{inside}')}",
-            "sum_dy_xhat": lambda: f"Σ {self.partial(self.error, f'y_{inside}')}·x̂_{inside}",
+            "y": lambda: f"{self.bn_y}_{inside}",
+            "dout_dy": lambda: self.partial(self.out(inside), f"{self.bn_y}_{inside}"),
+            "dy": lambda: self.partial(self.error, f"{self.bn_y}_{inside}"),
+            "sum_dy": lambda: f"Σ {self.partial(self.error, f'{self.bn_y}_{inside}')}",
+            "sum_dy_xhat": lambda: (
+                f"Σ {self.partial(self.error, f'{self.bn_y}_{inside}')}·x̂_{inside}"
+            ),
         }
         return symbols[kind]() if kind in symbols else None
 

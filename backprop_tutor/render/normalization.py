@@ -23,6 +23,12 @@ if TYPE_CHECKING:
 SHARE = "this example's share of the batch's gradient (its δ through the batch's μ and σ²)"
 
 
+def formula(L, name: str) -> str:
+    """One of batch normalization's formulas (core/batch_norm.py) in the notation's symbol for
+    γ·x̂ + β."""
+    return FORMULAS[name].format(y=L.bn_y)
+
+
 def shared(header, layer: int) -> bool:
     """Whether an example's gradient of a parameter in `layer` is its share of the batch's,
     not the derivative of its own error: at or under a batch-normalized layer, whose μ and σ²
@@ -30,23 +36,23 @@ def shared(header, layer: int) -> bool:
     return any(e is not None and layer <= b for b, e in enumerate(header.batch_norm, start=1))
 
 
-def forward_words(word: str, activation: str, epsilon: float) -> str:
+def forward_words(L, word: str, activation: str, epsilon: float) -> str:
     """The forward table's title's part for a batch-normalized layer."""
     return (
         f"; batch normalization over the batch (μ, σ²: the batch's table): "
-        f"{FORMULAS['xhat']} with ε = {setting_text(epsilon)}, {FORMULAS['y']}, "
-        f"{word} = {activation}(y)"
+        f"{formula(L, 'xhat')} with ε = {setting_text(epsilon)}, {formula(L, 'y')}, "
+        f"{word} = {activation}({L.bn_y})"
     )
 
 
 def statistics_table(tables: StepTables) -> Grid:
     """The batch's mean and variance of each batch-normalized unit's net input, with the γ
     and β its examples are scaled and shifted by."""
-    step, v = tables.step, tables.v
+    step, v, L = tables.step, tables.v, tables.labels
     size = len(step.batch)
     table = Grid(
         f"Batch normalization: each unit's statistics over the {size} examples, "
-        f"{FORMULAS['mean']}, {FORMULAS['var']} (N = {size}), and the running statistics "
+        f"{formula(L, 'mean')}, {formula(L, 'var')} (N = {size}), and the running statistics "
         "the test pass uses"
     )
     table.column("unit", numeric=False)
@@ -96,15 +102,15 @@ def delta_table(tables: StepTables, layer: int, events: list[DeltaEvent]) -> Gri
     sign = L.notation.delta_sign  # Mitchell's and Xu's δ is the sensitivity −∂E/∂net
     table = Grid(
         f"Backward pass, layer {layer} (hidden layer, batch-normalized): each unit's error "
-        f"signal through y, then through the batch's μ and σ²: {FORMULAS['delta']} "
+        f"signal through {L.bn_y}, then through the batch's μ and σ²: {formula(L, 'delta')} "
         "(the sums: the batch's table after its examples)"
     )
     table.column("unit", numeric=False)
     table.column(L.role_header("de_dout"))
     table.column("from", numeric=False)
     out = L.notation.out_word_for(False)
-    table.column(L.fraction(out, "y"))
-    table.column(L.fraction(L.error, "y"))
+    table.column(L.fraction(out, L.bn_y))
+    table.column(L.fraction(L.error, L.bn_y))
     table.column(f"{DELTA} = {'−' if sign < 0 else ''}∂E/∂{L.notation.net_word}")
     for d in events:
         u = d.unit
@@ -126,10 +132,10 @@ def parameter_table(tables: StepTables, layer: int, events: list[GradientEvent])
     xhats = {f.unit: f.xhat for f in tables.step.forward if f.layer == layer}
     table = Grid(
         f"Gradients, layer {layer} (batch normalization's γ and β): this example's share, "
-        f"{FORMULAS['grad_gamma']} and {FORMULAS['grad_beta']} over the batch"
+        f"{formula(L, 'grad_gamma')} and {formula(L, 'grad_beta')} over the batch"
     )
     table.column("param", numeric=False)
-    table.column(L.fraction(L.error, "y"))
+    table.column(L.fraction(L.error, L.bn_y))
     table.column("x̂", numeric=False)
     table.column(L.fraction(L.error, "param"))
     for g in events:
@@ -150,8 +156,8 @@ def sums_table(tables: StepTables) -> Grid:
         "(γ's and β's gradients, summed)"
     )
     table.column("unit", numeric=False)
-    table.column("Σ ∂E/∂y")
-    table.column("Σ ∂E/∂y · x̂")
+    table.column(f"Σ ∂E/∂{tables.labels.bn_y}")
+    table.column(f"Σ ∂E/∂{tables.labels.bn_y} · x̂")
     for s in step.statistics:
         table.row(
             s.unit, v(s.sum_dy, f"sum_dy[{s.unit}]"), v(s.sum_dy_xhat, f"sum_dy_xhat[{s.unit}]")

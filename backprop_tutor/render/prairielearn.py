@@ -26,7 +26,8 @@ from backprop_tutor.render.quiz import questions
 from backprop_tutor.teach.bank import Bank, mal_answers
 
 OPS = {"const", "dot", "weighted_sum", "product", "activation", "activation_derivative"}
-OPS |= {"loss_term", "loss_derivative", "variance", "normalize", "batch_norm_delta"}
+OPS |= {"loss_term", "loss_derivative"}
+OPS |= {"mean", "variance", "normalize", "batch_norm_delta", "running"}  # batch normalization
 
 
 def prairielearn_files(bank: Bank) -> dict[str, str]:
@@ -177,6 +178,11 @@ def _apply(rule, x):
         return math.prod(x)
     if op == "variance":  # batch normalization's σ² from μ and the nets (÷ N, or N − 1)
         return sum((n - x[0]) ** 2 for n in x[1:]) / (len(x) - 1 - (c[0] if c else 0))
+    if op == "mean":  # μ = Σ net / N
+        return sum(x) / len(x)
+    if op == "running":  # (1 − m)·before + m·batch, a variance's × N/(N − 1)
+        m, n, var = c
+        return (1 - m) * x[0] + m * x[1] * (n / (n - 1) if var else 1.0)
     if op == "normalize":  # x̂ = (net − μ)/√(σ² + ε)
         return (x[0] - x[1]) / math.sqrt(x[2] + c[0])
     if op == "batch_norm_delta":  # ∂E/∂net by the short form

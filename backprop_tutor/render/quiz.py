@@ -60,6 +60,9 @@ def questions(trace: Trace, notation: str | None = None) -> list[Question]:
     found.sort(key=lambda q: order.get(q.id, len(order)))  # stable: the update's last
     symbols = {q.key: q.symbol for q in worked(h.optimizer, h.regularizer)}
     for up in step.updates:
+        if step.batch:  # the batch's gradient, which the update reads
+            combined = f"{L.partial(L.error, up.param)}, the batch's {step.reduction}"
+            found.append(ask("gradients", f"grad[{up.param}]", combined))
         for key, _ in up.shown:  # an optimizer's or a penalty's quantities: m, v, m̂, decay, ...
             found.append(ask("updates", f"{key}[{up.param}]", f"{symbols[key]} of {up.param}"))
         kept = "" if up.updated else " (kept: biases are not updated)"

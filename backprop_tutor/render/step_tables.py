@@ -92,7 +92,7 @@ class StepTables:
             table.column("mask")
         if epsilon is not None:
             table.column("x̂")
-            table.column("y")
+            table.column(L.bn_y)
         table.column(L.notation.out_word_for(layer == len(self.header.layers) - 1))
         for ev in (e for e in self.step.forward if e.layer == layer):
             if len(ev.terms) <= MAX_TERMS_SHOWN:
@@ -136,7 +136,7 @@ class StepTables:
                 "kept unit, 0 for a dropped one"
             )
         if epsilon is not None:
-            extra = normalization.forward_words(word, activation, epsilon)
+            extra = normalization.forward_words(L, word, activation, epsilon)
         return f"Forward pass, layer {layer} ({kind}, {activation}){extra}"
 
     def error_table(self) -> Grid:

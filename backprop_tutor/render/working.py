@@ -156,6 +156,15 @@ def _normalize(rule: Rule, x: list[float], n: Format) -> str:
     return f"({n(net)} − {bracketed(n(mean))}) / √({n(var)} + {epsilon})"
 
 
+def _running(rule: Rule, terms: list[str]) -> str:
+    """(1 − m)·before + m·batch, and for the variance × N/(N − 1), with `terms` (ids or
+    numbers) for before and the batch's."""
+    m, count, var = rule.coefficients
+    unbiased = f"·{int(count)}/{int(count) - 1}" if var else ""
+    keep = setting_text(round(1 - m, 12))  # 1 − 0.9 as 0.1, not 0.09999999999999998
+    return f"{keep}·{terms[0]} + {setting_text(m)}·{terms[1]}{unbiased}"
+
+
 def _batch_norm_delta(rule: Rule, x: list[float], n: Format) -> str:
     return _short_form(rule, [bracketed(n(v)) for v in x])
 
@@ -190,6 +199,8 @@ WRITERS: dict[str, Callable[[Rule, list[float], Format], str]] = {
     "jacobian": _jacobian,
     "variance": _variance,
     "normalize": _normalize,
+    "mean": lambda rule, x, n: f"({' + '.join(bracketed(n(v)) for v in x)}) / {len(x)}",
+    "running": lambda rule, x, n: _running(rule, [bracketed(n(v)) for v in x]),
     "batch_norm_delta": _batch_norm_delta,
     "loss_term": _loss("formula"),
     "loss_derivative": _loss("derivative_formula"),
@@ -225,6 +236,10 @@ def formula(rule: Rule, name: Callable[[str], str] = str) -> str:
         return f"({ids[0]} − {ids[1]}) / √({ids[2]} + {setting_text(rule.coefficients[0])})"
     if rule.op == "batch_norm_delta":
         return _short_form(rule, ids)
+    if rule.op == "running":
+        return _running(rule, ids)
+    if rule.op == "mean":
+        return f"({' + '.join(ids)}) / {len(ids)}"
     prime = "′" if "derivative" in rule.op else ""
     if rule.op.startswith("dropout"):  # σ(net) × mask
         return f"{rule.function}{prime}({ids[0]}) × {ids[1]}"

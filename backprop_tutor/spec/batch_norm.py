@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from backprop_tutor.core.activations import ACTIVATIONS
+from backprop_tutor.spec.dropout import refuse_unless_hidden
 from backprop_tutor.spec.model import BatchNormSpec
 from backprop_tutor.spec.schema import LayerFile, SpecFile
 from backprop_tutor.spec.yaml_source import YamlPath, YamlSource
@@ -56,19 +56,8 @@ def _refuse_combinations(
 ) -> None:
     """What batch normalization is not worked out with, each refused in one line."""
     where = (*path, "batch_norm")
-    if last:
-        raise src.error(
-            where,
-            "batch_norm is for hidden layers: the output layer's outputs are the prediction",
-            "move batch_norm: to a hidden layer",
-        )
-    if not ACTIVATIONS[layer.activation].elementwise:
-        raise src.error(
-            where,
-            f"batch_norm before a {layer.activation} layer is not worked out: its outputs mix "
-            "the units",
-            "use an elementwise activation (sigmoid, tanh, relu, ...)",
-        )
+    mixing = "batch_norm before a {} layer is not worked out: its outputs mix the units"
+    refuse_unless_hidden(src, where, layer, last, mixing)
     refusals = [
         (
             layer.bias is not None,
@@ -111,6 +100,13 @@ def check_batches(src: YamlSource, raw: SpecFile, examples: int, size: int) -> N
             f"batch_norm normalizes over a batch, and this file has {examples} example "
             "(one example's variance is 0)",
             f"list 2 or more under examples: ({SEE})",
+        )
+    if "training" not in raw.model_fields_set:
+        raise src.error(
+            ("layers",),
+            "batch_norm needs batches of 2 or more, and this file has no training: (its "
+            "default, batch: stochastic, is one example per update)",
+            "add training: {batch: full}",
         )
     if size == 1 or examples % size == 1:
         alone = "every batch holds" if size == 1 else "the last batch of each epoch holds"

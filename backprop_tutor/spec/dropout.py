@@ -10,6 +10,26 @@ from backprop_tutor.spec.schema import LayerFile, SpecFile
 from backprop_tutor.spec.yaml_source import YamlPath, YamlSource
 
 
+def refuse_unless_hidden(
+    src: YamlSource, where: YamlPath, layer: LayerFile, last: bool, mixing: str
+) -> None:
+    """A layer option (dropout:, batch_norm: at `where`) belongs on a hidden layer with an
+    elementwise activation; `mixing` says why not on softmax ({} is the activation)."""
+    key = where[-1]
+    if last:
+        raise src.error(
+            where,
+            f"{key} is for hidden layers: the output layer's outputs are the prediction",
+            f"move {key}: to a hidden layer",
+        )
+    if not ACTIVATIONS[layer.activation].elementwise:
+        raise src.error(
+            where,
+            mixing.format(layer.activation),
+            f"use {key} on a layer with an elementwise activation (sigmoid, tanh, relu, ...)",
+        )
+
+
 def resolve_dropout(
     src: YamlSource, raw: SpecFile, path: YamlPath, layer: LayerFile, units: int, last: bool
 ) -> DropoutSpec | None:
@@ -17,19 +37,8 @@ def resolve_dropout(
     if d is None:
         return None
     where = (*path, "dropout")
-    if last:
-        raise src.error(
-            where,
-            "dropout is for hidden layers: the output layer's outputs are the prediction",
-            "move dropout: to a hidden layer",
-        )
-    if not ACTIVATIONS[layer.activation].elementwise:
-        raise src.error(
-            where,
-            f"dropout on a {layer.activation} layer would renormalize nothing: its outputs "
-            "are one distribution",
-            "use dropout on a layer with an elementwise activation (sigmoid, tanh, relu, ...)",
-        )
+    mixing = "would renormalize nothing: its outputs are one distribution"
+    refuse_unless_hidden(src, where, layer, last, f"dropout on a {{}} layer {mixing}")
     if not 0 < d.rate < 1:
         raise src.error(
             (*where, "rate"),

@@ -48,8 +48,10 @@ class Claim:
 
 
 # kind[inside], then `@N` (step N > 1), `@testK` (test example K, after every step) or
-# `@after` (the steps' own example again, after the last update)
-_ID = re.compile(r"^(\w+)(?:\[([^\]]*)\])?(?:@(?:(\d+)|test(\d+)|(after)))?$")
+# `@after` (the steps' own example again, after the last update); then `#k`, example k of the
+# step's batch
+_ID = re.compile(r"^(\w+)(?:\[([^\]]*)\])?(?:@(?:(\d+)|test(\d+)|(after)))?(?:#(\d+))?$")
+BATCH_KINDS = ("old", "new")  # a batch's own, never an example's
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class TraceId:
     test: int | None = None
     known: bool = True
     after: bool = False
+    example: int | None = None  # k of `#k`: example k of the step's batch
 
     @property
     def predicted(self) -> bool:
@@ -78,13 +81,17 @@ class TraceId:
         return "" if self.step <= 1 else f"@{self.step}"
 
     def at(self, kind: str, inside: str | None = None) -> str:
-        """The id of another quantity of the same step: `at("old", "w5")` is `old[w5]@2`."""
-        return (f"{kind}[{inside}]" if inside else kind) + self.suffix
+        """The id of another quantity of the same step (and example): `at("old", "w5")` is
+        `old[w5]@2`; `at("dnet_dparam", "b2")` of example 1 is `dnet_dparam[b2]@2#1`."""
+        mark = f"#{self.example}" if self.example and kind not in BATCH_KINDS else ""
+        return (f"{kind}[{inside}]" if inside else kind) + self.suffix + mark
 
     def step_key(self, step: int) -> str:
-        """This quantity's id at another step (`grad[w5]@3` for step 3, `grad[w5]` for 1)."""
-        base = self.key.split("@")[0]
-        return base if step == 1 else f"{base}@{step}"
+        """This quantity's id at another step (`grad[w5]@3` for step 3, `grad[w5]` for 1;
+        an example's keeps its `#k`)."""
+        base = self.key.split("@")[0].split("#")[0]
+        mark = f"#{self.example}" if self.example else ""
+        return (base if step == 1 else f"{base}@{step}") + mark
 
 
 def parse_id(key: str) -> TraceId:
@@ -92,12 +99,13 @@ def parse_id(key: str) -> TraceId:
     found = _ID.match(key)
     if not found:
         return TraceId(key, key, known=False)
-    kind, inside, step, test, after = found.groups()
+    kind, inside, step, test, after, example = found.groups()
     if test is not None:
-        return TraceId(key, kind, inside or "", 0, int(test))
+        return TraceId(key, kind, inside or "", 0, int(test), known=example is None)
     if after:
-        return TraceId(key, kind, inside or "", 0, after=True)
-    return TraceId(key, kind, inside or "", int(step) if step else 1)
+        return TraceId(key, kind, inside or "", 0, after=True, known=example is None)
+    number = int(example) if example else None
+    return TraceId(key, kind, inside or "", int(step) if step else 1, example=number)
 
 
 def load_claims(

@@ -84,6 +84,15 @@ def central_differences(
     return result
 
 
+NARROW = 1e-3  # a batch-normalized unit's √(σ² + ε) below this: the differences lose digits
+
+
+def narrowest(spec: Spec) -> float:
+    """The smallest √(σ² + ε) of a batch-normalized unit in step 1 (1 without one)."""
+    exact = replace(spec, carry_digits=None)
+    return _spread(Network.from_spec(exact), *exact.first_pass())
+
+
 def _spread(network: Network, x: np.ndarray, t: np.ndarray) -> float:
     """1, or under batch normalization the smallest √(σ² + ε) of a unit: the loss turns on
     that scale of the unit's net inputs (x̂ divides by it), so a step of 1e-4 in a weight

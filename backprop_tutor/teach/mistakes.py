@@ -37,6 +37,17 @@ def mistaken_rules(
             "the unbiased variance (÷ N − 1) in place of the batch's (÷ N)",
             replace(rule, coefficients=(1.0,)),
         )
+    if rule.op == "running":  # a running statistic: (1 − m)·before + m·batch
+        m, count, var = rule.coefficients
+        yield (
+            "the momentum the wrong way round (m·before + (1 − m)·the batch's)",
+            replace(rule, coefficients=(1 - m, count, var)),
+        )
+        if var:
+            yield (
+                "the batch's biased σ² in the running σ² (× N/(N − 1) left out)",
+                replace(rule, coefficients=(m, count, 0.0)),
+            )
     if rule.op == "batch_norm_delta":  # δ through y alone
         yield (
             "the terms through μ and σ² left out (δ = γ·∂E/∂y / √(σ² + ε))",
@@ -44,10 +55,10 @@ def mistaken_rules(
         )
     if kind == "delta" and rule.op == "product":  # de_dout × dout_dnet
         yield "a missing dout/dnet factor", replace(rule, inputs=rule.inputs[:1])
-    if kind == "grad" and rule.op == "product":  # δ × dnet/dparam, δ without its σ′
-        unit = rule.inputs[0].replace("delta[", "de_dout[", 1)
-        at = unit.partition("[")[2].partition("]")[0]
-        yield f"a missing dout/dnet factor at {at}", replace(rule, inputs=(unit, *rule.inputs[1:]))
+    if kind == "dy" and rule.op == "product":  # batch normalization's de_dout × dout_dy
+        yield "a missing ∂out/∂y factor (∂E/∂y = ∂E/∂out)", replace(rule, inputs=rule.inputs[:1])
+    if kind == "grad" and rule.op == "product" and rule.inputs[0].startswith("delta["):
+        yield _delta_as_de_dout(rule, rules or {})
     if kind == "de_dout" and rule.op in ("dot", "product"):  # Σ w δ over the units it feeds
         for k in range(0, len(rule.inputs), 2):
             weight = rule.inputs[k]
@@ -69,6 +80,19 @@ def mistaken_rules(
             "the net input written as the output (net and out swapped)",
             Rule(rule.key, "weighted_sum", rule.inputs, (1.0,)),
         )
+
+
+def _delta_as_de_dout(rule: Rule, rules: Mapping[str, list[Rule]]) -> tuple[str, Rule]:
+    """δ × dnet/dparam with dE/dout in δ's place: σ′ left out, or under batch normalization
+    the activation's slope and the whole normalization's backward pass."""
+    unit = rule.inputs[0].replace("delta[", "de_dout[", 1)
+    at = unit.partition("[")[2].partition("]")[0]
+    delta = rules.get(rule.inputs[0], ())
+    if delta and delta[0].op == "batch_norm_delta":
+        name = f"δ at {at} taken as ∂E/∂out (∂out/∂y and the batch normalization left out)"
+    else:
+        name = f"a missing dout/dnet factor at {at}"
+    return name, replace(rule, inputs=(unit, *rule.inputs[1:]))
 
 
 def _update_mistakes(
