@@ -125,6 +125,8 @@ def test_a_hostile_claim_gets_a_verdict_or_one_line(case: Case, tmp_path: Path) 
         ("path[w1,o1]@3", ("path", "w1,o1", 3, None)),
         ("dnet_dout[o1,h1]", ("dnet_dout", "o1,h1", 1, None)),
         ("old[w11^(1)]", ("old", "w11^(1)", 1, None)),
+        ("grad[w5]#2", ("grad", "w5", 1, None)),  # example 2 of a batch
+        ("delta[h1]@3#2", ("delta", "h1", 3, None)),
     ],
 )
 def test_every_id_shape_is_parsed(key: str, parts: tuple) -> None:
@@ -137,7 +139,9 @@ def test_every_id_shape_is_parsed(key: str, parts: tuple) -> None:
 def test_an_unknown_id_shape_is_not_an_error() -> None:
     from backprop_tutor.teach.claims import parse_id
 
-    assert not parse_id("grad[w5]#2").known
+    assert not parse_id("grad[w5]#x").known
+    assert not parse_id("out[o1]@test1#2").known  # a test example has no batch
+    assert parse_id("delta[h1]@3#2").example == 2
 
 
 SPECS = {
