@@ -200,11 +200,23 @@ def test_the_exam_in_versions_compiles_with_its_answer_key(tmp_path) -> None:
             assert f"version {k} of 3, seed {seed} ({what})" in text
 
 
+def _generated(folder, variant_seed: int):
+    """The folder's server.py, loaded as PrairieLearn loads it, and one variant generated:
+    (the module, the `data` it filled, the version it chose)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("server", folder / "server.py")
+    server = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(server)  # type: ignore[union-attr]
+    data: dict = {"variant_seed": variant_seed, "params": {}, "correct_answers": {}}
+    server.generate(data)
+    return server, data, server.VERSIONS[data["params"]["version"] - 1]
+
+
 def test_the_prairielearn_server_grades_right_carried_and_wrong(tmp_path) -> None:
     """server.py, run here with a stub `data` as PrairieLearn calls it: generate, then grade
     a right answer, one right only for the student's own wrong answer above it, a wrong
     one, and a usual mistake's answer, named."""
-    import importlib.util
 
     folder = tmp_path / "q"
     _out(
@@ -213,12 +225,7 @@ def test_the_prairielearn_server_grades_right_carried_and_wrong(tmp_path) -> Non
     info = json.loads((folder / "info.json").read_text(encoding="utf-8"))
     assert info["type"] == "v3" and info["uuid"] and info["title"]
     html = (folder / "question.html").read_text(encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("server", folder / "server.py")
-    server = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(server)  # type: ignore[union-attr]
-    data: dict = {"variant_seed": 6, "params": {}, "correct_answers": {}}
-    server.generate(data)
-    version = server.VERSIONS[data["params"]["version"] - 1]
+    server, data, version = _generated(folder, variant_seed=6)
     assert "{{{params.picture}}}" in html and "{{{params.givens}}}" in html
     ET.fromstring(data["params"]["picture"])  # the network, inline: well-formed SVG
     assert data["params"]["picture"].startswith("<svg")
@@ -374,17 +381,10 @@ def test_prairielearn_grades_a_batch_normalized_exercise(tmp_path) -> None:
     rules (σ², x̂, δ by the short form): every right answer scores 1, and each of those
     rules, run on the right answers, gives its own answer (what carried-forward credit
     reads), so a student's own σ² carries into their x̂."""
-    import importlib.util
-
     folder = tmp_path / "q"
     args = ["bank", str(CONFIGS / "batch-norm.yaml"), "--versions", "2", "-f", "prairielearn"]
     _out([*args, "-o", str(folder)])
-    spec = importlib.util.spec_from_file_location("server", folder / "server.py")
-    server = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(server)  # type: ignore[union-attr]
-    data: dict = {"variant_seed": 0, "params": {}, "correct_answers": {}}
-    server.generate(data)
-    version = server.VERSIONS[data["params"]["version"] - 1]
+    server, data, version = _generated(folder, variant_seed=0)
     ids = version["ids"]
     replayed = 0
     for key, rule in version["rules"].items():
