@@ -334,3 +334,30 @@ def test_notations_with_a_y_of_their_own_name_gamma_xhat_plus_beta_v() -> None:
     header = run(load_spec(CONFIGS / "batch-norm.yaml")).header
     symbols = {name: Labels(header, name).bn_y for name in ("xu", "borela", "dawood", "generic")}
     assert symbols == {"xu": "v", "borela": "v", "dawood": "y", "generic": "y"}
+
+
+def test_the_rules_replay_a_traced_epoch_whose_last_batch_is_smaller() -> None:
+    """5 examples in mini-batches of 3: the traced updates hold 3 and then 2 examples, and
+    each δ's rule divides by its own batch's N (a rule read with the first batch's 3 was
+    wrong for the second)."""
+    from backprop_tutor.core.trace import Trace
+    from backprop_tutor.record import header
+
+    text = yaml.safe_load((CONFIGS / "batch-norm.yaml").read_text(encoding="utf-8"))
+    text["examples"] += [
+        {"inputs": [0.2, 0.7], "targets": [0.3, 0.6]},
+        {"inputs": [0.8, 0.1], "targets": [0.7, 0.2]},
+    ]
+    text["training"] = {"batch": "mini", "batch_size": 3, "shuffle": False, "epochs": 1}
+    spec = spec_from_text(yaml.safe_dump(text), str(CONFIGS / "batch-norm.yaml"))
+    traced = train(spec, {1, 2}).traced
+    trace = Trace(header(spec), (traced[1], traced[2]))
+    assert [len(step.batch) for step in trace.steps] == [3, 2]
+    values, rules = trace.values(), trace_rules(trace)
+    leaves = {key: value for key, value in values.items() if key not in rules}
+    replayed = Evaluator(rules, values).replay(leaves)
+    deltas = [key for key in replayed if key.startswith("delta[h1]@2#")]
+    assert len(deltas) == 2
+    for key, (value, _) in replayed.items():
+        if key in values:
+            assert abs(value - values[key]) <= 1e-9 * (1 + abs(values[key])), key

@@ -56,8 +56,10 @@ class _Builder:
         first = trace.steps[0].batch[0] if trace.steps[0].batch else trace.steps[0]
         self.first = first  # the structure every step shares
         self.weight_of = {(f.unit, t.source): t.weight for f in first.forward for t in f.terms}
-        self.batch: Key = lambda base: base  # a step's own ids (its batch's μ, σ²): see step
-        self.count = len(trace.steps[0].batch) or 1  # a batch's examples
+        # the step being read (see `step`): its own ids (its batch's μ, σ²) and its examples,
+        # which differ from step to step (a training epoch's last mini-batch is smaller)
+        self.batch: Key = lambda base: base
+        self.count = 1
 
     def add(self, rule: Rule) -> None:
         self.rules[rule.key] = (*self.rules.get(rule.key, ()), rule)
@@ -75,6 +77,7 @@ class _Builder:
             for u in step.updates:
                 self.copy(param("old", u.param), _at(f"new[{u.param}]", n - 1))
         self.batch = lambda base: _at(base, n)  # a batch's own quantities: μ, σ², sums
+        self.count = len(step.batch) or 1
         self._statistics(step, n)
         for k, example in enumerate(step.batch, start=1):
             self._pass(example, lambda base, k=k: _at(f"{base}#{k}", n), param)

@@ -142,7 +142,7 @@ class WorkedExample:
             yield self._predictions(title, {"@after": self.trace.after}, False)
         if self.trace.tests:
             tests = {f"@test{k}": t for k, t in enumerate(self.trace.tests, start=1)}
-            if any(e is not None for e in self.trace.header.batch_norm):
+            if self.trace.header.batch_norm:  # (set only where a layer is normalized)
                 after += " and batch normalization by the running μ and σ² the last step left"
             yield self._predictions(f"Test: predictions {after}", tests)
 

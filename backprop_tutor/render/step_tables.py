@@ -324,7 +324,7 @@ class StepTables:
         )
         table.column("param", numeric=False)
         each = f"{L.partial(L.error, 'param')} for examples 1 to {size}"
-        if any(e is not None for e in self.header.batch_norm):
+        if self.header.batch_norm:  # (set only where a layer is normalized)
             each += " (at or under batch normalization: each one's share)"
         table.column(each, numeric=False)
         table.column(combined)

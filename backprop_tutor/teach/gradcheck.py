@@ -89,6 +89,8 @@ NARROW = 1e-3  # a batch-normalized unit's √(σ² + ε) below this: the differ
 
 def narrowest(spec: Spec) -> float:
     """The smallest √(σ² + ε) of a batch-normalized unit in step 1 (1 without one)."""
+    if not spec.normalized:  # no network built and no pass made for nothing
+        return 1.0
     exact = replace(spec, carry_digits=None)
     return _spread(Network.from_spec(exact), *exact.first_pass())
 
