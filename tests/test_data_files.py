@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from cases import Case, case_params
@@ -102,6 +103,9 @@ def test_examples_are_held_as_arrays_of_8_bytes_a_number(tmp_path: Path, odd: st
         while owner.base is not None:
             owner = owner.base
         assert owner.nbytes == array.nbytes
+    k = np.arange(10_000)
+    assert (examples.inputs[:10_000] == np.column_stack([k % 2, k % 3 / 3])).all()
+    assert (examples.targets[:10_000, 0] == k % 2).all()
     assert examples[1] == ((1.0, 1 / 3), (1.0,))
     if odd:
         assert examples[n - 1] == ((1.0, 1 / 3), (0.0,))

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import math
+import random
+
 import pytest
 from conftest import CONFIGS
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backprop_tutor.core.errors import SpecError
 from backprop_tutor.record import run
 from backprop_tutor.spec import load_spec, spec_from_text
+from backprop_tutor.spec.initialization import Initializer
 
 BASE = """
 inputs: {x1: 0.5, x2: -0.25}
@@ -195,3 +201,25 @@ layers:
   - {{units: [o1], activation: linear, weights: [[{text}, 0]]}}
 """
         )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**70),
+    method=st.sampled_from(["uniform", "xavier"]),
+    shapes=st.lists(st.tuples(st.integers(1, 40), st.integers(1, 700)), min_size=1, max_size=4),
+)
+def test_drawn_weights_are_the_standard_librarys_numbers(seed, method, shapes) -> None:
+    """numpy draws a layer's weights from the generator's own state: every value, and every
+    draw after it (the biases, the next layer), is what random.Random(seed) gives one by one."""
+    drawn = Initializer(method, seed=seed)
+    python = random.Random(seed)
+    for units, fan_in in shapes:
+        limit = math.sqrt(6.0 / (fan_in + units))
+        low, high = (-limit, limit) if method == "xavier" else (-0.05, 0.05)
+        expected = [[python.uniform(low, high) for _ in range(fan_in)] for _ in range(units)]
+        assert drawn.weights(units, fan_in) == expected
+        drawn_from = python if method == "uniform" else None  # Xavier's biases are 0, not drawn
+        biases = [drawn_from.uniform(-0.05, 0.05) if drawn_from else 0.0 for _ in range(units)]
+        assert drawn.biases(units) == biases
+    assert all(type(w) is float for w in drawn.weights(2, 3)[0])

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 # Between two indices once one passes 9 (Bishop's w_{10,1} as w10_1): not a comma, which
 # separates names in ids (path[w1,o1]) and in --only lists.
 _SEP = "_"
+# a weight form's fields that vary with the source, each filled with itself (kept as a field)
+_SOURCE_FIELDS = {key: "{" + key + "}" for key in ("source", "source_index", "sep", "counter")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,25 +76,13 @@ class Notation:
         """The names of the weights from each of `sources` to `target` in `layer` (1-based),
         numbered from `first` (the Dawood notation's w1, w2, ...). The target's part of the
         form is filled once for the row: an MNIST layer names 200,000 weights."""
-        if "{" in target.name or "}" in target.name:  # not a name the spec admits; no shortcut
-            row = None
-        else:
-            keep = {key: "{" + key + "}" for key in ("source", "source_index", "sep", "counter")}
-            row = self.weight.format(
-                target=target.name, target_index=target.index, layer=layer, **keep
-            )
-            head, found, tail = row.partition("{source}")
-            if found and "{" not in head + tail:  # only the source's name varies
-                return [head + s.name + tail for s in sources]
+        affixes = self.weight_affixes(layer, target)
+        if affixes is not None:
+            head, tail = affixes
+            return [head + s.name + tail for s in sources]
+        row = self._row_form(layer, target)
         return [
-            row.format(
-                source=s.name,
-                source_index=s.index,
-                sep=_SEP if max(s.index, target.index) > 9 else "",
-                counter=first + i,
-            )
-            if row is not None
-            else self.weight.format(
+            (row or self.weight).format(
                 source=s.name,
                 target=target.name,
                 source_index=s.index,
@@ -103,6 +93,22 @@ class Notation:
             )
             for i, s in enumerate(sources)
         ]
+
+    def weight_affixes(self, layer: int, target: UnitRef) -> tuple[str, str] | None:
+        """What comes before and after the source's name in every weight into `target`, where
+        nothing else in the name varies with the source (w_h1_{source}); None where it does."""
+        row = self._row_form(layer, target)
+        head, found, tail = (row or "").partition("{source}")
+        return (head, tail) if found and "{" not in head + tail else None
+
+    def _row_form(self, layer: int, target: UnitRef) -> str | None:
+        """The weight form with the target's fields filled, the source's left as fields; None
+        for a target whose name holds a brace (not a name a spec admits)."""
+        if "{" in target.name or "}" in target.name:
+            return None
+        return self.weight.format(
+            target=target.name, target_index=target.index, layer=layer, **_SOURCE_FIELDS
+        )
 
     def bias_name(self, layer: int, target: UnitRef | None) -> str:
         """A per-unit bias (target given) or a bias shared by the whole layer (target None)."""

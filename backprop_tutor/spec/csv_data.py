@@ -31,6 +31,7 @@ MAX_CSV_BYTES = 200_000_000
 # 160 MB as float64 (twice that while the chunks are joined); a 10,000-row MNIST file is 7.9 M.
 MAX_CSV_NUMBERS = 20_000_000
 CHUNK_CELLS = 100_000  # cells converted per numpy call: a chunk's strings stay a few MB
+READ_BYTES = 1 << 20  # read a MiB at a time: an MNIST file is 46 MB
 ANYWHERE_HINT = "put the CSV file in the spec's folder, or run with --allow-data-anywhere"
 
 
@@ -75,13 +76,14 @@ def read_csv_examples(source: YamlSource, data: DataFile, anywhere: bool) -> Exa
 
 def _read(name: str, handle, data: DataFile) -> Examples:
     # utf-8-sig: spreadsheets save CSV with a byte-order mark before the first column name
-    text = io.TextIOWrapper(io.BufferedReader(handle), encoding="utf-8-sig", newline="")
+    buffered = io.BufferedReader(handle, READ_BYTES)
+    text = io.TextIOWrapper(buffered, encoding="utf-8-sig", newline="")
     reader = csv.reader(text)
     header = [h.strip() for h in next(reader, None) or []]
     if not any(header):
         raise SpecError(name, "the file is empty", "write a header row of column names", line=1)
     columns = _columns(name, header, data)
-    values = _plain(text, columns)
+    values = _plain(text, header, columns)
     if values is not None:
         return _split(values, len(data.inputs))
     text.seek(0)  # not plain: read again, cell by cell where needed, to name what is wrong
@@ -102,8 +104,16 @@ def _split(values: np.ndarray, inputs: int) -> Examples:
     rows, width = values.shape
     targets = values[:, inputs:].copy()
     flat = values.reshape(-1)
-    for row in range(1, rows):  # row 0 is in place already
-        flat[row * inputs : (row + 1) * inputs] = flat[row * width : row * width + inputs]
+    # rows moved up in blocks, in order, each block as large as fits before where it is read
+    # from (row k is read at k·width, written at k·inputs), so no move overlaps and numpy
+    # needs no buffer; the first rows, which do overlap, one at a time
+    start = 1  # row 0 is in place already
+    while start < rows:
+        stop = min(rows, max(start + 1, start * width // inputs))
+        flat[start * inputs : stop * inputs].reshape(stop - start, inputs)[...] = values[
+            start:stop, :inputs
+        ]
+        start = stop
     del flat  # the view dies before its memory is resized
     if values.flags.owndata and values.base is None and inputs < width:
         values.resize(rows * inputs, refcheck=False)  # no other view of it exists
@@ -111,12 +121,13 @@ def _split(values: np.ndarray, inputs: int) -> Examples:
     return Examples(values.reshape(-1)[: rows * inputs].reshape(rows, inputs), targets)
 
 
-def _plain(text, columns: list[int]) -> np.ndarray | None:
+def _plain(text, header: list[str], columns: list[int]) -> np.ndarray | None:
     """The rows after the header in numpy's C reader, where every chosen cell is a plain
     finite decimal and the rows fit MAX_CSV_NUMBERS; None for anything else (a fraction,
     1_000, quotes, an empty or bad cell, too many rows), which the reader by chunks handles
     and names."""
     rows = MAX_CSV_NUMBERS // len(columns)
+    every = columns == list(range(len(header)))  # the whole header in order: no usecols to pick
     try:
         with warnings.catch_warnings():  # no data rows: said in one line by the reader after
             warnings.simplefilter("ignore", UserWarning)
@@ -124,16 +135,24 @@ def _plain(text, columns: list[int]) -> np.ndarray | None:
                 text,
                 delimiter=",",
                 quotechar='"',  # "1,234" is one cell, as the csv module reads it
-                usecols=columns,
+                usecols=None if every else columns,
                 comments=None,
                 ndmin=2,
                 max_rows=rows + 1,
             )
     except (ValueError, IndexError):
         return None
-    if len(values) > rows or not len(values) or not np.isfinite(values).all():
+    if len(values) > rows or not len(values) or not _finite(values):
         return None
     return values  # (rows, columns), as ndmin=2 and usecols give it
+
+
+def _finite(values: np.ndarray) -> bool:
+    """Whether every value is finite: their sum is, unless a NaN or an infinity is among them
+    (a sum that overflows is looked at value by value); half the time of np.isfinite's."""
+    with np.errstate(over="ignore", invalid="ignore"):  # inf − inf in the sum is a NaN: said
+        total = values.sum()
+    return bool(np.isfinite(total) or np.isfinite(values).all())
 
 
 def _columns(name: str, header: list[str], data: DataFile) -> list[int]:

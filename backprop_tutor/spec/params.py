@@ -24,8 +24,11 @@ class ParameterResolver:
     def _claim(self, name: str, path: YamlPath, what: str) -> None:
         raise NotImplementedError
 
-    def _claim_all(self, names: list[str], path: YamlPath, what: str) -> None:
-        """`_claim` each of a row of names, the i-th at (*path, i)."""
+    def _claim_all(
+        self, names: list[str], path: YamlPath, what: str, affixes: tuple[str, str] | None
+    ) -> None:
+        """`_claim` each of a row of names, the i-th at (*path, i); `affixes`, where each is
+        a claimed name between the same two (Notation.weight_affixes)."""
         raise NotImplementedError
 
     def _weights(
@@ -62,7 +65,8 @@ class ParameterResolver:
                     )
                 row_names = self.notation.weight_names(number, previous, unit, counter[0] + 1)
                 counter[0] += len(previous)
-                self._claim_all(row_names, (*wpath, j), "weight")
+                affixes = self.notation.weight_affixes(number, unit)
+                self._claim_all(row_names, (*wpath, j), "weight", affixes)
                 names.append(tuple(row_names))
                 values.append(tuple(row))
             return tuple(names), tuple(values)

@@ -7,6 +7,7 @@ weights on one edge, a missing weight, a name used twice, targets that do not ma
 from __future__ import annotations
 
 import re
+from itertools import chain
 
 from backprop_tutor.core.activations import ACTIVATIONS, PARAMETRIZED
 from backprop_tutor.core.errors import shortened
@@ -35,8 +36,11 @@ class Resolver(ParameterResolver):
         self.src = source
         self.raw = raw
         self.data_anywhere = data_anywhere  # may data: csv: name a file outside the folder?
-        # every name so far, and where it was defined: (path, None), or a row's (path, i)
-        self.names: dict[str, tuple[YamlPath, int | None]] = {}
+        # every name claimed one at a time, and where; the names claimed a row at a time (an
+        # MNIST layer's 200,000 weights) are only a set and their rows, each found on an error
+        self.names: dict[str, YamlPath] = {}
+        self.row_names: set[str] = set()
+        self.rows: list[tuple[YamlPath, list[str]]] = []
         if raw.notation not in NOTATIONS:
             raise source.error(
                 ("notation",),
@@ -220,25 +224,38 @@ class Resolver(ParameterResolver):
                 f"{what} name '{shortened(name)}' is not a valid name",
                 "start with a letter; use letters, digits, _ ^ ( ) . '",
             )
-        if name in self.names:
-            where, i = self.names[name]
-            first = self.src.locate(where if i is None else (*where, i))[0]
+        if name in self.names or name in self.row_names:
+            first = self.src.locate(self._first_place(name))[0]
             raise self.src.error(
                 path,
                 f"the name '{name}' is used twice (first on line {first})",
                 "give every input, unit and parameter its own name",
             )
-        self.names[name] = (path, None)
+        self.names[name] = path
 
-    def _claim_all(self, names: list[str], path: YamlPath, what: str) -> None:
-        # a row of 784 weights at once (an MNIST layer has 200,000): one check of the lot, and
-        # `_claim` one by one only to name the first that is wrong
-        unique = len(set(names)) == len(names) and self.names.keys().isdisjoint(names)
-        lines = "\n".join(names) + "\n"  # one regex call for the row; no name holds a newline
-        if unique and lines.count("\n") == len(names) and _NAMES.fullmatch(lines):
-            where = zip([path] * len(names), range(len(names)), strict=True)  # (path, i) each
-            self.names.update(zip(names, where, strict=True))
-            return
+    def _first_place(self, name: str) -> YamlPath:
+        """Where a claimed name was defined (looked up only to report it used twice)."""
+        if name in self.names:
+            return self.names[name]
+        return next((*path, row.index(name)) for path, row in self.rows if name in row)
+
+    def _claim_all(
+        self, names: list[str], path: YamlPath, what: str, affixes: tuple[str, str] | None
+    ) -> None:
+        # a row of 784 weights at once (an MNIST layer has 200,000): one set update for the
+        # lot, no tuple per name, and `_claim` one by one only to name the first that is wrong
+        if affixes is not None:  # claimed names between the same two: valid if one is
+            valid = bool(_NAME.fullmatch(affixes[0] + "x" + affixes[1]))
+        else:
+            lines = "\n".join(names) + "\n"  # one regex call; no name holds a newline
+            valid = lines.count("\n") == len(names) and bool(_NAMES.fullmatch(lines))
+        if valid and self.names.keys().isdisjoint(names):
+            before = len(self.row_names)
+            self.row_names.update(names)
+            if len(self.row_names) - before == len(names):  # all new, none twice in the row
+                self.rows.append((path, names))
+                return
+            self.row_names = {name for _, row in self.rows for name in row}  # as before the row
         for i, name in enumerate(names):
             self._claim(name, (*path, i), what)
 
@@ -264,9 +281,10 @@ class Resolver(ParameterResolver):
         elif (
             len(bias_of_unit) == len(bias_names) == len(names)
         ):  # unit by unit, its own bias first (w_0j in Bishop)
-            order = tuple(p for j, row in enumerate(weight_names) for p in (bias_names[j], *row))
+            rows = zip([(b,) for b in bias_names], weight_names, strict=True)  # (b_j,), (w_j1, ..)
+            order = tuple(chain.from_iterable(chain.from_iterable(rows)))
         else:
-            order = (*(p for row in weight_names for p in row), *bias_names)
+            order = (*chain.from_iterable(weight_names), *bias_names)
         return LayerSpec(
             names,
             layer.activation,
