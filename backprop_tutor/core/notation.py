@@ -76,12 +76,19 @@ class Notation:
         """The names of the weights from each of `sources` to `target` in `layer` (1-based),
         numbered from `first` (the Dawood notation's w1, w2, ...). The target's part of the
         form is filled once for the row: an MNIST layer names 200,000 weights."""
-        affixes = self.weight_affixes(layer, target)
-        if affixes is not None:
-            head, tail = affixes
-            return [head + s.name + tail for s in sources]
+        return self.weight_row(layer, sources, target, first)[0]
+
+    def weight_row(
+        self, layer: int, sources: Sequence[UnitRef], target: UnitRef, first: int
+    ) -> tuple[list[str], tuple[str, str] | None]:
+        """`weight_names`, and what comes before and after the source's name in each of them
+        where nothing else in the name varies with the source (w_h1_{source}), else None: the
+        spec then knows every name valid from one of them (spec/resolve.py)."""
         row = self._row_form(layer, target)
-        return [
+        head, found, tail = (row or "").partition("{source}")
+        if found and "{" not in head + tail:
+            return [head + s.name + tail for s in sources], (head, tail)
+        names = [
             (row or self.weight).format(
                 source=s.name,
                 target=target.name,
@@ -93,13 +100,7 @@ class Notation:
             )
             for i, s in enumerate(sources)
         ]
-
-    def weight_affixes(self, layer: int, target: UnitRef) -> tuple[str, str] | None:
-        """What comes before and after the source's name in every weight into `target`, where
-        nothing else in the name varies with the source (w_h1_{source}); None where it does."""
-        row = self._row_form(layer, target)
-        head, found, tail = (row or "").partition("{source}")
-        return (head, tail) if found and "{" not in head + tail else None
+        return names, None
 
     def _row_form(self, layer: int, target: UnitRef) -> str | None:
         """The weight form with the target's fields filled, the source's left as fields; None

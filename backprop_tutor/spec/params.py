@@ -28,7 +28,7 @@ class ParameterResolver:
         self, names: list[str], path: YamlPath, what: str, affixes: tuple[str, str] | None
     ) -> None:
         """`_claim` each of a row of names, the i-th at (*path, i); `affixes`, where each is
-        a claimed name between the same two (Notation.weight_affixes)."""
+        a claimed name between the same two (Notation.weight_row)."""
         raise NotImplementedError
 
     def _weights(
@@ -47,29 +47,7 @@ class ParameterResolver:
             matrix = self.init.weights(len(units), len(previous))
             self.drawn = True
         if isinstance(matrix, list):
-            if len(matrix) != len(units):
-                raise self.src.error(
-                    wpath,
-                    f"{len(matrix)} rows for {len(units)} units",
-                    "write one row per unit of this layer",
-                )
-            names, values = [], []
-            for j, (unit, row) in enumerate(zip(units, matrix, strict=True)):
-                if len(row) != len(previous):
-                    raise self.src.error(
-                        (*wpath, j),
-                        f"row for unit '{unit.name}' has {len(row)} "
-                        f"weights, the layer below has {len(previous)} units "
-                        f"({', '.join(sources)})",
-                        "write one weight per unit below",
-                    )
-                row_names = self.notation.weight_names(number, previous, unit, counter[0] + 1)
-                counter[0] += len(previous)
-                affixes = self.notation.weight_affixes(number, unit)
-                self._claim_all(row_names, (*wpath, j), "weight", affixes)
-                names.append(tuple(row_names))
-                values.append(tuple(row))
-            return tuple(names), tuple(values)
+            return self._weight_matrix(wpath, number, matrix, previous, units, counter)
         grid: dict[tuple[str, str], tuple[str, float]] = {}
         targets = [u.name for u in units]
         assert isinstance(matrix, dict)
@@ -109,6 +87,40 @@ class ParameterResolver:
         names = tuple(tuple(grid[(u, s)][0] for s in sources) for u in targets)
         values = tuple(tuple(grid[(u, s)][1] for s in sources) for u in targets)
         return names, values
+
+    def _weight_matrix(
+        self,
+        wpath: YamlPath,
+        number: int,
+        matrix: list,
+        previous: tuple[UnitRef, ...],
+        units: tuple[UnitRef, ...],
+        counter: list[int],
+    ):
+        """Weights as rows, one per unit (written, or drawn by `init:`), named by the
+        notation and every name claimed a row at a time."""
+        if len(matrix) != len(units):
+            raise self.src.error(
+                wpath,
+                f"{len(matrix)} rows for {len(units)} units",
+                "write one row per unit of this layer",
+            )
+        names, values = [], []
+        for j, (unit, row) in enumerate(zip(units, matrix, strict=True)):
+            if len(row) != len(previous):
+                raise self.src.error(
+                    (*wpath, j),
+                    f"row for unit '{unit.name}' has {len(row)} "
+                    f"weights, the layer below has {len(previous)} units "
+                    f"({', '.join(s.name for s in previous)})",
+                    "write one weight per unit below",
+                )
+            row_names, affixes = self.notation.weight_row(number, previous, unit, counter[0] + 1)
+            counter[0] += len(previous)
+            self._claim_all(row_names, (*wpath, j), "weight", affixes)
+            names.append(tuple(row_names))
+            values.append(tuple(row))
+        return tuple(names), tuple(values)
 
     def _bias(self, path: YamlPath, number: int, layer: LayerFile, units: tuple[UnitRef, ...]):
         bpath = (*path, "bias")

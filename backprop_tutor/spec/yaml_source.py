@@ -13,9 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from yaml.composer import Composer
-from yaml.constructor import SafeConstructor
-from yaml.resolver import Resolver
 
 from backprop_tutor.core.errors import FileRefused, SpecError, format_place, shortened
 from backprop_tutor.core.files import read_bytes
@@ -82,17 +79,20 @@ def read_yaml(path: Path, what: str = "YAML file") -> YamlSource:
 
 def parse_yaml(text: str, name: str = "<text>") -> YamlSource:
     """Parse YAML `text`, refusing duplicate keys, alias bombs and non-finite numbers."""
-    unprintable = yaml.reader.Reader.NON_PRINTABLE.search(text)  # as PyYAML's reader checks
-    if unprintable:
-        raise _unprintable(name, text, unprintable.start(), unprintable.group())
     try:
-        return _composed(text, name, _FastLoader)
-    except yaml.YAMLError:  # said again in PyYAML's own words: they name the tab they found
-        pass
-    try:
-        return _composed(text, name, _BoundedLoader)
+        loader = _BoundedLoader(text)  # its reader refuses control characters at once
     except yaml.reader.ReaderError as exc:
         raise _unprintable(name, text, exc.position, exc.character) from None
+    loader.file = name
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise SpecError(
+                name, "the file is empty", "write a network spec; see configs/dawood.yaml"
+            )
+        source = YamlSource(name, None)
+        _walk(node, (), source, [0])
+        source.data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = f"YAML syntax error: {exc.problem or exc.context}"
@@ -105,21 +105,6 @@ def parse_yaml(text: str, name: str = "<text>") -> YamlSource:
         ) from None
     except yaml.YAMLError as exc:
         raise SpecError(name, f"YAML error: {exc}", "fix the YAML") from None
-
-
-def _composed(text: str, name: str, kind: type) -> YamlSource:
-    """The document's data and the place of every value, by one of the loaders below."""
-    loader = kind(text)
-    loader.file = name
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            raise SpecError(
-                name, "the file is empty", "write a network spec; see configs/dawood.yaml"
-            )
-        source = YamlSource(name, None)
-        _walk(node, (), source, [0])
-        source.data = loader.construct_document(node)
     finally:
         loader.dispose()
     return source
@@ -138,9 +123,9 @@ def _unprintable(name: str, text: str, position: int, character: int | str) -> S
     )
 
 
-class _DepthBound(Composer):
-    """PyYAML's composer, refusing documents nested deeper than MAX_DEPTH while it composes
-    them (it recurses once per level, so the check must come before the recursion)."""
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing documents nested deeper than MAX_DEPTH while it composes
+    them (its composer recurses once per level, so the check must come before the recursion)."""
 
     file = "<text>"
     depth = 0
@@ -154,33 +139,6 @@ class _DepthBound(Composer):
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
-
-
-class _BoundedLoader(_DepthBound, yaml.SafeLoader):
-    """PyYAML's safe loader, in pure Python, with the depth check."""
-
-
-def _fast_loader() -> type:
-    """The same loader with its events read by libyaml where PyYAML has it (an MNIST spec's
-    794 column names parse 8 times faster); the Python composer above still takes every node
-    from them, so the depth check and the nodes are the same. Without libyaml, the loader
-    above."""
-    try:
-        from yaml.cyaml import CParser
-    except ImportError:
-        return _BoundedLoader
-
-    class FastLoader(_DepthBound, CParser, SafeConstructor, Resolver):  # composer before parser
-        def __init__(self, stream: str) -> None:
-            CParser.__init__(self, stream)
-            Composer.__init__(self)
-            SafeConstructor.__init__(self)
-            Resolver.__init__(self)
-
-    return FastLoader
-
-
-_FastLoader = _fast_loader()
 
 
 def _too_deep(file: str, line: int | None, column: int | None) -> SpecError:
