@@ -111,6 +111,15 @@ def test_examples_are_held_as_arrays_of_8_bytes_a_number(tmp_path: Path, odd: st
         assert examples[n - 1] == ((1.0, 1 / 3), (0.0,))
 
 
+def test_a_later_row_wider_than_the_header_is_read_by_numpy(tmp_path: Path) -> None:
+    """A row past the first with a cell the spec does not name, longer than the csv module
+    takes: numpy's reader still picks the spec's columns (the csv module would refuse it)."""
+    rows = "0,0,0\n0,1,1\n1,0,1," + "x" * 200_000 + "\n1,1,0\n"
+    (tmp_path / "data.csv").write_text("a,b,y\n" + rows, encoding="utf-8")
+    result = _invoke("validate", str(_spec(tmp_path, "data.csv")))
+    assert result.exit_code == 0, result.stderr
+
+
 def test_a_cell_past_the_csv_modules_limit_is_named(tmp_path: Path) -> None:
     """A cell of 200,000 characters (made here: too big for a case file) is refused in one
     line that says so, not as bad quoting. (A plain number that long passes numpy's reader,

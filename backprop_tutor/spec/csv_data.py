@@ -88,6 +88,10 @@ def _read(name: str, handle, data: DataFile) -> Examples:
     columns = _columns(name, header, data)
     every = not quoted and columns == list(range(len(header))) and _as_wide(text, len(header))
     values = _plain(text, columns, every)
+    if values is None and every:  # a later row is wider: numpy picks the spec's columns again
+        text.seek(0)
+        text.readline()  # the header, one unquoted line on this path
+        values = _plain(text, columns, False)
     if values is not None:
         return _split(values, len(data.inputs))
     text.seek(0)  # not plain: read again, cell by cell where needed, to name what is wrong
