@@ -40,12 +40,14 @@ def carry(value: float, places: int | None) -> float:
     return float(_quantize(value, places, "round"))
 
 
-def _short_places(value: float, max_places: int) -> int | None:
-    """The fewest decimals (at least one) that hold `value` exactly, if at most `max_places`."""
+def _short_places(value: float, max_places: int, at_max: Decimal) -> int | None:
+    """The fewest decimals (at least one) that hold `value` exactly, if at most `max_places`;
+    `at_max` is `value` rounded to max_places already (the caller prints it if none do)."""
     scale = max(1.0, abs(value))
 
     def holds(places: int) -> bool:
-        return abs(float(_quantize(value, places, "round")) - value) <= _EXACT_TOLERANCE * scale
+        rounded = at_max if places == max_places else _quantize(value, places, "round")
+        return abs(float(rounded) - value) <= _EXACT_TOLERANCE * scale
 
     # a value fewer decimals hold, max_places hold too: most computed values need one try
     if max_places < 1 or not holds(max_places):
@@ -71,9 +73,12 @@ class NumberFormat:
         value = float(value)
         if value != value or value in (float("inf"), float("-inf")):
             return str(value)
-        places = None if self.fixed else _short_places(value, self.digits)
+        rounded = _quantize(value, self.digits, "round")  # the short test's first try, too
+        places = None if self.fixed else _short_places(value, self.digits, rounded)
         if places is not None:
-            text = str(_quantize(value, places, "round"))
+            text = str(rounded if places == self.digits else _quantize(value, places, "round"))
+        elif self.rounding == "round":
+            text = str(rounded)
         else:
             text = str(_quantize(value, self.digits, self.rounding))
         if text.startswith("-") and Decimal(text) == 0:
