@@ -131,4 +131,4 @@ def test_a_row_of_weight_names_is_the_form_filled_for_each_weight(name: str) -> 
             )
             for i, s in enumerate(sources)
         ]
-        assert notation.weight_names(target.layer, sources, target, 40) == expected
+        assert notation.weight_row(target.layer, sources, target, 40)[0] == expected

@@ -70,20 +70,15 @@ class Notation:
         form = self.shallow_hidden_name if n_layers == 2 else self.hidden_name
         return form.format(prefix=self.hidden_prefix, layer=layer, index=index)
 
-    def weight_names(
-        self, layer: int, sources: Sequence[UnitRef], target: UnitRef, first: int
-    ) -> list[str]:
-        """The names of the weights from each of `sources` to `target` in `layer` (1-based),
-        numbered from `first` (the Dawood notation's w1, w2, ...). The target's part of the
-        form is filled once for the row: an MNIST layer names 200,000 weights."""
-        return self.weight_row(layer, sources, target, first)[0]
-
     def weight_row(
         self, layer: int, sources: Sequence[UnitRef], target: UnitRef, first: int
     ) -> tuple[list[str], tuple[str, str] | None]:
-        """`weight_names`, and what comes before and after the source's name in each of them
-        where nothing else in the name varies with the source (w_h1_{source}), else None: the
-        spec then knows every name valid from one of them (spec/resolve.py)."""
+        """The names of the weights from each of `sources` to `target` in `layer` (1-based),
+        numbered from `first` (the Dawood notation's w1, w2, ...), and what comes before and
+        after the source's name in each where nothing else varies with the source
+        (w_h1_{source}), else None: the spec then knows every name valid from one of them
+        (spec/resolve.py). The target's part of the form is filled once for the row: an MNIST
+        layer names 200,000 weights."""
         row = self._row_form(layer, target)
         head, found, tail = (row or "").partition("{source}")
         if found and "{" not in head + tail:

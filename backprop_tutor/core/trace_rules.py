@@ -6,15 +6,13 @@ core/rules.py for the rules themselves and the evaluator that walks them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from backprop_tutor.core.activations import of_layer
+from backprop_tutor.core.norm_rules import Key, NormRules, Param
+from backprop_tutor.core.norm_rules import at_step as _at
 from backprop_tutor.core.optimizers import OPTIMIZERS, is_classic
 from backprop_tutor.core.regularizers import REGULARIZERS, decay_settings, decayed
 from backprop_tutor.core.rules import Rule
 from backprop_tutor.core.trace import (
-    RUNNING,
-    NormEvent,
     PredictionEvent,
     StepTrace,
     Trace,
@@ -35,16 +33,7 @@ def trace_rules(trace: Trace) -> dict[str, tuple[Rule, ...]]:
     return builder.rules
 
 
-def _at(base: str, step: int) -> str:
-    """An id at a step: step 1 bare, later ones with `@N` (as `Trace.values`)."""
-    return base if step == 1 else with_step(base, step)
-
-
-Key = Callable[[str], str]  # a quantity's base id -> its id at this step (and example)
-Param = Callable[[str, str], str]  # (old | new, parameter) -> its id at this step
-
-
-class _Builder:
+class _Builder(NormRules):
     """Reads the rules off the events, one step (and one example of a batch) at a time."""
 
     def __init__(self, trace: Trace) -> None:
@@ -96,39 +85,6 @@ class _Builder:
             self.add(Rule(_at("loss", n), "weighted_sum", each, (1.0,) * count))
         for u in step.updates:
             self._update(u, n)
-
-    def _statistics(self, step: StepTrace, n: int) -> None:
-        """A batch-normalized unit's mean and variance over the batch's net inputs, and the
-        sums over its examples that each δ reads."""
-        count = len(step.batch)
-        for s in step.statistics:
-
-            def each(base: str, unit: str = s.unit) -> tuple[str, ...]:
-                return tuple(_at(f"{base}[{unit}]#{k}", n) for k in range(1, count + 1))
-
-            mean = _at(f"mean[{s.unit}]", n)
-            self.add(Rule(mean, "mean", each("net")))
-            self.add(Rule(_at(f"var[{s.unit}]", n), "variance", (mean, *each("net"))))
-            dys = each("dy")
-            self.add(Rule(_at(f"sum_dy[{s.unit}]", n), "weighted_sum", dys, (1.0,) * count))
-            pairs = tuple(x for pair in zip(dys, each("xhat"), strict=True) for x in pair)
-            self.add(Rule(_at(f"sum_dy_xhat[{s.unit}]", n), "dot", pairs))
-            self._running(s, n, count)
-
-    def _running(self, s: NormEvent, n: int, count: int) -> None:
-        """The running statistics after batch n: (1 − m)·before + m·μ, and for σ² the
-        batch's times N/(N − 1); before batch 1 (or a batch whose step before is not in the
-        trace) they are given."""
-        batch = (_at(f"mean[{s.unit}]", n), _at(f"var[{s.unit}]", n))
-        for var, (state, value, now) in enumerate(
-            zip(RUNNING, s.running_before, batch, strict=True)
-        ):
-            before = _at(f"{state}[{s.unit}]", n - 1)
-            if n - 1 not in self.recorded:
-                before = state_before(state, s.unit, n)
-                self.add(Rule(before, "const", (), (value,), rounded=False))
-            settings = (s.momentum, float(count), float(var))
-            self.add(Rule(_at(f"{state}[{s.unit}]", n), "running", (before, now), settings))
 
     def _update(self, u: UpdateEvent, n: int) -> None:
         """new = old − η ∂E/∂p; with momentum Δp = −η ∂E/∂p + α Δp of the step before, and
@@ -229,45 +185,6 @@ class _Builder:
             self.add(Rule(key(f"loss[{unit}]"), "loss_term", pair, function=h.loss, at=at))
         terms = tuple(key(f"loss[{u}]") for u in outputs)
         self.add(Rule(key("loss"), "weighted_sum", terms, (1.0,) * len(terms)))
-
-    def _normalized(
-        self, key: Key, param: Param, layer: int, unit: str, testing: bool = False
-    ) -> None:
-        """x̂ = (net − μ)/√(σ² + ε), y = γ·x̂ + β and out = φ(y) of a batch-normalized unit;
-        in the test pass μ and σ² are the running statistics the last step left."""
-        fn, alpha = self._function(layer)
-        if testing:
-            last = len(self.trace.steps)
-            stats = tuple(_at(f"{state}[{unit}]", last) for state in RUNNING)
-        else:
-            stats = (self.batch(f"mean[{unit}]"), self.batch(f"var[{unit}]"))
-        epsilon = self.h.batch_norm[layer - 1]
-        xhat, y = key(f"xhat[{unit}]"), key(f"y[{unit}]")
-        self.add(Rule(xhat, "normalize", (key(f"net[{unit}]"), *stats), (epsilon,)))
-        scale = (param("old", f"gamma_{unit}"), xhat, param("old", f"beta_{unit}"))
-        self.add(Rule(y, "dot", scale, (1.0,)))
-        self.add(Rule(key(f"out[{unit}]"), "activation", (y,), function=fn, alpha=alpha, at=(0,)))
-
-    def _normalized_delta(self, key: Key, param: Param, layer: int, unit: str) -> None:
-        """∂out/∂y = φ′(y), ∂E/∂y = ∂E/∂out · φ′(y), and δ by the short form."""
-        fn, alpha = self._function(layer)
-        dout_dy, dy = key(f"dout_dy[{unit}]"), key(f"dy[{unit}]")
-        y_out = (key(f"y[{unit}]"), key(f"out[{unit}]"))
-        self.add(
-            Rule(dout_dy, "activation_derivative", y_out, function=fn, alpha=alpha, rounded=False)
-        )
-        self.add(Rule(dy, "product", (key(f"de_dout[{unit}]"), dout_dy)))
-        inputs = (
-            param("old", f"gamma_{unit}"),
-            self.batch(f"var[{unit}]"),
-            key(f"xhat[{unit}]"),
-            dy,
-            self.batch(f"sum_dy[{unit}]"),
-            self.batch(f"sum_dy_xhat[{unit}]"),
-        )
-        count = float(self.count)
-        epsilon = self.h.batch_norm[layer - 1]
-        self.add(Rule(key(f"delta[{unit}]"), "batch_norm_delta", inputs, (count, epsilon)))
 
     def _dropout(self, layer: int) -> float | None:
         """The layer's dropout rate, where it has dropout."""
