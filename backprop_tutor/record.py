@@ -189,7 +189,7 @@ def predict(network: Network, examples) -> tuple[PredictionEvent, ...]:
     """Each test example forward through the current parameters, with its total error."""
     events = []
     for x, t in examples:
-        outs = network.forward(np.array(x))[1][-1][:, 0]
+        outs = network.forward(np.array(x)).outs[-1][:, 0]
         loss = network.total_loss(np.array(x), np.array(t))
         events.append(
             PredictionEvent(

@@ -78,6 +78,9 @@ def _read(name: str, handle, data: DataFile) -> Examples:
     # utf-8-sig: spreadsheets save CSV with a byte-order mark before the first column name
     buffered = io.BufferedReader(handle, READ_BYTES)
     text = io.TextIOWrapper(buffered, encoding="utf-8-sig", newline="")
+    # a text stream reads 8 KiB at a time (the buffer under it passes such reads straight
+    # through): numpy's reader would make 5,600 calls for an MNIST file, each through _Bounded
+    text._CHUNK_SIZE = READ_BYTES  # type: ignore[attr-defined]
     top = text.readline()
     quoted = '"' in top  # a quoted name may hold a comma or a line break: csv reads it whole
     if quoted:
