@@ -9,33 +9,16 @@ never round on their own (delta_j = (z_j - z_j^2) w delta = 0.33, not 0.11 x 3.1
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import ParamSpec, TypeVar
-
 import numpy as np
 
 from backprop_tutor.core import batch_norm
 from backprop_tutor.core.activations import of_layer
 from backprop_tutor.core.losses import LOSSES, Loss
 from backprop_tutor.core.numbers import carry
+from backprop_tutor.core.overflow import quietly
 from backprop_tutor.parameters import Dropout, Flat, OptimizerState, slots
-from backprop_tutor.passes import Array, Forward, Layer, Normed, Pass, normed_arrays
+from backprop_tutor.passes import Array, Layer, Normed, Pass, normed_arrays
 from backprop_tutor.spec.model import Spec
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-# Overflow and 0-division give inf and nan, which every caller reports by name (run: by id,
-# train: by parameter and epoch); numpy's own warnings would only add lines without a place.
-def quietly(method: Callable[P, R]) -> Callable[P, R]:
-    @functools.wraps(method)
-    def quiet(*args: P.args, **kwargs: P.kwargs) -> R:
-        with np.errstate(all="ignore"):  # a fresh context per call: safe when calls nest
-            return method(*args, **kwargs)
-
-    return quiet
 
 
 class Network:
@@ -122,16 +105,15 @@ class Network:
         return np.array([carry(v, places) for v in np.ravel(values)]).reshape(np.shape(values))
 
     # -- numbers -------------------------------------------------------------------------------
-    def _forward(self, x: Array) -> Forward:
-        """Net inputs and outputs of every layer (outputs list starts with the inputs), and
-        what each activation kept for its derivative (none under carry_digits).
+    def _forward(self, x: Array) -> tuple[list[Array], list[Array]]:
+        """Net inputs and outputs of every layer (outputs list starts with the inputs).
 
         `x` is one example (sources,) or examples in columns (sources, examples); the arrays
         returned are always (units, examples).
         """
         c = self._carry
         x = np.asarray(x, dtype=self.dtype)
-        outs, nets, kept = [x.reshape(len(x), -1)], [], []  # inputs given: never rounded
+        outs, nets = [x.reshape(len(x), -1)], []  # inputs are given: never rounded
         for i, layer in enumerate(self.layers):
             net = c(layer.net(outs[-1]))
             if layer.norm is not None:  # the activation reads y = γ·x̂ + β
@@ -141,14 +123,10 @@ class Network:
                     else layer.normalize(net)[1]
                 )
             nets.append(net)
-            exact = self.spec.carry_digits is None  # else σ′ is the hand's, from the rounded out
-            out, aid = (
-                layer.activation.forward(net) if exact else (c(layer.activation.value(net)), None)
-            )
-            kept.append(aid)
+            out = c(layer.activation.value(net))
             mask = self.masks[i] if self.masks else None
             outs.append(out if mask is None else out * mask)  # a dropped unit passes on 0
-        return Forward(nets, outs, kept)
+        return nets, outs
 
     def _loss_terms(self, t: Array, nets: list[Array], outs: list[Array]) -> Array:
         """Each output's error term: in log space from the net inputs where the loss has that
@@ -175,36 +153,34 @@ class Network:
             return loss.derivative_from_net(t, net), delta
         return self._carry(loss.derivative(t, out)), None
 
-    def _dout_dnet(self, layer: Layer, net: Array, out: Array, kept: Array | None) -> Array:
+    def _dout_dnet(self, layer: Layer, net: Array, out: Array) -> Array:
         """dout/dnet from the net input in exact arithmetic (every digit right), from the
-        (rounded) output under carry_digits, as the hand calculation does. `kept`: what the
-        activation kept from the forward pass (see Activation.keeping)."""
+        (rounded) output under carry_digits, as the hand calculation does."""
         from_net = layer.activation.derivative_from_net
         if self.spec.carry_digits is None and from_net is not None:
-            return from_net(net, out, kept)  # out is value(net) exactly: nothing was rounded
+            return from_net(net, out)  # out is value(net) exactly: nothing was rounded
         return layer.activation.derivative(net, out)
 
     def _total_loss(self, x: Array, t: Array) -> float:
         """The total error for one example (used by the finite-difference checks)."""
-        return self._loss_of(t, self._forward(x))
+        return self._loss_of(t, *self._forward(x))
 
-    def _loss_of(self, t: Array, forward: Forward) -> float:
+    def _loss_of(self, t: Array, nets: list[Array], outs: list[Array]) -> float:
         """The total error of a forward pass already made (summed over its examples)."""
-        t = np.asarray(t, dtype=self.dtype).reshape(forward.outs[-1].shape)
-        return float(np.sum(self._loss_terms(t, forward.nets, forward.outs)))
+        t = np.asarray(t, dtype=self.dtype).reshape(outs[-1].shape)
+        return float(np.sum(self._loss_terms(t, nets, outs)))
 
     def _compute(self, x: Array, t: Array, back: list[Array] | None = None) -> Pass:
         """Forward and backward pass; every gradient from the same (old) parameters. `back`:
         the weights to send deltas back through, when a batch has chosen them for its
         examples (layer by layer: the weights the batch's update sets)."""
         c = self._carry
-        forward = self._forward(x)
-        nets, outs = forward.nets, forward.outs
+        nets, outs = self._forward(x)
         t = np.asarray(t, dtype=self.dtype).reshape(outs[-1].shape)
         terms = c(self._loss_terms(t, nets, outs))
         total = float(c(np.array(terms.sum())))
         n = len(self.layers)
-        de_dout, dout_dnet, delta, back_weights, normed = self._backward(t, forward, back)
+        de_dout, dout_dnet, delta, back_weights, normed = self._backward(t, nets, outs, back)
         grad_w = [c(delta[i] @ outs[i].T) for i in range(n)]  # summed over the examples
         grad_b = [self._bias_gradient(i, delta[i], normed[i]) for i in range(n)]
         return Pass(
@@ -237,14 +213,20 @@ class Network:
         return self._carry(layer.bias_gradient(delta, out=out))
 
     def _backward(
-        self, t: Array, forward: Forward, back: list[Array] | None = None, deltas_only: bool = False
+        self,
+        t: Array,
+        nets: list[Array],
+        outs: list[Array],
+        back: list[Array] | None = None,
+        deltas_only: bool = False,
     ) -> tuple[list[Array], list[Array], list[Array], list[Array], list[Normed | None]]:
         """Every layer's dE/dout, dout/dnet and delta, from the output down, the weights
         each layer's deltas were sent back through (see `_compute`), and a batch-normalized
         layer's numbers: there dout/dnet is φ′(y), dE/dout · φ′(y) is ∂E/∂y, and delta is
         ∂E/∂net through μ and σ² (core/batch_norm.py). `deltas_only`: where nothing but the
-        deltas is read (training), a hidden layer's delta takes its dE/dout's memory."""
-        n, outs = len(self.layers), forward.outs
+        deltas is read (training), a hidden layer's delta is written over its dE/dout, which
+        is then not returned (its entries are empty arrays)."""
+        n = len(self.layers)
         de_dout: list[Array] = [np.empty(0)] * n
         dout_dnet: list[Array] = [np.empty(0)] * n
         delta: list[Array] = [np.empty(0)] * n
@@ -258,7 +240,9 @@ class Network:
                 )
                 sent = self._carry(back_weights[i + 1].T @ delta[i + 1])
             into = sent if deltas_only else None
-            de_dout[i], dout_dnet[i], delta[i] = self._layer_delta(i, t, forward, sent, into)
+            de_dout[i], dout_dnet[i], delta[i] = self._layer_delta(i, t, nets, outs, sent, into)
+            if into is not None:
+                de_dout[i] = np.empty(0)  # written over by the delta
             layer = self.layers[i]
             if layer.norm is not None:  # the statistics again, as the forward pass made them
                 norm = layer.normalize(layer.net(outs[i]))[0]
@@ -269,23 +253,28 @@ class Network:
         return de_dout, dout_dnet, delta, back_weights, normed
 
     def _layer_delta(
-        self, i: int, t: Array, forward: Forward, sent: Array | None, into: Array | None = None
+        self,
+        i: int,
+        t: Array,
+        nets: list[Array],
+        outs: list[Array],
+        sent: Array | None,
+        into: Array | None = None,
     ) -> tuple[Array, Array, Array]:
         """Layer i's dE/dout, dout/dnet and delta; `sent` is a hidden layer's dE/dout from the
         layer above (Σ w δ), None for the output layer, whose dE/dout the loss gives. `into`:
         where an elementwise delta may be written (see `_backward`)."""
-        layer, out = self.layers[i], forward.outs[i + 1]
-        net, kept = forward.nets[i], forward.kept[i]
+        layer, out = self.layers[i], outs[i + 1]
         given = None  # the output delta, where the loss gives it whole
         if sent is None:
-            de_dout, given = self._output_factors(t, net, out)
+            de_dout, given = self._output_factors(t, nets[i], out)
         else:
             de_dout = sent
         mask = self.masks[i] if self.masks else None
         if mask is None:
-            dout_dnet = self._dout_dnet(layer, net, out, kept)
+            dout_dnet = self._dout_dnet(layer, nets[i], out)
         else:  # d(σ(net)·mask)/dnet = σ′(net)·mask, σ′ from the output before the mask
-            dout_dnet = self._dout_dnet(layer, net, layer.activation.value(net), kept) * mask
+            dout_dnet = self._dout_dnet(layer, nets[i], layer.activation.value(nets[i])) * mask
         if given is not None:
             return de_dout, dout_dnet, given
         scaled = self.loss.out_times_derivative if sent is None else None
@@ -303,9 +292,8 @@ class Network:
         if self.spec.carry_digits is not None or self.spec.update == "layer_by_layer":
             self._apply(self._compute(x, t), scale)
             return
-        forward = forward or self._forward(x)
-        outs = forward.outs
-        _, _, deltas, _, normed = self._backward(t, forward, deltas_only=True)  # old weights
+        nets, outs = forward or self._forward(x)
+        _, _, deltas, _, normed = self._backward(t, nets, outs, deltas_only=True)  # old weights
         if any(normed):  # the running statistics move with every batch, traced or not
             self.track([n and n[0] for n in normed], x.shape[1])
         for i, layer in enumerate(self.layers):

@@ -6,7 +6,6 @@ is recorded. engine.py computes them; record.py and the recorder read them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 
@@ -17,15 +16,6 @@ from backprop_tutor.spec.model import BatchNormSpec, LayerSpec
 Array = np.ndarray
 # a batch-normalized layer's backward numbers: its statistics, ∂E/∂y, and dE/dγ then dE/dβ
 Normed = tuple[batch_norm.Normalized, Array, Array]
-
-
-class Forward(NamedTuple):
-    """One forward pass's arrays, per layer: net inputs, outputs (the inputs first), and what
-    each activation kept for its derivative (sigmoid: e^−net; None where nothing)."""
-
-    nets: list[Array]
-    outs: list[Array]
-    kept: list[Array | None]
 
 
 @dataclass

@@ -13,6 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from backprop_tutor.core.errors import TrainingError
+from backprop_tutor.core.overflow import quietly
 from backprop_tutor.core.trace import (
     LossEvent,
     PredictionEvent,
@@ -21,7 +22,7 @@ from backprop_tutor.core.trace import (
     TraceHeader,
     UpdateEvent,
 )
-from backprop_tutor.engine import Network, quietly
+from backprop_tutor.engine import Network
 from backprop_tutor.passes import Array, Pass
 from backprop_tutor.recorder import Recorder
 from backprop_tutor.spec.limits import lists_paths, path_count, refuse_large_trace
@@ -189,7 +190,7 @@ def predict(network: Network, examples) -> tuple[PredictionEvent, ...]:
     """Each test example forward through the current parameters, with its total error."""
     events = []
     for x, t in examples:
-        outs = network.forward(np.array(x)).outs[-1][:, 0]
+        outs = network.forward(np.array(x))[1][-1][:, 0]
         loss = network.total_loss(np.array(x), np.array(t))
         events.append(
             PredictionEvent(

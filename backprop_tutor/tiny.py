@@ -15,6 +15,7 @@ no loss computed in log space. Anything else, and an update that overflows, runs
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -87,10 +88,16 @@ class TinyDescent:
 
     def update(self, x: list[float], t: list[float]) -> bool:
         """One stochastic update from example (x, t); False, with nothing changed, where a
-        number overflowed (the caller then makes the update on arrays, which report it)."""
+        number overflowed (the caller then makes the update on arrays, which report it).
+
+        A product past float64 is inf without an exception, and what follows from it need
+        not be what BLAS makes of it (inf − inf is nan here, where a fused multiply-add keeps
+        inf): one sum of every output and delta, finite only if each of them is, tells."""
         try:
             outs, deltas = self._backward(x, t)
         except (OverflowError, ZeroDivisionError):
+            return False
+        if not math.isfinite(sum(map(sum, outs[1:])) + sum(map(sum, deltas))):
             return False
         self._step(outs, deltas)
         return True

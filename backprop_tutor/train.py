@@ -16,9 +16,9 @@ import numpy as np
 
 from backprop_tutor.core.errors import TrainingError
 from backprop_tutor.core.numbers import setting_text
+from backprop_tutor.core.overflow import quietly
 from backprop_tutor.core.trace import StepTrace
-from backprop_tutor.engine import Network, quietly, slots
-from backprop_tutor.passes import Forward
+from backprop_tutor.engine import Network, slots
 from backprop_tutor.record import batch_step, step
 from backprop_tutor.spec.limits import (
     TRACE_LIMIT,
@@ -31,6 +31,7 @@ from backprop_tutor.spec.model import Spec
 from backprop_tutor.tiny import TinyDescent
 
 Array = np.ndarray
+Forward = tuple[list[Array], list[Array]]  # nets and outs of a pass (Network._forward)
 LAST = -1  # in `trace_updates`: the last update of the run
 PROGRESS_SECONDS = 10.0  # between two progress lines when no progress bar is shown
 LISTED_VALUES = 100_000  # a tiny network's examples held as Python floats up to this many (3 MB)
@@ -107,7 +108,7 @@ def dataset_loss(
     """The loss over all examples: their mean, or their sum with reduction: sum. `forward`:
     the pass over all examples at the current parameters, where it has been made."""
     with np.errstate(all="ignore"):
-        total = network._loss_of(targets, forward or network._forward(inputs))
+        total = network._loss_of(targets, *(forward or network._forward(inputs)))
     return total / inputs.shape[1] if network.spec.training.reduction == "mean" else total
 
 
@@ -176,7 +177,7 @@ def train(
     if want_last and last_state is not None and result.updates not in result.traced:
         result.traced[result.updates] = _replay(spec, last_state, inputs, targets, result.updates)
     after, dead_after = _diagnosis(network, targets, forward)
-    outs = forward.outs
+    outs = forward[1]
     result.outputs = outs[-1]
     result.hidden = outs[-2] if len(outs) > 2 else None
     result.delta_norms = (before, after)
@@ -289,8 +290,9 @@ class ProgressLines:
 def _diagnosis(network: Network, targets: Array, forward: Forward) -> tuple[list[float], list[str]]:
     """‖δ‖ per layer and the dead ReLU units, from a pass over all examples already made:
     the deltas only, no weight gradient (the costly product with every input)."""
-    deltas = network._backward(targets, forward, deltas_only=True)[2]
-    return delta_norms(deltas), dead_units(network, forward.nets)
+    nets, outs = forward
+    deltas = network._backward(targets, nets, outs, deltas_only=True)[2]
+    return delta_norms(deltas), dead_units(network, nets)
 
 
 def delta_norms(delta: list[Array]) -> list[float]:

@@ -101,7 +101,7 @@ def test_the_tiny_loop_agrees_with_the_arrays_within_ulps(spec) -> None:
 
 
 NETS = [0.0, -0.0, 1e-300, -1e-300, 0.5, -0.5, 3.0, -3.0, 30.0, -30.0, 700.0, -700.0, 800.0]
-NETS += [-709.7, -710.0, -745.5, -800.0]  # past these e^−net overflows: σ and σ′ are 0
+NETS += [-709.7, -710.0, -745.5, -800.0]  # e^−net overflows past about −709.78
 
 
 def _entry(name: str):
@@ -114,11 +114,8 @@ def test_each_scalar_form_is_its_array_form(name: str) -> None:
     value, derivative = entry.scalar
     nets = np.array(NETS)
     with np.errstate(all="ignore"):
-        outs, kept = entry.forward(nets)
-        if entry.derivative_from_net is None:
-            slopes = entry.derivative(nets, outs)
-        else:
-            slopes = entry.derivative_from_net(nets, outs, kept)
+        outs = entry.value(nets)
+        slopes = (entry.derivative_from_net or entry.derivative)(nets, outs)
     for net, out, slope in zip(NETS, outs, slopes, strict=True):
         assert math.isclose(value(net), out, rel_tol=4e-16, abs_tol=0.0), (net, value(net), out)
         assert math.isclose(derivative(net, value(net)), slope, rel_tol=1e-15), net
@@ -266,3 +263,39 @@ def test_float32_stays_float32_in_every_array(spec) -> None:
         for k, a in enumerate(getattr(p, name)):
             assert a.dtype == np.float32, f"{name}[{k}] of {kinds}, {spec.loss}"
     assert p.terms.dtype == np.float32
+
+
+def test_an_update_past_float64_without_an_exception_is_made_on_the_arrays() -> None:
+    """Products past float64 are inf in Python without an exception, and inf − inf is nan
+    where BLAS's fused multiply-add keeps inf: the tiny loop hands such an update to the
+    arrays instead of making a different one (found by hypothesis)."""
+    text = yaml.safe_dump(
+        {
+            "inputs": [0.0, 1.0, 0.0, 0.0],
+            "targets": [0.0, 1.0],
+            "layers": [
+                {
+                    "units": 2,
+                    "activation": "linear",
+                    "weights": [[0.0, -2e163, 0.0, 4e163], [0.0, -4e163, 0.0, 8e163]],
+                },
+                {
+                    "units": 2,
+                    "activation": "relu",
+                    "weights": [[0.0, 0.0], [-3e162, 5e163]],
+                },
+                {
+                    "units": 2,
+                    "activation": "linear",
+                    "weights": [[0.0, 0.0], [0.0, 1e164]],
+                },
+            ],
+            "loss": "half_sse",
+            "learning_rate": 0.5,
+        }
+    )
+    network = Network(spec_from_text(text, "overflow.yaml"))
+    tiny = TinyDescent(network)
+    with np.errstate(all="ignore"):
+        assert not tiny.update([0.0, 1.0, 0.0, 0.0], [0.0, 1.0])
+    assert tiny.params == network._params.data.tolist()  # nothing changed

@@ -83,7 +83,7 @@ def _away_from_kinks(text: str) -> bool:
     log(1 - o) for its gradient, keeps them)."""
     spec = spec_from_text(text)
     network = Network.from_spec(spec)
-    nets, outs, _ = network.forward(np.array(spec.inputs))
+    nets, outs = network.forward(np.array(spec.inputs))
     if spec.loss == "binary_cross_entropy" and np.any(np.minimum(outs[-1], 1 - outs[-1]) < 1e-3):
         return False
     return all(

@@ -283,20 +283,17 @@ def test_symbolic_on_a_huge_net_input_stays_quick(tmp_path) -> None:
     assert result.returncode in (0, 1), result.stderr[-2000:]
 
 
-@pytest.mark.parametrize("name", sorted(n for n, a in ACTIVATIONS.items() if a.keeping))
-def test_what_an_activation_keeps_leaves_its_value_and_slope_right(name: str) -> None:
-    """`keeping` gives value(net) to the last bit, and the slope from what it kept is the one
-    computed without it, 0 where the output underflowed (e^−net overflowing is not nan), and
-    right to 1e-12 against the 400-digit reference everywhere else."""
-    entry = ACTIVATIONS[name]
-    nets = [0.0, 1e-300, -0.5, 3.0, -30.0, 30.0, 700.0, -700.0, 709.7, -709.7, 710.0, -710.0]
-    nets += [-745.5, -800.0, 800.0, -1e308, 1e308]
-    x = np.array([nets, [-n for n in nets]])  # (units, examples): the layout of a layer
-    with np.errstate(all="ignore"):
-        out, kept = entry.keeping(x)
-        slope = entry.derivative_from_net(x, out, kept)
-        assert np.array_equal(out, entry.value(x))
-        assert np.array_equal(slope, entry.derivative_from_net(x, out, None))
-    reference = _slopes(name, [], _outputs(name, [mpmath.mpf(n) for n in x.ravel()]))
-    for net, got, want in zip(x.ravel(), slope.ravel(), reference, strict=True):
-        assert _agrees(float(got), want), (net, got, want)
+def test_the_sigmoid_slope_is_as_accurate_as_its_two_factors_allow() -> None:
+    """σ′(net) = σ(net)·σ(−net), each factor computed from net: within 0.65 ulp on average of
+    the 400-digit value over nets in [−40, 40] (measured: 0.55). e^−net·σ(net)², which
+    reuses the forward pass's exponential, carries σ(net)'s rounding twice (0.73 ulp on
+    average here) and moves a last digit of the JSON output of every sigmoid config."""
+    entry = ACTIVATIONS["sigmoid"]
+    nets = np.random.default_rng(0).uniform(-40, 40, 2000)
+    slopes = entry.derivative_from_net(nets, entry.value(nets))
+    ulps = []
+    for net, got in zip(nets, slopes, strict=True):
+        want = _slopes("sigmoid", [], _outputs("sigmoid", [mpmath.mpf(net)]))[0]
+        ulps.append(float(abs(mpmath.mpf(float(got)) - want)) / math.ulp(float(want)))
+    assert sum(ulps) / len(ulps) <= 0.65, sum(ulps) / len(ulps)
+    assert max(ulps) <= 4.0, max(ulps)

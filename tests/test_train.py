@@ -62,7 +62,7 @@ def test_batch_gradients_match_central_differences(text: str, n: int, seed: int)
         [spec.inputs] + [rng.uniform(-1, 1, len(spec.inputs)) for _ in range(n - 1)]
     )
     targets = np.column_stack([spec.targets] * n)
-    nets, outs, _ = network.forward(inputs)
+    nets, outs = network.forward(inputs)
     assume(  # where differences are reliable: see test_gradients._away_from_kinks
         all(
             layer.activation.name not in ("relu", "leaky_relu") or np.min(np.abs(z)) > 1e-3

@@ -45,13 +45,8 @@ class Activation:
     # dout/dnet from the net input, right to float64 precision where the out form loses
     # digits (1 - σ(30) keeps 3 of them: 1 - σ(x) = σ(-x) keeps all). Exact arithmetic uses
     # it; under carry_digits a hand calculation works from the rounded out, so `derivative`.
-    # It is given the exact out = value(net) too, so as not to compute σ(net) twice, and
-    # what `keeping` kept from computing it (sigmoid: e^−net), None where that is not at hand.
-    derivative_from_net: Callable[[Array, Array, Array | None], Array] | None = None
-    # keeping(net) -> (out, kept): value(net) to the last bit, with a by-product of computing
-    # it that derivative_from_net reuses (sigmoid: e^−net, saving the backward pass an
-    # exponential, an addition and a division over the layer); None: nothing worth keeping.
-    keeping: Callable[[Array], tuple[Array, Array]] | None = None
+    # It is given the exact out = value(net) too, so as not to compute σ(net) twice.
+    derivative_from_net: Callable[[Array, Array], Array] | None = None
     # What every other command needs, here so that an entry is the whole activation:
     # torch(torch, net): the same function in PyTorch, for `gradcheck --torch` (torch arrives
     # as an argument); working(out): dout/dnet as the quiz's working, from out's display;
@@ -78,12 +73,6 @@ class Activation:
     @property
     def elementwise(self) -> bool:
         return self.jacobian is None
-
-    def forward(self, net: Array) -> tuple[Array, Array | None]:
-        """out = value(net), and what `keeping` keeps for derivative_from_net (or None)."""
-        if self.keeping is None:
-            return self.value(net), None
-        return self.keeping(net)
 
     def backward(
         self,
@@ -124,36 +113,14 @@ def logistic_of_minus(net: Array) -> Array:
     return _one_over_one_plus(np.exp(net, dtype=np.result_type(net, 1.0)))
 
 
-def _logistic_keeping(net: Array) -> tuple[Array, Array]:
-    """σ(net), as `logistic` computes it to the last bit, and e^−net, which σ′ reuses."""
-    if np.ndim(net) == 0:
-        e = np.exp(-net)
-        return 1.0 / (1.0 + e), e
-    e = np.negative(net, dtype=np.result_type(net, 1.0))
-    np.exp(e, out=e)
-    out = np.add(e, 1.0)
-    return np.divide(1.0, out, out=out), e
-
-
-def _sigmoid_slope(net: Array, out: Array, e: Array | None = None) -> Array:
-    """σ′(net) = e^−net · σ(net)², from out = σ(net) and e = e^−net (the forward pass's,
-    where it kept it): each factor right to float64 precision, where out (1 − out) keeps
-    3 digits of 1 − σ(30); e · out is σ(−net). Where e^−net overflowed (net below about
-    −709.78), out is 0 and so is the slope (inf · 0 would be nan)."""
-    if e is None:
-        e = np.exp(np.negative(net, dtype=np.result_type(net, 1.0)))
-    slope = e * out
-    slope *= out
+def _sigmoid_slope(net: Array, out: Array) -> Array:
+    """σ(net) σ(−net), from out = σ(net): each factor right to float64 precision, where
+    out (1 − out) keeps 3 digits of 1 − σ(30)."""
+    slope = logistic_of_minus(net)
     if np.ndim(slope) == 0:
-        return slope if out != 0.0 else 0.0
-    if slope.size and out.min() == 0.0:  # one read of out: cheaper than a pass that writes
-        slope[out == 0.0] = 0.0
+        return out * slope
+    slope *= out
     return slope
-
-
-def _sigmoid_scalar_slope(net: float, out: float) -> float:
-    """`_sigmoid_slope` on one float."""
-    return _exp(-net) * out * out if out else 0.0
 
 
 def _one_over_one_plus(e: Array) -> Array:
@@ -254,7 +221,7 @@ def elu(alpha: float = 1.0) -> Activation:
         "elu",
         value=lambda net: np.where(net > 0, net, alpha * np.expm1(np.minimum(net, 0.0))),
         derivative=lambda net, out: np.where(net > 0, np.ones_like(out), out + alpha),
-        derivative_from_net=lambda net, out, kept: np.where(
+        derivative_from_net=lambda net, out: np.where(
             net > 0, np.ones_like(out), alpha * np.exp(np.minimum(net, 0))
         ),
         params={"alpha": alpha},
@@ -277,21 +244,19 @@ ACTIVATIONS: dict[str, Activation] = {
         value=logistic,
         derivative=lambda net, out: out * (1.0 - out),
         derivative_from_net=_sigmoid_slope,
-        keeping=_logistic_keeping,
         symbolic=lambda sp, x: 1 / (1 + sp.exp(-x)),
         textbook=lambda sp, out, x: out * (1 - out),
         torch=lambda torch, z: torch.sigmoid(z),
         working=lambda out: f"{out} × (1 − {out})",
         saturation=_sigmoid_saturation,
         derivation=derivations.sigmoid_derivation,
-        scalar=(_logistic, _sigmoid_scalar_slope),
+        scalar=(_logistic, lambda net, out: out * _logistic(-net)),
     ),
     "tanh": Activation(
         "tanh",
         value=np.tanh,
         derivative=lambda net, out: 1.0 - out**2,
-        # 0 once cosh overflows
-        derivative_from_net=lambda net, out, kept: 1.0 / np.cosh(net) ** 2,
+        derivative_from_net=lambda net, out: 1.0 / np.cosh(net) ** 2,  # 0 once cosh overflows
         symbolic=lambda sp, x: (sp.exp(x) - sp.exp(-x)) / (sp.exp(x) + sp.exp(-x)),
         textbook=lambda sp, out, x: 1 - out**2,
         torch=lambda torch, z: torch.tanh(z),
@@ -339,7 +304,7 @@ ACTIVATIONS: dict[str, Activation] = {
         "softmax",
         value=_softmax,
         derivative=lambda net, out: out * (1.0 - out),  # the diagonal only
-        derivative_from_net=lambda net, out, kept: _softmax_diagonal(net),
+        derivative_from_net=lambda net, out: _softmax_diagonal(net),
         jacobian=_softmax_jacobian,
         torch=lambda torch, z: torch.softmax(z, dim=0),
         working=lambda out: f"{out} × (1 − {out}) (the diagonal)",
