@@ -224,8 +224,8 @@ class Network:
         each layer's deltas were sent back through (see `_compute`), and a batch-normalized
         layer's numbers: there dout/dnet is φ′(y), dE/dout · φ′(y) is ∂E/∂y, and delta is
         ∂E/∂net through μ and σ² (core/batch_norm.py). `deltas_only`: where nothing but the
-        deltas is read (training), a hidden layer's delta is written over its dE/dout, which
-        is then not returned (its entries are empty arrays)."""
+        deltas is read (training), a hidden layer's elementwise delta is written over its
+        dE/dout, which is then not returned (its entries are empty arrays)."""
         n = len(self.layers)
         de_dout: list[Array] = [np.empty(0)] * n
         dout_dnet: list[Array] = [np.empty(0)] * n

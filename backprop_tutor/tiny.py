@@ -6,11 +6,13 @@ runs on Python floats: the parameters as one flat list laid out as `engine.Flat`
 array, every formula the registry entry's `scalar` form of its array form. The numbers agree
 with the array path within an ulp per operation: Python adds a unit's weighted inputs left to
 right where BLAS may fuse or reorder them, and math's tanh is not numpy's (tests/test_descent.py
-measures the difference after 10,000 epochs).
+measures the difference after 10,000 epochs). Per operation, not per result: where a unit's
+weighted inputs cancel, the two nets may differ by much more than an ulp of the net.
 
 Only what the array path would do the same way runs here: one example per update, exact
 arithmetic, the simultaneous update, elementwise activations and losses with a scalar form,
-no loss computed in log space. Anything else, and an update that overflows, runs on arrays.
+no loss computed in log space. Anything else, and an update with a net input or a delta past
+float64, runs on arrays.
 """
 
 from __future__ import annotations
@@ -88,21 +90,23 @@ class TinyDescent:
 
     def update(self, x: list[float], t: list[float]) -> bool:
         """One stochastic update from example (x, t); False, with nothing changed, where a
-        number overflowed (the caller then makes the update on arrays, which report it).
+        net input or a delta is past float64 (the caller then makes the update on arrays).
 
         A product past float64 is inf without an exception, and what follows from it need
-        not be what BLAS makes of it (inf − inf is nan here, where a fused multiply-add keeps
-        inf): one sum of every output and delta, finite only if each of them is, tells."""
+        not be what BLAS makes of it: inf − inf is nan here where a fused multiply-add keeps
+        inf, and a net of inf is a sigmoid's 1 with slope 0 where BLAS's net is finite. One
+        sum of every net input and delta, finite only if each of them is, tells. (An output
+        past float64 from a finite net reaches the next nets or the output's delta.)"""
         try:
-            outs, deltas = self._backward(x, t)
+            outs, nets, deltas = self._backward(x, t)
         except (OverflowError, ZeroDivisionError):
             return False
-        if not math.isfinite(sum(map(sum, outs[1:])) + sum(map(sum, deltas))):
+        if not math.isfinite(sum(map(sum, nets)) + sum(map(sum, deltas))):
             return False
         self._step(outs, deltas)
         return True
 
-    def _backward(self, x: list[float], t: list[float]) -> tuple[list, list]:
+    def _backward(self, x: list[float], t: list[float]) -> tuple[list, list, list]:
         p = self.params
         outs, nets = [x], []
         for layer in self.layers:
@@ -131,7 +135,7 @@ class TinyDescent:
                 e * layer.derivative(v, o)
                 for e, v, o in zip(sent, nets[i], outs[i + 1], strict=True)
             ]
-        return outs, deltas
+        return outs, nets, deltas
 
     def _step(self, outs: list, deltas: list) -> None:
         """Δp = (−η) ∂E/∂p + α Δp(previous), for every parameter, from the old ones' deltas,

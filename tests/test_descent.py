@@ -108,6 +108,7 @@ def _entry(name: str):
     return activation(name, alpha=0.2) if name in PARAMETRIZED else ACTIVATIONS[name]
 
 
+@pytest.mark.filterwarnings("error")  # e^710 is inf on one float as on arrays, unannounced
 @pytest.mark.parametrize("name", [n for n in sorted(ACTIVATIONS) if _entry(n).scalar])
 def test_each_scalar_form_is_its_array_form(name: str) -> None:
     entry = _entry(name)
@@ -299,3 +300,28 @@ def test_an_update_past_float64_without_an_exception_is_made_on_the_arrays() -> 
     with np.errstate(all="ignore"):
         assert not tiny.update([0.0, 1.0, 0.0, 0.0], [0.0, 1.0])
     assert tiny.params == network._params.data.tolist()  # nothing changed
+
+
+def test_a_net_input_past_float64_sends_the_update_to_the_arrays() -> None:
+    """A net of inf is a sigmoid's 1 with slope 0 in Python, nothing after it inf or nan,
+    where BLAS's fused multiply-add makes the same net 0 (helper 22's case)."""
+    text = yaml.safe_dump(
+        {
+            "inputs": [1e154, 1e154],
+            "targets": [0.0],
+            "layers": [
+                {
+                    "units": 1,
+                    "activation": "sigmoid",
+                    "weights": [[-1.7e154, 2.5e154]],
+                    "bias": [-8.000000000000002e307],
+                }
+            ],
+            "loss": "half_sse",
+            "learning_rate": 0.5,
+        }
+    )
+    network = Network(spec_from_text(text, "overflow.yaml"))
+    tiny = TinyDescent(network)
+    with np.errstate(all="ignore"):
+        assert not tiny.update([1e154, 1e154], [0.0])
