@@ -8,6 +8,7 @@ number is computed twice.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -205,15 +206,14 @@ def _check_finite(step: StepTrace, file: str) -> None:
     number that may be infinite is an output's dE/dout whose true value is past float64
     (binary cross-entropy's 1 + e^net for net > 709): it is shown as inf, while its delta,
     computed whole from the net input, stays finite and carries the step."""
-    for key, value in step.values().items():
-        if np.isinf(value) and key.startswith("de_dout["):
+    for key, value in step.values().items():  # Python floats: math tests one 25 times faster
+        if math.isfinite(value) or (math.isinf(value) and key.startswith("de_dout[")):
             continue
-        if not np.isfinite(value):
-            raise TrainingError(
-                file,
-                f"step {step.step}: {key} is {value} (the numbers overflow float64)",
-                "use smaller inputs, weights or learning rate",
-            )
+        raise TrainingError(
+            file,
+            f"step {step.step}: {key} is {value} (the numbers overflow float64)",
+            "use smaller inputs, weights or learning rate",
+        )
 
 
 def run(spec: Spec) -> Trace:
