@@ -3,6 +3,8 @@ output in every format, no exception, and no text line longer than the width."""
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import subprocess
 import sys
@@ -13,6 +15,7 @@ from conftest import ROOT
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
+from backprop_tutor.render.formats import ALL, ASCII_FORMS
 from backprop_tutor.render.glyphs import ASCII, to_ascii
 
 WIDTHS = (40, 80, 200)
@@ -102,6 +105,36 @@ def test_a_terminal_without_utf8_gets_ascii_that_still_fits(
     output = _invoke([*_commands(tmp_path)[command], "--width", str(width)], charset="ascii")
     assert output.isascii() and "?" not in output.replace("?)", "")
     assert _widest(output) <= width
+
+
+# what a reader gets back from each format: the data of JSON, the text a browser shows of
+# HTML and SVG; Markdown and LaTeX are read by people, so there the symbols are spelled
+READ_BACK = {"json": json.loads, "html": html.unescape, "svg": html.unescape}
+
+
+@pytest.mark.parametrize("format", FORMATS[1:])
+@pytest.mark.parametrize("command", sorted(TAKES_FORMAT - {"run-symbolic"}))
+def test_a_stream_without_unicode_reads_back_the_same(
+    in_root, tmp_path, command: str, format: str
+) -> None:
+    """JSON and markup keep every symbol in their own escapes (a Windows pipe, say), never
+    rewritten as words: "∂E/∂net" stays "∂E/∂net" for the program that reads it."""
+    args = [*_commands(tmp_path)[command], "--format", format]
+    unicode, ascii = _invoke(args), _invoke(args, charset="ascii")
+    assert ascii.isascii()
+    if format in READ_BACK and command.startswith("run"):  # ∂E/∂net in every label
+        assert not unicode.isascii()
+    read = READ_BACK.get(format, to_ascii)
+    assert read(ascii) == read(unicode)
+
+
+def test_every_format_has_an_ascii_form() -> None:
+    assert set(ASCII_FORMS) == set(ALL)
+    text = json.dumps({"∂E/∂w5 𝛿": "σ² <&>", "loss": [0.5, "▁▂█"]}, ensure_ascii=False)
+    assert all(ASCII_FORMS[format](text).isascii() for format in ALL)
+    assert ASCII_FORMS["json"](text) == json.dumps(json.loads(text))  # Python's own escapes
+    markup = "<p title='∂E/∂w5'>𝛿 &amp; σ²</p>"
+    assert html.unescape(ASCII_FORMS["html"](markup)) == html.unescape(markup)
 
 
 def test_ascii_spells_the_symbols_out() -> None:

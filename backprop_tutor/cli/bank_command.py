@@ -89,7 +89,7 @@ def bank(
     if files is not None:
         files(made, output, force)
         return
-    _emit(document.files[format.value](made), output, force)
+    _emit(document.files[format.value](made), output, force, format.value)
     if output is not None:
         _show(Text(f"Wrote {output}: {versions} versions from seed {seed}"))
 
@@ -159,7 +159,8 @@ def grade(
         grades = grade_class(key, answers)
     except (SpecError, TrainingError) as error:
         raise _fail(str(error)) from None
-    _emit(_written("grades", format, width, output is not None, grades), output, force)
+    grades = _written("grades", format, width, output is not None, grades)
+    _emit(grades, output, force, format.value)
 
 
 def _prairielearn(made, folder: Path | None, force: bool) -> None:

@@ -24,7 +24,7 @@ from backprop_tutor.cli.guard import (
     output_failed,
 )
 from backprop_tutor.core.errors import FileRefused
-from backprop_tutor.render.formats import ALL, DOCUMENTS, record
+from backprop_tutor.render.formats import ALL, ASCII_FORMS, DOCUMENTS, record
 from backprop_tutor.render.glyphs import AsciiOnly, ascii_text, carries_unicode, to_ascii
 
 app = typer.Typer(
@@ -204,14 +204,19 @@ def _refuse_overwrite(output: Path | None, force: bool) -> None:
         raise _fail(str(refused)) from None
 
 
-def _emit(content: str | None, output: Path | None, force: bool = False) -> None:
+def _emit(
+    content: str | None, output: Path | None, force: bool = False, format: str = "text"
+) -> None:
     """To standard output, or to a file written whole: a fresh temporary file beside it,
-    moved over it in one step (files.write_atomically)."""
+    moved over it in one step (files.write_atomically). A standard output without Unicode
+    gets the format's own ASCII form (JSON's escapes, XML's references: the same data)."""
     if content is None:
         return
     if output is None:
+        if not carries_unicode(sys.stdout):
+            content = ASCII_FORMS[format](content)
         with output_failed(_fail):
-            sys.stdout.write(_terminal_text(content))
+            sys.stdout.write(content)
             sys.stdout.flush()
         return
     _write(output, lambda handle: handle.write(content.encode("utf-8")), force)

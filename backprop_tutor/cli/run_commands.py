@@ -152,14 +152,16 @@ def run(
     if claims_template is not None:
         _write_claims_template(trace, notation, claims_template, force)
     elif matrix:
-        _emit(_written("matrix form", format, width, to_file, trace), output, force)
+        _emit(_written("matrix form", format, width, to_file, trace), output, force, format.value)
     elif derivations:
         content = _print_derivations(trace, only, width, format, notation, to_file)
-        _emit(content, output, force)
+        _emit(content, output, force, format.value)
     else:
         named = None if param is None else _named_parameters(param, _parameters(trace), "--param")
         tables = (trace, notation, ids, sections, named)
-        _emit(_written("worked example", format, width, to_file, *tables), output, force)
+        _emit(
+            _written("worked example", format, width, to_file, *tables), output, force, format.value
+        )
 
 
 def _refuse_normalized(spec, matrix: bool, derivations: bool) -> None:
@@ -317,4 +319,4 @@ def derive(
     _refuse_overwrite(output, force)
     derivation = DERIVATIONS[name]()
     content = _written("textbook derivation", format, width, output is not None, derivation)
-    _emit(content, output, force)
+    _emit(content, output, force, format.value)

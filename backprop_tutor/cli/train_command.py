@@ -97,7 +97,7 @@ def train(
         content = _written("matrix form", format, width, to_file, trace, True)
     else:
         content = _written("training report", format, width, to_file, result, trace, every)
-    _emit(content, output, force)
+    _emit(content, output, force, format.value)
     if plot is not None:
         _save_plot(result.losses, plot, network_spec.title or str(spec), force)
         console.print(f"Loss curve saved to {plot}", markup=False)

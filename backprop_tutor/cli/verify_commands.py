@@ -61,7 +61,8 @@ def check(
     except (SpecError, TrainingError) as error:
         raise _fail(str(error)) from None
     header = checker.trace.header
-    _emit(_written("check report", format, width, False, verdicts, checker.sign, header), None)
+    report = _written("check report", format, width, False, verdicts, checker.sign, header)
+    _emit(report, None, format=format.value)
     if not all(v.ok for v in verdicts):
         raise typer.Exit(EXIT_MISMATCH)
 
@@ -123,7 +124,7 @@ def gradcheck(
     note = _gradcheck_note(network_spec)
     counted = parameter_count(network_spec) if sampled else None
     report = (checks, counted, rules, note)
-    _emit(_written("gradcheck report", format, width, False, *report), None)
+    _emit(_written("gradcheck report", format, width, False, *report), None, format=format.value)
     if not all(c.passed for found in checks.values() for c in found):
         raise typer.Exit(EXIT_MISMATCH)
 

@@ -329,7 +329,7 @@ def explore(
     shown = len(trace.steps)
     short = updates is None and shown < loaded.steps
     note = f"steps 1 to {shown} of {loaded.steps}; add --force for all" if short else ""
-    _emit(explore_page(trace, notation, note), output, force)
+    _emit(explore_page(trace, notation, note), output, force, "html")
     if note:
         _show(Text(f"The page shows {note}"))
     _show(Text(f"Wrote {output}: open it in a browser (← and → step through)"))

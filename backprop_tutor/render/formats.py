@@ -10,8 +10,11 @@ modules when called, so looking a format up costs nothing at start-up.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from backprop_tutor.render.glyphs import to_ascii
 
 RECORDED = ("text", "html", "svg")  # Rich's recording of the terminal view
 # every format, in --help's order; moodle: Moodle's question XML (a question bank)
@@ -282,6 +285,43 @@ EXTENSIONS = {
 }
 DATA = ("json",)  # data for a program: written whole whatever its size, never summarized
 MADE_FOR_FILES = ("markdown", "latex")  # past the row bound: refused without --output or --force
+
+
+def _json_escapes(text: str) -> str:
+    """JSON in ASCII that reads back the same: each other character as JSON's own \\uXXXX
+    escape (a surrogate pair past U+FFFF). Outside its strings JSON is ASCII already."""
+    return _NOT_ASCII.sub(_json_escape, text)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 | code >> 10:04x}\\u{0xDC00 | code & 0x3FF:04x}"
+
+
+def _character_references(text: str) -> str:
+    """XML, HTML and SVG in ASCII that a reader shows the same: &#NNNN; for each character."""
+    return text.encode("ascii", "xmlcharrefreplace").decode("ascii")
+
+
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+# How each format is written to a stream without Unicode (a Windows pipe, PYTHONIOENCODING=
+# ascii). Data and markup keep every character in their own escapes; text read by people
+# spells its symbols in ASCII words (glyphs.to_ascii: "∂E/∂w5" -> "dE/dw5").
+ASCII_FORMS: dict[str, Callable[[str], str]] = {
+    "text": to_ascii,
+    "json": _json_escapes,
+    "markdown": to_ascii,
+    "latex": to_ascii,
+    "html": _character_references,
+    "svg": _character_references,
+    "moodle": _character_references,
+    "qti": _character_references,  # a zip, written only to a file; never reaches a stream
+    "prairielearn": _json_escapes,  # a folder of files; never reaches a stream
+    "csv": to_ascii,
+}
 
 
 def record(renderable: object, format: str, width: int | None) -> str:
