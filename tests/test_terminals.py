@@ -131,10 +131,30 @@ def test_a_stream_without_unicode_reads_back_the_same(
 def test_every_format_has_an_ascii_form() -> None:
     assert set(ASCII_FORMS) == set(ALL)
     text = json.dumps({"∂E/∂w5 𝛿": "σ² <&>", "loss": [0.5, "▁▂█"]}, ensure_ascii=False)
-    assert all(ASCII_FORMS[format](text).isascii() for format in ALL)
+    assert all(ASCII_FORMS[format](text).isascii() for format in ALL if format != "csv")
+    assert ASCII_FORMS["csv"](text) == text  # as it is, or refused by the stream's encoding
     assert ASCII_FORMS["json"](text) == json.dumps(json.loads(text))  # Python's own escapes
     markup = "<p title='∂E/∂w5'>𝛿 &amp; σ²</p>"
     assert html.unescape(ASCII_FORMS["html"](markup)) == html.unescape(markup)
+
+
+@pytest.mark.parametrize("charset", ["ascii", "latin-1"])
+def test_a_csv_is_written_as_it_is_or_refused(tmp_path, charset: str) -> None:
+    """CSV has no escapes: a name the stream cannot carry is refused (one line, exit 2,
+    nothing written), never spelled otherwise; where the stream holds it, it is written."""
+    answers = tmp_path / "answers.csv"
+    answers.write_text("student,new[w5]\nJosé,0.45187\n", encoding="utf-8")
+    args = ["grade", str(ROOT / "configs" / "dawood.yaml"), str(answers), "-f", "csv"]
+    result = CliRunner(charset=charset).invoke(app, args)
+    if charset == "latin-1":
+        assert result.exit_code == 0 and "José,1,1,0," in result.stdout
+        return
+    assert result.exit_code == 2 and not result.stdout
+    line = result.stderr.strip()
+    assert "\n" not in line and "U+00E9 LATIN SMALL LETTER E WITH ACUTE (line 2 of the csv)" in line
+    json_args = [*args[:-1], "json"]  # JSON keeps the name in its escapes
+    result = CliRunner(charset=charset).invoke(app, json_args)
+    assert result.exit_code == 0 and json.loads(result.stdout)["students"][0]["student"] == "José"
 
 
 def test_ascii_spells_the_symbols_out() -> None:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import sys
+import unicodedata
 from collections.abc import Collection
 from enum import Enum
 from pathlib import Path
@@ -215,11 +216,28 @@ def _emit(
     if output is None:
         if not carries_unicode(sys.stdout):
             content = ASCII_FORMS[format](content)
+            _refuse_unwritable(content, format)
         with output_failed(_fail):
             sys.stdout.write(content)
             sys.stdout.flush()
         return
     _write(output, lambda handle: handle.write(content.encode("utf-8")), force)
+
+
+def _refuse_unwritable(content: str, format: str) -> None:
+    """One line and exit 2, before anything is written, where standard output's encoding
+    cannot carry a character of the content (a student's name in a CSV on an ASCII pipe)."""
+    encoding = sys.stdout.encoding or "ascii"
+    try:  # strictly: the stream itself puts '?' for what it cannot carry (_main)
+        content.encode(encoding)
+    except UnicodeEncodeError as error:
+        line = content.count("\n", 0, error.start) + 1
+        code = ord(content[error.start])  # by name: stderr may not carry it either
+        name = unicodedata.name(content[error.start], "a character")
+        raise _fail(
+            f"standard output ({encoding}) cannot carry U+{code:04X} {name} (line {line} of "
+            f"the {format}): write it to a file with -o (UTF-8), or set PYTHONIOENCODING=utf-8"
+        ) from None
 
 
 def _write(output: Path, write, force: bool) -> None:

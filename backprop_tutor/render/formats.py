@@ -306,10 +306,17 @@ def _character_references(text: str) -> str:
     return text.encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
+def _as_it_is(text: str) -> str:
+    """CSV has no escapes: its text goes out as it is, and a character the stream cannot carry
+    is refused (cli/common._emit), never spelled otherwise (a name must match the gradebook)."""
+    return text
+
+
 _NOT_ASCII = re.compile(r"[^\x00-\x7f]")
 # How each format is written to a stream without Unicode (a Windows pipe, PYTHONIOENCODING=
 # ascii). Data and markup keep every character in their own escapes; text read by people
-# spells its symbols in ASCII words (glyphs.to_ascii: "∂E/∂w5" -> "dE/dw5").
+# spells its symbols in ASCII words (glyphs.to_ascii: "∂E/∂w5" -> "dE/dw5"); CSV, which has
+# neither, is written as it is where the stream's encoding holds it, and refused where not.
 ASCII_FORMS: dict[str, Callable[[str], str]] = {
     "text": to_ascii,
     "json": _json_escapes,
@@ -320,7 +327,7 @@ ASCII_FORMS: dict[str, Callable[[str], str]] = {
     "moodle": _character_references,
     "qti": _character_references,  # a zip, written only to a file; never reaches a stream
     "prairielearn": _json_escapes,  # a folder of files; never reaches a stream
-    "csv": to_ascii,
+    "csv": _as_it_is,
 }
 
 
