@@ -9,9 +9,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, wide_network
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
@@ -37,6 +38,7 @@ def _commands(tmp_path: Path) -> dict[str, list[str]]:
         "gradcheck": ["gradcheck", "configs/borela.yaml"],
         "validate": ["validate", "configs/dawood.yaml"],
         "examples": ["examples"],
+        "run-summary": ["run", str(wide_network(tmp_path, (60, 40, 10)))],  # summarized
     }
 
 
@@ -107,13 +109,26 @@ def test_a_terminal_without_utf8_gets_ascii_that_still_fits(
     assert _widest(output) <= width
 
 
+def _svg_text(svg: str) -> str:
+    return "".join(ElementTree.fromstring(svg).itertext())
+
+
 # what a reader gets back from each format: the data of JSON, the text a browser shows of
 # HTML and SVG; Markdown and LaTeX are read by people, so there the symbols are spelled
-READ_BACK = {"json": json.loads, "html": html.unescape, "svg": html.unescape}
+READ_BACK = {"json": json.loads, "html": html.unescape, "svg": _svg_text}
 
 
-@pytest.mark.parametrize("format", FORMATS[1:])
-@pytest.mark.parametrize("command", sorted(TAKES_FORMAT - {"run-symbolic"}))
+# every command with a --format in each format, and a network too big to print, which is
+# summarized (Markdown and LaTeX refuse it)
+STREAMED = [
+    *((c, f) for c in sorted(TAKES_FORMAT - {"run-symbolic"}) for f in FORMATS[1:]),
+    *(("run-summary", f) for f in ("json", "html", "svg")),
+    ("check", "json"),
+    ("gradcheck", "json"),
+]
+
+
+@pytest.mark.parametrize(("command", "format"), STREAMED)
 def test_a_stream_without_unicode_reads_back_the_same(
     in_root, tmp_path, command: str, format: str
 ) -> None:
@@ -131,30 +146,52 @@ def test_a_stream_without_unicode_reads_back_the_same(
 def test_every_format_has_an_ascii_form() -> None:
     assert set(ASCII_FORMS) == set(ALL)
     text = json.dumps({"∂E/∂w5 𝛿": "σ² <&>", "loss": [0.5, "▁▂█"]}, ensure_ascii=False)
-    assert all(ASCII_FORMS[format](text).isascii() for format in ALL if format != "csv")
-    assert ASCII_FORMS["csv"](text) == text  # as it is, or refused by the stream's encoding
-    assert ASCII_FORMS["json"](text) == json.dumps(json.loads(text))  # Python's own escapes
+    escaped = {format: ASCII_FORMS[format].escape(text) for format in ALL}
+    assert all(e.isascii() or e == text for e in escaped.values())  # or as it is (CSV)
+    assert escaped["json"] == json.dumps(json.loads(text))  # Python's own escapes
     markup = "<p title='∂E/∂w5'>𝛿 &amp; σ²</p>"
-    assert html.unescape(ASCII_FORMS["html"](markup)) == html.unescape(markup)
+    assert html.unescape(ASCII_FORMS["html"].escape(markup)) == html.unescape(markup)
 
 
-@pytest.mark.parametrize("charset", ["ascii", "latin-1"])
-def test_a_csv_is_written_as_it_is_or_refused(tmp_path, charset: str) -> None:
-    """CSV has no escapes: a name the stream cannot carry is refused (one line, exit 2,
-    nothing written), never spelled otherwise; where the stream holds it, it is written."""
+SIGN_SLIP = "0.54812"  # new[w5] of dawood with the update's sign turned: "new = old + η × grad"
+
+
+@pytest.mark.parametrize(
+    ("charset", "name", "written"),
+    [
+        ("latin-1", "José", "José,0,1,0,new[w5]: the update's sign (new = old + eta x grad)"),
+        ("ascii", "Jose", "Jose,0,1,0,new[w5]: the update's sign (new = old + eta x grad)"),
+        ("utf-8", "José", "José,0,1,0,new[w5]: the update's sign (new = old + η × grad)"),
+        ("ascii", "José", None),
+    ],
+)
+def test_a_csv_keeps_each_name_or_is_refused(tmp_path, charset, name, written) -> None:
+    """CSV has no escapes: the tool's own words are spelled where the stream has no Unicode,
+    and a name it cannot carry is refused (one line, exit 2, nothing written), never spelled
+    otherwise, as a gradebook matches rows by name."""
     answers = tmp_path / "answers.csv"
-    answers.write_text("student,new[w5]\nJosé,0.45187\n", encoding="utf-8")
+    answers.write_text(f"student,new[w5]\n{name},{SIGN_SLIP}\n", encoding="utf-8")
     args = ["grade", str(ROOT / "configs" / "dawood.yaml"), str(answers), "-f", "csv"]
     result = CliRunner(charset=charset).invoke(app, args)
-    if charset == "latin-1":
-        assert result.exit_code == 0 and "José,1,1,0," in result.stdout
+    if written is not None:
+        assert result.exit_code == 0 and result.stdout.splitlines()[1] == written
         return
     assert result.exit_code == 2 and not result.stdout
     line = result.stderr.strip()
     assert "\n" not in line and "U+00E9 LATIN SMALL LETTER E WITH ACUTE (line 2 of the csv)" in line
     json_args = [*args[:-1], "json"]  # JSON keeps the name in its escapes
     result = CliRunner(charset=charset).invoke(app, json_args)
-    assert result.exit_code == 0 and json.loads(result.stdout)["students"][0]["student"] == "José"
+    assert result.exit_code == 0 and json.loads(result.stdout)["students"][0]["student"] == name
+
+
+def test_moodle_xml_is_refused_on_an_ascii_stream(tmp_path) -> None:
+    """Its HTML sits in CDATA, where XML reads a character reference as text: written to a
+    file (-o), never to a stream that cannot carry its η."""
+    args = ["bank", "2-2-1", "--versions", "1", "--format", "moodle"]
+    assert "η" in _invoke(args)
+    result = CliRunner(charset="ascii").invoke(app, args)
+    assert result.exit_code == 2 and not result.stdout
+    assert "U+03B7 GREEK SMALL LETTER ETA" in result.stderr and "-o" in result.stderr
 
 
 def test_ascii_spells_the_symbols_out() -> None:

@@ -22,6 +22,7 @@ from backprop_tutor.cli.common import (
     _refuse_overwrite,
     _show,
     _write,
+    _write_text,
     _written,
     app,
     examples_epilog,
@@ -102,8 +103,8 @@ def _exam(made, output: Path | None, force: bool) -> None:
 
     key = output.with_name(f"{output.stem}-answers{output.suffix or '.tex'}")
     _refuse_overwrite(key, force)
-    _emit(exam_latex(made), output, force)
-    _emit(exam_latex(made, key=True), key, force)
+    _write_text(output, exam_latex(made), force)
+    _write_text(key, exam_latex(made, key=True), force)
     _show(Text(f"Wrote {output} and {key}: {len(made.versions)} versions from seed {made.seed}"))
 
 
@@ -178,7 +179,7 @@ def _prairielearn(made, folder: Path | None, force: bool) -> None:
         _refuse_overwrite(folder / name, force)
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
-        _emit(text, folder / name, force)
+        _write_text(folder / name, text, force)
     _show(Text(f"Wrote {folder}/: {', '.join(files)} ({len(made.versions)} versions)"))
 
 

@@ -141,7 +141,9 @@ def _written(kind: str, format, width: int | None, to_file: bool, *content, **op
     does not have is refused with those it does. Text for the terminal is printed (None)."""
     document = _document(kind, format)
     if format.value in document.files:
-        return document.files[format.value](*content, **options)
+        spelled = ASCII_FORMS[format.value].spelled and not to_file
+        with ascii_text(spelled and not carries_unicode(sys.stdout)):
+            return document.files[format.value](*content, **options)
     return _recorded(document.rich(*content), format, width, to_file)  # type: ignore[misc]
 
 
@@ -205,22 +207,26 @@ def _refuse_overwrite(output: Path | None, force: bool) -> None:
         raise _fail(str(refused)) from None
 
 
-def _emit(
-    content: str | None, output: Path | None, force: bool = False, format: str = "text"
-) -> None:
-    """To standard output, or to a file written whole: a fresh temporary file beside it,
-    moved over it in one step (files.write_atomically). A standard output without Unicode
-    gets the format's own ASCII form (JSON's escapes, XML's references: the same data)."""
+def _emit(content: str | None, output: Path | None, force: bool, format: str) -> None:
+    """A document in `format` to standard output, or to a file (`_write_text`). A standard
+    output without Unicode gets the format's own ASCII form (formats.ASCII_FORMS: JSON's
+    escapes, HTML's references; the same data)."""
     if content is None:
         return
     if output is None:
         if not carries_unicode(sys.stdout):
-            content = ASCII_FORMS[format](content)
+            content = ASCII_FORMS[format].escape(content)
             _refuse_unwritable(content, format)
         with output_failed(_fail):
             sys.stdout.write(content)
             sys.stdout.flush()
         return
+    _write_text(output, content, force)
+
+
+def _write_text(output: Path, content: str, force: bool = False) -> None:
+    """`content` in UTF-8 to a file written whole: a fresh temporary file beside it, moved
+    over it in one step (files.write_atomically)."""
     _write(output, lambda handle: handle.write(content.encode("utf-8")), force)
 
 

@@ -24,6 +24,7 @@ from backprop_tutor.cli.common import (
     _recorded,
     _refuse_overwrite,
     _show,
+    _write_text,
     _written,
     app,
     examples_epilog,
@@ -186,7 +187,7 @@ def _write_claims_template(trace, notation: str | None, path: Path, force: bool)
     """`run --claims-template FILE`: every id of the worked example, no values."""
     from backprop_tutor.render.claims_template import claims_template as template
 
-    _emit(template(trace, notation), path, force)
+    _write_text(path, template(trace, notation), force)
     _show(Text(f"Wrote {path}: fill in your numbers, then `backprop-tutor check`"))
 
 
@@ -235,7 +236,8 @@ def _summarized(spec, format: Enum, width: int | None, symbolic: bool, only: str
     from backprop_tutor.render.summary_view import RunSummary
     from backprop_tutor.summary import summarize
 
-    _emit(_recorded(RunSummary(spec, measured, summarize(spec)), format, width, False), None)
+    summary = _recorded(RunSummary(spec, measured, summarize(spec)), format, width, False)
+    _emit(summary, None, False, format.value)
     return True
 
 

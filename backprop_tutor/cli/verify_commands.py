@@ -62,7 +62,7 @@ def check(
         raise _fail(str(error)) from None
     header = checker.trace.header
     report = _written("check report", format, width, False, verdicts, checker.sign, header)
-    _emit(report, None, format=format.value)
+    _emit(report, None, False, format.value)
     if not all(v.ok for v in verdicts):
         raise typer.Exit(EXIT_MISMATCH)
 
@@ -124,7 +124,7 @@ def gradcheck(
     note = _gradcheck_note(network_spec)
     counted = parameter_count(network_spec) if sampled else None
     report = (checks, counted, rules, note)
-    _emit(_written("gradcheck report", format, width, False, *report), None, format=format.value)
+    _emit(_written("gradcheck report", format, width, False, *report), None, False, format.value)
     if not all(c.passed for found in checks.values() for c in found):
         raise typer.Exit(EXIT_MISMATCH)
 

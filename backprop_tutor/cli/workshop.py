@@ -19,7 +19,6 @@ from backprop_tutor.cli.common import (
     WidthOption,
     _console,
     _document,
-    _emit,
     _fail,
     _known_notation,
     _load_spec,
@@ -28,6 +27,7 @@ from backprop_tutor.cli.common import (
     _terminal_text,
     _trace_updates,
     _write,
+    _write_text,
     app,
     examples_epilog,
     format_choices,
@@ -197,7 +197,7 @@ def new(
     _make_folder(folder)
     contents = (text, write(trace), write(trace, blank=True), claims_template(trace))
     for path, content in zip(files, contents, strict=True):
-        _emit(content, path, force)
+        _write_text(path, content, force)
     _show(Text(f"Wrote {', '.join(str(p) for p in files)}"))  # a path is not markup
 
 
@@ -329,7 +329,7 @@ def explore(
     shown = len(trace.steps)
     short = updates is None and shown < loaded.steps
     note = f"steps 1 to {shown} of {loaded.steps}; add --force for all" if short else ""
-    _emit(explore_page(trace, notation, note), output, force, "html")
+    _write_text(output, explore_page(trace, notation, note), force)
     if note:
         _show(Text(f"The page shows {note}"))
     _show(Text(f"Wrote {output}: open it in a browser (← and → step through)"))

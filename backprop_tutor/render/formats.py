@@ -10,11 +10,10 @@ modules when called, so looking a format up costs nothing at start-up.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from backprop_tutor.render.glyphs import to_ascii
+from backprop_tutor.render.glyphs import as_it_is, character_references, json_escapes, to_ascii
 
 RECORDED = ("text", "html", "svg")  # Rich's recording of the terminal view
 # every format, in --help's order; moodle: Moodle's question XML (a question bank)
@@ -287,47 +286,33 @@ DATA = ("json",)  # data for a program: written whole whatever its size, never s
 MADE_FOR_FILES = ("markdown", "latex")  # past the row bound: refused without --output or --force
 
 
-def _json_escapes(text: str) -> str:
-    """JSON in ASCII that reads back the same: each other character as JSON's own \\uXXXX
-    escape (a surrogate pair past U+FFFF). Outside its strings JSON is ASCII already."""
-    return _NOT_ASCII.sub(_json_escape, text)
-
-
-def _json_escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    if code <= 0xFFFF:
-        return f"\\u{code:04x}"
-    code -= 0x10000
-    return f"\\u{0xD800 | code >> 10:04x}\\u{0xDC00 | code & 0x3FF:04x}"
-
-
-def _character_references(text: str) -> str:
-    """XML, HTML and SVG in ASCII that a reader shows the same: &#NNNN; for each character."""
-    return text.encode("ascii", "xmlcharrefreplace").decode("ascii")
-
-
-def _as_it_is(text: str) -> str:
-    """CSV has no escapes: its text goes out as it is, and a character the stream cannot carry
-    is refused (cli/common._emit), never spelled otherwise (a name must match the gradebook)."""
-    return text
-
-
-_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
 # How each format is written to a stream without Unicode (a Windows pipe, PYTHONIOENCODING=
 # ascii). Data and markup keep every character in their own escapes; text read by people
-# spells its symbols in ASCII words (glyphs.to_ascii: "∂E/∂w5" -> "dE/dw5"); CSV, which has
-# neither, is written as it is where the stream's encoding holds it, and refused where not.
-ASCII_FORMS: dict[str, Callable[[str], str]] = {
-    "text": to_ascii,
-    "json": _json_escapes,
-    "markdown": to_ascii,
-    "latex": to_ascii,
-    "html": _character_references,
-    "svg": _character_references,
-    "moodle": _character_references,
-    "qti": _character_references,  # a zip, written only to a file; never reaches a stream
-    "prairielearn": _json_escapes,  # a folder of files; never reaches a stream
-    "csv": _as_it_is,
+# spells its symbols in ASCII words (glyphs.to_ascii: "∂E/∂w5" -> "dE/dw5"); CSV and Moodle
+# are written as they are where the stream's encoding holds them, and refused where not
+# (cli/common._emit), never spelled otherwise: a student's name must match the gradebook.
+@dataclass(frozen=True)
+class AsciiForm:
+    """`escape`: the written text made fit for the stream. `spelled`: the writer spells its
+    own symbols in words while it writes (glyphs.ascii_text), so a CSV says "eta" in its
+    notes while a student's name in it is kept as it is."""
+
+    escape: Callable[[str], str]
+    spelled: bool = False
+
+
+ASCII_FORMS: dict[str, AsciiForm] = {
+    "text": AsciiForm(to_ascii),
+    "json": AsciiForm(json_escapes),
+    "markdown": AsciiForm(to_ascii),
+    "latex": AsciiForm(to_ascii),
+    "html": AsciiForm(character_references),
+    "svg": AsciiForm(character_references),
+    # Moodle's XML holds its HTML in CDATA, where XML reads a character reference as text
+    "moodle": AsciiForm(as_it_is),
+    "qti": AsciiForm(as_it_is),  # a zip, written only to a file; never reaches a stream
+    "prairielearn": AsciiForm(json_escapes),  # a folder of files; never reaches a stream
+    "csv": AsciiForm(as_it_is, spelled=True),  # CSV has no escapes
 }
 
 

@@ -9,6 +9,7 @@ and no line grows past the width: `AsciiOnly` rewrites the text a view yields, a
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -96,6 +97,34 @@ def to_ascii(text: str) -> str:
     return "".join(c if c.isascii() else "?" for c in folded if not unicodedata.combining(c))
 
 
+def json_escapes(text: str) -> str:
+    """JSON in ASCII that reads back the same: each other character as JSON's own \\uXXXX
+    escape (a surrogate pair past U+FFFF). Outside its strings JSON is ASCII already."""
+    return _NOT_ASCII.sub(_json_escape, text)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 | code >> 10:04x}\\u{0xDC00 | code & 0x3FF:04x}"
+
+
+def character_references(text: str) -> str:
+    """HTML and SVG in ASCII that a reader shows the same: &#NNNN; for each character (none
+    sits in a script or CDATA of ours, where a reference would be read as text)."""
+    return text.encode("ascii", "xmlcharrefreplace").decode("ascii")
+
+
+def as_it_is(text: str) -> str:
+    """For a format with no escape that reads back the same (CSV): the text unchanged."""
+    return text
+
+
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 # Rich swaps a Unicode box for its bordered ASCII box, which is wider; this keeps the layout.
 ASCII_SIMPLE_HEAD = box.Box("    \n    \n -- \n    \n    \n    \n    \n    \n", ascii=True)
 
@@ -108,7 +137,12 @@ def table_box() -> box.Box:
 def plain(text: str) -> str:
     """The text as the current output can carry it: control characters shown, never sent
     (rich_text), and symbols spelled in ASCII where the output has no Unicode."""
-    text = rich_text(text)
+    return spelled(rich_text(text))
+
+
+def spelled(text: str) -> str:
+    """The text with its symbols spelled in ASCII where the output has no Unicode (inside
+    `ascii_text(True)`), else as it is."""
     return to_ascii(text) if _ascii_only.get() else text
 
 

@@ -11,6 +11,7 @@ import json
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
+from backprop_tutor.render.glyphs import spelled
 from backprop_tutor.render.grid import Grid
 from backprop_tutor.teach.grade import ClassGrade, StudentGrade
 
@@ -66,7 +67,8 @@ def grade_csv(grades: ClassGrade) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["student", "credit", "total", "carried_forward", "root_mistakes"])
     for s in grades.students:
-        writer.writerow([s.name, s.credit, s.total, len(s.carried), _roots(s)])
+        # the tool's own words spelled where the stream has no Unicode (formats.ASCII_FORMS)
+        writer.writerow([s.name, s.credit, s.total, len(s.carried), spelled(_roots(s))])
     return out.getvalue()
 
 
