@@ -31,6 +31,7 @@ def _commands(tmp_path: Path) -> dict[str, list[str]]:
         "run": ["run", "configs/dawood.yaml"],
         "run-borela": ["run", "configs/borela.yaml", "--notation", "borela"],
         "run-softmax": ["run", "configs/xu-softmax.yaml"],
+        "run-matrix": ["run", "configs/dawood.yaml", "--matrix"],
         "run-symbolic": ["run", "configs/dawood.yaml", "--only", "w5,w1"],
         "train": ["train", "configs/xor.yaml", "--trace-steps", "1"],
         "derive": ["derive", "softmax_cross_entropy"],
@@ -99,7 +100,8 @@ def test_symbolic_exports(in_root, tmp_path, format: str) -> None:
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize(
-    "command", ["run", "run-borela", "run-symbolic", "train", "derive", "check", "gradcheck"]
+    "command",
+    ["run", "run-borela", "run-matrix", "run-symbolic", "train", "derive", "check", "gradcheck"],
 )
 def test_a_terminal_without_utf8_gets_ascii_that_still_fits(
     in_root, tmp_path, command: str, width: int
@@ -200,6 +202,8 @@ def test_ascii_spells_the_symbols_out() -> None:
     assert to_ascii("Σ_j ∂E/∂out_j") == "sum_j dE/dout_j"
     assert all(to_ascii(symbol).isascii() for symbol in ASCII)
     assert to_ascii("naïve ☃") == "naive ?"
+    matrix_form = "(W⁽²⁾)ᵀ ⎡0.1⎤ σ′(a⁽¹⁾) σ²"  # run --matrix
+    assert to_ascii(matrix_form) == "(W(2))^T [0.1] sigma'(a(1)) sigma^2"
 
 
 def _process(args: list[str], answers: bytes = b"", **env: str) -> subprocess.CompletedProcess:

@@ -68,6 +68,11 @@ ASCII = {
     "│": "|",
     "└": "+",
     "─": "-",
+    # the matrix form: bracket pieces stacked row by row, a transpose, a derivative's prime
+    **dict.fromkeys("⎡⎢⎣", "["),
+    **dict.fromkeys("⎤⎥⎦", "]"),
+    "ᵀ": "^T",
+    "′": "'",
     # the loss curve's bars, lowest to highest
     **dict(zip("▁▂▃▄▅▆▇█", "_.,:-=+#", strict=True)),
 }
@@ -90,11 +95,16 @@ def to_ascii(text: str) -> str:
     else unknown becomes '?'."""
     if text.isascii():
         return text
+    text = _LAYER_INDEX.sub(_layer_index, text)  # W⁽²⁾: W(2), the layer, not W(^2)
     text = text.replace("Σ_", "sum_").replace("∇_", "grad_").translate(_TABLE)  # Σ_j: sum_j
     if text.isascii():
         return text
     folded = unicodedata.normalize("NFKD", text)
     return "".join(c if c.isascii() else "?" for c in folded if not unicodedata.combining(c))
+
+
+def _layer_index(match: re.Match[str]) -> str:
+    return f"({unicodedata.normalize('NFKD', match.group(1))})"
 
 
 def json_escapes(text: str) -> str:
@@ -123,6 +133,7 @@ def as_it_is(text: str) -> str:
 
 
 _NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+_LAYER_INDEX = re.compile("⁽([⁰¹²³⁴⁵⁶⁷⁸⁹]+)⁾")
 
 
 # Rich swaps a Unicode box for its bordered ASCII box, which is wider; this keeps the layout.

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from backprop_tutor.core.numbers import NumberFormat
 from backprop_tutor.core.trace import Trace
+from backprop_tutor.render.glyphs import spelled
 from backprop_tutor.render.matrix_form import Equation, Matrix, MatrixStep
 from backprop_tutor.render.matrix_step import matrix_form
 
@@ -61,14 +62,14 @@ class MatrixView:
         """The equation in symbols with its shapes, then its matrices side by side, over as
         many lines as the width needs (or listed row by row when one matrix is too wide)."""
         shapes = " ".join(_shape(t.matrix) for t in e.terms) + f" → {_shape(e.result)}"
-        lines = [Text(""), Text(f"{e.form}    [{shapes}]", style="italic")]
-        items: list[Block] = []
+        lines = [Text(""), Text(spelled(f"{e.form}    [{shapes}]"), style="italic")]
+        items: list[Block] = []  # operators spelled before the layout: ⊙ is (.) in ASCII
         for term in e.terms:
             if term.before:
-                items.append([term.before])
+                items.append([spelled(term.before)])
             items.append(self.block(term.matrix))
             if term.after:
-                items.append([term.after])
+                items.append([spelled(term.after)])
         items += [["="], self.block(e.result)]
         if any(cell_len(item[0]) > width for item in items):
             return lines + self.listed(e, width)
