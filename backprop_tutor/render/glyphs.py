@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cache
 from typing import TextIO
 
 from rich import box
@@ -91,16 +92,24 @@ def carries_unicode(stream: TextIO) -> bool:
 
 
 def to_ascii(text: str) -> str:
-    """The text with every symbol spelled in ASCII; letters with accents lose them, anything
-    else unknown becomes '?'."""
+    """The text with every symbol of ours spelled in ASCII (∂E/∂w5: dE/dw5), and a character
+    that is ASCII in another form as that (¹: 1, ﬁ: fi). Anything else comes from the user
+    (a path, a name, a title) and is shown by its Python escape, as Python's own standard
+    error shows it: nofil\xe9.yaml, never a nofile.yaml that is not the file named, or a
+    sigmoid the spec did not say."""
     if text.isascii():
         return text
     text = _LAYER_INDEX.sub(_layer_index, text)  # W⁽²⁾: W(2), the layer, not W(^2)
     text = text.replace("Σ_", "sum_").replace("∇_", "grad_").translate(_TABLE)  # Σ_j: sum_j
-    if text.isascii():
-        return text
-    folded = unicodedata.normalize("NFKD", text)
-    return "".join(c if c.isascii() else "?" for c in folded if not unicodedata.combining(c))
+    return text if text.isascii() else "".join(map(_ascii_char, text))
+
+
+@cache
+def _ascii_char(character: str) -> str:
+    if character.isascii():
+        return character
+    folded = unicodedata.normalize("NFKD", character)
+    return folded if folded.isascii() else character.encode("ascii", "backslashreplace").decode()
 
 
 def _layer_index(match: re.Match[str]) -> str:
