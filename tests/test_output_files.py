@@ -93,14 +93,13 @@ def test_a_new_file_gets_the_usual_permissions_and_a_replaced_one_keeps_its_own(
 
 
 WRITER = """
-import inspect, sys, time
+import sys, time
 from pathlib import Path
 from backprop_tutor.cli import common
 output, letter, size, start = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 text = letter * size + "\\n"
-force = {"force": True} if "force" in inspect.signature(common._emit).parameters else {}
 time.sleep(max(0.0, start - time.time()))  # every writer starts at once
-common._emit(text, Path(output), **force)
+common._write_text(Path(output), text, force=True)
 """
 
 
