@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
 from backprop_tutor.render.formats import ALL, ASCII_FORMS
-from backprop_tutor.render.glyphs import ASCII, to_ascii
+from backprop_tutor.render.glyphs import ASCII, folded, to_ascii
 
 WIDTHS = (40, 80, 200)
 FORMATS = ("text", "json", "markdown", "latex", "html", "svg")
@@ -147,14 +147,33 @@ def test_a_stream_without_unicode_reads_back_the_same(
     assert read(ascii) == read(unicode)
 
 
-def test_every_format_has_an_ascii_form() -> None:
-    assert set(ASCII_FORMS) == set(ALL)
-    text = json.dumps({"∂E/∂w5 𝛿": "σ² <&>", "loss": [0.5, "▁▂█"]}, ensure_ascii=False)
-    escaped = {format: ASCII_FORMS[format].escape(text) for format in ALL}
-    assert all(e.isascii() or e == text for e in escaped.values())  # or as it is (CSV)
-    assert escaped["json"] == json.dumps(json.loads(text))  # Python's own escapes
-    markup = "<p title='∂E/∂w5'>𝛿 &amp; σ²</p>"
-    assert html.unescape(ASCII_FORMS["html"].escape(markup)) == html.unescape(markup)
+# A document of each kind with what it must keep: a user's accent, a symbol of ours, one
+# outside every table, and a character the format itself gives meaning to.
+SAMPLE = json.dumps({"Zoë ∂E/∂w5 𝛿": "σ² <&>", "loss": [0.5, "▁▂█"]}, ensure_ascii=False)
+MARKUP = "<p title='Zoë ∂E/∂w5'>𝛿 &amp; σ²</p>"
+ASCII_FORM_HOLDS = {  # format: (its sample, what its ASCII form must be)
+    "json": (SAMPLE, lambda ascii: ascii == json.dumps(json.loads(SAMPLE))),  # Python's escapes
+    "html": (MARKUP, lambda ascii: html.unescape(ascii) == html.unescape(MARKUP)),
+    "svg": (MARKUP, lambda ascii: html.unescape(ascii) == html.unescape(MARKUP)),
+    "text": (
+        MARKUP,
+        lambda ascii: ascii == "<p title='Zo\\xeb dE/dw5'>\\U0001d6ff &amp; sigma^2</p>",
+    ),
+    "markdown": (MARKUP, lambda ascii: ascii == "<p title='Zoe dE/dw5'>? &amp; sigma^2</p>"),
+    "latex": (r"\section*{Zoë σ²}", lambda ascii: ascii == r"\section*{Zoe sigma^2}"),  # compiles
+    "csv": ("Zoë,σ²", lambda ascii: ascii == "Zoë,σ²"),  # as it is, or refused (_emit)
+    "moodle": (MARKUP, lambda ascii: ascii == MARKUP),  # the same
+    "qti": (MARKUP, lambda ascii: ascii == MARKUP),  # a zip, only ever written to a file
+    "prairielearn": (SAMPLE, lambda ascii: json.loads(ascii) == json.loads(SAMPLE)),
+}
+
+
+@pytest.mark.parametrize("format", ALL)
+def test_every_format_has_an_ascii_form(format: str) -> None:
+    assert set(ASCII_FORMS) == set(ASCII_FORM_HOLDS)
+    sample, holds = ASCII_FORM_HOLDS[format]
+    ascii = ASCII_FORMS[format].escape(sample)
+    assert holds(ascii) and (ascii.isascii() or ascii == sample), ascii
 
 
 SIGN_SLIP = "0.54812"  # new[w5] of dawood with the update's sign turned: "new = old + η × grad"
@@ -198,12 +217,33 @@ def test_moodle_xml_is_refused_on_an_ascii_stream(tmp_path) -> None:
     assert "U+03B7 GREEK SMALL LETTER ETA" in result.stderr and "-o" in result.stderr
 
 
+@pytest.mark.parametrize(("charset", "shown"), [("ascii", "nofil\\xe9"), ("latin-1", "nofilé")])
+def test_a_users_path_is_named_as_given(tmp_path, charset: str, shown: str) -> None:
+    """Never a nofile.yaml, which is not the file named (it may even exist)."""
+    (tmp_path / "nofile.yaml").write_text("x: 1\n", encoding="utf-8")
+    result = CliRunner(charset=charset).invoke(app, ["run", str(tmp_path / "nofilé.yaml")])
+    assert result.exit_code == 2 and f"{shown}.yaml: no such file" in result.stderr
+
+
+def test_latex_on_an_ascii_stream_still_compiles(tmp_path) -> None:
+    """A Python escape in LaTeX would be a command (\\xe9): a user's accents are dropped."""
+    spec = tmp_path / "fr.yaml"
+    text = (ROOT / "configs" / "dawood.yaml").read_text(encoding="utf-8")
+    spec.write_text(re.sub("^title: .*", "title: Réseau über Zoë", text, flags=re.M), "utf-8")
+    latex = _invoke(["run", str(spec), "--format", "latex"], charset="ascii")
+    assert "Reseau uber Zoe" in latex and "\\x" not in latex and latex.isascii()
+
+
 def test_ascii_spells_the_symbols_out() -> None:
     assert to_ascii("∂E/∂w5 = δ_o1 · out_h1") == "dE/dw5 = delta_o1 * out_h1"
     assert to_ascii("Σ ½(t − o)²") == "sum 1/2(t - o)^2"
     assert to_ascii("Σ_j ∂E/∂out_j") == "sum_j dE/dout_j"
     assert all(to_ascii(symbol).isascii() for symbol in ASCII)
-    assert to_ascii("nofilé.yaml ☃ 𝛿 x¹ ﬁ") == "nofil\\xe9.yaml \\u2603 \\U0001d6ff x1 fi"
+    # a user's characters: by their escapes, or kept where the encoding holds them
+    assert to_ascii("nofilé ☃ 𝛿 ﬁle x¹") == "nofil\\xe9 \\u2603 \\U0001d6ff \\ufb01le x\\xb9"
+    assert to_ascii("Zoë Łukasz x¹ σ", "latin-1") == "Zoë \\u0141ukasz x¹ sigma"
+    assert to_ascii("fene\u0302tre m̂ x̂", "ascii") == "fene\\u0302tre m_hat x_hat"
+    assert folded("Réseau über Zoë Łukasz σ ☃") == "Reseau uber Zoe ?ukasz sigma ?"
     matrix_form = "(W⁽²⁾)ᵀ ⎡0.1⎤ σ′(a⁽¹⁾) σ²"  # run --matrix
     assert to_ascii(matrix_form) == "(W(2))^T [0.1] sigma'(a(1)) sigma^2"
 

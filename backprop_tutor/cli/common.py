@@ -26,7 +26,7 @@ from backprop_tutor.cli.guard import (
 )
 from backprop_tutor.core.errors import FileRefused
 from backprop_tutor.render.formats import ALL, ASCII_FORMS, DOCUMENTS, record
-from backprop_tutor.render.glyphs import AsciiOnly, ascii_text, carries_unicode, to_ascii
+from backprop_tutor.render.glyphs import AsciiOnly, ascii_text, carries_unicode, for_stream
 
 app = typer.Typer(
     cls=GuardedGroup,
@@ -119,8 +119,7 @@ def _main(
 def _fail(message: str) -> typer.Exit:
     """One red line on standard error; the caller raises the returned exit (code 2)."""
     # Messages hold ids such as net[o1]: escaped, or Rich would read them as markup tags.
-    if not carries_unicode(sys.stderr):
-        message = to_ascii(message)
+    message = for_stream(message, sys.stderr)
     Console(stderr=True, highlight=False, emoji=False).print(
         f"[bold red]error:[/] {escape(message)}", markup=True, soft_wrap=True
     )
@@ -142,7 +141,7 @@ def _written(kind: str, format, width: int | None, to_file: bool, *content, **op
     document = _document(kind, format)
     if format.value in document.files:
         spelled = ASCII_FORMS[format.value].spelled and not to_file
-        with ascii_text(spelled and not carries_unicode(sys.stdout)):
+        with ascii_text(spelled and not carries_unicode(sys.stdout), sys.stdout.encoding):
             return document.files[format.value](*content, **options)
     return _recorded(document.rich(*content), format, width, to_file)  # type: ignore[misc]
 
@@ -170,7 +169,7 @@ def _show(renderable, width: int | None = None, **options) -> None:
     """To the terminal or pipe; where its encoding has no Unicode, symbols spelled in ASCII
     before the layout, so tables still line up."""
     unicode = carries_unicode(sys.stdout)
-    with ascii_text(not unicode), output_failed(_fail):
+    with ascii_text(not unicode, sys.stdout.encoding), output_failed(_fail):
         console = _console(width)
         console.print(renderable if unicode else AsciiOnly(renderable), **options)
         console.file.flush()
@@ -191,7 +190,7 @@ def _named_parameters(only: str, known: Collection[str], option: str = "--only")
 
 def _terminal_text(text: str) -> str:
     """`text` as standard output can show it: symbols spelled in ASCII where it has no Unicode."""
-    return text if carries_unicode(sys.stdout) else to_ascii(text)
+    return for_stream(text, sys.stdout)
 
 
 def _refuse_overwrite(output: Path | None, force: bool) -> None:

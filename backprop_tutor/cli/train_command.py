@@ -27,6 +27,7 @@ from backprop_tutor.cli.common import (
     format_option,
 )
 from backprop_tutor.core.errors import SpecError, TrainingError
+from backprop_tutor.render.glyphs import for_stream
 
 TrainFormat = format_choices("training report", "matrix form")
 
@@ -100,7 +101,7 @@ def train(
     _emit(content, output, force, format.value)
     if plot is not None:
         _save_plot(result.losses, plot, network_spec.title or str(spec), force)
-        console.print(f"Loss curve saved to {plot}", markup=False)
+        console.print(for_stream(f"Loss curve saved to {plot}", console.file), markup=False)
 
 
 def _progress(console: Console, total: int):
@@ -149,10 +150,8 @@ def _progress_line(line: str) -> None:
     must not stop the training it only reports on."""
     import sys
 
-    from backprop_tutor.render.glyphs import carries_unicode, to_ascii
-
     try:
-        sys.stderr.write((line if carries_unicode(sys.stderr) else to_ascii(line)) + "\n")
+        sys.stderr.write(for_stream(line, sys.stderr) + "\n")
         sys.stderr.flush()
     except (OSError, ValueError):
         pass

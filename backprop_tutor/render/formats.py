@@ -13,7 +13,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from backprop_tutor.render.glyphs import as_it_is, character_references, json_escapes, to_ascii
+from backprop_tutor.render.glyphs import (
+    as_it_is,
+    character_references,
+    folded,
+    json_escapes,
+    to_ascii,
+)
 
 RECORDED = ("text", "html", "svg")  # Rich's recording of the terminal view
 # every format, in --help's order; moodle: Moodle's question XML (a question bank)
@@ -304,8 +310,8 @@ class AsciiForm:
 ASCII_FORMS: dict[str, AsciiForm] = {
     "text": AsciiForm(to_ascii),
     "json": AsciiForm(json_escapes),
-    "markdown": AsciiForm(to_ascii),
-    "latex": AsciiForm(to_ascii),
+    "markdown": AsciiForm(folded),  # a document: must read (LaTeX: compile) whatever it holds
+    "latex": AsciiForm(folded),
     "html": AsciiForm(character_references),
     "svg": AsciiForm(character_references),
     # Moodle's XML holds its HTML in CDATA, where XML reads a character reference as text

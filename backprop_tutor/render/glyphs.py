@@ -14,7 +14,6 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import cache
 from typing import TextIO
 
 from rich import box
@@ -44,7 +43,6 @@ ASCII = {
     "₂": "2",
     "ᵗ": "^t",
     "√": "sqrt",
-    "\u0302": "_hat",  # m̂: the combining circumflex after its letter
     "φ": "phi",
     "ξ": "xi",
     "∇": "grad",
@@ -55,6 +53,7 @@ ASCII = {
     "±": "+/-",
     "‖": "||",
     "→": "->",
+    "↳": "->",  # check: right from the claimed numbers
     "←": "<-",
     "…": "...",
     "²": "^2",
@@ -78,7 +77,11 @@ ASCII = {
     **dict(zip("▁▂▃▄▅▆▇█", "_.,:-=+#", strict=True)),
 }
 _TABLE = str.maketrans(ASCII)
-_ascii_only: ContextVar[bool] = ContextVar("ascii_only", default=False)
+# while rendering for a stream without Unicode: its encoding (None: the stream has Unicode)
+_target: ContextVar[str | None] = ContextVar("ascii_target", default=None)
+# sequences of ours spelled whole, before the table: a letter and its combining hat (Adam's
+# m̂ and v̂, batch normalization's x̂; a user's decomposed ê is the user's, and kept)
+_SEQUENCES = {"Σ_": "sum_", "∇_": "grad_", "m̂": "m_hat", "v̂": "v_hat", "x̂": "x_hat"}
 _SAMPLE = "".join(ASCII)
 
 
@@ -91,25 +94,48 @@ def carries_unicode(stream: TextIO) -> bool:
     return True
 
 
-def to_ascii(text: str) -> str:
-    """The text with every symbol of ours spelled in ASCII (∂E/∂w5: dE/dw5), and a character
-    that is ASCII in another form as that (¹: 1, ﬁ: fi). Anything else comes from the user
-    (a path, a name, a title) and is shown by its Python escape, as Python's own standard
-    error shows it: nofil\xe9.yaml, never a nofile.yaml that is not the file named, or a
-    sigmoid the spec did not say."""
+def to_ascii(text: str, encoding: str = "ascii") -> str:
+    """The text for a stream in `encoding`, which has no Unicode: every symbol of ours
+    spelled in ASCII (∂E/∂w5: dE/dw5). Any other character is the user's (a path, a name, a
+    title): kept where the encoding holds it (ë in Latin-1), else shown by its Python
+    escape, as Python's own standard error shows it: nofil\\xe9.yaml, never a nofile.yaml
+    that is not the file named. A user's Greek letter is spelled as ours are: nothing here
+    tells the two apart."""
     if text.isascii():
         return text
+    text = _symbols_spelled(text)
+    if text.isascii():
+        return text
+    try:
+        return text.encode(encoding, "backslashreplace").decode(encoding)
+    except LookupError:  # an encoding Python does not know: ASCII
+        return text.encode("ascii", "backslashreplace").decode("ascii")
+
+
+def folded(text: str) -> str:
+    """For a document that must be ASCII whatever it holds (LaTeX must still compile, where
+    a Python escape would be a command): our symbols spelled, a user's letters without their
+    accents (Réseau: Reseau), anything else '?'."""
+    text = _symbols_spelled(text)
+    if text.isascii():
+        return text
+    spread = unicodedata.normalize("NFKD", text)
+    return "".join(c if c.isascii() else "?" for c in spread if not unicodedata.combining(c))
+
+
+def _symbols_spelled(text: str) -> str:
     text = _LAYER_INDEX.sub(_layer_index, text)  # W⁽²⁾: W(2), the layer, not W(^2)
-    text = text.replace("Σ_", "sum_").replace("∇_", "grad_").translate(_TABLE)  # Σ_j: sum_j
-    return text if text.isascii() else "".join(map(_ascii_char, text))
+    for sequence, spelling in _SEQUENCES.items():
+        if sequence in text:
+            text = text.replace(sequence, spelling)
+    return text.translate(_TABLE)
 
 
-@cache
-def _ascii_char(character: str) -> str:
-    if character.isascii():
-        return character
-    folded = unicodedata.normalize("NFKD", character)
-    return folded if folded.isascii() else character.encode("ascii", "backslashreplace").decode()
+def for_stream(text: str, stream: TextIO) -> str:
+    """`text` as `stream` can carry it: as it is, or `to_ascii` in the stream's encoding."""
+    if carries_unicode(stream):
+        return text
+    return to_ascii(text, getattr(stream, "encoding", None) or "ascii")
 
 
 def _layer_index(match: re.Match[str]) -> str:
@@ -151,7 +177,7 @@ ASCII_SIMPLE_HEAD = box.Box("    \n    \n -- \n    \n    \n    \n    \n    \n", 
 
 def table_box() -> box.Box:
     """The tables' box: a rule under the header, in ASCII where the output has no Unicode."""
-    return ASCII_SIMPLE_HEAD if _ascii_only.get() else box.SIMPLE_HEAD
+    return box.SIMPLE_HEAD if _target.get() is None else ASCII_SIMPLE_HEAD
 
 
 def plain(text: str) -> str:
@@ -162,18 +188,20 @@ def plain(text: str) -> str:
 
 def spelled(text: str) -> str:
     """The text with its symbols spelled in ASCII where the output has no Unicode (inside
-    `ascii_text(True)`), else as it is."""
-    return to_ascii(text) if _ascii_only.get() else text
+    `ascii_text(True, ...)`), else as it is."""
+    encoding = _target.get()
+    return text if encoding is None else to_ascii(text, encoding)
 
 
 @contextmanager
-def ascii_text(on: bool) -> Iterator[None]:
-    """While rendering for a stream without Unicode, every view spells its symbols in ASCII."""
-    token = _ascii_only.set(on)
+def ascii_text(on: bool, encoding: str | None = "ascii") -> Iterator[None]:
+    """While rendering for a stream without Unicode (`on`), in `encoding`, every view spells
+    its symbols in ASCII (to_ascii)."""
+    token = _target.set((encoding or "ascii") if on else None)
     try:
         yield
     finally:
-        _ascii_only.reset(token)
+        _target.reset(token)
 
 
 class AsciiOnly:

@@ -15,7 +15,7 @@ from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.text import Text
 
 from backprop_tutor.core.trace import Trace
-from backprop_tutor.render.glyphs import carries_unicode, to_ascii
+from backprop_tutor.render.glyphs import for_stream
 from backprop_tutor.render.labels import Labels
 from backprop_tutor.symbolic.derivation import Chain, ParameterDerivation
 from backprop_tutor.symbolic.forms import inline
@@ -182,7 +182,7 @@ class _ProgressLines:
             f"--symbolic: {done:,} of {self.total:,} parameters derived, {now - self.start:.0f} s"
         )
         try:
-            self.stream.write((line if carries_unicode(self.stream) else to_ascii(line)) + "\n")
+            self.stream.write(for_stream(line, self.stream) + "\n")
             self.stream.flush()
         except (OSError, ValueError):
             pass
