@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
 from backprop_tutor.render.formats import ALL, ASCII_FORMS
-from backprop_tutor.render.glyphs import ASCII, folded, to_ascii
+from backprop_tutor.render.glyphs import ASCII, latex_ascii, to_ascii
 
 WIDTHS = (40, 80, 200)
 FORMATS = ("text", "json", "markdown", "latex", "html", "svg")
@@ -151,6 +151,7 @@ def test_a_stream_without_unicode_reads_back_the_same(
 # outside every table, and a character the format itself gives meaning to.
 SAMPLE = json.dumps({"Zoë ∂E/∂w5 𝛿": "σ² <&>", "loss": [0.5, "▁▂█"]}, ensure_ascii=False)
 MARKUP = "<p title='Zoë ∂E/∂w5'>𝛿 &amp; σ²</p>"
+LATEX = r"\section*{Zoë cm³ ≈ Straße ‖$\delta$‖}"
 ASCII_FORM_HOLDS = {  # format: (its sample, what its ASCII form must be)
     "json": (SAMPLE, lambda ascii: ascii == json.dumps(json.loads(SAMPLE))),  # Python's escapes
     "html": (MARKUP, lambda ascii: html.unescape(ascii) == html.unescape(MARKUP)),
@@ -159,8 +160,12 @@ ASCII_FORM_HOLDS = {  # format: (its sample, what its ASCII form must be)
         MARKUP,
         lambda ascii: ascii == "<p title='Zo\\xeb dE/dw5'>\\U0001d6ff &amp; sigma^2</p>",
     ),
-    "markdown": (MARKUP, lambda ascii: ascii == "<p title='Zoe dE/dw5'>? &amp; sigma^2</p>"),
-    "latex": (r"\section*{Zoë σ²}", lambda ascii: ascii == r"\section*{Zoe sigma^2}"),  # compiles
+    "markdown": (
+        MARKUP,
+        lambda ascii: ascii == "<p title='Zo\\xeb dE/dw5'>\\U0001d6ff &amp; sigma^2</p>",
+    ),
+    # LaTeX must still compile: no Python escape, and no ^ or _ brought in outside math
+    "latex": (LATEX, lambda ascii: ascii == r"\section*{Zoe cm3 ? Stra\ss{}e ||$\delta$||}"),
     "csv": ("Zoë,σ²", lambda ascii: ascii == "Zoë,σ²"),  # as it is, or refused (_emit)
     "moodle": (MARKUP, lambda ascii: ascii == MARKUP),  # the same
     "qti": (MARKUP, lambda ascii: ascii == MARKUP),  # a zip, only ever written to a file
@@ -172,7 +177,7 @@ ASCII_FORM_HOLDS = {  # format: (its sample, what its ASCII form must be)
 def test_every_format_has_an_ascii_form(format: str) -> None:
     assert set(ASCII_FORMS) == set(ASCII_FORM_HOLDS)
     sample, holds = ASCII_FORM_HOLDS[format]
-    ascii = ASCII_FORMS[format].escape(sample)
+    ascii = ASCII_FORMS[format].escape(sample, "ascii")
     assert holds(ascii) and (ascii.isascii() or ascii == sample), ascii
 
 
@@ -226,12 +231,18 @@ def test_a_users_path_is_named_as_given(tmp_path, charset: str, shown: str) -> N
 
 
 def test_latex_on_an_ascii_stream_still_compiles(tmp_path) -> None:
-    """A Python escape in LaTeX would be a command (\\xe9): a user's accents are dropped."""
+    """A Python escape in LaTeX would be a command (\\xe9), and a spelling such as cm^3 is
+    math outside math: a user's accents are dropped, anything else is '?'."""
     spec = tmp_path / "fr.yaml"
     text = (ROOT / "configs" / "dawood.yaml").read_text(encoding="utf-8")
-    spec.write_text(re.sub("^title: .*", "title: Réseau über Zoë", text, flags=re.M), "utf-8")
+    title = "title: Réseau über Zoë, cm³ ≈ 2×2 Straße"
+    spec.write_text(re.sub("^title: .*", title, text, flags=re.M), "utf-8")
+    unicode = _invoke(["run", str(spec), "--format", "latex"])
     latex = _invoke(["run", str(spec), "--format", "latex"], charset="ascii")
-    assert "Reseau uber Zoe" in latex and "\\x" not in latex and latex.isascii()
+    assert latex.isascii() and latex.count("\n") == unicode.count("\n")
+    assert r"Reseau uber Zoe, cm3 ? 2$\times$2 Stra\ss{}e" in latex
+    plain_lines = [line for line in unicode.splitlines() if line.isascii()]
+    assert plain_lines == [line for line in latex.splitlines() if line in plain_lines]
 
 
 def test_ascii_spells_the_symbols_out() -> None:
@@ -243,7 +254,7 @@ def test_ascii_spells_the_symbols_out() -> None:
     assert to_ascii("nofilé ☃ 𝛿 ﬁle x¹") == "nofil\\xe9 \\u2603 \\U0001d6ff \\ufb01le x\\xb9"
     assert to_ascii("Zoë Łukasz x¹ σ", "latin-1") == "Zoë \\u0141ukasz x¹ sigma"
     assert to_ascii("fene\u0302tre m̂ x̂", "ascii") == "fene\\u0302tre m_hat x_hat"
-    assert folded("Réseau über Zoë Łukasz σ ☃") == "Reseau uber Zoe ?ukasz sigma ?"
+    assert latex_ascii("Réseau über Łukasz σ² ☃ m̂") == r"Reseau uber \L{}ukasz sigma2 ? m"
     matrix_form = "(W⁽²⁾)ᵀ ⎡0.1⎤ σ′(a⁽¹⁾) σ²"  # run --matrix
     assert to_ascii(matrix_form) == "(W(2))^T [0.1] sigma'(a(1)) sigma^2"
 

@@ -214,7 +214,7 @@ def _emit(content: str | None, output: Path | None, force: bool, format: str) ->
         return
     if output is None:
         if not carries_unicode(sys.stdout):
-            content = ASCII_FORMS[format].escape(content)
+            content = ASCII_FORMS[format].escape(content, sys.stdout.encoding or "ascii")
             _refuse_unwritable(content, format)
         with output_failed(_fail):
             sys.stdout.write(content)

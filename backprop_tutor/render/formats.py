@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from backprop_tutor.render.glyphs import (
     as_it_is,
     character_references,
-    folded,
     json_escapes,
+    latex_ascii,
     to_ascii,
 )
 
@@ -299,19 +299,19 @@ MADE_FOR_FILES = ("markdown", "latex")  # past the row bound: refused without --
 # (cli/common._emit), never spelled otherwise: a student's name must match the gradebook.
 @dataclass(frozen=True)
 class AsciiForm:
-    """`escape`: the written text made fit for the stream. `spelled`: the writer spells its
-    own symbols in words while it writes (glyphs.ascii_text), so a CSV says "eta" in its
-    notes while a student's name in it is kept as it is."""
+    """`escape(text, encoding)`: the written text made fit for a stream in that encoding.
+    `spelled`: the writer spells its own symbols in words while it writes (glyphs.ascii_text),
+    so a CSV says "eta" in its notes while a student's name in it is kept as it is."""
 
-    escape: Callable[[str], str]
+    escape: Callable[[str, str], str]
     spelled: bool = False
 
 
 ASCII_FORMS: dict[str, AsciiForm] = {
     "text": AsciiForm(to_ascii),
     "json": AsciiForm(json_escapes),
-    "markdown": AsciiForm(folded),  # a document: must read (LaTeX: compile) whatever it holds
-    "latex": AsciiForm(folded),
+    "markdown": AsciiForm(to_ascii),
+    "latex": AsciiForm(latex_ascii),  # must still compile: no escape, no ^ or _ outside math
     "html": AsciiForm(character_references),
     "svg": AsciiForm(character_references),
     # Moodle's XML holds its HTML in CDATA, where XML reads a character reference as text

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cache
 from typing import TextIO
 
 from rich import box
@@ -53,6 +54,7 @@ ASCII = {
     "±": "+/-",
     "‖": "||",
     "→": "->",
+    "÷": "/",  # batch normalization's unbiased variance: ÷ (N − 1)
     "↳": "->",  # check: right from the claimed numbers
     "←": "<-",
     "…": "...",
@@ -112,15 +114,28 @@ def to_ascii(text: str, encoding: str = "ascii") -> str:
         return text.encode("ascii", "backslashreplace").decode("ascii")
 
 
-def folded(text: str) -> str:
-    """For a document that must be ASCII whatever it holds (LaTeX must still compile, where
-    a Python escape would be a command): our symbols spelled, a user's letters without their
-    accents (Réseau: Reseau), anything else '?'."""
-    text = _symbols_spelled(text)
+def latex_ascii(text: str, encoding: str = "ascii") -> str:
+    """LaTeX source in ASCII that still compiles, whatever the stream (`encoding` unused): a
+    spelling or an accent-free letter where it holds none of LaTeX's special characters
+    (‖: ||, é: e, ß: \\ss{}), else '?'. Never a Python escape (\\xe9 is a command), nor a
+    spelling such as ^2 or _hat that LaTeX reads as math outside math."""
     if text.isascii():
         return text
-    spread = unicodedata.normalize("NFKD", text)
-    return "".join(c if c.isascii() else "?" for c in spread if not unicodedata.combining(c))
+    return "".join(map(_latex_char, text))
+
+
+@cache
+def _latex_char(character: str) -> str:
+    if character.isascii():
+        return character
+    if character in _LATEX_LETTERS:
+        return _LATEX_LETTERS[character]
+    for form in (ASCII.get(character), unicodedata.normalize("NFKD", character)):
+        if form is not None:
+            form = "".join(c for c in form if not unicodedata.combining(c))
+            if form.isascii() and not _LATEX_SPECIAL.intersection(form):
+                return form
+    return "?"
 
 
 def _symbols_spelled(text: str) -> str:
@@ -142,9 +157,10 @@ def _layer_index(match: re.Match[str]) -> str:
     return f"({unicodedata.normalize('NFKD', match.group(1))})"
 
 
-def json_escapes(text: str) -> str:
-    """JSON in ASCII that reads back the same: each other character as JSON's own \\uXXXX
-    escape (a surrogate pair past U+FFFF). Outside its strings JSON is ASCII already."""
+def json_escapes(text: str, encoding: str = "ascii") -> str:
+    """JSON in ASCII that reads back the same, whatever the stream: each other character as
+    JSON's own \\uXXXX escape (a surrogate pair past U+FFFF). Outside its strings JSON is
+    ASCII already."""
     return _NOT_ASCII.sub(_json_escape, text)
 
 
@@ -156,18 +172,32 @@ def _json_escape(match: re.Match[str]) -> str:
     return f"\\u{0xD800 | code >> 10:04x}\\u{0xDC00 | code & 0x3FF:04x}"
 
 
-def character_references(text: str) -> str:
-    """HTML and SVG in ASCII that a reader shows the same: &#NNNN; for each character (none
-    sits in a script or CDATA of ours, where a reference would be read as text)."""
+def character_references(text: str, encoding: str = "ascii") -> str:
+    """HTML and SVG in ASCII that a reader shows the same, whatever the stream: &#NNNN; for
+    each character (none sits in a script or CDATA of ours, where a reference is text)."""
     return text.encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
-def as_it_is(text: str) -> str:
+def as_it_is(text: str, encoding: str = "ascii") -> str:
     """For a format with no escape that reads back the same (CSV): the text unchanged."""
     return text
 
 
 _NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+_LATEX_SPECIAL = frozenset("#$%&_{}~^\\")
+# letters without an accent-free form, as LaTeX's own commands for them
+_LATEX_LETTERS = {
+    "ß": r"\ss{}",
+    "æ": r"\ae{}",
+    "Æ": r"\AE{}",
+    "œ": r"\oe{}",
+    "Œ": r"\OE{}",
+    "ø": r"\o{}",
+    "Ø": r"\O{}",
+    "ł": r"\l{}",
+    "Ł": r"\L{}",
+    "ı": r"\i{}",
+}
 _LAYER_INDEX = re.compile("⁽([⁰¹²³⁴⁵⁶⁷⁸⁹]+)⁾")
 
 
