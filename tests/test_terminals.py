@@ -222,11 +222,20 @@ def test_moodle_xml_is_refused_on_an_ascii_stream(tmp_path) -> None:
     assert "U+03B7 GREEK SMALL LETTER ETA" in result.stderr and "-o" in result.stderr
 
 
-@pytest.mark.parametrize(("charset", "shown"), [("ascii", "nofil\\xe9"), ("latin-1", "nofilé")])
-def test_a_users_path_is_named_as_given(tmp_path, charset: str, shown: str) -> None:
-    """Never a nofile.yaml, which is not the file named (it may even exist)."""
-    (tmp_path / "nofile.yaml").write_text("x: 1\n", encoding="utf-8")
-    result = CliRunner(charset=charset).invoke(app, ["run", str(tmp_path / "nofilé.yaml")])
+@pytest.mark.parametrize(
+    ("charset", "name", "shown"),
+    [
+        ("ascii", "nofilé", "nofil\\xe9"),
+        ("latin-1", "nofilé", "nofilé"),
+        ("ascii", "η", "\\u03b7"),  # not eta.yaml: a Greek letter of the user's is not ours
+        ("ascii", "ﬁle", "\\ufb01le"),
+    ],
+)
+def test_a_users_path_is_named_as_given(tmp_path, charset: str, name: str, shown: str) -> None:
+    """Never nofile.yaml, eta.yaml or file.yaml, which are not the file named (and exist)."""
+    for other in ("nofile", "eta", "file"):
+        (tmp_path / f"{other}.yaml").write_text("x: 1\n", encoding="utf-8")
+    result = CliRunner(charset=charset).invoke(app, ["run", str(tmp_path / f"{name}.yaml")])
     assert result.exit_code == 2 and f"{shown}.yaml: no such file" in result.stderr
 
 
@@ -253,6 +262,8 @@ def test_ascii_spells_the_symbols_out() -> None:
     # a user's characters: by their escapes, or kept where the encoding holds them
     assert to_ascii("nofilé ☃ 𝛿 ﬁle x¹") == "nofil\\xe9 \\u2603 \\U0001d6ff \\ufb01le x\\xb9"
     assert to_ascii("Zoë Łukasz x¹ σ", "latin-1") == "Zoë \\u0141ukasz x¹ sigma"
+    said = to_ascii("a/η.yaml: η is missing", theirs=["a/η.yaml"])  # the caller knows the file
+    assert said == "a/\\u03b7.yaml: eta is missing"
     assert to_ascii("fene\u0302tre m̂ x̂", "ascii") == "fene\\u0302tre m_hat x_hat"
     assert latex_ascii("Réseau über Łukasz σ² ☃ m̂") == r"Reseau uber \L{}ukasz sigma2 ? m"
     matrix_form = "(W⁽²⁾)ᵀ ⎡0.1⎤ σ′(a⁽¹⁾) σ²"  # run --matrix

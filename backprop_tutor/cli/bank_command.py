@@ -85,7 +85,7 @@ def bank(
             draw, name = from_spec(read_yaml(Path(shape))), title or spec.title or shape
         made = make_bank(draw, versions, seed, name)
     except (SpecError, TrainingError, ValueError) as error:
-        raise _fail(str(error)) from None
+        raise _fail(error) from None
     files = _FILES.get(format.value)  # formats that write more than one text
     if files is not None:
         files(made, output, force)
@@ -159,7 +159,7 @@ def grade(
         key = spec if spec.suffix.lower() == ".json" else _load_spec(spec, False)
         grades = grade_class(key, answers)
     except (SpecError, TrainingError) as error:
-        raise _fail(str(error)) from None
+        raise _fail(error) from None
     grades = _written("grades", format, width, output is not None, grades)
     _emit(grades, output, force, format.value)
 
@@ -172,7 +172,7 @@ def _prairielearn(made, folder: Path | None, force: bool) -> None:
     try:
         files = prairielearn_files(made)
     except ValueError as error:
-        raise _fail(str(error)) from None
+        raise _fail(error) from None
     if folder.exists() and not folder.is_dir():
         raise _fail(f"{folder}: a file stands where the question folder goes; choose another")
     for name in files:

@@ -24,7 +24,7 @@ from backprop_tutor.cli.guard import (
     GuardedGroup,
     output_failed,
 )
-from backprop_tutor.core.errors import FileRefused
+from backprop_tutor.core.errors import FileRefused, SpecError
 from backprop_tutor.render.formats import ALL, ASCII_FORMS, DOCUMENTS, record
 from backprop_tutor.render.glyphs import AsciiOnly, ascii_text, carries_unicode, for_stream
 
@@ -116,10 +116,12 @@ def _main(
             stream.reconfigure(errors="replace")
 
 
-def _fail(message: str) -> typer.Exit:
-    """One red line on standard error; the caller raises the returned exit (code 2)."""
+def _fail(message: str | Exception) -> typer.Exit:
+    """One red line on standard error; the caller raises the returned exit (code 2). A spec's
+    error names its file as the user wrote it, never spelled (a file η.yaml is not eta.yaml)."""
+    theirs = (message.file,) if isinstance(message, SpecError) else ()
     # Messages hold ids such as net[o1]: escaped, or Rich would read them as markup tags.
-    message = for_stream(message, sys.stderr)
+    message = for_stream(str(message), sys.stderr, theirs)
     Console(stderr=True, highlight=False, emoji=False).print(
         f"[bold red]error:[/] {escape(message)}", markup=True, soft_wrap=True
     )
@@ -203,7 +205,7 @@ def _refuse_overwrite(output: Path | None, force: bool) -> None:
     try:
         refuse_to_replace(output, force)
     except FileRefused as refused:
-        raise _fail(str(refused)) from None
+        raise _fail(refused) from None
 
 
 def _emit(content: str | None, output: Path | None, force: bool, format: str) -> None:
@@ -252,7 +254,7 @@ def _write(output: Path, write, force: bool) -> None:
     try:
         write_atomically(output, write, replace=force)
     except FileRefused as refused:
-        raise _fail(str(refused)) from None
+        raise _fail(refused) from None
 
 
 def _known_notation(name: str | None) -> None:

@@ -149,7 +149,7 @@ def run(
             return
         trace = run_spec(loaded)
     except (SpecError, TrainingError) as error:
-        raise _fail(str(error)) from None
+        raise _fail(error) from None
     if claims_template is not None:
         _write_claims_template(trace, notation, claims_template, force)
     elif matrix:

@@ -85,7 +85,7 @@ def train(
         with _progress(console, limit) as advance:
             result = train_spec(network_spec, updates, advance)
     except (SpecError, TrainingError) as error:
-        raise _fail(str(error)) from None
+        raise _fail(error) from None
     steps = tuple(result.traced[k] for k in sorted(result.traced))
     trace = Trace(header(network_spec), steps)
     if matrix and not steps:

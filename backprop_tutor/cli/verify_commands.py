@@ -59,7 +59,7 @@ def check(
         verdicts = checker.check(checker.load(claims))
         verdicts += _formula_verdicts(checker, claims)
     except (SpecError, TrainingError) as error:
-        raise _fail(str(error)) from None
+        raise _fail(error) from None
     header = checker.trace.header
     report = _written("check report", format, width, False, verdicts, checker.sign, header)
     _emit(report, None, False, format.value)
@@ -116,7 +116,7 @@ def gradcheck(
         limit = None if force else SAMPLE_LIMIT
         checks = {"central differences": check_gradients(network_spec, chosen, limit)}
     except (SpecError, TrainingError) as error:
-        raise _fail(str(error)) from None
+        raise _fail(error) from None
     rules = {"central differences": rule()}
     if torch:
         _torch_checks(network_spec, chosen, checks, rules)
@@ -171,7 +171,7 @@ def _torch_checks(network_spec, chosen: set[str] | None, checks: dict, rules: di
     try:  # the optimizer's first updates, replayed by torch.optim
         checks[updates] = torch_update_check(network_spec, chosen)
     except TrainingError as error:
-        raise _fail(str(error)) from None
+        raise _fail(error) from None
     rules["PyTorch autograd"] = rules[updates] = rule(TORCH_TOLERANCE, TORCH_FLOOR)
 
 
@@ -199,7 +199,7 @@ def validate(
     try:
         loaded = _load_spec(spec, allow_data_anywhere)
     except SpecError as error:
-        raise _fail(str(error)) from None
+        raise _fail(error) from None
     shape = "-".join(
         str(n) for n in (len(loaded.input_names), *(len(layer.units) for layer in loaded.layers))
     )

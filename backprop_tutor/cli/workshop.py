@@ -74,7 +74,7 @@ def quiz(
         # the quiz asks step 1 only: its later steps and tests would only take memory and time
         trace = run_spec(replace(loaded, steps=1, tests=()))
     except (SpecError, TrainingError) as error:
-        raise _fail(str(error)) from None
+        raise _fail(error) from None
     console = _console()
     digits = trace.header.digits
     asked = questions(trace, notation)
@@ -174,7 +174,7 @@ def new(
             shape, activations, loss, learning_rate, seed, digits, optimizer, steps
         )
     except ValueError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(exc) from None
     folder = output_dir or Path(f"exercise-{seed}")
     ext = EXTENSIONS[format.value]
     files = [
@@ -190,7 +190,7 @@ def new(
         text, spec = generate(settings, f"A {shape} exercise", _search_progress())
         trace = run_spec(spec)
     except (SpecError, TrainingError, ValueError) as error:
-        raise _fail(str(error)) from None
+        raise _fail(error) from None
     from backprop_tutor.render.claims_template import claims_template
 
     write = worksheet.files[format.value]
@@ -270,7 +270,7 @@ def draw(
         loaded = _drawable(_load_spec(spec, allow_data_anywhere), force, "a picture can label")
         trace = run_spec(replace(loaded, steps=1, tests=()))
     except (SpecError, TrainingError) as error:
-        raise _fail(str(error)) from None
+        raise _fail(error) from None
     try:  # the draw extra: checked before anything is written
         import matplotlib  # noqa: F401
         import networkx  # noqa: F401
@@ -325,7 +325,7 @@ def explore(
         else:
             trace = run_spec(loaded if force else replace(loaded, steps=min(loaded.steps, 3)))
     except (SpecError, TrainingError) as error:
-        raise _fail(str(error)) from None
+        raise _fail(error) from None
     shown = len(trace.steps)
     short = updates is None and shown < loaded.steps
     note = f"steps 1 to {shown} of {loaded.steps}; add --force for all" if short else ""

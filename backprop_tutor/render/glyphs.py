@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
+from itertools import chain
 from typing import TextIO
 
 from rich import box
@@ -96,16 +97,23 @@ def carries_unicode(stream: TextIO) -> bool:
     return True
 
 
-def to_ascii(text: str, encoding: str = "ascii") -> str:
+def to_ascii(text: str, encoding: str = "ascii", theirs: Collection[str] = ()) -> str:
     """The text for a stream in `encoding`, which has no Unicode: every symbol of ours
     spelled in ASCII (∂E/∂w5: dE/dw5). Any other character is the user's (a path, a name, a
     title): kept where the encoding holds it (ë in Latin-1), else shown by its Python
     escape, as Python's own standard error shows it: nofil\\xe9.yaml, never a nofile.yaml
-    that is not the file named. A user's Greek letter is spelled as ours are: nothing here
-    tells the two apart."""
+    that is not the file named. Where the caller knows the user's parts (`theirs`: a spec's
+    file), they are never spelled (a file η.yaml is not eta.yaml); elsewhere a user's Greek
+    letter is spelled as ours are: nothing here tells the two apart."""
     if text.isascii():
         return text
-    text = _symbols_spelled(text)
+    known = sorted((t for t in theirs if t and not t.isascii() and t in text), key=len)
+    if known:  # each of theirs as it is, the text between spelled
+        pattern = re.compile("|".join(re.escape(t) for t in reversed(known)))
+        between = [_symbols_spelled(piece) for piece in pattern.split(text)]
+        text = "".join(chain.from_iterable(zip(between, [*pattern.findall(text), ""], strict=True)))
+    else:
+        text = _symbols_spelled(text)
     if text.isascii():
         return text
     try:
@@ -146,11 +154,11 @@ def _symbols_spelled(text: str) -> str:
     return text.translate(_TABLE)
 
 
-def for_stream(text: str, stream: TextIO) -> str:
+def for_stream(text: str, stream: TextIO, theirs: Collection[str] = ()) -> str:
     """`text` as `stream` can carry it: as it is, or `to_ascii` in the stream's encoding."""
     if carries_unicode(stream):
         return text
-    return to_ascii(text, getattr(stream, "encoding", None) or "ascii")
+    return to_ascii(text, getattr(stream, "encoding", None) or "ascii", theirs)
 
 
 def _layer_index(match: re.Match[str]) -> str:
