@@ -188,6 +188,7 @@ SIGN_SLIP = "0.54812"  # new[w5] of dawood with the update's sign turned: "new =
     ("charset", "name", "written"),
     [
         ("latin-1", "José", "José,0,1,0,new[w5]: the update's sign (new = old + eta x grad)"),
+        ("cp1252", "José", "José,0,1,0,new[w5]: the update's sign (new = old + eta x grad)"),
         ("ascii", "Jose", "Jose,0,1,0,new[w5]: the update's sign (new = old + eta x grad)"),
         ("utf-8", "José", "José,0,1,0,new[w5]: the update's sign (new = old + η × grad)"),
         ("ascii", "José", None),
