@@ -190,11 +190,6 @@ def _named_parameters(only: str, known: Collection[str], option: str = "--only")
     return chosen
 
 
-def _terminal_text(text: str) -> str:
-    """`text` as standard output can show it: symbols spelled in ASCII where it has no Unicode."""
-    return for_stream(text, sys.stdout)
-
-
 def _refuse_overwrite(output: Path | None, force: bool) -> None:
     """Before any work: an --output that exists needs --force, and only a regular file may
     be replaced, whatever --force says (never a device, a folder or a link)."""

@@ -24,7 +24,6 @@ from backprop_tutor.cli.common import (
     _load_spec,
     _refuse_overwrite,
     _show,
-    _terminal_text,
     _trace_updates,
     _write,
     _write_text,
@@ -35,6 +34,7 @@ from backprop_tutor.cli.common import (
 )
 from backprop_tutor.core.errors import SpecError, TrainingError
 from backprop_tutor.core.words import counted
+from backprop_tutor.render.glyphs import for_stream
 
 
 @app.command(epilog=examples_epilog("backprop-tutor examples", "backprop-tutor run dawood"))
@@ -95,7 +95,9 @@ def quiz(
             console.print("  right")
         else:
             shown = _format_number(trace, q.value)
-            console.print(_terminal_text(f"  not quite: {q.prompt} = {q.working} = {shown}"))
+            console.print(
+                for_stream(f"  not quite: {q.prompt} = {q.working} = {shown}", sys.stdout)
+            )
     _print_score(console, score)
 
 
@@ -103,7 +105,7 @@ def _ask(prompt: str) -> str | None:
     """An answer that is a number, asking again otherwise; None at end of input or Ctrl-C."""
     from backprop_tutor.teach.quiz import is_right
 
-    ask = _terminal_text(f"{prompt} = ")
+    ask = for_stream(f"{prompt} = ", sys.stdout)
     while True:
         try:
             answer = input(ask)
@@ -111,7 +113,7 @@ def _ask(prompt: str) -> str | None:
             return None  # end of input, Ctrl-C, or standard input closed or unreadable
         if is_right(answer, 0.0, 0) is not None:
             return answer
-        ask = _terminal_text(f"  not a number; {prompt} = ")
+        ask = for_stream(f"  not a number; {prompt} = ", sys.stdout)
 
 
 def _format_number(trace, value: float) -> str:
