@@ -153,6 +153,7 @@ def test_layer_by_layer_update_is_recognised(tmp_path: Path) -> None:
         ('delta[o1]: "out_o1 ** 99999999"\n', "only constant powers"),
         ('new[w5]: "w5 - 0.5 * 0.08"\n', "no formula to compare new[w5] with"),
         ("out[h1]: .nan\n", "not a finite number"),
+        ("out[h1]: !!float 0.5x\n", "'0.5x' is not a valid number"),
         ("", "the file is empty"),
     ],
 )

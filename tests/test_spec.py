@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import random
 
@@ -14,6 +15,7 @@ from backprop_tutor.core.errors import SpecError
 from backprop_tutor.record import run
 from backprop_tutor.spec import load_spec, spec_from_text
 from backprop_tutor.spec.initialization import Initializer
+from backprop_tutor.spec.yaml_source import parse_yaml
 
 BASE = """
 inputs: {x1: 0.5, x2: -0.25}
@@ -223,3 +225,20 @@ def test_drawn_weights_are_the_standard_librarys_numbers(seed, method, shapes) -
         biases = [drawn_from.uniform(-0.05, 0.05) if drawn_from else 0.0 for _ in range(units)]
         assert drawn.biases(units) == biases
     assert all(type(w) is float for w in drawn.weights(2, 3)[0])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    tag=st.sampled_from(["", "!!int ", "!!float ", "!!bool ", "!!timestamp ", "!!binary "]),
+    text=st.text(alphabet="0123456789-:._+xobeE tTZ", max_size=32),
+    quoted=st.booleans(),
+)
+def test_a_value_yaml_cannot_read_as_its_tag_says_is_refused_in_one_line(tag, text, quoted):
+    """PyYAML's constructors raise Python's own ValueError, KeyError or IndexError on
+    `!!int abc`, `!!bool maybe` or a date with month 13 (2026-13-01, read as a date): each is
+    a SpecError naming its place, never an unexpected error."""
+    scalar = json.dumps(text) if quoted else text
+    try:
+        parse_yaml(f"value: {tag}{scalar}\n", "drawn.yaml")
+    except SpecError as error:
+        assert error.line == 1, error

@@ -125,7 +125,9 @@ def _unprintable(name: str, text: str, position: int, character: int | str) -> S
 
 class _BoundedLoader(yaml.SafeLoader):
     """PyYAML's safe loader, refusing documents nested deeper than MAX_DEPTH while it composes
-    them (its composer recurses once per level, so the check must come before the recursion)."""
+    them (its composer recurses once per level, so the check must come before the recursion),
+    and a value its constructor cannot read (a date with month 13, `!!int abc`) by its place,
+    where PyYAML would raise Python's own ValueError or KeyError."""
 
     file = "<text>"
     depth = 0
@@ -139,6 +141,28 @@ class _BoundedLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
+
+    def construct_object(self, node, deep=False):  # type: ignore[no-untyped-def]
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, KeyError, IndexError, AttributeError, OverflowError):
+            raise _unreadable(self.file, node) from None
+
+
+# what a scalar's tag (written, or read from its form, as 2001-12-14 is a date) promises
+_KINDS = {"int": "whole number", "float": "number", "bool": "true/false value", "timestamp": "date"}
+
+
+def _unreadable(file: str, node: yaml.Node) -> SpecError:
+    tag = node.tag.rpartition(":")[2]
+    kind = _KINDS.get(tag, f"!!{tag}")
+    return SpecError(
+        file,
+        f"'{shortened(str(node.value))}' is not a valid {kind}",
+        f"write a valid {kind}, or quote it (with no tag) to keep it as text",
+        line=node.start_mark.line + 1,
+        column=node.start_mark.column + 1,
+    )
 
 
 def _too_deep(file: str, line: int | None, column: int | None) -> SpecError:
