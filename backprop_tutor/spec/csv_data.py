@@ -180,7 +180,10 @@ def _columns(name: str, header: list[str], data: DataFile) -> list[int]:
     """The header's index of each column the spec names; a mismatch says what is missing and
     how many columns there are, never the header itself (it may be anything)."""
     wanted = [*data.inputs, *data.targets]
-    missing = [column for column in wanted if column not in header]
+    index: dict[str, int] = {}
+    for i, column in enumerate(header):  # the first of two alike, as list.index finds it
+        index.setdefault(column, i)
+    missing = [column for column in wanted if column not in index]
     if missing:
         one = header[0] if len(header) == 1 else ""
         fix = (
@@ -192,7 +195,7 @@ def _columns(name: str, header: list[str], data: DataFile) -> list[int]:
         names = ", ".join(f"'{m}'" for m in missing)
         count = f"{len(header)} column" + "s" * (len(header) != 1)
         raise SpecError(name, f"no column named {names} among the header's {count}", fix, line=1)
-    return [header.index(column) for column in wanted]
+    return [index[column] for column in wanted]  # by name: an MNIST header has 794
 
 
 def _arrays(
