@@ -240,6 +240,26 @@ def test_a_users_path_is_named_as_given(tmp_path, charset: str, name: str, shown
     assert result.exit_code == 2 and f"{shown}.yaml: no such file" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("change", "args", "shown"),
+    [
+        (("o1: 0.05", "oσ: 0.05"), [], "targets.o\\u03c3: 'o\\u03c3' is not an output unit"),
+        (("activation: sigmoid", "activation: σ"), [], "unknown activation '\\u03c3'"),
+        ((), ["--param", "wσ"], "no parameter 'w\\u03c3'"),
+    ],
+)
+def test_what_a_user_wrote_is_quoted_as_written(tmp_path, change, args, shown: str) -> None:
+    """A unit hσ is never reported as 'hsigma', nor `activation: σ` as 'sigma' (which looks
+    like a name that might be valid): what an error line quotes, and a spec's place, are the
+    user's, shown by their escapes."""
+    spec = tmp_path / "net.yaml"
+    text = (ROOT / "configs" / "dawood.yaml").read_text(encoding="utf-8")
+    spec.write_text(text.replace(*change, 1) if change else text, encoding="utf-8")
+    result = CliRunner(charset="ascii").invoke(app, ["run", str(spec), *args])
+    assert result.exit_code == 2 and shown in result.stderr, result.stderr
+    assert "sigma" not in result.stderr
+
+
 def test_latex_on_an_ascii_stream_still_compiles(tmp_path) -> None:
     """A Python escape in LaTeX would be a command (\\xe9), and a spelling such as cm^3 is
     math outside math: a user's accents are dropped, anything else is '?'."""

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import unicodedata
 from collections.abc import Collection
@@ -116,12 +117,21 @@ def _main(
             stream.reconfigure(errors="replace")
 
 
+# what an error line quotes is the user's: a name, a value, a word of an option ('hσ')
+_QUOTED = re.compile(r"(?<!\w)'([^'\n]+)'(?!\w)")
+
+
 def _fail(message: str | Exception) -> typer.Exit:
-    """One red line on standard error; the caller raises the returned exit (code 2). A spec's
-    error names its file as the user wrote it, never spelled (a file η.yaml is not eta.yaml)."""
-    theirs = (message.file,) if isinstance(message, SpecError) else ()
+    """One red line on standard error; the caller raises the returned exit (code 2). What
+    the user wrote is shown as written, never spelled, on a stream without Unicode: a
+    spec's file and place, and whatever the line quotes (a file η.yaml is not eta.yaml, a
+    unit 'hσ' not 'hsigma', `activation: σ` not 'sigma')."""
+    text = str(message)
+    theirs = _QUOTED.findall(text)
+    if isinstance(message, SpecError):
+        theirs += [message.file, message.place]
     # Messages hold ids such as net[o1]: escaped, or Rich would read them as markup tags.
-    message = for_stream(str(message), sys.stderr, theirs)
+    message = for_stream(text, sys.stderr, theirs)
     Console(stderr=True, highlight=False, emoji=False).print(
         f"[bold red]error:[/] {escape(message)}", markup=True, soft_wrap=True
     )
