@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import CONFIGS, wide_network
 from typer.testing import CliRunner
@@ -18,6 +20,16 @@ CONFIG_FILES = sorted(CONFIGS.glob("*.yaml"))
 def test_gradcheck_passes_on_every_bundled_config(config) -> None:
     checks = gradcheck(load_spec(config))
     assert checks and all(c.passed for c in checks), [c for c in checks if not c.passed]
+
+
+@pytest.mark.parametrize("config", CONFIG_FILES, ids=lambda c: c.stem)
+def test_every_bundled_config_as_json(config) -> None:
+    """Each verdict a JSON true (xu-dead-relu's were numpy's bools, which json cannot write)."""
+    result = CliRunner().invoke(app, ["gradcheck", str(config), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    references = json.loads(result.stdout)["references"].values()
+    verdicts = [c["passed"] for r in references for c in r["checks"]]
+    assert verdicts and all(v is True for v in verdicts)
 
 
 @pytest.mark.parametrize("config", CONFIG_FILES, ids=lambda c: c.stem)

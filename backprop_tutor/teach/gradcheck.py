@@ -123,10 +123,10 @@ def rule(relative: float = RELATIVE, floor: float = FLOOR) -> str:
 def agrees(
     got: float, expected: float, loss: float, relative: float = RELATIVE, floor: float = FLOOR
 ) -> bool:
-    """Equal to `relative`, above an absolute floor that scales with the loss."""
-    return abs(got - expected) <= relative * max(abs(got), abs(expected)) + floor * max(
-        1.0, abs(loss)
-    )
+    """Equal to `relative`, above an absolute floor that scales with the loss (a Python
+    bool: the values may be numpy's, whose comparison JSON cannot write)."""
+    bound = relative * max(abs(got), abs(expected)) + floor * max(1.0, abs(loss))
+    return bool(abs(got - expected) <= bound)
 
 
 def _relative(a: float, b: float) -> float:
