@@ -94,6 +94,16 @@ def test_fifty_versions_repeat_share_no_numbers_and_pass_gradcheck() -> None:
     assert _out(args) == _out(args)
 
 
+def test_a_learning_rate_past_1e154_is_drawn_without_overflow(tmp_path) -> None:
+    """η² of the "learning rate applied twice" slip is inf there, as the arrays give it (a
+    float's ** raised OverflowError: exit 3)."""
+    out = tmp_path / "bank.json"
+    args = ["bank", "2-2-2", "--learning-rate", "1e200", "--versions", "2", "-f", "json"]
+    result = CliRunner().invoke(app, [*args, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(out.read_text(encoding="utf-8"))["versions"]) == 2
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [
@@ -174,6 +184,9 @@ def test_grade_finds_every_planted_mistake_and_credits_carried_work(tmp_path) ->
         ("student,new[w9]\na,0.4\n", "column 2"),
         ("student,new[w5]\na,lots\n", "not a number"),
         ("", "no answers"),
+        ("student,new[w5],new_w5\na,0.45187,0.1\n", "is new[w5] again (column 2)"),
+        ("new[w5],out[h1]\n0.45187,0.60108\n", "the first column holds the students' names"),
+        ("student,new[w5]\na,0.45187,0.6\n", "row 2 has 3 cells, the header names 2"),
     ],
 )
 def test_a_bad_sheet_is_one_line(tmp_path, sheet: str, words: str) -> None:

@@ -64,22 +64,16 @@ def read_answers(path: Path, checker: Checker) -> tuple[list[str], list[Student]
         )
     if len(rows) - 1 > MAX_STUDENTS:
         raise SpecError(str(path), f"more than {MAX_STUDENTS:,} students", "split the class")
-    aliases = checker.aliases
-    versioned = rows[0][1].strip().lower() == "version"
-    first = 2 if versioned else 1  # the first answer's column
-    ids = []
-    for k, written in enumerate(rows[0][first:], start=first + 1):
-        key = aliases.get(written.strip(), written.strip())
-        if key not in checker.v:
-            raise SpecError(
-                str(path),
-                f"column {k}, '{written}', is not a quantity of this network",
-                "name columns by trace id, e.g. new[w5] (run SPEC --ids lists them)",
-                line=1,
-            )
-        ids.append(key)
+    ids, first = _answer_columns(path, rows[0], checker)
     students = []
     for line, row in enumerate(rows[1:], start=2):
+        if len(row) > len(rows[0]) and any(cell.strip() for cell in row[len(rows[0]) :]):
+            raise SpecError(
+                str(path),
+                f"row {line} has {len(row)} cells, the header names {len(rows[0])} columns",
+                "give every answer a column in the header, or delete the extra cells",
+                line=line,
+            )
         claims = []
         for key, text in zip(ids, row[first:], strict=False):
             text = text.strip()
@@ -97,9 +91,47 @@ def read_answers(path: Path, checker: Checker) -> tuple[list[str], list[Student]
                     line=line,
                 )
             claims.append(Claim(key, text, line, number))
-        version = row[1].strip() if versioned and len(row) > 1 else None
+        version = row[1].strip() if first == 2 and len(row) > 1 else None
         students.append((row[0].strip() if row else f"row {line}", version, claims))
     return ids, students
+
+
+def _answer_columns(path: Path, header: list[str], checker: Checker) -> tuple[list[str], int]:
+    """The trace id each answer column holds, and the first such column's index: after the
+    names (and a `version` column). A quantity in the names' place, or in two columns, is
+    refused: either would grade a student on the wrong cells without a word."""
+    aliases = checker.aliases
+
+    def key(written: str) -> str:
+        return aliases.get(written.strip(), written.strip())
+
+    if key(header[0]) in checker.v:
+        raise SpecError(
+            str(path),
+            f"column 1, '{header[0]}', is a quantity; the first column holds the students' names",
+            "add a column such as 'student' before the answers",
+            line=1,
+        )
+    first = 2 if header[1].strip().lower() == "version" else 1
+    ids: list[str] = []
+    for k, written in enumerate(header[first:], start=first + 1):
+        if key(written) not in checker.v:
+            raise SpecError(
+                str(path),
+                f"column {k}, '{written}', is not a quantity of this network",
+                "name columns by trace id, e.g. new[w5] (run SPEC --ids lists them)",
+                line=1,
+            )
+        if key(written) in ids:
+            twin = ids.index(key(written)) + first + 1
+            raise SpecError(
+                str(path),
+                f"column {k}, '{written}', is {key(written)} again (column {twin})",
+                "keep one column per quantity",
+                line=1,
+            )
+        ids.append(key(written))
+    return ids, first
 
 
 def grade_class(key: Spec | Path, path: Path) -> ClassGrade:

@@ -141,7 +141,8 @@ def _descent_slips(c: tuple[float, ...], lhs: str) -> Iterator[tuple[str, tuple[
     plus, minus = (" + ", " − ") if lhs == "new = old" else (" +", " −")  # old − g; Δ = −g
     yield f"the update's sign ({lhs}{plus}η × grad{term})", (eta, *rest)
     yield f"the learning rate left out ({lhs}{minus}grad{term})", (-1.0, *rest)
-    yield f"the learning rate applied twice ({lhs}{minus}η² × grad{term})", (-(eta**2), *rest)
+    # η·η: inf past η = 1e154, as the arrays' arithmetic gives it (a float's ** raises)
+    yield f"the learning rate applied twice ({lhs}{minus}η² × grad{term})", (-(eta * eta), *rest)
     if rest:
         yield f"the momentum term left out ({lhs}{minus}η × grad)", (c[0], *(0.0 for _ in rest))
 
