@@ -293,7 +293,7 @@ def test_ascii_spells_the_symbols_out() -> None:
 
 def _process(args: list[str], answers: bytes = b"", **env: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
-    environment.update(NO_COLOR="1", COLUMNS="80", **env)
+    environment.update({"NO_COLOR": "1", "COLUMNS": "80", **env})
     return subprocess.run(
         [sys.executable, "-m", "backprop_tutor", *args],
         input=answers,
@@ -328,6 +328,13 @@ def test_a_real_ascii_pipe_and_its_error_line(tmp_path) -> None:
     bad.write_text("inputs: [1, 2]\nlayers: [{units: 1, activation: sigmoïd}]\n", "utf-8")
     done = _process(["run", str(bad)], PYTHONIOENCODING="ascii")
     assert done.returncode == 2 and done.stderr.isascii() and b"Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("columns", ["0", "1", "-3", "abc"])
+def test_an_error_line_at_any_columns(columns: str) -> None:
+    """COLUMNS=0 made Rich print nothing: the line keeps the width every console here has."""
+    done = _process(["run", "nofile.yaml"], COLUMNS=columns)
+    assert done.returncode == 2 and b"nofile.yaml: no such file" in done.stderr
 
 
 def test_the_quiz_on_an_ascii_terminal_asks_in_words() -> None:

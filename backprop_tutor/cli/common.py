@@ -132,7 +132,8 @@ def _fail(message: str | Exception) -> typer.Exit:
         theirs += [message.file, message.place]
     # Messages hold ids such as net[o1]: escaped, or Rich would read them as markup tags.
     message = for_stream(text, sys.stderr, theirs)
-    Console(stderr=True, highlight=False, emoji=False).print(
+    # at least MIN_WIDTH, as every console here: at COLUMNS=0 Rich printed nothing at all
+    _console(stderr=True).print(
         f"[bold red]error:[/] {escape(message)}", markup=True, soft_wrap=True
     )
     return typer.Exit(EXIT_BAD_INPUT)

@@ -15,6 +15,7 @@ from backprop_tutor.cli.common import (
     DataAnywhereOption,
     OutputOption,
     WidthOption,
+    _console,
     _document,
     _emit,
     _fail,
@@ -271,14 +272,12 @@ def _print_derivations(
     goes to standard error (a bar on a terminal), never into the output."""
     import sys
 
-    from rich.console import Console
-
     from backprop_tutor.render.symbolic_view import progress
     from backprop_tutor.symbolic.derivation import derive
 
     known = _parameters(trace)
     chosen = _named_parameters(only, known) if only else None
-    with progress(Console(stderr=True), len(chosen or known), sys.stderr) as advance:
+    with progress(_console(stderr=True), len(chosen or known), sys.stderr) as advance:
         derivations = derive(trace, chosen, notation=notation, progress=advance)
     return _written("derivations", format, width, to_file, derivations, trace, notation)
 
