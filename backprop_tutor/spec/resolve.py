@@ -6,6 +6,7 @@ weights on one edge, a missing weight, a name used twice, targets that do not ma
 
 from __future__ import annotations
 
+import math
 import re
 from itertools import chain
 
@@ -52,6 +53,13 @@ class Resolver(ParameterResolver):
             raise source.error(
                 ("init", "low"),
                 f"low {raw.init.low} is not below high {raw.init.high}",
+                "give a range such as low: -0.05, high: 0.05",
+            )
+        if not math.isfinite(raw.init.high - raw.init.low):  # every draw would be inf or NaN
+            raise source.error(
+                ("init", "high"),
+                f"the range from {raw.init.low:g} to {raw.init.high:g} is wider than a number "
+                "can be",
                 "give a range such as low: -0.05, high: 0.05",
             )
         self.init = Initializer(raw.init.method, raw.init.low, raw.init.high, raw.init.seed)
