@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import builtins
+import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
-from conftest import wide_network
+from conftest import ROOT, wide_network
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
@@ -32,6 +35,20 @@ def test_draw_writes_a_picture(in_root, tmp_path: Path, suffix: str) -> None:
         text = data.decode("utf-8")  # outputs, and each weight old → new, on the picture
         assert "0.60108" in text and "w5 0.5 → 0.45187" in text
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_a_title_no_font_draws_leaves_standard_error_empty(tmp_path: Path) -> None:
+    """An escape and a bell are left out of the picture's title, and an emoji the font lacks
+    is a box: matplotlib's warning about either never reaches the user."""
+    pytest.importorskip("networkx")
+    dawood = (ROOT / "configs" / "dawood.yaml").read_text(encoding="utf-8")
+    spec = tmp_path / "net.yaml"
+    title = 'title: "a\\x1b b \U0001f9e0 c\\x07"'
+    spec.write_text(re.sub(r"^title: .*$", lambda _: title, dawood, flags=re.M), "utf-8")
+    command = [sys.executable, "-m", "backprop_tutor", "draw", str(spec), "-o", "net.svg"]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, timeout=120)
+    assert done.returncode == 0 and done.stderr == b"", done.stderr
+    assert "\x1b" not in (tmp_path / "net.svg").read_text(encoding="utf-8")
 
 
 def test_draw_refuses_to_overwrite(in_root, tmp_path: Path) -> None:

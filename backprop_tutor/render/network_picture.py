@@ -4,6 +4,8 @@ networkx's (layers side by side) and the drawing matplotlib's: both optional ext
 
 from __future__ import annotations
 
+import unicodedata
+import warnings
 from typing import BinaryIO
 
 from backprop_tutor.core.numbers import setting_text
@@ -82,13 +84,23 @@ def draw(trace: Trace, file: BinaryIO, format: str, notation: str | None = None)
     )
     # a title is user text: never read as mathtext ("$" would start a formula, or fail)
     eta = setting_text(h.learning_rate)
-    title = f"{h.title or h.file}\none step: each weight and bias old → new, η = {eta}"
+    title = f"{_drawable(h.title or h.file)}\none step: each weight and bias old → new, η = {eta}"
     if first.batch:  # batch normalization's: one update on the whole batch
         title += f"; outputs and δ of example 1 of {len(first.batch)}"
     axes.set_title(title, fontsize=10, parse_math=False)
     axes.margins(0.18)  # room for the outer units' labels: nothing cut at the edge
     axes.axis("off")
     try:
-        figure.savefig(file, format=format, bbox_inches="tight", pad_inches=0.3, facecolor="white")
+        with warnings.catch_warnings():  # a title's emoji the font lacks: drawn as a box
+            warnings.filterwarnings("ignore", "Glyph .* missing from font", UserWarning)
+            figure.savefig(
+                file, format=format, bbox_inches="tight", pad_inches=0.3, facecolor="white"
+            )
     finally:
         plt.close(figure)
+
+
+def _drawable(text: str) -> str:
+    """A title as a picture can show it: control characters (an escape, a bell), which no
+    font draws, left out; its lines kept."""
+    return "".join(c for c in text if c == "\n" or unicodedata.category(c) != "Cc")
