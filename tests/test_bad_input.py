@@ -68,6 +68,38 @@ def test_missing_file(tmp_path: Path) -> None:
     assert "no such file" in message and "check the path" in message
 
 
+LONG = "x" * 300  # past the 255 characters a file's name may have
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", f"{LONG}.yaml"],
+        ["run", LONG],  # no suffix: looked up among the bundled examples first
+        ["check", str(CONFIGS / "dawood.yaml"), f"{LONG}.yaml"],
+        ["run", str(CONFIGS / "dawood.yaml"), "-f", "markdown", "-o", f"{LONG}.md"],
+        ["new", "--shape", "2-2-2", "--output-dir", LONG],
+        ["bank", f"{LONG}.yaml"],
+        ["bank", "2-2-2", "-f", "prairielearn", "-o", LONG],
+        ["grade", str(CONFIGS / "dawood.yaml"), f"{LONG}.csv"],
+    ],
+    ids=lambda args: " ".join(a if len(a) < 40 else "LONG" for a in args),
+)
+def test_a_path_too_long_is_one_line(tmp_path: Path, monkeypatch, args: list[str]) -> None:
+    """Path.exists raises on a name past 255 characters (an unexpected OSError, exit 3)."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output + result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "unexpected" not in result.stderr
+
+
+def test_a_loop_of_links_is_named_as_one(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").symlink_to(tmp_path / "b.yaml")
+    (tmp_path / "b.yaml").symlink_to(tmp_path / "a.yaml")
+    message = _refused(tmp_path / "a.yaml")
+    assert "leads back to itself" in message and "permissions" not in message
+
+
 def test_a_bad_option_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["run", str(CONFIGS / "dawood.yaml"), "--format", "pdf"])
     assert result.exit_code == 2

@@ -3,6 +3,7 @@ learning management system) and `grade` (a class's answers, judged as `check` do
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -71,7 +72,7 @@ def bank(
     document = _document("question bank", format)
     _refuse_overwrite(output, force)
     try:
-        if not _is_shape(shape) and not Path(shape).exists():
+        if not _is_shape(shape) and not os.path.exists(shape):  # False, not OSError, past 255
             raise _fail(
                 f"SPEC_OR_SHAPE '{shape}' is neither a spec file nor a shape; give a file, "
                 "or layer sizes such as 2-2-2"
@@ -173,7 +174,7 @@ def _prairielearn(made, folder: Path | None, force: bool) -> None:
         files = prairielearn_files(made)
     except ValueError as error:
         raise _fail(error) from None
-    if folder.exists() and not folder.is_dir():
+    if os.path.exists(folder) and not os.path.isdir(folder):
         raise _fail(f"{folder}: a file stands where the question folder goes; choose another")
     for name in files:
         _refuse_overwrite(folder / name, force)

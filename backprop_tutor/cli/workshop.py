@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -206,7 +207,7 @@ def new(
 def _usable_folder(folder: Path) -> None:
     """`new --output-dir`: no file may stand where the folder or one of its parents goes."""
     for part in (folder, *folder.parents):
-        if part.exists() and not part.is_dir():
+        if os.path.exists(part) and not os.path.isdir(part):  # False past 255 characters
             raise _fail(f"--output-dir {folder}: {part} is a file, not a folder; choose another")
 
 

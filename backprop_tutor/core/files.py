@@ -16,6 +16,7 @@ mixture of two writers; only a regular file is ever replaced.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import stat
@@ -53,6 +54,13 @@ def _kind(mode: int) -> str:
 
 
 # -- reading ---------------------------------------------------------------------------------
+# what to do where a path cannot be opened for a reason other than its permissions
+_OPEN_FIXES = {
+    errno.ENAMETOOLONG: "shorten the path, or move the file to a shorter one",
+    errno.ELOOP: "a symbolic link in the path leads back to itself; name the file itself",
+}
+
+
 @contextlib.contextmanager
 def open_regular(path: Path, limit: int, what: str = "file") -> Iterator[BinaryIO]:
     """`path` opened for reading as bytes, if it is a regular file of at most `limit` bytes.
@@ -75,9 +83,8 @@ def open_regular(path: Path, limit: int, what: str = "file") -> Iterator[BinaryI
     except NotADirectoryError:
         raise FileRefused(name, "a part of the path is not a folder", "check the path") from None
     except OSError as exc:
-        raise FileRefused(
-            name, f"cannot be read: {exc.strerror}", "check its permissions"
-        ) from None
+        fix = _OPEN_FIXES.get(exc.errno or 0, "check its permissions")
+        raise FileRefused(name, f"cannot be read: {exc.strerror}", fix) from None
     try:
         _check_opened(os.fstat(fd), name, limit, what)
     except BaseException:
@@ -270,7 +277,7 @@ def _mode_for(path: Path) -> int:
 
 
 def _cannot_write(path: Path, exc: OSError) -> FileRefused:
-    if isinstance(exc, FileNotFoundError) and not path.parent.exists():
+    if isinstance(exc, FileNotFoundError) and not os.path.exists(path.parent):
         return FileRefused(str(path), f"its folder {path.parent} does not exist", "create it first")
     if isinstance(exc, NotADirectoryError):
         return FileRefused(str(path), "a part of the path is not a folder", "check the path")

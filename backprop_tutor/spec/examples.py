@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -21,7 +22,7 @@ def _folder() -> Path:
 def example_path(name: str) -> Path | None:
     """The bundled config called `name` (dawood, xor, ...), if there is one."""
     candidate = _folder() / f"{name}.yaml"
-    return candidate if candidate.is_file() else None
+    return candidate if os.path.isfile(candidate) else None  # False, not OSError, past 255
 
 
 def list_examples() -> list[tuple[str, str]]:
@@ -36,6 +37,6 @@ def list_examples() -> list[tuple[str, str]]:
 
 def resolve(spec: Path) -> Path:
     """A spec path as given, or the bundled example it names (no such file, no suffix)."""
-    if spec.exists() or spec.suffix:
+    if os.path.exists(spec) or spec.suffix:  # a name too long to look up: read, and refused
         return spec
     return example_path(spec.name) or spec
