@@ -148,12 +148,12 @@ def test_new_with_relu_everywhere_gives_up_in_seconds_and_says_what_to_change(
 
 
 def test_new_search_progress_line(capsys: pytest.CaptureFixture[str]) -> None:
-    from backprop_tutor.cli.workshop import _search_progress
+    from backprop_tutor.cli.common import _search_progress
     from backprop_tutor.teach.exercise import DEAD, Search
 
     search = Search(draws=1_500)
     search.refused[DEAD] = 1_500
-    _search_progress(every=0.0)(search)
+    _search_progress("new", every=0.0)(search)
     line = capsys.readouterr().err
     assert (
         line.startswith("new: 1,500 of at most 10,000 draws tried") and "1,500 had a dead" in line

@@ -21,6 +21,7 @@ from backprop_tutor.cli.common import (
     _fail,
     _load_spec,
     _refuse_overwrite,
+    _search_progress,
     _show,
     _write,
     _write_text,
@@ -83,7 +84,8 @@ def bank(
             from backprop_tutor.spec.yaml_source import read_yaml
 
             spec = _load_spec(Path(shape), False)  # its problems first, each at its place
-            draw, name = from_spec(read_yaml(Path(shape))), title or spec.title or shape
+            draw = from_spec(read_yaml(Path(shape)), _search_progress("bank"))
+            name = title or spec.title or shape
         made = make_bank(draw, versions, seed, name)
     except (SpecError, TrainingError, ValueError) as error:
         raise _fail(error) from None
@@ -201,4 +203,4 @@ def _shape_draw(shape, activations, loss, learning_rate, seed, digits, title):
     settings = settings_from_options(shape, activations, loss, learning_rate, seed, digits)
     check_settings(settings)
     name = title or f"A {shape} exercise"
-    return from_shape(settings, name), name
+    return from_shape(settings, name, _search_progress("bank")), name

@@ -288,3 +288,29 @@ def _trace_updates(text: str | None) -> set[int]:
         else:
             raise typer.BadParameter(f"'{part}' is not an update number or 'last' (e.g. 1,2,last)")
     return chosen
+
+
+def _search_progress(command: str, every: float = 2.0):
+    """For a search of draws (`new`'s, `bank`'s): past `every` seconds, a line on stderr now
+    and then saying how far it got, so a long search for settings or a file that rarely give
+    an exercise is not silent."""
+    import contextlib
+    import time
+
+    from backprop_tutor.teach.exercise import MAX_DRAWS, Search
+
+    start = last = time.monotonic()
+
+    def report(search: Search) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last < every:
+            return
+        last = now
+        why = ", ".join(f"{n:,} had {reason}" for reason, n in search.refused.most_common())
+        tried = f"{search.draws:,} of at most {MAX_DRAWS:,} draws tried"
+        line = f"{command}: {tried}, none worth doing yet"
+        with contextlib.suppress(OSError, ValueError):  # a closed stderr must not stop it
+            print(f"{line} ({why}); {now - start:.0f} s", file=sys.stderr, flush=True)
+
+    return report

@@ -24,6 +24,7 @@ from backprop_tutor.cli.common import (
     _known_notation,
     _load_spec,
     _refuse_overwrite,
+    _search_progress,
     _show,
     _trace_updates,
     _write,
@@ -190,7 +191,7 @@ def new(
     for path in files:
         _refuse_overwrite(path, force)
     try:
-        text, spec = generate(settings, f"A {shape} exercise", _search_progress())
+        text, spec = generate(settings, f"A {shape} exercise", _search_progress("new"))
         trace = run_spec(spec)
     except (SpecError, TrainingError, ValueError) as error:
         raise _fail(error) from None
@@ -209,30 +210,6 @@ def _usable_folder(folder: Path) -> None:
     for part in (folder, *folder.parents):
         if os.path.exists(part) and not os.path.isdir(part):  # False past 255 characters
             raise _fail(f"--output-dir {folder}: {part} is a file, not a folder; choose another")
-
-
-def _search_progress(every: float = 2.0):
-    """For `new`'s search: past `every` seconds, a line on stderr now and then saying how far
-    it got, so a long search for settings that rarely give an exercise is not silent."""
-    import contextlib
-    import time
-
-    from backprop_tutor.teach.exercise import MAX_DRAWS, Search
-
-    start = last = time.monotonic()
-
-    def report(search: Search) -> None:
-        nonlocal last
-        now = time.monotonic()
-        if now - last < every:
-            return
-        last = now
-        why = ", ".join(f"{n:,} had {reason}" for reason, n in search.refused.most_common())
-        line = f"new: {search.draws:,} of at most {MAX_DRAWS:,} draws tried, none worth doing yet"
-        with contextlib.suppress(OSError, ValueError):  # a closed stderr must not stop it
-            print(f"{line} ({why}); {now - start:.0f} s", file=sys.stderr, flush=True)
-
-    return report
 
 
 def _make_folder(folder: Path) -> None:

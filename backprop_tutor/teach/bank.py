@@ -89,14 +89,14 @@ def make_bank(draw: Draw, count: int, seed: int, title: str) -> Bank:
     return Bank(title, seed, digits, tuple(found))
 
 
-def from_shape(settings: ExerciseSettings, title: str) -> Draw:
-    """Versions of `new`'s exercise for these settings."""
-    return lambda seed: generate(replace(settings, seed=seed), title)
+def from_shape(settings: ExerciseSettings, title: str, on_progress=None) -> Draw:
+    """Versions of `new`'s exercise for these settings (`on_progress`: generate's)."""
+    return lambda seed: generate(replace(settings, seed=seed), title, on_progress)
 
 
-def from_spec(source: YamlSource) -> Draw:
+def from_spec(source: YamlSource, on_progress=None) -> Draw:
     """Versions of a given spec, its numbers drawn again in its own ranges (redraw.py)."""
-    return lambda seed: redraw(source, seed)
+    return lambda seed: redraw(source, seed, on_progress)
 
 
 def given_numbers(spec: Spec) -> tuple[float, ...]:

@@ -7,26 +7,41 @@ from __future__ import annotations
 
 import copy
 import random
+from collections.abc import Callable
 
 import yaml
 
 from backprop_tutor.spec.load import spec_from_text
 from backprop_tutor.spec.model import Spec
 from backprop_tutor.spec.yaml_source import YamlSource
-from backprop_tutor.teach.exercise import MAX_DRAWS, _problem
+from backprop_tutor.teach.exercise import (
+    DEAD,
+    MAX_DRAWS,
+    OVERFLOWS,
+    REPORT_EVERY,
+    SATURATES,
+    VANISHES,
+    Search,
+    _problem,
+)
 
 Slot = tuple[object, object]  # (a list or dict of the file, the index or key of a number)
 
 
-def redraw(source: YamlSource, seed: int) -> tuple[str, Spec]:
+def redraw(
+    source: YamlSource, seed: int, on_progress: Callable[[Search], None] | None = None
+) -> tuple[str, Spec]:
     """The YAML text and Spec of the first acceptable draw from `seed`; ValueError when the
-    file gives nothing to draw or no draw is acceptable."""
+    file gives nothing to draw or no draw is acceptable, saying why the draws were refused
+    and what in the file to change. `on_progress` hears of the search every REPORT_EVERY
+    draws."""
     groups = _given(source.data)
     if not any(groups.values()):
         raise ValueError(
             f"{source.file}: no given numbers to draw again (inputs, targets, weights, biases)"
         )
     rng = random.Random(seed)
+    search = Search()
     for _ in range(MAX_DRAWS):
         raw = copy.deepcopy(source.data)
         for group, slots in _given(raw).items():
@@ -37,12 +52,29 @@ def redraw(source: YamlSource, seed: int) -> tuple[str, Spec]:
                 container[key] = round(rng.uniform(low, high), places)  # type: ignore[index]
         text = yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
         spec = spec_from_text(text, source.file)
-        if _problem(spec) is None:
+        problem = _problem(spec)
+        search.draws += 1
+        if problem is None:
             return text, spec
+        search.refused[problem] += 1
+        if on_progress is not None and search.draws % REPORT_EVERY == 0:
+            on_progress(search)
+    why = ", ".join(f"{n:,} had {reason}" for reason, n in search.refused.most_common())
+    commonest = search.refused.most_common(1)[0][0]
+    advice = _ADVICE.get(commonest, "widen the ranges of its numbers in the file")
     raise ValueError(
-        f"{source.file}: no draw of its numbers in {MAX_DRAWS:,} is free of dead or "
-        "saturated units and vanishing gradients; widen the ranges in the file"
+        f"{source.file}: no draw of its numbers in {MAX_DRAWS:,} is worth doing ({why}); {advice}"
     )
+
+
+# what in the file to change, for the commonest reason its draws were refused
+_ADVICE = {
+    DEAD: "widen the ranges of its weights and biases, or use an activation whose units cannot die",
+    SATURATES: "narrow the range of its weights and inputs (the draws keep the file's own "
+    "range), or use fewer units",
+    OVERFLOWS: "lower its learning_rate, or narrow the range of its numbers",
+    VANISHES: "give more display digits (display: {digits: 5}), or widen the ranges",
+}
 
 
 def _get(slot: Slot) -> float:
