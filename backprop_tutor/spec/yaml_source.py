@@ -95,7 +95,7 @@ def parse_yaml(text: str, name: str = "<text>") -> YamlSource:
         source.data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = f"YAML syntax error: {exc.problem or exc.context}"
+        problem = f"YAML syntax error: {_said(exc)}"
         raise SpecError(
             name,
             problem,
@@ -108,6 +108,17 @@ def parse_yaml(text: str, name: str = "<text>") -> YamlSource:
     finally:
         loader.dispose()
     return source
+
+
+def _said(exc: yaml.MarkedYAMLError) -> str:
+    """PyYAML's problem with its context, where it has one ("while scanning a quoted scalar
+    on line 3, found unexpected end of stream"): the problem alone can say little ("second
+    occurrence", "but found another document")."""
+    if not (exc.context and exc.problem):
+        return str(exc.problem or exc.context)
+    start, end = exc.context_mark, exc.problem_mark
+    at = f" on line {start.line + 1}" if start and end and start.line != end.line else ""
+    return f"{exc.context}{at}, {exc.problem}"
 
 
 def _unprintable(name: str, text: str, position: int, character: int | str) -> SpecError:
