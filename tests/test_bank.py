@@ -379,6 +379,24 @@ def test_accepted_texts_hold_rounded_truncated_and_one_unit_either_side() -> Non
     assert {"0.6030", "0.603", "0.6029", "0.6031", "0.6028"} <= set(texts)
 
 
+@pytest.mark.parametrize(
+    ("key", "words"),
+    [
+        ("{bad", "not JSON (Expecting property name enclosed in double quotes: line 1 column 2"),
+        ('{"versions": [{"number": 1}]}', "JSON, but not a bank's"),
+        ("[1, 2]", "JSON, but not a bank's"),
+    ],
+)
+def test_a_key_that_is_not_a_banks_json_says_what_it_is(tmp_path, key: str, words: str) -> None:
+    """Said in words, never by an exception's name (it was "(KeyError)")."""
+    (tmp_path / "bank.json").write_text(key, encoding="utf-8")
+    (tmp_path / "sheet.csv").write_text("student,version,new[w5]\na,1,0.4\n", encoding="utf-8")
+    args = ["grade", str(tmp_path / "bank.json"), str(tmp_path / "sheet.csv")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and words in result.stderr, result.stderr
+    assert "Error)" not in result.stderr
+
+
 def test_grade_a_class_that_took_different_versions(tmp_path) -> None:
     """The key is the bank's JSON; each row's `version` names its version (number or seed):
     every student right for their own version, one with a planted wrong answer."""

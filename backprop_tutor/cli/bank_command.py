@@ -32,6 +32,7 @@ from backprop_tutor.cli.common import (
     format_option,
 )
 from backprop_tutor.core.errors import SpecError, TrainingError
+from backprop_tutor.core.words import counted
 
 BankFormat = format_choices("question bank")
 
@@ -95,7 +96,7 @@ def bank(
         return
     _emit(document.files[format.value](made), output, force, format.value)
     if output is not None:
-        _show(Text(f"Wrote {output}: {versions} versions from seed {seed}"))
+        _show(Text(f"Wrote {output}: {counted(versions, 'version')} from seed {seed}"))
 
 
 def _exam(made, output: Path | None, force: bool) -> None:
@@ -108,7 +109,7 @@ def _exam(made, output: Path | None, force: bool) -> None:
     _refuse_overwrite(key, force)
     _write_text(output, exam_latex(made), force)
     _write_text(key, exam_latex(made, key=True), force)
-    _show(Text(f"Wrote {output} and {key}: {len(made.versions)} versions from seed {made.seed}"))
+    _show(Text(f"Wrote {output} and {key}: {_versions(made)}"))
 
 
 def _qti(made, output: Path | None, force: bool) -> None:
@@ -119,7 +120,7 @@ def _qti(made, output: Path | None, force: bool) -> None:
 
     package = qti_zip(made)
     _write(output, lambda handle: handle.write(package), force)
-    _show(Text(f"Wrote {output}: {len(made.versions)} versions from seed {made.seed}"))
+    _show(Text(f"Wrote {output}: {_versions(made)}"))
 
 
 GradeFormat = format_choices("grades")
@@ -204,3 +205,7 @@ def _shape_draw(shape, activations, loss, learning_rate, seed, digits, title):
     check_settings(settings)
     name = title or f"A {shape} exercise"
     return from_shape(settings, name, _search_progress("bank")), name
+
+
+def _versions(made) -> str:
+    return f"{counted(len(made.versions), 'version')} from seed {made.seed}"

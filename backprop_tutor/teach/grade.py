@@ -175,9 +175,12 @@ def _versions(bank: Path):
         document = json.loads(read_bytes(bank, MAX_BYTES * 5, "bank"))
         texts = {str(v["number"]): v["spec"] for v in document["versions"]}
         texts.update({str(v["seed"]): v["spec"] for v in document["versions"]})
-    except (ValueError, KeyError, TypeError) as error:
-        problem = f"not a bank's JSON ({type(error).__name__})"
-        raise SpecError(str(bank), problem, "write one with bank ... -f json") from None
+    except ValueError as error:  # json's own message says where: line 3 column 5 (char 40)
+        problem = f"not JSON ({error})" if isinstance(error, json.JSONDecodeError) else "not JSON"
+        raise SpecError(str(bank), problem, "write the key with bank ... -f json") from None
+    except (KeyError, TypeError, AttributeError):
+        problem = "JSON, but not a bank's: no list of versions, each with its number, seed and spec"
+        raise SpecError(str(bank), problem, "write the key with bank ... -f json") from None
     made: dict[str, Checker] = {}
 
     def checker_of(version: str | None) -> Checker:
