@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from backprop_tutor.core.errors import FileRefused, SpecError
+from backprop_tutor.core.errors import FileRefused, SpecError, shortened
 from backprop_tutor.core.files import inside_folder, open_regular, opened_inside
 from backprop_tutor.spec.model import Examples
 from backprop_tutor.spec.schema import DataFile, parse_number
@@ -43,6 +43,12 @@ def read_csv_examples(source: YamlSource, data: DataFile, anywhere: bool) -> Exa
         raise source.error(("data", "csv"), "the CSV path is empty", "name a CSV file")
     if "\0" in written:
         raise source.error(("data", "csv"), "the CSV path holds a NUL character", "rename it")
+    if "://" in written:  # a path would fold its // into one, and name a file it is not
+        raise source.error(
+            ("data", "csv"),
+            f"'{shortened(written)}' is a web address, not a file",
+            "download it, save it beside the spec, and name that file here",
+        )
     if not anywhere:
         reason = inside_folder(folder, written)
         if reason:
