@@ -48,6 +48,14 @@ def test_bad_trace_steps_are_a_usage_error(in_root) -> None:
     assert result.exit_code == 2 and "Traceback" not in result.output + result.stderr
 
 
+@pytest.mark.parametrize("matrix", [[], ["--matrix"]])
+def test_trace_steps_past_the_last_update_are_said(in_root, matrix: list[str]) -> None:
+    """Not a report with nothing traced and exit 0 (as it was without --matrix)."""
+    args = ["train", "configs/xor.yaml", "--trace-steps", "999999", *matrix]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and "none of those asked for" in result.stderr
+
+
 def test_trace_steps_of_a_batch_show_each_example_then_the_update(tmp_path: Path) -> None:
     spec = {**XOR, "training": {**XOR["training"], "batch": "full", "max_epochs": 3}}
     output = _train(str(_write(tmp_path, spec)), "--trace-steps", "2", "--width", "100")

@@ -88,7 +88,7 @@ def train(
         raise _fail(error) from None
     steps = tuple(result.traced[k] for k in sorted(result.traced))
     trace = Trace(header(network_spec), steps)
-    if matrix and not steps:
+    if updates and not steps:  # asked for updates past the last: said, never nothing shown
         raise _fail(
             f"--trace-steps {trace_steps}: training made {result.updates} updates, none of "
             "those asked for; give 1, last or a number up to it"
