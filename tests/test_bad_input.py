@@ -91,6 +91,7 @@ def test_a_path_too_long_is_one_line(tmp_path: Path, monkeypatch, args: list[str
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2, result.output + result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "unexpected" not in result.stderr
+    assert "File name too long" in result.stderr and "Error" not in result.stderr
 
 
 def test_a_loop_of_links_is_named_as_one(tmp_path: Path) -> None:

@@ -242,3 +242,12 @@ def test_a_value_yaml_cannot_read_as_its_tag_says_is_refused_in_one_line(tag, te
         parse_yaml(f"value: {tag}{scalar}\n", "drawn.yaml")
     except SpecError as error:
         assert error.line == 1, error
+
+
+def test_a_range_xavier_and_he_do_not_use_is_not_checked() -> None:
+    """low and high are uniform's; a range wider than a float is refused there only."""
+    layers = "layers:\n  - {units: [o1], activation: linear}\n"
+    init = "init: {method: he, low: -1e308, high: 1e308}\n"
+    assert spec_from_text(BASE + layers + init).layers[0].weights
+    with pytest.raises(SpecError, match="wider than a number can be"):
+        spec_from_text(BASE + layers + init.replace("he", "uniform"))

@@ -74,7 +74,8 @@ def bank(
     document = _document("question bank", format)
     _refuse_overwrite(output, force)
     try:
-        if not _is_shape(shape) and not os.path.exists(shape):  # False, not OSError, past 255
+        named_file = os.path.exists(shape) or Path(shape).suffix  # a missing one: said so
+        if not _is_shape(shape) and not named_file:
             raise _fail(
                 f"SPEC_OR_SHAPE '{shape}' is neither a spec file nor a shape; give a file, "
                 "or layer sizes such as 2-2-2"
@@ -85,7 +86,7 @@ def bank(
             from backprop_tutor.spec.yaml_source import read_yaml
 
             spec = _load_spec(Path(shape), False)  # its problems first, each at its place
-            draw = from_spec(read_yaml(Path(shape)), _search_progress("bank"))
+            draw = from_spec(read_yaml(Path(shape)), _search_progress("bank, this version"))
             name = title or spec.title or shape
         made = make_bank(draw, versions, seed, name)
     except (SpecError, TrainingError, ValueError) as error:
@@ -204,7 +205,7 @@ def _shape_draw(shape, activations, loss, learning_rate, seed, digits, title):
     settings = settings_from_options(shape, activations, loss, learning_rate, seed, digits)
     check_settings(settings)
     name = title or f"A {shape} exercise"
-    return from_shape(settings, name, _search_progress("bank")), name
+    return from_shape(settings, name, _search_progress("bank, this version")), name
 
 
 def _versions(made) -> str:

@@ -102,5 +102,6 @@ def draw(trace: Trace, file: BinaryIO, format: str, notation: str | None = None)
 
 def _drawable(text: str) -> str:
     """A title as a picture can show it: control characters (an escape, a bell), which no
-    font draws, left out; its lines kept."""
+    font draws, left out; its lines kept, and a tab a space (words stay apart)."""
+    text = text.replace("\t", " ")
     return "".join(c for c in text if c == "\n" or unicodedata.category(c) != "Cc")

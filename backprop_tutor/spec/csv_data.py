@@ -46,8 +46,8 @@ def read_csv_examples(source: YamlSource, data: DataFile, anywhere: bool) -> Exa
     if "://" in written:  # a path would fold its // into one, and name a file it is not
         raise source.error(
             ("data", "csv"),
-            f"'{shortened(written)}' is a web address, not a file",
-            "download it, save it beside the spec, and name that file here",
+            f"'{shortened(written)}' is an address, not a file's path",
+            "save the file beside the spec and name it here by its path, e.g. digits.csv",
         )
     if not anywhere:
         reason = inside_folder(folder, written)

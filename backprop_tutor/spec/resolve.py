@@ -55,7 +55,8 @@ class Resolver(ParameterResolver):
                 f"low {raw.init.low} is not below high {raw.init.high}",
                 "give a range such as low: -0.05, high: 0.05",
             )
-        if not math.isfinite(raw.init.high - raw.init.low):  # every draw would be inf or NaN
+        spread = raw.init.high - raw.init.low  # uniform's: Xavier and He draw their own range
+        if raw.init.method == "uniform" and not math.isfinite(spread):  # every draw inf or NaN
             raise source.error(
                 ("init", "high"),
                 f"the range from {raw.init.low:g} to {raw.init.high:g} is wider than a number "

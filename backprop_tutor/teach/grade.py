@@ -55,8 +55,11 @@ def read_answers(path: Path, checker: Checker) -> tuple[list[str], list[Student]
             rows = list(csv.reader(handle))
     except FileNotFoundError:
         raise SpecError(str(path), "no such file", "check the path to the answers") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        problem = f"cannot read the answers ({type(error).__name__})"
+    except OSError as error:  # a folder, a name too long, no permission: the system's words
+        problem = f"cannot read the answers: {error.strerror or error}"
+        raise SpecError(str(path), problem, "give the path of a CSV file you can read") from None
+    except (UnicodeDecodeError, csv.Error):
+        problem = "cannot read the answers as CSV text"
         raise SpecError(str(path), problem, "give a UTF-8 CSV file") from None
     if len(rows) < 2 or len(rows[0]) < 2:
         raise SpecError(
@@ -171,6 +174,11 @@ def _versions(bank: Path):
     from backprop_tutor.core.files import read_bytes
     from backprop_tutor.spec.load import spec_from_text
 
+    not_a_bank = SpecError(
+        str(bank),
+        "JSON, but not a bank's: no list of versions, each with its number, seed and spec",
+        "write the key with bank ... -f json",
+    )
     try:
         document = json.loads(read_bytes(bank, MAX_BYTES * 5, "bank"))
         texts = {str(v["number"]): v["spec"] for v in document["versions"]}
@@ -179,8 +187,9 @@ def _versions(bank: Path):
         problem = f"not JSON ({error})" if isinstance(error, json.JSONDecodeError) else "not JSON"
         raise SpecError(str(bank), problem, "write the key with bank ... -f json") from None
     except (KeyError, TypeError, AttributeError):
-        problem = "JSON, but not a bank's: no list of versions, each with its number, seed and spec"
-        raise SpecError(str(bank), problem, "write the key with bank ... -f json") from None
+        raise not_a_bank from None
+    if "1" not in texts or not all(isinstance(text, str) for text in texts.values()):
+        raise not_a_bank  # no version 1 (the sheet's header is read against it), or no spec
     made: dict[str, Checker] = {}
 
     def checker_of(version: str | None) -> Checker:
@@ -188,7 +197,7 @@ def _versions(bank: Path):
         if chosen not in texts:
             raise SpecError(
                 str(bank),
-                f"no version '{version}' in the bank",
+                f"no version '{chosen}' in the bank",
                 "give a version's number (1, 2, ...) or its seed",
             )
         if chosen not in made:

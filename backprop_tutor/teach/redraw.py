@@ -63,7 +63,8 @@ def redraw(
     commonest = search.refused.most_common(1)[0][0]
     advice = _ADVICE.get(commonest, "widen the ranges of its numbers in the file")
     raise ValueError(
-        f"{source.file}: no draw of its numbers in {MAX_DRAWS:,} is worth doing ({why}); {advice}"
+        f"{source.file}: no draw of its numbers in {MAX_DRAWS:,} is worth doing ({why}); "
+        + advice.format(digits=spec.display.digits)
     )
 
 
@@ -73,7 +74,8 @@ _ADVICE = {
     SATURATES: "narrow the range of its weights and inputs (the draws keep the file's own "
     "range), or use fewer units",
     OVERFLOWS: "lower its learning_rate, or narrow the range of its numbers",
-    VANISHES: "give more display digits (display: {digits: 5}), or widen the ranges",
+    VANISHES: "give it more than its {digits} display digits (a gradient below the last "
+    "digit shows as 0), or fewer layers",
 }
 
 

@@ -1,0 +1,136 @@
+"""`grade`: a class's sheet of answers against one spec or a bank's versions; each student's
+first mistake named, work carried forward from it credited, and a sheet or key that would
+grade the wrong cells refused in one line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import CONFIGS
+from test_bank import _out
+from typer.testing import CliRunner
+
+from backprop_tutor.cli import app
+
+COLUMNS = ["out[h1]", "net[o1]", "out[o1]", "de_dout[o1]", "delta[o1]", "grad[w5]", "new[w5]"]
+
+
+def _dawood_by_hand(out_h1_shift: float = 0.0, sigma_prime: bool = True, sign: float = -1.0):
+    """Dawood's step for the columns, by hand (numpy), with a planted mistake: out[h1] off by
+    a shift (and everything after it computed from it), δ_o1 without σ′, or the update's sign."""
+    import numpy as np
+
+    sig = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
+    i1, i2, t1 = 0.1, 0.5, 0.05
+    out_h1 = sig(0.1 * i1 + 0.3 * i2 + 0.25) + out_h1_shift
+    out_h2 = sig(0.2 * i1 + 0.4 * i2 + 0.25)
+    net_o1 = 0.5 * out_h1 + 0.6 * out_h2 + 0.35
+    out_o1 = sig(net_o1)
+    de_dout = out_o1 - t1
+    delta = de_dout * (out_o1 * (1 - out_o1) if sigma_prime else 1.0)
+    grad = delta * out_h1
+    new = 0.5 + sign * 0.6 * grad
+    return [out_h1, net_o1, out_o1, de_dout, delta, grad, new]
+
+
+def test_grade_finds_every_planted_mistake_and_credits_carried_work(tmp_path) -> None:
+    """30 students from hand calculations: a wrong out[h1] (then right for it), δ without σ′
+    (then right for it), or the update's sign; each root found, all else full credit."""
+    planted = {}
+    rows = [["student", *COLUMNS]]
+    for k in range(30):
+        kind = k % 3
+        if kind == 0:
+            numbers = _dawood_by_hand(out_h1_shift=0.01 * (k + 3))
+            planted[f"s{k}"] = ("out[h1]", None)
+        elif kind == 1:
+            numbers = _dawood_by_hand(sigma_prime=False)
+            planted[f"s{k}"] = ("delta[o1]", "dout/dnet")
+        else:
+            numbers = _dawood_by_hand(sign=1.0)
+            planted[f"s{k}"] = ("new[w5]", "sign")
+        rows.append([f"s{k}", *(f"{v:.5f}" for v in numbers)])
+    sheet = tmp_path / "answers.csv"
+    sheet.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
+    spec = str(CONFIGS / "dawood.yaml")
+    report = json.loads(_out(["grade", spec, str(sheet), "-f", "json"]))
+    assert len(report["students"]) == 30
+    for s in report["students"]:
+        where, name = planted[s["student"]]
+        (root,) = s["root_mistakes"]
+        assert root["id"] == where, s
+        if name:
+            assert name in root["mistake"], s
+        assert s["credit"] == s["total"] - 1 == len(COLUMNS) - 1, s
+    assert report["wrong"] == {"out[h1]": 10, "delta[o1]": 10, "new[w5]": 10}
+    table = _out(["grade", spec, str(sheet), "--width", "200"])
+    assert "carried forward" in table and "s29" in table
+    gradebook = _out(["grade", spec, str(sheet), "-f", "csv"]).splitlines()
+    assert gradebook[0].startswith("student,credit,total") and len(gradebook) == 31
+
+
+@pytest.mark.parametrize(
+    ("sheet", "words"),
+    [
+        ("student,new[w9]\na,0.4\n", "column 2"),
+        ("student,new[w5]\na,lots\n", "not a number"),
+        ("", "no answers"),
+        ("student,new[w5],new_w5\na,0.45187,0.1\n", "is new[w5] again (column 2)"),
+        ("new[w5],out[h1]\n0.45187,0.60108\n", "the first column holds the students' names"),
+        ("student,new[w5]\na,0.45187,0.6\n", "row 2 has 3 cells, the header names 2"),
+    ],
+)
+def test_a_bad_sheet_is_one_line(tmp_path, sheet: str, words: str) -> None:
+    path = tmp_path / "answers.csv"
+    path.write_text(sheet, encoding="utf-8")
+    result = CliRunner().invoke(app, ["grade", str(CONFIGS / "dawood.yaml"), str(path)])
+    assert result.exit_code == 2 and words in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("key", "words"),
+    [
+        ("{bad", "not JSON (Expecting property name enclosed in double quotes: line 1 column 2"),
+        ('{"versions": [{"number": 1}]}', "JSON, but not a bank's"),
+        ("[1, 2]", "JSON, but not a bank's"),
+        ('{"versions": [{"number": 1, "seed": 2, "spec": null}]}', "JSON, but not a bank's"),
+        ('{"versions": []}', "JSON, but not a bank's"),  # it said "no version 'None'"
+    ],
+)
+def test_a_key_that_is_not_a_banks_json_says_what_it_is(tmp_path, key: str, words: str) -> None:
+    """Said in words, never by an exception's name (it was "(KeyError)")."""
+    (tmp_path / "bank.json").write_text(key, encoding="utf-8")
+    (tmp_path / "sheet.csv").write_text("student,version,new[w5]\na,1,0.4\n", encoding="utf-8")
+    args = ["grade", str(tmp_path / "bank.json"), str(tmp_path / "sheet.csv")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and words in result.stderr, result.stderr
+    assert "Error)" not in result.stderr
+
+
+def test_grade_a_class_that_took_different_versions(tmp_path) -> None:
+    """The key is the bank's JSON; each row's `version` names its version (number or seed):
+    every student right for their own version, one with a planted wrong answer."""
+    bank = tmp_path / "bank.json"
+    _out(["bank", "2-2-1", "--versions", "3", "--seed", "8", "-f", "json", "-o", str(bank)])
+    document = json.loads(bank.read_text(encoding="utf-8"))
+    ids = ["out[h1]", "delta[o1]", "new[w_o1_h1]"]
+    rows = [["student", "version", *ids]]
+    for k, version in enumerate(document["versions"]):
+        answers = {q["id"]: q["answer"] for q in version["questions"]}
+        written = [f"{answers[key]:.4f}" for key in ids]
+        if k == 2:
+            written[1] = f"{answers['delta[o1]'] + 0.1:.4f}"  # wrong, and new[w] not from it
+        which = str(version["number"] if k != 1 else version["seed"])
+        rows.append([f"s{k}", which, *written])
+    sheet = tmp_path / "answers.csv"
+    sheet.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
+    report = json.loads(_out(["grade", str(bank), str(sheet), "-f", "json"]))
+    credit = {s["student"]: s["credit"] for s in report["students"]}
+    assert credit == {"s0": 3, "s1": 3, "s2": 2}
+    assert report["wrong"] == {"delta[o1]": 1}
+    rows[1][1] = "99"
+    sheet.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["grade", str(bank), str(sheet)])
+    assert result.exit_code == 2 and "no version '99'" in result.stderr
