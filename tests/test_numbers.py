@@ -31,6 +31,26 @@ def test_display(value: float, truncated: str, rounded: str) -> None:
     assert ROUND5.format(value) == rounded
 
 
+@pytest.mark.parametrize(
+    ("value", "digits", "fixed", "shown"),
+    [
+        (1e-7, 8, False, "0.0000001"),  # it was 1E-7: Decimal's str past six zeros
+        (9.02e-7, 8, False, "0.00000090"),  # 9.0E-7
+        (1.23e-9, 8, True, "0.00000000"),  # 0E-8
+        (1e-12, 12, False, "0.000000000001"),  # 0.0: exactly 0.0 within the noise tolerance
+    ],
+)
+def test_a_tiny_value_is_a_plain_decimal(value, digits: int, fixed: bool, shown: str) -> None:
+    assert NumberFormat(digits, "round", fixed).format(value) == shown
+
+
+@given(st.floats(-1e6, 1e6, allow_nan=False), st.integers(0, 12), st.booleans(), st.booleans())
+def test_never_scientific_notation(value: float, digits: int, fixed: bool, cut: bool) -> None:
+    shown = NumberFormat(digits, "truncate" if cut else "round", fixed).format(value)
+    assert "E" not in shown and "e" not in shown, shown
+    assert abs(float(shown) - value) <= 10**-digits + 1e-9 * max(1.0, abs(value))
+
+
 def test_half_rounds_away_from_zero_on_the_decimal_string() -> None:
     assert NumberFormat(2, "round", fixed=True).format(0.125) == "0.13"
     assert NumberFormat(2, "round", fixed=True).format(-0.125) == "-0.13"

@@ -47,6 +47,8 @@ def _short_places(value: float, max_places: int, at_max: Decimal) -> int | None:
 
     def holds(places: int) -> bool:
         rounded = at_max if places == max_places else _quantize(value, places, "round")
+        if at_max and not rounded:  # 1e-12 at 12 decimals is not 0.0: its one digit kept
+            return False
         return abs(float(rounded) - value) <= _EXACT_TOLERANCE * scale
 
     # a value fewer decimals hold, max_places hold too: most computed values need one try
@@ -76,11 +78,12 @@ class NumberFormat:
         rounded = _quantize(value, self.digits, "round")  # the short test's first try, too
         places = None if self.fixed else _short_places(value, self.digits, rounded)
         if places is not None:
-            text = str(rounded if places == self.digits else _quantize(value, places, "round"))
+            shown = rounded if places == self.digits else _quantize(value, places, "round")
         elif self.rounding == "round":
-            text = str(rounded)
+            shown = rounded
         else:
-            text = str(_quantize(value, self.digits, self.rounding))
+            shown = _quantize(value, self.digits, self.rounding)
+        text = format(shown, "f")  # str() would write 1E-7 below 1e-6, and 0E-8 for 0.00000000
         if text.startswith("-") and Decimal(text) == 0:
             text = text[1:]  # a value cut to zero prints as 0.000, not -0.000
         return text
