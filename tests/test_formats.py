@@ -3,6 +3,10 @@ is written, or is refused from the table with the formats it has (render/formats
 
 from __future__ import annotations
 
+import itertools
+import re
+from xml.etree import ElementTree
+
 import pytest
 from conftest import CONFIGS, ROOT
 from typer.testing import CliRunner
@@ -76,3 +80,29 @@ def test_a_format_is_written_or_refused_from_the_table(kind: str, format: str, t
         line = result.stderr.strip()
         assert "\n" not in line and line == f"error: {document.refusal(format)}"
         assert all(f in line for f in document.formats)
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.mark.parametrize("config", ["adam", "adamw", "dawood"])
+def test_no_svg_text_runs_past_its_cells(config: str) -> None:
+    """Each text ends where the next begins and within its line's clip: with m̂ or v̂ (two
+    characters, one cell) Rich stretched a text one character too wide, and a full line's
+    last digit was clipped (adamw's Δ -0.10499 showed -0.1049)."""
+    result = CliRunner().invoke(app, ["run", str(CONFIGS / f"{config}.yaml"), "-f", "svg"])
+    root = ElementTree.fromstring(result.stdout)
+    line_clip = next(c for c in root.iter(f"{SVG}clipPath") if c.get("id").endswith("-line-0"))
+    clip = float(line_clip.find(f"{SVG}rect").get("width"))  # the terminal's columns
+    lines: dict[str, list[tuple[float, float]]] = {}
+    for text in root.iter(f"{SVG}text"):
+        if text.get("textLength") and text.get("clip-path"):
+            line = re.sub(r"\D", "", text.get("clip-path").rpartition("-line-")[2])
+            lines.setdefault(line, []).append(
+                (float(text.get("x")), float(text.get("x")) + float(text.get("textLength")))
+            )
+    assert lines
+    for spans in lines.values():
+        ends = sorted(spans)
+        assert ends[-1][1] <= clip + 0.01
+        assert all(a[1] <= b[0] + 0.01 for a, b in itertools.pairwise(ends))
