@@ -3,6 +3,7 @@ real terminal."""
 
 from __future__ import annotations
 
+import json
 import sys
 
 import pytest
@@ -101,3 +102,16 @@ def test_every_question_comes_after_the_answers_it_reads(config: str) -> None:
         reads = {i for rule in rules[key][:1] for i in rule.inputs}
         assert not (reads & set(asked)) - seen, (key, sorted((reads & set(asked)) - seen))
         seen.add(key)
+
+
+@pytest.mark.parametrize("config", ["tiwari", "xu-example-2", "dawood"])
+def test_a_delta_is_asked_in_the_notations_sign(config: str) -> None:
+    """Mitchell's and Xu's δ is −∂E/∂net: the quiz wants what `run` prints for it (and
+    `check` reads), where it wanted ∂E/∂net and marked the lecture's own δ wrong."""
+    path = str(CONFIGS / f"{config}.yaml")
+    printed = json.loads(CliRunner().invoke(app, ["run", path, "-f", "json"]).stdout)["display"]
+    spec = load_spec(path)
+    deltas = [q for q in questions(run(spec)) if q.id.startswith("delta[")]
+    assert deltas
+    for q in deltas:
+        assert spec.display.format(q.value) == printed[q.id], q

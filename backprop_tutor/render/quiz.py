@@ -36,7 +36,11 @@ def questions(trace: Trace, notation: str | None = None) -> list[Question]:
     h = trace.header
 
     def ask(section: str, key: str, prompt: str, note: str = "") -> Question:
-        return Question(section, key, prompt, values[key], working(rules[key][0], values, n) + note)
+        value, shown = values[key], working(rules[key][0], values, n)
+        if key.startswith("delta[") and L.notation.delta_sign < 0:
+            # the lecture's own δ, the sensitivity −∂E/∂net, as `run` prints it and `check` reads it
+            value, shown = -value, f"−({shown})"
+        return Question(section, key, prompt, value, shown + note)
 
     found: list[Question] = []
     for ev in step.statistics:  # batch normalization: the batch's μ and σ² first
@@ -90,7 +94,8 @@ def _pass_questions(step, L: Labels, ask, shared: set[str]) -> list[Question]:
                 found.append(ask("backward pass", base, L.of_id(base)))
         else:
             found.append(ask("backward pass", f"dout_dnet[{u}]", L.partial(L.out(u), L.net(u))))
-        found.append(ask("backward pass", f"delta[{u}]", f"δ_{u} = ∂E/∂net"))
+        minus = "−" if L.notation.delta_sign < 0 else ""
+        found.append(ask("backward pass", f"delta[{u}]", f"δ_{u} = {minus}∂E/∂net"))
     for g in step.gradients:
         if g.factors or g.paths or g.kind in ("gamma", "beta"):
             share = ", this example's share" if g.param in shared else ""
