@@ -10,6 +10,7 @@ from conftest import CONFIGS, GOLDEN
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
+from backprop_tutor.core.notation import NOTATIONS
 from backprop_tutor.spec import load_spec
 from backprop_tutor.teach.check import Checker
 from backprop_tutor.teach.claims import load_claims
@@ -168,6 +169,30 @@ def test_bad_claims_are_one_line(tmp_path: Path, text: str, message: str, monkey
     assert message_line.startswith(f"error: {claims}")  # the file to mend, not the claim's id
     assert "Traceback" not in result.output
     assert not (tmp_path / "pwned").exists()
+
+
+@pytest.mark.parametrize("config", ["tiwari", "xu-example-2", "dawood", "adam"])
+def test_a_claims_template_filled_as_run_prints_passes(tmp_path: Path, config: str) -> None:
+    """Every id filled with the number `run` prints for it passes `check`; where the
+    notation's δ is −∂E/∂net (Mitchell's, Xu's), the template's comment says so and that the
+    JSON's values hold ∂E/∂net (a claim copied from there fails with the sign turned)."""
+    import json
+
+    spec, path = str(CONFIGS / f"{config}.yaml"), tmp_path / "claims.yaml"
+    CliRunner().invoke(app, ["run", spec, "--claims-template", str(path)])
+    document = json.loads(CliRunner().invoke(app, ["run", spec, "-f", "json"]).stdout)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    sensitivity = NOTATIONS[load_spec(spec).notation].delta_sign < 0
+    deltas = [line for line in lines if line.startswith("delta[")]
+    assert deltas and all(("= −∂E/∂net" in line) == sensitivity for line in deltas)
+    filled = [
+        f"{key}: '{document['display'][key]}'" if not key.startswith("#") else line
+        for line in lines
+        for key in [line.partition(":")[0]]
+    ]
+    path.write_text("\n".join(filled) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["check", spec, str(path), "-f", "json"])
+    assert result.exit_code == 0, [c for c in json.loads(result.stdout)["claims"] if not c["ok"]]
 
 
 def test_golden_files_are_valid_claims() -> None:

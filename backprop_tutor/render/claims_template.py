@@ -15,6 +15,9 @@ from backprop_tutor.render import normalization
 from backprop_tutor.render.labels import Labels
 
 COPIES = ("dnet_dout[", "dnet_dparam[")  # a weight or an output again, as a chain's factor
+# Mitchell's and Xu's δ, as their tables print it and `check` reads it: the JSON's values hold
+# ∂E/∂net in every notation, so a claim copied from there needs its sign turned
+_SENSITIVITY = " = −∂E/∂net, as the tables print it (run -f json's values hold ∂E/∂net)"
 
 
 def claims_template(trace: Trace, notation: str | None = None) -> str:
@@ -55,7 +58,7 @@ def _label(key: str, L: Labels, symbols: dict[str, str]) -> str:
             L.unit_error(inside.partition(",")[2]) if "," in inside else L.error, L.out(unit)
         ),
         "dout_dnet": lambda: L.partial(L.out(unit), L.net(inside.rpartition(",")[2])),
-        "delta": lambda: f"δ_{unit}",
+        "delta": lambda: f"δ_{unit}" + _SENSITIVITY * (L.notation.delta_sign < 0),
         "grad": lambda: L.partial(L.error, inside),
         "path": lambda: f"{L.partial(L.error, unit)} through {inside.partition(',')[2]}",
         "old": lambda: f"{inside} before the update",
