@@ -83,7 +83,9 @@ class NumberFormat:
             shown = rounded
         else:
             shown = _quantize(value, self.digits, self.rounding)
-        text = format(shown, "f")  # str() would write 1E-7 below 1e-6, and 0E-8 for 0.00000000
+        text = str(shown)  # a quarter of format(shown, "f")'s time, for 45,000 values of a trace
+        if "E" in text:  # below 1e-6 str writes 1E-7, and 0E-8 for 0.00000000
+            text = format(shown, "f")
         if text.startswith("-") and Decimal(text) == 0:
             text = text[1:]  # a value cut to zero prints as 0.000, not -0.000
         return text
