@@ -56,6 +56,16 @@ def test_trace_steps_past_the_last_update_are_said(in_root, matrix: list[str]) -
     assert result.exit_code == 2 and "none of those asked for" in result.stderr
 
 
+def test_trace_steps_partly_past_the_last_update_say_which(in_root) -> None:
+    """Update 1 is traced; 999999 was never reached, and a line on stderr says so."""
+    args = ["train", "configs/xor.yaml", "--trace-steps", "1,999999", "-f", "json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0
+    traced = json.loads(result.stdout)["traced"]  # {id@update: value}
+    assert traced and {key.rpartition("@")[2] for key in traced} == {"1"}
+    assert "999999 not reached" in result.stderr
+
+
 def test_trace_steps_of_a_batch_show_each_example_then_the_update(tmp_path: Path) -> None:
     spec = {**XOR, "training": {**XOR["training"], "batch": "full", "max_epochs": 3}}
     output = _train(str(_write(tmp_path, spec)), "--trace-steps", "2", "--width", "100")

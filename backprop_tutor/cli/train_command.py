@@ -93,6 +93,14 @@ def train(
             f"--trace-steps {trace_steps}: training made {result.updates} updates, none of "
             "those asked for; give 1, last or a number up to it"
         )
+    past = sorted(k for k in updates if k > result.updates)  # LAST is -1: never past
+    if past:  # some traced, these not: the report shows the others, and this says why
+        reached = ", ".join(map(str, past))
+        _console(stderr=True).print(
+            f"--trace-steps: training made {result.updates} updates; {reached} not reached",
+            markup=False,
+            soft_wrap=True,
+        )
     to_file = output is not None
     if matrix:
         content = _written("matrix form", format, width, to_file, trace, True)
