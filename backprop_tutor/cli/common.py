@@ -307,10 +307,9 @@ def _search_progress(command: str, every: float = 2.0):
         if now - last < every:
             return
         last = now
-        why = ", ".join(f"{n:,} had {reason}" for reason, n in search.refused.most_common())
         tried = f"{search.draws:,} of at most {MAX_DRAWS:,} draws tried"
-        line = f"{command}: {tried}, none worth doing yet"
+        line = f"{command}: {tried}, none worth doing yet ({search.why()})"
         with contextlib.suppress(OSError, ValueError):  # a closed stderr must not stop it
-            print(f"{line} ({why}); {now - start:.0f} s", file=sys.stderr, flush=True)
+            print(f"{line}; {now - start:.0f} s", file=sys.stderr, flush=True)
 
     return report

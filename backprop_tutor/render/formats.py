@@ -367,7 +367,7 @@ def _cells_wide(svg: str) -> str:
     def fit(found: re.Match) -> str:
         text = html.unescape(found[3])
         cells = cell_len(text)
-        if cells == len(text) or not text:
+        if cells == len(text):
             return found[0]
         width = float(found[1]) / len(text) * cells
         return f'textLength="{width:g}"{found[2]}>{found[3]}</text>'

@@ -58,10 +58,29 @@ class ExerciseSettings:
 
 @dataclass
 class Search:
-    """What a search has tried: how many draws, and why each was refused."""
+    """What a search has tried: how many draws, and why each was refused (`new`'s search of
+    settings and `bank`'s redraws of a file count alike, and say so alike)."""
 
     draws: int = 0
     refused: Counter[str] = field(default_factory=Counter)
+
+    def judged(self, problem: str | None, on_progress: Callable | None = None) -> bool:
+        """Count a draw and its problem (None: it will do, and True is returned);
+        `on_progress` hears of the search every REPORT_EVERY draws."""
+        self.draws += 1
+        if problem is None:
+            return True
+        self.refused[problem] += 1
+        if on_progress is not None and self.draws % REPORT_EVERY == 0:
+            on_progress(self)
+        return False
+
+    def why(self) -> str:
+        """'9,000 had a dead unit, 1,000 had a vanishing gradient'."""
+        return ", ".join(f"{n:,} had {reason}" for reason, n in self.refused.most_common())
+
+    def commonest(self) -> str:
+        return self.refused.most_common(1)[0][0]
 
 
 def parse_shape(text: str) -> tuple[int, ...]:
@@ -155,13 +174,9 @@ def generate(
         drawn = _draw(settings, rng, title)
         template = template or _parse(_text(drawn))
         problem = _clearly_refused(drawn) or _problem(_with_numbers(template, drawn))
-        search.draws += 1
-        if problem is None:
+        if search.judged(problem, on_progress):
             text = _text(drawn)
             return text, _parse(text)
-        search.refused[problem] += 1
-        if on_progress is not None and search.draws % REPORT_EVERY == 0:
-            on_progress(search)
     raise ValueError(_none_found(settings, search))
 
 
@@ -287,11 +302,10 @@ def _problem(spec: Spec) -> str | None:
 def _none_found(s: ExerciseSettings, search: Search) -> str:
     """What was tried, why it failed, and the options to change."""
     shape = "-".join(map(str, s.shape))
-    why = ", ".join(f"{n:,} had {reason}" for reason, n in search.refused.most_common())
     return (
         f"no exercise worth doing in {search.draws:,} draws of a {shape} network with "
-        f"--activations {','.join(s.activations)} from seed {s.seed} ({why}); "
-        f"{_advice(s, search.refused.most_common(1)[0][0])}, or try another --seed"
+        f"--activations {','.join(s.activations)} from seed {s.seed} ({search.why()}); "
+        f"{_advice(s, search.commonest())}, or try another --seed"
     )
 
 

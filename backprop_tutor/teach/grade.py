@@ -118,22 +118,23 @@ def _answer_columns(path: Path, header: list[str], checker: Checker) -> tuple[li
     first = 2 if header[1].strip().lower() == "version" else 1
     ids: list[str] = []
     for k, written in enumerate(header[first:], start=first + 1):
-        if key(written) not in checker.v:
+        quantity = key(written)
+        if quantity not in checker.v:
             raise SpecError(
                 str(path),
                 f"column {k}, '{written}', is not a quantity of this network",
                 "name columns by trace id, e.g. new[w5] (run SPEC --ids lists them)",
                 line=1,
             )
-        if key(written) in ids:
-            twin = ids.index(key(written)) + first + 1
+        if quantity in ids:
+            twin = ids.index(quantity) + first + 1
             raise SpecError(
                 str(path),
-                f"column {k}, '{written}', is {key(written)} again (column {twin})",
+                f"column {k}, '{written}', is {quantity} again (column {twin})",
                 "keep one column per quantity",
                 line=1,
             )
-        ids.append(key(written))
+        ids.append(quantity)
     return ids, first
 
 

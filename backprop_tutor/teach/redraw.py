@@ -18,7 +18,6 @@ from backprop_tutor.teach.exercise import (
     DEAD,
     MAX_DRAWS,
     OVERFLOWS,
-    REPORT_EVERY,
     SATURATES,
     VANISHES,
     Search,
@@ -52,19 +51,11 @@ def redraw(
                 container[key] = round(rng.uniform(low, high), places)  # type: ignore[index]
         text = yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
         spec = spec_from_text(text, source.file)
-        problem = _problem(spec)
-        search.draws += 1
-        if problem is None:
+        if search.judged(_problem(spec), on_progress):
             return text, spec
-        search.refused[problem] += 1
-        if on_progress is not None and search.draws % REPORT_EVERY == 0:
-            on_progress(search)
-    why = ", ".join(f"{n:,} had {reason}" for reason, n in search.refused.most_common())
-    commonest = search.refused.most_common(1)[0][0]
-    advice = _ADVICE.get(commonest, "widen the ranges of its numbers in the file")
     raise ValueError(
-        f"{source.file}: no draw of its numbers in {MAX_DRAWS:,} is worth doing ({why}); "
-        + advice.format(digits=spec.display.digits)
+        f"{source.file}: no draw of its numbers in {MAX_DRAWS:,} is worth doing "
+        f"({search.why()}); " + _ADVICE[search.commonest()].format(digits=spec.display.digits)
     )
 
 
