@@ -237,13 +237,22 @@ class Updates:
             self.tiny.load()
 
 
+def _batch_size(spec: Spec) -> int:
+    n = max(1, len(spec.examples))
+    return min(spec.training.batch_size, n) if spec.training.batch_size else n
+
+
+def most_updates(spec: Spec) -> int:
+    """The most updates a run can make: every epoch up to its limit (a stopping rule may end
+    it sooner), a batch of each epoch's examples an update."""
+    rules = spec.training
+    return (rules.epochs or rules.max_epochs) * -(-max(1, len(spec.examples)) // _batch_size(spec))
+
+
 def refuse_large_tracing(spec: Spec, trace_updates: Collection[int]) -> None:
     """Each traced update records every example of its batch as `run` records a step, so a
     few updates of a full batch can outgrow memory: refused up front past TRACE_LIMIT."""
-    rules = spec.training
-    n = max(1, len(spec.examples))
-    batch = min(rules.batch_size, n) if rules.batch_size else n
-    updates = (rules.epochs or rules.max_epochs) * -(-n // batch)  # the most the run can make
+    batch, updates = _batch_size(spec), most_updates(spec)
     chosen = sum(1 for k in trace_updates if k == LAST or 1 <= k <= updates)
     one = step_numbers(spec)  # one example's pass and the update
     numbers = chosen * batch * one

@@ -50,10 +50,32 @@ def test_bad_trace_steps_are_a_usage_error(in_root) -> None:
 
 @pytest.mark.parametrize("matrix", [[], ["--matrix"]])
 def test_trace_steps_past_the_last_update_are_said(in_root, matrix: list[str]) -> None:
-    """Not a report with nothing traced and exit 0 (as it was without --matrix)."""
-    args = ["train", "configs/xor.yaml", "--trace-steps", "999999", *matrix]
+    """Not a report with nothing traced and exit 0 (as it was without --matrix). XOR stops
+    on its loss threshold before update 39,999, which its max_epochs would allow."""
+    args = ["train", "configs/xor.yaml", "--trace-steps", "39999", *matrix]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2 and "none of those asked for" in result.stderr
+
+
+def test_trace_steps_past_what_max_epochs_allows_are_refused_before_training(
+    in_root, monkeypatch
+) -> None:
+    """XOR's 10,000 epochs of 4 updates: update 40,001 cannot come, said before any."""
+    import backprop_tutor.train
+
+    trained: list[str] = []
+
+    def stop(spec, *args):
+        trained.append(spec.file)
+        raise backprop_tutor.train.TrainingError("stopped by the test")
+
+    monkeypatch.setattr(backprop_tutor.train, "train", stop)
+    args = ["train", "configs/xor.yaml", "--trace-steps", "40001"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and "at most 40,000 updates" in result.stderr
+    assert not trained
+    CliRunner().invoke(app, [*args[:-1], "40000"])  # the last update it can make
+    assert trained
 
 
 def test_trace_steps_partly_past_the_last_update_say_which(in_root) -> None:

@@ -70,6 +70,7 @@ def train(
     """Train until a stopping rule holds; print the losses, the result and chosen steps."""
     from backprop_tutor.core.trace import Trace
     from backprop_tutor.record import header
+    from backprop_tutor.train import LAST, most_updates
     from backprop_tutor.train import train as train_spec
 
     updates = _trace_updates(trace_steps)
@@ -81,6 +82,12 @@ def train(
     console = _console(width, stderr=format is not TrainFormat.text)
     try:
         network_spec = _load_spec(spec, allow_data_anywhere)
+        most = most_updates(network_spec)
+        if updates and LAST not in updates and min(updates) > most:  # said before training
+            raise _fail(
+                f"--trace-steps {trace_steps}: training makes at most {most:,} updates; "
+                "give 1, last or a number up to it"
+            )
         limit = network_spec.training.epochs or network_spec.training.max_epochs
         with _progress(console, limit) as advance:
             result = train_spec(network_spec, updates, advance)

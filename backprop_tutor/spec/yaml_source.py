@@ -95,11 +95,14 @@ def parse_yaml(text: str, name: str = "<text>") -> YamlSource:
         source.data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = f"YAML syntax error: {_said(exc)}"
+        problem, fix = _RESTATED.get(
+            exc.context or "",
+            (f"YAML syntax error: {_said(exc)}", "fix the YAML at this line and column"),
+        )
         raise SpecError(
             name,
             problem,
-            "fix the YAML at this line and column",
+            fix,
             line=mark.line + 1 if mark else None,
             column=mark.column + 1 if mark else None,
         ) from None
@@ -108,6 +111,16 @@ def parse_yaml(text: str, name: str = "<text>") -> YamlSource:
     finally:
         loader.dispose()
     return source
+
+
+# PyYAML's words where they point away from the fix: its context mark for a second document
+# is where the first began
+_RESTATED = {
+    "expected a single document in the stream": (
+        "a second YAML document starts here (after '---'); a spec is one document",
+        "delete this '---' and what follows it, or put each network in its own file",
+    ),
+}
 
 
 def _said(exc: yaml.MarkedYAMLError) -> str:
