@@ -61,3 +61,23 @@ def test_exit_code(in_root, tmp_path: Path, args: list[str], code: int) -> None:
         usage = "Usage:" in result.stderr
         assert usage or (result.stderr.startswith("error: ") and result.stderr.count("\n") == 1)
     assert (tmp_path / "kept.md").read_text(encoding="utf-8") == "my notes\n"  # never overwritten
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", ""],
+        ["train", ""],
+        ["validate", ""],
+        ["gradcheck", ""],
+        ["check", "", "golden/dawood.values.yaml"],
+        ["quiz", ""],
+        ["draw", "", "-o", "x.png"],
+        ["explore", ""],
+    ],
+    ids=lambda args: args[0],
+)
+def test_an_empty_spec_path_is_said_as_empty(in_root, args: list[str]) -> None:
+    """Not '.: is a folder' (typer makes '' the current folder)."""
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and "the path is empty" in result.stderr

@@ -63,6 +63,17 @@ def format_option(choices: type[Enum]):
 
 
 # The options several commands share, declared once so their help and limits cannot drift apart.
+def _spec_path(text: str) -> Path:
+    """A spec's path as written: typer would make '' the current folder, reported as '.'."""
+    if not text:
+        raise typer.BadParameter("the path is empty: name a spec file, e.g. configs/dawood.yaml")
+    return Path(text)
+
+
+SpecArgument = Annotated[
+    Path,
+    typer.Argument(help="The network spec, a YAML file.", show_default=False, parser=_spec_path),
+]
 WidthOption = Annotated[int | None, typer.Option(help="Output width in columns.", min=40, max=400)]
 OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")]
 # a generated exercise's settings, as `new` and `bank` take them

@@ -14,6 +14,7 @@ from typer.core import TyperCommand
 from backprop_tutor.cli.common import (
     DataAnywhereOption,
     OutputOption,
+    SpecArgument,
     WidthOption,
     _console,
     _document,
@@ -101,9 +102,7 @@ _Matrix = Annotated[
     )
 )
 def run(
-    spec: Annotated[
-        Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
-    ],
+    spec: SpecArgument,
     format: format_option(RunFormat) = RunFormat.text,  # type: ignore[valid-type]
     width: WidthOption = None,
     output: OutputOption = None,

@@ -11,6 +11,7 @@ from rich.console import Console
 from backprop_tutor.cli.common import (
     DataAnywhereOption,
     OutputOption,
+    SpecArgument,
     WidthOption,
     _console,
     _document,
@@ -50,9 +51,7 @@ _Matrix = Annotated[
     )
 )
 def train(
-    spec: Annotated[
-        Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
-    ],
+    spec: SpecArgument,
     trace_steps: Annotated[
         str | None, typer.Option(help="Updates to print in full, e.g. 1,2,last.")
     ] = None,

@@ -12,6 +12,7 @@ from rich.text import Text
 from backprop_tutor.cli.common import (
     EXIT_MISMATCH,
     DataAnywhereOption,
+    SpecArgument,
     WidthOption,
     _document,
     _emit,
@@ -39,9 +40,7 @@ GradcheckFormat = format_choices("gradcheck report")
     )
 )
 def check(
-    spec: Annotated[
-        Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
-    ],
+    spec: SpecArgument,
     claims: Annotated[
         Path, typer.Argument(help="Claims: trace ids to numbers or formulas.", show_default=False)
     ],
@@ -85,9 +84,7 @@ def _formula_verdicts(checker, claims_path: Path) -> list:
     )
 )
 def gradcheck(
-    spec: Annotated[
-        Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
-    ],
+    spec: SpecArgument,
     torch: Annotated[
         bool, typer.Option("--torch", help="Also compare with PyTorch's autograd (if installed).")
     ] = False,
@@ -187,9 +184,7 @@ def schema() -> None:
 
 @app.command(epilog=examples_epilog("backprop-tutor validate my-network.yaml"))
 def validate(
-    spec: Annotated[
-        Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
-    ],
+    spec: SpecArgument,
     width: WidthOption = None,
     allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:

@@ -17,6 +17,7 @@ from backprop_tutor.cli.common import (
     DigitsOption,
     LearningRateOption,
     LossOption,
+    SpecArgument,
     WidthOption,
     _console,
     _document,
@@ -55,9 +56,7 @@ def examples(width: WidthOption = None) -> None:
 
 @app.command(epilog=examples_epilog("backprop-tutor quiz configs/dawood.yaml"))
 def quiz(
-    spec: Annotated[
-        Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
-    ],
+    spec: SpecArgument,
     notation: Annotated[str | None, typer.Option(help="Ask in another lecture's notation.")] = None,
     allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
@@ -226,9 +225,7 @@ def _make_folder(folder: Path) -> None:
 
 @app.command(epilog=examples_epilog("backprop-tutor draw configs/dawood.yaml -o net.svg"))
 def draw(
-    spec: Annotated[
-        Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
-    ],
+    spec: SpecArgument,
     output: Annotated[Path, typer.Option("--output", "-o", help="net.svg or net.png.")] = Path(
         "net.svg"
     ),
@@ -273,9 +270,7 @@ def draw(
     )
 )
 def explore(
-    spec: Annotated[
-        Path, typer.Argument(help="The network spec, a YAML file.", show_default=False)
-    ],
+    spec: SpecArgument,
     output: Annotated[
         Path, typer.Option("--output", "-o", help="The page to write, e.g. dawood.html.")
     ] = Path("explore.html"),
