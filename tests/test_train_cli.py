@@ -265,3 +265,31 @@ def test_train_json_ids_are_the_readmes(in_root) -> None:
     name = next(key[5:].split("]")[0] for key in traced if key.startswith("grad["))
     assert f"grad[{name}]@2" in traced and f"grad[{name}]@2#1" in traced
     assert not any("#" in key.split("@")[0] for key in traced)
+
+
+def test_a_dropout_mask_train_does_not_use_is_said(in_root) -> None:
+    """configs/dropout.yaml's mask: is for run's two steps; train draws its own."""
+    result = CliRunner().invoke(app, ["train", "configs/dropout.yaml", "-f", "json"])
+    assert result.exit_code == 0 and json.loads(result.stdout)["losses"]
+    assert "layer 1's mask: is for run's steps" in result.stderr
+    result = CliRunner().invoke(app, ["train", "configs/xor.yaml", "-f", "json"])
+    assert result.exit_code == 0 and "mask" not in result.stderr
+
+
+def test_a_traced_batch_loss_is_the_sum_and_its_gradient_the_mean(in_root) -> None:
+    """As the README says (Xu's J = Σ Jₚ and η/n Σ): loss@1 sums its examples' errors,
+    grad[·]@1 is the mean of theirs under reduction: mean."""
+    args = ["train", "configs/xu-mini-batch.yaml", "--trace-steps", "1", "-f", "json"]
+    result = CliRunner().invoke(app, args)
+    traced = json.loads(result.stdout)["traced"]
+    size = sum(1 for key in traced if key.startswith("loss@1#"))
+    assert size > 1
+    each = [traced[f"loss@1#{k}"] for k in range(1, size + 1)]
+    assert traced["loss@1"] == pytest.approx(sum(each), rel=1e-12)
+    grads = [
+        key.partition("@")[0] for key in traced if key.startswith("grad[") and key.endswith("@1")
+    ]
+    for grad in grads:
+        mean = sum(traced[f"{grad}@1#{k}"] for k in range(1, size + 1)) / size
+        assert traced[f"{grad}@1"] == pytest.approx(mean, rel=1e-12, abs=1e-15)
+    assert grads

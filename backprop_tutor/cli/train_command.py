@@ -69,7 +69,6 @@ def train(
     """Train until a stopping rule holds; print the losses, the result and chosen steps."""
     from backprop_tutor.core.trace import Trace
     from backprop_tutor.record import header
-    from backprop_tutor.train import LAST, most_updates
     from backprop_tutor.train import train as train_spec
 
     updates = _trace_updates(trace_steps)
@@ -81,12 +80,7 @@ def train(
     console = _console(width, stderr=format is not TrainFormat.text)
     try:
         network_spec = _load_spec(spec, allow_data_anywhere)
-        most = most_updates(network_spec)
-        if updates and LAST not in updates and min(updates) > most:  # said before training
-            raise _fail(
-                f"--trace-steps {trace_steps}: training makes at most {most:,} updates; "
-                "give 1, last or a number up to it"
-            )
+        _before_training(network_spec, updates, trace_steps)
         limit = network_spec.training.epochs or network_spec.training.max_epochs
         with _progress(console, limit) as advance:
             result = train_spec(network_spec, updates, advance)
@@ -102,11 +96,7 @@ def train(
     past = sorted(k for k in updates if k > result.updates)  # LAST is -1: never past
     if past:  # some traced, these not: the report shows the others, and this says why
         reached = ", ".join(map(str, past))
-        _console(stderr=True).print(
-            f"--trace-steps: training made {result.updates} updates; {reached} not reached",
-            markup=False,
-            soft_wrap=True,
-        )
+        _notice(f"--trace-steps: training made {result.updates} updates; {reached} not reached")
     to_file = output is not None
     if matrix:
         content = _written("matrix form", format, width, to_file, trace, True)
@@ -116,6 +106,30 @@ def train(
     if plot is not None:
         _save_plot(result.losses, plot, network_spec.title or str(spec), force)
         console.print(for_stream(f"Loss curve saved to {plot}", console.file), markup=False)
+
+
+def _before_training(spec, updates: list[int], asked: str | None) -> None:
+    """What is said before any work: traced updates no run can reach (refused), and masks
+    the file gives that training does not use (a line on stderr)."""
+    from backprop_tutor.train import LAST, most_updates
+
+    most = most_updates(spec)
+    if updates and LAST not in updates and min(updates) > most:
+        raise _fail(
+            f"--trace-steps {asked}: training makes at most {most:,} updates; "
+            "give 1, last or a number up to it"
+        )
+    for number, layer in enumerate(spec.layers, 1):
+        if layer.dropout is not None and layer.dropout.masks:
+            _notice(
+                f"dropout: layer {number}'s mask: is for run's steps; train draws a new mask "
+                f"every update from seed {layer.dropout.seed}"
+            )
+
+
+def _notice(text: str) -> None:
+    """A line on stderr beside the report: said, never in the way of stdout's document."""
+    _console(stderr=True).print(text, markup=False, soft_wrap=True)
 
 
 def _progress(console: Console, total: int):
