@@ -29,19 +29,26 @@ def cli_child(
     cwd: Path | None = None,
     columns: int = 100,
     input: str | None = None,
+    stdout_closed: bool = False,
 ) -> subprocess.CompletedProcess[str]:
     """`python -m backprop_tutor ARGS` with at most `memory` bytes of address space; still
-    running after `seconds`, it is stopped and the test fails."""
+    running after `seconds`, it is stopped and the test fails. `stdout_closed`: its standard
+    output a pipe nobody reads (`| head` that has stopped reading), so its first write fails."""
 
     def bound() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 
     path = os.pathsep.join(p for p in (PACKAGE_ROOT, os.environ.get("PYTHONPATH", "")) if p)
     env = {**os.environ, "PYTHONPATH": path, "OPENBLAS_NUM_THREADS": "1", "COLUMNS": str(columns)}
+    streams: dict = {"capture_output": True}
+    if stdout_closed:
+        read, write = os.pipe()
+        os.close(read)
+        streams = {"stdout": write, "stderr": subprocess.PIPE}
     try:
         return subprocess.run(
             [sys.executable, "-m", "backprop_tutor", *args],
-            capture_output=True,
+            **streams,
             text=True,
             timeout=seconds,
             preexec_fn=bound,
@@ -51,3 +58,6 @@ def cli_child(
         )
     except subprocess.TimeoutExpired:
         pytest.fail(f"`{' '.join(args[:2])}` still running after {seconds:.0f} s")
+    finally:
+        if stdout_closed:
+            os.close(streams["stdout"])

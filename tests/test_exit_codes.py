@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from child import cli_child
+from conftest import ROOT
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
@@ -81,3 +83,20 @@ def test_an_empty_spec_path_is_said_as_empty(in_root, args: list[str]) -> None:
     """Not '.: is a folder' (typer makes '' the current folder)."""
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2 and "the path is empty" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "dawood"],
+        ["run", "dawood", "-f", "json"],
+        ["train", "configs/xor.yaml"],
+        ["check", "configs/dawood.yaml", "golden/dawood.values.yaml"],
+        ["examples"],
+    ],
+    ids=" ".join,
+)
+def test_a_closed_pipe_ends_as_cats_does(args: list[str]) -> None:
+    """Exit 141 and nothing on stderr, never Rich's exit 1 (`check`'s 'a claim differs')."""
+    result = cli_child(args, cwd=ROOT, stdout_closed=True)
+    assert (result.returncode, result.stderr) == (141, "")

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import errno
 import re
 import sys
 import unicodedata
@@ -150,10 +151,19 @@ def _fail(message: str | Exception) -> typer.Exit:
     return typer.Exit(EXIT_BAD_INPUT)
 
 
+class _Console(Console):
+    """Rich's Console, but a closed pipe is raised as one (ending in exit 141, as `cat`'s),
+    where Rich exits 1, which here means a check found a mismatch."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+
 def _console(width: int | None = None, **options) -> Console:
     """A Console for the terminal or pipe: never emoji codes (`:x:` in a title stays text),
     and at least MIN_WIDTH columns (a narrower terminal wraps the lines; no cell is cut)."""
-    console = Console(width=width, highlight=False, emoji=False, **options)
+    console = _Console(width=width, highlight=False, emoji=False, **options)
     if width is None and console.width < MIN_WIDTH:
         console.width = MIN_WIDTH
     return console

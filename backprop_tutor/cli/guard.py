@@ -36,6 +36,9 @@ class GuardedGroup(TyperGroup):
             return super().invoke(ctx)
         except _FRAMEWORK:
             raise
+        except BrokenPipeError:  # a closed pipe wherever it was met: ends as `cat` ends
+            _silence_stdout()
+            raise typer.Exit(EXIT_PIPE_CLOSED) from None
         except Exception as exc:
             if os.environ.get(DEBUG_VARIABLE):
                 raise
