@@ -100,3 +100,12 @@ def test_a_closed_pipe_ends_as_cats_does(args: list[str]) -> None:
     """Exit 141 and nothing on stderr, never Rich's exit 1 (`check`'s 'a claim differs')."""
     result = cli_child(args, cwd=ROOT, stdout_closed=True)
     assert (result.returncode, result.stderr) == (141, "")
+
+
+def test_a_misspelled_bundled_example_is_named(in_root, tmp_path, monkeypatch) -> None:
+    """`run dawod` from any folder: the bundled name it is closest to, not 'check the path'."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["run", "dawod"])
+    assert result.exit_code == 2 and "did you mean 'dawood'?" in result.stderr
+    result = CliRunner().invoke(app, ["run", "dawood", "-f", "json"])
+    assert result.exit_code == 0 and '"new[w5]"' in result.stdout

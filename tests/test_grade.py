@@ -134,3 +134,17 @@ def test_grade_a_class_that_took_different_versions(tmp_path) -> None:
     sheet.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["grade", str(bank), str(sheet)])
     assert result.exit_code == 2 and "no version '99'" in result.stderr
+
+
+def test_the_readmes_class_sheet_grades_as_it_shows(in_root) -> None:
+    """README: `grade configs/dawood.yaml tests/data/sheets/dawood-class.csv`, a sheet with
+    one student right, one with the update's sign, one without σ′ who carries it forward."""
+    args = ["grade", "configs/dawood.yaml", "tests/data/sheets/dawood-class.csv", "-f", "json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    students = {s["student"]: s for s in json.loads(result.stdout)["students"]}
+    assert (students["Ada"]["credit"], students["Ada"]["root_mistakes"]) == (5, [])
+    assert {m["mistake"] for m in students["Ben"]["root_mistakes"]} == {
+        "the update's sign (new = old + η × grad)"
+    }
+    assert students["Cy"]["carried_forward"] and students["Cy"]["credit"] == 2

@@ -251,3 +251,14 @@ def test_a_range_xavier_and_he_do_not_use_is_not_checked() -> None:
     assert spec_from_text(BASE + layers + init).layers[0].weights
     with pytest.raises(SpecError, match="wider than a number can be"):
         spec_from_text(BASE + layers + init.replace("he", "uniform"))
+
+
+def test_the_readmes_spec_is_configs_dawood_yaml() -> None:
+    """The README's annotated spec says it is configs/dawood.yaml: copied from the README, it
+    gives the lecture's numbers, every one (it once added calculator arithmetic: new_w5 0.45)."""
+    readme = (CONFIGS.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index("This is `configs/dawood.yaml`:")
+    block = readme[readme.index("```yaml\n", start) + 8 : readme.index("```\n", start + 40)]
+    ours, theirs = run(spec_from_text(block)), run(load_spec(CONFIGS / "dawood.yaml"))
+    assert ours.to_dict()["values"] == theirs.to_dict()["values"]
+    assert ours.to_dict()["values"]["new[w5]"] == pytest.approx(0.45187, abs=1e-5)

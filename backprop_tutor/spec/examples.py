@@ -36,7 +36,23 @@ def list_examples() -> list[tuple[str, str]]:
 
 
 def resolve(spec: Path) -> Path:
-    """A spec path as given, or the bundled example it names (no such file, no suffix)."""
+    """A spec path as given, or the bundled example it names (no such file, no suffix); a
+    bare name that is neither is refused with the bundled name it is closest to."""
     if os.path.exists(spec) or spec.suffix:  # a name too long to look up: read, and refused
         return spec
-    return example_path(spec.name) or spec
+    found = example_path(spec.name)
+    # `run dawod`: no folder, no suffix, a name a folder could hold (a longer one is said so)
+    if found is None and str(spec) == spec.name and len(os.fsencode(spec.name)) <= 255:
+        import difflib
+
+        from backprop_tutor.core.errors import FileRefused
+
+        names = sorted(path.stem for path in _folder().glob("*.yaml"))
+        close = difflib.get_close_matches(spec.name, names, n=1, cutoff=0.5)
+        raise FileRefused(
+            str(spec),
+            "no such file, and no bundled example of that name",
+            (f"did you mean '{close[0]}'? " if close else "")
+            + "`backprop-tutor examples` lists the bundled ones",
+        )
+    return found or spec
