@@ -87,12 +87,16 @@ def moodle_xml(bank: Bank) -> str:
 
 
 def _asked(v: Version, bank: Bank) -> list[tuple[Question, list[tuple[str, float]]]]:
-    """The version's questions with a finite answer, each with its mistakes' answers; a
-    question's working ends with its value as the tables print it."""
+    """The version's questions with a finite answer, each with its mistakes' answers in the
+    sign it is asked in (Mitchell's δ is −∂E/∂net); a question's working ends with its value
+    as the tables print it."""
     mal = mal_answers(v.trace, bank.tolerance)
     n = v.trace.header.display.format
     return [
-        (replace(q, working=f"{q.prompt} = {q.working} = {n(q.value)}"), mal.get(q.id, []))
+        (
+            replace(q, working=f"{q.prompt} = {q.working} = {n(q.value)}"),
+            [(name, q.sign * value) for name, value in mal.get(q.id, [])],
+        )
         for q in questions(v.trace)
         if math.isfinite(q.value)
     ]

@@ -36,7 +36,8 @@ def prairielearn_files(bank: Bank) -> dict[str, str]:
     functions = _functions(bank)  # first: it names an activation server.py cannot grade
     asked = [q for q in questions(bank.versions[0].trace) if math.isfinite(q.value)]
     names = {q.id: f"q{k}" for k, q in enumerate(asked)}
-    versions = [_version(v, names, bank) for v in bank.versions]
+    signs = {q.id: q.sign for q in asked if q.sign != 1}  # δ asked as −∂E/∂net
+    versions = [_version(v, names, signs, bank) for v in bank.versions]
     info = {
         "uuid": str(uuid.UUID(int=bank.seed * 1_000_003 + len(bank.versions))),
         "title": bank.title,
@@ -55,7 +56,10 @@ def prairielearn_files(bank: Bank) -> dict[str, str]:
     }
 
 
-def _version(v, names: dict[str, str], bank: Bank) -> dict:
+def _version(v, names: dict[str, str], signs: dict[str, int], bank: Bank) -> dict:
+    """A version's answers as asked (in the notation's sign); its values, rules and named
+    mistakes' answers as the trace has them, which server.py reads a submitted answer into
+    (× its sign) before it grades and carries it forward."""
     values, rules = v.trace.values(), trace_rules(v.trace)
     mal = mal_answers(v.trace, bank.tolerance)
     kept = {}
@@ -74,8 +78,9 @@ def _version(v, names: dict[str, str], bank: Bank) -> dict:
         "seed": v.seed,
         "givens": given_html(v),
         "picture": network_svg(v.trace),  # the network with its givens, inline in the page
-        "answers": {names[k]: values[k] for k in names},
+        "answers": {names[k]: signs.get(k, 1) * values[k] for k in names},
         "ids": names,
+        "signs": signs,
         "values": {k: x for k, x in values.items() if "@" not in k},  # step 1's, by id
         "rules": kept,
         # the answers `check`'s named mistakes give: a wrong answer matching one is told which
@@ -203,7 +208,8 @@ def grade(data):
     submitted = {{}}
     for key, name in names.items():
         try:
-            submitted[key] = float(data["submitted_answers"].get(name))
+            # as the trace has it: a δ asked as −∂E/∂net is read back as ∂E/∂net
+            submitted[key] = v["signs"].get(key, 1) * float(data["submitted_answers"].get(name))
         except (TypeError, ValueError):
             pass
     total = 0.0

@@ -25,6 +25,7 @@ class Question:
     prompt: str  # the quantity in the lecture's notation
     value: float
     working: str  # the formula with the numbers plugged in
+    sign: int = 1  # value = sign × the trace's: −1 for δ where the notation's is −∂E/∂net
 
 
 def questions(trace: Trace, notation: str | None = None) -> list[Question]:
@@ -39,7 +40,7 @@ def questions(trace: Trace, notation: str | None = None) -> list[Question]:
         value, shown = values[key], working(rules[key][0], values, n)
         if key.startswith("delta[") and L.notation.delta_sign < 0:
             # the lecture's own δ, the sensitivity −∂E/∂net, as `run` prints it and `check` reads it
-            value, shown = -value, f"−({shown})"
+            return Question(section, key, prompt, -value, f"−({shown}){note}", -1)
         return Question(section, key, prompt, value, shown + note)
 
     found: list[Question] = []
