@@ -75,6 +75,8 @@ def test_grade_finds_every_planted_mistake_and_credits_carried_work(tmp_path) ->
     [
         ("student,new[w9]\na,0.4\n", "column 2"),
         ("student,new[w5]\na,lots\n", "not a number"),
+        ("student,new[w5]\na,1e-1000\n", "more than 340 decimals"),  # was exit 3
+        ("student,new[w5]\na,1e400\n", "not a finite number"),
         ("", "no answers"),
         ("student,new[w5],new_w5\na,0.45187,0.1\n", "is new[w5] again (column 2)"),
         ("new[w5],out[h1]\n0.45187,0.60108\n", "the first column holds the students' names"),
@@ -148,3 +150,15 @@ def test_the_readmes_class_sheet_grades_as_it_shows(in_root) -> None:
         "the update's sign (new = old + η × grad)"
     }
     assert students["Cy"]["carried_forward"] and students["Cy"]["credit"] == 2
+
+
+@pytest.mark.parametrize(("cell", "words"), [("7", "no version '7'"), ("", "no version given")])
+def test_a_bad_version_cell_is_said_at_its_row_of_the_sheet(tmp_path, cell, words) -> None:
+    """The sheet is wrong there, not the bank (it named bank.json, without a line)."""
+    bank = tmp_path / "bank.json"
+    _out(["bank", "2-2-1", "--versions", "2", "--seed", "8", "-f", "json", "-o", str(bank)])
+    sheet = tmp_path / "answers.csv"
+    sheet.write_text(f"student,version,out[h1]\na,1,0.5\nb,{cell},0.5\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["grade", str(bank), str(sheet)])
+    assert result.exit_code == 2 and words in result.stderr
+    assert result.stderr.startswith(f"error: {sheet}:3: ")

@@ -152,7 +152,7 @@ def load_claims(
             )
         text = source.scalars.get((written,), str(value)).strip()
         if _NUMBER.match(text):
-            problem = _unusable(text)
+            problem = unusable(text)
             if problem:
                 raise source.error((written,), problem, "write an ordinary number such as 0.45187")
             claims.append(Claim(key, text, line, Decimal(text)))
@@ -171,7 +171,7 @@ def load_claims(
     return claims
 
 
-def _unusable(text: str) -> str:
+def unusable(text: str) -> str:
     """Why a number as written cannot be a claim ("" when it can): a float overflows past
     1.8e308 to inf, which the Decimal as written hides (Decimal('1e309') is finite)."""
     number = Decimal(text)  # the pattern admits only decimals, so this cannot fail

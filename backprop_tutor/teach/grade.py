@@ -16,7 +16,7 @@ from pathlib import Path
 from backprop_tutor.core.errors import SpecError
 from backprop_tutor.spec.model import Spec
 from backprop_tutor.teach.check import Checker
-from backprop_tutor.teach.claims import Claim
+from backprop_tutor.teach.claims import Claim, unusable
 from backprop_tutor.teach.verdicts import Verdict
 
 MAX_STUDENTS = 5_000
@@ -93,9 +93,14 @@ def read_answers(path: Path, checker: Checker) -> tuple[list[str], list[Student]
                     "write it as 0.45187",
                     line=line,
                 )
+            why = unusable(
+                text.replace("−", "-")
+            )  # past a float's range or its decimals, as check says
+            if why:
+                raise SpecError(str(path), f"{key}: {why}", "write it as 0.45187", line=line)
             claims.append(Claim(key, text, line, number))
         version = row[1].strip() if first == 2 and len(row) > 1 else None
-        students.append((row[0].strip() if row else f"row {line}", version, claims))
+        students.append((row[0].strip() if row else f"row {line}", version, claims, line))
     return ids, students
 
 
@@ -144,8 +149,8 @@ def grade_class(key: Spec | Path, path: Path) -> ClassGrade:
     checker_of = _versions(key) if isinstance(key, Path) else _one(Checker(key))
     ids, students = read_answers(path, checker_of(None))
     result = ClassGrade(ids, [])
-    for name, version, claims in students:
-        checker = checker_of(version)
+    for name, version, claims, line in students:
+        checker = checker_of(version, (path, line))
         checker.verdicts = {}
         verdicts = checker.check(claims)
         roots = [v for v in verdicts if v.is_root]
@@ -158,7 +163,7 @@ def grade_class(key: Spec | Path, path: Path) -> ClassGrade:
 
 
 def _one(checker: Checker):
-    def checker_of(version: str | None) -> Checker:
+    def checker_of(version: str | None, row: tuple[Path, int] | None = None) -> Checker:
         if version is not None:
             raise SpecError(
                 str(checker.spec.file),
@@ -193,13 +198,17 @@ def _versions(bank: Path):
         raise not_a_bank  # no version 1 (the sheet's header is read against it), or no spec
     made: dict[str, Checker] = {}
 
-    def checker_of(version: str | None) -> Checker:
+    def checker_of(version: str | None, row: tuple[Path, int] | None = None) -> Checker:
+        """The Checker of a version; `row`: the sheet and line whose version cell named it,
+        which an unknown version is said at (the sheet is wrong there, not the bank)."""
         chosen = "1" if version is None else version
         if chosen not in texts:
+            sheet, line = row or (bank, None)
             raise SpecError(
-                str(bank),
-                f"no version '{chosen}' in the bank",
+                str(sheet),
+                f"no version '{chosen}' in the bank {bank}" if chosen else "no version given",
                 "give a version's number (1, 2, ...) or its seed",
+                line=line,
             )
         if chosen not in made:
             made[chosen] = Checker(spec_from_text(texts[chosen], f"{bank} version {chosen}"))
