@@ -93,9 +93,8 @@ def read_answers(path: Path, checker: Checker) -> tuple[list[str], list[Student]
                     "write it as 0.45187",
                     line=line,
                 )
-            why = unusable(
-                text.replace("−", "-")
-            )  # past a float's range or its decimals, as check says
+            # past a float's range or its decimals: said as check says it
+            why = unusable(text.replace("−", "-"))
             if why:
                 raise SpecError(str(path), f"{key}: {why}", "write it as 0.45187", line=line)
             claims.append(Claim(key, text, line, number))
