@@ -186,3 +186,17 @@ def test_an_answer_right_for_a_wrong_earlier_one_is_carried(opened, tmp_path) ->
     page.click("#quiz button")
     assert page.get_attribute("#verdict", "class") == "carried"
     assert "δ_o1" in page.inner_text("#verdict")
+
+
+def test_a_title_that_opens_a_comment_and_a_script_leaves_the_page_working(
+    opened, tmp_path
+) -> None:
+    """`<!--<script>` in a title put the tokenizer where `</script>` ends nothing: the page
+    was blank and dead (only `</` was escaped in the data)."""
+    title = "x <!--<script> y </script> z"
+    text = (CONFIGS / "dawood.yaml").read_text(encoding="utf-8")
+    spec = tmp_path / "titled.yaml"
+    spec.write_text(re.sub(r"(?m)^title:.*$", f"title: '{title}'", text), encoding="utf-8")
+    page = opened(_page(spec, tmp_path))
+    assert title in page.inner_text("#heading")
+    assert int(page.inner_text("#count").split("/")[1]) > 50

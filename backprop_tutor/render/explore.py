@@ -48,7 +48,9 @@ def explore_page(trace: Trace, notation: str | None = None, note: str = "") -> s
     if note:
         data["heading"].append(visible(note))
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    text = text.replace("</", "<\\/")  # no string in the data can close the script element
+    # no string in the data can close the script element, nor open a comment or a script
+    # in it (`<!--<script>` puts the tokenizer in a state where `</script>` ends nothing)
+    text = text.replace("<", "\\u003c")
     assets = resources.files("backprop_tutor.render")
     page = (assets / "explore.html").read_text(encoding="utf-8")
     return (
