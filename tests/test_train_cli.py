@@ -43,9 +43,15 @@ def test_trace_steps_print_the_chosen_updates_in_full(in_root) -> None:
     assert "Step 1" in output
 
 
-def test_bad_trace_steps_are_a_usage_error(in_root) -> None:
-    result = CliRunner().invoke(app, ["train", "configs/xor.yaml", "--trace-steps", "1,soon"])
+@pytest.mark.parametrize("command", ["train", "explore"])
+@pytest.mark.parametrize("steps", ["1,soon", "", " "])
+def test_bad_trace_steps_are_a_usage_error(in_root, command: str, steps: str) -> None:
+    """Before any training ('' trained all 10,000 epochs, then said none was reached)."""
+    args = [command, "configs/xor.yaml", "--trace-steps", steps, "-o", "never-written.html"]
+    result = CliRunner().invoke(app, args[:-2] if command == "train" else args)
     assert result.exit_code == 2 and "Traceback" not in result.output + result.stderr
+    assert "update number" in result.stderr or "is empty" in result.stderr
+    assert not Path("never-written.html").exists()
 
 
 @pytest.mark.parametrize("matrix", [[], ["--matrix"]])

@@ -297,8 +297,12 @@ def _trace_updates(text: str | None) -> set[int]:
     """`1,2,last` -> {1, 2, LAST}; anything else is a usage error (exit 2)."""
     from backprop_tutor.train import LAST
 
-    if not text:
+    if text is None:
         return set()
+    if not text.strip():  # `--trace-steps ""`: asked for, and nothing named
+        raise typer.BadParameter(
+            "--trace-steps is empty: give update numbers or 'last' (e.g. 1,2,last)"
+        )
     chosen = set()
     for part in text.split(","):
         part = part.strip().lower()
