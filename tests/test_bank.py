@@ -325,3 +325,16 @@ def test_prairielearn_grades_a_batch_normalized_exercise(tmp_path) -> None:
     submission = {"params": data["params"], "submitted_answers": answers, "partial_scores": {}}
     server.grade(submission)
     assert submission["score"] == 1
+
+
+def test_each_feedback_ends_in_the_value_as_the_tables_print_it(in_root, tmp_path) -> None:
+    """Adam's v of 6.353e-09 at 5 digits: the feedback said 0.00000 (and the quiz too),
+    where every table and run's JSON print 6.353e-09."""
+    document = json.loads(_out(["bank", "configs/adam.yaml", "--versions", "1", "-f", "json"]))
+    version = document["versions"][0]
+    spec = tmp_path / "version.yaml"
+    spec.write_text(version["spec"], encoding="utf-8")
+    display = json.loads(_out(["run", str(spec), "-f", "json"]))["display"]
+    ends = {q["id"]: q["feedback"].rpartition(" = ")[2] for q in version["questions"]}
+    assert {key: display[key] for key in ends} == ends
+    assert any("e-" in shown for key, shown in ends.items() if key.startswith("v["))

@@ -115,3 +115,16 @@ def test_a_delta_is_asked_in_the_notations_sign(config: str) -> None:
     assert deltas
     for q in deltas:
         assert spec.display.format(q.value) == printed[q.id], q
+
+
+@pytest.mark.parametrize(
+    ("answer", "fewer"),
+    [("0.6011", 4), ("0.601", 3), ("0.60", 2), ("0.6", None), ("0.6012", None), ("0.60108", None)],
+)
+def test_an_answer_right_to_fewer_decimals_is_told_so(answer: str, fewer: int | None) -> None:
+    """1.0198 for 1.01977 was 'not quite' without a word of why (check takes it, rounded)."""
+    from backprop_tutor.teach.quiz import right_to_fewer
+
+    assert right_to_fewer(answer, 0.6010878788, 5) == fewer
+    if fewer:
+        assert f"not quite: right to {fewer} decimals, give 5" in _quiz(["0.41", answer])

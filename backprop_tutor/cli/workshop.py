@@ -63,9 +63,10 @@ def quiz(
     """Ask every quantity of one step in the order a hand calculation finds it; after a wrong
     answer, show the working and the answer; end with a score per section. Answers may be piped
     in; end of input or Ctrl-C ends the quiz with the score so far."""
+    from backprop_tutor.core.regularizers import displayed
     from backprop_tutor.record import run as run_spec
     from backprop_tutor.render.quiz import questions
-    from backprop_tutor.teach.quiz import is_right
+    from backprop_tutor.teach.quiz import is_right, right_to_fewer
 
     _known_notation(notation)
     if sys.stdin is None or sys.stdin.closed:
@@ -95,9 +96,11 @@ def quiz(
             total[0] += 1
             console.print("  right")
         else:
-            shown = _format_number(trace, q.value)
+            shown = displayed(q.id, q.value, trace.header.display.format)
+            fewer = right_to_fewer(answer, q.value, digits)
+            why = f"right to {fewer} decimals, give {digits}: " if fewer else ""
             console.print(
-                for_stream(f"  not quite: {q.prompt} = {q.working} = {shown}", sys.stdout)
+                for_stream(f"  not quite: {why}{q.prompt} = {q.working} = {shown}", sys.stdout)
             )
     _print_score(console, score)
 
@@ -115,12 +118,6 @@ def _ask(prompt: str) -> str | None:
         if is_right(answer, 0.0, 0) is not None:
             return answer
         ask = for_stream(f"  not a number; {prompt} = ", sys.stdout)
-
-
-def _format_number(trace, value: float) -> str:
-
-    h = trace.header
-    return h.display.format(value)
 
 
 def _print_score(console: Console, score: dict[str, list[int]]) -> None:

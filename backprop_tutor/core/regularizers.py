@@ -121,9 +121,12 @@ def displayed(key: str, value: float, n: Callable[[float], str]) -> str:
     """A value as every table, matrix and the JSON print it, by its id: `n` (the spec's
     digits), an update's quantity in scientific notation where `n` would show fewer than 3
     significant figures (Adam's v = 6.433e-06, not 0.00001)."""
-    text = n(value)
-    return (
-        or_scientific(value, text, figures=3)
-        if key.partition("[")[0] in UPDATE_QUANTITIES
-        else text
-    )
+    return display_of(key, n)(value)
+
+
+def display_of(key: str, n: Callable[[float], str]) -> Callable[[float], str]:
+    """How the numbers of `key`'s working are printed: an update's quantity's, which are
+    small (v = β₂·v + (1 − β₂)·g²), as `displayed` prints the quantity; any other's by `n`."""
+    if key.partition("[")[0] not in UPDATE_QUANTITIES:
+        return n
+    return lambda value: or_scientific(value, n(value), figures=3)

@@ -16,6 +16,7 @@ from dataclasses import replace
 from html import escape
 
 from backprop_tutor.core.numbers import setting_text
+from backprop_tutor.core.regularizers import displayed
 from backprop_tutor.render.escape import latex_text
 from backprop_tutor.render.network_svg import network_svg
 from backprop_tutor.render.quiz import Question, questions
@@ -94,7 +95,7 @@ def _asked(v: Version, bank: Bank) -> list[tuple[Question, list[tuple[str, float
     n = v.trace.header.display.format
     return [
         (
-            replace(q, working=f"{q.prompt} = {q.working} = {n(q.value)}"),
+            replace(q, working=f"{q.prompt} = {q.working} = {displayed(q.id, q.value, n)}"),
             [(name, q.sign * value) for name, value in mal.get(q.id, [])],
         )
         for q in questions(v.trace)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backprop_tutor.core.hand_order import hand_order
-from backprop_tutor.core.regularizers import worked
+from backprop_tutor.core.regularizers import display_of, worked
 from backprop_tutor.core.trace import Trace
 from backprop_tutor.core.trace_rules import trace_rules
 from backprop_tutor.render import normalization
@@ -37,7 +37,7 @@ def questions(trace: Trace, notation: str | None = None) -> list[Question]:
     h = trace.header
 
     def ask(section: str, key: str, prompt: str, note: str = "") -> Question:
-        value, shown = values[key], working(rules[key][0], values, n)
+        value, shown = values[key], working(rules[key][0], values, display_of(key, n))
         if key.startswith("delta[") and L.notation.delta_sign < 0:
             # the lecture's own δ, the sensitivity −∂E/∂net, as `run` prints it and `check` reads it
             return Question(section, key, prompt, -value, f"−({shown}){note}", -1)

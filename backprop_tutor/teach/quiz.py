@@ -29,3 +29,15 @@ def accepted(value: float, digits: int) -> tuple[float, float]:
 def tolerance(digits: int) -> float:
     """One unit of the last displayed digit, and a hair more for the float's own rounding."""
     return 10.0**-digits * (1 + 1e-9)
+
+
+def right_to_fewer(answer: str, value: float, digits: int) -> int | None:
+    """The decimals of an answer given to fewer than `digits` (at least 2) and right to
+    those, where it is (1.0198 for 1.01977): the quiz then says why it wants more; None
+    otherwise."""
+    written = answer.strip().replace("−", "-")
+    _, point, decimals = written.partition(".")
+    places = len(decimals) if point and decimals.isdigit() else 0
+    if 2 <= places < digits and is_right(written, value, places):
+        return places
+    return None
