@@ -299,3 +299,21 @@ def test_a_traced_batch_loss_is_the_sum_and_its_gradient_the_mean(in_root) -> No
         mean = sum(traced[f"{grad}@1#{k}"] for k in range(1, size + 1)) / size
         assert traced[f"{grad}@1"] == pytest.approx(mean, rel=1e-12, abs=1e-15)
     assert grads
+
+
+def test_plot_without_matplotlib_is_said_before_training(in_root, tmp_path, monkeypatch) -> None:
+    """It trained and printed the whole report first."""
+    import importlib.util
+
+    import backprop_tutor.train
+
+    found = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else found(name)
+    )
+    trained: list[str] = []
+    monkeypatch.setattr(backprop_tutor.train, "train", lambda spec, *a: trained.append(spec))
+    args = ["train", "configs/xor.yaml", "--plot", str(tmp_path / "loss.png")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and "--plot needs matplotlib" in result.stderr
+    assert not trained and not result.stdout

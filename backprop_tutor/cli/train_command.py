@@ -76,6 +76,8 @@ def train(
         raise _fail("--matrix prints traced updates as matrices: add --trace-steps 1 (or 1,last)")
     _document("matrix form" if matrix else "training report", format)
     _refuse_overwrite(plot, force)
+    if plot is not None and not _plotting_installed():  # said before training, not after
+        raise _fail(PLOT_MISSING)
     _refuse_overwrite(output, force)
     console = _console(width, stderr=format is not TrainFormat.text)
     try:
@@ -185,6 +187,19 @@ def _progress_line(line: str) -> None:
         pass
 
 
+PLOT_MISSING = (
+    "--plot needs matplotlib, which is not installed; "
+    "pip install 'backprop-tutor[plot]' (in the project folder: pip install '.[plot]')"
+)
+
+
+def _plotting_installed() -> bool:
+    """Whether matplotlib can be imported, found without importing it (half a second)."""
+    import importlib.util
+
+    return importlib.util.find_spec("matplotlib") is not None
+
+
 def _save_plot(losses: list[float], path: Path, title: str, force: bool) -> None:
     """The loss per epoch with matplotlib (an optional extra), written atomically."""
     try:
@@ -193,9 +208,7 @@ def _save_plot(losses: list[float], path: Path, title: str, force: bool) -> None
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise _fail(
-            "--plot needs matplotlib, which is not installed; pip install 'backprop-tutor[plot]'"
-        ) from None
+        raise _fail(PLOT_MISSING) from None
     figure, axes = plt.subplots(figsize=(7, 4))
     axes.plot(range(1, len(losses) + 1), losses)
     axes.set(xlabel="epoch", ylabel="loss")
