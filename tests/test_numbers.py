@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backprop_tutor.core.numbers import NumberFormat, carry, or_scientific, setting_text
@@ -116,3 +118,15 @@ def test_a_setting_prints_whole(value: float, text: str) -> None:
     assert setting_text(value) == text
     top, _, bottom = text.partition("/")
     assert (float(top) / float(bottom) if bottom else float(top)) == value
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.floats(min_value=-1e3, max_value=1e3, allow_nan=False, allow_infinity=False),
+    st.integers(min_value=1, max_value=15),
+)
+def test_a_display_is_the_value_to_half_a_unit_of_its_last_digit(value: float, digits: int):
+    """Printed short or whole, never further than rounding puts it: at 15 digits the
+    'exact shorter decimal' rule printed 0.601087878848 for 0.601087878847826…"""
+    shown = Decimal(NumberFormat(digits, "round").format(value))
+    assert abs(shown - Decimal(repr(value))) <= Decimal(5).scaleb(-digits - 1)

@@ -43,13 +43,15 @@ def carry(value: float, places: int | None) -> float:
 def _short_places(value: float, max_places: int, at_max: Decimal) -> int | None:
     """The fewest decimals (at least one) that hold `value` exactly, if at most `max_places`;
     `at_max` is `value` rounded to max_places already (the caller prints it if none do)."""
-    scale = max(1.0, abs(value))
+    # binary noise, but never a digit the display shows: at 13 to 15 decimals 1e-12 would
+    # take 0.601087878847826 for 0.601087878848 (half a unit of the last digit is the bound)
+    tolerance = min(_EXACT_TOLERANCE * max(1.0, abs(value)), 0.5 * 10.0**-max_places)
 
     def holds(places: int) -> bool:
         rounded = at_max if places == max_places else _quantize(value, places, "round")
         if at_max and not rounded:  # 1e-12 at 12 decimals is not 0.0: its one digit kept
             return False
-        return abs(float(rounded) - value) <= _EXACT_TOLERANCE * scale
+        return abs(float(rounded) - value) <= tolerance
 
     # a value fewer decimals hold, max_places hold too: most computed values need one try
     if max_places < 1 or not holds(max_places):
