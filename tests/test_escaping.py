@@ -52,6 +52,7 @@ ESCAPES = {
     "hat",
     "sim",
     "prime",
+    "Omega",  # a Greek letter T1 cannot set, in math
 }
 DANGEROUS_TEX = re.compile(r"\\(input|include|write|immediate|openout|catcode|def|csname)\b|\^\^")
 HTML_TAGS = {"html", "head", "meta", "style", "body", "pre", "code", "span"}  # Rich's page

@@ -23,6 +23,8 @@ or a NUL stays one visible line, and other whitespace (a newline) as a space.
 from __future__ import annotations
 
 import re
+import unicodedata
+from functools import cache
 
 GREEK = {
     "δ": r"\delta",
@@ -132,10 +134,55 @@ def _shown(ch: str) -> str:
 
 
 def latex_text(text: str) -> str:
-    """Text as LaTeX text mode typesets it literally: \\input prints as \\input, never runs."""
-    escaped = "".join(_LATEX_TEXT.get(ch, ch) for ch in visible(text))
+    """Text as LaTeX text mode typesets it literally: \\input prints as \\input, never runs.
+    A character pdflatex's T1 fonts cannot set (past Latin Extended-A) is written as math
+    (a Greek letter) or an accent-free letter, else '?': one in a title stopped the build."""
+    escaped = "".join(_LATEX_TEXT.get(ch) or _settable(ch) for ch in visible(text))
     escaped = _HAT.sub(r"$\\hat{\1}$", escaped)  # m̂: a letter and a combining circumflex
     return _LIGATURE.sub(r"\1{}", escaped)
+
+
+def _settable(ch: str) -> str:
+    return ch if ord(ch) < _PAST_T1 else _beyond_t1(ch)
+
+
+_PAST_T1 = 0x180  # ASCII, Latin-1 and Latin Extended-A: what T1 and utf8 inputenc set
+
+
+@cache
+def _beyond_t1(ch: str) -> str:
+    """A character T1 cannot set, as text mode can: a Greek letter in math, a letter with an
+    accent T1 lacks as the letter, anything else (CJK, Cyrillic, an emoji) '?'."""
+    form = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+    if len(form) == 1 and form != ch:  # ά: α, its accent dropped
+        return _settable(form)
+    name = unicodedata.name(ch, "")
+    if name.startswith("GREEK ") and " LETTER " in name:
+        letter = name.rpartition(" LETTER ")[2].lower().replace("lamda", "lambda")
+        if letter == "final sigma":
+            return r"$\varsigma$"
+        if "SMALL" in name and letter in _GREEK_COMMANDS:
+            return f"$\\{letter}$"
+        if letter in _GREEK_CAPITALS:
+            return f"$\\{letter.capitalize()}$"
+        if letter in _GREEK_LATIN:  # Α, Β, omicron: a Latin letter looks the same
+            return _GREEK_LATIN[letter] if "SMALL" not in name else _GREEK_LATIN[letter].lower()
+    return form if form and all(ord(c) < _PAST_T1 and c.isalnum() for c in form) else "?"
+
+
+_GREEK_COMMANDS = set(
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma "
+    "tau upsilon phi chi psi omega".split()
+)
+_GREEK_CAPITALS = {"gamma", "delta", "theta", "lambda", "xi", "pi", "sigma", "upsilon", "phi"}
+_GREEK_CAPITALS |= {"psi", "omega"}
+_GREEK_LATIN = dict(
+    zip(
+        "alpha beta epsilon zeta eta iota kappa mu nu omicron rho tau chi".split(),
+        "ABEZHIKMNOPTX",
+        strict=True,
+    )
+)
 
 
 def latex_math(text: str) -> str:
