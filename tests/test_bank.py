@@ -338,3 +338,16 @@ def test_each_feedback_ends_in_the_value_as_the_tables_print_it(in_root, tmp_pat
     ends = {q["id"]: q["feedback"].rpartition(" = ")[2] for q in version["questions"]}
     assert {key: display[key] for key in ends} == ends
     assert any("e-" in shown for key, shown in ends.items() if key.startswith("v["))
+
+
+def test_a_shared_bias_over_softmax_does_not_stop_the_draws(tmp_path) -> None:
+    """Its gradient is 0 in every draw (softmax(net + b) = softmax(net)): the bank drew
+    10,000 times, then said 'give it more display digits', which could never help."""
+    text = (CONFIGS / "dawood.yaml").read_text(encoding="utf-8")
+    text = text.replace("loss: half_sse", "loss: cross_entropy")
+    text = text.replace("targets: {o1: 0.05, o2: 0.95}", "targets: {o1: 0.2, o2: 0.8}")
+    head, tail = text.split("  - units: [o1, o2]\n    activation: sigmoid")
+    spec = tmp_path / "softmax.yaml"
+    spec.write_text(head + "  - units: [o1, o2]\n    activation: softmax" + tail, encoding="utf-8")
+    document = json.loads(_out(["bank", str(spec), "--versions", "2", "-f", "json"]))
+    assert len(document["versions"]) == 2

@@ -294,9 +294,17 @@ def _problem(spec: Spec) -> str | None:
     if not all(np.isfinite(a).all() for a in (*p.nets, *p.outs, *gradients, *steps)):
         return OVERFLOWS
     tiny = 10.0**-spec.display.digits
-    if any((np.abs(g) < tiny).any() for g in gradients):
+    moved = [*p.grad_w, *(g for ls, g in zip(spec.layers, p.grad_b, strict=True) if _moves(ls))]
+    if any((np.abs(g) < tiny).any() for g in moved if g.size):
         return VANISHES
     return None
+
+
+def _moves(layer) -> bool:
+    """Whether a layer's bias can change its outputs: one bias shared over a distribution's
+    units cannot (softmax(net + b) = softmax(net)), so its gradient is 0 in every draw, by
+    construction; a search that waited for it to grow would never end."""
+    return not (layer.shared_bias and ACTIVATIONS[layer.activation].distribution)
 
 
 def _none_found(s: ExerciseSettings, search: Search) -> str:
