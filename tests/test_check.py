@@ -235,3 +235,16 @@ def test_a_claims_template_lists_every_id_and_check_reads_it_filled(tmp_path: Pa
     report = json.loads(filled.stdout)
     assert [c["id"] for c in report["claims"]] == ["out[h1]", "delta[o1]"]
     assert report["roots"] == ["delta[o1]"]
+
+
+@pytest.mark.parametrize("written", ["0.41", "0.4100", "0.410000000"])
+def test_a_claim_of_the_exact_value_is_said_exact(written: str) -> None:
+    """Dawood's net_h1 is 0.41 (0.41000000000000003 in binary): 'truncated to 2 decimals'
+    said it was cut from something longer."""
+    from decimal import Decimal
+
+    from backprop_tutor.teach.claims import Claim
+
+    checker = Checker(load_spec(CONFIGS / "dawood.yaml"))
+    (verdict,) = checker.check([Claim("net[h1]", written, 1, Decimal(written))])
+    assert (verdict.status, verdict.detail, verdict.ok) == ("exact", "the exact value", True)
