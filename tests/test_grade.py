@@ -162,3 +162,13 @@ def test_a_bad_version_cell_is_said_at_its_row_of_the_sheet(tmp_path, cell, word
     result = CliRunner().invoke(app, ["grade", str(bank), str(sheet)])
     assert result.exit_code == 2 and words in result.stderr
     assert result.stderr.startswith(f"error: {sheet}:3: ")
+
+
+def test_a_class_with_no_mistakes_says_none(tmp_path) -> None:
+    """Not two empty tables."""
+    sheet = tmp_path / "answers.csv"
+    sheet.write_text("student,new[w5]\nAda,0.45187\n", encoding="utf-8")
+    args = ["grade", str(CONFIGS / "dawood.yaml"), str(sheet), "--width", "200"]
+    output = CliRunner().invoke(app, args).stdout
+    assert "The most common named mistakes: none" in output
+    assert "(a mistake of their own there): none" in output

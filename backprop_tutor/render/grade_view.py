@@ -44,7 +44,10 @@ class GradeReport:
 
 
 def _counted(title: str, what: str, counts) -> object:
-    """A summary table: the most common of `counts`, each with how many students."""
+    """A summary table: the most common of `counts`, each with how many students; a line
+    saying there are none where a table would be empty."""
+    if not counts:
+        return Text(f"{title}: none")
     table = Grid(title)
     table.column(what, numeric=False)
     table.column("students")
