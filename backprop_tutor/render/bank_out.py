@@ -112,16 +112,19 @@ def _question_html(v: Version, bank: Bank, asked) -> str:
     )
     given = given_html(v)
     picture = '<p><img src="@@PLUGINFILE@@/network.svg" alt="the network with its givens"></p>'
-    items = [f"<li>{escape(q.prompt)} = {_numerical(q, mal, bank.unit)}</li>" for q, mal in asked]
+    n = h.display.format
+    items = [
+        f"<li>{escape(q.prompt)} = {_numerical(q, mal, bank.unit, n)}</li>" for q, mal in asked
+    ]
     return head + picture + given + "<ol>" + "".join(items) + "</ol>"
 
 
-def _numerical(q: Question, mal: list[tuple[str, float]], unit: float) -> str:
+def _numerical(q: Question, mal: list[tuple[str, float]], unit: float, n) -> str:
     """A cloze NUMERICAL part: the answer within one unit of the last digit, the working as
     its feedback; each named mistake's value as a 0% answer with its name."""
-    right = f"={_number(q.value)}:{setting_text(unit)}#{_cloze(q.working)}"
+    right = f"={answer_text(q.value, n(q.value))}:{setting_text(unit)}#{_cloze(q.working)}"
     wrong = "".join(
-        f"~%0%{_number(value)}:{setting_text(unit)}#{_cloze('The mistake: ' + name)}"
+        f"~%0%{answer_text(value, n(value))}:{setting_text(unit)}#{_cloze('The mistake: ' + name)}"
         for name, value in mal
     )
     return "{1:NUMERICAL:" + right + wrong + "}"
@@ -145,8 +148,16 @@ def _picture(v: Version) -> str:
     return base64.b64encode(network_svg(v.trace).encode("utf-8")).decode("ascii")
 
 
-def _number(value: float) -> str:
-    return f"{value:.12g}"
+def answer_text(value: float, shown: str) -> str:
+    """A right answer as Moodle stores it (and shows it to the student): `shown`, the tables'
+    text, where that is the value but for a float's noise (0.0 for -2.8e-17, 1.0 for
+    0.99999999999999997), so the answer shown is the tables' and never '-0'; otherwise the
+    value to 12 significant figures, the centre its tolerance is measured from (and 1e+200
+    stays short: the tables write all its 201 digits)."""
+    if len(shown) <= 24 and abs(float(shown) - value) <= 1e-12 * max(1.0, abs(value)):
+        return shown
+    written = f"{value:.12g}"
+    return "0" if written == "-0" else written
 
 
 def _cloze(text: str) -> str:

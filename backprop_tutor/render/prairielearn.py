@@ -61,6 +61,7 @@ def _version(v, names: dict[str, str], signs: dict[str, int], bank: Bank) -> dic
     mistakes' answers as the trace has them, which server.py reads a submitted answer into
     (× its sign) before it grades and carries it forward."""
     values, rules = v.trace.values(), trace_rules(v.trace)
+    n = v.trace.header.display.format
     mal = mal_answers(v.trace, bank.tolerance)
     kept = {}
     for key in names:
@@ -78,7 +79,7 @@ def _version(v, names: dict[str, str], signs: dict[str, int], bank: Bank) -> dic
         "seed": v.seed,
         "givens": given_html(v),
         "picture": network_svg(v.trace),  # the network with its givens, inline in the page
-        "answers": {names[k]: signs.get(k, 1) * values[k] for k in names},
+        "answers": {names[k]: _shown(signs.get(k, 1) * values[k], n) for k in names},
         "ids": names,
         "signs": signs,
         "values": {k: x for k, x in values.items() if "@" not in k},  # step 1's, by id
@@ -86,6 +87,12 @@ def _version(v, names: dict[str, str], signs: dict[str, int], bank: Bank) -> dic
         # the answers `check`'s named mistakes give: a wrong answer matching one is told which
         "mistakes": {names[k]: mal[k] for k in names if k in mal},
     }
+
+
+def _shown(value: float, n) -> float:
+    """A right answer as PrairieLearn shows it (to `digits` decimals; server.py grades from
+    the values): 0.0 where the tables print a zero, which -2.8e-17 showed as -0.0000."""
+    return 0.0 if float(n(value)) == 0 else value
 
 
 def _function_name(rule) -> str:

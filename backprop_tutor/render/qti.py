@@ -6,7 +6,9 @@ the question's text.
 Canvas's numerical questions hold one answer each, so a version is one "fill in multiple
 blanks" question, a blank per quantity. Canvas compares a blank's text, so each blank accepts
 the answer as written to the required decimals, rounded or truncated, and one unit either side
-of it (the tolerance the other formats give), with and without trailing zeros.
+of it (the tolerance the other formats give), with and without trailing zeros, and always the
+value exactly as the tables print it (a student copies it from there). A zero is never written
+'-0': the tables print -2.8e-17 as 0.0, so a blank holding only '-0.0000' refused it.
 """
 
 from __future__ import annotations
@@ -109,19 +111,20 @@ def _item(v: Version, bank: Bank) -> str:
     )
     responses, conditions = [], []
     share = 100 / len(asked)
+    shown = v.trace.header.display.format  # the value as the tables print it
     for q, b in zip(asked, blanks, strict=True):
+        texts = accepted_texts(q.value, bank.digits, shown(q.value))
         labels = "".join(
             f'<response_label ident="{b}_{k}"><material><mattext texttype="text/plain">'
             f"{answer}</mattext></material></response_label>"
-            for k, answer in enumerate(accepted_texts(q.value, bank.digits))
+            for k, answer in enumerate(texts)
         )
         responses.append(
             f'<response_lid ident="response_{b}"><material><mattext>{b}</mattext></material>'
             f"<render_choice>{labels}</render_choice></response_lid>"
         )
         right = "".join(
-            f'<varequal respident="response_{b}">{b}_{k}</varequal>'
-            for k in range(len(accepted_texts(q.value, bank.digits)))
+            f'<varequal respident="response_{b}">{b}_{k}</varequal>' for k in range(len(texts))
         )
         conditions.append(
             f"<respcondition><conditionvar><or>{right}</or></conditionvar>"
@@ -144,21 +147,32 @@ def _item(v: Version, bank: Bank) -> str:
     )
 
 
-def accepted_texts(value: float, digits: int) -> list[str]:
+def accepted_texts(value: float, digits: int, shown: str | None = None) -> list[str]:
     """The blank's accepted answers: the value to `digits` decimals rounded and truncated,
-    one unit either side, each also without trailing zeros."""
+    one unit either side, each in full, short to one decimal (the tables' 1.0) and bare (1),
+    then `shown`, the tables' own text, if not among them. Canvas matches text, so a form a
+    student may copy from the tables must be listed; a zero is written unsigned."""
     unit = Decimal(1).scaleb(-digits)
     exact = Decimal(repr(value))
     found: list[str] = []
     for mode in (ROUND_HALF_UP, ROUND_DOWN):
-        shown = exact.quantize(unit, rounding=mode)
-        for text in (shown - unit, shown, shown + unit):
-            for written in (f"{text:f}", _short(text)):
+        rounded = exact.quantize(unit, rounding=mode)
+        for number in (rounded - unit, rounded, rounded + unit):
+            number = number.copy_abs() if number.is_zero() else number  # -0.0000 is 0.0000
+            for written in (f"{number:f}", _short(number, 1), _short(number, 0)):
                 if written not in found:
                     found.append(written)
+    if shown is not None and shown not in found:
+        found.append(shown)
     return found
 
 
-def _short(number: Decimal) -> str:
+def _short(number: Decimal, places: int) -> str:
+    """`number` without trailing zeros, keeping at least `places` decimals: 1.0000 is 1.0
+    (places 1, as the tables print a whole number) or 1 (places 0)."""
     text = f"{number:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    if "." not in text:
+        return text if not places else f"{text}.{'0' * places}"
+    whole, _, decimals = text.partition(".")
+    decimals = decimals.rstrip("0").ljust(places, "0")
+    return f"{whole}.{decimals}" if decimals else whole
