@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from backprop_tutor.render.escape import latex_text, markdown_text, rich_text
+from backprop_tutor.render.escape import latex_text, markdown_text, rich_text, template_text
 
 
 @pytest.mark.parametrize(
@@ -56,3 +56,14 @@ def test_markdown_text(text: str, markdown: str) -> None:
 
 def test_rich_text_keeps_lines_and_shows_control_characters() -> None:
     assert rich_text("a\nb\x1b[31m\u202e") == "a\nb\\x1b[31m\\u202e"
+
+
+def test_template_text_holds_no_brace_or_tag_and_reads_back_as_written() -> None:
+    """Moodle's cloze text and PrairieLearn's Mustache page: no brace of the user's is left
+    for the system, and a browser's reading gives the text back."""
+    from html import unescape
+
+    text = '{1:SHORTANSWER:=x} {{{params.seed}}} <b>"&"</b>'
+    escaped = template_text(text)
+    assert not set('{}<>"') & set(escaped)
+    assert unescape(escaped) == text

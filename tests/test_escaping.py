@@ -12,6 +12,7 @@ headings, a table keeps its rows and columns). `# literal:` is text the reader m
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -237,3 +238,48 @@ def _check_svg(svg: str) -> str:
     names = {name.rpartition("}")[2] for e in elements for name in e.attrib}
     assert not {n for n in names if n.startswith("on") or n == "href"}, names
     return "".join(e.text or "" for e in elements if e.tag.endswith("text"))
+
+
+# Course systems' templates --------------------------------------------------------------------
+
+# A title in the syntax of both systems, and a '/' (a level in Moodle's category path).
+BRACED = "{1:SHORTANSWER:=x} {{{params.seed}}} Week 3/4"
+CLOZE_BLANK = re.compile(r"\{[0-9]*:[A-Z_]+:")  # where Moodle's cloze parser starts a blank
+MUSTACHE_TAG = re.compile(r"\{\{\{?\s*([^{}]*?)\s*\}?\}\}")
+
+
+def _bank(tmp_path: Path, title: str, format: str, name: str) -> Path:
+    args = ["bank", "2-2-2", "--versions", "2", "--title", title, "-f", format]
+    result = CliRunner().invoke(app, [*args, "-o", str(tmp_path / name)])
+    assert result.exit_code == 0, result.output
+    return tmp_path / name
+
+
+def _moodle_category_path(path: str) -> list[str]:
+    """Moodle's reading of a category path (qformat_default::split_category_path): a lone
+    '/' separates, '//' is a slash, each name trimmed."""
+    return [part.replace("//", "/").strip() for part in re.split(r"(?<!/)/(?!/)", path)]
+
+
+@pytest.mark.parametrize("title", [BRACED, "/a title led and ended by slashes/"])
+def test_a_title_is_no_cloze_blank_and_one_category_in_moodle(title: str, tmp_path) -> None:
+    """The title is in every question's text: there its braces were a cloze blank Moodle
+    would add to each version; in the category path each '/' was one more level."""
+    root = ElementTree.parse(_bank(tmp_path, title, "moodle", "m.xml")).getroot()
+    category, *questions = root.iter("question")
+    path = _moodle_category_path(category.findtext("category/text"))
+    assert path == ["$course$", "top", "backprop-tutor", f"{title} (seed 0)"]
+    bank = json.loads(_bank(tmp_path, title, "json", "b.json").read_text(encoding="utf-8"))
+    for question, version in zip(questions, bank["versions"], strict=True):
+        text = question.findtext("questiontext/text")
+        assert len(CLOZE_BLANK.findall(text)) == len(version["questions"])
+        assert title in _Text.of(text)  # shown as written
+
+
+def test_a_title_is_no_mustache_tag_in_prairielearn(tmp_path) -> None:
+    """question.html is a Mustache template: the title's {{{params.seed}}} was one more tag;
+    now the page's tags are its own, and the title is shown as written."""
+    html = (_bank(tmp_path, BRACED, "prairielearn", "pl") / "question.html").read_text("utf-8")
+    tags = MUSTACHE_TAG.findall(html)
+    assert tags == ["params.version", "params.seed", "params.picture", "params.givens"]
+    assert BRACED in _Text.of(html)

@@ -17,7 +17,7 @@ from html import escape
 
 from backprop_tutor.core.numbers import setting_text
 from backprop_tutor.core.regularizers import displayed
-from backprop_tutor.render.escape import latex_text
+from backprop_tutor.render.escape import latex_text, template_html, template_text
 from backprop_tutor.render.network_svg import network_svg
 from backprop_tutor.render.quiz import Question, questions
 from backprop_tutor.teach.bank import Bank, Version, mal_answers
@@ -57,7 +57,7 @@ def bank_json(bank: Bank) -> str:
 
 def moodle_xml(bank: Bank) -> str:
     """Moodle's question XML: a category for the exam, then a cloze question per version."""
-    category = f"$course$/top/backprop-tutor/{bank.title} (seed {bank.seed})"
+    category = f"$course$/top/backprop-tutor/{_category(f'{bank.title} (seed {bank.seed})')}"
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         "<quiz>",
@@ -103,18 +103,31 @@ def _asked(v: Version, bank: Bank) -> list[tuple[Question, list[tuple[str, float
     ]
 
 
+def _category(name: str) -> str:
+    """A category's name in Moodle's category path, as Moodle's own export writes it
+    (qformat_default::assemble_category_path): a '/' is a new level there, so each is
+    doubled, and a space keeps a leading or trailing one from joining the separator (the
+    importer trims it). A title 'Week 3/4' stays one category."""
+    escaped = name.strip().replace("/", "//")
+    if escaped.startswith("/"):
+        escaped = " " + escaped
+    return escaped + " " if escaped.endswith("/") else escaped
+
+
 def _question_html(v: Version, bank: Bank, asked) -> str:
     h = v.trace.header
     head = (
-        f"<p>{escape(h.title or bank.title)}: one step of backpropagation, loss "
-        f"{escape(h.loss)}, learning rate η = {setting_text(h.learning_rate)}, activations "
-        f"{escape(', '.join(h.activations))}. Give each value to {bank.digits} decimals.</p>"
+        f"<p>{template_text(h.title or bank.title)}: one step of backpropagation, loss "
+        f"{template_text(h.loss)}, learning rate η = {setting_text(h.learning_rate)}, "
+        f"activations {template_text(', '.join(h.activations))}. Give each value to "
+        f"{bank.digits} decimals.</p>"
     )
-    given = given_html(v)
+    given = template_html(given_html(v))  # its names are the spec's
     picture = '<p><img src="@@PLUGINFILE@@/network.svg" alt="the network with its givens"></p>'
     n = h.display.format
     items = [
-        f"<li>{escape(q.prompt)} = {_numerical(q, mal, bank.unit, n)}</li>" for q, mal in asked
+        f"<li>{template_text(q.prompt)} = {_numerical(q, mal, bank.unit, n)}</li>"
+        for q, mal in asked
     ]
     return head + picture + given + "<ol>" + "".join(items) + "</ol>"
 

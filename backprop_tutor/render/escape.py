@@ -12,6 +12,9 @@ path (any character a file name may have), unit, input and parameter names. It r
   html.escape and put no text of ours in an attribute (the SVG title is a constant), so all
   that is left to do is to keep control characters out (an ESC would reach the terminal, and
   a control character makes the SVG ill-formed XML).
+- a course system's template (`template_text`, `template_html`): Moodle's cloze question text,
+  where `{1:SHORTANSWER:=x}` is one more blank, and PrairieLearn's question.html, a Mustache
+  template, where `{{...}}` is a tag: HTML with every brace a character reference.
 
 Each escaper is the only one of its kind: a renderer that writes one of these languages calls
 it for every piece of text it did not write itself, and never escapes by hand. No escaper
@@ -25,6 +28,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import cache
+from html import escape
 
 GREEK = {
     "δ": r"\delta",
@@ -212,3 +216,17 @@ def rich_text(text: str) -> str:
     """Text for Rich to lay out (the terminal, HTML and SVG): newlines kept, as the tables'
     multi-line cells need them; every other control character visible, never sent."""
     return visible(text, newlines=True)
+
+
+def template_text(text: str) -> str:
+    """Text for an HTML page a course system reads as a template before a browser shows it
+    (`template_html`): HTML-escaped, and no brace of it is the system's."""
+    return template_html(escape(visible(text)))
+
+
+def template_html(html: str) -> str:
+    """HTML for a page a course system reads as a template: each brace as a character
+    reference (&#123; &#125;), so Moodle's cloze parser and Mustache find no tag in the
+    user's text, and the browser shows the brace as written. The HTML's own markup holds no
+    brace (a style sheet would: it is not for these pages)."""
+    return html.replace("{", "&#123;").replace("}", "&#125;")

@@ -15,12 +15,12 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from html import escape
 
 from backprop_tutor.core.activations import of_layer
 from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.trace_rules import trace_rules
 from backprop_tutor.render.bank_out import given_html
+from backprop_tutor.render.escape import template_text
 from backprop_tutor.render.network_svg import network_svg
 from backprop_tutor.render.quiz import questions
 from backprop_tutor.teach.bank import Bank, mal_answers
@@ -134,14 +134,14 @@ def _def(signature: str, expr, sp) -> str:
 
 def _question_html(asked, names: dict[str, str], bank: Bank) -> str:
     inputs = "\n".join(
-        f'  <pl-number-input answers-name="{names[q.id]}" label="{escape(q.prompt)} ="'
+        f'  <pl-number-input answers-name="{names[q.id]}" label="{template_text(q.prompt)} ="'
         f' comparison="decdig" digits="{bank.digits}" atol="{bank.tolerance}"'
         ' show-correct-answer="true"></pl-number-input><br>'
         for q in asked
     )
     return (
         "<pl-question-panel>\n"
-        f"  <p>{escape(bank.title)}: one step of backpropagation. Give each value to "
+        f"  <p>{template_text(bank.title)}: one step of backpropagation. Give each value to "
         f"{bank.digits} decimals.</p>\n"
         "  <p>Version {{params.version}}, seed {{params.seed}}.</p>\n"
         "  {{{params.picture}}}\n"
