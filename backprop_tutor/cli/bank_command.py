@@ -4,6 +4,7 @@ learning management system) and `grade` (a class's answers, judged as `check` do
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Annotated
 
@@ -64,7 +65,10 @@ def bank(
     title: Annotated[str | None, typer.Option(help="The exam's name (its category).")] = None,
     format: format_option(BankFormat) = BankFormat.moodle,  # type: ignore[valid-type,attr-defined]
     output: OutputOption = None,
-    force: Annotated[bool, typer.Option(help="Overwrite the --output file if it exists.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(help="Overwrite the --output file (prairielearn: the folder's) if it exists."),
+    ] = False,
 ) -> None:
     """Versions of one exercise, each with its own numbers, as a question bank: every quantity
     with its answer, a tolerance of one unit in the last digit, the working as feedback, and
@@ -72,7 +76,10 @@ def bank(
     from backprop_tutor.teach.bank import from_spec, make_bank
 
     document = _document("question bank", format)
-    _refuse_overwrite(output, force)
+    if format.value == "prairielearn":  # -o names a folder: its files are checked
+        _refuse_folder(output, force)
+    else:
+        _refuse_overwrite(output, force)
     try:
         named_file = os.path.exists(shape) or Path(shape).suffix  # a missing one: said so
         if not _is_shape(shape) and not named_file:
@@ -178,14 +185,36 @@ def _prairielearn(made, folder: Path | None, force: bool) -> None:
         files = prairielearn_files(made)
     except ValueError as error:
         raise _fail(error) from None
-    if os.path.exists(folder) and not os.path.isdir(folder):
-        raise _fail(f"{folder}: a file stands where the question folder goes; choose another")
-    for name in files:
-        _refuse_overwrite(folder / name, force)
+    _refuse_folder(folder, force)  # again: the drawing took time
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         _write_text(folder / name, text, force)
     _show(Text(f"Wrote {folder}/: {', '.join(files)} ({len(made.versions)} versions)"))
+
+
+def _refuse_folder(folder: Path | None, force: bool) -> None:
+    """-f prairielearn's -o is a folder, new or existing (the generic check refused any
+    folder, even an empty one with --force): one line and exit 2 for anything else there,
+    for a symbolic link (never followed: the files would land where it points), and for a
+    file of the question's already in it, named, unless --force (then a regular file only)."""
+    from backprop_tutor.render.prairielearn import FILES
+
+    if folder is None:
+        return  # said when the bank is written: -o is required
+    try:
+        mode = os.lstat(folder).st_mode
+    except FileNotFoundError:
+        return
+    except NotADirectoryError:
+        raise _fail(f"{folder}: a part of the path is not a folder; check the path") from None
+    except OSError as error:
+        raise _fail(f"{folder}: cannot be read: {error.strerror}; choose another folder") from None
+    if stat.S_ISLNK(mode):
+        raise _fail(f"{folder}: is a symbolic link; name the question folder itself")
+    if not stat.S_ISDIR(mode):
+        raise _fail(f"{folder}: a file stands where the question folder goes; choose another")
+    for name in FILES:
+        _refuse_overwrite(folder / name, force)
 
 
 # the bank's formats that are files, not one text: each writes its own (-o required)

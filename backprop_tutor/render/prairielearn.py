@@ -25,6 +25,7 @@ from backprop_tutor.render.network_svg import network_svg
 from backprop_tutor.render.quiz import questions
 from backprop_tutor.teach.bank import Bank, mal_answers
 
+FILES = ("info.json", "question.html", "server.py")  # the question folder's, by name
 OPS = {"const", "dot", "weighted_sum", "product", "activation", "activation_derivative"}
 OPS |= {"loss_term", "loss_derivative"}
 OPS |= {"mean", "variance", "normalize", "batch_norm_delta", "running"}  # batch normalization
@@ -45,15 +46,16 @@ def prairielearn_files(bank: Bank) -> dict[str, str]:
         "tags": ["backprop-tutor", f"seed-{bank.seed}"],
         "type": "v3",
     }
-    return {
-        "info.json": json.dumps(info, indent=2) + "\n",
-        "question.html": _question_html(asked, names, bank),
-        "server.py": SERVER.format(
+    texts = (
+        json.dumps(info, indent=2) + "\n",
+        _question_html(asked, names, bank),
+        SERVER.format(
             versions=repr(json.dumps(versions)),
             tolerance=repr(bank.tolerance),
             functions="\n\n".join(functions),
         ),
-    }
+    )
+    return dict(zip(FILES, texts, strict=True))
 
 
 def _version(v, names: dict[str, str], signs: dict[str, int], bank: Bank) -> dict:
