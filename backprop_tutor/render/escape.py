@@ -139,18 +139,27 @@ def _shown(ch: str) -> str:
 
 def latex_text(text: str) -> str:
     """Text as LaTeX text mode typesets it literally: \\input prints as \\input, never runs.
-    A character pdflatex's T1 fonts cannot set (past Latin Extended-A) is written as math
-    (a Greek letter) or an accent-free letter, else '?': one in a title stopped the build."""
+    A letter or symbol pdflatex's T1 fonts cannot set is written as math (a Greek letter) or
+    an accent-free letter, else '?': one in a title (Ω, Cyrillic, CJK, an emoji) stopped the
+    build. Punctuation and combining marks pass (–, …, ‖ and the m̂ below are set)."""
     escaped = "".join(_LATEX_TEXT.get(ch) or _settable(ch) for ch in visible(text))
     escaped = _HAT.sub(r"$\\hat{\1}$", escaped)  # m̂: a letter and a combining circumflex
     return _LIGATURE.sub(r"\1{}", escaped)
 
 
+@cache
 def _settable(ch: str) -> str:
-    return ch if ord(ch) < _PAST_T1 else _beyond_t1(ch)
+    if ch in _T1_LACKS:
+        return _T1_LACKS[ch]
+    kind = unicodedata.category(ch)
+    if ord(ch) < _PAST_T1 or not (kind[0] == "L" or kind == "So" or ord(ch) > 0xFFFF):
+        return ch
+    return _beyond_t1(ch)
 
 
-_PAST_T1 = 0x180  # ASCII, Latin-1 and Latin Extended-A: what T1 and utf8 inputenc set
+_PAST_T1 = 0x180  # ASCII, Latin-1 and Latin Extended-A: the letters T1 and utf8 inputenc set
+# but for these nine of Latin Extended-A, which T1 has no glyph for: the letter they are
+_T1_LACKS = dict(zip("ĦħĸĿŀŉŦŧſ", ["H", "h", "k", "L", "l", "'n", "T", "t", "s"], strict=True))
 
 
 @cache
