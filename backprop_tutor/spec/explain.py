@@ -34,13 +34,6 @@ def explain(source: YamlSource, exc: ValidationError) -> SpecError:
     )
     if kind == "extra_forbidden":
         return source.error(path, f"unknown key '{shortened(str(path[-1]))}'{more}", _keys(path))
-    if kind == "invalid_key":  # YAML reads `1:` and `true:` as a number and a boolean
-        key = (*path[:-1], str(path[-1]))  # as the file's marks hold it
-        return source.error(
-            key,
-            f"unknown key {shortened(repr(error['input']))}{more}",
-            _keys(key) + "; a key is a name, never a number or true/false",
-        )
     if kind == "missing":
         return source.error(
             path,

@@ -199,6 +199,23 @@ def _too_deep(file: str, line: int | None, column: int | None) -> SpecError:
     )
 
 
+_STR = "tag:yaml.org,2002:str"
+
+
+def _not_a_name(file: str, path: YamlPath, key: yaml.Node) -> SpecError:
+    """A key YAML reads as a number, true/false, null or a date (or a list): no key of a
+    spec is one. Said at the key, which pydantic's error would place at the document's start."""
+    kind = key.tag.rpartition(":")[2]
+    if not isinstance(key, yaml.ScalarNode):
+        problem, fix = "a key is a list or a mapping, not a name", "write a name"
+    else:
+        read = {"null": "nothing (null)"}.get(kind) or f"a {_KINDS.get(kind, 'value')}"
+        problem = f"the key '{shortened(key.value)}' is read as {read}, not a name"
+        fix = f"write a name; quote it ('{shortened(key.value)}': ...) if it is one"
+    mark = key.start_mark
+    return SpecError(file, problem, fix, format_place(path), mark.line + 1, mark.column + 1)
+
+
 def _walk(node: yaml.Node, path: YamlPath, source: YamlSource, count: list[int]) -> None:
     """Record marks, and refuse what the safe loader would accept but a spec must not hold
     (aliases can nest one anchored node inside another, so depth is checked here too)."""
@@ -218,6 +235,8 @@ def _walk(node: yaml.Node, path: YamlPath, source: YamlSource, count: list[int])
         for key_node, value_node in node.value:
             key = str(key_node.value)
             line = key_node.start_mark.line + 1
+            if key_node.tag != _STR:  # `1:`, `true:`, `null:`: never a name, wherever it is
+                raise _not_a_name(source.file, path, key_node)
             if key in seen:
                 raise SpecError(
                     source.file,
