@@ -76,3 +76,12 @@ def test_a_file_where_the_folder_goes_is_refused(tmp_path, monkeypatch) -> None:
     (tmp_path / "q").write_text("a file", encoding="utf-8")
     assert "q" in _refused(_bank(tmp_path, monkeypatch, "--force"))
     assert (tmp_path / "q").read_text(encoding="utf-8") == "a file"
+
+
+def test_a_folder_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
+    """Under a file that is not a folder's parent (/proc's files take no children): it was
+    an unexpected FileNotFoundError, exit 3."""
+    (tmp_path / "plain").write_text("x", encoding="utf-8")
+    for folder in ("/proc/self/no-such/q", str(tmp_path / "plain" / "q")):
+        args = ["bank", "2-2-2", "--versions", "1", "-f", "prairielearn", "-o", folder]
+        assert folder in _refused(CliRunner().invoke(app, args))

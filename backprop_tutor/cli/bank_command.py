@@ -21,6 +21,7 @@ from backprop_tutor.cli.common import (
     _emit,
     _fail,
     _load_spec,
+    _make_folder,
     _refuse_overwrite,
     _search_progress,
     _show,
@@ -186,7 +187,7 @@ def _prairielearn(made, folder: Path | None, force: bool) -> None:
     except ValueError as error:
         raise _fail(error) from None
     _refuse_folder(folder, force)  # again: the drawing took time
-    folder.mkdir(parents=True, exist_ok=True)
+    _make_folder(folder, "-o")
     for name, text in files.items():
         _write_text(folder / name, text, force)
     _show(Text(f"Wrote {folder}/: {', '.join(files)} ({len(made.versions)} versions)"))

@@ -222,6 +222,19 @@ def _named_parameters(only: str, known: Collection[str], option: str = "--only")
     return chosen
 
 
+def _make_folder(folder: Path, option: str = "--output-dir") -> None:
+    """A folder a command writes into (`new --output-dir`, `bank -f prairielearn -o`), made
+    if missing; one line if it cannot be (a file on the way, a place no folder can be)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise _fail(f"{option} {folder}: a file of that name is in the way") from None
+    except NotADirectoryError:
+        raise _fail(f"{option} {folder}: a part of the path is a file, not a folder") from None
+    except OSError as exc:
+        raise _fail(f"{option} {folder}: cannot be made: {exc.strerror}") from None
+
+
 def _refuse_overwrite(output: Path | None, force: bool) -> None:
     """Before any work: an --output that exists needs --force, and only a regular file may
     be replaced, whatever --force says (never a device, a folder or a link)."""

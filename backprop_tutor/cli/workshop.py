@@ -24,6 +24,7 @@ from backprop_tutor.cli.common import (
     _fail,
     _known_notation,
     _load_spec,
+    _make_folder,
     _refuse_overwrite,
     _search_progress,
     _show,
@@ -206,18 +207,6 @@ def _usable_folder(folder: Path) -> None:
     for part in (folder, *folder.parents):
         if os.path.exists(part) and not os.path.isdir(part):  # False past 255 characters
             raise _fail(f"--output-dir {folder}: {part} is a file, not a folder; choose another")
-
-
-def _make_folder(folder: Path) -> None:
-    """`new --output-dir`: made if missing; one line if it cannot be (a file on the way)."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise _fail(f"--output-dir {folder}: a file of that name is in the way") from None
-    except NotADirectoryError:
-        raise _fail(f"--output-dir {folder}: a part of the path is a file, not a folder") from None
-    except OSError as exc:
-        raise _fail(f"--output-dir {folder}: cannot be made: {exc.strerror}") from None
 
 
 @app.command(epilog=examples_epilog("backprop-tutor draw configs/dawood.yaml -o net.svg"))
