@@ -130,6 +130,7 @@ def train(
     on_epoch: Callable[[int, float], None] | None = None,
 ) -> TrainingResult:
     """Train from the spec's starting weights until a stopping rule holds."""
+    refuse_unreachable(spec, trace_updates)
     refuse_large_tracing(spec, trace_updates)
     network = training_network(spec)
     rules = spec.training
@@ -247,6 +248,18 @@ def most_updates(spec: Spec) -> int:
     it sooner), a batch of each epoch's examples an update."""
     rules = spec.training
     return (rules.epochs or rules.max_epochs) * -(-max(1, len(spec.examples)) // _batch_size(spec))
+
+
+def refuse_unreachable(spec: Spec, trace_updates: Collection[int]) -> None:
+    """Traced updates none of which a run can reach (past every epoch's batches, up to the
+    epoch limit): refused before any training, which would take the whole run to find it."""
+    most = most_updates(spec)
+    if trace_updates and LAST not in trace_updates and min(trace_updates) > most:
+        raise TrainingError(
+            spec.file,
+            f"--trace-steps: training makes at most {most:,} updates, none of those asked for",
+            "give 1, last or a number up to it",
+        )
 
 
 def refuse_large_tracing(spec: Spec, trace_updates: Collection[int]) -> None:

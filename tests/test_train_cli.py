@@ -317,3 +317,17 @@ def test_plot_without_matplotlib_is_said_before_training(in_root, tmp_path, monk
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2 and "--plot needs matplotlib" in result.stderr
     assert not trained and not result.stdout
+
+
+@pytest.mark.parametrize("command", ["train", "explore"])
+def test_unreachable_updates_are_refused_before_any_training(in_root, command, monkeypatch):
+    """explore trained all 10,000 epochs first (train's own check was its alone)."""
+    import backprop_tutor.train
+
+    def never(spec):
+        raise AssertionError("a network was built for training")
+
+    monkeypatch.setattr(backprop_tutor.train, "training_network", never)
+    args = [command, "configs/xor.yaml", "--trace-steps", "40001"]
+    result = CliRunner().invoke(app, args + (["-o", "never.html"] if command == "explore" else []))
+    assert result.exit_code == 2 and "at most 40,000 updates" in result.stderr

@@ -82,7 +82,7 @@ def train(
     console = _console(width, stderr=format is not TrainFormat.text)
     try:
         network_spec = _load_spec(spec, allow_data_anywhere)
-        _before_training(network_spec, updates, trace_steps)
+        _before_training(network_spec, updates)
         limit = network_spec.training.epochs or network_spec.training.max_epochs
         with _progress(console, limit) as advance:
             result = train_spec(network_spec, updates, advance)
@@ -110,17 +110,15 @@ def train(
         console.print(for_stream(f"Loss curve saved to {plot}", console.file), markup=False)
 
 
-def _before_training(spec, updates: list[int], asked: str | None) -> None:
+def _before_training(spec, updates: set[int]) -> None:
     """What is said before any work: traced updates no run can reach (refused), and masks
     the file gives that training does not use (a line on stderr)."""
-    from backprop_tutor.train import LAST, most_updates
+    from backprop_tutor.train import refuse_unreachable
 
-    most = most_updates(spec)
-    if updates and LAST not in updates and min(updates) > most:
-        raise _fail(
-            f"--trace-steps {asked}: training makes at most {most:,} updates; "
-            "give 1, last or a number up to it"
-        )
+    try:
+        refuse_unreachable(spec, updates)
+    except TrainingError as error:
+        raise _fail(error) from None
     for number, layer in enumerate(spec.layers, 1):
         if layer.dropout is not None and layer.dropout.masks:
             _notice(

@@ -315,7 +315,10 @@ def _traced_training(spec, updates: set[int]):
     from backprop_tutor.record import header
     from backprop_tutor.train import train
 
-    result = train(spec, updates)
+    result = train(spec, updates)  # refuses, before training, updates no run can reach
     if not result.traced:
-        raise _fail(f"--trace-steps: training made {result.updates:,} updates, none of those")
+        raise _fail(
+            f"--trace-steps: training made {result.updates:,} updates, none of those; "
+            "give 1, last or a number up to it"
+        )
     return Trace(header(spec), tuple(result.traced[k] for k in sorted(result.traced)))
