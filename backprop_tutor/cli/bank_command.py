@@ -25,6 +25,7 @@ from backprop_tutor.cli.common import (
     _refuse_overwrite,
     _search_progress,
     _show,
+    _spec_path,
     _write,
     _write_text,
     _written,
@@ -148,6 +149,7 @@ def grade(
             help="The exercise's spec, or a bank's JSON (bank ... -f json): then the sheet's "
             "second column, `version`, names each student's version.",
             show_default=False,
+            parser=_spec_path,
         ),
     ],
     answers: Annotated[

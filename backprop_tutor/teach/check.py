@@ -22,14 +22,12 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from backprop_tutor.core.errors import SpecError, TrainingError
-from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.notation import NOTATIONS
 from backprop_tutor.core.rules import Evaluator, Rule
 from backprop_tutor.core.trace import StepTrace, Trace
@@ -37,10 +35,18 @@ from backprop_tutor.core.trace_rules import trace_rules
 from backprop_tutor.core.words import counted
 from backprop_tutor.record import run
 from backprop_tutor.spec.model import Spec
-from backprop_tutor.teach.claims import Claim, TraceId, claim_aliases, load_claims, parse_id
-from backprop_tutor.teach.mistakes import masked_test_pass, mistaken_bias_factors, mistaken_rules
+from backprop_tutor.teach.claims import Claim, claim_aliases, load_claims, parse_id
+from backprop_tutor.teach.mistakes import masked_test_pass
 from backprop_tutor.teach.training_claims import TrainingClaims, TrainingId, training_id
-from backprop_tutor.teach.verdicts import Verdict, exactly, shown_as, whole, within_a_unit
+from backprop_tutor.teach.variants import NamedMistakes, later
+from backprop_tutor.teach.verdicts import (
+    Verdict,
+    exact_claim,
+    exactly,
+    shown_as,
+    whole,
+    within_a_unit,
+)
 
 CARRY_DIGITS = range(1, 7)
 
@@ -53,7 +59,7 @@ class StepEvents:
         self.deltas = {d.unit: d for d in step.deltas}
 
 
-class Checker:
+class Checker(NamedMistakes):
     """The exact trace of a spec, and the runs and local values of the named variants.
 
     Everything runs under np.errstate(all="ignore"): claimed numbers are arbitrary, so a
@@ -143,7 +149,7 @@ class Checker:
             raise ValueError(f"not trace ids of this network: {', '.join(unknown)}")
         numeric = sorted((self._whole(c) for c in claims if not c.is_formula), key=self._order)
         self.claimed = {c.id: float(c.number) for c in numeric}  # type: ignore[arg-type]
-        wanted = {key for c in numeric for key in (c.id, _later(parse_id(c.id)))}
+        wanted = {key for c in numeric for key in (c.id, later(parse_id(c.id)))}
         if self._wanted is None or not wanted <= self._wanted:
             self._runs.clear()  # they kept only the ids claimed before
             self._wanted = (self._wanted or set()) | wanted
@@ -170,9 +176,9 @@ class Checker:
 
     def _verdict(self, claim: Claim) -> Verdict:
         exact = float(self.v[claim.id])
-        if abs(float(claim.number) - exact) <= 1e-12 * max(1.0, abs(exact)):  # type: ignore[arg-type]
-            # 0.41 or 0.4100 for a net of 0.41 (and its binary noise): not a rounding of it
-            return Verdict(claim, "exact", "the exact value", exact, True)
+        found = exact_claim(exact, claim)
+        if found:
+            return found
         own = self.spec.display.rounding
         how = shown_as(exact, claim, own)
         if how:
@@ -285,118 +291,3 @@ class Checker:
         """A delta between the notation's sign (a claim) and dE/dnet (the rules): ±1 turns
         either way."""
         return self.sign * value if key.startswith("delta[") else value
-
-    # -- named mistakes ----------------------------------------------------------------------
-    def _variants(self, ident: TraceId) -> Iterator[tuple[str, float | None]]:
-        """(name, value) of each named mistake that applies to this quantity: first those of
-        its own rule, from the claimed numbers; then whole runs with a setting changed."""
-        yield from self._rule_variants(ident)
-        key, v, spec = ident.key, self.v, self.spec
-        yield (
-            "the layer-by-layer update (hidden deltas computed with the already updated "
-            "weights above)",
-            self._run("layers", update="layer_by_layer").get(key),
-        )
-        flipped = "biases kept" if spec.update_biases else "the biases updated too"
-        yield flipped, self._run("biases", update_biases=not spec.update_biases).get(key)
-        mistaken = LOSSES[spec.loss].mistaken_for
-        if mistaken:
-            other, name = mistaken
-            yield name, self._run(other, loss=other).get(key)
-        yield "one step more", self._run("more", steps=spec.steps + 1).get(_later(ident))
-        yield from self._step_fewer(ident)
-        if ident.predicted and self.spec.dropout_rates:
-            yield "dropout's mask applied in the test pass", self._masked_test.get(ident.key)
-        if ident.predicted or not ident.known:
-            return
-        kind, inside = ident.kind, ident.inside
-        if kind in ("delta", "de_dout"):
-            other = "δ = ∂E/∂net" if self.sign < 0 else "δ = −∂E/∂net"
-            yield f"the other sign convention of delta ({other})", -v[key]
-        if kind in ("grad", "path"):
-            yield "the opposite sign", -v[key]
-        if kind == "loss" and not inside:
-            yield "the mean instead of the sum over the outputs", v[key] / len(spec.output_names)
-        if ident.step <= len(self.steps):
-            yield from self._local_variants(ident, self.steps[ident.step - 1])
-
-    def _rule_variants(self, ident: TraceId) -> Iterator[tuple[str, float | None]]:
-        """The quantity's own rule with a named mistake in it, evaluated from the claimed
-        numbers as written (so a missing σ′ from 5-decimal intermediates is found)."""
-        options = self.evaluator.rules.get(ident.key)
-        if not options:
-            return
-        given = self._given()
-        rules = self.evaluator.rules
-        for name, rule in mistaken_rules(ident.kind, options[0], self._neighbours, rules):
-            value, _ = self.evaluator.recompute(ident.key, given, rule)
-            value = None if value is None else self._engine_sign(ident.key, value)
-            self._tried[name] = (rule, value, {})
-            yield name, value
-        bias = ident.inside.split(",")[0]
-        factor = self.evaluator.rules.get(ident.at("dnet_dparam", bias), ())
-        if factor and factor[0].op == "const":  # a bias: ∂net/∂b is 1 (or −1, a threshold)
-            one = factor[0].coefficients[0]
-            for name, instead in mistaken_bias_factors(ident.kind, bias, one):
-                old = ident.at("old", bias)
-                read = {
-                    factor[0].key: given.get(old, self.values[old]) if instead is None else instead
-                }
-                value, _ = self.evaluator.recompute(ident.key, {**given, **read})
-                self._tried[name] = (options[0], value, read)
-                yield name, value
-
-    def _step_fewer(self, ident: TraceId) -> Iterator[tuple[str, float | None]]:
-        """The value one step earlier: a test predicted with the weights before the last
-        update, a new weight left at its old value, a later step's quantity copied."""
-        if ident.test is not None:
-            fewer = self._run("fewer", steps=self.spec.steps - 1).get(ident.key)
-            yield "one step fewer (the weights before the last update)", fewer
-        elif ident.after:  # the same example before the last update: that step's own value
-            before = self.v.get(parse_id(ident.key.split("@")[0]).step_key(len(self.steps)))
-            yield "the value before the update (the weights the last step started from)", before
-        elif ident.kind == "new":
-            before = self.v.get(ident.at("old", ident.inside))
-            yield "one step fewer (the value before the update)", before
-        elif ident.step > 1 and ident.known:
-            yield "one step fewer", self.v.get(ident.step_key(ident.step - 1))
-
-    def _local_variants(
-        self, ident: TraceId, events: StepEvents
-    ) -> Iterator[tuple[str, float | None]]:
-        """The named mistakes of one quantity's own formula, at its own step."""
-        v, kind, inside, at = self.v, ident.kind, ident.inside, ident.at
-        delta, g = events.deltas.get(inside), events.gradients.get(inside)
-        if kind == "delta" and delta and not delta.jacobian:
-            yield "a missing dout/dnet factor", self.sign * v[at("de_dout", inside)]
-        if kind in ("grad", "new") and g and g.factors:
-            # the chain without its dout/dnet factor: a product, so a dead unit (dout/dnet 0)
-            # divides nothing
-            to = g.to[0]
-            kept = [f.value for f in g.factors if (f.role, f.unit) != ("dout_dnet", to)]
-            if len(kept) < len(g.factors):
-                without = math.prod(kept)
-                value = (
-                    without
-                    if kind == "grad"
-                    else v[at("old", inside)] - self.spec.learning_rate * without
-                )
-                yield f"a missing dout/dnet factor at {to}", value
-        if kind in ("de_dout", "delta") and delta and delta.downstream:
-            scale = 1.0 if kind == "de_dout" else v[at("dout_dnet", inside)]
-            base = v[at("de_dout", inside)]
-            for _unit, w, _, dk in delta.downstream:
-                changed = base + (v[at("new", w)] - v[at("old", w)]) * dk
-                sign = self.sign if kind == "delta" else 1
-                yield f"the updated {w} instead of the original", changed * scale * sign
-        if kind == "grad" and g and g.paths:
-            for p in g.paths:
-                yield (
-                    f"the path through {p.via} dropped",
-                    v[at("grad", inside)] - v[at("path", f"{inside},{p.via}")],
-                )
-
-
-def _later(ident: TraceId) -> str:
-    """The id of the same quantity one step later (a test is predicted after every step)."""
-    return ident.key if ident.predicted else ident.step_key(ident.step + 1)

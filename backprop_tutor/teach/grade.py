@@ -40,7 +40,7 @@ class ClassGrade:
     mistakes: Counter = field(default_factory=Counter)  # named mistake -> students making it
 
 
-Student = tuple[str, str | None, list[Claim]]  # name, version (None: one spec), answers
+Student = tuple[str, str | None, list[Claim], int]  # name, version (None: one spec), answers, line
 
 
 def read_answers(path: Path, checker: Checker) -> tuple[list[str], list[Student]]:

@@ -25,7 +25,7 @@ from backprop_tutor.core.words import counted
 from backprop_tutor.engine import Network
 from backprop_tutor.spec.model import Spec
 from backprop_tutor.teach.claims import Claim
-from backprop_tutor.teach.verdicts import Verdict, exactly, shown_as, within_a_unit
+from backprop_tutor.teach.verdicts import Verdict, exact_claim, exactly, shown_as, within_a_unit
 from backprop_tutor.train import TrainingResult, data_arrays, dataset_loss, train
 
 _ID = re.compile(
@@ -117,6 +117,9 @@ class TrainingClaims:
         if exact is None:
             stopped = f"training stopped after {self.result.epochs:,} epochs ({self.result.stop})"
             return Verdict(claim, "mismatch", f"no epoch {ident.epoch:,}: {stopped}")
+        found = exact_claim(exact, claim)
+        if found:
+            return found
         own = self.spec.display.rounding
         how = shown_as(exact, claim, own) or shown_as(exact, claim)
         if how:

@@ -43,6 +43,16 @@ def within_a_unit(value: float, claim: Claim) -> bool:
     return abs(float(claim.number) - value) <= tolerance(claim.digits)  # type: ignore[arg-type]
 
 
+def exact_claim(value: float, claim: Claim) -> Verdict | None:
+    """The verdict on a claim of the value itself (0.41 or 0.4100 for a net of 0.41, whose
+    float is 0.41000000000000003), which is no rounding of it; None for any other claim."""
+    if value is None or not math.isfinite(value) or claim.number is None:
+        return None
+    if abs(float(claim.number) - value) <= 1e-12 * abs(value):
+        return Verdict(claim, "exact", "the exact value", value, True)
+    return None
+
+
 def shown_as(value: float, claim: Claim, rounding: str | None = None) -> str | None:
     """'rounded' or 'truncated' when `value` shows as the claim at the claim's digits (only
     that rounding when one is given); never for inf or nan, which no claim can be."""

@@ -1,0 +1,138 @@
+"""The named mistakes `check` tries on a claim that is not the engine's value: each is a
+value a student gets by a known slip (δ without σ′, the update's sign, the layer-by-layer
+update, one step more or fewer), so a wrong number can be named, not only marked wrong.
+
+A base of `Checker` (teach/check.py), which supplies the state below: the trace's values,
+the rules, the claimed numbers and whole runs with a setting changed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.teach.claims import TraceId, parse_id
+from backprop_tutor.teach.mistakes import mistaken_bias_factors, mistaken_rules
+
+if TYPE_CHECKING:
+    from backprop_tutor.teach.check import StepEvents
+
+
+class NamedMistakes:
+    """The variants of a claimed quantity, by the name of the mistake that gives each."""
+
+    def _variants(self, ident: TraceId) -> Iterator[tuple[str, float | None]]:
+        """(name, value) of each named mistake that applies to this quantity: first those of
+        its own rule, from the claimed numbers; then whole runs with a setting changed."""
+        yield from self._rule_variants(ident)
+        key, v, spec = ident.key, self.v, self.spec
+        yield (
+            "the layer-by-layer update (hidden deltas computed with the already updated "
+            "weights above)",
+            self._run("layers", update="layer_by_layer").get(key),
+        )
+        flipped = "biases kept" if spec.update_biases else "the biases updated too"
+        yield flipped, self._run("biases", update_biases=not spec.update_biases).get(key)
+        mistaken = LOSSES[spec.loss].mistaken_for
+        if mistaken:
+            other, name = mistaken
+            yield name, self._run(other, loss=other).get(key)
+        yield "one step more", self._run("more", steps=spec.steps + 1).get(later(ident))
+        yield from self._step_fewer(ident)
+        if ident.predicted and self.spec.dropout_rates:
+            yield "dropout's mask applied in the test pass", self._masked_test.get(ident.key)
+        if ident.predicted or not ident.known:
+            return
+        kind, inside = ident.kind, ident.inside
+        if kind in ("delta", "de_dout"):
+            other = "δ = ∂E/∂net" if self.sign < 0 else "δ = −∂E/∂net"
+            yield f"the other sign convention of delta ({other})", -v[key]
+        if kind in ("grad", "path"):
+            yield "the opposite sign", -v[key]
+        if kind == "loss" and not inside:
+            yield "the mean instead of the sum over the outputs", v[key] / len(spec.output_names)
+        if ident.step <= len(self.steps):
+            yield from self._local_variants(ident, self.steps[ident.step - 1])
+
+    def _rule_variants(self, ident: TraceId) -> Iterator[tuple[str, float | None]]:
+        """The quantity's own rule with a named mistake in it, evaluated from the claimed
+        numbers as written (so a missing σ′ from 5-decimal intermediates is found)."""
+        options = self.evaluator.rules.get(ident.key)
+        if not options:
+            return
+        given = self._given()
+        rules = self.evaluator.rules
+        for name, rule in mistaken_rules(ident.kind, options[0], self._neighbours, rules):
+            value, _ = self.evaluator.recompute(ident.key, given, rule)
+            value = None if value is None else self._engine_sign(ident.key, value)
+            self._tried[name] = (rule, value, {})
+            yield name, value
+        bias = ident.inside.split(",")[0]
+        factor = self.evaluator.rules.get(ident.at("dnet_dparam", bias), ())
+        if factor and factor[0].op == "const":  # a bias: ∂net/∂b is 1 (or −1, a threshold)
+            one = factor[0].coefficients[0]
+            for name, instead in mistaken_bias_factors(ident.kind, bias, one):
+                old = ident.at("old", bias)
+                read = {
+                    factor[0].key: given.get(old, self.values[old]) if instead is None else instead
+                }
+                value, _ = self.evaluator.recompute(ident.key, {**given, **read})
+                self._tried[name] = (options[0], value, read)
+                yield name, value
+
+    def _step_fewer(self, ident: TraceId) -> Iterator[tuple[str, float | None]]:
+        """The value one step earlier: a test predicted with the weights before the last
+        update, a new weight left at its old value, a later step's quantity copied."""
+        if ident.test is not None:
+            fewer = self._run("fewer", steps=self.spec.steps - 1).get(ident.key)
+            yield "one step fewer (the weights before the last update)", fewer
+        elif ident.after:  # the same example before the last update: that step's own value
+            before = self.v.get(parse_id(ident.key.split("@")[0]).step_key(len(self.steps)))
+            yield "the value before the update (the weights the last step started from)", before
+        elif ident.kind == "new":
+            before = self.v.get(ident.at("old", ident.inside))
+            yield "one step fewer (the value before the update)", before
+        elif ident.step > 1 and ident.known:
+            yield "one step fewer", self.v.get(ident.step_key(ident.step - 1))
+
+    def _local_variants(
+        self, ident: TraceId, events: StepEvents
+    ) -> Iterator[tuple[str, float | None]]:
+        """The named mistakes of one quantity's own formula, at its own step."""
+        v, kind, inside, at = self.v, ident.kind, ident.inside, ident.at
+        delta, g = events.deltas.get(inside), events.gradients.get(inside)
+        if kind == "delta" and delta and not delta.jacobian:
+            yield "a missing dout/dnet factor", self.sign * v[at("de_dout", inside)]
+        if kind in ("grad", "new") and g and g.factors:
+            # the chain without its dout/dnet factor: a product, so a dead unit (dout/dnet 0)
+            # divides nothing
+            to = g.to[0]
+            kept = [f.value for f in g.factors if (f.role, f.unit) != ("dout_dnet", to)]
+            if len(kept) < len(g.factors):
+                without = math.prod(kept)
+                value = (
+                    without
+                    if kind == "grad"
+                    else v[at("old", inside)] - self.spec.learning_rate * without
+                )
+                yield f"a missing dout/dnet factor at {to}", value
+        if kind in ("de_dout", "delta") and delta and delta.downstream:
+            scale = 1.0 if kind == "de_dout" else v[at("dout_dnet", inside)]
+            base = v[at("de_dout", inside)]
+            for _unit, w, _, dk in delta.downstream:
+                changed = base + (v[at("new", w)] - v[at("old", w)]) * dk
+                sign = self.sign if kind == "delta" else 1
+                yield f"the updated {w} instead of the original", changed * scale * sign
+        if kind == "grad" and g and g.paths:
+            for p in g.paths:
+                yield (
+                    f"the path through {p.via} dropped",
+                    v[at("grad", inside)] - v[at("path", f"{inside},{p.via}")],
+                )
+
+
+def later(ident: TraceId) -> str:
+    """The id of the same quantity one step later (a test is predicted after every step)."""
+    return ident.key if ident.predicted else ident.step_key(ident.step + 1)
