@@ -283,3 +283,21 @@ def test_a_title_is_no_mustache_tag_in_prairielearn(tmp_path) -> None:
     tags = MUSTACHE_TAG.findall(html)
     assert tags == ["params.version", "params.seed", "params.picture", "params.givens"]
     assert BRACED in _Text.of(html)
+
+
+def test_a_title_is_no_blank_in_canvas(tmp_path) -> None:
+    """Canvas reads `[name]` in a fill-in-multiple-blanks question as a blank: a title's
+    [b0] was one more in every version; now each version's blanks are its quantities'."""
+    import zipfile
+
+    title = "Week [b0] and [x]"
+    with zipfile.ZipFile(_bank(tmp_path, title, "qti", "q.zip")) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".xml") and "manifest" not in n)
+        root = ElementTree.fromstring(archive.read(name))
+    bank = json.loads(_bank(tmp_path, title, "json", "b.json").read_text(encoding="utf-8"))
+    items = [e for e in root.iter() if e.tag.endswith("}item")]
+    assert len(items) == len(bank["versions"])
+    for item, version in zip(items, bank["versions"], strict=True):
+        text = next(e.text for e in item.iter() if e.tag.endswith("}mattext") and e.text)
+        assert len(re.findall(r"\[[^\]]*\]", text)) == len(version["questions"])
+        assert title in _Text.of(text)

@@ -19,6 +19,7 @@ import zipfile
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from html import escape
 
+from backprop_tutor.core.regularizers import displayed
 from backprop_tutor.render.bank_out import given_html
 from backprop_tutor.render.network_svg import network_svg
 from backprop_tutor.render.quiz import questions
@@ -100,20 +101,18 @@ def _item(v: Version, bank: Bank) -> str:
     asked = _asked(v)
     blanks = [f"b{k}" for k in range(len(asked))]
     text = (
-        f"<p>{escape(bank.title)}, version {v.number} (seed {v.seed}): one step of "
+        f"<p>{_text(bank.title)}, version {v.number} (seed {v.seed}): one step of "
         f"backpropagation. Give each value to {bank.digits} decimals.</p>"
         f'<p><img src="$IMS-CC-FILEBASE$/{_picture(v)}" alt="the network with its givens"></p>'
-        f"{given_html(v)}<ol>"
-        + "".join(
-            f"<li>{escape(q.prompt)} = [{b}]</li>" for q, b in zip(asked, blanks, strict=True)
-        )
+        f"{_blankless(given_html(v))}<ol>"
+        + "".join(f"<li>{_text(q.prompt)} = [{b}]</li>" for q, b in zip(asked, blanks, strict=True))
         + "</ol>"
     )
     responses, conditions = [], []
     share = 100 / len(asked)
-    shown = v.trace.header.display.format  # the value as the tables print it
-    for q, b in zip(asked, blanks, strict=True):
-        texts = accepted_texts(q.value, bank.digits, shown(q.value))
+    n = v.trace.header.display.format
+    for q, b in zip(asked, blanks, strict=True):  # and the value as the tables print it
+        texts = accepted_texts(q.value, bank.digits, displayed(q.id, q.value, n))
         labels = "".join(
             f'<response_label ident="{b}_{k}"><material><mattext texttype="text/plain">'
             f"{answer}</mattext></material></response_label>"
@@ -145,6 +144,16 @@ def _item(v: Version, bank: Bank) -> str:
         '<resprocessing><outcomes><decvar maxvalue="100" minvalue="0" varname="SCORE" '
         f'vartype="Decimal"/></outcomes>{"".join(conditions)}</resprocessing></item>'
     )
+
+
+def _text(text: str) -> str:
+    """User text in the question: HTML-escaped, and no [b0] of it a blank Canvas would add."""
+    return _blankless(escape(text))
+
+
+def _blankless(html: str) -> str:
+    """Square brackets as character references: Canvas reads `[name]` as a blank."""
+    return html.replace("[", "&#91;").replace("]", "&#93;")
 
 
 def accepted_texts(value: float, digits: int, shown: str | None = None) -> list[str]:
