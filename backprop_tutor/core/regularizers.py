@@ -127,6 +127,10 @@ def displayed(key: str, value: float, n: Callable[[float], str]) -> str:
 def display_of(key: str, n: Callable[[float], str]) -> Callable[[float], str]:
     """How the numbers of `key`'s working are printed: an update's quantity's, which are
     small (v = β₂·v + (1 − β₂)·g²), as `displayed` prints the quantity; any other's by `n`."""
-    if key.partition("[")[0] not in UPDATE_QUANTITIES:
-        return n
+    return as_state(n) if key.partition("[")[0] in UPDATE_QUANTITIES else n
+
+
+def as_state(n: Callable[[float], str]) -> Callable[[float], str]:
+    """An update's quantity as printed: by `n`, or in scientific notation where `n` would
+    show fewer than 3 of its significant figures (the next quantity is worked from it)."""
     return lambda value: or_scientific(value, n(value), figures=3)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator
 
 from backprop_tutor.core.losses import LOSSES
-from backprop_tutor.core.numbers import NumberFormat, or_scientific, setting_text
+from backprop_tutor.core.numbers import NumberFormat, setting_text
 from backprop_tutor.core.optimizers import OPTIMIZERS, is_classic
+from backprop_tutor.core.regularizers import as_state
 from backprop_tutor.core.trace import (
     DeltaEvent,
     GradientEvent,
@@ -47,7 +48,7 @@ class StepTables:
         self.n = fmt.format
         self.v = cells_with_ids(fmt.format, key)  # a number, and its id under it with `run --ids`
         # an update's quantity the digits would show to < 3 significant figures: in scientific
-        self.small = cells_with_ids(lambda x: or_scientific(x, fmt.format(x), figures=3), key)
+        self.small = cells_with_ids(as_state(fmt.format), key)
         self.key = key
         self.new = {u.param: u for u in step.updates}
 
@@ -375,7 +376,7 @@ class StepTables:
             cells = [p, GivenCell(old) if self.step.step == 1 else old, step]
             if momentum:  # to 3 significant figures as every update quantity; a kept
                 # parameter's Δ = 0 has no id (nothing was worked out for it)
-                cells.append(or_scientific(u.momentum_term, n(u.momentum_term), figures=3))
+                cells.append(as_state(n)(u.momentum_term))
                 cells.append(self.small(u.change, f"change[{p}]") if u.updated else n(u.change))
             elif increment:
                 cells.append(n(u.change))
