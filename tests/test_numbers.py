@@ -130,3 +130,31 @@ def test_a_display_is_the_value_to_half_a_unit_of_its_last_digit(value: float, d
     'exact shorter decimal' rule printed 0.601087878848 for 0.601087878847826…"""
     shown = Decimal(NumberFormat(digits, "round").format(value))
     assert abs(shown - Decimal(repr(value))) <= Decimal(5).scaleb(-digits - 1)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.floats(min_value=-1e3, max_value=1e3, allow_nan=False, allow_infinity=False),
+    st.integers(min_value=1, max_value=15),
+)
+def test_a_truncated_display_never_rounds_up(value: float, digits: int):
+    """0.12345678901239 at 13 digits, truncated, is 0.1234567890123 (it printed …124):
+    never further from zero than the value but for a float's noise, and within a unit."""
+    shown = Decimal(NumberFormat(digits, "truncate").format(value))
+    exact = Decimal(repr(value))
+    noise = Decimal(1e-12) * max(1, abs(exact))
+    assert abs(shown) <= abs(exact) + noise
+    assert abs(exact) - abs(shown) < Decimal(1).scaleb(-digits) + noise
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "rounding", "shown"),
+    [
+        (0.12345678901239, 13, "truncate", "0.1234567890123"),
+        (-0.19174713544997102, 13, "truncate", "-0.1917471354499"),
+        (0.6010878788483698, 15, "round", "0.601087878848370"),  # its 15 digits, all kept
+        (0.41000000000000003, 15, "truncate", "0.410000000000000"),
+    ],
+)
+def test_thirteen_to_fifteen_digits(value: float, digits: int, rounding: str, shown: str):
+    assert NumberFormat(digits, rounding).format(value) == shown

@@ -43,9 +43,11 @@ def carry(value: float, places: int | None) -> float:
 def _short_places(value: float, max_places: int, at_max: Decimal) -> int | None:
     """The fewest decimals (at least one) that hold `value` exactly, if at most `max_places`;
     `at_max` is `value` rounded to max_places already (the caller prints it if none do)."""
-    # binary noise, but never a digit the display shows: at 13 to 15 decimals 1e-12 would
-    # take 0.601087878847826 for 0.601087878848 (half a unit of the last digit is the bound)
-    tolerance = min(_EXACT_TOLERANCE * max(1.0, abs(value)), 0.5 * 10.0**-max_places)
+    # binary noise, but never a digit the display shows, nor one truncation would drop: at
+    # 13 to 15 decimals 1e-12 took 0.601087878847826 for 0.601087878848, and half a unit of
+    # the last digit took 0.12345678901239 truncated for 0.1234567890124 (two digits below
+    # the last shown is the bound; a float's noise is further down)
+    tolerance = min(_EXACT_TOLERANCE * max(1.0, abs(value)), 0.5 * 10.0 ** -(max_places + 2))
 
     def holds(places: int) -> bool:
         rounded = at_max if places == max_places else _quantize(value, places, "round")
