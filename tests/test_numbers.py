@@ -142,7 +142,7 @@ def test_a_truncated_display_never_rounds_up(value: float, digits: int):
     never further from zero than the value but for a float's noise, and within a unit."""
     shown = Decimal(NumberFormat(digits, "truncate").format(value))
     exact = Decimal(repr(value))
-    noise = Decimal(1e-12) * max(1, abs(exact))
+    noise = Decimal("1e-12") * max(1, abs(exact))
     assert abs(shown) <= abs(exact) + noise
     assert abs(exact) - abs(shown) < Decimal(1).scaleb(-digits) + noise
 
