@@ -67,3 +67,13 @@ def test_template_text_holds_no_brace_or_tag_and_reads_back_as_written() -> None
     escaped = template_text(text)
     assert not set('{}<>"') & set(escaped)
     assert unescape(escaped) == text
+
+
+def test_every_character_latex_text_writes_is_one_pdflatex_sets() -> None:
+    """Whatever the text, what latex_text writes is ASCII or a character LaTeX declares
+    (render/latex_chars.py): any other stops pdflatex."""
+    from backprop_tutor.render.escape import latex_text
+    from backprop_tutor.render.latex_chars import settable
+
+    text = "".join(map(chr, range(0x80, 0x3000))) + "🎉网络\U0001f600"
+    assert all(settable(ch) for ch in latex_text(text))

@@ -29,6 +29,9 @@ import re
 import unicodedata
 from functools import cache
 from html import escape
+from unicodedata import normalize
+
+from backprop_tutor.render.latex_chars import settable
 
 GREEK = {
     "δ": r"\delta",
@@ -139,27 +142,24 @@ def _shown(ch: str) -> str:
 
 def latex_text(text: str) -> str:
     """Text as LaTeX text mode typesets it literally: \\input prints as \\input, never runs.
-    A letter or symbol pdflatex's T1 fonts cannot set is written as math (a Greek letter) or
-    an accent-free letter, else '?': one in a title (Ω, Cyrillic, CJK, an emoji) stopped the
-    build. Punctuation and combining marks pass (–, …, ‖ and the m̂ below are set)."""
-    escaped = "".join(_LATEX_TEXT.get(ch) or _settable(ch) for ch in visible(text))
-    escaped = _HAT.sub(r"$\\hat{\1}$", escaped)  # m̂: a letter and a combining circumflex
-    return _LIGATURE.sub(r"\1{}", escaped)
+    A character pdflatex cannot set (render/latex_chars.py) is written as math (a Greek
+    letter), as its plain letter, or as '?'; an accent it cannot place is dropped: one in a
+    title (Ω, ∑, Cyrillic, CJK, an emoji, a Devanagari vowel sign) stopped the build."""
+    pieces = _HAT.split(visible(text))  # text, a letter under a hat (m̂), text, ...
+    written = [
+        f"$\\hat{{{piece}}}$" if k % 2 else "".join(map(_text_char, normalize("NFC", piece)))
+        for k, piece in enumerate(pieces)
+    ]
+    return _LIGATURE.sub(r"\1{}", "".join(written))
 
 
 @cache
-def _settable(ch: str) -> str:
-    if ch in _T1_LACKS:
-        return _T1_LACKS[ch]
-    kind = unicodedata.category(ch)
-    if ord(ch) < _PAST_T1 or not (kind[0] == "L" or kind == "So" or ord(ch) > 0xFFFF):
+def _text_char(ch: str) -> str:
+    if ch in _LATEX_TEXT:
+        return _LATEX_TEXT[ch]
+    if settable(ch):
         return ch
-    return _beyond_t1(ch)
-
-
-_PAST_T1 = 0x180  # ASCII, Latin-1 and Latin Extended-A: the letters T1 and utf8 inputenc set
-# but for these nine of Latin Extended-A, which T1 has no glyph for: the letter they are
-_T1_LACKS = dict(zip("ĦħĸĿŀŉŦŧſ", ["H", "h", "k", "L", "l", "'n", "T", "t", "s"], strict=True))
+    return "" if unicodedata.category(ch).startswith("M") else _beyond_t1(ch)
 
 
 @cache
@@ -168,7 +168,7 @@ def _beyond_t1(ch: str) -> str:
     accent T1 lacks as the letter, anything else (CJK, Cyrillic, an emoji) '?'."""
     form = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
     if len(form) == 1 and form != ch:  # ά: α, its accent dropped
-        return _settable(form)
+        return _text_char(form)
     name = unicodedata.name(ch, "")
     if name.startswith("GREEK ") and " LETTER " in name:
         letter = name.rpartition(" LETTER ")[2].lower().replace("lamda", "lambda")
@@ -180,9 +180,13 @@ def _beyond_t1(ch: str) -> str:
             return f"$\\{letter.capitalize()}$"
         if letter in _GREEK_LATIN:  # Α, Β, omicron: a Latin letter looks the same
             return _GREEK_LATIN[letter] if "SMALL" not in name else _GREEK_LATIN[letter].lower()
-    return form if form and all(ord(c) < _PAST_T1 and c.isalnum() for c in form) else "?"
+    if form and all(settable(c) and c.isalnum() for c in form):
+        return form
+    return _T1_LACKS.get(ch, "?")
 
 
+# letters of Latin Extended-A no font here has (ħ, ŉ): the letter they are
+_T1_LACKS = dict(zip("ĦħĸĿŀŉŦŧſ", ["H", "h", "k", "L", "l", "'n", "T", "t", "s"], strict=True))
 _GREEK_COMMANDS = set(
     "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma "
     "tau upsilon phi chi psi omega".split()
