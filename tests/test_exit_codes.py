@@ -94,6 +94,7 @@ def test_an_empty_spec_path_is_said_as_empty(in_root, args: list[str]) -> None:
         ["train", "configs/xor.yaml"],
         ["check", "configs/dawood.yaml", "golden/dawood.values.yaml"],
         ["examples"],
+        ["--version"],
     ],
     ids=" ".join,
 )

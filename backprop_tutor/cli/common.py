@@ -109,7 +109,8 @@ def _version(asked: bool) -> None:
     if asked:
         from backprop_tutor import __version__
 
-        print(f"backprop-tutor {__version__}")
+        with output_failed(_fail):  # a closed pipe: 141 (click's own handling exits 1)
+            print(f"backprop-tutor {__version__}", flush=True)
         raise typer.Exit()
 
 
