@@ -331,3 +331,13 @@ def test_unreachable_updates_are_refused_before_any_training(in_root, command, m
     args = [command, "configs/xor.yaml", "--trace-steps", "40001"]
     result = CliRunner().invoke(app, args + (["-o", "never.html"] if command == "explore" else []))
     assert result.exit_code == 2 and "at most 40,000 updates" in result.stderr
+
+
+def test_explore_says_which_traced_updates_were_not_reached(in_root, tmp_path) -> None:
+    """As train does: the page shows update 1, and stderr says 39,999 never came (XOR
+    stops sooner)."""
+    page = tmp_path / "page.html"
+    args = ["explore", "configs/xor.yaml", "--trace-steps", "1,39999", "-o", str(page)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0 and page.exists()
+    assert "39999 not reached" in result.stderr

@@ -161,6 +161,11 @@ class _Console(Console):
         raise BrokenPipeError(errno.EPIPE, "Broken pipe")
 
 
+def _notice(text: str) -> None:
+    """A line on stderr beside the output: said, never in the way of stdout's document."""
+    _console(stderr=True).print(text, markup=False, soft_wrap=True)
+
+
 def _console(width: int | None = None, **options) -> Console:
     """A Console for the terminal or pipe: never emoji codes (`:x:` in a title stays text),
     and at least MIN_WIDTH columns (a narrower terminal wraps the lines; no cell is cut)."""

@@ -18,6 +18,7 @@ from backprop_tutor.cli.common import (
     _emit,
     _fail,
     _load_spec,
+    _notice,
     _refuse_overwrite,
     _trace_updates,
     _write,
@@ -98,7 +99,7 @@ def train(
     past = sorted(k for k in updates if k > result.updates)  # LAST is -1: never past
     if past:  # some traced, these not: the report shows the others, and this says why
         reached = ", ".join(map(str, past))
-        _notice(f"--trace-steps: training made {result.updates} updates; {reached} not reached")
+        _notice(f"--trace-steps: training made {result.updates:,} updates; {reached} not reached")
     to_file = output is not None
     if matrix:
         content = _written("matrix form", format, width, to_file, trace, True)
@@ -125,11 +126,6 @@ def _before_training(spec, updates: set[int]) -> None:
                 f"dropout: layer {number}'s mask: is for run's steps; train draws a new mask "
                 f"every update from seed {layer.dropout.seed}"
             )
-
-
-def _notice(text: str) -> None:
-    """A line on stderr beside the report: said, never in the way of stdout's document."""
-    _console(stderr=True).print(text, markup=False, soft_wrap=True)
 
 
 def _progress(console: Console, total: int):

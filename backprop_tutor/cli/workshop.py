@@ -25,6 +25,7 @@ from backprop_tutor.cli.common import (
     _known_notation,
     _load_spec,
     _make_folder,
+    _notice,
     _refuse_overwrite,
     _search_progress,
     _show,
@@ -321,4 +322,7 @@ def _traced_training(spec, updates: set[int]):
             f"--trace-steps: training made {result.updates:,} updates, none of those; "
             "give 1, last or a number up to it"
         )
+    past = ", ".join(str(k) for k in sorted(updates) if k > result.updates)  # LAST is -1
+    if past:  # the page shows the others, and this says why
+        _notice(f"--trace-steps: training made {result.updates:,} updates; {past} not reached")
     return Trace(header(spec), tuple(result.traced[k] for k in sorted(result.traced)))
