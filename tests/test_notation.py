@@ -132,3 +132,19 @@ def test_a_row_of_weight_names_is_the_form_filled_for_each_weight(name: str) -> 
             for i, s in enumerate(sources)
         ]
         assert notation.weight_row(target.layer, sources, target, 40)[0] == expected
+
+
+@pytest.mark.parametrize("notation", sorted(NOTATIONS))
+def test_run_json_follows_notation_in_header_and_deltas_display(notation: str, in_root) -> None:
+    """--notation was ignored by -f json: its header and δ's display stayed the file's."""
+
+    def document(*extra: str) -> dict:
+        result = CliRunner().invoke(app, ["run", "configs/tiwari.yaml", "-f", "json", *extra])
+        return json.loads(result.stdout)
+
+    own, other = document(), document("--notation", notation)
+    assert other["header"]["notation"] == notation and other["values"] == own["values"]
+    sign = NOTATIONS[notation].delta_sign
+    for key, value in own["values"].items():
+        if key.startswith("delta[") and abs(value) > 1e-3:
+            assert other["display"][key].startswith("-") == (sign * value < 0), key

@@ -76,10 +76,11 @@ def _tables(format: str, build: Callable[..., object]) -> Callable[..., str]:
 
 
 def _trace_json(trace, notation=None, ids=False, sections=None, params=None) -> str:
-    """Every number by id: the notation and `--ids` change the tables, not the JSON."""
+    """Every number by id (`--ids` changes the tables only); --notation names the header's
+    notation and δ's sign in `display`, as that notation's tables print it."""
     from backprop_tutor.render.json_out import trace_json
 
-    return trace_json(trace) + "\n"
+    return trace_json(trace, notation) + "\n"
 
 
 def _derivations(derivations, trace, notation=None):

@@ -41,11 +41,14 @@ def dumps(document: dict, values: int) -> str:
         return json.dumps(strict(document), ensure_ascii=False, allow_nan=False, **layout)
 
 
-def trace_json(trace: Trace) -> str:
+def trace_json(trace: Trace, notation: str | None = None) -> str:
     """Full float precision, so other tools can apply their own rounding; with every
     quantity's rule (core/rules.py) and the givens they start from, so another program can
-    replay the worked example."""
+    replay the worked example. `notation` (run --notation): the header's, and δ's sign in
+    `display`, as the tables of that notation print it; `values` are the same in every one."""
     document = trace.to_dict()
+    if notation is not None:
+        document["header"]["notation"] = notation
     rules = trace_rules(trace)
     document["rules"] = {
         key: [rule.to_dict() for rule in options] for key, options in rules.items()
@@ -53,7 +56,7 @@ def trace_json(trace: Trace) -> str:
     document["leaves"] = [key for key in document["values"] if key not in rules]
     # each number as the tables print it, at the spec's digits and rounding (δ in the
     # notation's sign): what a slide shows, and what every width must print whole
-    n, sign = trace.header.display.format, NOTATIONS[trace.header.notation].delta_sign
+    n, sign = trace.header.display.format, NOTATIONS[document["header"]["notation"]].delta_sign
     document["display"] = {
         key: displayed(key, sign * value if key.startswith("delta[") else value, n)
         for key, value in document["values"].items()
