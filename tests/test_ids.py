@@ -88,3 +88,24 @@ def test_training_ids_name_only_what_the_spec_has() -> None:
     assert training_id("new[w5]@trained", spec) and training_id("out[o2]@trained#1", spec)
     for key in ("loss@epoch0", "loss@epoch10001", "new[w9]@trained", "out[o1]@trained#2"):
         assert training_id(key, spec) is None, key
+
+
+@pytest.mark.parametrize("config", ["xu-example-2", "tiwari", "dawood"])
+def test_every_id_under_a_number_names_that_number(config: str) -> None:
+    """In Markdown each cell is `number<br>id`: the number is the JSON's display of the id,
+    or its negation for −id (the −δ column of Xu's and Mitchell's tables was labelled
+    delta[z1], whose claim has the other sign)."""
+    import json
+
+    display = json.loads(_text(["run", str(CONFIGS / f"{config}.yaml"), "-f", "json"], 100))
+    shown = display["display"]
+    page = _text(["run", str(CONFIGS / f"{config}.yaml"), "--ids", "-f", "markdown"], 100)
+    pairs = re.findall(r"(-?\d+\.\d+)<br>(−?)([a-z_]+\\\[[^|<]*?\\\](?:\\?@\w+)?(?:#\d+)?)", page)
+    assert len(pairs) > 30
+    for number, minus, ident in pairs:
+        key = ident.replace("\\", "")  # Markdown's escapes: \\[ \\] \\@
+        if key in shown:
+            expected = shown[key]
+            if minus and float(expected):
+                expected = expected[1:] if expected.startswith("-") else "-" + expected
+            assert number == expected, (minus + key, number, expected)

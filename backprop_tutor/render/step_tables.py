@@ -236,6 +236,13 @@ class StepTables:
         named = f"\n  ({', '.join(map(self.key, ids))})" if self.key else ""
         return f"{symbols}\n= {numbers}\n= {terms}{named}"
 
+    def _factor_id(self, factor) -> str:
+        """A chain factor's id as its column shows it: the δ column of a notation whose δ is
+        −∂E/∂net holds ∂E/∂net, so its id is −delta[z1] (a claims file's delta[z1] has the
+        other sign)."""
+        flipped = factor.role == "delta" and self.labels.notation.delta_sign < 0
+        return f"−{factor.id}" if flipped else factor.id
+
     def gradient_tables(self, layer: int) -> Iterator[Grid]:
         """One table per row shape: direct chains, paths through downstream units, shared biases."""
         events = [g for g in self._chosen(self.step.gradients) if g.layer == layer]
@@ -284,15 +291,15 @@ class StepTables:
             v, grad = self.v, self.v(g.gradient, f"grad[{g.param}]")
             if not has_paths:
                 new = (self._new(g.param),) if shows_new else ()
-                table.row(label, *(v(f.value, f.id) for f in g.factors), grad, *new)
+                table.row(label, *(v(f.value, self._factor_id(f)) for f in g.factors), grad, *new)
                 continue
             if len(g.paths) == 1:  # one path: it is the gradient
                 p = g.paths[0]
-                factors = (v(f.value, f.id) for f in p.factors)
+                factors = (v(f.value, self._factor_id(f)) for f in p.factors)
                 table.row(label, p.via, *factors, grad, end_section=True)
                 continue
             for i, p in enumerate(g.paths):
-                factors = (v(f.value, f.id) for f in p.factors)
+                factors = (v(f.value, self._factor_id(f)) for f in p.factors)
                 path = v(p.value, f"path[{g.param},{p.via}]")
                 table.row(label if i == 0 else "", p.via, *factors, path)
             table.row("", "Σ", *([""] * len(roles)), grad, style="bold", end_section=True)
