@@ -78,10 +78,8 @@ def bank(
     from backprop_tutor.teach.bank import from_spec, make_bank
 
     document = _document("question bank", format)
-    if format.value == "prairielearn":  # -o names a folder: its files are checked
-        _refuse_folder(output, force)
-    else:
-        _refuse_overwrite(output, force)
+    # prairielearn's -o names a folder: its files are checked
+    (_refuse_folder if format.value == "prairielearn" else _refuse_overwrite)(output, force)
     try:
         named_file = os.path.exists(shape) or Path(shape).suffix  # a missing one: said so
         if not _is_shape(shape) and not named_file:

@@ -314,7 +314,7 @@ def _known_notation(name: str | None) -> None:
 
 def _trace_updates(text: str | None) -> set[int]:
     """`1,2,last` -> {1, 2, LAST}; anything else is a usage error (exit 2)."""
-    from backprop_tutor.train import LAST
+    from backprop_tutor.traced_updates import LAST
 
     if text is None:
         return set()

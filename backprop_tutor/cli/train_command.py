@@ -114,7 +114,7 @@ def train(
 def _before_training(spec, updates: set[int]) -> None:
     """What is said before any work: traced updates no run can reach (refused), and masks
     the file gives that training does not use (a line on stderr)."""
-    from backprop_tutor.train import refuse_unreachable
+    from backprop_tutor.traced_updates import refuse_unreachable
 
     try:
         refuse_unreachable(spec, updates)

@@ -77,30 +77,27 @@ def read_answers(path: Path, checker: Checker) -> tuple[list[str], list[Student]
                 "give every answer a column in the header, or delete the extra cells",
                 line=line,
             )
-        claims = []
-        for key, text in zip(ids, row[first:], strict=False):
-            text = text.strip()
-            if not text:
-                continue
-            try:
-                number = Decimal(text.replace("−", "-"))
-            except InvalidOperation:
-                number = None
-            if number is None or not number.is_finite():
-                raise SpecError(
-                    str(path),
-                    f"{key} is not a number: '{text[:40]}'",
-                    "write it as 0.45187",
-                    line=line,
-                )
-            # past a float's range or its decimals: said as check says it
-            why = unusable(text.replace("−", "-"))
-            if why:
-                raise SpecError(str(path), f"{key}: {why}", "write it as 0.45187", line=line)
-            claims.append(Claim(key, text, line, number))
+        cells = zip(ids, (cell.strip() for cell in row[first:]), strict=False)
+        claims = [_answer(path, line, key, text) for key, text in cells if text]
         version = row[1].strip() if first == 2 and len(row) > 1 else None
         students.append((row[0].strip() if row else f"row {line}", version, claims, line))
     return ids, students
+
+
+def _answer(path: Path, line: int, key: str, text: str) -> Claim:
+    """One cell as a claim, or one line saying why it cannot be one: not a number, or past a
+    float's range or its decimals (as `check` says it of a claims file)."""
+    try:
+        number = Decimal(text.replace("−", "-"))
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        problem = f"{key} is not a number: '{text[:40]}'"
+        raise SpecError(str(path), problem, "write it as 0.45187", line=line)
+    why = unusable(text.replace("−", "-"))
+    if why:
+        raise SpecError(str(path), f"{key}: {why}", "write it as 0.45187", line=line)
+    return Claim(key, text, line, number)
 
 
 def _answer_columns(path: Path, header: list[str], checker: Checker) -> tuple[list[str], int]:
