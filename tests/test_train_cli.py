@@ -71,11 +71,11 @@ def test_trace_steps_past_what_max_epochs_allows_are_refused_before_training(
 
     trained: list[str] = []
 
-    def stop(spec, *args):
+    def stop(spec):  # the network training builds, after the refusals
         trained.append(spec.file)
         raise backprop_tutor.train.TrainingError("stopped by the test")
 
-    monkeypatch.setattr(backprop_tutor.train, "train", stop)
+    monkeypatch.setattr(backprop_tutor.train, "training_network", stop)
     args = ["train", "configs/xor.yaml", "--trace-steps", "40001"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2 and "at most 40,000 updates" in result.stderr

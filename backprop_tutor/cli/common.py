@@ -334,6 +334,20 @@ def _trace_updates(text: str | None) -> set[int]:
     return chosen
 
 
+def _traced_or_said(updates: set[int], result) -> None:
+    """After a training run with --trace-steps (train's, explore's): none of the updates
+    asked for came (the run stopped sooner: one line, exit 2, never nothing shown), or some
+    did not (a line on stderr; the output shows the others)."""
+    if not result.traced:
+        raise _fail(
+            f"--trace-steps: training made {result.updates:,} updates, none of those asked "
+            "for; give 1, last or a number up to it"
+        )
+    past = ", ".join(str(k) for k in sorted(updates) if k > result.updates)  # LAST is -1
+    if past:
+        _notice(f"--trace-steps: training made {result.updates:,} updates; {past} not reached")
+
+
 def _search_progress(command: str, every: float = 2.0):
     """For a search of draws (`new`'s, `bank`'s): past `every` seconds, a line on stderr now
     and then saying how far it got, so a long search for settings or a file that rarely give

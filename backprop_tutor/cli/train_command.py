@@ -21,6 +21,7 @@ from backprop_tutor.cli.common import (
     _notice,
     _refuse_overwrite,
     _trace_updates,
+    _traced_or_said,
     _write,
     _written,
     app,
@@ -83,7 +84,7 @@ def train(
     console = _console(width, stderr=format is not TrainFormat.text)
     try:
         network_spec = _load_spec(spec, allow_data_anywhere)
-        _before_training(network_spec, updates)
+        _unused_masks(network_spec)  # (train refuses updates no run can reach, before work)
         limit = network_spec.training.epochs or network_spec.training.max_epochs
         with _progress(console, limit) as advance:
             result = train_spec(network_spec, updates, advance)
@@ -91,15 +92,8 @@ def train(
         raise _fail(error) from None
     steps = tuple(result.traced[k] for k in sorted(result.traced))
     trace = Trace(header(network_spec), steps)
-    if updates and not steps:  # asked for updates past the last: said, never nothing shown
-        raise _fail(
-            f"--trace-steps {trace_steps}: training made {result.updates} updates, none of "
-            "those asked for; give 1, last or a number up to it"
-        )
-    past = sorted(k for k in updates if k > result.updates)  # LAST is -1: never past
-    if past:  # some traced, these not: the report shows the others, and this says why
-        reached = ", ".join(map(str, past))
-        _notice(f"--trace-steps: training made {result.updates:,} updates; {reached} not reached")
+    if updates:
+        _traced_or_said(updates, result)
     to_file = output is not None
     if matrix:
         content = _written("matrix form", format, width, to_file, trace, True)
@@ -111,15 +105,8 @@ def train(
         console.print(for_stream(f"Loss curve saved to {plot}", console.file), markup=False)
 
 
-def _before_training(spec, updates: set[int]) -> None:
-    """What is said before any work: traced updates no run can reach (refused), and masks
-    the file gives that training does not use (a line on stderr)."""
-    from backprop_tutor.traced_updates import refuse_unreachable
-
-    try:
-        refuse_unreachable(spec, updates)
-    except TrainingError as error:
-        raise _fail(error) from None
+def _unused_masks(spec) -> None:
+    """Masks the file gives, which training does not use: a line on stderr before it starts."""
     for number, layer in enumerate(spec.layers, 1):
         if layer.dropout is not None and layer.dropout.masks:
             _notice(

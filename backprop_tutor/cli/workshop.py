@@ -25,11 +25,11 @@ from backprop_tutor.cli.common import (
     _known_notation,
     _load_spec,
     _make_folder,
-    _notice,
     _refuse_overwrite,
     _search_progress,
     _show,
     _trace_updates,
+    _traced_or_said,
     _write,
     _write_text,
     app,
@@ -317,12 +317,5 @@ def _traced_training(spec, updates: set[int]):
     from backprop_tutor.train import train
 
     result = train(spec, updates)  # refuses, before training, updates no run can reach
-    if not result.traced:
-        raise _fail(
-            f"--trace-steps: training made {result.updates:,} updates, none of those; "
-            "give 1, last or a number up to it"
-        )
-    past = ", ".join(str(k) for k in sorted(updates) if k > result.updates)  # LAST is -1
-    if past:  # the page shows the others, and this says why
-        _notice(f"--trace-steps: training made {result.updates:,} updates; {past} not reached")
+    _traced_or_said(updates, result)
     return Trace(header(spec), tuple(result.traced[k] for k in sorted(result.traced)))

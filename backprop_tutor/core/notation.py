@@ -59,6 +59,11 @@ class Notation:
     unit_error_symbol: str = "E_{name}"  # one output's error term
     error_per_output: bool = False  # a path ends in its output's error (Dawood's E_1, E_2)
 
+    def sign_of(self, key: str) -> int:
+        """The sign a trace value is shown in, by its id: δ's (`delta[...]`) the notation's
+        (−1 where δ is the sensitivity −∂E/∂net), every other quantity's +1."""
+        return self.delta_sign if key.startswith("delta[") else 1
+
     # -- names for a compact spec ------------------------------------------------------------
     def input_name(self, index: int) -> str:
         return f"{self.input_prefix}{index}"

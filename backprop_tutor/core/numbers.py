@@ -18,7 +18,7 @@ Rounding = Literal["round", "truncate"]
 
 # A value within this relative distance of a short decimal is taken to be that decimal: it
 # absorbs binary noise such as 0.1*0.1 + 0.5*0.3 + 0.25 == 0.41000000000000003.
-_EXACT_TOLERANCE = 1e-12
+EXACT_TOLERANCE = 1e-12
 
 _MODES = {"round": ROUND_HALF_UP, "truncate": ROUND_DOWN}
 # Enough precision for any finite float (1e308 has 309 digits) at any display width.
@@ -47,7 +47,7 @@ def _short_places(value: float, max_places: int, at_max: Decimal) -> int | None:
     # 13 to 15 decimals 1e-12 took 0.601087878847826 for 0.601087878848, and half a unit of
     # the last digit took 0.12345678901239 truncated for 0.1234567890124 (two digits below
     # the last shown is the bound; a float's noise is further down)
-    tolerance = min(_EXACT_TOLERANCE * max(1.0, abs(value)), 0.5 * 10.0 ** -(max_places + 2))
+    tolerance = min(EXACT_TOLERANCE * max(1.0, abs(value)), 0.5 * 10.0 ** -(max_places + 2))
 
     def holds(places: int) -> bool:
         rounded = at_max if places == max_places else _quantize(value, places, "round")
@@ -115,6 +115,6 @@ def or_scientific(value: float, text: str, figures: int = 1, places: int = 3) ->
     digits = text.lstrip("-").replace(".", "").lstrip("0")
     if not value or len(digits) >= figures or not math.isfinite(value):
         return text
-    if abs(float(text) - value) <= _EXACT_TOLERANCE * abs(value):
+    if abs(float(text) - value) <= EXACT_TOLERANCE * abs(value):
         return text
     return f"{value:.{places}e}"

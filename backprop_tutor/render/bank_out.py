@@ -15,7 +15,7 @@ import math
 from dataclasses import replace
 from html import escape
 
-from backprop_tutor.core.numbers import setting_text
+from backprop_tutor.core.numbers import EXACT_TOLERANCE, setting_text
 from backprop_tutor.core.regularizers import displayed
 from backprop_tutor.render.escape import latex_text, template_html, template_text
 from backprop_tutor.render.network_svg import network_svg
@@ -167,7 +167,7 @@ def answer_text(value: float, shown: str) -> str:
     0.99999999999999997), so the answer shown is the tables' and never '-0'; otherwise the
     value to 12 significant figures, the centre its tolerance is measured from (and 1e+200
     stays short: the tables write all its 201 digits)."""
-    if len(shown) <= 24 and abs(float(shown) - value) <= 1e-12 * max(1.0, abs(value)):
+    if len(shown) <= 24 and abs(float(shown) - value) <= EXACT_TOLERANCE * max(1.0, abs(value)):
         return shown
     written = f"{value:.12g}"
     return "0" if written == "-0" else written

@@ -13,8 +13,9 @@ path (any character a file name may have), unit, input and parameter names. It r
   that is left to do is to keep control characters out (an ESC would reach the terminal, and
   a control character makes the SVG ill-formed XML).
 - a course system's template (`template_text`, `template_html`): Moodle's cloze question text,
-  where `{1:SHORTANSWER:=x}` is one more blank, and PrairieLearn's question.html, a Mustache
-  template, where `{{...}}` is a tag: HTML with every brace a character reference.
+  where `{1:SHORTANSWER:=x}` is one more blank, PrairieLearn's question.html, a Mustache
+  template, where `{{...}}` is a tag, and Canvas's question text, where `[b0]` is a blank:
+  HTML with every brace and square bracket a character reference.
 
 Each escaper is the only one of its kind: a renderer that writes one of these languages calls
 it for every piece of text it did not write itself, and never escapes by hand. No escaper
@@ -238,8 +239,11 @@ def template_text(text: str) -> str:
 
 
 def template_html(html: str) -> str:
-    """HTML for a page a course system reads as a template: each brace as a character
-    reference (&#123; &#125;), so Moodle's cloze parser and Mustache find no tag in the
-    user's text, and the browser shows the brace as written. The HTML's own markup holds no
-    brace (a style sheet would: it is not for these pages)."""
-    return html.replace("{", "&#123;").replace("}", "&#125;")
+    """HTML for a page a course system reads as a template: each brace and square bracket
+    as a character reference, so Moodle's cloze parser, Mustache and Canvas's blanks find no
+    tag in the user's text, and the browser shows it as written. The HTML's own markup holds
+    none (a style sheet would: it is not for these pages)."""
+    return html.translate(_TEMPLATE)
+
+
+_TEMPLATE = str.maketrans({c: f"&#{ord(c)};" for c in "{}[]"})

@@ -107,7 +107,7 @@ class _Page:
         # a prediction's net inputs are not recorded: its value alone, no working
         shown = all(k in self.values for k in rule.inputs)
         numbers = working(rule, self.values, self.n) if shown else ""
-        if key.startswith("delta[") and self.L.notation.delta_sign < 0:
+        if self.L.notation.sign_of(key) < 0:
             # the lecture's own δ, the sensitivity −∂E/∂net, as `run` prints it
             label, value = label.removeprefix("−"), -value
             written, numbers = f"−({written})", f"−({numbers})" if numbers else ""

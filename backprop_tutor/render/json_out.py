@@ -56,10 +56,9 @@ def trace_json(trace: Trace, notation: str | None = None) -> str:
     document["leaves"] = [key for key in document["values"] if key not in rules]
     # each number as the tables print it, at the spec's digits and rounding (δ in the
     # notation's sign): what a slide shows, and what every width must print whole
-    n, sign = trace.header.display.format, NOTATIONS[document["header"]["notation"]].delta_sign
+    n, sign_of = trace.header.display.format, NOTATIONS[document["header"]["notation"]].sign_of
     document["display"] = {
-        key: displayed(key, sign * value if key.startswith("delta[") else value, n)
-        for key, value in document["values"].items()
+        key: displayed(key, sign_of(key) * value, n) for key, value in document["values"].items()
     }
     return dumps(document, len(document["values"]))
 

@@ -21,6 +21,7 @@ from html import escape
 
 from backprop_tutor.core.regularizers import displayed
 from backprop_tutor.render.bank_out import given_html
+from backprop_tutor.render.escape import template_html, template_text
 from backprop_tutor.render.network_svg import network_svg
 from backprop_tutor.render.quiz import questions
 from backprop_tutor.teach.bank import Bank, Version
@@ -101,11 +102,14 @@ def _item(v: Version, bank: Bank) -> str:
     asked = _asked(v)
     blanks = [f"b{k}" for k in range(len(asked))]
     text = (
-        f"<p>{_text(bank.title)}, version {v.number} (seed {v.seed}): one step of "
+        f"<p>{template_text(bank.title)}, version {v.number} (seed {v.seed}): one step of "
         f"backpropagation. Give each value to {bank.digits} decimals.</p>"
         f'<p><img src="$IMS-CC-FILEBASE$/{_picture(v)}" alt="the network with its givens"></p>'
-        f"{_blankless(given_html(v))}<ol>"
-        + "".join(f"<li>{_text(q.prompt)} = [{b}]</li>" for q, b in zip(asked, blanks, strict=True))
+        f"{template_html(given_html(v))}<ol>"
+        + "".join(
+            f"<li>{template_text(q.prompt)} = [{b}]</li>"
+            for q, b in zip(asked, blanks, strict=True)
+        )
         + "</ol>"
     )
     responses, conditions = [], []
@@ -144,16 +148,6 @@ def _item(v: Version, bank: Bank) -> str:
         '<resprocessing><outcomes><decvar maxvalue="100" minvalue="0" varname="SCORE" '
         f'vartype="Decimal"/></outcomes>{"".join(conditions)}</resprocessing></item>'
     )
-
-
-def _text(text: str) -> str:
-    """User text in the question: HTML-escaped, and no [b0] of it a blank Canvas would add."""
-    return _blankless(escape(text))
-
-
-def _blankless(html: str) -> str:
-    """Square brackets as character references: Canvas reads `[name]` as a blank."""
-    return html.replace("[", "&#91;").replace("]", "&#93;")
 
 
 def accepted_texts(value: float, digits: int, shown: str | None = None) -> list[str]:

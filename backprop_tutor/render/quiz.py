@@ -38,7 +38,7 @@ def questions(trace: Trace, notation: str | None = None) -> list[Question]:
 
     def ask(section: str, key: str, prompt: str, note: str = "") -> Question:
         value, shown = values[key], working(rules[key][0], values, display_of(key, n))
-        if key.startswith("delta[") and L.notation.delta_sign < 0:
+        if L.notation.sign_of(key) < 0:
             # the lecture's own δ, the sensitivity −∂E/∂net, as `run` prints it and `check` reads it
             return Question(section, key, prompt, -value, f"−({shown}){note}", -1)
         return Question(section, key, prompt, value, shown + note)

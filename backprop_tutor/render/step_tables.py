@@ -240,8 +240,7 @@ class StepTables:
         """A chain factor's id as its column shows it: the δ column of a notation whose δ is
         −∂E/∂net holds ∂E/∂net, so its id is −delta[z1] (a claims file's delta[z1] has the
         other sign)."""
-        flipped = factor.role == "delta" and self.labels.notation.delta_sign < 0
-        return f"−{factor.id}" if flipped else factor.id
+        return f"−{factor.id}" if self.labels.notation.sign_of(factor.id) < 0 else factor.id
 
     def gradient_tables(self, layer: int) -> Iterator[Grid]:
         """One table per row shape: direct chains, paths through downstream units, shared biases."""

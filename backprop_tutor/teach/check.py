@@ -74,10 +74,7 @@ class Checker(NamedMistakes):
             self.trace: Trace = run(self.exact_spec)
         # delta in the spec's own notation: dE/dnet, or the sensitivity -dE/dnet (Mitchell, Xu)
         self.sign = NOTATIONS[spec.notation].delta_sign
-        self.v = {
-            k: -x if self.sign < 0 and k.startswith("delta[") else x
-            for k, x in self.trace.values().items()
-        }
+        self.v = {k: self._engine_sign(k, x) for k, x in self.trace.values().items()}
         self._index = {key: i for i, key in enumerate(self.v)}
         self.steps = [StepEvents(step) for step in self.trace.steps]
         self.values = self.trace.values()  # in the engine's sign: delta = dE/dnet
@@ -290,4 +287,4 @@ class Checker(NamedMistakes):
     def _engine_sign(self, key: str, value: float) -> float:
         """A delta between the notation's sign (a claim) and dE/dnet (the rules): ±1 turns
         either way."""
-        return self.sign * value if key.startswith("delta[") else value
+        return NOTATIONS[self.spec.notation].sign_of(key) * value

@@ -87,14 +87,15 @@ def read_answers(path: Path, checker: Checker) -> tuple[list[str], list[Student]
 def _answer(path: Path, line: int, key: str, text: str) -> Claim:
     """One cell as a claim, or one line saying why it cannot be one: not a number, or past a
     float's range or its decimals (as `check` says it of a claims file)."""
+    written = text.replace("−", "-")  # a minus sign, as a spreadsheet may write it
     try:
-        number = Decimal(text.replace("−", "-"))
+        number = Decimal(written)
     except InvalidOperation:
         number = None
     if number is None or not number.is_finite():
         problem = f"{key} is not a number: '{text[:40]}'"
         raise SpecError(str(path), problem, "write it as 0.45187", line=line)
-    why = unusable(text.replace("−", "-"))
+    why = unusable(written)
     if why:
         raise SpecError(str(path), f"{key}: {why}", "write it as 0.45187", line=line)
     return Claim(key, text, line, number)

@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, localcontext
 
-from backprop_tutor.core.numbers import NumberFormat, or_scientific
+from backprop_tutor.core.numbers import EXACT_TOLERANCE, NumberFormat, or_scientific
 from backprop_tutor.core.rules import Rule
 from backprop_tutor.teach.claims import MAX_DECIMALS, Claim
 from backprop_tutor.teach.quiz import tolerance
@@ -48,7 +48,7 @@ def exact_claim(value: float, claim: Claim) -> Verdict | None:
     float is 0.41000000000000003), which is no rounding of it; None for any other claim."""
     if value is None or not math.isfinite(value) or claim.number is None:
         return None
-    if abs(float(claim.number) - value) <= 1e-12 * abs(value):
+    if abs(float(claim.number) - value) <= EXACT_TOLERANCE * abs(value):
         return Verdict(claim, "exact", "the exact value", value, True)
     return None
 
