@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import builtins
+import itertools
+import math
 import re
 import subprocess
 import sys
@@ -80,6 +82,19 @@ def test_a_network_too_big_to_label_asks_for_force(tmp_path: Path) -> None:
     assert "--force" in result.stderr and result.stderr.count("\n") == 1
 
 
+def test_a_network_whose_labels_cannot_be_kept_apart_is_refused_before_writing(tmp_path) -> None:
+    """With --force, 800 weights between 30, 20 and 10 units: the picture spreads out up to
+    MAX_PIXELS and still cannot give each label a place of its own, so nothing is written and
+    one line says why (no picture whose numbers hide each other)."""
+    pytest.importorskip("networkx")
+    path = wide_network(tmp_path, (30, 20, 10))
+    picture = tmp_path / "net.png"
+    result = _draw(str(path), "--output", str(picture), "--force")
+    assert result.exit_code == 2 and not picture.exists()
+    assert "labels of 800 weights cannot all be placed" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
 def test_a_batch_normalized_network_is_drawn_with_its_edges_and_gamma(in_root, tmp_path) -> None:
     """configs/batch-norm.yaml: one update on a batch; the picture shows example 1's outputs,
     every weight old → new, and each normalized unit's γ and β."""
@@ -91,3 +106,58 @@ def test_a_batch_normalized_network_is_drawn_with_its_edges_and_gamma(in_root, t
     assert "w1 0.1 → 0.09782" in text and "w5 0.5 → 0.48440" in text
     assert "γ 1.0 → 1.00063" in text and "β 0.0 → -0.00609" in text
     assert "example 1 of 3" in text
+
+
+def _drawable_configs() -> list[str]:
+    from backprop_tutor.spec import load_spec
+    from backprop_tutor.spec.limits import DRAW_LIMIT, parameter_count
+
+    names = sorted(p.name for p in (ROOT / "configs").glob("*.yaml"))
+    return [n for n in names if parameter_count(load_spec(ROOT / "configs" / n)) <= DRAW_LIMIT]
+
+
+@pytest.mark.parametrize("name", _drawable_configs())
+def test_no_label_on_the_picture_covers_a_number(name: str) -> None:
+    """Every unit's label inside its circle, no circle on another, and each weight's label
+    clear of every circle and every other label: Borela's `w01^(1) 1.0 → 0.89` ran out of
+    its circle into the arrows, and its w13 and w21 labels, crossing, hid each other's digits."""
+    pytest.importorskip("networkx")
+    from dataclasses import replace
+
+    from backprop_tutor.record import run
+    from backprop_tutor.render.label_places import Box, clear_of_circle, overlap
+    from backprop_tutor.render.network_picture import picture
+    from backprop_tutor.spec import load_spec
+
+    trace = run(replace(load_spec(ROOT / "configs" / name), steps=1, tests=()))
+    figure = picture(trace)
+    axes, renderer = figure.axes[0], figure.canvas.get_renderer()
+    nodes = axes.collections[0]  # the units' circles: centres in data, areas in points²
+    scale = figure.dpi / 72
+    circles = [
+        (tuple(axes.transData.transform(xy)), math.sqrt(area) / 2 * scale)
+        for xy, area in zip(nodes.get_offsets(), itertools.cycle(nodes.get_sizes()))
+    ]
+    for (a, ra), (b, rb) in itertools.combinations(circles, 2):
+        assert math.dist(a, b) >= ra + rb
+    labels: list[Box] = []
+    for text in axes.texts:
+        if text.get_bbox_patch() is None:  # a unit's label: its box inside its circle
+            box = text.get_window_extent(renderer)
+            centre, radius = min(circles, key=lambda c: math.dist(c[0], (box.x0, box.y0)))
+            corners = itertools.product((box.x0, box.x1), (box.y0, box.y1))
+            assert all(math.dist(centre, corner) <= radius for corner in corners), text
+            continue
+        angle = text.get_rotation()
+        text.set_rotation(0)  # its size along the edge, then back
+        box = text.get_window_extent(renderer)
+        text.set_rotation(angle)
+        x, y = axes.transData.transform(text.get_position())
+        turn = math.radians(angle)
+        labels.append(Box(x, y, box.width / 2, box.height / 2, math.cos(turn), math.sin(turn)))
+    layers = trace.header.layers  # a label for each weight: the layers are fully connected
+    assert len(labels) == sum(len(a) * len(b) for a, b in itertools.pairwise(layers))
+    for label in labels:
+        assert all(clear_of_circle(label, *circle) for circle in circles), label
+    for a, b in itertools.combinations(labels, 2):
+        assert not overlap(a, b), (a, b)

@@ -243,10 +243,14 @@ def draw(
             f"draw needs matplotlib and networkx ({exc.name} is missing); "
             "pip install 'backprop-tutor[draw]'"
         ) from None
-    from backprop_tutor.render.network_picture import draw as draw_network
+    from backprop_tutor.render.network_picture import LabelsDoNotFit, picture, save
 
+    try:
+        figure = picture(trace, notation)  # before anything is written
+    except LabelsDoNotFit as error:
+        raise _fail(f"{spec}: {error}") from None
     kind = output.suffix.lstrip(".").lower()
-    _write(output, lambda file: draw_network(trace, file, kind, notation), force)
+    _write(output, lambda file: save(figure, file, kind), force)
     _show(Text(f"Wrote {output}"))
 
 
