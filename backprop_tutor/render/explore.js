@@ -49,8 +49,10 @@
       const k = (fromSource[e.x1 + "," + e.y1] = (fromSource[e.x1 + "," + e.y1] || 0) + 1);
       const t = 0.3 + 0.14 * ((k - 1) % 3); // edges from one unit: labels staggered
       if (labelled) {
-        const x = e.x1 + (e.x2 - e.x1) * t;
-        const y = e.y1 + (e.y2 - e.y1) * t - 4;
+        // where the picture found each label a place clear of the rest (explore.py), its
+        // centre: the baseline is 4 px lower; else staggered along the edge
+        const x = e.lx !== undefined ? e.lx : e.x1 + (e.x2 - e.x1) * t;
+        const y = e.ly !== undefined ? e.ly + 4 : e.y1 + (e.y2 - e.y1) * t - 4;
         const at = { x: x, y: y, "text-anchor": "middle", class: "label", "data-label": e.key };
         const label = svg("text", at, labels);
         label.textContent = e.label;

@@ -22,6 +22,7 @@ from backprop_tutor.core.rules import Rule
 from backprop_tutor.core.trace import Trace
 from backprop_tutor.core.trace_rules import trace_rules
 from backprop_tutor.render.escape import visible
+from backprop_tutor.render.label_places import Box, Edge, place_labels
 from backprop_tutor.render.labels import Labels
 from backprop_tutor.render.rich_tables import WorkedExample
 from backprop_tutor.render.working import formula, working
@@ -39,6 +40,8 @@ PARAMETER_KINDS = (  # ids of one parameter, an optimizer's quantities (m, v, mh
     *sorted(UPDATE_QUANTITIES),
 )
 X_GAP, Y_GAP, RADIUS, MARGIN = 260, 84, 26, 60
+CHAR_WIDTH, LINE = 7.2, 15.0  # pixels: a character of the 12-pixel font at most, a line
+SPREADS = (1.0, 1.25, 1.5, 1.8)  # the gaps' scale, tried in turn until every label fits
 
 
 def explore_page(trace: Trace, notation: str | None = None, note: str = "") -> str:
@@ -165,14 +168,24 @@ class _Page:
 
     # -- the picture ----------------------------------------------------------------------------
     def picture(self) -> dict:
-        """Units in columns by layer, edges between them; the givens written on them."""
+        """Units in columns by layer, edges between them; the givens written on them. The
+        columns and rows spread out (SPREADS) until every weight's label has a place of its
+        own on its edge; past the widest, the page staggers them as before."""
+        for spread in SPREADS:
+            laid = self._laid_out(X_GAP * spread, Y_GAP * spread)
+            if _place_edge_labels(laid["units"], laid["edges"]):
+                return laid
+        return self._laid_out(X_GAP, Y_GAP)
+
+    def _laid_out(self, x_gap: float, y_gap: float) -> dict:
+        """The picture with its columns `x_gap` and its rows `y_gap` pixels apart."""
         layers = self.h.layers
         tallest = max(map(len, layers))
         place = {}
         for i, units in enumerate(layers):
-            top = MARGIN + (tallest - len(units)) * Y_GAP / 2
+            top = MARGIN + (tallest - len(units)) * y_gap / 2
             for j, unit in enumerate(units):
-                place[unit] = (MARGIN + 40 + i * X_GAP, top + j * Y_GAP)
+                place[unit] = (round(MARGIN + 40 + i * x_gap), round(top + j * y_gap))
         step = self.trace.steps[0]
         n = self.n
         examples = step.batch or (step,)  # a batch-normalized step: every example's givens
@@ -204,9 +217,37 @@ class _Page:
             edges.append(
                 {"key": f"e:{weight}", "x1": x1, "y1": y1, "x2": x2, "y2": y2, "label": label}
             )
-        width = 2 * MARGIN + 80 + (len(layers) - 1) * X_GAP
-        height = 2 * MARGIN + (tallest - 1) * Y_GAP + 40
+        width = round(2 * MARGIN + 80 + (len(layers) - 1) * x_gap)
+        height = round(2 * MARGIN + (tallest - 1) * y_gap + 40)
         return {"width": width, "height": height, "r": RADIUS, "units": units, "edges": edges}
+
+
+def _place_edge_labels(units: list[dict], edges: list[dict]) -> bool:
+    """Each weight's label centre (`lx`, `ly`) on its edge, clear of the circles, of the
+    lines under each unit and of every other label (label_places), if this layout has room
+    for them all (True); else none. Sizes are estimated from the 12-pixel font: CHAR_WIDTH
+    a character, generously."""
+    circles = [((u["x"], u["y"]), RADIUS + 2) for u in units]
+    taken = [
+        Box(u["x"], u["y"] + RADIUS + 10 + 13 * k, _width(text) / 2, LINE / 2, 1.0, 0.0)
+        for u in units
+        for k, text in enumerate(t for t in (u["note"], u["bias"]) if t)
+    ]
+    lines = []
+    for e in edges:
+        (x1, y1), (x2, y2) = (e["x1"], e["y1"]), (e["x2"], e["y2"])
+        span = math.hypot(x2 - x1, y2 - y1) or 1.0
+        ux, uy = (x2 - x1) / span, (y2 - y1) / span
+        start, end = (x1 + ux * RADIUS, y1 + uy * RADIUS), (x2 - ux * RADIUS, y2 - uy * RADIUS)
+        lines.append(Edge(start, end, _width(e["label"]), LINE, flat=True))
+    boxes = place_labels(lines, circles, taken)
+    for e, box in zip(edges, boxes or (), strict=False):
+        e["lx"], e["ly"] = round(box.x, 1), round(box.y, 1)
+    return boxes is not None
+
+
+def _width(text: str) -> float:
+    return CHAR_WIDTH * len(text) + 6  # and a little air either side
 
 
 # what the walk shows, by kind: the tables' quantities (batch normalization's too); not the

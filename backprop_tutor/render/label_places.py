@@ -21,12 +21,14 @@ FRACTIONS = (0.3, 0.7, 0.5, 0.2, 0.8, 0.4, 0.6, 0.15, 0.85)
 @dataclass(frozen=True)
 class Edge:
     """An edge's visible part (from the source's circle to the target's) and its label's
-    size: `length` along the edge and `height` across it."""
+    size: `length` along the edge and `height` across it; `flat`: the label is written
+    level (an SVG's), its length then across the page, not along the edge."""
 
     start: Point
     end: Point
     length: float
     height: float
+    flat: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,27 +82,27 @@ def box_at(edge: Edge, fraction: float) -> Box:
     """The label's rectangle centred `fraction` of the way along the edge's visible part."""
     (x0, y0), (x1, y1) = edge.start, edge.end
     span = math.hypot(x1 - x0, y1 - y0) or 1.0
-    return Box(
-        x0 + fraction * (x1 - x0),
-        y0 + fraction * (y1 - y0),
-        edge.length / 2,
-        edge.height / 2,
-        (x1 - x0) / span,
-        (y1 - y0) / span,
-    )
+    cos, sin = (1.0, 0.0) if edge.flat else ((x1 - x0) / span, (y1 - y0) / span)
+    x, y = x0 + fraction * (x1 - x0), y0 + fraction * (y1 - y0)
+    return Box(x, y, edge.length / 2, edge.height / 2, cos, sin)
 
 
-def place_labels(edges: Sequence[Edge], circles: Sequence[tuple[Point, float]]) -> list[Box] | None:
-    """A place on its edge for every label, each clear of the circles and of the labels placed
-    before it (the first of FRACTIONS that is); None when some label has no such place, and
-    the picture must spread out. Labels and circles are kept in a grid of cells as wide as
-    the longest label, so each place is checked against its neighbours only."""
+def place_labels(
+    edges: Sequence[Edge], circles: Sequence[tuple[Point, float]], taken: Sequence[Box] = ()
+) -> list[Box] | None:
+    """A place on its edge for every label, each clear of the circles, of the boxes already
+    `taken` (other text) and of the labels placed before it (the first of FRACTIONS that
+    is); None when some label has no such place, and the picture must spread out. Labels
+    and circles are kept in a grid of cells as wide as the longest label, so each place is
+    checked against its neighbours only."""
     if not edges:
         return []
     cell = max(2 * math.hypot(e.length / 2, e.height / 2) for e in edges)
     grid = _Grid(cell)
     for centre, radius in circles:
         grid.add((centre, radius), centre, radius)
+    for box in taken:
+        grid.add(box, (box.x, box.y), math.hypot(box.half_length, box.half_height))
     placed: list[Box] = []
     for edge in edges:
         for fraction in FRACTIONS:

@@ -9,8 +9,8 @@ from html import escape
 from backprop_tutor.core.trace import Trace
 from backprop_tutor.render.explore import network_picture
 
-EDGE_LABEL_AT = 0.3  # a weight's label sits this far along its edge: labels of one unit's
-# edges fan out near their source instead of crossing in the middle
+EDGE_LABEL_AT = 0.3  # where the picture found no place clear of the rest for every label
+# (explore.py's lx, ly: its centre), a weight's label sits this far along its edge
 
 
 def network_svg(trace: Trace) -> str:
@@ -25,10 +25,12 @@ def network_svg(trace: Trace) -> str:
         parts.append(
             f'<line x1="{e["x1"]}" y1="{e["y1"]}" x2="{e["x2"]}" y2="{e["y2"]}" stroke="#888"/>'
         )
-        x = e["x1"] + EDGE_LABEL_AT * (e["x2"] - e["x1"])
-        y = e["y1"] + EDGE_LABEL_AT * (e["y2"] - e["y1"]) - 4
+        # the label's centre as the picture placed it, clear of the rest; its baseline 4 lower
+        x = e.get("lx", e["x1"] + EDGE_LABEL_AT * (e["x2"] - e["x1"]))
+        y = e["ly"] + 4 if "ly" in e else e["y1"] + EDGE_LABEL_AT * (e["y2"] - e["y1"]) - 4
         parts.append(
-            f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle">{escape(e["label"])}</text>'
+            f'<text class="label" x="{x:.1f}" y="{y:.1f}" text-anchor="middle">'
+            f"{escape(e['label'])}</text>"
         )
     for u in p["units"]:
         x, y = u["x"], u["y"]
