@@ -63,6 +63,15 @@ def test_trace_steps_past_the_last_update_are_said(in_root, matrix: list[str]) -
     assert result.exit_code == 2 and "none of those asked for" in result.stderr
 
 
+def test_matrix_of_a_batch_normalized_update_is_refused_in_one_line(in_root) -> None:
+    """As `run --matrix` refuses it, before training (it was a KeyError, exit 3, after)."""
+    args = ["train", "configs/batch-norm.yaml", "--trace-steps", "1", "--matrix"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "matrix form of a batch-normalized layer" in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+
+
 def test_trace_steps_past_what_max_epochs_allows_are_refused_before_training(
     in_root, monkeypatch
 ) -> None:

@@ -371,3 +371,21 @@ def _search_progress(command: str, every: float = 2.0):
             print(f"{line}; {now - start:.0f} s", file=sys.stderr, flush=True)
 
     return report
+
+
+def _refuse_normalized(spec, matrix: bool, derivations: bool) -> None:
+    """What batch normalization is not worked out in yet: the matrix form and the SymPy
+    derivation of every gradient (its δ mixes the batch's examples); one line each."""
+    if not spec.normalized:
+        return
+    if matrix:
+        raise _fail(
+            f"{spec.file}: the matrix form of a batch-normalized layer is not worked out yet; "
+            "run without --matrix (the tables show every number)"
+        )
+    if derivations:
+        raise _fail(
+            f"{spec.file}: --symbolic does not derive through batch normalization yet (its δ "
+            "mixes the batch's examples); run without it, and see `backprop-tutor derive "
+            "batch_norm` for the proof of its short form"
+        )

@@ -24,6 +24,7 @@ from backprop_tutor.cli.common import (
     _load_spec,
     _named_parameters,
     _recorded,
+    _refuse_normalized,
     _refuse_overwrite,
     _show,
     _write_text,
@@ -162,24 +163,6 @@ def run(
         tables = (trace, notation, ids, sections, named)
         _emit(
             _written("worked example", format, width, to_file, *tables), output, force, format.value
-        )
-
-
-def _refuse_normalized(spec, matrix: bool, derivations: bool) -> None:
-    """What batch normalization is not worked out in yet: the matrix form and the SymPy
-    derivation of every gradient (its δ mixes the batch's examples); one line each."""
-    if not spec.normalized:
-        return
-    if matrix:
-        raise _fail(
-            f"{spec.file}: the matrix form of a batch-normalized layer is not worked out yet; "
-            "run without --matrix (the tables show every number)"
-        )
-    if derivations:
-        raise _fail(
-            f"{spec.file}: --symbolic does not derive through batch normalization yet (its δ "
-            "mixes the batch's examples); run without it, and see `backprop-tutor derive "
-            "batch_norm` for the proof of its short form"
         )
 
 

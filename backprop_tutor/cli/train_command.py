@@ -19,6 +19,7 @@ from backprop_tutor.cli.common import (
     _fail,
     _load_spec,
     _notice,
+    _refuse_normalized,
     _refuse_overwrite,
     _trace_updates,
     _traced_or_said,
@@ -84,6 +85,7 @@ def train(
     console = _console(width, stderr=format is not TrainFormat.text)
     try:
         network_spec = _load_spec(spec, allow_data_anywhere)
+        _refuse_normalized(network_spec, matrix, False)  # before training, not after
         _unused_masks(network_spec)  # (train refuses updates no run can reach, before work)
         limit = network_spec.training.epochs or network_spec.training.max_epochs
         with _progress(console, limit) as advance:
