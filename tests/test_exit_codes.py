@@ -112,3 +112,31 @@ def test_a_misspelled_bundled_example_is_named(in_root, tmp_path, monkeypatch) -
     assert result.exit_code == 2 and "did you mean 'dawood'?" in result.stderr
     result = CliRunner().invoke(app, ["run", "dawood", "-f", "json"])
     assert result.exit_code == 0 and '"new[w5]"' in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "{spec}", "-o", "{spec}"],
+        ["run", "{spec}", "-o", "{tmp}/./net.yaml"],
+        ["run", "{spec}", "--claims-template", "{spec}"],
+        ["train", "{spec}", "-o", "{spec}"],
+        ["train", "{spec}", "--plot", "{spec}"],
+        ["train", "{spec}", "--plot", "{tmp}/loss.png", "-o", "{tmp}/loss.png"],
+        ["explore", "{spec}", "-o", "{spec}"],
+    ],
+    ids=" ".join,
+)
+def test_an_output_that_is_the_spec_is_refused_even_with_force(tmp_path, args) -> None:
+    """--force replaces a file the user meant to replace, never the spec being read: that
+    wrote the report over the spec (train, run) and lost it."""
+    spec = tmp_path / "net.yaml"
+    text = (ROOT / "configs" / "xor.yaml").read_text(encoding="utf-8")
+    spec.write_text(text, encoding="utf-8")
+    (tmp_path / "loss.png").write_bytes(b"kept")
+    line = [a.replace("{spec}", str(spec)).replace("{tmp}", str(tmp_path)) for a in args]
+    result = CliRunner().invoke(app, [*line, "--force"])
+    assert result.exit_code == 2, result.output
+    assert "is the spec this command reads" in result.stderr or "its own file" in result.stderr
+    assert spec.read_text(encoding="utf-8") == text
+    assert (tmp_path / "loss.png").read_bytes() == b"kept"

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import re
 import sys
 import unicodedata
@@ -241,17 +242,32 @@ def _make_folder(folder: Path, option: str = "--output-dir") -> None:
         raise _fail(f"{option} {folder}: cannot be made: {exc.strerror}") from None
 
 
-def _refuse_overwrite(output: Path | None, force: bool) -> None:
+def _refuse_overwrite(output: Path | None, force: bool, *reads: Path) -> None:
     """Before any work: an --output that exists needs --force, and only a regular file may
-    be replaced, whatever --force says (never a device, a folder or a link)."""
+    be replaced, whatever --force says (never a device, a folder or a link); nor a file the
+    command reads (`reads`: the spec), which --force would lose for a report."""
     from backprop_tutor.core.files import refuse_to_replace
 
     if output is None:
         return
+    for read in reads:
+        if _same_file(output, read):
+            raise _fail(
+                f"{output}: is the spec this command reads ({read}); "
+                "write the output to another file"
+            )
     try:
         refuse_to_replace(output, force)
     except FileRefused as refused:
         raise _fail(refused) from None
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    """Whether two paths name one existing file (a link, ./, another spelling)."""
+    try:
+        return os.path.samefile(one, other)
+    except (OSError, ValueError):  # either missing, or a path the system refuses
+        return False
 
 
 def _emit(content: str | None, output: Path | None, force: bool, format: str) -> None:

@@ -131,10 +131,10 @@ def run(
             "--matrix prints the matrix form alone, in its own symbols; leave out --symbolic, "
             "--only, --ids, --section, --param, --notation and --claims-template"
         )
-    _refuse_overwrite(claims_template, force)
+    _refuse_overwrite(claims_template, force, spec)
     document = "derivations" if derivations else "worked example"
     _document("matrix form" if matrix else document, format)
-    _refuse_overwrite(output, force)
+    _refuse_overwrite(output, force, spec)
     to_file = output is not None
     try:
         loaded = _load_spec(spec, allow_data_anywhere)

@@ -78,10 +78,12 @@ def train(
     if matrix and not updates:
         raise _fail("--matrix prints traced updates as matrices: add --trace-steps 1 (or 1,last)")
     _document("matrix form" if matrix else "training report", format)
-    _refuse_overwrite(plot, force)
+    _refuse_overwrite(plot, force, spec)
     if plot is not None and not _plotting_installed():  # said before training, not after
         raise _fail(PLOT_MISSING)
-    _refuse_overwrite(output, force)
+    _refuse_overwrite(output, force, spec)
+    if plot is not None and output is not None and plot.resolve() == output.resolve():
+        raise _fail(f"--plot and --output both name {output}: give each its own file")
     console = _console(width, stderr=format is not TrainFormat.text)
     try:
         network_spec = _load_spec(spec, allow_data_anywhere)

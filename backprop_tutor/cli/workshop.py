@@ -229,7 +229,7 @@ def draw(
     _known_notation(notation)
     if output.suffix.lower() not in (".svg", ".png"):
         raise _fail(f"--output {output}: draw writes .svg or .png")
-    _refuse_overwrite(output, force)
+    _refuse_overwrite(output, force, spec)
     try:
         loaded = _drawable(_load_spec(spec, allow_data_anywhere), force, "a picture can label")
         trace = run_spec(replace(loaded, steps=1, tests=()))
@@ -282,7 +282,7 @@ def explore(
     from backprop_tutor.render.explore import explore_page
 
     _known_notation(notation)
-    _refuse_overwrite(output, force)
+    _refuse_overwrite(output, force, spec)
     updates = _trace_updates(trace_steps) if trace_steps is not None else None
     try:
         loaded = _drawable(_load_spec(spec, allow_data_anywhere), force, "a page can draw")
