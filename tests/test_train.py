@@ -314,3 +314,24 @@ def test_norms_past_1e154_print_inf_without_a_numpy_warning(tmp_path) -> None:
         timeout=120,
     )
     assert done.returncode == 0 and "Warning" not in done.stderr, done.stderr[-2000:]
+
+
+@pytest.mark.parametrize("threshold", [0.0050648, 0.00506466, 0.005])
+def test_the_stop_line_prints_a_loss_that_is_below_the_threshold(threshold: float) -> None:
+    """XOR's loss at epoch 447 is 0.00506465593...: at four figures 0.005065, which is not
+    below a threshold of 0.0050648; the line said 'loss 0.005065 < 0.0050648'."""
+    import re
+
+    from backprop_tutor.core.trace import Trace
+    from backprop_tutor.record import header
+    from backprop_tutor.render.train_view import TrainingReport
+
+    raw = yaml.safe_load((CONFIGS / "xor.yaml").read_text(encoding="utf-8"))
+    raw["training"]["loss_threshold"] = threshold
+    spec = spec_from_text(yaml.safe_dump(raw))
+    result = train(spec)
+    assert result.stop == "loss_threshold"
+    line = TrainingReport(result, Trace(header(spec), ()))._stop_line()
+    shown = re.search(r"loss (\S+) < ", line)
+    assert shown and float(shown.group(1)) < threshold
+    assert abs(float(shown.group(1)) - result.losses[-1]) <= 5e-4 * result.losses[-1]

@@ -151,12 +151,13 @@ class TrainingReport:
             line = f"Stopped after the {counted(r.epochs, 'epoch')} asked for (loss {loss})."
         elif r.stop == "loss_threshold":
             line = (
-                f"Stopped at epoch {r.epochs}: loss {r.losses[-1]:.4g} < "
-                f"{setting_text(rules.loss_threshold)} (loss_threshold)."
+                f"Stopped at epoch {r.epochs}: loss {_below(r.losses[-1], rules.loss_threshold, 4)}"
+                f" < {setting_text(rules.loss_threshold)} (loss_threshold)."
             )
         elif r.stop == "gradient_threshold":
+            norm = _below(r.gradient_norm, rules.gradient_threshold, 3)
             line = (
-                f"Stopped at epoch {r.epochs}: gradient norm {r.gradient_norm:.3g} < "
+                f"Stopped at epoch {r.epochs}: gradient norm {norm} < "
                 f"{setting_text(rules.gradient_threshold)} "
                 "(gradient_threshold, the Xu lecture's θ)."
             )
@@ -294,6 +295,16 @@ class TrainingReport:
                 codes[k],
             )
         return table
+
+
+def _below(value: float, threshold: float, figures: int) -> str:
+    """`value`, which is below `threshold`, to `figures` significant figures or as many more
+    as it takes to read below it: 0.0050646 < 0.0050648, never 0.005065 < 0.0050648."""
+    for places in range(figures, 18):
+        text = f"{value:.{places}g}"
+        if float(text) < threshold:
+            return text
+    return repr(value)
 
 
 def _small(value: float, n) -> str:
