@@ -335,3 +335,33 @@ def test_the_stop_line_prints_a_loss_that_is_below_the_threshold(threshold: floa
     shown = re.search(r"loss (\S+) < ", line)
     assert shown and float(shown.group(1)) < threshold
     assert abs(float(shown.group(1)) - result.losses[-1]) <= 5e-4 * result.losses[-1]
+
+
+def test_the_loss_curve_keeps_its_axis_in_place_with_labels_wider_than_ten() -> None:
+    """A loss of 2,457,963,599.21554 and 248,773,586.30012125 (18 characters): the top row's
+    bars were pushed right of the others', and the bottom row ran past the width."""
+    from backprop_tutor.core.trace import Trace
+    from backprop_tutor.record import header
+    from backprop_tutor.render.train_view import TrainingReport
+
+    text = """
+examples:
+  - {inputs: [123456.789, -0.000001234], targets: [98765.4321]}
+  - {inputs: [-3.5, 2], targets: [-12345.6789]}
+layers:
+  - {units: 2, activation: linear, bias: [0.1, 0.2], weights: [[0.0001, 0.5], [-0.00002, 0.25]]}
+  - {units: 1, activation: linear, bias: [0.0], weights: [[0.5, 0.5]]}
+loss: half_sse
+learning_rate: 1e-12
+training: {batch: full, epochs: 200}
+display: {digits: 12}
+"""
+    spec = spec_from_text(text)
+    report = TrainingReport(train(spec), Trace(header(spec), ()))
+    width = 40
+    rows = [row.plain for row in report._curve(width - 12).renderables[1:]]
+    axis = {row.index("│") for row in rows[:-2]} | {rows[-2].index("└")}
+    assert len(axis) == 1
+    assert max(map(len, rows)) <= width
+    assert rows[0].split()[0] == "2457963599.21554"
+    assert rows[-3].split()[0] == "248773586.30012125"

@@ -168,31 +168,28 @@ class TrainingReport:
     def _curve(self, width: int) -> Group:
         """The loss per epoch as block characters: columns average the epochs they cover."""
         losses = self.result.losses
-        columns = min(width, len(losses))
+        # the axis from the data, not from the columns' averages: the first loss is the top
+        top, bottom = max(losses), min(losses)
+        labels = _small(top, self.fmt.format), _small(bottom, self.fmt.format)
+        # a label wider than 10 (a loss of 2457963599.21554) takes its room from the columns,
+        # so every row's axis stays in one place and no row passes the width
+        margin = max(10, *map(len, labels))
+        columns = max(1, min(width - (margin - 10), len(losses)))
         buckets = [
             losses[len(losses) * c // columns : len(losses) * (c + 1) // columns]
             for c in range(columns)
         ]
         points = [sum(b) / len(b) for b in buckets]
-        # the axis from the data, not from the columns' averages: the first loss is the top
-        top, bottom = max(losses), min(losses)
         span = (top - bottom) or 1.0
         levels = [round((p - bottom) / span * (CURVE_HEIGHT * 8 - 1)) for p in points]
         rows = []
         for row in range(CURVE_HEIGHT - 1, -1, -1):
             cells = "".join(BLOCKS[max(0, min(8, level - row * 8 + 1))] for level in levels)
-            label = (
-                _small(top, self.fmt.format)
-                if row == CURVE_HEIGHT - 1
-                else (_small(bottom, self.fmt.format) if row == 0 else "")
-            )
-            rows.append(Text(f"{label:>10} │{cells}"))
-        rows.append(Text(f"{'':>10} └{'─' * columns}"))
-        rows.append(
-            Text(
-                f"{'':>10}  epoch 1{' ' * max(1, columns - 8 - len(str(len(losses))))}{len(losses)}"
-            )
-        )
+            label = labels[0] if row == CURVE_HEIGHT - 1 else (labels[1] if row == 0 else "")
+            rows.append(Text(f"{label:>{margin}} │{cells}"))
+        rows.append(Text(f"{'':>{margin}} └{'─' * columns}"))
+        gap = " " * max(1, columns - 8 - len(str(len(losses))))
+        rows.append(Text(f"{'':>{margin}}  epoch 1{gap}{len(losses)}"))
         return Group(Text("Loss curve", style="bold"), *rows)
 
     def _parameters(self) -> Grid:
