@@ -58,6 +58,14 @@ def explain(source: YamlSource, exc: ValidationError) -> SpecError:
             f"got {shortened(repr(error['input']))}{more}",
             f"use one of {error['ctx']['expected']}",
         )
+    if kind == "too_short":  # pydantic's words: "list should have at least 1 item after
+        # validation, not 0"
+        need = error["ctx"]["min_length"]
+        return source.error(
+            path,
+            f"is empty{more}" if not error["ctx"]["actual_length"] else f"too short{more}",
+            f"give at least {need} item{'s' * (need != 1)}; see {_example(path)}",
+        )
     got = error.get("input")
     shown = shortened(repr(got)) if not isinstance(got, dict | list) else type(got).__name__
     if kind == "model_type":  # pydantic names the model's class: say what belongs here

@@ -33,7 +33,7 @@ MAX_NUMBER_TEXT = 400  # characters: past a float's 309 digits, and short enough
 def parse_number(value: Any) -> float:
     """A finite number: an int, a float, or a fraction written as text ("1/3"), never evaluated."""
     if isinstance(value, bool):
-        raise ValueError(f"expected a number, got {str(value).lower()}")
+        raise ValueError(f"expected a number, got {str(value).lower()} (write 0.5, or 1 for true)")
     if isinstance(value, int | float):
         try:
             number = float(value)
@@ -47,7 +47,9 @@ def parse_number(value: Any) -> float:
         try:
             number = float(Fraction(value.replace(" ", "")))  # Fraction parses "p/q" itself
         except ZeroDivisionError:
-            raise ValueError(f"'{shortened(value)}' divides by zero") from None
+            raise ValueError(
+                f"'{shortened(value)}' divides by zero (write a fraction such as \"1/3\")"
+            ) from None
         except OverflowError:
             raise ValueError(f"'{shortened(value)}' is too large for a number") from None
     elif isinstance(value, str):
@@ -56,9 +58,12 @@ def parse_number(value: Any) -> float:
             '(write 0.5, or a fraction as "1/3")'
         )
     else:
-        raise ValueError(f"expected a number, got {_kind(value)}")
+        raise ValueError(f"expected a number, got {_kind(value)} (write one number, such as 0.5)")
     if not math.isfinite(number):
-        raise ValueError(f"{shortened(value)} is not a finite number")
+        raise ValueError(
+            f"{shortened(value)} is not a finite number (write an ordinary number such as 0.5; "
+            "a float64 ends near 1.8e308)"
+        )
     return number
 
 
