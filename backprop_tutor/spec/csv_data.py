@@ -93,7 +93,10 @@ def _read(name: str, handle, data: DataFile) -> Examples:
         text.seek(0)
     header = [h.strip() for h in next(csv.reader(text if quoted else [top]), None) or []]
     if not any(header):
-        raise SpecError(name, "the file is empty", "write a header row of column names", line=1)
+        problem = (
+            "the file is empty" if not text.read(1) else "the first line holds no column names"
+        )
+        raise SpecError(name, problem, "write a header row of column names", line=1)
     columns = _columns(name, header, data)
     every = not quoted and columns == list(range(len(header))) and _as_wide(text, len(header))
     values = _plain(text, columns, every)
