@@ -137,6 +137,38 @@ def test_an_output_that_is_the_spec_is_refused_even_with_force(tmp_path, args) -
     line = [a.replace("{spec}", str(spec)).replace("{tmp}", str(tmp_path)) for a in args]
     result = CliRunner().invoke(app, [*line, "--force"])
     assert result.exit_code == 2, result.output
-    assert "is the spec this command reads" in result.stderr or "its own file" in result.stderr
+    assert "is a file this command reads" in result.stderr or "its own file" in result.stderr
     assert spec.read_text(encoding="utf-8") == text
     assert (tmp_path / "loss.png").read_bytes() == b"kept"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["train", "{spec}", "-o", "{csv}"],
+        ["train", "{spec}", "--plot", "{csv}"],
+        ["run", "{spec}", "-o", "{csv}"],
+        ["explore", "{spec}", "-o", "{csv}"],
+        ["bank", "{spec}", "-o", "{spec}", "--versions", "2"],
+        ["bank", "{spec}", "-o", "{csv}", "--versions", "2"],
+        ["grade", "{dawood}", "{sheet}", "-o", "{sheet}"],
+        ["grade", "{dawood}", "{sheet}", "-o", "{dawood}"],
+    ],
+    ids=" ".join,
+)
+def test_an_output_that_is_a_file_read_is_refused_even_with_force(tmp_path, args) -> None:
+    """The spec's CSV (known once the spec is read), a bank's spec, a class's answers: --force
+    replaced them with the report (train -o digits.csv, grade -o answers.csv), and the
+    data was lost."""
+    spec, csv = tmp_path / "net.yaml", tmp_path / "xu-three-classes.csv"
+    for name, to in (("xu-full-batch.yaml", spec), ("xu-three-classes.csv", csv)):
+        to.write_bytes((ROOT / "configs" / name).read_bytes())
+    dawood, sheet = tmp_path / "dawood.yaml", tmp_path / "class.csv"
+    dawood.write_bytes((ROOT / "configs" / "dawood.yaml").read_bytes())
+    sheet.write_bytes((ROOT / "tests" / "data" / "sheets" / "dawood-class.csv").read_bytes())
+    kept = {path: path.read_bytes() for path in (spec, csv, dawood, sheet)}
+    names = {"{spec}": spec, "{csv}": csv, "{dawood}": dawood, "{sheet}": sheet}
+    result = CliRunner().invoke(app, [*(str(names.get(a, a)) for a in args), "--force"])
+    assert result.exit_code == 2, result.output
+    assert "is a file this command reads" in result.stderr or "examples come from" in result.stderr
+    assert all(path.read_bytes() == data for path, data in kept.items())

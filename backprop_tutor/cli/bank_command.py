@@ -79,7 +79,10 @@ def bank(
 
     document = _document("question bank", format)
     # prairielearn's -o names a folder: its files are checked
-    (_refuse_folder if format.value == "prairielearn" else _refuse_overwrite)(output, force)
+    if format.value == "prairielearn":
+        _refuse_folder(output, force)
+    else:
+        _refuse_overwrite(output, force, Path(shape))  # a spec file is read: never written
     try:
         named_file = os.path.exists(shape) or Path(shape).suffix  # a missing one: said so
         if not _is_shape(shape) and not named_file:
@@ -92,7 +95,7 @@ def bank(
         else:
             from backprop_tutor.spec.yaml_source import read_yaml
 
-            spec = _load_spec(Path(shape), False)  # its problems first, each at its place
+            spec = _load_spec(Path(shape), False, output)  # its problems first, at their place
             draw = from_spec(read_yaml(Path(shape)), _search_progress("bank, this version"))
             name = title or spec.title or shape
         made = make_bank(draw, versions, seed, name)
@@ -167,9 +170,9 @@ def grade(
     from backprop_tutor.teach.grade import grade_class
 
     _document("grades", format)
-    _refuse_overwrite(output, force)
+    _refuse_overwrite(output, force, spec, answers)  # never over the class's answers
     try:
-        key = spec if spec.suffix.lower() == ".json" else _load_spec(spec, False)
+        key = spec if spec.suffix.lower() == ".json" else _load_spec(spec, False, output)
         grades = grade_class(key, answers)
     except (SpecError, TrainingError) as error:
         raise _fail(error) from None

@@ -92,9 +92,10 @@ DataAnywhereOption = Annotated[
 ]
 
 
-def _load_spec(spec: Path, data_anywhere: bool = False):
+def _load_spec(spec: Path, data_anywhere: bool = False, *outputs: Path | None):
     """The spec a command was given: a file, or a bundled example's name; CSV data only from
-    the spec's own folder unless --allow-data-anywhere."""
+    the spec's own folder unless --allow-data-anywhere. None of the command's `outputs` may
+    be the CSV its examples came from, whatever --force says (known once the spec is read)."""
     from dataclasses import replace
 
     from backprop_tutor.spec import load_spec
@@ -102,6 +103,12 @@ def _load_spec(spec: Path, data_anywhere: bool = False):
 
     found = resolve(spec)
     loaded = load_spec(found, data_anywhere=data_anywhere)
+    for output in outputs:
+        if loaded.data_file and output is not None and _same_file(output, Path(loaded.data_file)):
+            raise _fail(
+                f"{output}: is the CSV the spec's examples come from ({loaded.data_file}); "
+                "write the output to another file"
+            )
     # a bundled example is named as it was asked for (`dawood`), not by its installed path
     return loaded if found == spec else replace(loaded, file=str(spec))
 
@@ -245,7 +252,8 @@ def _make_folder(folder: Path, option: str = "--output-dir") -> None:
 def _refuse_overwrite(output: Path | None, force: bool, *reads: Path) -> None:
     """Before any work: an --output that exists needs --force, and only a regular file may
     be replaced, whatever --force says (never a device, a folder or a link); nor a file the
-    command reads (`reads`: the spec), which --force would lose for a report."""
+    command reads (`reads`: the spec, a class's answers), which --force would lose for a
+    report. The spec's CSV is known only once the spec is read: `_load_spec` checks it."""
     from backprop_tutor.core.files import refuse_to_replace
 
     if output is None:
@@ -253,8 +261,7 @@ def _refuse_overwrite(output: Path | None, force: bool, *reads: Path) -> None:
     for read in reads:
         if _same_file(output, read):
             raise _fail(
-                f"{output}: is the spec this command reads ({read}); "
-                "write the output to another file"
+                f"{output}: is a file this command reads ({read}); write the output to another file"
             )
     try:
         refuse_to_replace(output, force)

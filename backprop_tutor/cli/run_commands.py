@@ -137,7 +137,7 @@ def run(
     _refuse_overwrite(output, force, spec)
     to_file = output is not None
     try:
-        loaded = _load_spec(spec, allow_data_anywhere)
+        loaded = _load_spec(spec, allow_data_anywhere, output, claims_template)
         _refuse_normalized(loaded, matrix, derivations)
         bounded = not to_file or symbolic or only is not None
         if not force and bounded and _summarized(loaded, format, width, symbolic, only):

@@ -86,7 +86,7 @@ def train(
         raise _fail(f"--plot and --output both name {output}: give each its own file")
     console = _console(width, stderr=format is not TrainFormat.text)
     try:
-        network_spec = _load_spec(spec, allow_data_anywhere)
+        network_spec = _load_spec(spec, allow_data_anywhere, output, plot)
         _refuse_normalized(network_spec, matrix, False)  # before training, not after
         _unused_masks(network_spec)  # (train refuses updates no run can reach, before work)
         limit = network_spec.training.epochs or network_spec.training.max_epochs

@@ -231,7 +231,8 @@ def draw(
         raise _fail(f"--output {output}: draw writes .svg or .png")
     _refuse_overwrite(output, force, spec)
     try:
-        loaded = _drawable(_load_spec(spec, allow_data_anywhere), force, "a picture can label")
+        loaded = _load_spec(spec, allow_data_anywhere, output)
+        loaded = _drawable(loaded, force, "a picture can label")
         trace = run_spec(replace(loaded, steps=1, tests=()))
     except (SpecError, TrainingError) as error:
         raise _fail(error) from None
@@ -285,7 +286,7 @@ def explore(
     _refuse_overwrite(output, force, spec)
     updates = _trace_updates(trace_steps) if trace_steps is not None else None
     try:
-        loaded = _drawable(_load_spec(spec, allow_data_anywhere), force, "a page can draw")
+        loaded = _drawable(_load_spec(spec, allow_data_anywhere, output), force, "a page can draw")
         if updates is not None:  # a training run's chosen updates, as `train --trace-steps`
             trace = _traced_training(loaded, updates)
         else:

@@ -207,6 +207,7 @@ class Spec:
     tests: tuple[tuple[tuple[float, ...], tuple[float, ...]], ...] = ()  # predicted after steps
     bias_sign: int = 1  # -1: the spec's biases are thresholds, net = Σ w x - b (layered notes)
     optimizer: OptimizerSpec = OptimizerSpec()  # Mitchell's momentum: training.momentum too
+    data_file: str | None = None  # the CSV `data: csv:` names, where the examples came from
 
     def __post_init__(self) -> None:
         if not isinstance(self.examples, Examples):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from itertools import chain
+from pathlib import Path
 
 from backprop_tutor.core.activations import ACTIVATIONS, PARAMETRIZED
 from backprop_tutor.core.errors import shortened
@@ -131,6 +132,7 @@ class Resolver(ParameterResolver):
             ),
             self.notation.bias_sign,
             optimizer,
+            str(Path(src.file).parent / raw.data.csv.strip()) if raw.data else None,
         )
 
     def _training(self, n_examples: int, optimizer: OptimizerSpec) -> TrainingSpec:
