@@ -365,3 +365,23 @@ display: {digits: 12}
     assert max(map(len, rows)) <= width
     assert rows[0].split()[0] == "2457963599.21554"
     assert rows[-3].split()[0] == "248773586.30012125"
+
+
+def test_a_vanished_error_signal_is_not_printed_as_zero() -> None:
+    """‖δ‖ per layer is the vanishing gradient made visible: at the display's two decimals
+    Xu's first layers printed 0.00 (before training 0.0065); like the loss, such a value is
+    written in scientific notation, each cell the norm it stands for."""
+    from backprop_tutor.core.trace import Trace
+    from backprop_tutor.record import header
+    from backprop_tutor.render.train_view import TrainingReport
+
+    text = (CONFIGS / "xu-vanishing.yaml").read_text(encoding="utf-8")
+    text = text.replace("display: {digits: 6}", "display: {digits: 2}")
+    spec = spec_from_text(text, str(CONFIGS / "v.yaml"))
+    result = train(spec)
+    rows = TrainingReport(result, Trace(header(spec), ()))._delta_norms().rows
+    shown = [[float(cell) for cell in cells[2:]] for cells, _ in rows]
+    for row, *norms in zip(shown, *result.delta_norms, strict=True):
+        for cell, norm in zip(row, norms, strict=True):
+            assert cell == pytest.approx(norm, rel=0.5, abs=0.006), (cell, norm)
+    assert min(min(row) for row in shown) > 0

@@ -259,7 +259,8 @@ class TrainingReport:
         layers = self.result.spec.layers
         for k, (layer, a, b) in enumerate(zip(layers, first, last, strict=True)):
             kind = "output" if k == len(layers) - 1 else "hidden"
-            table.row(f"{k + 1} ({kind}, {layer.activation})", str(len(layer.units)), n(a), n(b))
+            shown = (_small(a, n), _small(b, n))  # a vanished signal is not 0.00000
+            table.row(f"{k + 1} ({kind}, {layer.activation})", str(len(layer.units)), *shown)
         return table
 
     def _shows_codes(self) -> bool:
