@@ -129,6 +129,7 @@ def test_a_cell_past_the_csv_modules_limit_is_named(tmp_path: Path) -> None:
     result = _invoke("validate", str(_spec(tmp_path, "data.csv")))
     assert result.exit_code == 2
     assert "a cell is longer than 131,072 characters" in _one_line(result)
+    assert "data.csv:3:" in _one_line(result)  # the line it is on
 
 
 def test_more_numbers_than_the_limit_stop_while_reading(tmp_path: Path, monkeypatch) -> None:

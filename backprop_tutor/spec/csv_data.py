@@ -109,7 +109,11 @@ def _read(name: str, handle, data: DataFile) -> Examples:
     text.seek(0)  # not plain: read again, cell by cell where needed, to name what is wrong
     reader = csv.reader(text)
     next(reader)
-    chunks = list(_arrays(name, reader, header, columns, len(data.inputs)))
+    try:
+        chunks = list(_arrays(name, reader, header, columns, len(data.inputs)))
+    except csv.Error as exc:  # the csv module does not say where: the line it stopped on
+        exc.line = reader.line_num  # type: ignore[attr-defined]
+        raise
     if not chunks:
         raise SpecError(name, "no data rows after the header", "add one row per example")
     values = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
