@@ -84,10 +84,11 @@ class Notation:
         (w_h1_{source}), else None: the spec then knows every name valid from one of them
         (spec/resolve.py). The target's part of the form is filled once for the row: an MNIST
         layer names 200,000 weights."""
+        affixes = self.row_affixes(layer, target)
+        if affixes is not None:
+            head, tail = affixes
+            return [head + s.name + tail for s in sources], affixes
         row = self._row_form(layer, target)
-        head, found, tail = (row or "").partition("{source}")
-        if found and "{" not in head + tail:
-            return [head + s.name + tail for s in sources], (head, tail)
         names = [
             (row or self.weight).format(
                 source=s.name,
@@ -101,6 +102,13 @@ class Notation:
             for i, s in enumerate(sources)
         ]
         return names, None
+
+    def row_affixes(self, layer: int, target: UnitRef) -> tuple[str, str] | None:
+        """What comes before and after the source's name in every weight into `target`,
+        where nothing else varies with the source (w_h1_{source}); None where something does
+        (a counter, the source's index)."""
+        head, found, tail = (self._row_form(layer, target) or "").partition("{source}")
+        return (head, tail) if found and "{" not in head + tail else None
 
     def _row_form(self, layer: int, target: UnitRef) -> str | None:
         """The weight form with the target's fields filled, the source's left as fields; None

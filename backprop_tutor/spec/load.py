@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from backprop_tutor.core.errors import SpecError
 from backprop_tutor.spec.explain import explain
 from backprop_tutor.spec.model import LayerSpec, Spec
-from backprop_tutor.spec.resolve import Resolver
+from backprop_tutor.spec.resolve import NamesNotProved, Resolver
 from backprop_tutor.spec.schema import SpecFile
 from backprop_tutor.spec.yaml_source import YamlSource, parse_yaml, read_yaml
 
@@ -47,7 +47,12 @@ def _resolve(source: YamlSource, data_anywhere: bool) -> Spec:
     except ValidationError as exc:
         error = explain(source, exc)
     else:
-        return Resolver(source, raw, data_anywhere).spec()
+        try:
+            return Resolver(source, raw, data_anywhere).spec()
+        except (SpecError, NamesNotProved):
+            # every name made and claimed in the file's order: a problem is then found, and
+            # said, exactly where it always was (patterns prove names unique only at the end)
+            return Resolver(source, raw, data_anywhere, by_pattern=False).spec()
     # Raised outside the except block, so the SpecError does not carry the ValidationError as
     # its context: pydantic-core keeps our validators' exceptions, and their frames, in a
     # Rust object the garbage collector cannot see into, so that chain was never freed.

@@ -9,6 +9,7 @@ from __future__ import annotations
 from backprop_tutor.core.notation import Notation, UnitRef
 from backprop_tutor.spec.data import closest
 from backprop_tutor.spec.initialization import Initializer
+from backprop_tutor.spec.names import NAME, AffixedRow, PatternClaims
 from backprop_tutor.spec.schema import BiasEntry, LayerFile
 from backprop_tutor.spec.yaml_source import YamlPath, YamlSource
 
@@ -20,6 +21,7 @@ class ParameterResolver:
     notation: Notation
     init: Initializer
     drawn: bool
+    patterns: PatternClaims | None  # rows of names kept as patterns; None: every name made
 
     def _claim(self, name: str, path: YamlPath, what: str) -> None:
         raise NotImplementedError
@@ -105,7 +107,10 @@ class ParameterResolver:
                 f"{len(matrix)} rows for {len(units)} units",
                 "write one row per unit of this layer",
             )
-        names, values = [], []
+        names: list = []
+        values = []
+        sources = tuple(s.name for s in previous)  # one tuple and set for the layer's rows
+        kept = frozenset(sources) if self.patterns is not None else frozenset()
         for j, (unit, row) in enumerate(zip(units, matrix, strict=True)):
             if len(row) != len(previous):
                 raise self.src.error(
@@ -115,10 +120,17 @@ class ParameterResolver:
                     f"({', '.join(s.name for s in previous)})",
                     "write one weight per unit below",
                 )
-            row_names, affixes = self.notation.weight_row(number, previous, unit, counter[0] + 1)
+            affixes = self.notation.row_affixes(number, unit)
+            if self.patterns is not None and affixes and NAME.fullmatch("x".join(affixes)):
+                self.patterns.add(affixes[0], kept, affixes[1])  # proved unique in the end
+                names.append(AffixedRow(affixes[0], sources, affixes[1]))
+            else:
+                row_names, affixes = self.notation.weight_row(
+                    number, previous, unit, counter[0] + 1
+                )
+                self._claim_all(row_names, (*wpath, j), "weight", affixes)
+                names.append(tuple(row_names))
             counter[0] += len(previous)
-            self._claim_all(row_names, (*wpath, j), "weight", affixes)
-            names.append(tuple(row_names))
             values.append(tuple(row))
         return tuple(names), tuple(values)
 

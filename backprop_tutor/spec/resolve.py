@@ -7,7 +7,6 @@ weights on one edge, a missing weight, a name used twice, targets that do not ma
 from __future__ import annotations
 
 import math
-import re
 from itertools import chain
 from pathlib import Path
 
@@ -22,19 +21,27 @@ from backprop_tutor.spec.dropout import resolve_dropout
 from backprop_tutor.spec.initialization import Initializer
 from backprop_tutor.spec.limits import MAX_PARAMETERS, MAX_UNITS
 from backprop_tutor.spec.model import LayerSpec, OptimizerSpec, Spec, TrainingSpec
+from backprop_tutor.spec.names import NAME, NAMES, NameChain, PatternClaims
 from backprop_tutor.spec.params import ParameterResolver
 from backprop_tutor.spec.schema import LayerFile, SpecFile
 from backprop_tutor.spec.update_rule import resolve_update
 from backprop_tutor.spec.yaml_source import YamlPath, YamlSource
 
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_^().']*")  # fullmatch: `$` would admit a final "\n"
-_NAMES = re.compile(r"(?:[A-Za-z][A-Za-z0-9_^().']*\n)*")  # _NAME's, each ended by a newline
+
+class NamesNotProved(Exception):
+    """Rows kept as patterns whose names may meet another's (resolve again, making each)."""
 
 
 class Resolver(ParameterResolver):
     """Turns a shape-checked SpecFile into a Spec, one named error at a time."""
 
-    def __init__(self, source: YamlSource, raw: SpecFile, data_anywhere: bool = False) -> None:
+    def __init__(
+        self,
+        source: YamlSource,
+        raw: SpecFile,
+        data_anywhere: bool = False,
+        by_pattern: bool = True,
+    ) -> None:
         self.src = source
         self.raw = raw
         self.data_anywhere = data_anywhere  # may data: csv: name a file outside the folder?
@@ -43,6 +50,10 @@ class Resolver(ParameterResolver):
         self.names: dict[str, YamlPath] = {}
         self.row_names: set[str] = set()
         self.rows: list[tuple[YamlPath, list[str]]] = []
+        # `by_pattern`: a row a notation names by one pattern is kept as that pattern, never
+        # made, and `spec` proves all names unique at the end (names.PatternClaims), or
+        # raises NamesNotProved: then `load` resolves again without, claiming each name
+        self.patterns = PatternClaims() if by_pattern else None
         if raw.notation not in NOTATIONS:
             raise source.error(
                 ("notation",),
@@ -104,6 +115,8 @@ class Resolver(ParameterResolver):
         if any(ls.batch_norm for ls in layers):
             check_batches(src, raw, len(examples), training.batch_size)
         display = NumberFormat(raw.display.digits, raw.display.rounding, raw.display.fixed)
+        if self.patterns is not None and not self.patterns.apart(self.names, self.row_names):
+            raise NamesNotProved
         return Spec(
             src.file,
             raw.title,
@@ -229,7 +242,7 @@ class Resolver(ParameterResolver):
 
     # names ------------------------------------------------------------------------------------
     def _claim(self, name: str, path: YamlPath, what: str) -> None:
-        if not _NAME.fullmatch(name):
+        if not NAME.fullmatch(name):
             raise self.src.error(
                 path,
                 f"{what} name '{shortened(name)}' is not a valid name",
@@ -256,10 +269,10 @@ class Resolver(ParameterResolver):
         # a row of 784 weights at once (an MNIST layer has 200,000): one set update for the
         # lot, no tuple per name, and `_claim` one by one only to name the first that is wrong
         if affixes is not None:  # claimed names between the same two: valid if one is
-            valid = bool(_NAME.fullmatch(affixes[0] + "x" + affixes[1]))
+            valid = bool(NAME.fullmatch(affixes[0] + "x" + affixes[1]))
         else:
             lines = "\n".join(names) + "\n"  # one regex call; no name holds a newline
-            valid = lines.count("\n") == len(names) and bool(_NAMES.fullmatch(lines))
+            valid = lines.count("\n") == len(names) and bool(NAMES.fullmatch(lines))
         if valid and self.names.keys().isdisjoint(names):
             before = len(self.row_names)
             self.row_names.update(names)
@@ -293,9 +306,9 @@ class Resolver(ParameterResolver):
             len(bias_of_unit) == len(bias_names) == len(names)
         ):  # unit by unit, its own bias first (w_0j in Bishop)
             rows = zip([(b,) for b in bias_names], weight_names, strict=True)  # (b_j,), (w_j1, ..)
-            order = tuple(chain.from_iterable(chain.from_iterable(rows)))
+            order = NameChain(tuple(chain.from_iterable(rows)))
         else:
-            order = (*chain.from_iterable(weight_names), *bias_names)
+            order = NameChain((*weight_names, tuple(bias_names)))
         return LayerSpec(
             names,
             layer.activation,
