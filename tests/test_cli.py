@@ -6,8 +6,10 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+import typer
 from conftest import ROOT, numbers_in
 from typer.testing import CliRunner
 
@@ -171,6 +173,20 @@ def test_every_command_is_listed_with_its_module() -> None:
             c.callback for c in app.registered_commands if (c.name or c.callback.__name__) == name
         )
         assert callback.__module__ == f"backprop_tutor.cli.{module}", name
+
+
+def test_every_path_shows_its_type_as_path() -> None:
+    """`--help` names a path's type alike in every command: `spec <path>`, not `<Path>`
+    (typer's `parser=` shows the annotation's name)."""
+    group = typer.main.get_command(app)
+    shown = {
+        (name, param.name): param.display_type(typer.Context(command))
+        for name, command in group.commands.items()
+        for param in command.params
+        if param.type_descriptor.annotation is Path
+    }
+    assert ("run", "spec") in shown and ("check", "claims") in shown and ("run", "output") in shown
+    assert {key: "<path>" for key in shown} == shown
 
 
 def test_help_lists_run() -> None:

@@ -12,6 +12,7 @@ import typer
 from rich.text import Text
 
 from backprop_tutor.cli.common import (
+    SPEC_WANTED,
     DigitsOption,
     LearningRateOption,
     LossOption,
@@ -25,7 +26,6 @@ from backprop_tutor.cli.common import (
     _refuse_overwrite,
     _search_progress,
     _show,
-    _spec_path,
     _write,
     _write_text,
     _written,
@@ -33,6 +33,7 @@ from backprop_tutor.cli.common import (
     examples_epilog,
     format_choices,
     format_option,
+    path_argument,
 )
 from backprop_tutor.core.errors import SpecError, TrainingError
 from backprop_tutor.core.words import counted
@@ -146,11 +147,10 @@ GradeFormat = format_choices("grades")
 def grade(
     spec: Annotated[
         Path,
-        typer.Argument(
-            help="The exercise's spec, or a bank's JSON (bank ... -f json): then the sheet's "
+        path_argument(
+            "The exercise's spec, or a bank's JSON (bank ... -f json): then the sheet's "
             "second column, `version`, names each student's version.",
-            show_default=False,
-            parser=_spec_path,
+            SPEC_WANTED,
         ),
     ],
     answers: Annotated[

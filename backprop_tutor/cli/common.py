@@ -64,18 +64,35 @@ def format_option(choices: type[Enum]):
     return Annotated[choices, typer.Option("--format", "-f", help=f"{listed}.")]
 
 
+# A path is declared through these, shown as <path> as typer shows every Path. Typer would make
+# '' the current folder (Path('') is '.'), reported as '.: is a folder'; so the text comes as
+# written (path_type=str) and is checked here. (Typer's `parser=` would do it too, but shows
+# the type as <Path>, the annotation's name, where every other path is <path>.)
+def _written_path(what: str):
+    """The check of one path: '' refused in one usage error naming the parameter, with
+    `what` to give instead; anything else (and a default) as a Path."""
+
+    def checked(value):
+        if value is None:
+            return None
+        if not str(value):
+            raise typer.BadParameter(f"the path is empty: {what}")
+        return Path(value)
+
+    return checked
+
+
+def path_argument(help: str, what: str, **options):
+    """A path argument (a spec, a claims file), shown as <path>; '' is refused as empty."""
+    callback = _written_path(what)
+    return typer.Argument(
+        help=help, show_default=False, path_type=str, callback=callback, **options
+    )
+
+
 # The options several commands share, declared once so their help and limits cannot drift apart.
-def _spec_path(text: str) -> Path:
-    """A spec's path as written: typer would make '' the current folder, reported as '.'."""
-    if not text:
-        raise typer.BadParameter("the path is empty: name a spec file, e.g. configs/dawood.yaml")
-    return Path(text)
-
-
-SpecArgument = Annotated[
-    Path,
-    typer.Argument(help="The network spec, a YAML file.", show_default=False, parser=_spec_path),
-]
+SPEC_WANTED = "name a spec file, e.g. configs/dawood.yaml"
+SpecArgument = Annotated[Path, path_argument("The network spec, a YAML file.", SPEC_WANTED)]
 WidthOption = Annotated[int | None, typer.Option(help="Output width in columns.", min=40, max=400)]
 OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")]
 # a generated exercise's settings, as `new` and `bank` take them
