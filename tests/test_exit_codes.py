@@ -3,6 +3,7 @@ mismatch, 2 bad input or usage (one line, never a traceback)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,41 @@ def test_an_empty_spec_path_is_said_as_empty(in_root, args: list[str]) -> None:
     """Not '.: is a folder' (typer makes '' the current folder)."""
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2 and "the path is empty" in result.stderr
+
+
+# every path option and argument besides the spec, with the name its error gives it
+EMPTY_PATHS = [
+    (["run", "dawood", "-o", ""], "--output"),
+    (["run", "dawood", "--claims-template", ""], "--claims-template"),
+    (["derive", "sigmoid", "-o", ""], "--output"),
+    (["train", "{configs}/xor.yaml", "--plot", ""], "--plot"),
+    (["train", "{configs}/xor.yaml", "-o", ""], "--output"),
+    (["check", "dawood", ""], "claims"),
+    (["grade", "{configs}/dawood.yaml", ""], "answers"),
+    (["grade", "{configs}/dawood.yaml", "answers.csv", "-o", ""], "--output"),
+    (["bank", "2-2-2", "-o", ""], "--output"),
+    (["bank", "2-2-2", "-f", "latex", "-o", ""], "--output"),
+    (["new", "-o", ""], "--output-dir"),
+    (["draw", "dawood", "-o", ""], "--output"),
+    (["explore", "dawood", "-o", ""], "--output"),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "named"), EMPTY_PATHS, ids=lambda v: " ".join(v) if isinstance(v, list) else v
+)
+def test_an_empty_path_option_is_said_as_empty(
+    tmp_path: Path, monkeypatch, args: list[str], named: str
+) -> None:
+    """`-o ''` is said as an empty path naming the option, exit 2, not '.: is a folder'
+    (and `new -o ''` no longer writes its files into the current folder)."""
+    monkeypatch.chdir(tmp_path)
+    args = [a.replace("{configs}", str(ROOT / "configs")) for a in args]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output + result.stderr
+    said = re.search(r"Invalid value for '([^']+)'.*?: (the path is empty)", result.stderr)
+    assert said and said.groups() == (named, "the path is empty"), result.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(

@@ -155,9 +155,9 @@ def grade(
     ],
     answers: Annotated[
         Path,
-        typer.Argument(
-            help="A CSV file: a header (student, then trace ids), a row per student.",
-            show_default=False,
+        path_argument(
+            "A CSV file: a header (student, then trace ids), a row per student.",
+            "name the class's CSV file, e.g. answers.csv",
         ),
     ],
     format: format_option(GradeFormat) = GradeFormat.text,  # type: ignore[valid-type,attr-defined]

@@ -64,10 +64,11 @@ def format_option(choices: type[Enum]):
     return Annotated[choices, typer.Option("--format", "-f", help=f"{listed}.")]
 
 
-# A path is declared through these, shown as <path> as typer shows every Path. Typer would make
-# '' the current folder (Path('') is '.'), reported as '.: is a folder'; so the text comes as
-# written (path_type=str) and is checked here. (Typer's `parser=` would do it too, but shows
-# the type as <Path>, the annotation's name, where every other path is <path>.)
+# Every path a command reads or writes is declared through these, shown as <path> as typer
+# shows every Path, so an empty one is said as empty wherever it is given. Typer would make
+# '' the current folder (Path('') is '.'), reported as '.: is a folder' (or, for `new -o ''`,
+# written into); so the text comes as written (path_type=str) and is checked here. (Typer's
+# `parser=` would do it too, but shows the type as <Path>, the annotation's name.)
 def _written_path(what: str):
     """The check of one path: '' refused in one usage error naming the parameter, with
     `what` to give instead; anything else (and a default) as a Path."""
@@ -90,11 +91,20 @@ def path_argument(help: str, what: str, **options):
     )
 
 
+def path_option(*names: str, help: str, what: str, **options):
+    """A path option (-o, --plot), shown as <path>; '' is refused as empty, naming it."""
+    callback = _written_path(what)
+    return typer.Option(*names, help=help, path_type=str, callback=callback, **options)
+
+
 # The options several commands share, declared once so their help and limits cannot drift apart.
 SPEC_WANTED = "name a spec file, e.g. configs/dawood.yaml"
 SpecArgument = Annotated[Path, path_argument("The network spec, a YAML file.", SPEC_WANTED)]
 WidthOption = Annotated[int | None, typer.Option(help="Output width in columns.", min=40, max=400)]
-OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")]
+OutputOption = Annotated[
+    Path | None,
+    path_option("--output", "-o", help="Write to this file.", what="name a file to write"),
+]
 # a generated exercise's settings, as `new` and `bank` take them
 LossOption = Annotated[str, typer.Option(help="The loss.")]
 LearningRateOption = Annotated[float, typer.Option(help="The learning rate.", min=0.001)]

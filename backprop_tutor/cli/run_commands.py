@@ -33,6 +33,7 @@ from backprop_tutor.cli.common import (
     examples_epilog,
     format_choices,
     format_option,
+    path_option,
 )
 from backprop_tutor.core.errors import SpecError, TrainingError
 from backprop_tutor.render.formats import DATA, MADE_FOR_FILES, SECTIONS
@@ -62,9 +63,11 @@ _Notation = Annotated[
 ]
 _ClaimsTemplate = Annotated[
     Path | None,
-    typer.Option(
+    path_option(
+        "--claims-template",
         help="Write a claims file for `check` with every id and no values, in "
         "hand-calculation order, each commented with its label.",
+        what="name the claims file to write, e.g. mine.yaml",
     ),
 ]
 _Ids = Annotated[

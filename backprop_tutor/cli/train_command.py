@@ -29,6 +29,7 @@ from backprop_tutor.cli.common import (
     examples_epilog,
     format_choices,
     format_option,
+    path_option,
 )
 from backprop_tutor.core.errors import SpecError, TrainingError
 from backprop_tutor.render.glyphs import for_stream
@@ -59,7 +60,12 @@ def train(
         str | None, typer.Option(help="Updates to print in full, e.g. 1,2,last.")
     ] = None,
     plot: Annotated[
-        Path | None, typer.Option(help="Save the loss curve as a PNG (matplotlib).")
+        Path | None,
+        path_option(
+            "--plot",
+            help="Save the loss curve as a PNG (matplotlib).",
+            what="name a PNG, e.g. loss.png",
+        ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite the --plot file if it exists.")] = False,
     every: Annotated[int | None, typer.Option(help="Loss table every K epochs.", min=1)] = None,

@@ -25,6 +25,7 @@ from backprop_tutor.cli.common import (
     examples_epilog,
     format_choices,
     format_option,
+    path_argument,
 )
 from backprop_tutor.core.errors import SpecError, TrainingError
 
@@ -42,7 +43,11 @@ GradcheckFormat = format_choices("gradcheck report")
 def check(
     spec: SpecArgument,
     claims: Annotated[
-        Path, typer.Argument(help="Claims: trace ids to numbers or formulas.", show_default=False)
+        Path,
+        path_argument(
+            "Claims: trace ids to numbers or formulas.",
+            "name a claims file, e.g. golden/dawood.values.yaml",
+        ),
     ],
     width: WidthOption = None,
     format: format_option(CheckFormat) = CheckFormat.text,  # type: ignore[valid-type]

@@ -36,6 +36,7 @@ from backprop_tutor.cli.common import (
     examples_epilog,
     format_choices,
     format_option,
+    path_option,
 )
 from backprop_tutor.core.errors import SpecError, TrainingError
 from backprop_tutor.core.words import counted
@@ -161,7 +162,12 @@ def new(
     format: format_option(WorksheetFormat) = WorksheetFormat.markdown,  # type: ignore[valid-type]
     output_dir: Annotated[
         Path | None,
-        typer.Option("--output-dir", "-o", help="The folder to write to (default exercise-SEED)."),
+        path_option(
+            "--output-dir",
+            "-o",
+            help="The folder to write to (default exercise-SEED).",
+            what="name a folder, e.g. sheet-1",
+        ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite the files if they exist.")] = False,
 ) -> None:
@@ -213,9 +219,12 @@ def _usable_folder(folder: Path) -> None:
 @app.command(epilog=examples_epilog("backprop-tutor draw configs/dawood.yaml -o net.svg"))
 def draw(
     spec: SpecArgument,
-    output: Annotated[Path, typer.Option("--output", "-o", help="net.svg or net.png.")] = Path(
-        "net.svg"
-    ),
+    output: Annotated[
+        Path,
+        path_option(
+            "--output", "-o", help="net.svg or net.png.", what="name the picture, e.g. net.svg"
+        ),
+    ] = Path("net.svg"),
     force: Annotated[
         bool,
         typer.Option(help="Overwrite the file if it exists; draw a network of any size."),
@@ -264,7 +273,13 @@ def draw(
 def explore(
     spec: SpecArgument,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="The page to write, e.g. dawood.html.")
+        Path,
+        path_option(
+            "--output",
+            "-o",
+            help="The page to write, e.g. dawood.html.",
+            what="name the page, e.g. dawood.html",
+        ),
     ] = Path("explore.html"),
     force: Annotated[
         bool, typer.Option(help="Overwrite the file if it exists; a network of any size.")
