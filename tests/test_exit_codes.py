@@ -131,6 +131,9 @@ def test_an_empty_path_option_is_said_as_empty(
         ["check", "configs/dawood.yaml", "golden/dawood.values.yaml"],
         ["examples"],
         ["--version"],
+        ["--help"],  # printed by the group itself, before any command
+        ["-h"],
+        ["run", "--help"],
     ],
     ids=" ".join,
 )

@@ -31,14 +31,21 @@ DEBUG_VARIABLE = "BACKPROP_TUTOR_DEBUG"  # set it to see the traceback instead
 class GuardedGroup(TyperGroup):
     """Typer's group, with every command's unexpected exception turned into one line."""
 
+    def parse_args(self, ctx, args):  # type: ignore[no-untyped-def]
+        """The group's own options, before any command: `--help` prints here, where a closed
+        pipe would reach typer's handling (exit 1, a check's 'a claim differs')."""
+        try:
+            return super().parse_args(ctx, args)
+        except BrokenPipeError:
+            raise _pipe_closed() from None
+
     def invoke(self, ctx):  # type: ignore[no-untyped-def]
         try:
             return super().invoke(ctx)
         except _FRAMEWORK:
             raise
-        except BrokenPipeError:  # a closed pipe wherever it was met: ends as `cat` ends
-            _silence_stdout()
-            raise typer.Exit(EXIT_PIPE_CLOSED) from None
+        except BrokenPipeError:
+            raise _pipe_closed() from None
         except Exception as exc:
             if os.environ.get(DEBUG_VARIABLE):
                 raise
@@ -101,10 +108,17 @@ def output_failed(fail: Callable[[str], typer.Exit]) -> Iterator[None]:
     except OSError as exc:
         if exc.errno not in (errno.EPIPE, errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG):
             raise
-        _silence_stdout()
         if exc.errno == errno.EPIPE:
-            raise typer.Exit(EXIT_PIPE_CLOSED) from None
+            raise _pipe_closed() from None
+        _silence_stdout()
         raise fail(f"cannot write to standard output: {exc.strerror}") from None
+
+
+def _pipe_closed() -> typer.Exit:
+    """A closed pipe wherever it was met ends as `cat` ends: quietly, exit 141 (the caller
+    raises the returned exit)."""
+    _silence_stdout()
+    return typer.Exit(EXIT_PIPE_CLOSED)
 
 
 def _silence_stdout() -> None:
