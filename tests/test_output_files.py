@@ -202,3 +202,55 @@ def test_quiz_with_standard_input_closed_is_one_line() -> None:
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("error: quiz: standard input is closed")
     assert result.stderr.count("\n") == 1
+
+
+# every command that writes files, and the files it writes (under a fresh folder)
+WRITERS = [
+    (["run", "dawood", "-f", "markdown", "-o", "out.md"], ["out.md"]),
+    (["run", "dawood", "--claims-template", "mine.yaml"], ["mine.yaml"]),
+    (["derive", "sigmoid", "-f", "latex", "-o", "sigmoid.tex"], ["sigmoid.tex"]),
+    (["train", "{root}/configs/xor.yaml", "-f", "json", "-o", "xor.json"], ["xor.json"]),
+    (["train", "{root}/configs/xor.yaml", "--plot", "loss.png"], ["loss.png"]),
+    (
+        ["grade", "dawood", "{root}/tests/data/sheets/dawood-class.csv", "-o", "grades.html"],
+        ["grades.html"],
+    ),
+    (["bank", "2-2-2", "--versions", "2", "-o", "exam.xml"], ["exam.xml"]),
+    (
+        ["bank", "2-2-2", "--versions", "2", "-f", "latex", "-o", "e.tex"],
+        ["e.tex", "e-answers.tex"],
+    ),
+    (["bank", "2-2-2", "--versions", "2", "-f", "qti", "-o", "exam.zip"], ["exam.zip"]),
+    (
+        ["bank", "2-2-2", "--versions", "2", "-f", "prairielearn", "-o", "q"],
+        ["q/info.json", "q/question.html", "q/server.py"],
+    ),
+    (
+        ["new", "-o", "sheet"],
+        ["sheet/exercise.yaml", "sheet/answers.md", "sheet/worksheet.md", "sheet/claims.yaml"],
+    ),
+    (["draw", "dawood", "-o", "net.svg"], ["net.svg"]),
+    (["explore", "dawood", "-o", "page.html"], ["page.html"]),
+]
+
+
+@pytest.mark.parametrize(("args", "files"), WRITERS, ids=" ".join)
+def test_every_file_written_is_said_on_stderr(
+    tmp_path: Path, monkeypatch, args: list[str], files: list[str]
+) -> None:
+    """One `Wrote FILE` line on stderr per file written (`: what it holds` after it), none on
+    stdout, which stays the document's; and a file written is never left unsaid."""
+    if "--plot" in args or args[0] == "draw":
+        pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)
+    root = str(Path(__file__).resolve().parent.parent)
+    result = _invoke(*(a.replace("{root}", root) for a in args))
+    assert result.exit_code == 0, result.output + result.stderr
+    said = [
+        line.removeprefix("Wrote ").split(": ")[0]
+        for line in result.stderr.splitlines()
+        if line.startswith("Wrote ")
+    ]
+    written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert said == files and sorted(files) == written
+    assert "Wrote" not in result.stdout

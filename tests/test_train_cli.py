@@ -213,9 +213,10 @@ def test_run_traces_the_first_example_of_a_training_config(in_root, config: str)
 def test_plot_writes_a_png(in_root, tmp_path) -> None:
     pytest.importorskip("matplotlib")
     path = tmp_path / "loss.png"
-    output = _train("configs/xor.yaml", "--plot", str(path))
+    result = CliRunner().invoke(app, ["train", "configs/xor.yaml", "--plot", str(path)])
+    assert result.exit_code == 0, result.output + result.stderr
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "Loss curve saved to" in output
+    assert f"Wrote {path}: the loss curve" in result.stderr.splitlines()
     assert [p.name for p in tmp_path.iterdir()] == ["loss.png"]  # no partial file left behind
 
 

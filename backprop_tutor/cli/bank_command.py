@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.text import Text
 
 from backprop_tutor.cli.common import (
     SPEC_WANTED,
@@ -25,7 +24,6 @@ from backprop_tutor.cli.common import (
     _make_folder,
     _refuse_overwrite,
     _search_progress,
-    _show,
     _write,
     _write_text,
     _written,
@@ -106,9 +104,7 @@ def bank(
     if files is not None:
         files(made, output, force)
         return
-    _emit(document.files[format.value](made), output, force, format.value)
-    if output is not None:
-        _show(Text(f"Wrote {output}: {counted(versions, 'version')} from seed {seed}"))
+    _emit(document.files[format.value](made), output, force, format.value, _versions(made))
 
 
 def _exam(made, output: Path | None, force: bool) -> None:
@@ -119,9 +115,8 @@ def _exam(made, output: Path | None, force: bool) -> None:
 
     key = output.with_name(f"{output.stem}-answers{output.suffix or '.tex'}")
     _refuse_overwrite(key, force)
-    _write_text(output, exam_latex(made), force)
-    _write_text(key, exam_latex(made, key=True), force)
-    _show(Text(f"Wrote {output} and {key}: {_versions(made)}"))
+    _write_text(output, exam_latex(made), force, _versions(made))
+    _write_text(key, exam_latex(made, key=True), force, "its answer key")
 
 
 def _qti(made, output: Path | None, force: bool) -> None:
@@ -131,8 +126,7 @@ def _qti(made, output: Path | None, force: bool) -> None:
     from backprop_tutor.render.qti import qti_zip
 
     package = qti_zip(made)
-    _write(output, lambda handle: handle.write(package), force)
-    _show(Text(f"Wrote {output}: {_versions(made)}"))
+    _write(output, lambda handle: handle.write(package), force, _versions(made))
 
 
 GradeFormat = format_choices("grades")
@@ -193,7 +187,6 @@ def _prairielearn(made, folder: Path | None, force: bool) -> None:
     _make_folder(folder, "-o")
     for name, text in files.items():
         _write_text(folder / name, text, force)
-    _show(Text(f"Wrote {folder}/: {', '.join(files)} ({len(made.versions)} versions)"))
 
 
 def _refuse_folder(folder: Path | None, force: bool) -> None:

@@ -304,10 +304,12 @@ def _same_file(one: Path, other: Path) -> bool:
         return False
 
 
-def _emit(content: str | None, output: Path | None, force: bool, format: str) -> None:
-    """A document in `format` to standard output, or to a file (`_write_text`). A standard
-    output without Unicode gets the format's own ASCII form (formats.ASCII_FORMS: JSON's
-    escapes, HTML's references; the same data)."""
+def _emit(
+    content: str | None, output: Path | None, force: bool, format: str, note: str = ""
+) -> None:
+    """A document in `format` to standard output, or to a file (`_write_text`, said with
+    `note`). A standard output without Unicode gets the format's own ASCII form
+    (formats.ASCII_FORMS: JSON's escapes, HTML's references; the same data)."""
     if content is None:
         return
     if output is None:
@@ -318,13 +320,13 @@ def _emit(content: str | None, output: Path | None, force: bool, format: str) ->
             sys.stdout.write(content)
             sys.stdout.flush()
         return
-    _write_text(output, content, force)
+    _write_text(output, content, force, note)
 
 
-def _write_text(output: Path, content: str, force: bool = False) -> None:
+def _write_text(output: Path, content: str, force: bool = False, note: str = "") -> None:
     """`content` in UTF-8 to a file written whole: a fresh temporary file beside it, moved
-    over it in one step (files.write_atomically)."""
-    _write(output, lambda handle: handle.write(content.encode("utf-8")), force)
+    over it in one step (files.write_atomically), said as `_write` says it."""
+    _write(output, lambda handle: handle.write(content.encode("utf-8")), force, note)
 
 
 def _refuse_unwritable(content: str, format: str) -> None:
@@ -343,14 +345,18 @@ def _refuse_unwritable(content: str, format: str) -> None:
         ) from None
 
 
-def _write(output: Path, write, force: bool) -> None:
-    """`write(binary file)` to `output` atomically; one line and exit 2 if it cannot be."""
+def _write(output: Path, write, force: bool, note: str = "") -> None:
+    """`write(binary file)` to `output` atomically; one line and exit 2 if it cannot be.
+    Every file a command writes comes here, and is said here: `Wrote FILE` (`: note`, what
+    it holds or what to do with it), one line on stderr, so stdout stays the document's
+    (clean for a pipe) and no command writes a file without saying so."""
     from backprop_tutor.core.files import write_atomically
 
     try:
         write_atomically(output, write, replace=force)
     except FileRefused as refused:
         raise _fail(refused) from None
+    _notice(f"Wrote {output}: {note}" if note else f"Wrote {output}")
 
 
 def _known_notation(name: str | None) -> None:

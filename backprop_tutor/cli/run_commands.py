@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.text import Text
 from typer.core import TyperCommand
 
 from backprop_tutor.cli.common import (
@@ -26,7 +25,6 @@ from backprop_tutor.cli.common import (
     _recorded,
     _refuse_normalized,
     _refuse_overwrite,
-    _show,
     _write_text,
     _written,
     app,
@@ -173,8 +171,8 @@ def _write_claims_template(trace, notation: str | None, path: Path, force: bool)
     """`run --claims-template FILE`: every id of the worked example, no values."""
     from backprop_tutor.render.claims_template import claims_template as template
 
-    _write_text(path, template(trace, notation), force)
-    _show(Text(f"Wrote {path}: fill in your numbers, then `backprop-tutor check`"))
+    note = "fill in your numbers, then `backprop-tutor check`"
+    _write_text(path, template(trace, notation), force, note)
 
 
 def _refuse_together(

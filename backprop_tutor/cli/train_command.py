@@ -112,7 +112,6 @@ def train(
     _emit(content, output, force, format.value)
     if plot is not None:
         _save_plot(result.losses, plot, network_spec.title or str(spec), force)
-        console.print(for_stream(f"Loss curve saved to {plot}", console.file), markup=False)
 
 
 def _unused_masks(spec) -> None:
@@ -206,6 +205,7 @@ def _save_plot(losses: list[float], path: Path, title: str, force: bool) -> None
     axes.set_title(title, parse_math=False)  # user text: "$" must not start mathtext
     axes.grid(alpha=0.3)
     try:
-        _write(path, lambda f: figure.savefig(f, format="png", dpi=120, bbox_inches="tight"), force)
+        png = {"format": "png", "dpi": 120, "bbox_inches": "tight"}
+        _write(path, lambda f: figure.savefig(f, **png), force, "the loss curve")
     finally:
         plt.close(figure)

@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.text import Text
 
 from backprop_tutor.cli.common import (
     DataAnywhereOption,
@@ -25,6 +24,7 @@ from backprop_tutor.cli.common import (
     _known_notation,
     _load_spec,
     _make_folder,
+    _notice,
     _refuse_overwrite,
     _search_progress,
     _show,
@@ -206,7 +206,6 @@ def new(
     contents = (text, write(trace), write(trace, blank=True), claims_template(trace))
     for path, content in zip(files, contents, strict=True):
         _write_text(path, content, force)
-    _show(Text(f"Wrote {', '.join(str(p) for p in files)}"))  # a path is not markup
 
 
 def _usable_folder(folder: Path) -> None:
@@ -261,7 +260,6 @@ def draw(
         raise _fail(f"{spec}: {error}") from None
     kind = output.suffix.lstrip(".").lower()
     _write(output, lambda file: save(figure, file, kind), force)
-    _show(Text(f"Wrote {output}"))
 
 
 @app.command(
@@ -311,10 +309,10 @@ def explore(
     shown = len(trace.steps)
     short = updates is None and shown < loaded.steps
     note = f"steps 1 to {shown} of {loaded.steps}; add --force for all" if short else ""
-    _write_text(output, explore_page(trace, notation, note), force)
     if note:
-        _show(Text(f"The page shows {note}"))
-    _show(Text(f"Wrote {output}: open it in a browser (← and → step through)"))
+        _notice(f"The page shows {note}")
+    said = "open it in a browser (← and → step through)"
+    _write_text(output, explore_page(trace, notation, note), force, said)
 
 
 def _drawable(spec, force: bool, what: str):
