@@ -54,6 +54,9 @@ class Network:
         self._velocity = Flat(shapes, np.zeros, dtype)
         self.velocity = [list(pair) for pair in self._velocity.views]
         self._gradient = Flat(shapes, dtype=dtype)  # training's gradients
+        # the change Δ the last recorded update made to every parameter (0 where kept): the
+        # tables' Δ, as the update worked it out, not new − old read back after rounding
+        self.changes = Flat(shapes, np.zeros, dtype)
         # any other optimizer (Adam, ...): its state beside the parameters
         self.optimizer = None if spec.optimizer.classic else OptimizerState(spec, shapes, dtype)
         self.dropout = Dropout(spec, dtype)
@@ -334,10 +337,12 @@ class Network:
 
     def _change(self, gradient: Array, scale: float, velocity: Array) -> Array:
         """Δp = −η · scale · ∂E/∂p + α · Δp(previous): the update of `_apply`, in one place so
-        a layer-by-layer delta sees exactly the weights the update will set."""
+        a layer-by-layer delta sees exactly the weights the update will set. Under calculator
+        arithmetic Δp is carried, as a hand calculation writes Mitchell's Δw = η δ x down
+        before adding it (new = old + Δw, carried again)."""
         change = -self.spec.learning_rate * scale * gradient
         alpha = self.spec.training.momentum
-        return change + alpha * velocity if alpha else change
+        return self._carry(change + alpha * velocity if alpha else change)
 
     def _apply(self, p: Pass, scale: float = 1.0) -> None:
         """Gradient descent on every parameter at once, from the same pass's gradients.
@@ -355,20 +360,21 @@ class Network:
             self.optimizer.step(
                 self._params.data[:end], self._gradient.data[:end], scale, self._carry
             )
+            self.changes.data[: len(self.optimizer.last["change"])] = self.optimizer.last["change"]
             return
         momentum = bool(self.spec.training.momentum)
-        for layer, velocity, gw, gb in zip(
-            self.layers, self.velocity, p.grad_w, p.grad_b, strict=True
+        for layer, velocity, changes, gw, gb in zip(
+            self.layers, self.velocity, self.changes.views, p.grad_w, p.grad_b, strict=True
         ):
-            change = self._change(gw, scale, velocity[0])
+            changes[0][...] = self._change(gw, scale, velocity[0])
             if momentum:
-                velocity[0][...] = change
-            layer.weights[...] = self._carry(layer.weights + change)  # in place: see __init__
+                velocity[0][...] = changes[0]
+            layer.weights[...] = self._carry(layer.weights + changes[0])  # in place: see __init__
             if update_biases and layer.bias.size:
-                change = self._change(gb, scale, velocity[1])
+                changes[1][...] = self._change(gb, scale, velocity[1])
                 if momentum:
-                    velocity[1][...] = change
-                layer.bias[...] = self._carry(layer.bias + change)
+                    velocity[1][...] = changes[1]
+                layer.bias[...] = self._carry(layer.bias + changes[1])
 
     # Quiet versions for callers; `train` runs the raw ones inside one errstate of its own.
     forward = quietly(_forward)

@@ -161,6 +161,7 @@ def _update(network: Network, p: Pass, scale: float) -> tuple[UpdateEvent, ...]:
     prior = [tuple(state.before(k).items()) if state else () for k in where]
     network.apply(p, scale)
     after = network.parameter_values()
+    changes = network.changes.data  # Δ as the update made it (carried under carry_digits)
     return tuple(
         UpdateEvent(
             name,
@@ -169,9 +170,9 @@ def _update(network: Network, p: Pass, scale: float) -> tuple[UpdateEvent, ...]:
             after[name],
             updated,
             momentum,
-            after[name] - old,
+            float(changes[where[k]]) if updated else 0.0,
             prior[k] if updated else (),
-            _shown(state, where[k], alpha, after[name] - old) if updated else (),
+            _shown(state, where[k], alpha, float(changes[where[k]])) if updated else (),
         )
         for k, (name, old, grad, updated, momentum) in enumerate(before)
     )

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from conftest import CONFIGS
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from backprop_tutor.cli import app
 from backprop_tutor.core.numbers import NumberFormat, carry, or_scientific, setting_text
 
 TRUNCATE5 = NumberFormat(5, "truncate")
@@ -158,3 +163,37 @@ def test_a_truncated_display_never_rounds_up(value: float, digits: int):
 )
 def test_thirteen_to_fifteen_digits(value: float, digits: int, rounding: str, shown: str):
     assert NumberFormat(digits, rounding).format(value) == shown
+
+
+def _updates(spec: Path) -> tuple[dict, list[list[dict]]]:
+    """A run's header and each step's updates, from its JSON trace."""
+    result = CliRunner().invoke(app, ["run", str(spec), "-f", "json"])
+    assert result.exit_code == 0, result.output + result.stderr
+    trace = json.loads(result.stdout)
+    return trace["header"], [step["updates"] for step in trace["steps"]]
+
+
+def _hand_calculated(header: dict, steps: list[list[dict]]) -> None:
+    """Every update as a hand calculation makes it: Δw = η δ x (+ α Δw before) written down to
+    the carried digits, then new = old + Δw, carried again."""
+    places, rate, alpha = header["carry_digits"], header["learning_rate"], header["momentum"]
+    before: dict[str, float] = {}
+    for updates in steps:
+        for u in updates:
+            change = carry(-rate * u["gradient"] + alpha * before.get(u["param"], 0.0), places)
+            assert (u["change"], u["new"]) == (change, carry(u["old"] + change, places)), u
+            before[u["param"]] = change
+
+
+def test_mitchells_change_is_carried_before_it_is_added(tmp_path: Path) -> None:
+    """configs/mitchell-calculator.yaml: w_o1_h2 = −0.2, δ·x = 0.03, so Δw = 0.5 × 0.03 =
+    0.015, written 0.02, and new = −0.18 (once new − old after rounding: Δ 0.01, new −0.19)."""
+    spec = CONFIGS / "mitchell-calculator.yaml"
+    header, steps = _updates(spec)
+    (w,) = [u for u in steps[0] if u["param"] == "w_o1_h2"]
+    assert (w["old"], -w["gradient"], w["change"], w["new"]) == (-0.2, 0.03, 0.02, -0.18)
+    _hand_calculated(header, steps)
+    # with momentum, over three steps: α Δw(n − 1) reads the Δw written down
+    text = spec.read_text(encoding="utf-8") + "steps: 3\ntraining: {momentum: 0.5}\n"
+    (tmp_path / "momentum.yaml").write_text(text, encoding="utf-8")
+    _hand_calculated(*_updates(tmp_path / "momentum.yaml"))

@@ -34,7 +34,8 @@ from backprop_tutor.core.regularizers import REGULARIZERS
 class Rule:
     """`key = op(inputs)`. `coefficients`: weighted_sum's one per input, dot's for the inputs after
     its pairs, const's value; `function` and `alpha` name an activation or loss entry; `at`
-    the unit (or Jacobian entry) of a layer-wide function the key is."""
+    the unit (or Jacobian entry) of a layer-wide function the key is, or for an update's
+    weighted_sum where its carried Δ starts and its decimals (see `_weighted_sum`)."""
 
     key: str
     op: str
@@ -59,6 +60,14 @@ class Rule:
 
 
 def _weighted_sum(r: Rule, x: list[float]) -> float:
+    """Σ c·x; with `at` = (k, places), an update new = old + Δ under calculator arithmetic:
+    the terms from input k on are Δ, carried to `places` before it is added, as a hand
+    calculation writes Mitchell's Δw = η δ x down first (the engine's `_change`)."""
+    if r.at:
+        k, places = r.at
+        head = Rule(r.key, r.op, r.inputs[:k], r.coefficients[:k])
+        step = Rule(r.key, r.op, r.inputs[k:], r.coefficients[k:])
+        return _weighted_sum(head, x[:k]) + carry(_weighted_sum(step, x[k:]), places)
     return math.fsum(c * v for c, v in zip(r.coefficients, x, strict=True))
 
 

@@ -200,7 +200,7 @@ class UpdateEvent:
     new: float
     updated: bool
     momentum_term: float = 0.0
-    change: float = 0.0  # new − old, as the parameter moved
+    change: float = 0.0  # Δ, as the update made it: new = old + Δ (carried under carry_digits)
     # an optimizer other than gradient descent (core/optimizers.py): its state before this
     # update, (("m", 0.0), ("v", 0.0)), and the quantities it computed, m, v, mhat, vhat, change
     prior: tuple[tuple[str, float], ...] = ()

@@ -99,8 +99,10 @@ class _Builder(NormRules):
             self.add(Rule(new, "weighted_sum", (old, change), (1.0, 1.0)))
             return
         grad, lr = _at(f"grad[{name}]", n), self.h.learning_rate
-        if not self.momentum:
-            self.add(Rule(new, "weighted_sum", (old, grad), (1.0, -lr)))
+        if not self.momentum:  # under carry_digits: Δ = −η·g carried first, as the engine does
+            places = self.h.carry_digits
+            carried = () if places is None else (1, places)
+            self.add(Rule(new, "weighted_sum", (old, grad), (1.0, -lr), at=carried))
             return
         # momentum: Δ = −η·g + α·Δ(previous), then new = old + Δ, so a student's own Δ carries
         inputs, coefficients = [grad], [-lr]
