@@ -95,11 +95,11 @@ def test_a_new_file_gets_the_usual_permissions_and_a_replaced_one_keeps_its_own(
 WRITER = """
 import sys, time
 from pathlib import Path
-from backprop_tutor.cli import common
+from backprop_tutor.cli import outputs
 output, letter, size, start = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 text = letter * size + "\\n"
 time.sleep(max(0.0, start - time.time()))  # every writer starts at once
-common._write_text(Path(output), text, force=True)
+outputs._write_text(Path(output), text, force=True)
 """
 
 

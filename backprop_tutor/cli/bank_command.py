@@ -18,20 +18,22 @@ from backprop_tutor.cli.common import (
     OutputOption,
     WidthOption,
     _document,
-    _emit,
     _fail,
     _load_spec,
-    _make_folder,
-    _refuse_overwrite,
     _search_progress,
-    _write,
-    _write_text,
     _written,
     app,
     examples_epilog,
     format_choices,
     format_option,
     path_argument,
+)
+from backprop_tutor.cli.outputs import (
+    _emit,
+    _make_folder,
+    _refuse_overwrite,
+    _write,
+    _write_text,
 )
 from backprop_tutor.core.errors import SpecError, TrainingError
 from backprop_tutor.core.words import counted

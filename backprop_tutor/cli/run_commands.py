@@ -17,21 +17,23 @@ from backprop_tutor.cli.common import (
     WidthOption,
     _console,
     _document,
-    _emit,
     _fail,
     _known_notation,
     _load_spec,
     _named_parameters,
     _recorded,
     _refuse_normalized,
-    _refuse_overwrite,
-    _write_text,
     _written,
     app,
     examples_epilog,
     format_choices,
     format_option,
     path_option,
+)
+from backprop_tutor.cli.outputs import (
+    _emit,
+    _refuse_overwrite,
+    _write_text,
 )
 from backprop_tutor.core.errors import SpecError, TrainingError
 from backprop_tutor.render.formats import DATA, MADE_FOR_FILES, SECTIONS

@@ -15,21 +15,23 @@ from backprop_tutor.cli.common import (
     WidthOption,
     _console,
     _document,
-    _emit,
     _fail,
     _load_spec,
     _notice,
     _refuse_normalized,
-    _refuse_overwrite,
     _trace_updates,
     _traced_or_said,
-    _write,
     _written,
     app,
     examples_epilog,
     format_choices,
     format_option,
     path_option,
+)
+from backprop_tutor.cli.outputs import (
+    _emit,
+    _refuse_overwrite,
+    _write,
 )
 from backprop_tutor.core.errors import SpecError, TrainingError
 from backprop_tutor.render.glyphs import for_stream

@@ -15,7 +15,6 @@ from backprop_tutor.cli.common import (
     SpecArgument,
     WidthOption,
     _document,
-    _emit,
     _fail,
     _load_spec,
     _named_parameters,
@@ -26,6 +25,9 @@ from backprop_tutor.cli.common import (
     format_choices,
     format_option,
     path_argument,
+)
+from backprop_tutor.cli.outputs import (
+    _emit,
 )
 from backprop_tutor.core.errors import SpecError, TrainingError
 

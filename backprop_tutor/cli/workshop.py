@@ -23,20 +23,22 @@ from backprop_tutor.cli.common import (
     _fail,
     _known_notation,
     _load_spec,
-    _make_folder,
     _notice,
-    _refuse_overwrite,
     _search_progress,
     _show,
     _trace_updates,
     _traced_or_said,
-    _write,
-    _write_text,
     app,
     examples_epilog,
     format_choices,
     format_option,
     path_option,
+)
+from backprop_tutor.cli.outputs import (
+    _make_folder,
+    _refuse_overwrite,
+    _write,
+    _write_text,
 )
 from backprop_tutor.core.errors import SpecError, TrainingError
 from backprop_tutor.core.words import counted
