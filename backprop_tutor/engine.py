@@ -357,10 +357,13 @@ class Network:
             ):
                 weights[...], bias[...] = gw, gb
             end = None if update_biases else self._params.weights
+            before = self._params.data.copy()
             self.optimizer.step(
                 self._params.data[:end], self._gradient.data[:end], scale, self._carry
             )
-            self.changes.data[: len(self.optimizer.last["change"])] = self.optimizer.last["change"]
+            # new − old, as the rules of Adam, RMSprop, ... replay it (their state's own
+            # change differs from it in the last digits)
+            np.subtract(self._params.data, before, out=self.changes.data)
             return
         momentum = bool(self.spec.training.momentum)
         for layer, velocity, changes, gw, gb in zip(

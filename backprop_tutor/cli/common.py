@@ -128,10 +128,10 @@ def _load_spec(spec: Path, data_anywhere: bool = False, *outputs: Path | None):
 
     found = resolve(spec)
     loaded = load_spec(found, data_anywhere=data_anywhere)
-    from backprop_tutor.cli.outputs import _same_file
+    from backprop_tutor.core.files import same_file
 
     for output in outputs:
-        if loaded.data_file and output is not None and _same_file(output, Path(loaded.data_file)):
+        if loaded.data_file and output is not None and same_file(output, Path(loaded.data_file)):
             raise _fail(
                 f"{output}: is the CSV the spec's examples come from ({loaded.data_file}); "
                 "write the output to another file"

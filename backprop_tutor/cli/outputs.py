@@ -5,7 +5,6 @@ a device, a folder, a link or a file the command reads, even with it).
 
 from __future__ import annotations
 
-import os
 import sys
 import unicodedata
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 from backprop_tutor.cli.common import _fail, _notice
 from backprop_tutor.cli.guard import output_failed
 from backprop_tutor.core.errors import FileRefused
+from backprop_tutor.core.files import same_file
 from backprop_tutor.render.formats import ASCII_FORMS
 from backprop_tutor.render.glyphs import carries_unicode
 
@@ -40,7 +40,7 @@ def _refuse_overwrite(output: Path | None, force: bool, *reads: Path) -> None:
     if output is None:
         return
     for read in reads:
-        if _same_file(output, read):
+        if same_file(output, read):
             raise _fail(
                 f"{output}: is a file this command reads ({read}); write the output to another file"
             )
@@ -48,14 +48,6 @@ def _refuse_overwrite(output: Path | None, force: bool, *reads: Path) -> None:
         refuse_to_replace(output, force)
     except FileRefused as refused:
         raise _fail(refused) from None
-
-
-def _same_file(one: Path, other: Path) -> bool:
-    """Whether two paths name one existing file (a link, ./, another spelling)."""
-    try:
-        return os.path.samefile(one, other)
-    except (OSError, ValueError):  # either missing, or a path the system refuses
-        return False
 
 
 def _emit(

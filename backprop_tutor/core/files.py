@@ -193,6 +193,14 @@ def opened_inside(handle: BinaryIO, folder: Path) -> bool:
 
 
 # -- writing ---------------------------------------------------------------------------------
+def same_file(one: Path, other: Path) -> bool:
+    """Whether two paths name one existing file (a link, ./, another spelling)."""
+    try:
+        return os.path.samefile(one, other)
+    except (OSError, ValueError):  # either missing, or a path the system refuses
+        return False
+
+
 def refuse_to_replace(path: Path, replace: bool) -> None:
     """FileRefused unless `path` may be written: new, or (with `replace`) a regular file.
 

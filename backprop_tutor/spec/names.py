@@ -37,24 +37,29 @@ class _Names(Sequence[str]):
 
 
 class AffixedRow(_Names):
-    """The names `head + source + tail`, one for each of `sources`, in their order."""
+    """The names `head + source + tail`, one for each of `sources`, in their order: made all
+    at once when first read, and kept (a trace's events then share each name's string)."""
 
-    __slots__ = ("head", "sources", "tail")
+    __slots__ = ("_made", "head", "sources", "tail")
 
     def __init__(self, head: str, sources: tuple[str, ...], tail: str) -> None:
         self.head, self.sources, self.tail = head, sources, tail
+        self._made: tuple[str, ...] | None = None
+
+    def _names(self) -> tuple[str, ...]:
+        if self._made is None:
+            head, tail = self.head, self.tail
+            self._made = tuple(head + s + tail for s in self.sources)
+        return self._made
 
     def __len__(self) -> int:
         return len(self.sources)
 
     def __getitem__(self, index):  # type: ignore[no-untyped-def, override]
-        if isinstance(index, slice):
-            return tuple(self.head + s + self.tail for s in self.sources[index])
-        return self.head + self.sources[index] + self.tail
+        return self._names()[index]
 
     def __iter__(self) -> Iterator[str]:
-        head, tail = self.head, self.tail
-        return (head + s + tail for s in self.sources)
+        return iter(self._names())
 
     def __contains__(self, name: object) -> bool:
         head, tail = self.head, self.tail
