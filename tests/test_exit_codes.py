@@ -211,3 +211,20 @@ def test_an_output_that_is_a_file_read_is_refused_even_with_force(tmp_path, args
     assert result.exit_code == 2, result.output
     assert "is a file this command reads" in result.stderr or "examples come from" in result.stderr
     assert all(path.read_bytes() == data for path, data in kept.items())
+
+
+def test_a_bundled_examples_own_file_is_not_written_over(tmp_path, monkeypatch) -> None:
+    """`run dawood -o <the installed dawood.yaml> --force`: the spec named by its bundled name
+    is still the file read (the check before loading saw no file called `dawood`)."""
+    from backprop_tutor.spec import examples
+
+    folder = tmp_path / "configs"
+    folder.mkdir()
+    mine = folder / "dawood.yaml"
+    mine.write_bytes((ROOT / "configs" / "dawood.yaml").read_bytes())
+    monkeypatch.setattr(examples, "_folder", lambda: folder)
+    monkeypatch.chdir(tmp_path / "configs")  # no `dawood` here: the bundled name resolves
+    kept = mine.read_bytes()
+    result = CliRunner().invoke(app, ["run", "dawood", "-o", str(mine), "--force"])
+    assert result.exit_code == 2 and "is the spec this command reads" in result.stderr
+    assert mine.read_bytes() == kept

@@ -131,6 +131,8 @@ def _load_spec(spec: Path, data_anywhere: bool = False, *outputs: Path | None):
     from backprop_tutor.core.files import same_file
 
     for output in outputs:
+        if output is not None and same_file(output, found):  # a bundled example's own file
+            raise _fail(f"{output}: is the spec this command reads; write it to another file")
         if loaded.data_file and output is not None and same_file(output, Path(loaded.data_file)):
             raise _fail(
                 f"{output}: is the CSV the spec's examples come from ({loaded.data_file}); "

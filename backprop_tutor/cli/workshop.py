@@ -228,7 +228,9 @@ def draw(
     ] = Path("net.svg"),
     force: Annotated[
         bool,
-        typer.Option(help="Overwrite the file if it exists; draw a network of any size."),
+        typer.Option(
+            help="Overwrite the file if it exists; draw past 300 weights, while labels fit."
+        ),
     ] = False,
     notation: Annotated[str | None, typer.Option(help="Label in another notation.")] = None,
     allow_data_anywhere: DataAnywhereOption = False,

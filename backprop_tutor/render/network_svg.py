@@ -41,7 +41,7 @@ def network_svg(trace: Trace) -> str:
         )
         notes = [text for text in (u["note"], u["bias"]) if text]
         for k, text in enumerate(notes):
-            parts.append(_text(x, y + r + 14 + 14 * k, text))
+            parts.append(_text(x, y + r + 14 + 13 * k, text))  # as the page spaces them
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 

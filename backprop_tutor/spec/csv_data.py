@@ -94,7 +94,9 @@ def _read(name: str, handle, data: DataFile) -> Examples:
     header = [h.strip() for h in next(csv.reader(text if quoted else [top]), None) or []]
     if not any(header):
         problem = (
-            "the file is empty" if not text.read(1) else "the first line holds no column names"
+            "the file is empty"
+            if not top.strip() and not text.read(1)
+            else "the first line holds no column names"
         )
         raise SpecError(name, problem, "write a header row of column names", line=1)
     columns = _columns(name, header, data)

@@ -50,9 +50,11 @@ def _resolve(source: YamlSource, data_anywhere: bool) -> Spec:
         try:
             return Resolver(source, raw, data_anywhere).spec()
         except (SpecError, NamesNotProved):
-            # every name made and claimed in the file's order: a problem is then found, and
-            # said, exactly where it always was (patterns prove names unique only at the end)
-            return Resolver(source, raw, data_anywhere, by_pattern=False).spec()
+            pass
+        # every name made and claimed in the file's order: a problem is then found, and said,
+        # exactly where it always was (patterns prove names unique only at the end); outside
+        # the except block, so the error does not keep the first pass (its CSV) alive
+        return Resolver(source, raw, data_anywhere, by_pattern=False).spec()
     # Raised outside the except block, so the SpecError does not carry the ValidationError as
     # its context: pydantic-core keeps our validators' exceptions, and their frames, in a
     # Rust object the garbage collector cannot see into, so that chain was never freed.
