@@ -361,9 +361,7 @@ class Network:
             self.optimizer.step(
                 self._params.data[:end], self._gradient.data[:end], scale, self._carry
             )
-            # new − old, as the rules of Adam, RMSprop, ... replay it (their state's own
-            # change differs from it in the last digits)
-            np.subtract(self._params.data, before, out=self.changes.data)
+            np.subtract(self._params.data, before, out=self.changes.data)  # as rules replay it
             return
         momentum = bool(self.spec.training.momentum)
         for layer, velocity, changes, gw, gb in zip(
