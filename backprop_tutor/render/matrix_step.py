@@ -162,60 +162,59 @@ class _Step:
     def backward(self, layer: int, last: bool) -> list[Equation]:
         """A hidden layer's ∂E/∂z = (W above)ᵀ δ above, then δ = ∂E/∂z ⊙ φ′(a); the output
         layer's ∂E/∂z is the loss's, and softmax's δ is Jᵀ ∂E/∂z."""
-        h, mark = self.h, layer_mark(layer)
-        units, fn = h.layers[layer], h.activations[layer - 1]
+        mark, units = layer_mark(layer), self.h.layers[layer]
         delta = self.per_example(f"δ{mark}", f"\\delta^{{({layer})}}", "delta", units)
         gradient = self.per_example(
             f"∂E/∂z{mark}", f"\\partial E/\\partial z^{{({layer})}}", "de_dout", units
         )
-        found = []
+        found = [] if last else [self._sent_back(layer, gradient)]
+        if self._elementwise(layer):
+            found.append(self._elementwise_delta(layer, gradient, delta))
+        else:  # softmax: δ = Jᵀ ∂E/∂z, J[j][u] = ∂z_j/∂a_u; one example's J at a time
+            found += self._jacobian_deltas(layer, gradient, delta)
+        return found
+
+    def _sent_back(self, layer: int, gradient: Matrix) -> Equation:
+        """A hidden layer's ∂E/∂z = (W above)ᵀ δ above."""
+        h, mark, above = self.h, layer_mark(layer), layer_mark(layer + 1)
         # layer by layer (a published mistake replayed): the deltas go back through the
         # weights above as this update sets them, named so
         updated, updated_tex = (
             (" updated", r"_{\text{updated}}") if self.back == "new" else ("", "")
         )
-        if not last:
-            above = layer_mark(layer + 1)
-            found.append(
-                Equation(
-                    "backward",
-                    f"∂E/∂z{mark} = (W{above}{updated})ᵀ δ{above}",
-                    f"\\partial E/\\partial z^{{({layer})}} = "
-                    f"(W^{{({layer + 1})}}{updated_tex})^\\top \\delta^{{({layer + 1})}}",
-                    (
-                        Term("", self.weights(layer + 1, self.back, transposed=True)),
-                        Term(
-                            "",
-                            self.per_example(
-                                f"δ{above}",
-                                f"\\delta^{{({layer + 1})}}",
-                                "delta",
-                                h.layers[layer + 1],
-                            ),
-                        ),
+        return Equation(
+            "backward",
+            f"∂E/∂z{mark} = (W{above}{updated})ᵀ δ{above}",
+            f"\\partial E/\\partial z^{{({layer})}} = "
+            f"(W^{{({layer + 1})}}{updated_tex})^\\top \\delta^{{({layer + 1})}}",
+            (
+                Term("", self.weights(layer + 1, self.back, transposed=True)),
+                Term(
+                    "",
+                    self.per_example(
+                        f"δ{above}", f"\\delta^{{({layer + 1})}}", "delta", h.layers[layer + 1]
                     ),
-                    gradient,
-                )
-            )
-        if self._elementwise(layer):
-            masked, masked_tex, _ = self._dropout(layer)
-            slope = self.per_example(f"{fn}′(a{mark}){masked}", "", "dout_dnet", units)
-            found.append(
-                Equation(
-                    "backward",
-                    f"δ{mark} = ∂E/∂z{mark} ⊙ {fn}′(a{mark}){masked}",
-                    f"\\delta^{{({layer})}} = \\partial E/\\partial z^{{({layer})}} \\odot "
-                    f"\\operatorname{{{_tex_name(fn)}}}'(a^{{({layer})}}){masked_tex}",
-                    (
-                        Term("", gradient),
-                        Term("⊙", slope, "", r"\odot"),  # the matrix is φ′(a) itself
-                    ),
-                    delta,
-                )
-            )
-        else:  # softmax: δ = Jᵀ ∂E/∂z, J[j][u] = ∂z_j/∂a_u; one example's J at a time
-            found += self._jacobian_deltas(layer, gradient, delta)
-        return found
+                ),
+            ),
+            gradient,
+        )
+
+    def _elementwise_delta(self, layer: int, gradient: Matrix, delta: Matrix) -> Equation:
+        """δ = ∂E/∂z ⊙ φ′(a), the activation's slope masked as dropout masked the output."""
+        mark, fn = layer_mark(layer), self.h.activations[layer - 1]
+        masked, masked_tex, _ = self._dropout(layer)
+        slope = self.per_example(f"{fn}′(a{mark}){masked}", "", "dout_dnet", self.h.layers[layer])
+        return Equation(
+            "backward",
+            f"δ{mark} = ∂E/∂z{mark} ⊙ {fn}′(a{mark}){masked}",
+            f"\\delta^{{({layer})}} = \\partial E/\\partial z^{{({layer})}} \\odot "
+            f"\\operatorname{{{_tex_name(fn)}}}'(a^{{({layer})}}){masked_tex}",
+            (
+                Term("", gradient),
+                Term("⊙", slope, "", r"\odot"),  # the matrix is φ′(a) itself
+            ),
+            delta,
+        )
 
     def _jacobian_deltas(self, layer: int, gradient: Matrix, delta: Matrix) -> list[Equation]:
         units, mark = self.h.layers[layer], layer_mark(layer)
