@@ -19,7 +19,7 @@ from pathlib import Path
 from backprop_tutor.core.errors import SpecError, shortened
 from backprop_tutor.core.notation import NOTATIONS, UnitRef, unit_refs
 from backprop_tutor.core.trace import TraceHeader
-from backprop_tutor.spec.yaml_source import read_yaml
+from backprop_tutor.spec.yaml_source import YamlSource, read_yaml
 
 ANNOTATIONS = {"known_differences"}
 # A double's smallest value, 5e-324, has 324 decimals, so no claim about a float needs more;
@@ -144,31 +144,36 @@ def load_claims(
                 f"{written} claims {key} again (line {twice.line} did)",
                 "keep one claim for each quantity",
             )
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise source.error(
-                (written,),
-                f"the claim for {key} is not a number or a formula",
-                "write a number such as 0.45187, or a formula in quotes",
-            )
-        text = source.scalars.get((written,), str(value)).strip()
-        if _NUMBER.match(text):
-            problem = unusable(text)
-            if problem:
-                raise source.error((written,), problem, "write an ordinary number such as 0.45187")
-            claims.append(Claim(key, text, line, Decimal(text)))
-        elif isinstance(value, str):
-            claims.append(Claim(key, text, line, None))
-        else:
-            raise source.error(
-                (written,),
-                f"'{shortened(text)}' is not a finite number",
-                "write an ordinary number such as 0.5",
-            )
+        claims.append(_claim(source, written, key, value, line))
     if not claims:
         raise SpecError(
             str(path), "the file holds no claims", "write lines such as 'new[w5]: 0.45187'"
         )
     return claims
+
+
+def _claim(source: YamlSource, written: str, key: str, value: object, line: int) -> Claim:
+    """One line's claim: a number as written (kept exact, as Decimal) or a formula's text; a
+    value that is neither is an error at its line."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise source.error(
+            (written,),
+            f"the claim for {key} is not a number or a formula",
+            "write a number such as 0.45187, or a formula in quotes",
+        )
+    text = source.scalars.get((written,), str(value)).strip()
+    if _NUMBER.match(text):
+        problem = unusable(text)
+        if problem:
+            raise source.error((written,), problem, "write an ordinary number such as 0.45187")
+        return Claim(key, text, line, Decimal(text))
+    if isinstance(value, str):
+        return Claim(key, text, line, None)
+    raise source.error(
+        (written,),
+        f"'{shortened(text)}' is not a finite number",
+        "write an ordinary number such as 0.5",
+    )
 
 
 def unusable(text: str) -> str:
