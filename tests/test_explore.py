@@ -245,3 +245,26 @@ def test_no_weight_label_covers_another_or_a_unit(opened, tmp_path, name, where)
         assert all(apart(label, other) for other in labels[i + 1 :]), label
         # a circle's or a unit's text box: its unit's name sits inside its circle
         assert all(apart(label, other) for other in others), label
+
+
+def test_the_layout_spreads_for_labels_only_where_they_are_drawn(tmp_path) -> None:
+    """Past LABELLED_EDGES weights the page shows a label on hover only: it lays the network
+    out once, placing none (the spreads cost 4 label placements for nothing); a bank's picture,
+    which has no hover, still places every label, and Dawood's page places its own."""
+    from dataclasses import replace
+
+    from backprop_tutor.record import run
+    from backprop_tutor.render.explore import LABELLED_EDGES, _Page
+    from backprop_tutor.spec import load_spec
+
+    def picture(path: Path, every_label: bool) -> dict:
+        trace = run(replace(load_spec(path), steps=1, tests=()))
+        return _Page(trace, None).picture(every_label=every_label)
+
+    wide = wide_network(tmp_path, (3, 10, 2))  # 50 weights: a spread has room for them all
+    page, bank = picture(wide, False), picture(wide, True)
+    assert len(page["edges"]) > LABELLED_EDGES
+    assert not page["labelled"] and not any("lx" in e for e in page["edges"])
+    assert bank["labelled"] and all("lx" in e for e in bank["edges"])
+    dawood = picture(CONFIGS / "dawood.yaml", False)
+    assert dawood["labelled"] and all("lx" in e for e in dawood["edges"])

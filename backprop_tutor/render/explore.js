@@ -37,7 +37,7 @@
     const root = $("picture");
     root.setAttribute("viewBox", `0 0 ${p.width} ${p.height}`);
     root.style.minWidth = `${Math.round(p.width * 0.75)}px`; // legible: a phone scrolls the picture
-    const labelled = p.edges.length <= 40; // past that, a label shows on hover (its <title>)
+    const labelled = p.labelled; // else a label shows on hover only (its <title>): explore.py
     const fromSource = {};
     const lines = svg("g", {}, root);
     const labels = svg("g", {}, root); // drawn over every line: no line strikes through one

@@ -42,6 +42,7 @@ PARAMETER_KINDS = (  # ids of one parameter, an optimizer's quantities (m, v, mh
 X_GAP, Y_GAP, RADIUS, MARGIN = 260, 84, 26, 60
 CHAR_WIDTH, LINE = 7.2, 15.0  # pixels: a character of the 12-pixel font at most, a line
 SPREADS = (1.0, 1.25, 1.5, 1.8)  # the gaps' scale, tried in turn until every label fits
+LABELLED_EDGES = 40  # past that, the page shows a weight's label on hover only (its <title>)
 
 
 def explore_page(trace: Trace, notation: str | None = None, note: str = "") -> str:
@@ -64,8 +65,9 @@ def explore_page(trace: Trace, notation: str | None = None, note: str = "") -> s
 
 
 def network_picture(trace: Trace) -> dict:
-    """The network with its givens, laid out as the page draws it (units, edges, labels)."""
-    return _Page(trace, None).picture()
+    """The network with its givens, laid out as the page draws it (units, edges), with every
+    weight's label on its edge however many there are (a bank's picture has no hover)."""
+    return _Page(trace, None).picture(every_label=True)
 
 
 class _Page:
@@ -167,15 +169,17 @@ class _Page:
         return []
 
     # -- the picture ----------------------------------------------------------------------------
-    def picture(self) -> dict:
-        """Units in columns by layer, edges between them; the givens written on them. The
-        columns and rows spread out (SPREADS) until every weight's label has a place of its
-        own on its edge; past the widest, the page staggers them as before."""
-        for spread in SPREADS:
+    def picture(self, every_label: bool = False) -> dict:
+        """Units in columns by layer, edges between them; the givens written on them. Where
+        the weights' labels are drawn (`labelled`: up to LABELLED_EDGES, or `every_label`),
+        the columns and rows spread out (SPREADS) until each has a place of its own on its
+        edge; past the widest, the page staggers them as before."""
+        labelled = every_label or len(self.edge_of) <= LABELLED_EDGES
+        for spread in SPREADS if labelled else ():
             laid = self._laid_out(X_GAP * spread, Y_GAP * spread)
             if _place_edge_labels(laid["units"], laid["edges"]):
-                return laid
-        return self._laid_out(X_GAP, Y_GAP)
+                return {**laid, "labelled": labelled}
+        return {**self._laid_out(X_GAP, Y_GAP), "labelled": labelled}
 
     def _laid_out(self, x_gap: float, y_gap: float) -> dict:
         """The picture with its columns `x_gap` and its rows `y_gap` pixels apart."""
