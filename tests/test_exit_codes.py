@@ -97,6 +97,7 @@ EMPTY_PATHS = [
     (["check", "dawood", ""], "claims"),
     (["grade", "{configs}/dawood.yaml", ""], "answers"),
     (["grade", "{configs}/dawood.yaml", "answers.csv", "-o", ""], "--output"),
+    (["bank", ""], "SPEC_OR_SHAPE"),  # not 'neither a spec file nor a shape'
     (["bank", "2-2-2", "-o", ""], "--output"),
     (["bank", "2-2-2", "-f", "latex", "-o", ""], "--output"),
     (["new", "-o", ""], "--output-dir"),

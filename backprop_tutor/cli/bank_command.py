@@ -41,6 +41,18 @@ from backprop_tutor.core.words import counted
 BankFormat = format_choices("question bank")
 
 
+def _not_empty(value: str) -> str:
+    """SPEC_OR_SHAPE '' said as an empty path, in the usage error every other empty path gets
+    (path_argument), not as 'neither a spec file nor a shape': it is neither because it is
+    nothing. (A shape is text, not a Path, so path_argument's conversion does not fit.)"""
+    if not value:
+        raise typer.BadParameter(
+            "the path is empty: name a spec file, e.g. configs/dawood.yaml, or give layer "
+            "sizes such as 2-2-2"
+        )
+    return value
+
+
 @app.command(
     epilog=examples_epilog(
         "backprop-tutor bank 2-2-2 --versions 30 --seed 7 -f moodle -o exam.xml",
@@ -55,6 +67,7 @@ def bank(
             metavar="SPEC_OR_SHAPE",
             help="A spec file (its numbers drawn again), or layer sizes, e.g. 2-2-2.",
             show_default=False,
+            callback=_not_empty,
         ),
     ],
     versions: Annotated[int, typer.Option(help="How many versions.", min=1, max=500)] = 10,
