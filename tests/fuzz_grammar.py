@@ -334,12 +334,10 @@ def options(g: Drawer, spec: dict, shape: Plan, examples: int) -> None:
     spec["training"] = training(g, examples, max(shape.sizes) > 40)
     if g(st.booleans()):
         low = round(g(st.floats(-1, 0.5)), 2)
-        spec["init"] = {
-            "method": g.pick(["uniform", "xavier", "he"]),
-            "low": low,
-            "high": low + (-0.5 if g.rare(5) else 0.5),
-            "seed": g(st.integers(0, 2**40)),
-        }
+        method = g.pick(["uniform", "xavier", "he"])
+        spec["init"] = {"method": method, "seed": g(st.integers(0, 2**40))}
+        if method == "uniform" or g.rare(5):  # xavier and he refuse a range: now and then
+            spec["init"].update(low=low, high=low + (-0.5 if g.rare(5) else 0.5))
     if g(st.booleans()):
         spec["display"] = {
             "digits": g(st.integers(0, 15)) if not g.rare(3) else 16,

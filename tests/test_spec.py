@@ -244,11 +244,15 @@ def test_a_value_yaml_cannot_read_as_its_tag_says_is_refused_in_one_line(tag, te
         assert error.line == 1, error
 
 
-def test_a_range_xavier_and_he_do_not_use_is_not_checked() -> None:
-    """low and high are uniform's; a range wider than a float is refused there only."""
+def test_a_range_xavier_and_he_do_not_use_is_refused_as_a_key_they_do_not_take() -> None:
+    """low and high are uniform's: with he they are refused as keys it does not take, not
+    checked as a range (too wide, or low above high) that no draw would use."""
     layers = "layers:\n  - {units: [o1], activation: linear}\n"
     init = "init: {method: he, low: -1e308, high: 1e308}\n"
-    assert spec_from_text(BASE + layers + init).layers[0].weights
+    with pytest.raises(SpecError, match="method he takes no low") as refused:
+        spec_from_text(BASE + layers + init)
+    assert refused.value.place == "init.low"
+    assert spec_from_text(BASE + layers + "init: {method: he}\n").layers[0].weights
     with pytest.raises(SpecError, match="wider than a number can be"):
         spec_from_text(BASE + layers + init.replace("he", "uniform"))
 

@@ -1,6 +1,7 @@
 """Drawing the weights a spec leaves out: uniform (Mitchell's [-0.05, 0.05]), Xavier or He.
 
-Always from a seed, with the standard library's generator, so the same file gives the same
+`init:` is checked here (`initializer`): uniform's range, and no range where the method draws
+its own. Always from a seed, with the standard library's generator, so the same file gives the same
 network on every machine and the resolved Spec holds every starting value. A layer's uniform
 draws come from numpy's MT19937 started at that generator's state and hand the state back: the
 same algorithm, so the same numbers to the last bit, without a Python call per weight (an MNIST
@@ -15,6 +16,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+
+from backprop_tutor.spec.schema import InitFile
+from backprop_tutor.spec.yaml_source import YamlSource
 
 Method = Literal["uniform", "xavier", "he"]
 
@@ -66,3 +70,38 @@ class Initializer:
         if self.method == "uniform":
             return f"uniform in [{self.low}, {self.high}], seed {self.seed}"
         return f"{self.method}, seed {self.seed}"
+
+
+# what each method draws from, said where a range is given that it would not use
+OWN_RANGE = {
+    "xavier": "xavier draws from ±√(6/(fan_in + fan_out))",
+    "he": "he draws from a normal of standard deviation √(2/fan_in)",
+}
+RANGE_FIX = "give a range such as low: -0.05, high: 0.05"
+
+
+def initializer(source: YamlSource, init: InitFile) -> Initializer:
+    """The file's `init:` as an Initializer, or one SpecError at the key that is wrong.
+
+    low and high are uniform's range. Given with xavier or he they would be ignored, and the
+    user, who wrote them to be used, would get weights from a range never written; so they are
+    refused as keys the method does not take (as an optimizer's setting it does not have),
+    not checked as a range no draw uses."""
+    given = [key for key in ("low", "high") if key in init.model_fields_set]
+    if init.method != "uniform" and given:
+        raise source.error(
+            ("init", given[0]),
+            f"method {init.method} takes no {given[0]}: {OWN_RANGE[init.method]}",
+            f"remove {' and '.join(given)}, or use method: uniform to draw from your range",
+        )
+    if init.low >= init.high:
+        raise source.error(
+            ("init", "low"), f"low {init.low} is not below high {init.high}", RANGE_FIX
+        )
+    if init.method == "uniform" and not math.isfinite(init.high - init.low):  # draws inf, NaN
+        raise source.error(
+            ("init", "high"),
+            f"the range from {init.low:g} to {init.high:g} is wider than a number can be",
+            RANGE_FIX,
+        )
+    return Initializer(init.method, init.low, init.high, init.seed)

@@ -6,7 +6,6 @@ weights on one edge, a missing weight, a name used twice, targets that do not ma
 
 from __future__ import annotations
 
-import math
 from itertools import chain
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from backprop_tutor.core.numbers import NumberFormat
 from backprop_tutor.spec.batch_norm import check_batches, resolve_batch_norm
 from backprop_tutor.spec.data import DataResolver, Values, closest
 from backprop_tutor.spec.dropout import resolve_dropout
-from backprop_tutor.spec.initialization import Initializer
+from backprop_tutor.spec.initialization import initializer
 from backprop_tutor.spec.limits import MAX_PARAMETERS, MAX_UNITS
 from backprop_tutor.spec.model import LayerSpec, OptimizerSpec, Spec, TrainingSpec
 from backprop_tutor.spec.names import NAME, NAMES, NameChain, PatternClaims
@@ -61,21 +60,7 @@ class Resolver(ParameterResolver):
                 closest(raw.notation, NOTATIONS),
             )
         self.notation: Notation = NOTATIONS[raw.notation]
-        if raw.init.low >= raw.init.high:
-            raise source.error(
-                ("init", "low"),
-                f"low {raw.init.low} is not below high {raw.init.high}",
-                "give a range such as low: -0.05, high: 0.05",
-            )
-        spread = raw.init.high - raw.init.low  # uniform's: Xavier and He draw their own range
-        if raw.init.method == "uniform" and not math.isfinite(spread):  # every draw inf or NaN
-            raise source.error(
-                ("init", "high"),
-                f"the range from {raw.init.low:g} to {raw.init.high:g} is wider than a number "
-                "can be",
-                "give a range such as low: -0.05, high: 0.05",
-            )
-        self.init = Initializer(raw.init.method, raw.init.low, raw.init.high, raw.init.seed)
+        self.init = initializer(source, raw.init)  # its range checked at its place
         self.drawn = False  # did any weight come from `init`?
         self.parameters = 0  # at most this many weights and biases so far, layer by layer
 
