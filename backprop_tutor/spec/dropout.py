@@ -52,6 +52,13 @@ def resolve_dropout(
             "be rounded twice (the activation, then its scaling)",
             "remove arithmetic: carry_digits, or remove dropout:",
         )
+    if d.mask is not None and not d.mask:  # not 'no mask': that is writing no mask: key
+        raise src.error(
+            (*where, "mask"),
+            "the mask is empty",
+            f"give a row of one 0 or 1 per unit, e.g. [[{', '.join(['1'] * units)}]], or "
+            "remove mask: to draw the masks from seed",
+        )
     masks = tuple(tuple(row) for row in d.mask or ())
     for r, row in enumerate(masks):
         if len(row) != units:

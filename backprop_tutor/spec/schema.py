@@ -139,12 +139,24 @@ BiasValue = Annotated[
 ]
 
 
+def _rows(value: Any) -> Any:
+    """A mask written as one row, `mask: [1, 0]`, said as such: pydantic's own words would be
+    'input should be a valid list, got 1' at its first number, which does not say a mask is
+    a list of rows."""
+    if isinstance(value, list) and value and not any(isinstance(v, list) for v in value):
+        written = shortened(", ".join(str(v) for v in value))
+        raise ValueError(
+            f"a mask is a list of rows, a row per step (one row: every step); write [[{written}]]"
+        )
+    return value
+
+
 class DropoutFile(_Model):
     """`dropout: {rate: 0.5, mask: [[1, 0]]}` on a hidden layer: each unit kept or dropped,
     a row per step (one row: every step), or drawn from `seed` where no mask is given."""
 
     rate: Number
-    mask: list[list[Int]] | None = None
+    mask: Annotated[list[list[Int]], BeforeValidator(_rows)] | None = None
     seed: Seed = 0
 
 
