@@ -40,6 +40,11 @@ class Case:
         lines = self.text.splitlines(keepends=True)
         return "".join(lines[len(self.header) or len(self.meta) :])
 
+    @property
+    def raw(self) -> bytes:
+        """The body as the file's bytes, a byte that is not UTF-8 included."""
+        return self.body.encode("utf-8", "surrogateescape")
+
     def get(self, key: str, default: str = "") -> str:
         return self.meta.get(key, default)
 
@@ -49,8 +54,9 @@ class Case:
 
 
 def read_case(path: Path) -> Case:
-    """A case file's header (the leading `# key: value` lines) and its text."""
-    text = path.read_text(encoding="utf-8")
+    """A case file's header (the leading `# key: value` lines) and its text. A byte that is
+    not UTF-8 (a case of a Latin-1 file) is kept as a surrogate: `raw` gives it back."""
+    text = path.read_bytes().decode("utf-8", "surrogateescape")
     header: list[tuple[str, str]] = []
     for line in text.splitlines():
         found = _META.fullmatch(line.strip())

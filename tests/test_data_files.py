@@ -18,9 +18,12 @@ import pytest
 import yaml
 from cases import Case, case_params
 from conftest import CONFIGS
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
+from backprop_tutor.core.utf8 import first_bad_byte
 
 XOR = yaml.safe_load((CONFIGS / "xor.yaml").read_text(encoding="utf-8"))
 DATA = {"inputs": ["a", "b"], "targets": ["y"]}
@@ -69,9 +72,29 @@ def _child(args: list[str], env: dict[str, str] | None = None, **options):
 
 
 # -- CSV content: tests/data/csv/ --------------------------------------------------------------
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=60), bad=st.binary(min_size=1, max_size=3), data=st.data())
+def test_the_first_bad_byte_is_found_however_the_file_is_read_in_chunks(text, bad, data) -> None:
+    """A CSV is read a MiB at a time, so a character can be cut between two chunks: the
+    place named is where the whole file stops being UTF-8, for every way of cutting it."""
+    whole = text.encode("utf-8") + bad + text.encode("utf-8")
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(whole)), max_size=6)))
+    chunks = [whole[a:b] for a, b in zip([0, *cuts], [*cuts, len(whole)], strict=True)]
+    found = first_bad_byte(chunks)
+    try:
+        whole.decode("utf-8")
+        assert found is None
+    except UnicodeDecodeError as error:
+        before = whole[: error.start].decode("utf-8")
+        line = before.count("\n") + 1
+        shown = before.removeprefix("\ufeff")  # a byte-order mark takes no column
+        column = len(shown) - shown.rfind("\n")  # after the last newline, from 1
+        assert found == (error.start, line, column, whole[error.start])
+
+
 @pytest.mark.parametrize("case", case_params("csv"))
 def test_csv_case(tmp_path: Path, case: Case) -> None:
-    (tmp_path / "data.csv").write_text(case.body, encoding="utf-8", newline="")
+    (tmp_path / "data.csv").write_bytes(case.raw)  # as the file holds it, Latin-1 and all
     spec = _spec(tmp_path, "data.csv")
     for command in ("validate", "train"):
         result = _invoke(command, str(spec))

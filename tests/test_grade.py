@@ -81,11 +81,13 @@ def test_grade_finds_every_planted_mistake_and_credits_carried_work(tmp_path) ->
         ("student,new[w5],new_w5\na,0.45187,0.1\n", "is new[w5] again (column 2)"),
         ("new[w5],out[h1]\n0.45187,0.60108\n", "the first column holds the students' names"),
         ("student,new[w5]\na,0.45187,0.6\n", "row 2 has 3 cells, the header names 2"),
+        # a Latin-1 é (0xE9, written here as the surrogate that keeps it a byte)
+        ("student,new[w5]\nJos\udce9,0.45187\n", "answers.csv:2:4: byte 0xE9 (at byte offset 19)"),
     ],
 )
 def test_a_bad_sheet_is_one_line(tmp_path, sheet: str, words: str) -> None:
     path = tmp_path / "answers.csv"
-    path.write_text(sheet, encoding="utf-8")
+    path.write_bytes(sheet.encode("utf-8", "surrogateescape"))
     result = CliRunner().invoke(app, ["grade", str(CONFIGS / "dawood.yaml"), str(path)])
     assert result.exit_code == 2 and words in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -23,6 +23,7 @@ import numpy as np
 
 from backprop_tutor.core.errors import FileRefused, SpecError, shortened
 from backprop_tutor.core.files import inside_folder, open_regular, opened_inside
+from backprop_tutor.core.utf8 import file_not_utf8
 from backprop_tutor.spec.model import Examples
 from backprop_tutor.spec.schema import DataFile, parse_number
 from backprop_tutor.spec.yaml_source import YamlSource
@@ -66,8 +67,8 @@ def read_csv_examples(source: YamlSource, data: DataFile, anywhere: bool) -> Exa
         raise source.error(
             ("data", "csv"), f"{refused.file}: {refused.problem}", fix or refused.fix
         ) from None
-    except UnicodeDecodeError:
-        raise SpecError(str(path), "is not UTF-8 text", "save the file as UTF-8") from None
+    except UnicodeDecodeError:  # its offset is into one chunk: the file is read again
+        raise file_not_utf8(path, MAX_CSV_BYTES, "CSV file") from None
     except csv.Error as exc:
         line = getattr(exc, "line", None)
         if "field limit" in str(exc):  # the csv module's bound on one cell

@@ -16,6 +16,7 @@ import yaml
 
 from backprop_tutor.core.errors import FileRefused, SpecError, format_place, shortened
 from backprop_tutor.core.files import read_bytes
+from backprop_tutor.core.utf8 import not_utf8
 
 MAX_FILE_BYTES = 1_000_000
 # Far more nodes than any hand-written network needs, far fewer than an alias bomb expands to.
@@ -70,10 +71,8 @@ def read_yaml(path: Path, what: str = "YAML file") -> YamlSource:
         raise
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise SpecError(
-            name, f"is not UTF-8 text (byte {exc.start})", "save the file as UTF-8"
-        ) from None
+    except UnicodeDecodeError:
+        raise not_utf8(name, [data]) from None  # its line:column, not only an offset
     return parse_yaml(text, name)
 
 

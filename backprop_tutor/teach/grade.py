@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from backprop_tutor.core.errors import SpecError
+from backprop_tutor.core.utf8 import file_not_utf8
 from backprop_tutor.spec.model import Spec
 from backprop_tutor.teach.check import Checker
 from backprop_tutor.teach.claims import Claim, unusable
@@ -58,7 +59,9 @@ def read_answers(path: Path, checker: Checker) -> tuple[list[str], list[Student]
     except OSError as error:  # a folder, a name too long, no permission: the system's words
         problem = f"cannot read the answers: {error.strerror or error}"
         raise SpecError(str(path), problem, "give the path of a CSV file you can read") from None
-    except (UnicodeDecodeError, csv.Error):
+    except UnicodeDecodeError:  # where, in the whole file (read again), not in a chunk
+        raise file_not_utf8(path, MAX_BYTES, "answers file") from None
+    except csv.Error:
         problem = "cannot read the answers as CSV text"
         raise SpecError(str(path), problem, "give a UTF-8 CSV file") from None
     if len(rows) < 2 or len(rows[0]) < 2:
