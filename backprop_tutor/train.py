@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from backprop_tutor.core.errors import TrainingError
-from backprop_tutor.core.numbers import setting_text
 from backprop_tutor.core.overflow import quietly
 from backprop_tutor.core.trace import StepTrace
+from backprop_tutor.divergence import Start
+from backprop_tutor.divergence import check as check_diverged
 from backprop_tutor.engine import Network, slots
 from backprop_tutor.record import batch_step, step
 from backprop_tutor.spec.model import Spec
@@ -116,7 +116,7 @@ def gradient_norm(network: Network, inputs: Array, targets: Array) -> float:
     return scale * squares**0.5
 
 
-@quietly  # one errstate for the whole loop: inf and nan are reported by _check_diverged
+@quietly  # one errstate for the whole loop: inf and nan are reported by check_diverged
 def train(
     spec: Spec,
     trace_updates: Collection[int] = (),
@@ -136,6 +136,7 @@ def train(
     # the pass over all examples at the current parameters: made once an epoch for the loss,
     # it is also the diagnosis before and after, and a full batch's next forward pass
     forward = network._forward(inputs)
+    beginning = Start.of(network, inputs, targets, forward)  # inf before any update: said
     before, dead_before = _diagnosis(network, targets, forward)
     full = rules.batch_size >= n
     updates = Updates(network, inputs, targets)
@@ -160,7 +161,7 @@ def train(
             network.keep_all()  # the loss over the data, the next update's masks: fresh
         forward = updates.arrays()._forward(inputs)
         loss = dataset_loss(network, inputs, targets, forward)
-        _check_diverged(network, epoch, loss)
+        check_diverged(network, epoch, loss, forward, beginning)
         result.losses.append(loss)
         if on_epoch:
             on_epoch(epoch, loss)
@@ -328,18 +329,3 @@ def _replay(spec: Spec, state: tuple, inputs: Array, targets: Array, number: int
     if network.optimizer is not None:
         network.optimizer.restore(optimizer)
     return _traced_update(network, inputs, targets, batch, number)
-
-
-def _check_diverged(network: Network, epoch: int, loss: float) -> None:
-    """A NaN or inf stops training with the epoch, the parameter and a hint."""
-    if np.isfinite(loss) and network.finite():
-        return
-    bad = next(
-        (name for name, value in network.parameter_values().items() if not np.isfinite(value)), None
-    )
-    what = f"parameter {bad} is {network.parameter_values()[bad]}" if bad else f"loss is {loss}"
-    raise TrainingError(
-        network.spec.file,
-        f"training diverged at epoch {epoch}: {what}",
-        f"lower the learning rate (now {setting_text(network.spec.learning_rate)})",
-    )

@@ -77,12 +77,13 @@ def test_trace_steps_past_what_max_epochs_allows_are_refused_before_training(
 ) -> None:
     """XOR's 10,000 epochs of 4 updates: update 40,001 cannot come, said before any."""
     import backprop_tutor.train
+    from backprop_tutor.core.errors import TrainingError
 
     trained: list[str] = []
 
     def stop(spec):  # the network training builds, after the refusals
         trained.append(spec.file)
-        raise backprop_tutor.train.TrainingError("stopped by the test")
+        raise TrainingError("stopped by the test")
 
     monkeypatch.setattr(backprop_tutor.train, "training_network", stop)
     args = ["train", "configs/xor.yaml", "--trace-steps", "40001"]
