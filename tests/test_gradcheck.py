@@ -146,3 +146,39 @@ def test_a_failure_in_a_big_network_comes_first_and_is_named(tmp_path, monkeypat
     rows = [line for line in result.output.splitlines() if "✓" in line or "✗" in line]
     assert "✗" in rows[0] and "b_o5" in rows[0] and len(rows) == 10
     assert "FAIL: b_o5 disagrees with central differences" in result.output
+
+
+KINK = """
+title: h1's net is 0.5 - 0.5 = 0 on the example, ReLU's kink
+notation: generic
+inputs: [1, 1]
+targets: [0.5]
+layers:
+  - units: [h1, h2]
+    activation: relu
+    weights: [[0.5, {h1_x2}], [0.25, 0.5]]
+  - {{units: [o1], activation: linear, weights: [[1, 1]]}}
+loss: half_sse
+learning_rate: 0.5
+"""
+
+
+@pytest.mark.parametrize(("h1_x2", "net"), [("-0.5", "is exactly 0"), ("-0.49999999", "(1e-08)")])
+def test_a_relu_kink_is_noted_and_not_counted_as_a_mismatch(tmp_path, h1_x2, net) -> None:
+    """At net 0 (or within the stencil's steps of it) central differences average ReLU's two
+    slopes: the weights into h1 are noted with the unit, pass, and the command exits 0;
+    every other parameter is still compared."""
+    from backprop_tutor.spec.load import spec_from_text
+
+    checks = {c.param: c for c in gradcheck(spec_from_text(KINK.format(h1_x2=h1_x2)))}
+    kinked = sorted(name for name, c in checks.items() if c.kink)
+    assert kinked == ["w_h1_x1", "w_h1_x2"] and all(checks[n].passed for n in kinked)
+    assert checks["w_h1_x1"].relative_error > 0.4  # a mismatch, not hidden: explained
+    assert f"h1's net {net}" in checks["w_h1_x1"].kink and "relu" in checks["w_h1_x1"].kink
+    assert all(c.passed and c.relative_error < 1e-4 for n, c in checks.items() if n not in kinked)
+    path = tmp_path / "kink.yaml"
+    path.write_text(KINK.format(h1_x2=h1_x2), encoding="utf-8")
+    result = CliRunner().invoke(app, ["gradcheck", str(path), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["references"]["central differences"]["checks"]
+    assert [r["param"] for r in rows if r["kink"]] == ["w_h1_x1", "w_h1_x2"]

@@ -162,6 +162,7 @@ def gradcheck_json(checks, sampled_from=None, rules=None, note: str = "") -> str
                         "reference": c.reference,
                         "relative_error": c.relative_error,
                         "passed": c.passed,
+                        "kink": c.kink,  # why a mismatch is not the engine's, if it is not
                     }
                     for c in found
                 ],

@@ -24,6 +24,7 @@ from backprop_tutor.core.regularizers import REGULARIZERS, decay_settings
 from backprop_tutor.engine import Network
 from backprop_tutor.record import run
 from backprop_tutor.spec.model import Spec
+from backprop_tutor.teach.kinks import Kink, KinkWatch
 
 SAMPLE_LIMIT = 1_000  # parameters checked by default: 4,000 forward passes, 0.4 s on 784-256-10
 
@@ -41,7 +42,8 @@ class Check:
     backprop: float
     reference: float
     relative_error: float
-    passed: bool
+    passed: bool  # agrees, or a mismatch at a kink (`kink`), which is not the engine's
+    kink: str = ""  # why a mismatch is not the engine's: the stencil crossed an activation's kink
 
 
 Slot = tuple[str, int, bool, tuple[int, ...]]
@@ -63,14 +65,20 @@ def sample(network: Network, limit: int | None = SAMPLE_LIMIT) -> list[Slot]:
 
 
 def central_differences(
-    network: Network, x: np.ndarray, t: np.ndarray, slots: list[Slot] | None = None
+    network: Network,
+    x: np.ndarray,
+    t: np.ndarray,
+    slots: list[Slot] | None = None,
+    kinks: dict[str, Kink] | None = None,
 ) -> dict[str, float]:
     """dE/dp for every parameter in `slots` (default all) by the five-point central stencil
     (error O(h^4)), with the step scaled to the parameter: h = 1e-4 · max(1, |p|), and
     under batch normalization to its narrowest unit (see `_spread`). E is the loss of
-    `run`'s first step: a batch's mean with reduction: mean (`batch_scale`)."""
+    `run`'s first step: a batch's mean with reduction: mean (`batch_scale`). `kinks`, when
+    given, gets each parameter whose stencil moved a unit's net across a kink (kinks.py)."""
     result = {}
     spread, scale = _spread(network, x, t), batch_scale(network.spec)
+    watch = None if kinks is None else KinkWatch(network, network.forward(x)[0])
     for name, layer, is_bias, index in network.slots() if slots is None else slots:
         array = network.array(layer, is_bias)
         kept = array[index]
@@ -78,7 +86,15 @@ def central_differences(
         values = {}
         for k in (-2, -1, 1, 2):
             array[index] = kept + k * step
-            values[k] = scale * network.total_loss(x, t)
+            if watch is None or not watch.layers:
+                values[k] = scale * network.total_loss(x, t)
+                continue
+            with np.errstate(all="ignore"):  # as total_loss: overflow is said by value
+                nets, outs = network._forward(x)
+                values[k] = scale * network._loss_of(t, nets, outs)
+            crossed = watch.crossed(nets)
+            if crossed is not None and kinks is not None:
+                kinks.setdefault(name, crossed)
         array[index] = kept
         result[name] = (8 * (values[1] - values[-1]) - (values[2] - values[-2])) / (12 * step)
     return result
@@ -186,8 +202,14 @@ def gradcheck(
         slots = [slot for slot in network.slots() if slot[0] in only]
     else:
         slots = sample(network, limit)
-    numeric = central_differences(network, *exact.first_pass(), slots)
-    return _compare(exact_gradients(spec, slots), numeric)
+    kinks: dict[str, Kink] = {}
+    numeric = central_differences(network, *exact.first_pass(), slots, kinks)
+    return [
+        replace(c, passed=True, kink=kinks[c.param].note())
+        if not c.passed and c.param in kinks
+        else c
+        for c in _compare(exact_gradients(spec, slots), numeric)
+    ]
 
 
 def _torch_network(spec: Spec):
