@@ -28,11 +28,18 @@ Forward = tuple[list[Array], list[Array]]  # nets and outs of a pass (Network._f
 
 @dataclass(frozen=True)
 class Start:
-    """The run before its first update: its loss, and the scale of its inputs and weights."""
+    """The run before its first update: its loss, its largest starting weight, and the
+    inputs (whose scale is read only when a message needs it)."""
 
     loss: float
-    largest_input: float
     largest_weight: float
+    inputs: Array
+
+    @property
+    def largest_input(self) -> float:
+        """max |x| without an |x| array: an MNIST file's inputs are 63 MB."""
+        x = self.inputs
+        return float(max(x.max(initial=0.0), -x.min(initial=0.0))) if x.size else 0.0
 
     @classmethod
     def of(cls, network: Network, inputs: Array, targets: Array, forward: Forward) -> Start:
@@ -40,11 +47,8 @@ class Start:
         from the pass over all examples `forward`, at the starting weights)."""
         with np.errstate(all="ignore"):
             loss = network._loss_of(targets, *forward)
-            start = cls(
-                loss,
-                float(np.max(np.abs(inputs), initial=0.0)),
-                max(float(np.max(np.abs(la.weights), initial=0.0)) for la in network.layers),
-            )
+            weight = max(float(np.max(np.abs(la.weights), initial=0.0)) for la in network.layers)
+            start = cls(loss, weight, inputs)
         if np.isfinite(loss):
             return start
         first = first_not_finite(network, forward)
