@@ -42,17 +42,30 @@ class ParameterResolver:
         units: tuple[UnitRef, ...],
         counter: list[int],
     ):
+        """A layer's weight names and values: a matrix (named by the notation), each edge
+        named by the spec, or left out and drawn by `init:`."""
         wpath = (*path, "weights")
-        sources = [s.name for s in previous]
         matrix = layer.weights
         if matrix is None:  # left out: drawn by `init:`
             matrix = self.init.weights(len(units), len(previous))
             self.drawn = True
         if isinstance(matrix, list):
             return self._weight_matrix(wpath, number, matrix, previous, units, counter)
-        grid: dict[tuple[str, str], tuple[str, float]] = {}
-        targets = [u.name for u in units]
         assert isinstance(matrix, dict)
+        return self._weight_edges(wpath, matrix, previous, units, counter)
+
+    def _weight_edges(
+        self,
+        wpath: YamlPath,
+        matrix: dict,
+        previous: tuple[UnitRef, ...],
+        units: tuple[UnitRef, ...],
+        counter: list[int],
+    ):
+        """Weights the spec names itself, each {from:, to:, value:}: one on every edge between
+        the layer below and this one, put in the matrix's order."""
+        sources, targets = [s.name for s in previous], [u.name for u in units]
+        grid: dict[tuple[str, str], tuple[str, float]] = {}
         for name, entry in matrix.items():
             here = (*wpath, name)
             self._claim(name, here, "weight")
@@ -135,6 +148,9 @@ class ParameterResolver:
         return tuple(names), tuple(values)
 
     def _bias(self, path: YamlPath, number: int, layer: LayerFile, units: tuple[UnitRef, ...]):
+        """A layer's bias names, values and each unit's index into them, from any form a spec
+        may write: none, `init`, one shared number, a list, names to numbers, or names to
+        {to:, value:} entries."""
         bpath = (*path, "bias")
         bias = layer.bias
         if bias is None:
@@ -147,16 +163,25 @@ class ParameterResolver:
             self._claim(name, bpath, "bias")
             return (name,), (bias,), tuple(0 for _ in units)
         if isinstance(bias, list):
-            if len(bias) != len(units):
-                raise self.src.error(
-                    bpath,
-                    f"{len(bias)} biases for {len(units)} units",
-                    "write one bias per unit, or a single number for a shared bias",
-                )
-            names = tuple(self.notation.bias_name(number, u) for u in units)
-            for j, name in enumerate(names):
-                self._claim(name, (*bpath, j), "bias")
-            return names, tuple(bias), tuple(range(len(units)))
+            return self._bias_list(bpath, number, bias, units)
+        return self._named_biases(bpath, bias, units)
+
+    def _bias_list(self, bpath: YamlPath, number: int, bias: list, units: tuple[UnitRef, ...]):
+        """One bias per unit, named by the notation."""
+        if len(bias) != len(units):
+            raise self.src.error(
+                bpath,
+                f"{len(bias)} biases for {len(units)} units",
+                "write one bias per unit, or a single number for a shared bias",
+            )
+        names = tuple(self.notation.bias_name(number, u) for u in units)
+        for j, name in enumerate(names):
+            self._claim(name, (*bpath, j), "bias")
+        return names, tuple(bias), tuple(range(len(units)))
+
+    def _named_biases(self, bpath: YamlPath, bias: dict, units: tuple[UnitRef, ...]):
+        """Biases the spec names itself: one (shared by the layer), one per unit in order, or
+        each with the unit it goes `to`."""
         if len(bias) not in (1, len(units)):
             raise self.src.error(
                 bpath,
@@ -180,6 +205,10 @@ class ParameterResolver:
                 "mixes plain numbers and {to:, value:} entries",
                 "use one form for all biases of the layer",
             )
+        return self._biases_to_units(bpath, entries, units)
+
+    def _biases_to_units(self, bpath: YamlPath, entries: list, units: tuple[UnitRef, ...]):
+        """{to:, value:} entries put in the units' order: each unit of the layer, one bias."""
         order = {u.name: j for j, u in enumerate(units)}
         by_unit: dict[int, tuple[str, float]] = {}
         for name, entry in entries:

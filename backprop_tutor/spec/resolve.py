@@ -65,6 +65,8 @@ class Resolver(ParameterResolver):
         self.parameters = 0  # at most this many weights and biases so far, layer by layer
 
     def spec(self) -> Spec:
+        """The whole spec, checked: its names, layers, examples, loss and training rules;
+        every problem a SpecError at its place in the file."""
         raw, src = self.raw, self.src
         if raw.loss not in LOSSES:
             raise src.error(("loss",), f"unknown loss '{raw.loss}'", closest(raw.loss, LOSSES))
@@ -76,25 +78,10 @@ class Resolver(ParameterResolver):
             )
         data = DataResolver(src, raw, self.notation, self._claim, self.data_anywhere)
         input_names = data.input_names()
-        previous = tuple(UnitRef(n, 0, i + 1) for i, n in enumerate(input_names))
-        layers = []
-        counter = [0]
-        for index, layer in enumerate(raw.layers):
-            resolved = self._layer(index, layer, previous, counter)
-            layers.append(resolved)
-            last = index == len(raw.layers) - 1
-            previous = tuple(
-                UnitRef(n, index + 1, i + 1, last) for i, n in enumerate(resolved.units)
-            )
+        layers = self._layers(input_names)
         outputs = layers[-1].units
         traced, examples = data.examples(input_names, outputs)
-        given = ("examples",) if raw.examples is not None else ("data", "csv")
-        self._check_loss(layers[-1].activation, outputs, traced[1], ("targets",), "")
-        bad = self._first_target_outside(examples.targets)
-        if bad is not None:
-            k = bad
-            where, which = (*given, k), f" (example {k + 1})"
-            self._check_loss(layers[-1].activation, outputs, examples[k][1], where, which)
+        self._check_targets(layers[-1], traced[1], examples)
         optimizer = resolve_update(src, raw)
         training = self._training(len(examples), optimizer)
         if any(ls.batch_norm for ls in layers):
@@ -132,6 +119,31 @@ class Resolver(ParameterResolver):
             optimizer,
             str(Path(src.file).parent / raw.data.csv.strip()) if raw.data else None,
         )
+
+    def _check_targets(self, output: LayerSpec, traced: tuple[float, ...], examples) -> None:
+        """The traced example's targets, then the first example's outside what the loss and
+        output activation can reach (each said at its place)."""
+        self._check_loss(output.activation, output.units, traced, ("targets",), "")
+        k = self._first_target_outside(examples.targets)
+        if k is not None:
+            given = ("examples",) if self.raw.examples is not None else ("data", "csv")
+            where, which = (*given, k), f" (example {k + 1})"
+            self._check_loss(output.activation, output.units, examples[k][1], where, which)
+
+    def _layers(self, input_names: tuple[str, ...]) -> list[LayerSpec]:
+        """Every layer, resolved from the input up: each one's units are the next one's
+        sources, and `counter` numbers the weights across layers as the notation names them."""
+        previous = tuple(UnitRef(n, 0, i + 1) for i, n in enumerate(input_names))
+        layers: list[LayerSpec] = []
+        counter = [0]
+        for index, layer in enumerate(self.raw.layers):
+            resolved = self._layer(index, layer, previous, counter)
+            layers.append(resolved)
+            last = index == len(self.raw.layers) - 1
+            previous = tuple(
+                UnitRef(n, index + 1, i + 1, last) for i, n in enumerate(resolved.units)
+            )
+        return layers
 
     def _training(self, n_examples: int, optimizer: OptimizerSpec) -> TrainingSpec:
         """The training block, checked against the number of examples."""
