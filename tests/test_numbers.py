@@ -13,7 +13,13 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
-from backprop_tutor.core.numbers import NumberFormat, carry, or_scientific, setting_text
+from backprop_tutor.core.numbers import (
+    PLAIN_BELOW,
+    NumberFormat,
+    carry,
+    or_scientific,
+    setting_text,
+)
 
 TRUNCATE5 = NumberFormat(5, "truncate")
 ROUND5 = NumberFormat(5, "round")
@@ -30,7 +36,10 @@ ROUND5 = NumberFormat(5, "round")
         (2.0, "2.0", "2.0"),
         (-0.0000049, "0.00000", "0.00000"),  # no negative zero
         (-0.0, "0.0", "0.0"),  # nor for a zero that carries a sign (delta of a dead unit)
-        (1e20, "100000000000000000000.0", "100000000000000000000.0"),
+        (1e20, "1.0e+20", "1.0e+20"),  # a plain decimal would show 4 made-up zeros
+        (-1.1080579599813645e202, "-1.10805e+202", "-1.10806e+202"),  # not 203 digits wide
+        (9.9999996e16, "9.99999e+16", "1.0e+17"),  # the mantissa rounded up to 10
+        (9999999999999998.0, "9999999999999998.0", "9999999999999998.0"),  # below 1e16: whole
     ],
 )
 def test_display(value: float, truncated: str, rounded: str) -> None:
@@ -51,8 +60,32 @@ def test_a_tiny_value_is_a_plain_decimal(value, digits: int, fixed: bool, shown:
     assert NumberFormat(digits, "round", fixed).format(value) == shown
 
 
+@given(st.floats(allow_nan=False, allow_infinity=False), st.integers(0, 12), st.booleans())
+def test_every_float_prints_narrow_and_near(value: float, digits: int, cut: bool) -> None:
+    """A number is printed whole at any width, so none may be wider than a narrow terminal:
+    past PLAIN_BELOW in scientific notation, within a unit of its mantissa's last digit
+    (1e200 printed as 201 digits, wrapped mid-number at 120 columns)."""
+    for fixed in (False, True):
+        shown = NumberFormat(digits, "truncate" if cut else "round", fixed).format(value)
+        assert len(shown) <= 16 + 1 + 1 + digits, shown  # sign, 16 figures, point, decimals
+        if "e" in shown:
+            assert abs(value) >= PLAIN_BELOW
+            mantissa, power = shown.split("e")
+            assert 1 <= abs(float(mantissa)) < 10
+            assert abs(value / 10.0 ** int(power) - float(mantissa)) <= 10.0**-digits * 1.000001
+
+
+@pytest.mark.parametrize("cut", ["round", "truncate"])
+def test_fixed_shows_an_exact_value_padded_not_its_binary_noise(cut) -> None:
+    """0.2 − 0.225 − 0.3 is −0.32499999999999996 in binary: fixed prints −0.32500, as the
+    short display prints −0.325 (truncating the noise printed −0.32499)."""
+    assert NumberFormat(5, cut, fixed=True).format(0.2 - 0.225 - 0.3) == "-0.32500"
+    assert NumberFormat(5, cut).format(0.2 - 0.225 - 0.3) == "-0.325"
+
+
 @given(st.floats(-1e6, 1e6, allow_nan=False), st.integers(0, 12), st.booleans(), st.booleans())
 def test_never_scientific_notation(value: float, digits: int, fixed: bool, cut: bool) -> None:
+    """Below PLAIN_BELOW (here, up to a million) a value is a plain decimal."""
     shown = NumberFormat(digits, "truncate" if cut else "round", fixed).format(value)
     assert "E" not in shown and "e" not in shown, shown
     assert abs(float(shown) - value) <= 10**-digits + 1e-9 * max(1.0, abs(value))

@@ -21,6 +21,9 @@ Rounding = Literal["round", "truncate"]
 EXACT_TOLERANCE = 1e-12
 
 _MODES = {"round": ROUND_HALF_UP, "truncate": ROUND_DOWN}
+# From here up a value prints in scientific notation: a float holds at most 17 significant
+# digits, so a plain decimal past 16 figures shows made-up zeros (1e200 would be 201 wide).
+PLAIN_BELOW = 1e16
 # Enough precision for any finite float (1e308 has 309 digits) at any display width.
 _CONTEXT = Context(prec=700)
 
@@ -75,14 +78,19 @@ class NumberFormat:
     fixed: bool = False
 
     def format(self, value: float) -> str:
-        """The display string of `value`: always a plain decimal, never scientific notation."""
+        """The display string of `value`: a plain decimal, or past PLAIN_BELOW in scientific
+        notation (its digits past a float's 17 would be made-up zeros, hundreds wide)."""
         value = float(value)
         if value != value or value in (float("inf"), float("-inf")):
             return str(value)
+        if abs(value) >= PLAIN_BELOW:
+            return self._scientific(value)
         rounded = _quantize(value, self.digits, "round")  # the short test's first try, too
-        places = None if self.fixed else _short_places(value, self.digits, rounded)
-        if places is not None:
+        places = _short_places(value, self.digits, rounded)
+        if places is not None:  # exactly a shorter decimal, but for binary noise
             shown = rounded if places == self.digits else _quantize(value, places, "round")
+            if self.fixed:  # every decimal shown: 0.325 as 0.32500, never truncated noise
+                shown = shown.quantize(Decimal(1).scaleb(-self.digits), context=_CONTEXT)
         elif self.rounding == "round":
             shown = rounded
         else:
@@ -93,6 +101,27 @@ class NumberFormat:
         if text.startswith("-") and Decimal(text) == 0:
             text = text[1:]  # a value cut to zero prints as 0.000, not -0.000
         return text
+
+    def _scientific(self, value: float) -> str:
+        """A value past PLAIN_BELOW as d.ddddde+XX: `digits` decimals of its first figure,
+        cut by the display's rounding; unless `fixed`, a mantissa that is exactly shorter
+        prints short (1.5e+25, as a spec may give it)."""
+        exact, unit = Decimal(repr(value)), Decimal(1).scaleb(-self.digits)
+        power = exact.adjusted()
+
+        def mantissa_at(power: int) -> Decimal:
+            cut = _MODES[self.rounding]
+            return exact.scaleb(-power).quantize(unit, rounding=cut, context=_CONTEXT)
+
+        mantissa = mantissa_at(power)
+        if abs(mantissa) >= 10:  # 9.999996 rounded up to 10.00000
+            power += 1
+            mantissa = mantissa_at(power)
+        text = format(mantissa, "f")
+        if not self.fixed:
+            text = text.rstrip("0")
+            text += "0" * text.endswith(".")  # 2.0e+20, as a plain 2.0 prints
+        return f"{text}e{power:+03d}"
 
 
 def setting_text(value: float) -> str:
