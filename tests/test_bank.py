@@ -107,19 +107,19 @@ def test_a_learning_rate_past_1e154_is_drawn_without_overflow(tmp_path) -> None:
 def test_a_file_none_of_whose_draws_will_do_says_why_and_what_to_change(
     tmp_path, monkeypatch
 ) -> None:
-    """With no display digit, every gradient shows as 0: the line says so, and names the
-    setting to change (it said to widen the ranges, which cannot help)."""
+    """With two display digits, the hidden layer's gradients (about 0.001) show as 0: the line
+    says so, and names the setting to change (it said to widen the ranges, which cannot help)."""
     from backprop_tutor.teach import redraw
 
     monkeypatch.setattr(redraw, "MAX_DRAWS", 20)
     monkeypatch.chdir(tmp_path)
     spec = tmp_path / "net.yaml"
     dawood = (CONFIGS / "dawood.yaml").read_text(encoding="utf-8")
-    spec.write_text(re.sub(r"^display: .*$", "display: {digits: 0}", dawood, flags=re.M), "utf-8")
+    spec.write_text(re.sub(r"^display: .*$", "display: {digits: 2}", dawood, flags=re.M), "utf-8")
     result = CliRunner().invoke(app, ["bank", str(spec), "-f", "json", "-o", "bank.json"])
     assert result.exit_code == 2
     assert "20 had a vanishing gradient" in result.stderr
-    assert "more than its 0 display digits" in result.stderr
+    assert "more than its 2 display digits" in result.stderr
 
 
 @pytest.mark.parametrize(
