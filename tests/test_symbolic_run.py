@@ -106,3 +106,35 @@ def test_softmax_output_delta_is_written_out_and_checked(in_root) -> None:
     z, (ta, tb, tc) = names["out_a"], (names["t_a"], names["t_b"], names["t_c"])
     assert sp.expand(step.expr - (z * (ta + tb + tc) - ta)) == 0  # z_k Σt − t_k, the whole row
     assert not derivations[0].mismatches
+
+
+ELU_UNDER_A_NEGATIVE_WEIGHT = """
+inputs: [0.3, -1.2]
+targets: [1]
+layers:
+  - {units: 2, activation: elu, alpha: 0.5, bias: [0.1, -0.3], weights: [[0.2, 0.4], [-0.5, 0.1]]}
+  - {units: 2, activation: sigmoid, bias: 0.05, weights: [[0.6, -0.2], [-0.3, 0.8]]}
+  - {units: 1, activation: sigmoid, weights: [[0.9, -0.7]]}
+loss: binary_cross_entropy
+learning_rate: 0.3
+display: {digits: 6}
+"""
+
+
+def test_a_case_split_a_delta_and_a_negative_factor_print_as_a_lecture_writes_them(
+    tmp_path,
+) -> None:
+    """ELU's slope is (1 if net > 0, else out + α), not SymPy's Piecewise((1, net > 0), ...);
+    a factor that is its own symbol says its value once (it said δ_h2_1 = δ_h2_1 = ...); a
+    negative factor of a product is in brackets, as the tables and the sum of paths write it."""
+    spec = tmp_path / "elu.yaml"
+    spec.write_text(ELU_UNDER_A_NEGATIVE_WEIGHT, encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["run", str(spec), "--symbolic", "--only", "w_h1_1_x1", "--width", "250"]
+    )
+    assert result.exit_code == 0, result.output + result.stderr
+    output = result.output
+    assert "Piecewise" not in output
+    assert "(1 if net_h1_1 > 0, else 1/2 + out_h1_1)" in output
+    assert "δ_h2_1 = δ_h2_1" not in output and "      δ_h2_1 = " in output
+    assert " × -" not in output and " × (-0.3) × " in output

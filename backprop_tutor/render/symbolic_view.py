@@ -80,8 +80,10 @@ class Derivations:
             Text(f"  {L.chain(factors=tuple(factors), param=d.param, to=to, error=error)}")
         )
         for step in chain.steps:
-            label = L.factor(step.factor, to, error)
-            lines.append(Text(f"      {label} = {inline(step.expr)} = {n(step.engine)}"))
+            label, written = L.factor(step.factor, to, error), inline(step.expr)
+            # a factor that is its own symbol (δ_h2_1, worked out above) is not said twice
+            shown = "" if written == label else f"{written} = "
+            lines.append(Text(f"      {label} = {shown}{n(step.engine)}"))
             if step.raw is not None and step.raw != step.expr:
                 mark, sign = (CHECK, "=") if step.proved else (CROSS, "≠")
                 lines.append(
@@ -91,7 +93,7 @@ class Derivations:
                         style="dim",
                     )
                 )
-        numbers = " × ".join(n(s.engine) for s in chain.steps)
+        numbers = " × ".join(_bracketed(n(s.engine)) for s in chain.steps)  # as tables write
         lines.append(Text(f"  {head} = {inline(chain.product)}"))
         lines.append(Text(f"  {' ' * len(head)} = {numbers} = {n(chain.engine)}"))
         if d.output_delta is not None and L.notation.uses_delta:

@@ -115,6 +115,17 @@ class _InlinePrinter(StrPrinter):
         variables = "".join(f"d{self._print(v)}" for v in expr.variables)
         return f"d/{variables}({self._print(expr.expr)})"
 
+    def _print_Piecewise(self, expr: sp.Piecewise) -> str:
+        """(1 if net_h1 > 0, else out_h1 + 1/2), as a lecture writes a case split inline;
+        SymPy's own is Piecewise((1, net_h1 > 0), (out_h1 + 1/2, True))."""
+        cases = [
+            f"else {self._print(value)}"
+            if condition == sp.true
+            else f"{self._print(value)} if {self._print(condition)}"
+            for value, condition in expr.args
+        ]
+        return f"({', '.join(cases)})"
+
 
 def inline(expr: sp.Expr) -> str:
     """An expression as a lecture writes it inline: output_o1·(1 − output_o1), x², e^(−x)."""
