@@ -65,6 +65,7 @@ def header(spec: Spec) -> TraceHeader:
         if spec.normalized
         else (),
         scales=tuple(name for ls in spec.layers if ls.batch_norm for name in ls.bias_names),
+        written=tuple(sorted(spec.display.written)),
     )
 
 

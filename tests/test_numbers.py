@@ -230,3 +230,25 @@ def test_mitchells_change_is_carried_before_it_is_added(tmp_path: Path) -> None:
     text = spec.read_text(encoding="utf-8") + "steps: 3\ntraining: {momentum: 0.5}\n"
     (tmp_path / "momentum.yaml").write_text(text, encoding="utf-8")
     _hand_calculated(*_updates(tmp_path / "momentum.yaml"))
+
+
+def test_a_given_prints_as_written_where_the_display_is_shorter(tmp_path) -> None:
+    """Dawood at one decimal, truncated: the givens 0.05, 0.25 and 0.95 print whole in every
+    table (they printed 0.0, 0.2 and 0.9, and the forward sum 0.1 × 0.1 + 0.5 × 0.3 + 0.2);
+    computed values keep the display's one decimal."""
+    text = (CONFIGS / "dawood.yaml").read_text(encoding="utf-8")
+    spec = tmp_path / "one-decimal.yaml"
+    spec.write_text(text.replace("digits: 5,", "digits: 1,"), encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", str(spec), "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    shown = json.loads(result.stdout)["display"]
+    assert shown["target[o1]"] == "0.05" and shown["target[o2]"] == "0.95"
+    assert shown["old[b1]"] == "0.25" and shown["old[b2]"] == "0.35"
+    assert shown["net[h1]"] == "0.4"  # 0.41, computed: cut to the display's decimal
+    assert shown["out[o1]"] == "0.7"  # 0.75136...
+
+
+def test_only_the_givens_themselves_print_whole() -> None:
+    fmt = NumberFormat(2, "round", fixed=True, written=frozenset({0.125}))
+    assert fmt.format(0.125) == "0.125"
+    assert fmt.format(0.1251) == "0.13" and fmt.format(0.5) == "0.50"

@@ -76,6 +76,9 @@ class NumberFormat:
     digits: int = 5
     rounding: Rounding = "round"
     fixed: bool = False
+    # the spec's own numbers (its givens) written with more than `digits` decimals: a value
+    # exactly one of them prints whole, as written, never cut (spec/givens.py)
+    written: frozenset[float] = frozenset()
 
     def format(self, value: float) -> str:
         """The display string of `value`: a plain decimal, or past PLAIN_BELOW in scientific
@@ -83,6 +86,11 @@ class NumberFormat:
         value = float(value)
         if value != value or value in (float("inf"), float("-inf")):
             return str(value)
+        if self.written and value in self.written:  # its shortest repr is as it was written
+            places = -Decimal(repr(value)).normalize().as_tuple().exponent
+            return NumberFormat(max(self.digits, int(places)), self.rounding, self.fixed).format(
+                value
+            )
         if abs(value) >= PLAIN_BELOW:
             return self._scientific(value)
         rounded = _quantize(value, self.digits, "round")  # the short test's first try, too

@@ -301,11 +301,17 @@ class TraceHeader:
     dropout: tuple[float | None, ...] = ()  # each layer's dropout rate, where it has one
     batch_norm: tuple[float | None, ...] = ()  # each layer's ε, where it is batch-normalized
     scales: tuple[str, ...] = ()  # batch normalization's γ and β (held with the biases)
+    written: tuple[float, ...] = ()  # givens with more decimals than `digits`: printed whole
 
     @property
     def display(self) -> NumberFormat:
         """How every view prints this trace's numbers: built here, in one place."""
-        return NumberFormat(self.digits, self.rounding, self.fixed)  # type: ignore[arg-type]
+        return NumberFormat(
+            self.digits,
+            self.rounding,  # type: ignore[arg-type]
+            self.fixed,
+            frozenset(self.written),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,17 +1,17 @@
-"""The numbers a spec gives must print as written: a display too short for them is refused.
+"""The numbers a spec gives print as written, whatever the display's digits.
 
 A worked example prints its givens (inputs, targets, starting weights and biases) in every
 table that uses them. With `display.digits` fewer than a given's own decimals, 0.05 printed as
 0.0 and a forward sum read 0.1 × 0.1 + 0.5 × 0.3 + 0.2 = 0.4: arithmetic that is wrong on the
-page. Only numbers written in the spec itself are held to this; a CSV's data and weights drawn
-by `init:` are computed values to the tables, shown to the display's digits.
+page. So the display holds those givens (NumberFormat.written) and prints a value that is
+exactly one of them whole. Only numbers written in the spec itself count: a CSV's data and
+weights drawn by `init:` are computed values to the tables, shown to the display's digits.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from backprop_tutor.core.numbers import NumberFormat
 from backprop_tutor.spec.yaml_source import YamlPath, YamlSource
 
 GIVEN_KEYS = frozenset({"inputs", "targets", "examples", "test"})
@@ -38,24 +38,12 @@ def _is_given(path: YamlPath) -> bool:
     return path[0] in GIVEN_KEYS
 
 
-def check_givens_shown(source: YamlSource, display: NumberFormat) -> None:
-    """A SpecError at the first given the display would print with fewer decimals than it
-    was written with."""
+def givens_past(source: YamlSource, digits: int) -> frozenset[float]:
+    """The spec's givens written with more than `digits` decimals (at most 17: a float's)."""
+    found = set()
     for path, text in source.scalars.items():
-        if not _is_given(path):
-            continue
-        places = written_places(text)
-        if places is not None and places > display.digits:
-            shown = display.format(float(Decimal(text.strip())))
-            digits = display.digits
-            fewer = f", or give it with at most {_decimals(digits)}" if digits else ""
-            raise source.error(
-                path,
-                f"the given {text.strip()} has {_decimals(places)}, but display.digits is "
-                f"{digits}: every table would print it as {shown}",
-                f"set display: {{digits: {places}}} or more{fewer}",
-            )
-
-
-def _decimals(count: int) -> str:
-    return f"{count} decimal" + "s" * (count != 1)
+        if _is_given(path):
+            places = written_places(text)
+            if places is not None and digits < places <= 17:
+                found.add(float(Decimal(text.strip())))
+    return frozenset(found)

@@ -17,7 +17,7 @@ from backprop_tutor.core.numbers import NumberFormat
 from backprop_tutor.spec.batch_norm import check_batches, resolve_batch_norm
 from backprop_tutor.spec.data import DataResolver, Values, closest
 from backprop_tutor.spec.dropout import resolve_dropout
-from backprop_tutor.spec.givens import check_givens_shown
+from backprop_tutor.spec.givens import givens_past
 from backprop_tutor.spec.initialization import initializer
 from backprop_tutor.spec.limits import MAX_PARAMETERS, MAX_UNITS
 from backprop_tutor.spec.model import LayerSpec, OptimizerSpec, Spec, TrainingSpec
@@ -87,8 +87,10 @@ class Resolver(ParameterResolver):
         training = self._training(len(examples), optimizer)
         if any(ls.batch_norm for ls in layers):
             check_batches(src, raw, len(examples), training.batch_size)
-        display = NumberFormat(raw.display.digits, raw.display.rounding, raw.display.fixed)
-        check_givens_shown(src, display)
+        digits = raw.display.digits
+        display = NumberFormat(
+            digits, raw.display.rounding, raw.display.fixed, givens_past(src, digits)
+        )
         if self.patterns is not None and not self.patterns.apart(self.names, self.row_names):
             raise NamesNotProved
         return Spec(

@@ -220,7 +220,7 @@ class LayerFile(_Model):
 class DisplayFile(_Model):
     """How numbers print: `digits` decimals, rounded or truncated; `fixed` pads exact values."""
 
-    digits: Annotated[Int, Field(ge=0, le=15)] = 5
+    digits: Annotated[Int, Field(ge=1, le=15)] = 5  # 0: every computed value an integer
     rounding: Literal["round", "truncate"] = "round"
     fixed: Bool = False
 
