@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import CONFIGS, GOLDEN, wide_network
+from conftest import CONFIGS, GOLDEN, ROOT, wide_network
 from test_browser import browser  # noqa: F401  (the fixture)
 from typer.testing import CliRunner
 
@@ -186,6 +186,39 @@ def test_an_answer_right_for_a_wrong_earlier_one_is_carried(opened, tmp_path) ->
     page.click("#quiz button")
     assert page.get_attribute("#verdict", "class") == "carried"
     assert "δ_o1" in page.inner_text("#verdict")
+
+
+CALCULATOR = ROOT / "tests" / "data" / "calculator" / "mitchell-four-decimals.yaml"
+
+
+@pytest.mark.parametrize(
+    ("gradient", "new", "verdict"),
+    [
+        # Δw = 0.5 × 0.05 = 0.025, written 0.03, then -0.2 + 0.03: the hand calculation's own
+        ("-0.05", "-0.17", "carried"),
+        ("-0.07", "-0.16", "carried"),  # 0.035 written 0.04
+        ("-0.07", "-0.17", "wrong"),  # carry(-0.2 + 0.035): the sum carried, its Δ not
+        ("-0.07", "-0.165", "wrong"),  # nothing carried
+    ],
+)
+def test_an_update_carried_forward_carries_its_change_first(
+    opened, tmp_path, gradient, new, verdict
+) -> None:
+    """Under calculator arithmetic the page replays an update as the engine makes it (Δw
+    carried before it is added): at four decimals shown, one unit of the last digit is finer
+    than a carried unit, so only the carried value itself is right for the student's own ∂E/∂w."""
+    trace = json.loads(CliRunner().invoke(app, ["run", str(CALCULATOR), "-f", "json"]).stdout)
+    assert trace["values"]["new[w_o1_h2]"] == -0.18  # the engine: 0.015 written 0.02
+    page = opened(_page(CALCULATOR, tmp_path))
+    page.goto(page.url.split("#")[0] + "#grad%5Bw_o1_h2%5D")
+    page.check("#try")
+    page.fill("#answer", gradient)  # ∂E/∂w_o1_h2 is -0.03
+    page.click("#quiz button")
+    assert page.get_attribute("#verdict", "class") == "wrong"
+    page.goto(page.url.split("#")[0] + "#new%5Bw_o1_h2%5D")
+    page.fill("#answer", new)
+    page.click("#quiz button")
+    assert page.get_attribute("#verdict", "class") == verdict, page.inner_text("#verdict")
 
 
 def test_a_title_that_opens_a_comment_and_a_script_leaves_the_page_working(

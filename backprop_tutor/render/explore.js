@@ -165,8 +165,34 @@
     $("result").textContent = `= ${s.value}`;
   }
 
+  // core/numbers.py's carry: `value` to `places` decimals as a calculator user writes it,
+  // rounding its shortest decimal (JS's and Python's repr agree) half away from zero, so
+  // 0.015 is 0.02 where the binary 0.01499... would give 0.01; null places: kept exact.
+  function carry(value, places) {
+    if (places === null || places === undefined || !Number.isFinite(value)) return value;
+    const [mantissa, exponent] = Math.abs(value).toExponential().split("e");
+    const digits = mantissa.replace(".", "");
+    const kept = Number(exponent) + 1 + places; // the digits before the cut
+    if (kept >= digits.length) return value; // already within `places` decimals
+    const head = kept > 0 ? BigInt(digits.slice(0, kept)) : 0n;
+    const up = kept >= 0 && digits[kept] >= "5" ? 1n : 0n;
+    return Math.sign(value) * Number(`${head + up}e-${places}`);
+  }
+
+  // start + Σ c·x; with `at` = [k, places], an update new = old + Δ under calculator
+  // arithmetic: the terms from input k on are Δ, carried before it is added (rules.py).
+  function weightedSum(c, x, at, start) {
+    if (at && at.length === 2) {
+      const [k, places] = at;
+      const step = weightedSum(c.slice(k), x.slice(k), [], 0);
+      return weightedSum(c.slice(0, k), x.slice(0, k), [], start) + carry(step, places);
+    }
+    return c.reduce((sum, k, i) => sum + k * x[i], start);
+  }
+
   // The rule recomputed from the student's own answers where given (the exact values where
-  // not): core/rules.py's weighted_sum, dot and product, the only rules the page computes.
+  // not): core/rules.py's weighted_sum, dot and product, the only rules the page computes,
+  // carried as the engine carries under calculator arithmetic (data.places).
   // Returns the ids of the student's answers it read when the answer fits them, else null.
   function carriedForward(s, number) {
     const rule = s.sum;
@@ -182,8 +208,9 @@
       const pairs = rule.op === "dot" ? x.length - c.length : 0;
       value = 0;
       for (let i = 0; i < pairs; i += 2) value += x[i] * x[i + 1];
-      c.forEach((k, i) => { value += k * x[pairs + i]; });
+      value = weightedSum(c, x.slice(pairs), rule.at, value);
     }
+    if (rule.rounded) value = carry(value, data.places);
     return Math.abs(number - value) <= data.unit ? used : null;
   }
 

@@ -90,6 +90,7 @@ class _Page:
         return {
             "sign": self.L.notation.delta_sign,  # δ answered in the notation's sign
             "unit": tolerance(self.h.digits),  # the quiz's, for an answer carried forward
+            "places": self.h.carry_digits,  # calculator arithmetic: the decimals carried
             "heading": [visible(line) for line in WorkedExample(self.trace).heading_lines()],
             "picture": self.picture(),
             "steps": [self.step(key) for key in self.order()],
@@ -135,7 +136,9 @@ class _Page:
         """A rule of plain arithmetic (a weighted sum, a dot product, a product), with the
         exact values it reads, so the quiz can tell an answer right for the student's own
         earlier answers (carried forward, as `check` does); None for any other rule, whose
-        function the page does not compute."""
+        function the page does not compute. Under calculator arithmetic the page carries as
+        the rules do (core/rules.py): the result where `rounded`, and an update's Δ first
+        where `at` says where Δ starts, so a hand calculation's own update is right."""
         if rule.op not in ARITHMETIC or not all(k in self.values for k in rule.inputs):
             return None
         exact = [self.values[k] for k in rule.inputs]
@@ -146,6 +149,8 @@ class _Page:
             "inputs": list(rule.inputs),
             "coefficients": list(rule.coefficients),
             "exact": exact,
+            "at": list(rule.at),
+            "rounded": rule.rounded,
         }
 
     def elements(self, key: str, near: list[str] | None = None) -> list[str]:
