@@ -75,7 +75,8 @@ def _version(v, names: dict[str, str], signs: dict[str, int], bank: Bank) -> dic
             "inputs": list(rule.inputs),
             "coefficients": list(rule.coefficients),
             "function": _function_name(rule),
-            "at": list(rule.at),
+            "at": list(rule.at),  # an update's under calculator arithmetic: Δ carried first
+            "rounded": rule.rounded,  # carried to `places`, as the engine carries it
         }
     return {
         "seed": v.seed,
@@ -84,6 +85,7 @@ def _version(v, names: dict[str, str], signs: dict[str, int], bank: Bank) -> dic
         "answers": {names[k]: _shown(signs.get(k, 1) * values[k], n) for k in names},
         "ids": names,
         "signs": signs,
+        "places": v.trace.header.carry_digits,  # calculator arithmetic's decimals, or None
         "values": {k: x for k, x in values.items() if "@" not in k},  # step 1's, by id
         "rules": kept,
         # the answers `check`'s named mistakes give: a wrong answer matching one is told which
@@ -157,6 +159,7 @@ SERVER = '''"""Written by backprop-tutor bank -f prairielearn: every version of 
 exercise, and its grading: an answer is right within one unit of the last digit, or right
 for the student's own answers above it (carried forward)."""
 
+import decimal
 import json
 import math
 
@@ -177,10 +180,27 @@ def generate(data):
         data["correct_answers"][name] = value
 
 
+def _carry(value, places):
+    """As calculator arithmetic writes a value down (backprop-tutor's carry): its shortest
+    decimal rounded half away from zero to `places` decimals (0.015 is 0.02); None: exact."""
+    if places is None or not math.isfinite(value):
+        return value
+    unit = decimal.Decimal(1).scaleb(-places)
+    context = decimal.Context(prec=700)  # room for any float's digits
+    written = decimal.Decimal(repr(float(value)))
+    return float(written.quantize(unit, rounding=decimal.ROUND_HALF_UP, context=context))
+
+
 def _apply(rule, x):
     op, c = rule["op"], rule["coefficients"]
     if op == "const":
         return c[0]
+    if op == "weighted_sum" and len(rule["at"]) == 2:
+        # an update new = old + Δ under calculator arithmetic: the terms from input k on are
+        # Δ, carried before it is added, as a hand calculation writes Δw = η δ x down first
+        k, places = rule["at"]
+        step = _carry(sum(a * b for a, b in zip(c[k:], x[k:])), places)
+        return sum(a * b for a, b in zip(c[:k], x[:k])) + step
     if op == "weighted_sum":
         return sum(a * b for a, b in zip(c, x))
     if op == "dot":
@@ -234,6 +254,8 @@ def grade(data):
             x = [submitted.get(i, v["values"][i]) for i in rule["inputs"]]
             try:
                 theirs = _apply(rule, x)
+                if rule["rounded"]:  # calculator arithmetic: carried, as the engine does
+                    theirs = _carry(theirs, v["places"])
             except (ArithmeticError, ValueError):
                 theirs = None
             mistakes = v["mistakes"].get(name, [])
