@@ -96,6 +96,22 @@ class Checker(NamedMistakes):
         return {k: self._engine_sign(k, value) for k, (value, _) in replayed.items()}
 
     @functools.cached_property
+    def calculator(self) -> Evaluator | None:
+        """The spec's calculator arithmetic as rules (carry_digits): its trace's rules and
+        values, every value carried and an update's Δ carried before it is added (the rule of
+        new's `at`, as the engine does), so a named mistake is also worked as a calculator
+        works it (teach/variants.py); None in exact arithmetic, or where it cannot run."""
+        places = self.spec.carry_digits
+        if places is None:
+            return None
+        try:
+            with np.errstate(all="ignore"):
+                trace = run(self.spec)
+        except (SpecError, TrainingError):
+            return None
+        return Evaluator(trace_rules(trace), trace.values(), places)
+
+    @functools.cached_property
     def _neighbours(self) -> dict[str, tuple[str, ...]]:
         """Each weight's fellow weights in its layer, for the wrong-edge mistake."""
         step = self.trace.steps[0]

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.core.rules import Rule
 from backprop_tutor.teach.claims import TraceId, parse_id
 from backprop_tutor.teach.mistakes import mistaken_bias_factors, mistaken_rules
 
@@ -58,17 +59,20 @@ class NamedMistakes:
 
     def _rule_variants(self, ident: TraceId) -> Iterator[tuple[str, float | None]]:
         """The quantity's own rule with a named mistake in it, evaluated from the claimed
-        numbers as written (so a missing σ′ from 5-decimal intermediates is found)."""
+        numbers as written (so a missing σ′ from 5-decimal intermediates is found); under
+        calculator arithmetic each also as a calculator works it, right after."""
         options = self.evaluator.rules.get(ident.key)
         if not options:
             return
         given = self._given()
+        carried = self._carried_mistakes(ident, given)
         rules = self.evaluator.rules
         for name, rule in mistaken_rules(ident.kind, options[0], self._neighbours, rules):
             value, _ = self.evaluator.recompute(ident.key, given, rule)
             value = None if value is None else self._engine_sign(ident.key, value)
-            self._tried[name] = (rule, value, {})
-            yield name, value
+            for used, gives in ((rule, value), *carried.get(name, ())):
+                self._tried[name] = (used, gives, {})
+                yield name, gives
         bias = ident.inside.split(",")[0]
         factor = self.evaluator.rules.get(ident.at("dnet_dparam", bias), ())
         if factor and factor[0].op == "const":  # a bias: ∂net/∂b is 1 (or −1, a threshold)
@@ -81,6 +85,26 @@ class NamedMistakes:
                 value, _ = self.evaluator.recompute(ident.key, {**given, **read})
                 self._tried[name] = (options[0], value, read)
                 yield name, value
+
+    def _carried_mistakes(
+        self, ident: TraceId, given: dict[str, float]
+    ) -> dict[str, list[tuple[Rule, float | None]]]:
+        """Under calculator arithmetic (Checker.calculator), each named mistake of the
+        quantity's rule worked as the engine works it, from the claimed numbers: every value
+        carried, and a new weight's Δ carried before it is added (Δw = −η × grad written
+        down first: 0.5 × 0.03 = 0.015 is 0.02), which exact arithmetic, or carrying only
+        old + Δ, misses by a unit; by name. Empty in exact arithmetic."""
+        calculator = self.calculator
+        options = calculator.rules.get(ident.key) if calculator else None
+        if not calculator or not options:
+            return {}
+        found: dict[str, list[tuple[Rule, float | None]]] = {}
+        rules = calculator.rules
+        for name, rule in mistaken_rules(ident.kind, options[0], self._neighbours, rules):
+            value, _ = calculator.recompute(ident.key, given, rule)
+            value = None if value is None else self._engine_sign(ident.key, value)
+            found.setdefault(name, []).append((rule, value))
+        return found
 
     def _step_fewer(self, ident: TraceId) -> Iterator[tuple[str, float | None]]:
         """The value one step earlier: a test predicted with the weights before the last
