@@ -41,3 +41,21 @@ def test_the_quiz_shows_the_softmax_delta_with_its_numbers() -> None:
     delta = next(q for q in questions(trace) if q.id == "delta[z1]")
     assert n(values["de_dout[z1]"]).lstrip("-") in delta.working
     assert n(values["dout_dnet[z1]"]) in delta.working and "Σ" not in delta.working
+
+
+@pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_rule_of_every_config_names_its_quantities_as_the_tables_do(path) -> None:
+    """The formula the explore page and the quiz show reads each quantity by its label: an
+    update's Δ, m, v and decay by their column's symbol (it showed
+    `new w5 = w5 + change[w5]`, a raw trace id)."""
+    import re
+
+    from backprop_tutor.render.labels import Labels
+    from backprop_tutor.render.working import formula
+
+    trace = run(load_spec(path))
+    labels = Labels(trace.header)
+    for key, rules in trace_rules(trace).items():
+        for rule in rules:
+            text = formula(rule, labels.of_id)
+            assert not re.search(r"\b[a-z_]+\[", text), (key, text)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from backprop_tutor.core.hand_order import hand_order
-from backprop_tutor.core.regularizers import worked
 from backprop_tutor.core.trace import Trace
 from backprop_tutor.render import normalization
 from backprop_tutor.render.labels import Labels
@@ -28,22 +27,20 @@ def claims_template(trace: Trace, notation: str | None = None) -> str:
         "# skipped. The comment is the quantity as the tables print it.",
     ]
     h = trace.header
-    symbols = {q.key: q.symbol for q in worked(h.optimizer, h.regularizer)}
     first = trace.steps[0].batch[0] if trace.steps[0].batch else trace.steps[0]
     shared = {f"grad[{g.param}]" for g in first.gradients if normalization.shared(h, g.layer)}
     for key in hand_order(trace):
         if key.startswith(COPIES) or key.endswith("@0"):  # @0: a state before update 1, given
             continue
-        label = _label(key, L, symbols)
+        label = _label(key, L)
         if "#" in key and key.partition("@")[0].partition("#")[0] in shared:
             label += ", this example's share"  # of the batch's, under batch normalization
         lines.append(f"{key}:" + (f"  # {label}" if label else ""))
     return "\n".join(lines) + "\n"
 
 
-def _label(key: str, L: Labels, symbols: dict[str, str]) -> str:
-    """The tables' label of an id's quantity (without its step), or "" where it has none;
-    `symbols`: an update's quantities by their column's symbol (m, v, m̂, Δ, decay)."""
+def _label(key: str, L: Labels) -> str:
+    """The tables' label of an id's quantity (without its step), or "" where it has none."""
     base = key.partition("@")[0].partition("#")[0]
     kind, _, inside = base.partition("[")
     inside = inside.rstrip("]")
@@ -63,10 +60,10 @@ def _label(key: str, L: Labels, symbols: dict[str, str]) -> str:
         "path": lambda: f"{L.partial(L.error, unit)} through {inside.partition(',')[2]}",
         "old": lambda: f"{inside} before the update",
         "new": lambda: f"{inside} after the update",
-        **{q: (lambda s=symbol: f"{s} of {inside}") for q, symbol in symbols.items()},
     }
     try:
-        # any other id as the notation writes it (batch normalization's μ, x̂, ∂E/∂y, ...)
+        # any other id as the notation writes it (an update's Δ, m, v; batch normalization's
+        # μ, x̂, ∂E/∂y, ...)
         label = labels[kind]() if kind in labels else L.of_id(base).replace(base, "")
     except KeyError:  # an id of a shape the labels do not know: no comment
         return ""

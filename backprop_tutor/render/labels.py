@@ -6,6 +6,7 @@ Plain strings, shared by every output format; only the Rich renderer turns them 
 from __future__ import annotations
 
 from backprop_tutor.core.notation import NOTATIONS, UnitRef, unit_refs
+from backprop_tutor.core.regularizers import worked
 from backprop_tutor.core.trace import Factor, TraceHeader
 
 PARTIAL = "∂"
@@ -23,6 +24,8 @@ class Labels:
         # batch normalization's γ·x̂ + β: y, or v in a notation with a y of its own (Xu's out)
         words = {n.net_word, n.out_word_for(False), n.out_word_for(True)}
         self.bn_y = "v" if "y" in words else "y"
+        # an update's quantities by their column's symbol (Δ, m, v, m̂, decay), as the tables
+        self.quantities = {q.key: q.symbol for q in worked(header.optimizer, header.regularizer)}
 
     def net(self, unit: str) -> str:
         return self.notation.net(self.units[unit])
@@ -128,6 +131,7 @@ class Labels:
             "grad": lambda: self.partial(self.error, inside),
             "old": lambda: inside,
             "new": lambda: f"new {inside}",
+            "mask": lambda: f"mask of {inside}",  # dropout's: the tables' "mask" column
             # batch normalization (core/batch_norm.py)
             "mean": lambda: f"μ_{inside}",
             "var": lambda: f"σ²_{inside}",
@@ -141,6 +145,7 @@ class Labels:
             "sum_dy_xhat": lambda: (
                 f"Σ {self.partial(self.error, f'{self.bn_y}_{inside}')}·x̂_{inside}"
             ),
+            **{q: (lambda s=symbol: f"{s} of {inside}") for q, symbol in self.quantities.items()},
         }
         return symbols[kind]() if kind in symbols else None
 
