@@ -301,3 +301,18 @@ def test_the_layout_spreads_for_labels_only_where_they_are_drawn(tmp_path) -> No
     assert bank["labelled"] and all("lx" in e for e in bank["edges"])
     dawood = picture(CONFIGS / "dawood.yaml", False)
     assert dawood["labelled"] and all("lx" in e for e in dawood["edges"])
+
+
+def test_a_wide_picture_takes_the_row_and_the_panel_goes_below(opened, tmp_path) -> None:
+    """At a laptop's width a 3-3-2-2 network's picture is whole on screen: the side panel
+    wraps below it rather than squeezing it into a column that scrolls (the output units were
+    off to the right behind a scroll bar, half the page empty)."""
+    page = opened(_page(wide_network(tmp_path, (3, 3, 2, 2)), tmp_path), width=1300)
+    network, side = page.evaluate(
+        """() => ['network', 'side'].map((id) => {
+          const e = document.getElementById(id), box = e.getBoundingClientRect();
+          return {scroll: e.scrollWidth, client: e.clientWidth, top: box.top, bottom: box.bottom};
+        })"""
+    )
+    assert network["scroll"] <= network["client"], network
+    assert side["top"] >= network["bottom"] - 1, (network, side)

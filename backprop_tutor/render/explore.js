@@ -37,6 +37,8 @@
     const root = $("picture");
     root.setAttribute("viewBox", `0 0 ${p.width} ${p.height}`);
     root.style.minWidth = `${Math.round(p.width * 0.75)}px`; // legible: a phone scrolls the picture
+    // as wide as that at least: where the side panel leaves it less, the panel goes below
+    $("network").style.flexBasis = root.style.minWidth;
     const labelled = p.labelled; // else a label shows on hover only (its <title>): explore.py
     const fromSource = {};
     const lines = svg("g", {}, root);

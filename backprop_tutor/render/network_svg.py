@@ -9,6 +9,9 @@ from html import escape
 from backprop_tutor.core.trace import Trace
 from backprop_tutor.render.explore import network_picture
 
+# white round the letters, over the edges: the label's own edge and any crossing it hidden
+# under it (the explore page's CSS does the same; draw gives a label a white box)
+HALO = ' paint-order="stroke" stroke="white" stroke-width="7" stroke-linejoin="round"'
 EDGE_LABEL_AT = 0.3  # where the picture found no place clear of the rest for every label
 # (explore.py's lx, ly: its centre), a weight's label sits this far along its edge
 
@@ -29,7 +32,7 @@ def network_svg(trace: Trace) -> str:
         x = e.get("lx", e["x1"] + EDGE_LABEL_AT * (e["x2"] - e["x1"]))
         y = e["ly"] + 4 if "ly" in e else e["y1"] + EDGE_LABEL_AT * (e["y2"] - e["y1"]) - 4
         parts.append(
-            f'<text class="label" x="{x:.1f}" y="{y:.1f}" text-anchor="middle">'
+            f'<text class="label" x="{x:.1f}" y="{y:.1f}" text-anchor="middle"{HALO}>'
             f"{escape(e['label'])}</text>"
         )
     for u in p["units"]:
