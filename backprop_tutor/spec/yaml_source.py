@@ -9,6 +9,7 @@ only then is the data constructed, by the same safe loader.
 from __future__ import annotations
 
 import math
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,28 @@ MAX_INT_DIGITS = 310
 MAX_DEPTH = 32
 
 YamlPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class YamlRole:
+    """What a YAML file is read as, so that a message about the whole file (empty, missing)
+    tells the user to write what belongs in it: a claims file is read by the same reader as a
+    spec, and "write a network spec" sent its writer to the wrong format."""
+
+    what: str  # the file as a message names it: "spec", "claims file"
+    write: str  # the fix for an empty file: what to write in it
+
+
+SPEC_ROLE = YamlRole("spec file", "write a network spec; see configs/dawood.yaml")
+
+
+def claims_role(spec: str) -> YamlRole:
+    """A claims file checked against the spec `spec` (as the command was given it)."""
+    return YamlRole(
+        "claims file",
+        "write one claim a line, such as 'new[w5]: 0.45187', or every id to fill in with "
+        f"`backprop-tutor run {shlex.quote(spec)} --claims-template FILE`",
+    )
 
 
 @dataclass
@@ -54,14 +77,14 @@ class YamlSource:
         return SpecError(self.file, problem, fix, format_place(path), line, column)
 
 
-def read_yaml(path: Path, what: str = "YAML file") -> YamlSource:
+def read_yaml(path: Path, role: YamlRole = SPEC_ROLE) -> YamlSource:
     """Load `path` with PyYAML's safe loader; any problem becomes a SpecError.
 
     Only a regular file of at most MAX_FILE_BYTES is read (files.open_regular): /dev/zero, a
     FIFO or /proc/self/environ named as a spec or claims file is one line, not a hang."""
     name = str(path)
     try:
-        data = read_bytes(path, MAX_FILE_BYTES, what)
+        data = read_bytes(path, MAX_FILE_BYTES, role.what)
     except FileRefused as refused:
         if refused.problem == "no such file":
             refused.fix = (
@@ -73,10 +96,10 @@ def read_yaml(path: Path, what: str = "YAML file") -> YamlSource:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise not_utf8(name, [data]) from None  # its line:column, not only an offset
-    return parse_yaml(text, name)
+    return parse_yaml(text, name, role)
 
 
-def parse_yaml(text: str, name: str = "<text>") -> YamlSource:
+def parse_yaml(text: str, name: str = "<text>", role: YamlRole = SPEC_ROLE) -> YamlSource:
     """Parse YAML `text`, refusing duplicate keys, alias bombs and non-finite numbers."""
     try:
         loader = _BoundedLoader(text)  # its reader refuses control characters at once
@@ -86,9 +109,7 @@ def parse_yaml(text: str, name: str = "<text>") -> YamlSource:
     try:
         node = loader.get_single_node()
         if node is None:
-            raise SpecError(
-                name, "the file is empty", "write a network spec; see configs/dawood.yaml"
-            )
+            raise SpecError(name, "the file is empty", role.write)
         source = YamlSource(name, None)
         _walk(node, (), source, [0])
         source.data = loader.construct_document(node)

@@ -122,7 +122,7 @@ class Checker(NamedMistakes):
 
     def load(self, path: Path) -> list[Claim]:
         """A claims file's claims, its ids as written (labels, spellings) read as trace ids."""
-        return load_claims(path, set(self.v), self.aliases, self._training_id)
+        return load_claims(path, set(self.v), self.aliases, self._training_id, self.spec.file)
 
     def _training_id(self, key: str) -> TrainingId | None:
         return training_id(key, self.spec)

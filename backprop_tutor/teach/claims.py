@@ -19,7 +19,7 @@ from pathlib import Path
 from backprop_tutor.core.errors import SpecError, shortened
 from backprop_tutor.core.notation import NOTATIONS, UnitRef, unit_refs
 from backprop_tutor.core.trace import TraceHeader
-from backprop_tutor.spec.yaml_source import YamlSource, read_yaml
+from backprop_tutor.spec.yaml_source import YamlSource, claims_role, read_yaml
 
 ANNOTATIONS = {"known_differences"}
 # A double's smallest value, 5e-324, has 324 decimals, so no claim about a float needs more;
@@ -113,13 +113,15 @@ def load_claims(
     known: set[str],
     aliases: Mapping[str, str] | None = None,
     also: Callable[[str], bool] | None = None,
+    spec: str = "SPEC",
 ) -> list[Claim]:
     """Every claim of the file, by trace id (a label the tables print, or a common spelling
     in `aliases`, is read as its id; `also` accepts ids of a pattern too many to list, such
     as `loss@epoch9999`). Unknown ids are one SpecError naming all of them, each with its
-    closest ids; a value that is neither a number nor text, one at its line."""
+    closest ids; a value that is neither a number nor text, one at its line. `spec` names the
+    spec file in the fixes (`run SPEC --claims-template FILE` writes a claims file)."""
     aliases = aliases or {}
-    source = read_yaml(path)
+    source = read_yaml(path, claims_role(spec))
     if not isinstance(source.data, dict):
         raise source.error(
             (),
