@@ -68,6 +68,18 @@ def test_missing_file(tmp_path: Path) -> None:
     assert "no such file" in message and "check the path" in message
 
 
+def test_a_missing_claims_file_is_offered_the_template(tmp_path: Path) -> None:
+    """The spec's hint (run a bundled config from the project folder) does not make a claims
+    file; the template command, with the path asked for, does."""
+    path = tmp_path / "mine.yaml"
+    result = CliRunner().invoke(app, ["check", str(CONFIGS / "dawood.yaml"), str(path)])
+    message = result.stderr.strip()
+    assert result.exit_code == 2 and "Traceback" not in result.output + message
+    _one_line(message, path)
+    assert "no such file" in message and "project folder" not in message
+    assert f"--claims-template {path}`" in message
+
+
 LONG = "x" * 300  # past the 255 characters a file's name may have
 
 

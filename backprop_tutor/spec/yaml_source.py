@@ -40,17 +40,26 @@ class YamlRole:
 
     what: str  # the file as a message names it: "spec", "claims file"
     write: str  # the fix for an empty file: what to write in it
+    find: str  # the fix for a missing file: where one comes from
 
 
-SPEC_ROLE = YamlRole("spec file", "write a network spec; see configs/dawood.yaml")
+SPEC_ROLE = YamlRole(
+    "spec file",
+    "write a network spec; see configs/dawood.yaml",
+    "check the path, or run `backprop-tutor run configs/dawood.yaml` from the project folder",
+)
 
 
-def claims_role(spec: str) -> YamlRole:
-    """A claims file checked against the spec `spec` (as the command was given it)."""
+def claims_role(spec: str, path: Path | None = None) -> YamlRole:
+    """A claims file at `path` checked against the spec `spec` (as the command was given
+    it): where missing, the template command is offered with the very path asked for."""
+    make = f"backprop-tutor run {shlex.quote(spec)} --claims-template"
     return YamlRole(
         "claims file",
         "write one claim a line, such as 'new[w5]: 0.45187', or every id to fill in with "
-        f"`backprop-tutor run {shlex.quote(spec)} --claims-template FILE`",
+        f"`{make} FILE`",
+        f"check the path; `{make} {shlex.quote(str(path or 'FILE'))}` writes one with every id "
+        "to fill in",
     )
 
 
@@ -87,10 +96,7 @@ def read_yaml(path: Path, role: YamlRole = SPEC_ROLE) -> YamlSource:
         data = read_bytes(path, MAX_FILE_BYTES, role.what)
     except FileRefused as refused:
         if refused.problem == "no such file":
-            refused.fix = (
-                "check the path, or run `backprop-tutor run configs/dawood.yaml` "
-                "from the project folder"
-            )
+            refused.fix = role.find
         raise
     try:
         text = data.decode("utf-8")

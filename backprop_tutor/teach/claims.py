@@ -121,7 +121,7 @@ def load_claims(
     closest ids; a value that is neither a number nor text, one at its line. `spec` names the
     spec file in the fixes (`run SPEC --claims-template FILE` writes a claims file)."""
     aliases = aliases or {}
-    source = read_yaml(path, claims_role(spec))
+    source = read_yaml(path, claims_role(spec, path))
     if not isinstance(source.data, dict):
         raise source.error(
             (),
