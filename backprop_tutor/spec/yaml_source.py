@@ -121,10 +121,7 @@ def parse_yaml(text: str, name: str = "<text>", role: YamlRole = SPEC_ROLE) -> Y
         source.data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem, fix = _RESTATED.get(
-            exc.context or "",
-            (f"YAML syntax error: {_said(exc)}", "fix the YAML at this line and column"),
-        )
+        problem, fix = _restated(exc, text)
         raise SpecError(
             name,
             problem,
@@ -147,6 +144,25 @@ _RESTATED = {
         "delete this '---' and what follows it, or put each network in its own file",
     ),
 }
+
+
+_TAB = (
+    "a tab, which YAML does not allow here",
+    "replace the tab with spaces (YAML indents, and separates a key's colon from its value, "
+    "with spaces only)",
+)
+
+
+def _restated(exc: yaml.MarkedYAMLError, text: str) -> tuple[str, str]:
+    """The problem and its fix in the user's words where PyYAML's would mislead: a tab it
+    cannot read is "found character '\\t' that cannot start any token", which does not say
+    that spaces would do."""
+    if exc.context in _RESTATED:
+        return _RESTATED[exc.context]
+    mark = exc.problem_mark
+    if mark is not None and text[mark.index : mark.index + 1] == "\t":
+        return _TAB
+    return f"YAML syntax error: {_said(exc)}", "fix the YAML at this line and column"
 
 
 def _said(exc: yaml.MarkedYAMLError) -> str:
