@@ -27,6 +27,8 @@ ANNOTATIONS = {"known_differences"}
 # to more (a claim such as 1e-99999) would raise instead of answering.
 MAX_DECIMALS = 340
 _NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+# `0,45187`: YAML reads it as text, which would then be parsed as a formula (a tuple)
+_DECIMAL_COMMA = re.compile(r"^[-+]?\d*,\d+$")
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,12 @@ def _claim(source: YamlSource, written: str, key: str, value: object, line: int)
             raise source.error((written,), problem, "write an ordinary number such as 0.45187")
         return Claim(key, text, line, Decimal(text))
     if isinstance(value, str):
+        if _DECIMAL_COMMA.match(text):
+            raise source.error(
+                (written,),
+                f"'{shortened(text)}' looks like a number written with a decimal comma",
+                f"write {text.replace(',', '.')}, with a decimal point",
+            )
         return Claim(key, text, line, None)
     raise source.error(
         (written,),

@@ -120,6 +120,10 @@ def _shape(node: ast.AST, functions: dict[str, Callable]) -> Shape:
         if calls > MAX_CALL_DEPTH:
             raise ValueError(f"functions are nested more than {MAX_CALL_DEPTH} deep")
         return _check(Shape(1, 1, 1, 0, calls, inner.depth + 1))  # one new variable
+    if isinstance(node, ast.Tuple):  # `0,5`, a decimal comma, is Python's tuple (0, 5)
+        raise ValueError(
+            "a comma is not allowed in a formula (a decimal has a point: 0.5, not 0,5)"
+        )
     what = type(node).__name__
     if isinstance(node, ast.Call):
         what = "a call to " + (node.func.id if isinstance(node.func, ast.Name) else "that")
