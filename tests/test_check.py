@@ -208,6 +208,22 @@ def test_the_formula_lectures_check_equal(config: str) -> None:
     assert code == 0 and "equal to SymPy's" in output
 
 
+@pytest.mark.parametrize("config", sorted(p.stem for p in CONFIGS.glob("*.yaml")))
+def test_a_formula_fix_is_an_example_in_the_networks_own_names(config: str) -> None:
+    """The fix of a refused formula showed `t_1*(1 - z1)` whatever the network, so on Dawood's
+    it used the very name just refused; its example must be a formula of this network's."""
+    pytest.importorskip("sympy")
+    from backprop_tutor.teach.formula import FormulaChecker, parse_formula
+
+    checker = Checker(load_spec(CONFIGS / f"{config}.yaml"))
+    if checker.trace.header.batch_norm:
+        pytest.skip("formulas are not compared through batch normalization")
+    formulas = FormulaChecker(checker)
+    for unit in formulas.deriver.target:
+        example = formulas.example(f"delta[{unit}]")
+        assert parse_formula(example, formulas.names) is not None, example
+
+
 def test_a_claims_template_lists_every_id_and_check_reads_it_filled(tmp_path: Path) -> None:
     """`run --claims-template` writes every id, empty, in hand-calculation order; filled in
     part, `check` judges what was filled and skips the rest."""

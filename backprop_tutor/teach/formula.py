@@ -113,6 +113,23 @@ class FormulaChecker:
         names.update({name: symbol for name, symbol in d.param.items()})
         self.names = names
 
+    def example(self, key: str) -> str:
+        """A formula written in this network's own names, for a fix: about the output unit
+        the claim `key` names, else the first output (`target_1*(1 - output_o1)` for Dawood).
+        A fixed example named a unit (z1) that most networks lack, so it could repeat the
+        very name just refused."""
+        d = self.deriver
+        unit = parse_id(key).inside.split(",")[0]
+        unit = unit if unit in d.target else next(iter(d.target), "")
+        if not unit:
+            return ""
+        out, target = self._spelled(d.out[unit]), self._spelled(d.target[unit])
+        return f"{target}*(1 - {out})" if out and target else ""
+
+    def _spelled(self, symbol: sp.Symbol) -> str:
+        """The first name a formula may write `symbol` as (a name such as a1^(2) is not one)."""
+        return next((n for n, s in self.names.items() if s == symbol and n.isidentifier()), "")
+
     def deriver_at(self, step: int) -> Deriver:
         """The derivation of step `step` (every step has the same symbols, its own numbers)."""
         if step not in self._derivers:
@@ -206,7 +223,10 @@ def _check_one(claim: Claim, formulas: FormulaChecker, file: str) -> Verdict:
             try:
                 stated = parse_formula(claim.text, formulas.names)
             except ValueError as exc:
-                hint = "write the formula with the network's names, e.g. t_1*(1 - z1)"
+                example = formulas.example(claim.id)
+                hint = "write the formula with the network's names" + (
+                    f", e.g. {example}" if example else ""
+                )
                 raise refuse(str(exc), hint) from None
             expected = formulas.expected(claim.id)
             if expected is None:
