@@ -44,14 +44,7 @@ def explain(source: YamlSource, exc: ValidationError) -> SpecError:
         problem = str(error["ctx"]["error"])
         return source.error(path, problem + more, "")
     if kind == "union_tag_invalid":  # pydantic's own words name our discriminator function
-        return source.error(
-            path,
-            f"got {_TAG_WORDS.get(error['ctx']['tag'], 'a value of another kind')}{more}",
-            "write "
-            + " or ".join(
-                _TAG_WORDS[t] for t in sorted(UNION_TAGS) if t in str(error["ctx"]["expected_tags"])
-            ),
-        )
+        return source.error(path, f"got {_described(error['input'])}{more}", _forms(path, error))
     if kind == "literal_error":
         return source.error(
             path,
@@ -75,6 +68,41 @@ def explain(source: YamlSource, exc: ValidationError) -> SpecError:
         )
     fix = _FIXES.get(kind, "").format(**error.get("ctx", {}))
     return source.error(path, f"{error['msg'].lower()}, got {shown}{more}", fix)
+
+
+# a key whose value may take several forms: every form, with an example of each
+_FORMS = {
+    "weights": "a mapping of name: {from, to, value} (as configs/dawood.yaml), or a list of "
+    "rows, a row per unit of this layer (as configs/layered.yaml)",
+    "inputs": "a mapping of name: number such as {i1: 0.1, i2: 0.5}, or a list of numbers",
+    "targets": "a mapping of output unit: number, or a list of numbers, one per output unit",
+}
+
+
+def _forms(path: YamlPath, error: dict) -> str:
+    """The fix for a value of none of a key's forms: every form the key takes (a list of
+    weights is as valid as a mapping, so naming one of them misled)."""
+    key = next((p for p in reversed(path) if isinstance(p, str)), "")
+    if key in _FORMS:
+        return f"write {_FORMS[key]}"
+    expected = str(error["ctx"]["expected_tags"])
+    return "write " + " or ".join(_TAG_WORDS[t] for t in sorted(UNION_TAGS) if t in expected)
+
+
+def _described(value: object) -> str:
+    """A value as the user wrote it, by kind: text is not "a number" because a discriminator
+    sorts it with them; text that YAML would have read as a list or a mapping had it not been
+    quoted is said to be quoted."""
+    if isinstance(value, dict):
+        return "a mapping of name: value"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return f"{str(value).lower()}, a true/false value"
+    if isinstance(value, str):
+        quoted = " (quoted, so YAML reads it as text)" if value.strip()[:1] in ("[", "{") else ""
+        return f"the text '{shortened(value)}'{quoted}"
+    return f"the number {shortened(value)}"
 
 
 _FIXES = {  # pydantic's type errors: what to write instead

@@ -211,7 +211,7 @@ class LayerFile(_Model):
                 Annotated[dict[Name, WeightEntry], Tag("<mapping>")],
                 Annotated[list[list[Number]], Tag("<list>")],
             ],
-            Discriminator(lambda v: "<list>" if isinstance(v, list) else "<mapping>"),
+            Discriminator(_shape),  # text, a number: neither form, and said so with both
         ]
         | None  # drawn by `init:` when left out
     ) = None
@@ -233,7 +233,7 @@ class ArithmeticFile(_Model):
 
 NumbersByName = Annotated[
     Annotated[dict[Name, Number], Tag("<mapping>")] | Annotated[list[Number], Tag("<list>")],
-    Discriminator(lambda v: "<list>" if isinstance(v, list) else "<mapping>"),
+    Discriminator(_shape),
 ]
 
 
