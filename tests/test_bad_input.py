@@ -9,10 +9,11 @@ spec with its message (no file, a bad option, what a refusal leaves behind) stay
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
-from cases import Case, case_params
+from cases import DATA, Case, case_params
 from conftest import CONFIGS
 from typer.testing import CliRunner
 
@@ -60,6 +61,21 @@ def test_a_bad_spec_is_one_line(case: Case) -> None:
             assert f"{case.path}:{case.get('line')}:" in message, message
         if case.get("longest"):
             assert len(message) < int(case.get("longest")) + len(str(case.path)), message
+
+
+def test_validate_lists_every_problem_the_others_count() -> None:
+    """`run` says the first problem and counts the others; `validate` lists each, a line with
+    its own place, without the count (it is the command the count points to)."""
+    path = DATA / "bad-specs" / "several-problems.yaml"
+    first = _refused(path)
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2 and "Traceback" not in result.output + result.stderr
+    assert f"(and {len(lines) - 1} more problems: `backprop-tutor validate {path}`" in first
+    assert re.sub(r" \(and \d+ more problems: `[^`]*` lists them all\)", "", first) == lines[0]
+    places = [line.removeprefix(f"error: {path}:").split(": ")[0] for line in lines]
+    assert places == ["29:15", "25:11", "31:19"]  # the first, then the others in file order
+    assert all(line.startswith("error: ") and "lists them all" not in line for line in lines)
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -2,12 +2,13 @@
 from their traces, and the bundled specs mutated at random.
 
 Every outcome must be a result (exit 0, or 1 for a check that found a mismatch) or one line and
-exit 2; a traceback, or exit 3 (an unexpected error: a bug, whose report file is quoted in the
-failure), fails. Each command must also end within 30 s of CPU with the process under 500 MB at its
-peak (fuzz_bounds.py): the acceptance bounds of the large run, about 100 times what a case
-takes, so they hold on a busy machine. The default run is small (30 cases of each kind, under
-a minute on a busy machine); the large run is on demand, in batches of 500 cases (each a fresh
-hypothesis run, so its memory of past cases does not grow with the run):
+exit 2 (`validate`: a line per problem); a traceback, or exit 3 (an unexpected error: a bug,
+whose report file is quoted in the failure), fails. Each command must also end within 30 s of
+CPU with the process under 500 MB at its peak (fuzz_bounds.py): the acceptance bounds of the
+large run, about 100 times what a case takes, so they hold on a busy machine. The default run
+is small (30 cases of each kind, under a minute on a busy machine); the large run is on
+demand, in batches of 500 cases (each a fresh hypothesis run, so its memory of past cases
+does not grow with the run):
 
     BACKPROP_FUZZ_EXAMPLES=10000 .venv/bin/pytest -s -p no:cacheprovider tests/test_fuzz.py \
         --hypothesis-show-statistics
@@ -68,7 +69,8 @@ SUMMARY: Counter = Counter()
 
 # -- outcomes ------------------------------------------------------------------------------------
 def _outcome(args: list[str]) -> Result:
-    """Run a command in-process within the bounds; its outcome must be a result or one line."""
+    """Run a command in-process within the bounds; its outcome must be a result or one line
+    (`validate`: a line per problem)."""
     result = bounded(" ".join(args), lambda: CliRunner().invoke(app, args))
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise AssertionError(f"{args[0]} raised {result.exception!r}") from result.exception
@@ -78,7 +80,10 @@ def _outcome(args: list[str]) -> Result:
     if result.exit_code == 2:
         message = result.stderr.strip()
         assert message.startswith("error: ") or "Usage:" in result.output + result.stderr
-        assert message.count("\n") == 0 or "Usage:" in message, message
+        if args[0] == "validate":  # every problem the format check finds, a line each
+            assert all(line.startswith("error: ") for line in message.splitlines()), message
+        else:
+            assert message.count("\n") == 0 or "Usage:" in message, message
     SUMMARY[f"{args[0]}{' --symbolic' * ('--symbolic' in args)} exit {result.exit_code}"] += 1
     return result
 

@@ -195,13 +195,17 @@ def validate(
     width: WidthOption = None,
     allow_data_anywhere: DataAnywhereOption = False,
 ) -> None:
-    """Check a spec file without running it: exit 0 and a summary, or one line and exit 2."""
+    """Check a spec file without running it: exit 0 and a summary, or exit 2 and every problem
+    the format check finds, one line each with its place (other commands say the first)."""
     from backprop_tutor.spec.limits import TRACE_LIMIT, parameter_count, trace_numbers
 
     try:
         loaded = _load_spec(spec, allow_data_anywhere)
     except SpecError as error:
-        raise _fail(error) from None
+        *listed, last = error.each()
+        for problem in listed:
+            _fail(problem)  # printed; the last one's exit is raised
+        raise _fail(last) from None
     shape = "-".join(
         str(n) for n in (len(loaded.input_names), *(len(layer.units) for layer in loaded.layers))
     )

@@ -6,7 +6,8 @@ every field a user needs to mend the file must be in the message.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import shlex
+from dataclasses import dataclass, field, replace
 
 
 @dataclass
@@ -19,6 +20,13 @@ class SpecError(Exception):
     place: str = ""
     line: int | None = None
     column: int | None = None
+    # the file's other problems, found in the same pass: counted in this one's line, with the
+    # command that lists them all (`validate`), so none is hidden without a way to see it
+    others: tuple[SpecError, ...] = field(default=(), compare=False, repr=False)
+
+    def each(self) -> list[SpecError]:
+        """This problem and every other one, each as a line of its own (without the count)."""
+        return [replace(self, others=()), *self.others]
 
     def __str__(self) -> str:
         where = self.file
@@ -30,6 +38,12 @@ class SpecError(Exception):
         if self.place:
             text += f"{self.place}: "
         text += self.problem
+        if self.others:
+            count = len(self.others)
+            text += (
+                f" (and {count} more problem{'s' * (count > 1)}: "
+                f"`backprop-tutor validate {shlex.quote(self.file)}` lists them all)"
+            )
         if self.fix:
             text += f"; {self.fix}"
         return one_line(text)

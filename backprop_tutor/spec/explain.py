@@ -22,33 +22,52 @@ _TAG_WORDS = {
 
 
 def explain(source: YamlSource, exc: ValidationError) -> SpecError:
-    """The first pydantic error as one line with its place, and a fix."""
-    errors = exc.errors(include_url=False)
+    """The first pydantic error as one line with its place, and a fix; every other one the
+    same way, in file order, in its `others` (which `validate` lists and the line counts)."""
+    errors = _distinct(exc.errors(include_url=False))
     # A misspelled key is both unknown and missing; the unknown one carries the "did you mean".
     errors.sort(key=lambda e: e["type"] != "extra_forbidden")
-    error = errors[0]
-    path: YamlPath = tuple(p for p in error["loc"] if p not in UNION_TAGS)
+    first, *rest = (_one(source, error) for error in errors)
+    first.others = tuple(sorted(rest, key=lambda e: (e.line or 0, e.column or 0)))
+    return first
+
+
+def _distinct(errors: list) -> list:
+    """The errors without a key missing only because it is misspelled: `rat:` for `rate:` is
+    one mistake, which the unknown key's "did you mean 'rate'?" already mends."""
+    meant = set()
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            path = _path(error)
+            close = difflib.get_close_matches(str(path[-1]), _keys_at(path[:-1]), 1, 0.5)
+            meant.update((*path[:-1], c) for c in close)
+    return [e for e in errors if not (e["type"] == "missing" and _path(e) in meant)] or errors
+
+
+def _path(error: dict) -> YamlPath:
+    return tuple(p for p in error["loc"] if p not in UNION_TAGS)
+
+
+def _one(source: YamlSource, error: dict) -> SpecError:
+    """One pydantic error as one line with its place, in the spec's words, and a fix."""
+    path = _path(error)
     kind = error["type"]
-    more = (
-        f" (and {len(errors) - 1} more problem{'s' * (len(errors) > 2)})" if len(errors) > 1 else ""
-    )
     if kind == "extra_forbidden":
-        return source.error(path, f"unknown key '{shortened(str(path[-1]))}'{more}", _keys(path))
+        return source.error(path, f"unknown key '{shortened(str(path[-1]))}'", _keys(path))
     if kind == "missing":
         return source.error(
             path,
-            f"missing key '{path[-1]}'{more}",
+            f"missing key '{path[-1]}'",
             f"add '{path[-1]}:' here; see {_example(path)}",
         )
     if kind == "value_error":
-        problem = str(error["ctx"]["error"])
-        return source.error(path, problem + more, "")
+        return source.error(path, str(error["ctx"]["error"]), "")
     if kind == "union_tag_invalid":  # pydantic's own words name our discriminator function
-        return source.error(path, f"got {_described(error['input'])}{more}", _forms(path, error))
+        return source.error(path, f"got {_described(error['input'])}", _forms(path, error))
     if kind == "literal_error":
         return source.error(
             path,
-            f"got {shortened(repr(error['input']))}{more}",
+            f"got {shortened(repr(error['input']))}",
             f"use one of {error['ctx']['expected']}",
         )
     if kind == "too_short":  # pydantic's words: "list should have at least 1 item after
@@ -56,18 +75,16 @@ def explain(source: YamlSource, exc: ValidationError) -> SpecError:
         need = error["ctx"]["min_length"]
         return source.error(
             path,
-            f"is empty{more}" if not error["ctx"]["actual_length"] else f"too short{more}",
+            "is empty" if not error["ctx"]["actual_length"] else "too short",
             f"give at least {need} item{'s' * (need != 1)}; see {_example(path)}",
         )
     got = error.get("input")
     shown = shortened(repr(got)) if not isinstance(got, dict | list) else type(got).__name__
     if kind == "model_type":  # pydantic names the model's class: say what belongs here
         belongs = next((BELONGS[p] for p in path if p in BELONGS), "a mapping of key: value")
-        return source.error(
-            path, f"got {shown}, where {belongs} belongs{more}", f"see {_example(path)}"
-        )
+        return source.error(path, f"got {shown}, where {belongs} belongs", f"see {_example(path)}")
     fix = _FIXES.get(kind, "").format(**error.get("ctx", {}))
-    return source.error(path, f"{error['msg'].lower()}, got {shown}{more}", fix)
+    return source.error(path, f"{error['msg'].lower()}, got {shown}", fix)
 
 
 # a key whose value may take several forms: every form, with an example of each
