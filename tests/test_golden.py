@@ -102,3 +102,18 @@ def test_rendered_output_matches_snapshot(config: Path, in_root: Path, update_go
             )
         )
         pytest.fail(f"output differs from the snapshot:\n{diff}")
+
+
+@pytest.mark.parametrize("config", CONFIG_FILES, ids=lambda c: c.stem)
+def test_no_two_tables_of_a_step_share_a_heading(config: Path, in_root: Path) -> None:
+    """Dawood's layer 1 had two tables headed "Gradients, layer 1 (hidden layer): per path,
+    then the sum" (w1–w4, then b1): a heading must say which table is which."""
+    from backprop_tutor.render.grid import Grid
+
+    seen: set[str] = set()
+    for block in WorkedExample(_trace(config)).blocks():
+        if isinstance(block, str):  # a step's (or a batch example's) title: a new step
+            seen = set()
+            continue
+        assert isinstance(block, Grid) and block.title not in seen, block.title
+        seen.add(block.title)

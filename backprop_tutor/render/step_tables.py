@@ -250,13 +250,13 @@ class StepTables:
         for g in (g for g in events if g not in scaled):
             factors = g.paths[0].factors if g.paths else g.factors
             groups.setdefault((bool(g.paths), tuple(f.role for f in factors)), []).append(g)
-        for (has_paths, roles), group in groups.items():
-            yield self._gradient_table(layer, has_paths, roles, group)
+        for (has_paths, roles), group in groups.items():  # more than one: say which is which
+            yield self._gradient_table(layer, has_paths, roles, group, len(groups) > 1)
         if scaled:
             yield normalization.parameter_table(self, layer, scaled)
 
     def _gradient_table(
-        self, layer: int, has_paths: bool, roles: tuple[str, ...], group: list[GradientEvent]
+        self, layer: int, has_paths: bool, roles: tuple[str, ...], group: list, named: bool
     ) -> Grid:
         L = self.labels
         is_output = layer == len(self.header.layers) - 1
@@ -271,7 +271,10 @@ class StepTables:
         what = "per path, then the sum" if has_paths else "each factor and their product"
         if normalization.shared(self.header, layer) and not self.step.batch:
             what += f"; {normalization.SHARE}"
-        table = Grid(f"Gradients, layer {layer} ({kind}): {what}", caption)
+        kinds = "".join(sorted({g.kind for g in group}))  # a unit's own bias joins its weights
+        holds = {"weight": ", weights", "bias": ", biases"}.get(kinds, ", weights and biases")
+        holds *= named
+        table = Grid(f"Gradients, layer {layer} ({kind}){holds}: {what}", caption)
         table.column("param", numeric=False)
         if has_paths:
             table.column("via", numeric=False)
