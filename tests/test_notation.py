@@ -148,3 +148,26 @@ def test_run_json_follows_notation_in_header_and_deltas_display(notation: str, i
     for key, value in own["values"].items():
         if key.startswith("delta[") and abs(value) > 1e-3:
             assert other["display"][key].startswith("-") == (sign * value < 0), key
+
+
+# An input as each lecture writes it: Mitchell's x_i (x_ij into unit j), the layered notes'
+# x_j^(0), Dawood's i1, Bishop's and Xu's x1; the generic notation by its name. An input is
+# its own output, but no lecture writes it with the output's letter (Mitchell's o_x1, the
+# layered notes' x_x1, the generic out_x1 were the registry's default, not a lecture's).
+INPUTS = {
+    "generic": "x1",
+    "dawood": "i1",
+    "borela": "x1",
+    "mitchell": "x1",
+    "layered": "x1^(0)",
+    "xu": "x1",
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOTATIONS))
+def test_an_input_is_written_as_its_lecture_writes_it(name: str) -> None:
+    from backprop_tutor.core.notation import UnitRef
+
+    notation = NOTATIONS[name]
+    unit = UnitRef(notation.input_name(1), 0, 1)
+    assert notation.out(unit) == INPUTS[name]

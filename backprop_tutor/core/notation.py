@@ -165,7 +165,16 @@ class Notation:
 
 NOTATIONS: dict[str, Notation] = {
     "generic": Notation(
-        "generic", "net input and output, delta = dE/dnet", "net", "out", "E", True, "x", "h", "o"
+        "generic",
+        "net input and output, delta = dE/dnet",
+        "net",
+        "out",
+        "E",
+        True,
+        "x",
+        "h",
+        "o",
+        input_symbol="{name}",  # an input is x1, as its name says, not out_x1
     ),
     "dawood": Notation(
         "dawood",
@@ -213,6 +222,7 @@ NOTATIONS: dict[str, Notation] = {
         "h",
         "o",
         delta_sign=-1,
+        input_symbol="{name}",  # Mitchell's x_i (x_ij into unit j), never o
         target_symbol="t_{index}",
     ),
     "layered": Notation(
@@ -228,6 +238,7 @@ NOTATIONS: dict[str, Notation] = {
         bias_sign=-1,
         hidden_name="{prefix}{index}^({layer})",  # x_j^(k): the inputs are x_j^(0), as x1
         shallow_hidden_name="{prefix}{index}^({layer})",
+        input_symbol="{name}^(0)",  # the notes' x_j^(0), never x_x1
     ),
     "xu": Notation(
         "xu",
