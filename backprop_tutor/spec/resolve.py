@@ -244,10 +244,14 @@ class Resolver(ParameterResolver):
     # names ------------------------------------------------------------------------------------
     def _claim(self, name: str, path: YamlPath, what: str) -> None:
         if not NAME.fullmatch(name):
+            # é and ω are letters, so "start with a letter" misled: a name is ASCII (it is an
+            # id, a SymPy symbol, a CSV header and a LaTeX name, each spelled the one way)
+            other = next((c for c in name if not c.isascii() and c.isprintable()), "")
+            why = f": '{other}' is not an ASCII character" if other else ""
             raise self.src.error(
                 path,
-                f"{what} name '{shortened(name)}' is not a valid name",
-                "start with a letter; use letters, digits, _ ^ ( ) . '",
+                f"{what} name '{shortened(name)}' is not a valid name{why}",
+                "start with an ASCII letter (a-z, A-Z), then ASCII letters, digits, _ ^ ( ) . '",
             )
         if name in self.names or name in self.row_names:
             first = self.src.locate(self._first_place(name))[0]
