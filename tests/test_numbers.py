@@ -38,7 +38,8 @@ ROUND5 = NumberFormat(5, "round")
         (-0.0, "0.0", "0.0"),  # nor for a zero that carries a sign (delta of a dead unit)
         (1e20, "1.0e+20", "1.0e+20"),  # a plain decimal would show 4 made-up zeros
         (-1.1080579599813645e202, "-1.10805e+202", "-1.10806e+202"),  # not 203 digits wide
-        (9.9999996e16, "9.99999e+16", "1.0e+17"),  # the mantissa rounded up to 10
+        (9.9999996e16, "9.99999e+16", "1.00000e+17"),  # rounded up to 10: not exactly 1e17
+        (1.5e25, "1.5e+25", "1.5e+25"),  # exactly a shorter mantissa: short
         (9999999999999998.0, "9999999999999998.0", "9999999999999998.0"),  # below 1e16: whole
     ],
 )

@@ -128,3 +128,14 @@ def test_an_answer_right_to_fewer_decimals_is_told_so(answer: str, fewer: int | 
     assert right_to_fewer(answer, 0.6010878788, 5) == fewer
     if fewer:
         assert f"not quite: right to {fewer} decimals, give 5" in _quiz(["0.41", answer])
+
+
+def test_a_value_past_1e16_is_right_as_the_tables_show_it() -> None:
+    """The tables show 152415765279684327.0 as 1.52416e+17: that answer (or its truncation) is
+    within a unit of the mantissa's last digit; one figure fewer is not (it took ±1e-5 and
+    marked the shown answer wrong)."""
+    from backprop_tutor.teach.quiz import is_right
+
+    value = 152415765279684327.0
+    assert is_right("1.52416e+17", value, 5) and is_right("1.52415e+17", value, 5)
+    assert not is_right("1.5242e+17", value, 5)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import math
 
+from backprop_tutor.core.numbers import PLAIN_BELOW
+
 
 def is_right(answer: str, value: float, digits: int) -> bool | None:
     """Within one unit of the last displayed digit; None when the answer is not a number."""
@@ -23,6 +25,8 @@ def accepted(value: float, digits: int) -> tuple[float, float]:
     """The answers taken as right: within one unit of the last displayed digit (the explore
     page's quiz compares with these bounds, so its verdicts are this module's)."""
     unit = tolerance(digits)
+    if abs(value) >= PLAIN_BELOW:  # shown as 1.52416e+17: a unit of the mantissa's last digit
+        unit *= 10.0 ** math.floor(math.log10(abs(value)))
     return value - unit, value + unit
 
 

@@ -60,9 +60,7 @@ def shown_as(value: float, claim: Claim, rounding: str | None = None) -> str | N
         return None
     modes = [rounding] if rounding else ["round", "truncate"]
     found = [
-        r
-        for r in modes
-        if Decimal(NumberFormat(claim.digits, r, fixed=True).format(value)) == claim.number
+        r for r in modes if NumberFormat(claim.digits, r, fixed=True).decimal(value) == claim.number
     ]
     if len(found) == 2:
         return "rounded or truncated"
