@@ -182,3 +182,23 @@ def test_a_relu_kink_is_noted_and_not_counted_as_a_mismatch(tmp_path, h1_x2, net
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)["references"]["central differences"]["checks"]
     assert [r["param"] for r in rows if r["kink"]] == ["w_h1_x1", "w_h1_x2"]
+
+
+@pytest.mark.parametrize("h1_x2", ["-0.5", "-0.49999999"])
+def test_a_wrong_gradient_at_a_kink_is_still_a_mismatch(monkeypatch, h1_x2) -> None:
+    """A kink excuses only what it explains: backprop taking one side's slope. A gradient of
+    five times the right one agrees with neither one-sided difference, so it fails (it
+    passed, marked ~, whatever its error)."""
+    from backprop_tutor.spec.load import spec_from_text
+    from backprop_tutor.teach import gradcheck as module
+
+    right = module.exact_gradients
+
+    def five_times(spec, slots=None):
+        found = right(spec, slots)
+        return {**found, "grad[w_h1_x1]": 5 * found["grad[w_h1_x1]"] + 0.1}
+
+    monkeypatch.setattr(module, "exact_gradients", five_times)
+    checks = {c.param: c for c in gradcheck(spec_from_text(KINK.format(h1_x2=h1_x2)))}
+    assert checks["w_h1_x1"].kink and not checks["w_h1_x1"].passed
+    assert checks["w_h1_x2"].kink and checks["w_h1_x2"].passed  # the honest one still passes

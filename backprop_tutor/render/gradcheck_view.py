@@ -57,12 +57,12 @@ class GradcheckReport:
         table.column("relative error")
         for c in shown:
             table.row(
-                "~" if c.kink else "✓" if c.passed else "✗",
+                "✗" if not c.passed else "~" if c.kink else "✓",
                 c.param,
                 f"{c.backprop:.12g}",
                 f"{c.reference:.12g}",
                 f"{c.relative_error:.2e}",
-                style="yellow" if c.kink else "" if c.passed else "bold red",
+                style="bold red" if not c.passed else "yellow" if c.kink else "",
             )
         return table.table()
 
@@ -70,18 +70,24 @@ class GradcheckReport:
     def _kinks(checks: list[Check]) -> RenderResult:
         """Why each ~ row is not a mismatch, a line per kink: the parameters, the unit and
         its net (a row left out of a long table is still named here)."""
-        by_note: dict[str, list[str]] = {}
+        by_note: dict[tuple[str, bool], list[str]] = {}
         for c in checks:
             if c.kink:
-                by_note.setdefault(c.kink, []).append(c.param)
-        for note, params in by_note.items():
+                by_note.setdefault((c.kink, c.passed), []).append(c.param)
+        for (note, passed), params in by_note.items():
             named = ", ".join(params[:NAMED]) + (
                 f" and {len(params) - NAMED:,} more" if len(params) > NAMED else ""
             )
+            verdict = (
+                "backprop agrees with the one-sided difference of its side: not counted as a "
+                "mismatch"
+                if passed
+                else "backprop agrees with neither one-sided difference: a mismatch"
+            )
             yield Text(
-                f"~ {named}: {note}; not counted as a mismatch (--torch checks it against "
-                "autograd)",
-                style="yellow",
+                f"{'~' if passed else '✗'} {named}: {note}; {verdict} (--torch checks it "
+                "against autograd)",
+                style="yellow" if passed else "bold red",
             )
 
     def _verdict(self, reference: str, checks: list[Check]) -> Text:
@@ -92,7 +98,7 @@ class GradcheckReport:
             verb = "disagrees" if len(failed) == 1 else "disagree"
             return Text(f"FAIL: {named}{more} {verb} with {reference}", style="bold red")
         what = "values" if all("[" in c.param for c in checks) else "gradients"  # new[w5]@2
-        kinks = sum(1 for c in checks if c.kink)
+        kinks = sum(1 for c in checks if c.kink and c.passed)
         verdict = f"pass: all {len(checks):,} {what} agree with {reference}"
         if kinks:
             verdict = (

@@ -79,6 +79,7 @@ def central_differences(
     result = {}
     spread, scale = _spread(network, x, t), batch_scale(network.spec)
     watch = None if kinks is None else KinkWatch(network, network.forward(x)[0])
+    here = None if watch is None or not watch.layers else scale * network.total_loss(x, t)
     for name, layer, is_bias, index in network.slots() if slots is None else slots:
         array = network.array(layer, is_bias)
         kept = array[index]
@@ -97,6 +98,9 @@ def central_differences(
                 kinks.setdefault(name, crossed)
         array[index] = kept
         result[name] = (8 * (values[1] - values[-1]) - (values[2] - values[-2])) / (12 * step)
+        if kinks is not None and name in kinks and here is not None:
+            sides = ((here - values[-1]) / step, (values[1] - here) / step)
+            kinks[name] = replace(kinks[name], sides=sides)
     return result
 
 
@@ -205,7 +209,7 @@ def gradcheck(
     kinks: dict[str, Kink] = {}
     numeric = central_differences(network, *exact.first_pass(), slots, kinks)
     return [
-        replace(c, passed=True, kink=kinks[c.param].note())
+        replace(c, passed=kinks[c.param].explains(c.backprop), kink=kinks[c.param].note())
         if not c.passed and c.param in kinks
         else c
         for c in _compare(exact_gradients(spec, slots), numeric)

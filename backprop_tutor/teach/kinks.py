@@ -18,6 +18,8 @@ from backprop_tutor.engine import Network
 
 Array = np.ndarray
 SIDE = 1e-300  # just either side of 0: a kinked activation's two slopes there differ
+ONE_SIDED = 1e-3  # a one-sided difference's error is O(h), h = 1e-4 · max(1, |p|)
+ONE_SIDED_FLOOR = 1e-7  # its rounding: E's ulps over the step
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,18 @@ class Kink:
     unit: str
     activation: str
     net: float  # at the parameters as given (the first example where it crossed)
+    # the one-sided differences (E(p) − E(p − h))/h and (E(p + h) − E(p))/h: at most one of
+    # the two crosses the kink, and backprop, which takes one side, must agree with the other
+    sides: tuple[float, ...] = ()
+
+    def explains(self, backprop: float) -> bool:
+        """Whether backprop is one side's gradient: it agrees with a one-sided difference
+        to ONE_SIDED (their error is first order in the step). A gradient that is neither
+        side's is a mismatch the kink does not excuse."""
+        return any(
+            abs(backprop - side) <= ONE_SIDED * max(abs(backprop), abs(side)) + ONE_SIDED_FLOOR
+            for side in self.sides
+        )
 
     def note(self) -> str:
         if self.net == 0:
