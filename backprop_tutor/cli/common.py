@@ -12,7 +12,7 @@ import sys
 from collections.abc import Collection
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, get_args
 
 import typer
 from rich.console import Console
@@ -26,6 +26,8 @@ from backprop_tutor.cli.guard import (
     output_failed,
 )
 from backprop_tutor.core.errors import SpecError
+from backprop_tutor.core.notation import NOTATIONS
+from backprop_tutor.core.numbers import Rounding
 from backprop_tutor.render.formats import ALL, ASCII_FORMS, DOCUMENTS, record
 from backprop_tutor.render.glyphs import AsciiOnly, ascii_text, carries_unicode, for_stream
 
@@ -107,6 +109,33 @@ OutputOption = Annotated[
 LossOption = Annotated[str, typer.Option(help="The loss.")]
 LearningRateOption = Annotated[float, typer.Option(help="The learning rate.", min=0.001)]
 DigitsOption = Annotated[int, typer.Option(help="Decimals of the given numbers.", min=1, max=2)]
+# ... and `new`'s alone: how the exercise is written
+GivenDigitsOption = Annotated[
+    int,
+    typer.Option(
+        help="Decimals of the drawn given numbers (inputs, weights, biases, targets); the "
+        "tables' decimals are --display-digits.",
+        min=1,
+        max=2,
+    ),
+]
+ExerciseNotationOption = Annotated[
+    str, typer.Option(help=f"The lecture notation to write it in: {', '.join(NOTATIONS)}.")
+]
+DisplayDigitsOption = Annotated[
+    int,
+    typer.Option(
+        help="Decimals the answer key and worksheet show (at least --digits); a draw whose "
+        "gradient vanishes at them is drawn again.",
+        min=1,
+        max=15,  # spec/schema.py's bound of display: digits
+    ),
+]
+RoundingChoice = Enum("RoundingChoice", [(r, r) for r in get_args(Rounding)], type=str)  # type: ignore[misc]
+RoundingOption = Annotated[
+    RoundingChoice,  # type: ignore[valid-type]
+    typer.Option(help="How the tables cut a value to --display-digits."),
+]
 DataAnywhereOption = Annotated[
     bool,
     typer.Option(

@@ -13,9 +13,13 @@ from rich.console import Console
 
 from backprop_tutor.cli.common import (
     DataAnywhereOption,
-    DigitsOption,
+    DisplayDigitsOption,
+    ExerciseNotationOption,
+    GivenDigitsOption,
     LearningRateOption,
     LossOption,
+    RoundingChoice,
+    RoundingOption,
     SpecArgument,
     WidthOption,
     _console,
@@ -146,6 +150,7 @@ _Steps = Annotated[
 @app.command(
     epilog=examples_epilog(
         "backprop-tutor new --shape 2-3-1 --seed 7",
+        "backprop-tutor new --notation dawood --display-digits 5 --rounding truncate",
         "backprop-tutor new --optimizer adam --steps 2",
         "backprop-tutor new -f latex -o sheet-1",
     )
@@ -158,9 +163,12 @@ def new(
     loss: LossOption = "half_sse",
     learning_rate: LearningRateOption = 0.5,
     seed: Annotated[int, typer.Option(help="The same seed gives the same exercise.")] = 0,
-    digits: DigitsOption = 1,
+    digits: GivenDigitsOption = 1,
     optimizer: _Optimizer = "sgd",
     steps: _Steps = 1,
+    notation: ExerciseNotationOption = "generic",
+    display_digits: DisplayDigitsOption = 4,
+    rounding: RoundingOption = RoundingChoice.round,  # type: ignore[valid-type]
     format: format_option(WorksheetFormat) = WorksheetFormat.markdown,  # type: ignore[valid-type]
     output_dir: Annotated[
         Path | None,
@@ -174,19 +182,32 @@ def new(
     force: Annotated[bool, typer.Option(help="Overwrite the files if they exist.")] = False,
 ) -> None:
     """A fresh exercise: a spec, an answer key with every value, and a worksheet to fill in."""
-    from backprop_tutor.record import run as run_spec
-    from backprop_tutor.render.formats import EXTENSIONS
-    from backprop_tutor.teach.exercise import generate, settings_from_options
+    from backprop_tutor.teach.exercise import check_settings, settings_from_options
 
     worksheet = _document("worksheet", format)
-    try:
+    try:  # every option checked before a file is looked at or a number drawn
         settings = settings_from_options(
             shape, activations, loss, learning_rate, seed, digits, optimizer, steps
         )
+        written = {"display_digits": display_digits, "rounding": rounding.value}
+        settings = replace(settings, notation=notation, **written)
+        check_settings(settings)
     except ValueError as exc:
         raise _fail(exc) from None
-    folder = output_dir or Path(f"exercise-{seed}")
-    ext = EXTENSIONS[format.value]
+    _write_exercise(
+        settings, worksheet, format.value, output_dir or Path(f"exercise-{seed}"), force
+    )
+
+
+def _write_exercise(settings, worksheet, format: str, folder: Path, force: bool) -> None:
+    """The spec, the answer key, the worksheet and the claims file of `settings`' exercise in
+    `folder`: none is written while any of them would be refused, or the search finds none."""
+    from backprop_tutor.record import run as run_spec
+    from backprop_tutor.render.claims_template import claims_template
+    from backprop_tutor.render.formats import EXTENSIONS
+    from backprop_tutor.teach.exercise import generate
+
+    ext = EXTENSIONS[format]
     files = [
         folder / "exercise.yaml",
         folder / f"answers.{ext}",
@@ -196,14 +217,13 @@ def new(
     _usable_folder(folder)
     for path in files:
         _refuse_overwrite(path, force)
+    shape = "-".join(map(str, settings.shape))
     try:
         text, spec = generate(settings, f"A {shape} exercise", _search_progress("new"))
         trace = run_spec(spec)
     except (SpecError, TrainingError, ValueError) as error:
         raise _fail(error) from None
-    from backprop_tutor.render.claims_template import claims_template
-
-    write = worksheet.files[format.value]
+    write = worksheet.files[format]
     _make_folder(folder)
     contents = (text, write(trace), write(trace, blank=True), claims_template(trace))
     for path, content in zip(files, contents, strict=True):

@@ -27,6 +27,7 @@ import yaml
 from backprop_tutor.core.activations import ACTIVATIONS
 from backprop_tutor.core.errors import SpecError
 from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.core.notation import NOTATIONS
 from backprop_tutor.core.optimizers import OPTIMIZERS
 from backprop_tutor.engine import Network
 from backprop_tutor.spec import spec_from_text
@@ -54,6 +55,9 @@ class ExerciseSettings:
     digits: int = 1  # decimals of the given numbers
     optimizer: str = "sgd"  # core/optimizers.py: its update, with PyTorch's defaults
     steps: int = 1  # updates worked in a row (an optimizer's state carried between them)
+    notation: str = "generic"  # core/notation.py: the lecture whose names the spec is written in
+    display_digits: int = 4  # the tables' decimals: at least `digits`, or a given is cut
+    rounding: str = "round"  # or "truncate": how the tables cut a value to display_digits
 
 
 @dataclass
@@ -123,7 +127,7 @@ def settings_from_options(
 
 
 def check_settings(s: ExerciseSettings) -> None:
-    """ValueError naming the option (--learning-rate, --activations, --loss) and the fix, for
+    """ValueError naming the option (--learning-rate, --activations, --loss, ...) and the fix, for
     settings no spec can be made of: the spec is this module's, never a file the user has."""
     from backprop_tutor.spec.data import closest
 
@@ -148,6 +152,7 @@ def check_settings(s: ExerciseSettings) -> None:
             )
     if s.loss not in LOSSES:
         raise ValueError(f"--loss: no loss '{s.loss}'; {closest(s.loss, LOSSES)}")
+    _check_written(s)
     loss = LOSSES[s.loss]
     if loss.output_activations and s.activations[-1] not in loss.output_activations:
         need = loss.output_activations[0]
@@ -155,6 +160,24 @@ def check_settings(s: ExerciseSettings) -> None:
         raise ValueError(
             f"--loss {s.loss} needs a {need} output layer, not {s.activations[-1]}: {loss.why}; "
             f"end --activations with {need} (--activations {example}), or use --loss half_sse"
+        )
+
+
+def _check_written(s: ExerciseSettings) -> None:
+    """ValueError naming --notation or --display-digits and the fix: the spec's own check
+    would name `notation:` in an exercise.yaml not yet written, and would take answers shown
+    coarser than the numbers they come from (typer bounds the digits and the rounding)."""
+    from backprop_tutor.spec.data import closest
+
+    if s.notation not in NOTATIONS:
+        raise ValueError(
+            f"--notation: no notation '{s.notation}'; {closest(s.notation, NOTATIONS)}"
+        )
+    if s.display_digits < s.digits:
+        raise ValueError(
+            f"--display-digits {s.display_digits}: fewer decimals than the given numbers "
+            f"(--digits {s.digits}), so the answers would be coarser than the numbers they come "
+            f"from; give --display-digits {s.digits} or more, or fewer --digits"
         )
 
 
@@ -234,7 +257,7 @@ def _draw(s: ExerciseSettings, rng: random.Random, title: str) -> dict:
     return {
         "title": title,
         "source": f"backprop-tutor new, seed {s.seed}",
-        "notation": "generic",
+        "notation": s.notation,
         "inputs": [_nice(rng, 0, 1, s.digits) or 0.5 for _ in range(s.shape[0])],
         "targets": targets,
         "layers": layers,
@@ -242,7 +265,8 @@ def _draw(s: ExerciseSettings, rng: random.Random, title: str) -> dict:
         "learning_rate": s.learning_rate,
         **({"optimizer": s.optimizer} if s.optimizer != "sgd" else {}),
         **({"steps": s.steps} if s.steps > 1 else {}),
-        "display": {"digits": 4, "rounding": "round"},
+        # the search reads the display from the parsed draw: a gradient vanishes at these digits
+        "display": {"digits": s.display_digits, "rounding": s.rounding},
     }
 
 
@@ -343,4 +367,10 @@ def _advice(s: ExerciseSettings, reason: str) -> str:
         return f"use a smaller --shape (fewer {name} units) or --activations {other}"
     if reason == OVERFLOWS:
         return "use a smaller --learning-rate"
+    if reason == VANISHES and s.display_digits < ExerciseSettings.display_digits:  # new's option
+        return (
+            f"use more --display-digits (with {s.display_digits}, a gradient under "
+            f"{10.0**-s.display_digits:g} counts as vanishing) or fewer or narrower layers "
+            "(--shape)"
+        )
     return "use fewer or narrower layers (--shape) or another --activations"
