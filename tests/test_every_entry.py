@@ -1,4 +1,5 @@
-"""Every activation, loss, optimizer and regularizer in the registries, through every command.
+"""Every activation, loss, optimizer and regularizer in the registries, through every command;
+every notation through `new` (the other commands take it as --notation: test_notation.py).
 
 An entry is the whole of what a command needs to know (its numeric form, derivative, SymPy and
 PyTorch forms, quiz working, unit minimum, dead and saturation rules), so an entry added to
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 from backprop_tutor.cli import app
 from backprop_tutor.core.activations import ACTIVATIONS
 from backprop_tutor.core.losses import LOSSES
+from backprop_tutor.core.notation import NOTATIONS
 from backprop_tutor.core.optimizers import OPTIMIZERS
 from backprop_tutor.core.regularizers import REGULARIZERS
 
@@ -146,3 +148,18 @@ def test_every_entry_through_every_command(
             claims = (folder / "claims.yaml").read_text(encoding="utf-8")
             for q in OPTIMIZERS[name].quantities:
                 assert f"\n{q.key}[" in claims and "@2:" in claims, q.key
+
+
+@pytest.mark.parametrize("notation", sorted(NOTATIONS))
+def test_every_notation_through_new(tmp_path: Path, notation: str) -> None:
+    """`new --notation` writes the exercise in it, with the display asked for, and `run`
+    reads it back so: each notation once had to be typed into exercise.yaml by hand."""
+    folder = tmp_path / "exercise"
+    chosen = ["--display-digits", "5", "--rounding", "truncate", "--digits", "2"]
+    _invoke(["new", "--notation", notation, *chosen, "--seed", "3", "--output-dir", str(folder)])
+    spec = folder / "exercise.yaml"
+    written = yaml.safe_load(spec.read_text(encoding="utf-8"))
+    assert written["notation"] == notation
+    assert written["display"] == {"digits": 5, "rounding": "truncate"}
+    header = json.loads(_invoke(["run", str(spec), "-f", "json"]).output)["header"]
+    assert (header["notation"], header["digits"], header["rounding"]) == (notation, 5, "truncate")

@@ -125,6 +125,25 @@ def test_an_empty_path_option_is_said_as_empty(
     assert list(tmp_path.iterdir()) == []
 
 
+# `new`'s options of how the exercise is written, each wrong, with what its error says
+NEW_OPTIONS = [
+    (["--notation", "dawod"], "error: --notation: no notation 'dawod'; did you mean 'dawood'?"),
+    (["--digits", "2", "--display-digits", "1"], "error: --display-digits 1: fewer decimals"),
+    (["--rounding", "floor"], "Invalid value for '--rounding'"),
+    (["--display-digits", "16"], "Invalid value for '--display-digits'"),
+]
+
+
+@pytest.mark.parametrize(("args", "said"), NEW_OPTIONS, ids=[" ".join(a) for a, _ in NEW_OPTIONS])
+def test_a_wrong_new_option_is_named(tmp_path: Path, args: list[str], said: str) -> None:
+    """Exit 2 naming the option, one line where the error is ours (typer's own usage error
+    for a choice or a bound), and no folder made."""
+    result = CliRunner().invoke(app, ["new", *args, "-o", str(tmp_path / "ex")])
+    assert result.exit_code == 2 and said in result.stderr, result.stderr
+    assert "Usage:" in result.stderr or result.stderr.count("\n") == 1, result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     "args",
     [

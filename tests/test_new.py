@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
+from backprop_tutor.core.notation import NOTATIONS
 from backprop_tutor.record import run
 from backprop_tutor.teach.exercise import ExerciseSettings, generate
 from backprop_tutor.teach.gradcheck import gradcheck
@@ -66,3 +68,38 @@ def test_existing_files_are_not_overwritten(tmp_path: Path) -> None:
 def test_a_bad_shape_is_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["new", "--shape", "2-x", "--output-dir", str(tmp_path)])
     assert result.exit_code == 2 and "is not a shape" in result.stderr
+
+
+def test_the_search_judges_vanishing_at_the_chosen_display(tmp_path: Path) -> None:
+    """Seed 2's first draw has a gradient of 6.8e-5: it vanishes at 4 decimals (drawn again)
+    and shows at 5, so the exercise with --display-digits 5 keeps it."""
+
+    def gradients(*args: str) -> list[float]:
+        folder = _new(tmp_path / "-".join(args), "--seed", "2", *args)
+        result = CliRunner().invoke(app, ["run", str(folder / "exercise.yaml"), "-f", "json"])
+        values = json.loads(result.stdout)["values"]
+        return [abs(v) for k, v in values.items() if k.startswith("grad[")]
+
+    assert min(gradients()) >= 1e-4
+    assert 1e-5 <= min(gradients("--display-digits", "5")) < 1e-4
+
+
+@pytest.mark.parametrize("notation", sorted(NOTATIONS))
+def test_every_notation_names_every_shape(notation: str) -> None:
+    """A notation's names depend on the depth and a unit's place only, and the all-8
+    network of each depth holds every place a shape `new` takes can have: so each must load
+    and run, with every name distinct, in every notation."""
+    for depth in range(2, 7):
+        shape = (8,) * depth
+        settings = ExerciseSettings(shape, ("sigmoid",) * (depth - 1), notation=notation)
+        _, spec = generate(settings, "t")
+        assert spec.notation == notation
+        names = [*spec.input_names]
+        for layer in spec.layers:
+            names += [
+                *layer.units,
+                *layer.bias_names,
+                *(w for row in layer.weight_names for w in row),
+            ]
+        assert len(names) == len(set(names)), depth
+        assert run(spec).steps
