@@ -23,6 +23,11 @@ from backprop_tutor.render.escape import latex_text, markdown_text, rich_text, t
         ("a\nb\tc", "a b c"),  # a blank line would be \par, which no heading survives
         ("\x1b[31m\x00", r"\textbackslash{}x1b[31m\textbackslash{}x00"),
         ("δ → ∂", r"$\delta$ $\to$ $\partial$"),
+        # a number's sign is a minus (text mode sets - as a hyphen); a hyphen stays one
+        ("-0.8 (-0.9) −1.0 x -.5", r"$-$0.8 ($-$0.9) $-$1.0 x $-$.5"),
+        ("E_y1 = -1.0 log 0.7313", r"E\_y1 = $-$1.0 log 0.7313"),
+        ("(target − out)", r"(target $-$ out)"),
+        ("2-3-1 step-1 1e-05 -x -2", "2-3-1 step-1 1e-05 -x $-$2"),
     ],
 )
 def test_latex_text_escapes_all_ten_specials_and_control_characters(text: str, latex: str) -> None:

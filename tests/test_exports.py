@@ -159,3 +159,14 @@ def test_every_configs_latex_keeps_its_symbols(config: str, in_root) -> None:
     assert result.exit_code == 0 and "?" not in result.stdout
     if config == "adam":
         assert r"\hat{m}" in result.stdout and r"\hat{v}" in result.stdout
+
+
+def test_a_negative_number_in_the_tables_latex_is_a_minus(in_root, tmp_path: Path) -> None:
+    """Text mode sets - as a hyphen: a table cell's -0.1230 was a hyphen in the PDF, and
+    cross-entropy's E_a = -1.0 log 0.2881 too; each is $-$ now, U+2212 to a reader."""
+    source = _export("run", "configs/xu-softmax.yaml", "-f", "latex")
+    assert " & $-$0.1230 & " in source and r"E\_a = $-$1.0 log 0.2881" in source
+    assert " -0.1230" not in source
+    shown = _pdftotext(_pdflatex(source, tmp_path))
+    assert "\u22120.1230" in shown and "\u22121.0 log 0.2881" in shown
+    assert "-0.1230" not in shown

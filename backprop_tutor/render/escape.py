@@ -68,7 +68,7 @@ _LATEX_TEXT = {
     ">": r"\textgreater{}",
     "`": r"\textasciigrave{}",
     **{k: f"${v}$" for k, v in GREEK.items()},
-    "−": "-",
+    "−": "$-$",  # a minus, not the hyphen text mode sets for -
     "·": r"$\cdot$",
     "×": r"$\times$",
     "→": r"$\to$",
@@ -85,6 +85,10 @@ _LATEX_TEXT = {
     "≥": r"$\geq$",
     "≤": r"$\leq$",
 }
+# A number's sign (-0.8, (-0.9), = -1.0 log): a hyphen before a digit that does not follow a
+# letter, digit or point (a shape's 2-2-2, a name's step-1, 1e-05 stay hyphens). Text mode
+# sets - as a hyphen, so the sign is written $-$, the minus math mode sets.
+_SIGN = re.compile(r"(?<![\w.])-(?=\.?\d)")
 # -- is an en dash, '' a closing quote and ,, a low one: -{}- keeps both characters. A lone '
 # stays the typeset apostrophe (’), as prose wants it.
 _HAT = re.compile("([A-Za-z])\u0302")
@@ -148,10 +152,15 @@ def latex_text(text: str) -> str:
     title (Ω, ∑, Cyrillic, CJK, an emoji, a Devanagari vowel sign) stopped the build."""
     pieces = _HAT.split(visible(text))  # text, a letter under a hat (m̂), text, ...
     written = [
-        f"$\\hat{{{piece}}}$" if k % 2 else "".join(map(_text_char, normalize("NFC", piece)))
+        f"$\\hat{{{piece}}}$" if k % 2 else _text_signed(normalize("NFC", piece))
         for k, piece in enumerate(pieces)
     ]
     return _LIGATURE.sub(r"\1{}", "".join(written))
+
+
+def _text_signed(text: str) -> str:
+    """Text mode's characters, each number's sign as a minus (_SIGN)."""
+    return "$-$".join("".join(map(_text_char, part)) for part in _SIGN.split(text))
 
 
 @cache
