@@ -64,3 +64,18 @@ def test_every_right_answer_is_its_rule_replayed_and_carried(server_of_the_spec)
         value = server._apply(rule, x)
         carried = server._carry(value, version["places"]) if rule["rounded"] else value
         assert carried == pytest.approx(version["values"][key], abs=1e-12), key
+
+
+def test_server_sums_as_the_rules_sum(server_of_the_spec) -> None:
+    """server.py sums exactly rounded, as core/rules.py does (math.fsum): left to right,
+    −1 + 0.02 + 0.045 is −0.9349999999999999, whose carry to 2 places is −0.93, not the
+    rules' −0.94."""
+    from backprop_tutor.core.numbers import carry
+    from backprop_tutor.core.rules import Rule
+
+    server = server_of_the_spec[0]
+    x = [-1.0, 0.02, 0.045]
+    want = Rule("net[h1]", "weighted_sum", ("a", "b", "c"), (1.0, 1.0, 1.0)).apply(x)
+    served = {"op": "weighted_sum", "coefficients": [1.0, 1.0, 1.0], "at": []}
+    assert server._apply(served, x) == want
+    assert server._carry(server._apply(served, x), 2) == carry(want, 2) == -0.94

@@ -316,3 +316,26 @@ def test_a_wide_picture_takes_the_row_and_the_panel_goes_below(opened, tmp_path)
     )
     assert network["scroll"] <= network["client"], network
     assert side["top"] >= network["bottom"] - 1, (network, side)
+
+
+def test_the_pages_sum_is_pythons_fsum(browser) -> None:  # noqa: F811
+    """A carried-forward answer is recomputed by the page as the engine's rules compute it:
+    Σ exactly rounded (math.fsum). A left-to-right sum gave −1 + 0.02 + 0.045 =
+    −0.9349999999999999, carried to −0.93 where the rules carry −0.935 to −0.94."""
+    import math
+    import random
+
+    script = (ROOT / "backprop_tutor" / "render" / "explore.js").read_text(encoding="utf-8")
+    source = re.search(r"\n  function fsum\(values\) \{\n.*?\n  \}\n", script, re.S)
+    assert source, "explore.js has no fsum"
+    rng = random.Random(0)
+    cases = [[-1.0, 0.02, 0.045], [1e100, 1.0, -1e100], [0.1] * 10, []]
+    for _ in range(300):
+        size = rng.randint(1, 8)
+        cases.append(
+            [rng.choice([1, -1]) * rng.random() * 10 ** rng.randint(-8, 8) for _ in range(size)]
+        )
+        cases.append([round(rng.uniform(-1, 1), rng.randint(1, 3)) for _ in range(size)])
+    page = browser.new_page()
+    got = page.evaluate(f"(cases) => {{ {source.group(0)}; return cases.map(fsum); }}", cases)
+    assert got == [math.fsum(case) for case in cases]

@@ -181,15 +181,51 @@
     return Math.sign(value) * Number(`${head + up}e-${places}`);
   }
 
-  // start + Σ c·x; with `at` = [k, places], an update new = old + Δ under calculator
-  // arithmetic: the terms from input k on are Δ, carried before it is added (rules.py).
-  function weightedSum(c, x, at, start) {
+  // Σ values exactly rounded, as Python's math.fsum, which the engine's rules sum with
+  // (Shewchuk's partials, then CPython's half-way correction): a plain left-to-right sum
+  // gives −1 + 0.02 + 0.045 = −0.9349999999999999, which carries to −0.93, not −0.94
+  function fsum(values) {
+    const partials = [];
+    for (let x of values) {
+      let i = 0;
+      for (let y of partials) {
+        if (Math.abs(x) < Math.abs(y)) [x, y] = [y, x];
+        const hi = x + y;
+        const lo = y - (hi - x);
+        if (lo) partials[i++] = lo;
+        x = hi;
+      }
+      partials.length = i;
+      partials.push(x);
+    }
+    let n = partials.length;
+    if (!n) return 0;
+    let hi = partials[--n];
+    let lo = 0;
+    while (n > 0) {
+      const x = hi;
+      const y = partials[--n];
+      hi = x + y;
+      lo = y - (hi - x);
+      if (lo) break;
+    }
+    if (n > 0 && ((lo < 0 && partials[n - 1] < 0) || (lo > 0 && partials[n - 1] > 0))) {
+      const y = lo * 2;
+      const x = hi + y;
+      if (y === x - hi) hi = x;
+    }
+    return hi;
+  }
+
+  // Σ c·x; with `at` = [k, places], an update new = old + Δ under calculator arithmetic:
+  // the terms from input k on are Δ, carried before it is added (rules.py).
+  function weightedSum(c, x, at) {
     if (at && at.length === 2) {
       const [k, places] = at;
-      const step = weightedSum(c.slice(k), x.slice(k), [], 0);
-      return weightedSum(c.slice(0, k), x.slice(0, k), [], start) + carry(step, places);
+      const step = weightedSum(c.slice(k), x.slice(k), []);
+      return weightedSum(c.slice(0, k), x.slice(0, k), []) + carry(step, places);
     }
-    return c.reduce((sum, k, i) => sum + k * x[i], start);
+    return fsum(c.map((k, i) => k * x[i]));
   }
 
   // The rule recomputed from the student's own answers where given (the exact values where
@@ -208,9 +244,9 @@
       value = x.reduce((a, b) => a * b, 1);
     } else {
       const pairs = rule.op === "dot" ? x.length - c.length : 0;
-      value = 0;
-      for (let i = 0; i < pairs; i += 2) value += x[i] * x[i + 1];
-      value = weightedSum(c, x.slice(pairs), rule.at, value);
+      const products = [];
+      for (let i = 0; i < pairs; i += 2) products.push(x[i] * x[i + 1]);
+      value = fsum(products) + weightedSum(c, x.slice(pairs), rule.at); // as rules.py's _dot
     }
     if (rule.rounded) value = carry(value, data.places);
     return Math.abs(number - value) <= data.unit ? used : null;

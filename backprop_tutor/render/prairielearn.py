@@ -199,13 +199,13 @@ def _apply(rule, x):
         # an update new = old + Δ under calculator arithmetic: the terms from input k on are
         # Δ, carried before it is added, as a hand calculation writes Δw = η δ x down first
         k, places = rule["at"]
-        step = _carry(sum(a * b for a, b in zip(c[k:], x[k:])), places)
-        return sum(a * b for a, b in zip(c[:k], x[:k])) + step
-    if op == "weighted_sum":
-        return sum(a * b for a, b in zip(c, x))
+        step = _carry(math.fsum(a * b for a, b in zip(c[k:], x[k:])), places)
+        return math.fsum(a * b for a, b in zip(c[:k], x[:k])) + step
+    if op == "weighted_sum":  # fsum: the engine's rules sum exactly rounded (rules.py)
+        return math.fsum(a * b for a, b in zip(c, x))
     if op == "dot":
         pairs = len(x) - len(c)
-        return sum(x[i] * x[i + 1] for i in range(0, pairs, 2)) + sum(
+        return math.fsum(x[i] * x[i + 1] for i in range(0, pairs, 2)) + math.fsum(
             a * b for a, b in zip(c, x[pairs:])
         )
     if op == "product":
