@@ -25,8 +25,10 @@ class SpecError(Exception):
     others: tuple[SpecError, ...] = field(default=(), compare=False, repr=False)
 
     def each(self) -> list[SpecError]:
-        """This problem and every other one, each as a line of its own (without the count)."""
-        return [replace(self, others=()), *self.others]
+        """This problem and every other one, each as a line of its own (without the count),
+        in file order (the one line of the other commands says the likeliest first)."""
+        every = [replace(self, others=()), *self.others]
+        return sorted(every, key=lambda e: (e.line or 0, e.column or 0))
 
     def __str__(self) -> str:
         where = self.file
