@@ -264,3 +264,29 @@ def test_a_claim_of_the_exact_value_is_said_exact(written: str) -> None:
     checker = Checker(load_spec(CONFIGS / "dawood.yaml"))
     (verdict,) = checker.check([Claim("net[h1]", written, 1, Decimal(written))])
     assert (verdict.status, verdict.detail, verdict.ok) == ("exact", "the exact value", True)
+
+
+def test_the_report_lists_claims_in_hand_calculation_order(tmp_path: Path) -> None:
+    """The rows follow the hand calculation (core/hand_order.py, the claims template's
+    order), not the file's order nor the order they are judged in (dout_dnet[h1] was listed
+    before out[o1], delta[h1] after new[w8], grad[w1] after new[b2])."""
+    import json
+
+    from backprop_tutor.core.hand_order import hand_order
+
+    checker = Checker(load_spec(CONFIGS / "dawood.yaml"))
+    wanted = [
+        "new[w8]", "grad[w1]", "delta[h1]", "dout_dnet[h1]", "out[o1]", "new[w1]",
+        "delta[o1]", "de_dout[h1]", "net[h1]", "loss", "grad[w5]", "new[w5]",
+    ]  # fmt: skip
+    values = json.loads(
+        CliRunner().invoke(app, ["run", str(CONFIGS / "dawood.yaml"), "-f", "json"]).stdout
+    )["display"]
+    claims = tmp_path / "claims.yaml"
+    claims.write_text("".join(f"{k}: '{values[k]}'\n" for k in wanted), encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["check", str(CONFIGS / "dawood.yaml"), str(claims), "-f", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    listed = [c["id"] for c in json.loads(result.stdout)["claims"]]
+    assert listed == [k for k in hand_order(checker.trace) if k in wanted]

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from backprop_tutor.core.errors import SpecError, TrainingError
+from backprop_tutor.core.hand_order import hand_order
 from backprop_tutor.core.notation import NOTATIONS
 from backprop_tutor.core.rules import Evaluator, Rule
 from backprop_tutor.core.trace import StepTrace, Trace
@@ -152,8 +153,10 @@ class Checker(NamedMistakes):
 
     # -- the verdicts ------------------------------------------------------------------------
     def check(self, claims: list[Claim]) -> list[Verdict]:
-        """A verdict for each numeric claim: the trace's in the order of its rules, then
-        those about training (teach/training_claims.py) as the file lists them."""
+        """A verdict for each numeric claim, judged in the order of the rules (each after
+        every claim it reads) and listed in hand-calculation order, as the tables print the
+        numbers (core/hand_order.py); then those about training (teach/training_claims.py)
+        as the file lists them."""
         about_training = [(c, t) for c in claims if (t := self._training_id(c.id))]
         trained_ids = {c.id for c, _ in about_training}
         claims = [c for c in claims if c.id not in trained_ids]
@@ -172,7 +175,14 @@ class Checker(NamedMistakes):
         trained = [
             self.training.judge(self._whole(c), t) for c, t in about_training if not c.is_formula
         ]
-        return [self.verdicts[c.id] for c in numeric] + trained
+        listed = sorted(numeric, key=lambda c: self._hand[c.id])
+        return [self.verdicts[c.id] for c in listed] + trained
+
+    @functools.cached_property
+    def _hand(self) -> dict[str, int]:
+        """Each id's place in the hand calculation: the order of the report's rows, where
+        the order of judging (`_order`) put dout_dnet[h1] before out[o1]."""
+        return {key: n for n, key in enumerate(hand_order(self.trace))}
 
     @functools.cached_property
     def training(self) -> TrainingClaims:
