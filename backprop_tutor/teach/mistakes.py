@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
+from backprop_tutor.core.activations import ACTIVATIONS, of_layer
 from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.optimizers import OPTIMIZERS
 from backprop_tutor.core.regularizers import REGULARIZERS
@@ -53,6 +54,8 @@ def mistaken_rules(
             "the terms through μ and σ² left out (δ = γ·∂E/∂y / √(σ² + ε))",
             replace(rule, coefficients=(*rule.coefficients[:2], 0.0)),
         )
+    if rule.op == "activation_derivative":  # dout/dnet of an elementwise activation
+        yield from _slope_mistakes(rule)
     if kind == "delta" and rule.op == "product":  # de_dout × dout_dnet
         yield "a missing dout/dnet factor", replace(rule, inputs=rule.inputs[:1])
     if kind == "dy" and rule.op == "product":  # batch normalization's de_dout × dout_dy
@@ -80,6 +83,24 @@ def mistaken_rules(
             "the net input written as the output (net and out swapped)",
             Rule(rule.key, "weighted_sum", rule.inputs, (1.0,)),
         )
+
+
+def _slope_mistakes(rule: Rule) -> Iterator[tuple[str, Rule]]:
+    """dout/dnet as students get it wrong, read off the activation registry alone (each
+    named by the entries' own working): a slope written in out (sigmoid's out(1 − out),
+    tanh's 1 − out²) worked on net instead (0.47 × (1 − 0.47) for σ′ at net 0.47); and
+    another elementwise activation's slope worked on this unit's numbers (tanh's 1 − out² on
+    a sigmoid unit). A slope not written in out (ReLU's, softplus's σ(net)) has no such
+    first slip; softmax's is no elementwise slope, its delta reads the Jacobian."""
+    own = of_layer(rule.function, rule.alpha)
+    on_net, on_out = own.working("net"), own.working("out")
+    if on_net != on_out:
+        name = f"the derivative taken of net instead of out ({on_net}, not {on_out})"
+        yield name, replace(rule, inputs=(rule.inputs[0], rule.inputs[0]))
+    for other, entry in ACTIVATIONS.items():
+        if other != rule.function and entry.elementwise:
+            name = f"{other}'s derivative used for {rule.function} ({entry.working('out')})"
+            yield name, replace(rule, function=other, alpha=None)
 
 
 def _delta_as_de_dout(rule: Rule, rules: Mapping[str, list[Rule]]) -> tuple[str, Rule]:
