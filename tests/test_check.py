@@ -290,3 +290,21 @@ def test_the_report_lists_claims_in_hand_calculation_order(tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     listed = [c["id"] for c in json.loads(result.stdout)["claims"]]
     assert listed == [k for k in hand_order(checker.trace) if k in wanted]
+
+
+def test_a_coarse_claim_is_not_right_in_the_json(tmp_path: Path) -> None:
+    """`check -f json` gives a claim too coarse to tell its own verdict, not right, with the
+    named mistake it shows as too; exit 1."""
+    import json
+
+    claims = tmp_path / "claims.yaml"
+    claims.write_text("new[w5]: 0.5\nnew[w6]: 0.55073\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["check", str(CONFIGS / "dawood.yaml"), str(claims), "-f", "json"]
+    )
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    coarse, right = report["claims"]
+    assert (coarse["id"], coarse["verdict"], coarse["right"]) == ("new[w5]", "coarse", False)
+    assert coarse["ambiguous_with"] == "the update left out (new = old)"
+    assert right["right"] and report["right"] == 1

@@ -174,3 +174,18 @@ def test_a_class_with_no_mistakes_says_none(tmp_path) -> None:
     output = CliRunner().invoke(app, args).stdout
     assert "The most common named mistakes: none" in output
     assert "(a mistake of their own there): none" in output
+
+
+def test_an_answer_too_coarse_to_tell_gets_no_credit(tmp_path) -> None:
+    """The starting weights as the updated ones, at 1 decimal: right when rounded, and the
+    update left out alike; no credit, and the report says which mistake it could be."""
+    sheet = tmp_path / "answers.csv"
+    sheet.write_text(
+        "student,new[w5],new[w1],new[w6]\nann,0.5,0.1,0.55073\nbob,0.45187,0.09933,0.55073\n",
+        encoding="utf-8",
+    )
+    report = json.loads(_out(["grade", str(CONFIGS / "dawood.yaml"), str(sheet), "-f", "json"]))
+    ann, bob = report["students"]
+    assert (ann["credit"], bob["credit"]) == (1, 3)
+    assert [r["id"] for r in ann["root_mistakes"]] == ["new[w1]", "new[w5]"]
+    assert {r["verdict"] for r in ann["root_mistakes"]} == {"coarse"}

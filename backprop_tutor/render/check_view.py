@@ -24,6 +24,7 @@ MARKS = {
     "calculator": ("≈", "right in calculator arithmetic"),
     "carried": ("↳", "right from the claimed numbers, their rounding carried"),
     "follows": ("→", "right for a wrong number above it"),
+    "coarse": ("?", "too few decimals: right, and a named mistake too, at the digits written"),
     "variant": ("✗", "a mistake"),
     "mismatch": ("✗", "a mistake"),
     "formula": ("=", "a formula compared by SymPy"),
@@ -92,21 +93,29 @@ class CheckReport:
         return ["Working of each mistake:", *lines]
 
     def summary(self) -> str:
+        """How many claims are right, how many wrong from how many mistakes (each root with
+        what follows from it), and which are too coarse to tell (counted apart: no mistake is
+        shown, and none is ruled out)."""
         total = len(self.verdicts)
         if self.all_right:
             return "The claim matches." if total == 1 else f"All {total} claims match."
-        wrong = [v for v in self.verdicts if not v.ok]
-        roots = self.roots()
+        coarse = [v.claim.id for v in self.verdicts if v.status == "coarse"]
+        wrong = [v for v in self.verdicts if not v.ok and v.status != "coarse"]
+        roots = [v for v in self.roots() if v.status != "coarse"]
         parts = []
         for root in roots:
             after = [v.claim.id for v in wrong if root.claim.id in v.causes]
             verb = "follows" if len(after) == 1 else "follow"
             follows = f"; then {', '.join(after)} {verb} from it" if after else ""
             parts.append(plain(f"{root.claim.id} ({root.detail}{follows})"))
-        return (
-            f"{counted(total - len(wrong), 'claim')} right and {len(wrong)} wrong, from "
-            f"{counted(len(roots), 'mistake')}: " + "; ".join(parts)
-        )
+        right = counted(total - len(wrong) - len(coarse), "claim")
+        said = [f"{right} right"]
+        if coarse:
+            said.append(f"{len(coarse)} too coarse to tell ({', '.join(coarse)})")
+        if wrong:
+            said.append(f"{len(wrong)} wrong, from {counted(len(roots), 'mistake')}")
+        head = ", ".join(said[:-1]) + " and " + said[-1]
+        return head + (": " + "; ".join(parts) if parts else ".")
 
 
 def _exact(v: Verdict) -> str:

@@ -88,6 +88,7 @@ def grade_json(grades: ClassGrade) -> str:
                     {
                         "id": v.claim.id,
                         "claimed": v.claim.text,
+                        "verdict": v.status,  # variant, mismatch, or coarse (too few decimals)
                         "mistake": v.mistake,
                         "detail": v.detail,
                     }

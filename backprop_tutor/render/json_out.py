@@ -132,6 +132,8 @@ def check_json(verdicts, delta_sign: int = 1) -> str:
             "root": v.is_root,
             "follows_from": list(v.causes),
             "detail": v.detail,
+            "mistake": v.mistake,  # a variant's named mistake
+            "ambiguous_with": v.ambiguous_with,  # a coarse claim's: the mistake it shows as too
             "rule": v.rule.to_dict() if v.rule else None,  # the rule the number fits
             "inputs": v.inputs,  # what it reads: the claimed values where claimed
             "gives": v.gives,  # what the rule gives from them

@@ -202,6 +202,27 @@ class Checker(NamedMistakes):
         found = exact_claim(exact, claim)
         if found:
             return found
+        found = self._right(claim, exact)
+        if found is None:
+            found = self._from_claims(claim)
+            found = found and replace(found, exact=exact)
+        if found is not None:
+            return self._too_coarse(found) if found.ok else found
+        self._tried = {}
+        for name, value in self._variants(parse_id(claim.id)):
+            if _matches(value, claim):
+                found = Verdict(claim, "variant", f"matches only with {name}", exact, mistake=name)
+                rule, tried, read = self._tried.get(name, (None, None, {}))
+                return self._with_working(found, rule if tried == value else None, read)
+        off = float(claim.number) - exact  # type: ignore[arg-type]
+        shown = exactly(exact, claim.digits)
+        found = Verdict(claim, "mismatch", f"exact value {shown}, off by {off:+.6g}", exact)
+        options = self.evaluator.rules.get(claim.id)
+        return self._with_working(found, options[0] if options else None)
+
+    def _right(self, claim: Claim, exact: float) -> Verdict | None:
+        """The verdict on a claim of the exact value as written down: rounded or truncated
+        (the spec's way first), calculator arithmetic, within a unit of its last digit."""
         own = self.spec.display.rounding
         how = shown_as(exact, claim, own)
         if how:
@@ -228,20 +249,33 @@ class Checker(NamedMistakes):
             found = self._calculator(claim, digits, exact)
             if found:
                 return found
-        found = self._from_claims(claim)
-        if found is not None:
-            return replace(found, exact=exact)
+        return None
+
+    def _too_coarse(self, verdict: Verdict) -> Verdict:
+        """A right verdict, unless the claim has fewer decimals than the tables print (or a
+        calculator spec carries) and a slip of the quantity's own shows as it too: at 1
+        decimal, Dawood's new w5 0.5 is the right 0.45187 and w5 left at 0.5 alike, so it
+        shows no work is right. A slip upstream (`_own_variants`) is left to the claims it
+        is made in; one the tables' own digits cannot tell from the right value is none."""
+        claim, full = verdict.claim, self.spec.display.digits
+        if self.spec.carry_digits is not None:
+            full = min(full, self.spec.carry_digits)
+        if claim.digits >= full:
+            return verdict
+        n = self.spec.display.format
+        right = n(self.v[claim.id])
         self._tried = {}
-        for name, value in self._variants(parse_id(claim.id)):
-            if value is not None and (shown_as(value, claim) or within_a_unit(value, claim)):
-                found = Verdict(claim, "variant", f"matches only with {name}", exact, mistake=name)
-                rule, tried, read = self._tried.get(name, (None, None, {}))
-                return self._with_working(found, rule if tried == value else None, read)
-        off = float(claim.number) - exact  # type: ignore[arg-type]
-        shown = exactly(exact, claim.digits)
-        found = Verdict(claim, "mismatch", f"exact value {shown}, off by {off:+.6g}", exact)
-        options = self.evaluator.rules.get(claim.id)
-        return self._with_working(found, options[0] if options else None)
+        for name, value in self._own_variants(parse_id(claim.id)):
+            # at the claim's digits (no unit's leeway: 0.099 does not read as w1's 0.1)
+            if value is None or not shown_as(value, claim) or n(value) == right:
+                continue
+            detail = (
+                f"too coarse to tell: at {counted(claim.digits, 'decimal')} {claim.text} is "
+                f"both the right value {right} and {n(value)} from {name}; write the tables' "
+                f"{counted(self.spec.display.digits, 'decimal')}"
+            )
+            return Verdict(claim, "coarse", detail, verdict.exact, ambiguous_with=name)
+        return verdict
 
     def _with_working(
         self, verdict: Verdict, rule: Rule | None, read: dict[str, float] | None = None
@@ -314,3 +348,8 @@ class Checker(NamedMistakes):
         """A delta between the notation's sign (a claim) and dE/dnet (the rules): ±1 turns
         either way."""
         return NOTATIONS[self.spec.notation].sign_of(key) * value
+
+
+def _matches(value: float | None, claim: Claim) -> bool:
+    """A named mistake's value as the claim writes it: shown at its digits, or within a unit."""
+    return value is not None and bool(shown_as(value, claim) or within_a_unit(value, claim))

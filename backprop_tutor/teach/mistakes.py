@@ -15,6 +15,7 @@ from backprop_tutor.core.optimizers import OPTIMIZERS
 from backprop_tutor.core.regularizers import REGULARIZERS
 from backprop_tutor.core.rules import Rule
 
+LEFT_OUT = "the update left out (new = old)"
 DECAYED_BIAS = "the decay applied to a bias (biases are not decayed: decay_biases is false)"
 
 
@@ -119,8 +120,13 @@ def _delta_as_de_dout(rule: Rule, rules: Mapping[str, list[Rule]]) -> tuple[str,
 def _update_mistakes(
     kind: str, rule: Rule, rules: Mapping[str, list[Rule]]
 ) -> Iterator[tuple[str, Rule]]:
-    """An update's slips: gradient descent's (sign, η) in new and in momentum's Δ, the change
-    subtracted, an optimizer's or a penalty's own named mistakes, the decay on a bias."""
+    """An update's slips: the update left out (first: a coarse claim is told from it, and
+    nothing is likelier to be written), gradient descent's (sign, η) in new and in momentum's
+    Δ, the change subtracted, an optimizer's or a penalty's own named mistakes, the decay on
+    a bias."""
+    if kind == "new" and rule.op == "weighted_sum" and rule.inputs[0].startswith("old["):
+        # the update never made: the weight left as it was (old + anything)
+        yield LEFT_OUT, replace(rule, inputs=rule.inputs[:1], coefficients=(1.0,), at=())
     if kind == "new" and rule.inputs[1:2] and rule.inputs[1].startswith("change["):
         yield "the change's sign (new = old − Δ)", replace(rule, coefficients=(1.0, -1.0))
         change = rules.get(rule.inputs[1], ())

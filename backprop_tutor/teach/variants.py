@@ -28,7 +28,7 @@ class NamedMistakes:
         """(name, value) of each named mistake that applies to this quantity: first those of
         its own rule, from the claimed numbers; then whole runs with a setting changed."""
         yield from self._rule_variants(ident)
-        key, v, spec = ident.key, self.v, self.spec
+        key, spec = ident.key, self.spec
         yield (
             "the layer-by-layer update (hidden deltas computed with the already updated "
             "weights above)",
@@ -46,16 +46,33 @@ class NamedMistakes:
             yield "dropout's mask applied in the test pass", self._masked_test.get(ident.key)
         if ident.predicted or not ident.known:
             return
-        kind, inside = ident.kind, ident.inside
+        yield from self._sign_variants(ident)
+        if ident.step <= len(self.steps):
+            yield from self._local_variants(ident, self.steps[ident.step - 1])
+
+    def _own_variants(self, ident: TraceId) -> Iterator[tuple[str, float | None]]:
+        """The slips made in this quantity itself, on the student's numbers: its rule's
+        named mistakes, its sign. Only its own claim can show one; a slip upstream (a whole
+        run's: layer-by-layer, one step more; an input's: the updated w7 in de_dout[h1])
+        shows in the numbers it reads, judged where they are claimed."""
+        yield from self._rule_variants(ident)
+        if not ident.predicted and ident.known:
+            yield from self._sign_variants(ident)
+
+    def _sign_variants(self, ident: TraceId) -> Iterator[tuple[str, float | None]]:
+        """The quantity with its sign or its sum's scale slipped: delta's other sign
+        convention, a gradient's opposite sign, the loss's mean over the outputs."""
+        v, kind, key = self.v, ident.kind, ident.key
         if kind in ("delta", "de_dout"):
             other = "δ = ∂E/∂net" if self.sign < 0 else "δ = −∂E/∂net"
             yield f"the other sign convention of delta ({other})", -v[key]
         if kind in ("grad", "path"):
             yield "the opposite sign", -v[key]
-        if kind == "loss" and not inside:
-            yield "the mean instead of the sum over the outputs", v[key] / len(spec.output_names)
-        if ident.step <= len(self.steps):
-            yield from self._local_variants(ident, self.steps[ident.step - 1])
+        if kind == "loss" and not ident.inside:
+            yield (
+                "the mean instead of the sum over the outputs",
+                v[key] / len(self.spec.output_names),
+            )
 
     def _rule_variants(self, ident: TraceId) -> Iterator[tuple[str, float | None]]:
         """The quantity's own rule with a named mistake in it, evaluated from the claimed
@@ -108,16 +125,14 @@ class NamedMistakes:
 
     def _step_fewer(self, ident: TraceId) -> Iterator[tuple[str, float | None]]:
         """The value one step earlier: a test predicted with the weights before the last
-        update, a new weight left at its old value, a later step's quantity copied."""
+        update, a later step's quantity copied (a new weight left at its old value is the
+        update left out, a mistake of its rule: teach/mistakes.py)."""
         if ident.test is not None:
             fewer = self._run("fewer", steps=self.spec.steps - 1).get(ident.key)
             yield "one step fewer (the weights before the last update)", fewer
         elif ident.after:  # the same example before the last update: that step's own value
             before = self.v.get(parse_id(ident.key.split("@")[0]).step_key(len(self.steps)))
             yield "the value before the update (the weights the last step started from)", before
-        elif ident.kind == "new":
-            before = self.v.get(ident.at("old", ident.inside))
-            yield "one step fewer (the value before the update)", before
         elif ident.step > 1 and ident.known:
             yield "one step fewer", self.v.get(ident.step_key(ident.step - 1))
 

@@ -17,7 +17,7 @@ from backprop_tutor.teach.quiz import tolerance
 @dataclass
 class Verdict:
     claim: Claim
-    status: str  # exact | calculator | carried | follows | variant | mismatch | formula
+    status: str  # exact | calculator | carried | follows | coarse | variant | mismatch | formula
     detail: str
     exact: float | None = None
     ok: bool = False
@@ -28,6 +28,8 @@ class Verdict:
     inputs: dict[str, float] = field(default_factory=dict)
     gives: float | None = None  # what the rule gives from those inputs
     mistake: str | None = None  # a variant's: the named mistake the claim is the result of
+    # a coarse claim's: the named mistake that shows as the claim too, at its few digits
+    ambiguous_with: str | None = None
 
     @property
     def is_root(self) -> bool:
