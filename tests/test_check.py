@@ -308,3 +308,41 @@ def test_a_coarse_claim_is_not_right_in_the_json(tmp_path: Path) -> None:
     assert (coarse["id"], coarse["verdict"], coarse["right"]) == ("new[w5]", "coarse", False)
     assert coarse["ambiguous_with"] == "the update left out (new = old)"
     assert right["right"] and report["right"] == 1
+
+
+def _claims_json(spec: Path, text: str, tmp_path: Path) -> dict:
+    claims = tmp_path / "claims.yaml"
+    claims.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(app, ["check", str(spec), str(claims), "-f", "json"])
+    import json
+
+    return {c["id"]: c for c in json.loads(result.stdout)["claims"]}
+
+
+def test_a_named_mistake_has_its_working_and_the_right_one(tmp_path: Path) -> None:
+    """The update's sign: `rule` is the right rule (w7 − 0.6 × grad) and `mistake_rule` the
+    one the number fits (w7 + 0.6 × grad), each worked from the claimed gradient; a
+    mismatch has the right working alone."""
+    found = _claims_json(
+        CONFIGS / "dawood.yaml", "grad[w7]: -0.01761\nnew[w7]: 0.68943\nout[h1]: 0.7\n", tmp_path
+    )
+    claim = found["new[w7]"]
+    assert claim["rule"]["coefficients"] == [1.0, -0.6]
+    assert claim["mistake_rule"]["coefficients"] == [1.0, 0.6]
+    assert claim["inputs"] == claim["mistake_inputs"] == {"old[w7]": 0.7, "grad[w7]": -0.01761}
+    assert claim["gives"] == pytest.approx(0.7 + 0.6 * 0.01761)
+    assert claim["mistake_gives"] == pytest.approx(0.7 - 0.6 * 0.01761)
+    mismatch = found["out[h1]"]
+    assert mismatch["verdict"] == "mismatch" and mismatch["rule"]["op"] == "activation"
+    assert mismatch["mistake_rule"] is None and mismatch["mistake_gives"] is None
+
+
+def test_a_mistake_found_as_a_calculator_works_it_reads_carried_numbers(tmp_path: Path) -> None:
+    """Two decimals carried, the update's sign slipped, no gradient claimed: −0.2 + 0.5 ×
+    (−0.03) is −0.215, Δ carried to −0.02 first: −0.22, the claim. The working read the
+    exact gradient, −0.027276, and gave −0.21, not the claim."""
+    spec = Path(__file__).parent / "data" / "calculator" / "mitchell-four-decimals.yaml"
+    claim = _claims_json(spec, "new[w_o1_h2]: -0.2200\n", tmp_path)["new[w_o1_h2]"]
+    assert claim["verdict"] == "variant" and "the update's sign" in claim["mistake"]
+    assert claim["mistake_inputs"]["grad[w_o1_h2]"] == -0.03
+    assert claim["mistake_gives"] == pytest.approx(-0.22)

@@ -68,29 +68,46 @@ class CheckReport:
         return "  ".join(f"{mark} {meaning}" for mark, meaning in seen)
 
     def workings(self) -> list[str]:
-        """Each root mistake's working: the rule its number fits, with the numbers it reads
-        (the student's where they claimed them), and what that gives."""
+        """Each root mistake's working, with the numbers it reads (the student's where they
+        claimed them): a named mistake's as the claim fits it, then the right rule's beside
+        it; a mismatch's, the right rule's alone."""
         lines = []
         for v in self.roots():
-            if v.rule is None or v.gives is None or v.claim.number is None:
+            if v.claim.number is None or v.status == "coarse":
                 continue
             n = NumberFormat(v.claim.digits + 2, "round", fixed=False).format
-            value = v.gives
-            numbers = working(v.rule, v.inputs, n)
-            written = f"{v.claim.id}: {self.name(v.claim.id)}"
-            line = f"  {written} = {formula(v.rule, self.name)} = {numbers} = {n(value)}"
-            lines.append(plain(f"{line}  (claimed {v.claim.text})"))
+            right = self._worked(v.rule, v.inputs, v.gives, n)
+            if v.mistake_rule is None and v.status == "mismatch":
+                if right:
+                    lines.append(plain(f"  {v.claim.id}: {right}  (claimed {v.claim.text})"))
+                continue
+            mistaken = self._worked(v.mistake_rule, v.mistake_inputs, v.mistake_gives, n)
+            if not (mistaken or right):
+                continue
+            lines.append(plain(f"  {v.claim.id} (claimed {v.claim.text}):"))
+            if mistaken:
+                lines.append(plain(f"    as claimed: {mistaken}"))
+            if right:
+                lines.append(plain(f"    right:      {right}"))
         if not lines:
             return []
         reads_delta = any(
             key.startswith("delta[")
             for v in self.roots()
-            if v.rule
-            for key in (v.claim.id, *v.rule.inputs)
+            for rule in (v.rule, v.mistake_rule)
+            if rule
+            for key in (v.claim.id, *rule.inputs)
         )
         if self.delta_sign < 0 and reads_delta:
             lines.append("  (in the working, −δ is ∂E/∂net: the notation's δ with its sign turned)")
         return ["Working of each mistake:", *lines]
+
+    def _worked(self, rule, inputs: dict[str, float], gives: float | None, n) -> str:
+        """`name = formula = numbers = value`, or '' without a rule."""
+        if rule is None or gives is None:
+            return ""
+        written = self.name(rule.key)
+        return f"{written} = {formula(rule, self.name)} = {working(rule, inputs, n)} = {n(gives)}"
 
     def summary(self) -> str:
         """How many claims are right, how many wrong from how many mistakes (each root with

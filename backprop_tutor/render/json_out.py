@@ -134,9 +134,13 @@ def check_json(verdicts, delta_sign: int = 1) -> str:
             "detail": v.detail,
             "mistake": v.mistake,  # a variant's named mistake
             "ambiguous_with": v.ambiguous_with,  # a coarse claim's: the mistake it shows as too
-            "rule": v.rule.to_dict() if v.rule else None,  # the rule the number fits
+            "rule": v.rule.to_dict() if v.rule else None,  # the quantity's right rule
             "inputs": v.inputs,  # what it reads: the claimed values where claimed
             "gives": v.gives,  # what the rule gives from them
+            # a named mistake's: the rule the claimed number fits, what it read, what it gives
+            "mistake_rule": v.mistake_rule.to_dict() if v.mistake_rule else None,
+            "mistake_inputs": v.mistake_inputs,
+            "mistake_gives": v.mistake_gives,
         }
         for v in verdicts
     ]

@@ -30,6 +30,7 @@ import numpy as np
 from backprop_tutor.core.errors import SpecError, TrainingError
 from backprop_tutor.core.hand_order import hand_order
 from backprop_tutor.core.notation import NOTATIONS
+from backprop_tutor.core.numbers import carry
 from backprop_tutor.core.rules import Evaluator, Rule
 from backprop_tutor.core.trace import StepTrace, Trace
 from backprop_tutor.core.trace_rules import trace_rules
@@ -39,7 +40,7 @@ from backprop_tutor.spec.model import Spec
 from backprop_tutor.teach.claims import Claim, claim_aliases, load_claims, parse_id
 from backprop_tutor.teach.mistakes import masked_test_pass
 from backprop_tutor.teach.training_claims import TrainingClaims, TrainingId, training_id
-from backprop_tutor.teach.variants import NamedMistakes, later
+from backprop_tutor.teach.variants import NamedMistakes, Tried, later
 from backprop_tutor.teach.verdicts import (
     Verdict,
     exact_claim,
@@ -85,7 +86,7 @@ class Checker(NamedMistakes):
         self.claimed: dict[str, float] = {}
         self.verdicts: dict[str, Verdict] = {}
         # the rule of each named mistake tried, by name, and the value it gave
-        self._tried: dict[str, tuple[Rule, float | None, dict[str, float]]] = {}
+        self._tried: dict[str, Tried] = {}
 
     @functools.cached_property
     def _masked_test(self) -> dict[str, float]:
@@ -212,13 +213,12 @@ class Checker(NamedMistakes):
         for name, value in self._variants(parse_id(claim.id)):
             if _matches(value, claim):
                 found = Verdict(claim, "variant", f"matches only with {name}", exact, mistake=name)
-                rule, tried, read = self._tried.get(name, (None, None, {}))
-                return self._with_working(found, rule if tried == value else None, read)
+                tried = self._tried.get(name)
+                return self._with_working(found, tried if tried and tried.value == value else None)
         off = float(claim.number) - exact  # type: ignore[arg-type]
         shown = exactly(exact, claim.digits)
         found = Verdict(claim, "mismatch", f"exact value {shown}, off by {off:+.6g}", exact)
-        options = self.evaluator.rules.get(claim.id)
-        return self._with_working(found, options[0] if options else None)
+        return self._with_working(found)
 
     def _right(self, claim: Claim, exact: float) -> Verdict | None:
         """The verdict on a claim of the exact value as written down: rounded or truncated
@@ -277,18 +277,23 @@ class Checker(NamedMistakes):
             return Verdict(claim, "coarse", detail, verdict.exact, ambiguous_with=name)
         return verdict
 
-    def _with_working(
-        self, verdict: Verdict, rule: Rule | None, read: dict[str, float] | None = None
-    ) -> Verdict:
-        """The verdict with the rule its number fits and that rule's inputs, as the student
-        had them (claimed where claimed, and `read` where a named mistake read another
-        number: a bias's ∂net/∂b as 0)."""
-        if rule is None:
-            return verdict
-        given = {**self._given(), **(read or {})}
-        inputs = self.evaluator.inputs(rule, given)
-        gives = rule.apply([inputs[key] for key in rule.inputs])
-        return replace(verdict, rule=rule, inputs=inputs, gives=gives)
+    def _with_working(self, verdict: Verdict, mistake: Tried | None = None) -> Verdict:
+        """The verdict with its working: the right rule with the student's numbers (claimed
+        where claimed), and for a named mistake of a rule, the rule the number fits with the
+        numbers it read (`read`: a bias's ∂net/∂b as 0), worked as it was found to match:
+        exactly, or as the spec's calculator carries (its inputs carried)."""
+        given = self._given()
+        options = self.evaluator.rules.get(verdict.claim.id)
+        if options:
+            rule, inputs, gives = _worked(self.evaluator, options[0], given)
+            verdict = replace(verdict, rule=rule, inputs=inputs, gives=gives)
+        if mistake is not None:
+            read = {**given, **mistake.read}
+            rule, inputs, gives = _worked(mistake.evaluator, mistake.rule, read)
+            verdict = replace(
+                verdict, mistake_rule=rule, mistake_inputs=inputs, mistake_gives=gives
+            )
+        return verdict
 
     def _calculator(self, claim: Claim, digits: int, exact: float) -> Verdict | None:
         value = self._run(f"carry{digits}", carry_digits=digits).get(claim.id)
@@ -353,3 +358,11 @@ class Checker(NamedMistakes):
 def _matches(value: float | None, claim: Claim) -> bool:
     """A named mistake's value as the claim writes it: shown at its digits, or within a unit."""
     return value is not None and bool(shown_as(value, claim) or within_a_unit(value, claim))
+
+
+def _worked(evaluator: Evaluator, rule: Rule, given: dict[str, float]):
+    """A rule's working: the values it reads from `given` and what follows from it (each
+    carried, under a calculator evaluator), and what it gives from them (carried too)."""
+    inputs = evaluator.inputs(rule, given)
+    gives = rule.apply([inputs[key] for key in rule.inputs])
+    return rule, inputs, carry(gives, evaluator.places) if rule.rounded else gives

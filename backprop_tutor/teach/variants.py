@@ -10,15 +10,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from backprop_tutor.core.losses import LOSSES
-from backprop_tutor.core.rules import Rule
+from backprop_tutor.core.rules import Evaluator, Rule
 from backprop_tutor.teach.claims import TraceId, parse_id
 from backprop_tutor.teach.mistakes import mistaken_bias_factors, mistaken_rules
 
 if TYPE_CHECKING:
     from backprop_tutor.teach.check import StepEvents
+
+
+class Tried(NamedTuple):
+    """A named mistake of a quantity's rule as tried, for its working: the rule used, the
+    value it gave, the numbers read in place of the claimed ones (a bias's ∂net/∂b as 0),
+    and the evaluator that worked it (exact, or as the spec's calculator carries)."""
+
+    rule: Rule
+    value: float | None
+    read: dict[str, float]
+    evaluator: Evaluator
 
 
 class NamedMistakes:
@@ -87,8 +98,8 @@ class NamedMistakes:
         for name, rule in mistaken_rules(ident.kind, options[0], self._neighbours, rules):
             value, _ = self.evaluator.recompute(ident.key, given, rule)
             value = None if value is None else self._engine_sign(ident.key, value)
-            for used, gives in ((rule, value), *carried.get(name, ())):
-                self._tried[name] = (used, gives, {})
+            for used, gives, by in ((rule, value, self.evaluator), *carried.get(name, ())):
+                self._tried[name] = Tried(used, gives, {}, by)
                 yield name, gives
         bias = ident.inside.split(",")[0]
         factor = self.evaluator.rules.get(ident.at("dnet_dparam", bias), ())
@@ -100,12 +111,12 @@ class NamedMistakes:
                     factor[0].key: given.get(old, self.values[old]) if instead is None else instead
                 }
                 value, _ = self.evaluator.recompute(ident.key, {**given, **read})
-                self._tried[name] = (options[0], value, read)
+                self._tried[name] = Tried(options[0], value, read, self.evaluator)
                 yield name, value
 
     def _carried_mistakes(
         self, ident: TraceId, given: dict[str, float]
-    ) -> dict[str, list[tuple[Rule, float | None]]]:
+    ) -> dict[str, list[tuple[Rule, float | None, Evaluator]]]:
         """Under calculator arithmetic (Checker.calculator), each named mistake of the
         quantity's rule worked as the engine works it, from the claimed numbers: every value
         carried, and a new weight's Δ carried before it is added (Δw = −η × grad written
@@ -115,12 +126,12 @@ class NamedMistakes:
         options = calculator.rules.get(ident.key) if calculator else None
         if not calculator or not options:
             return {}
-        found: dict[str, list[tuple[Rule, float | None]]] = {}
+        found: dict[str, list[tuple[Rule, float | None, Evaluator]]] = {}
         rules = calculator.rules
         for name, rule in mistaken_rules(ident.kind, options[0], self._neighbours, rules):
             value, _ = calculator.recompute(ident.key, given, rule)
             value = None if value is None else self._engine_sign(ident.key, value)
-            found.setdefault(name, []).append((rule, value))
+            found.setdefault(name, []).append((rule, value, calculator))
         return found
 
     def _step_fewer(self, ident: TraceId) -> Iterator[tuple[str, float | None]]:

@@ -22,11 +22,15 @@ class Verdict:
     exact: float | None = None
     ok: bool = False
     causes: list[str] = field(default_factory=list)  # for follows: the first wrong claims
-    # the working of a mistake: the rule the number fits (a named mistake's, or the right
-    # one), and the values it reads, the claimed ones where claimed (dE/dnet for a delta)
+    # the right working: the quantity's rule, and the values it reads, the claimed ones
+    # where claimed (dE/dnet for a delta)
     rule: Rule | None = None
     inputs: dict[str, float] = field(default_factory=dict)
     gives: float | None = None  # what the rule gives from those inputs
+    # a named mistake's working: the rule the claimed number fits, as the student worked it
+    mistake_rule: Rule | None = None
+    mistake_inputs: dict[str, float] = field(default_factory=dict)
+    mistake_gives: float | None = None
     mistake: str | None = None  # a variant's: the named mistake the claim is the result of
     # a coarse claim's: the named mistake that shows as the claim too, at its few digits
     ambiguous_with: str | None = None
