@@ -6,9 +6,13 @@ Each claim gets one verdict, tried in this order:
 - calculator: it equals the value of calculator arithmetic (every quantity rounded to N
   decimals): a fact reported, not a mistake;
 - carried or follows: recomputed by the trace's rules (core/rules.py) from the claimed numbers
-  as written, carried forward through what lies between, it is right: rounding carried when
-  every number it read is right ("carried", right), else a consequence of the mistakes those
-  numbers came from ("follows", named);
+  as written, carried forward through what lies between (exactly, then as the spec's
+  calculator works it), it is right: rounding carried when every number it read is right
+  ("carried", right), else a consequence of the mistakes those numbers came from ("follows",
+  named; teach/from_claims.py);
+- coarse (of the three right ones above): written with fewer decimals than the tables print,
+  and a slip of the quantity's own (its rule's named mistakes, its sign) shows as it too, so
+  it shows no work is right: not right;
 - variant: it equals the value under a named mistake (layer-by-layer update, the other sign
   of delta, a missing dout/dnet factor, updated weights in a hidden delta, ...);
 - mismatch: none of these; the exact value and the difference are given.
@@ -21,7 +25,6 @@ prediction's (`out[y1]@test1`) from the weights the last update left.
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -38,6 +41,7 @@ from backprop_tutor.core.words import counted
 from backprop_tutor.record import run
 from backprop_tutor.spec.model import Spec
 from backprop_tutor.teach.claims import Claim, claim_aliases, load_claims, parse_id
+from backprop_tutor.teach.from_claims import FromClaims
 from backprop_tutor.teach.mistakes import masked_test_pass
 from backprop_tutor.teach.training_claims import TrainingClaims, TrainingId, training_id
 from backprop_tutor.teach.variants import NamedMistakes, Tried, later
@@ -61,7 +65,7 @@ class StepEvents:
         self.deltas = {d.unit: d for d in step.deltas}
 
 
-class Checker(NamedMistakes):
+class Checker(FromClaims, NamedMistakes):
     """The exact trace of a spec, and the runs and local values of the named variants.
 
     Everything runs under np.errstate(all="ignore"): claimed numbers are arbitrary, so a
@@ -302,48 +306,6 @@ class Checker(NamedMistakes):
         said = " (as the spec says)" if digits == self.spec.carry_digits else ""
         detail = f"calculator arithmetic, {counted(digits, 'decimal')} carried{said}"
         return Verdict(claim, "calculator", detail, exact, True)
-
-    # -- from the claimed numbers: carried rounding, or a mistake upstream -------------------
-    def _from_claims(self, claim: Claim) -> Verdict | None:
-        """The claim recomputed by the trace's rules from the claimed numbers as written,
-        carried forward through everything between. Equal to the claim (at its digits, or
-        within a unit of the last): right for rounded numbers carried ("carried"), or, when a
-        wrong number was read, a consequence of the mistakes it came from ("follows")."""
-        given = self._given()
-        found, read = self.evaluator.recompute(claim.id, given)
-        if found is None or not read:
-            return None
-        value = self._engine_sign(claim.id, found)
-        if not (shown_as(value, claim) or within_a_unit(value, claim)):
-            return None
-        wrong = [
-            k
-            for k in read
-            if k in self.verdicts
-            and not self.verdicts[k].ok
-            and self._moves(claim.id, found, k, given)
-        ]
-        if not wrong:
-            detail = f"right from the claimed {', '.join(read)} as written (rounding carried)"
-            return Verdict(claim, "carried", detail, ok=True)
-        roots: list[str] = []
-        for key in wrong:
-            verdict = self.verdicts[key]
-            for root in verdict.causes if verdict.status == "follows" else [key]:
-                if root not in roots:
-                    roots.append(root)
-        names = ", ".join(roots)
-        detail = f"right for the claimed {names}: the mistake is there"
-        return Verdict(claim, "follows", detail, causes=roots)
-
-    def _moves(self, key: str, with_it: float, source: str, given: dict[str, float]) -> bool:
-        """Whether the claimed `source` changes `key`, recomputed as `with_it`, at all: σ′
-        reads net and out but uses out alone, so a wrong net is no cause of it."""
-        exact = {**given, source: self.values[source]}  # the source right, the rest as claimed
-        without, _ = self.evaluator.recompute(key, exact)
-        if without is None:
-            return True
-        return not math.isclose(with_it, without, rel_tol=1e-12, abs_tol=1e-15)
 
     def _given(self) -> dict[str, float]:
         """The claimed numbers as the rules read them (a delta as ∂E/∂net)."""
