@@ -34,6 +34,31 @@ def mistaken_rules(
             "dropout's scaling forgotten (a kept output not divided by 1 − rate)",
             replace(rule, coefficients=(rule.coefficients[0],) * 2),
         )
+    yield from _batch_norm_mistakes(rule)
+    if rule.op == "activation_derivative":  # dout/dnet of an elementwise activation
+        yield from _slope_mistakes(rule)
+    if kind == "delta" and rule.op == "product":  # de_dout × dout_dnet
+        yield "a missing dout/dnet factor", replace(rule, inputs=rule.inputs[:1])
+    if kind == "dy" and rule.op == "product":  # batch normalization's de_dout × dout_dy
+        yield "a missing ∂out/∂y factor (∂E/∂y = ∂E/∂out)", replace(rule, inputs=rule.inputs[:1])
+    if kind == "grad" and rule.op == "product" and rule.inputs[0].startswith("delta["):
+        yield _delta_as_de_dout(rule, rules or {})
+    if kind == "de_dout" and rule.op in ("dot", "product"):  # Σ w δ over the units it feeds
+        yield from _sent_back_mistakes(rule, neighbours or {})
+    if kind in ("loss", "de_dout") and rule.function in LOSSES:
+        mistaken = LOSSES[rule.function].mistaken_for
+        if mistaken:
+            yield mistaken[1], replace(rule, function=mistaken[0])
+    if kind == "out" and len(rule.inputs) == 1:  # a and z swapped: the net input written
+        yield (
+            "the net input written as the output (net and out swapped)",
+            Rule(rule.key, "weighted_sum", rule.inputs, (1.0,)),
+        )
+
+
+def _batch_norm_mistakes(rule: Rule) -> Iterator[tuple[str, Rule]]:
+    """Batch normalization's slips: the sample's variance, the running statistics' momentum
+    the wrong way round or without N/(N − 1), δ through y alone."""
     if rule.op == "variance":  # batch normalization's σ² with the sample's N − 1
         yield (
             "the unbiased variance (÷ N − 1) in place of the batch's (÷ N)",
@@ -55,35 +80,23 @@ def mistaken_rules(
             "the terms through μ and σ² left out (δ = γ·∂E/∂y / √(σ² + ε))",
             replace(rule, coefficients=(*rule.coefficients[:2], 0.0)),
         )
-    if rule.op == "activation_derivative":  # dout/dnet of an elementwise activation
-        yield from _slope_mistakes(rule)
-    if kind == "delta" and rule.op == "product":  # de_dout × dout_dnet
-        yield "a missing dout/dnet factor", replace(rule, inputs=rule.inputs[:1])
-    if kind == "dy" and rule.op == "product":  # batch normalization's de_dout × dout_dy
-        yield "a missing ∂out/∂y factor (∂E/∂y = ∂E/∂out)", replace(rule, inputs=rule.inputs[:1])
-    if kind == "grad" and rule.op == "product" and rule.inputs[0].startswith("delta["):
-        yield _delta_as_de_dout(rule, rules or {})
-    if kind == "de_dout" and rule.op in ("dot", "product"):  # Σ w δ over the units it feeds
-        for k in range(0, len(rule.inputs), 2):
-            weight = rule.inputs[k]
-            if weight.startswith("old["):
-                name = weight.partition("[")[2].partition("]")[0]
-                inputs = list(rule.inputs)
-                inputs[k] = "new" + weight[3:]
-                yield (
-                    f"the updated {name} instead of the original",
-                    replace(rule, inputs=tuple(inputs)),
-                )
-            yield from _wrong_edges(rule, k, (neighbours or {}).get(_inside(weight), ()))
-    if kind in ("loss", "de_dout") and rule.function in LOSSES:
-        mistaken = LOSSES[rule.function].mistaken_for
-        if mistaken:
-            yield mistaken[1], replace(rule, function=mistaken[0])
-    if kind == "out" and len(rule.inputs) == 1:  # a and z swapped: the net input written
-        yield (
-            "the net input written as the output (net and out swapped)",
-            Rule(rule.key, "weighted_sum", rule.inputs, (1.0,)),
-        )
+
+
+def _sent_back_mistakes(
+    rule: Rule, neighbours: Mapping[str, tuple[str, ...]]
+) -> Iterator[tuple[str, Rule]]:
+    """Σ w δ with a weight the update already changed, or a wrong edge's weight."""
+    for k in range(0, len(rule.inputs), 2):
+        weight = rule.inputs[k]
+        if weight.startswith("old["):
+            name = weight.partition("[")[2].partition("]")[0]
+            inputs = list(rule.inputs)
+            inputs[k] = "new" + weight[3:]
+            yield (
+                f"the updated {name} instead of the original",
+                replace(rule, inputs=tuple(inputs)),
+            )
+        yield from _wrong_edges(rule, k, neighbours.get(_inside(weight), ()))
 
 
 def _slope_mistakes(rule: Rule) -> Iterator[tuple[str, Rule]]:
