@@ -268,10 +268,15 @@ class Checker(FromClaims, NamedMistakes):
             return verdict
         n = self.spec.display.format
         right = n(self.v[claim.id])
+        # the cut the claim is right by (rounded or truncated): a slip is a rival only if the
+        # same cut shows it as the claim too; no one way of writing gives both otherwise
+        cuts = [r for r in ("round", "truncate") if shown_as(self.v[claim.id], claim, r)]
         self._tried = {}
         for name, value in self._own_variants(parse_id(claim.id)):
             # at the claim's digits (no unit's leeway: 0.099 does not read as w1's 0.1)
-            if value is None or not shown_as(value, claim) or n(value) == right:
+            if value is None or n(value) == right:
+                continue
+            if not any(shown_as(value, claim, r) for r in cuts):
                 continue
             detail = (
                 f"too coarse to tell: at {counted(claim.digits, 'decimal')} {claim.text} is "

@@ -51,6 +51,7 @@ class FromClaims:
             for k in read
             if k in self.verdicts
             and not self.verdicts[k].ok
+            and self.verdicts[k].status != "coarse"  # right to its digits: no mistake to follow
             and self._moves(claim.id, found, k, given, evaluator)
         ]
         if not wrong:

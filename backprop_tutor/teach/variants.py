@@ -63,9 +63,10 @@ class NamedMistakes:
 
     def _own_variants(self, ident: TraceId) -> Iterator[tuple[str, float | None]]:
         """The slips made in this quantity itself, on the student's numbers: its rule's
-        named mistakes, its sign. Only its own claim can show one; a slip upstream (a whole
-        run's: layer-by-layer, one step more; an input's: the updated w7 in de_dout[h1])
-        shows in the numbers it reads, judged where they are claimed."""
+        named mistakes (the updated w7 read into de_dout[h1]'s Σ w δ is one: the sum read
+        it), its sign. Only its own claim can show one; a slip upstream (a whole run's:
+        layer-by-layer, one step more) shows in the numbers it reads, judged where they are
+        claimed."""
         yield from self._rule_variants(ident)
         if not ident.predicted and ident.known:
             yield from self._sign_variants(ident)
