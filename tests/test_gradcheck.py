@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import CONFIGS, wide_network
+from conftest import CONFIGS, ROOT, wide_network
 from typer.testing import CliRunner
 
 from backprop_tutor.cli import app
@@ -202,3 +202,17 @@ def test_a_wrong_gradient_at_a_kink_is_still_a_mismatch(monkeypatch, h1_x2) -> N
     checks = {c.param: c for c in gradcheck(spec_from_text(KINK.format(h1_x2=h1_x2)))}
     assert checks["w_h1_x1"].kink and not checks["w_h1_x1"].passed
     assert checks["w_h1_x2"].kink and checks["w_h1_x2"].passed  # the honest one still passes
+
+
+def test_a_right_gradient_at_a_kink_passes_where_the_loss_curves() -> None:
+    """b1 moves h1 (net exactly 0) and h2; backprop's −1e-4 is the slope of h1's inactive
+    side, but a first-order one-sided difference is off by h/2·E″ = −5e-5 there: the
+    second-order one-sided difference agrees (the first alone failed it, exit 1)."""
+    from backprop_tutor.spec.load import spec_from_text
+
+    text = (ROOT / "tests" / "data" / "gradcheck" / "kink-where-the-loss-curves.yaml").read_text(
+        encoding="utf-8"
+    )
+    checks = {c.param: c for c in gradcheck(spec_from_text(text))}
+    assert checks["b1"].kink and checks["b1"].passed
+    assert checks["b1"].relative_error > 0.5  # a mismatch with the differences: explained

@@ -99,9 +99,20 @@ def central_differences(
         array[index] = kept
         result[name] = (8 * (values[1] - values[-1]) - (values[2] - values[-2])) / (12 * step)
         if kinks is not None and name in kinks and here is not None:
-            sides = ((here - values[-1]) / step, (values[1] - here) / step)
-            kinks[name] = replace(kinks[name], sides=sides)
+            kinks[name] = replace(kinks[name], sides=_one_sided(here, values, step))
     return result
+
+
+def _one_sided(here: float, values: dict[int, float], step: float) -> tuple[float, ...]:
+    """dE/dp from one side of p only, backward then forward: to second order, from p and
+    two points on the side (error O(h²): E″ makes the first order's h/2·E″ far too big
+    where the gradient is small), and to first order, for a kink between h and 2h."""
+    return (
+        (3 * here - 4 * values[-1] + values[-2]) / (2 * step),
+        (4 * values[1] - 3 * here - values[2]) / (2 * step),
+        (here - values[-1]) / step,
+        (values[1] - here) / step,
+    )
 
 
 NARROW = 1e-3  # a batch-normalized unit's √(σ² + ε) below this: the differences lose digits

@@ -18,7 +18,7 @@ from backprop_tutor.engine import Network
 
 Array = np.ndarray
 SIDE = 1e-300  # just either side of 0: a kinked activation's two slopes there differ
-ONE_SIDED = 1e-3  # a one-sided difference's error is O(h), h = 1e-4 · max(1, |p|)
+ONE_SIDED = 1e-3  # a one-sided difference's error: O(h²), or O(h) at first order
 ONE_SIDED_FLOOR = 1e-7  # its rounding: E's ulps over the step
 
 
@@ -29,8 +29,8 @@ class Kink:
     unit: str
     activation: str
     net: float  # at the parameters as given (the first example where it crossed)
-    # the one-sided differences (E(p) − E(p − h))/h and (E(p + h) − E(p))/h: at most one of
-    # the two crosses the kink, and backprop, which takes one side, must agree with the other
+    # one-sided differences from below p and from above (gradcheck._one_sided): at most one
+    # side crosses the kink, and backprop, which takes one side, must agree with the other
     sides: tuple[float, ...] = ()
 
     def explains(self, backprop: float) -> bool:
