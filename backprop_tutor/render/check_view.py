@@ -86,9 +86,9 @@ class CheckReport:
                 continue
             lines.append(plain(f"  {v.claim.id} (claimed {v.claim.text}):"))
             if mistaken:
-                lines.append(plain(f"    as claimed: {mistaken}"))
-            if right:
-                lines.append(plain(f"    right:      {right}"))
+                lines.append(plain(f"    as claimed:                  {mistaken}"))
+            if right:  # on the student's numbers: not the right value where those are wrong
+                lines.append(plain(f"    the right rule, your numbers: {right}"))
         if not lines:
             return []
         reads_delta = any(

@@ -212,8 +212,8 @@ def _apply(rule, x):
         return math.prod(x)
     if op == "variance":  # batch normalization's σ² from μ and the nets (÷ N, or N − 1)
         return sum((n - x[0]) ** 2 for n in x[1:]) / (len(x) - 1 - (c[0] if c else 0))
-    if op == "mean":  # μ = Σ net / N
-        return sum(x) / len(x)
+    if op == "mean":  # μ = Σ net / N, summed as the engine's rules sum (fsum)
+        return math.fsum(x) / len(x)
     if op == "running":  # (1 − m)·before + m·batch, a variance's × N/(N − 1)
         m, n, var = c
         return (1 - m) * x[0] + m * x[1] * (n / (n - 1) if var else 1.0)

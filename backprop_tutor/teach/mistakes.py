@@ -192,8 +192,8 @@ def mistaken_bias_factors(
 ) -> Iterator[tuple[str, float | None]]:
     """A bias's ∂net/∂b, `one` (1, or −1 for a threshold), as students get it wrong: (name, the
     number read in its place; None for the bias's own value). Its gradient taken as 0 is not
-    tried on an update (a bias left at its old value is "biases kept"); one read as b itself,
-    as if b were a weight's input, is."""
+    tried on an update (a bias left at its old value is "the update left out"); one read as
+    b itself, as if b were a weight's input, is."""
     if kind in ("grad", "path"):
         yield f"the gradient of {bias} taken as 0 (∂net/∂{bias} = 0)", 0.0
     if kind in ("grad", "path", "new"):
