@@ -230,9 +230,7 @@ class Checker(FromClaims, NamedMistakes):
         own = self.spec.display.rounding
         how = shown_as(exact, claim, own)
         if how:
-            return Verdict(
-                claim, "exact", f"{how} to {counted(claim.digits, 'decimal')}", exact, True
-            )
+            return Verdict(claim, "exact", f"{how} to {claim.precision}", exact, True)
         # the spec's own calculator arithmetic, then the other rounding, then other calculators:
         # each a fact about how the number was written down, not a mistake
         carried = self.spec.carry_digits
@@ -242,10 +240,10 @@ class Checker(FromClaims, NamedMistakes):
                 return found
         how = shown_as(exact, claim)
         if how:
-            detail = f"{how} to {counted(claim.digits, 'decimal')} (the spec's display says {own})"
+            detail = f"{how} to {claim.precision} (the spec's display says {own})"
             return Verdict(claim, "exact", detail, exact, True)
         if within_a_unit(exact, claim):
-            detail = f"within one unit of its last digit ({counted(claim.digits, 'decimal')})"
+            detail = f"within one unit of its last digit ({claim.precision})"
             return Verdict(claim, "exact", detail, exact, True)
         # a calculator that carries fewer decimals than the claim shows did not write it
         # (0.00000 is no 1-decimal calculator's zero: it is a gradient taken as 0)
@@ -279,7 +277,7 @@ class Checker(FromClaims, NamedMistakes):
             if not any(shown_as(value, claim, r) for r in cuts):
                 continue
             detail = (
-                f"too coarse to tell: at {counted(claim.digits, 'decimal')} {claim.text} is "
+                f"too coarse to tell: at {claim.precision} {claim.text} is "
                 f"both the right value {right} and {n(value)} from {name}; write the tables' "
                 f"{counted(self.spec.display.digits, 'decimal')}"
             )

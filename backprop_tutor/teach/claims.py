@@ -19,6 +19,7 @@ from pathlib import Path
 from backprop_tutor.core.errors import SpecError, shortened
 from backprop_tutor.core.notation import NOTATIONS, UnitRef, unit_refs
 from backprop_tutor.core.trace import TraceHeader
+from backprop_tutor.core.words import counted
 from backprop_tutor.spec.yaml_source import YamlSource, claims_role, read_yaml
 
 ANNOTATIONS = {"known_differences"}
@@ -43,6 +44,27 @@ class Claim:
         """Decimals as written: 0.19480 → 5, 2.0 → 1, 3 → 0."""
         assert self.number is not None
         return max(0, -self.number.as_tuple().exponent)  # type: ignore[operator]
+
+    @property
+    def scientific(self) -> bool:
+        """Written in scientific notation to a place left of the point (1.52416e+17, as the
+        tables print from 1e16 up), where its decimals say nothing of its precision."""
+        return self.number is not None and self.places < 0
+
+    @property
+    def places(self) -> int:
+        """The place of the last digit written, in decimals: 0.19480 → 5, 3 → 0; in
+        scientific notation past the point's left, negative: 1.52416e+17 → −12."""
+        assert self.number is not None
+        return -self.number.as_tuple().exponent  # type: ignore[operator]
+
+    @property
+    def precision(self) -> str:
+        """How finely it is written, in words: '5 decimals', or '6 figures' in scientific
+        notation (where its decimals say nothing)."""
+        if self.scientific:
+            return counted(len(self.number.as_tuple().digits), "figure")  # type: ignore[union-attr]
+        return counted(self.digits, "decimal")
 
     @property
     def is_formula(self) -> bool:

@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from backprop_tutor.core.errors import SpecError, TrainingError
-from backprop_tutor.core.words import counted
 from backprop_tutor.engine import Network
 from backprop_tutor.spec.model import Spec
 from backprop_tutor.teach.claims import Claim
@@ -123,11 +122,9 @@ class TrainingClaims:
         own = self.spec.display.rounding
         how = shown_as(exact, claim, own) or shown_as(exact, claim)
         if how:
-            return Verdict(
-                claim, "exact", f"{how} to {counted(claim.digits, 'decimal')}", exact, True
-            )
+            return Verdict(claim, "exact", f"{how} to {claim.precision}", exact, True)
         if within_a_unit(exact, claim):
-            detail = f"within one unit of its last digit ({counted(claim.digits, 'decimal')})"
+            detail = f"within one unit of its last digit ({claim.precision})"
             return Verdict(claim, "exact", detail, exact, True)
         for name, other in self._variants(ident):
             if other is not None and (shown_as(other, claim) or within_a_unit(other, claim)):

@@ -44,7 +44,13 @@ class Verdict:
 def within_a_unit(value: float, claim: Claim) -> bool:
     """Within one unit of the claim's last written digit, as the quiz accepts an answer; for
     a claim of two decimals or more (a whole number ±1, or 0.5 ± 0.1, would pass anything)."""
-    if value is None or not math.isfinite(value) or claim.digits < 2:
+    if value is None or not math.isfinite(value):
+        return False
+    if claim.scientific:  # a unit of the mantissa's last digit, of 3 figures or more
+        figures = len(claim.number.as_tuple().digits)  # type: ignore[union-attr]
+        unit = 10.0**-claim.places * (1 + 1e-9)
+        return figures >= 3 and abs(float(claim.number) - value) <= unit  # type: ignore[arg-type]
+    if claim.digits < 2:
         return False
     return abs(float(claim.number) - value) <= tolerance(claim.digits)  # type: ignore[arg-type]
 
@@ -66,7 +72,7 @@ def shown_as(value: float, claim: Claim, rounding: str | None = None) -> str | N
         return None
     modes = [rounding] if rounding else ["round", "truncate"]
     found = [
-        r for r in modes if NumberFormat(claim.digits, r, fixed=True).decimal(value) == claim.number
+        r for r in modes if NumberFormat(claim.places, r, fixed=True).decimal(value) == claim.number
     ]
     if len(found) == 2:
         return "rounded or truncated"
