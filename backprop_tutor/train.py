@@ -171,15 +171,22 @@ def train(
             break
     if want_last and last_state is not None and result.updates not in result.traced:
         result.traced[result.updates] = _replay(spec, last_state, inputs, targets, result.updates)
+    _finish(result, network, targets, forward, (before, dead_before))
+    return result
+
+
+def _finish(result: TrainingResult, network: Network, targets: Array, forward, before) -> None:
+    """What the report reads once training stops: the outputs and hidden values of the
+    last pass over all examples, ‖δ‖ and the dead units before (given) and after, the
+    parameters."""
     after, dead_after = _diagnosis(network, targets, forward)
     outs = forward[1]
     result.outputs = outs[-1]
     result.hidden = outs[-2] if len(outs) > 2 else None
-    result.delta_norms = (before, after)
-    result.dead_units = (dead_before, dead_after)
+    result.delta_norms = (before[0], after)
+    result.dead_units = (before[1], dead_after)
     result.weights = tuple(layer.weights for layer in network.layers)
     result.biases = tuple(layer.bias for layer in network.layers)
-    return result
 
 
 class Updates:
