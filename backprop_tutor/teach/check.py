@@ -42,7 +42,7 @@ from backprop_tutor.record import run
 from backprop_tutor.spec.model import Spec
 from backprop_tutor.teach.claims import Claim, claim_aliases, load_claims, parse_id
 from backprop_tutor.teach.from_claims import FromClaims
-from backprop_tutor.teach.mistakes import masked_test_pass
+from backprop_tutor.teach.mistakes import LEFT_OUT, masked_test_pass
 from backprop_tutor.teach.training_claims import TrainingClaims, TrainingId, training_id
 from backprop_tutor.teach.variants import NamedMistakes, Tried, later
 from backprop_tutor.teach.verdicts import (
@@ -255,10 +255,11 @@ class Checker(FromClaims, NamedMistakes):
 
     def _too_coarse(self, verdict: Verdict) -> Verdict:
         """A right verdict, unless the claim has fewer decimals than the tables print (or a
-        calculator spec carries) and a slip of the quantity's own shows as it too: at 1
-        decimal, Dawood's new w5 0.5 is the right 0.45187 and w5 left at 0.5 alike, so it
-        shows no work is right. A slip upstream (`_own_variants`) is left to the claims it
-        is made in; one the tables' own digits cannot tell from the right value is none."""
+        calculator spec carries) and is also, at its digits, the value with no work done:
+        the update left out (new = old). At 1 decimal Dawood's new w5, 0.5, is the right
+        0.45187 and w5 never updated alike, so it shows no work. Other slips are not
+        rivals: at 2 decimals a path of 0.00049 is 0.00 with either sign, and a carried
+        hand calculation would lose a third of its claims to such coincidences."""
         claim, full = verdict.claim, self.spec.display.digits
         if self.spec.carry_digits is not None:
             full = min(full, self.spec.carry_digits)
@@ -272,7 +273,7 @@ class Checker(FromClaims, NamedMistakes):
         self._tried = {}
         for name, value in self._own_variants(parse_id(claim.id)):
             # at the claim's digits (no unit's leeway: 0.099 does not read as w1's 0.1)
-            if value is None or n(value) == right:
+            if name != LEFT_OUT or value is None or n(value) == right:
                 continue
             if not any(shown_as(value, claim, r) for r in cuts):
                 continue
