@@ -322,8 +322,11 @@ class Checker(FromClaims, NamedMistakes):
 
 
 def _matches(value: float | None, claim: Claim) -> bool:
-    """A named mistake's value as the claim writes it: shown at its digits, or within a unit."""
-    return value is not None and bool(shown_as(value, claim) or within_a_unit(value, claim))
+    """A named mistake's value as the claim writes it: rounded or truncated to its digits. No
+    unit's leeway (the right value has one): the slips are worked on the student's own
+    numbers already, and a claim of 0.010 was named the layer-by-layer update, whose 0.00947
+    no cut writes as 0.010."""
+    return value is not None and bool(shown_as(value, claim))
 
 
 def _worked(evaluator: Evaluator, rule: Rule, given: dict[str, float]):
