@@ -294,6 +294,9 @@ class _Builder(NormRules):
         if g.paths:
             paths = tuple(key(f"path[{g.param},{p.via}]") for p in g.paths)
             self.add(Rule(grad, "weighted_sum", paths, (1.0,) * len(paths)))
+        if len(g.paths) == 1:  # the one path is the whole gradient: δ_j · x_i, as lectures
+            # work it from the unit's delta (Borela's hidden weights under one output)
+            self.add(Rule(paths[0], "product", (key(f"delta[{g.to[0]}]"), dparam)))
 
     def tests(self) -> None:
         """A test example, and the steps' own example again: forward through the parameters
