@@ -81,6 +81,8 @@ def test_grade_finds_every_planted_mistake_and_credits_carried_work(tmp_path) ->
         ("student,new[w5],new_w5\na,0.45187,0.1\n", "is new[w5] again (column 2)"),
         ("new[w5],out[h1]\n0.45187,0.60108\n", "the first column holds the students' names"),
         ("student,new[w5]\na,0.45187,0.6\n", "row 2 has 3 cells, the header names 2"),
+        # an id with a comma, unquoted: the csv module cuts it in two columns
+        ("student,de_dout[h1,o1]\na,0.0667,\n", 'one column only in quotes: "de_dout[h1,o1]"'),
         # a Latin-1 é (0xE9, written here as the surrogate that keeps it a byte)
         ("student,new[w5]\nJos\udce9,0.45187\n", "answers.csv:2:4: byte 0xE9 (at byte offset 19)"),
     ],

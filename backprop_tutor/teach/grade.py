@@ -125,10 +125,13 @@ def _answer_columns(path: Path, header: list[str], checker: Checker) -> tuple[li
     for k, written in enumerate(header[first:], start=first + 1):
         quantity = key(written)
         if quantity not in checker.v:
+            split = "[" in written and "]" not in written  # de_dout[h1,o1] cut at its comma
             raise SpecError(
                 str(path),
                 f"column {k}, '{written}', is not a quantity of this network",
-                "name columns by trace id, e.g. new[w5] (run SPEC --ids lists them)",
+                'an id with a comma is one column only in quotes: "de_dout[h1,o1]"'
+                if split
+                else "name columns by trace id, e.g. new[w5] (run SPEC --ids lists them)",
                 line=1,
             )
         if quantity in ids:
