@@ -42,7 +42,7 @@ def optimizer_table(tables: StepTables, entry: Optimizer, updates: list[UpdateEv
         table.column(q.symbol)
     table.column("new")
     table.column("", numeric=False)
-    for u in tables._chosen(updates):
+    for u in tables.chosen(updates):
         v, p = tables.v, u.param
         old = v(u.old, f"old[{p}]")
         cells = [p, GivenCell(old) if t == 1 else old, v(u.gradient, f"grad[{p}]")]

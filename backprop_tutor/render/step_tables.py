@@ -11,19 +11,16 @@ from collections.abc import Callable, Collection, Iterator
 
 from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.numbers import NumberFormat, setting_text
-from backprop_tutor.core.optimizers import OPTIMIZERS, is_classic
 from backprop_tutor.core.regularizers import as_state
 from backprop_tutor.core.trace import (
     DeltaEvent,
     GradientEvent,
     StepTrace,
     Trace,
-    UpdateEvent,
 )
-from backprop_tutor.render import normalization
+from backprop_tutor.render import normalization, update_tables
 from backprop_tutor.render.grid import GivenCell, Grid, cells_with_ids
 from backprop_tutor.render.labels import DELTA, Labels
-from backprop_tutor.render.optimizer_table import optimizer_table
 from backprop_tutor.render.working import bracketed
 
 MAX_TERMS_SHOWN = 4  # a net input with more terms is summarised, not spelled out
@@ -67,15 +64,15 @@ class StepTables:
                 for table in self.gradient_tables(layer):
                     yield "gradients", table
         if self.step.batch:
-            yield "error", self.batch_error_table()
+            yield "error", update_tables.batch_error_table(self)
         if self.step.statistics:
             yield "backward", normalization.sums_table(self)
-        if self.step.batch and self._chosen(self.step.updates):
-            yield "updates", self.batch_table()
-        if self._chosen(self.step.updates):
-            yield "updates", self.update_table()
+        if self.step.batch and self.chosen(self.step.updates):
+            yield "updates", update_tables.batch_table(self)
+        if self.chosen(self.step.updates):
+            yield "updates", update_tables.update_table(self)
 
-    def _chosen(self, events):
+    def chosen(self, events):
         """The events (gradients, updates) of the parameters asked for, in their order."""
         return [e for e in events if self.params is None or e.param in self.params]
 
@@ -244,7 +241,7 @@ class StepTables:
 
     def gradient_tables(self, layer: int) -> Iterator[Grid]:
         """One table per row shape: direct chains, paths through downstream units, shared biases."""
-        events = [g for g in self._chosen(self.step.gradients) if g.layer == layer]
+        events = [g for g in self.chosen(self.step.gradients) if g.layer == layer]
         groups: dict[tuple, list[GradientEvent]] = {}
         scaled = [g for g in events if g.kind in ("gamma", "beta")]  # batch normalization's
         for g in (g for g in events if g not in scaled):
@@ -311,91 +308,3 @@ class StepTables:
         update = self.new[param]
         new = self.v(update.new, f"new[{param}]")
         return new if update.updated else f"{new} (kept)"
-
-    def batch_error_table(self) -> Grid:
-        """The batch's error: its examples' total errors, summed."""
-        L, step = self.labels, self.step
-        size = len(step.batch)
-        table = Grid(f"Error of the batch: {L.error} summed over its {size} examples")
-        table.column(f"{L.error} of examples 1 to {size}", numeric=False)
-        table.column("sum")
-        each = ", ".join(self.n(example.total_loss) for example in step.batch)
-        table.row(each, self.v(step.total_loss, "loss"))
-        return table
-
-    def batch_table(self) -> Grid:
-        """Each example's gradient and the batch's: their mean or sum, which the update uses."""
-        L, n, step = self.labels, self.n, self.step
-        size = len(step.batch)
-        combined = f"{step.reduction} of {size}"
-        table = Grid(
-            f"Batch update: each parameter's gradient over the {size} examples, and "
-            f"their {step.reduction}"
-        )
-        table.column("param", numeric=False)
-        each = f"{L.partial(L.error, 'param')} for examples 1 to {size}"
-        if self.header.batch_norm:  # (set only where a layer is normalized)
-            each += " (at or under batch normalization: each one's share)"
-        table.column(each, numeric=False)
-        table.column(combined)
-        per_example = [{g.param: g.gradient for g in ex.gradients} for ex in step.batch]
-        for u in self._chosen(_file_order(step)):
-            each = ", ".join(n(grads[u.param]) for grads in per_example)
-            table.row(u.param, each, self.v(u.gradient, f"grad[{u.param}]"))
-        return table
-
-    def update_table(self) -> Grid:
-        """new = old − η ∂E/∂param (+ momentum); Mitchell and Xu add Δw = η δ x instead, with
-        their δ the sensitivity −∂E/∂net: the same numbers in the lecture's own form."""
-        entry = OPTIMIZERS[self.header.optimizer]
-        if not is_classic(entry.name, self.header.regularizer):
-            return optimizer_table(self, entry, _file_order(self.step))
-        L, n = self.labels, self.n
-        eta = setting_text(self.header.learning_rate)
-        updates = self._chosen(_file_order(self.step))
-        momentum = bool(self.header.momentum)  # α·Δ(previous) is 0 at the first step
-        alpha = f", α = {setting_text(self.header.momentum)}" if momentum else ""
-        grad = L.fraction(L.error, "param")
-        increment = L.notation.delta_sign < 0
-        if increment:
-            title = (
-                f"Updated parameters: w ← w + Δw, Δw = {eta} × δ·x"
-                f"{' + α·Δw(previous)' if momentum else ''}{alpha}, where δ·x = "
-                f"−{L.partial(L.error, 'w')}"
-            )
-        else:
-            title = (
-                f"Updated parameters: new = old − {eta} × {L.partial(L.error, 'param')}"
-                f"{' + α·Δ(previous)' if momentum else ''}{alpha}"
-            )
-        table = Grid(title)
-        table.column("param", numeric=False)
-        table.column("old")
-        table.column(f"{DELTA}·x" if increment else grad)
-        if momentum:
-            table.column("α·Δ(previous)")
-        if increment or momentum:
-            table.column("Δ")
-        table.column("new")
-        table.column("", numeric=False)
-        for u in updates:
-            v, p = self.v, u.param
-            step = v(-u.gradient, f"−grad[{p}]") if increment else v(u.gradient, f"grad[{p}]")
-            old = v(u.old, f"old[{p}]")  # the first step's: given (a worksheet keeps it)
-            cells = [p, GivenCell(old) if self.step.step == 1 else old, step]
-            if momentum:  # to 3 significant figures as every update quantity; a kept
-                # parameter's Δ = 0 has no id (nothing was worked out for it)
-                cells.append(as_state(n)(u.momentum_term))
-                cells.append(self.small(u.change, f"change[{p}]") if u.updated else n(u.change))
-            elif increment:
-                cells.append(n(u.change))
-            note = "" if u.updated else "kept: update_biases is false"
-            table.row(*cells, v(u.new, f"new[{p}]"), note)
-        return table
-
-
-def _file_order(step: StepTrace) -> list[UpdateEvent]:
-    """Updates layer by layer from the inputs, each layer in the file's order (w1, w2, ... w8)."""
-    by_name = {u.param: u for u in step.updates}
-    gradients = step.gradients or step.batch[0].gradients  # a batch: its examples' order
-    return [by_name[g.param] for g in sorted(gradients, key=lambda g: g.layer)]
