@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Literal
 
@@ -26,6 +26,18 @@ _MODES = {"round": ROUND_HALF_UP, "truncate": ROUND_DOWN}
 PLAIN_BELOW = 1e16
 # Enough precision for any finite float (1e308 has 309 digits) at any display width.
 _CONTEXT = Context(prec=700)
+
+
+def written_places(text: str) -> int | None:
+    """The decimals a number as written needs (0.05 → 2, 0.50 → 1, 1e-3 → 3, 2 → 0); None
+    for what is not a plain decimal (a fraction such as 1/3, a name)."""
+    try:
+        number = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    if not number.is_finite():
+        return None
+    return max(0, -int(number.normalize().as_tuple().exponent))
 
 
 def _quantize(value: float, places: int, rounding: Rounding) -> Decimal:
@@ -87,10 +99,8 @@ class NumberFormat:
         if value != value or value in (float("inf"), float("-inf")):
             return str(value)
         if self.written and value in self.written:  # its shortest repr is as it was written
-            places = -Decimal(repr(value)).normalize().as_tuple().exponent
-            return NumberFormat(max(self.digits, int(places)), self.rounding, self.fixed).format(
-                value
-            )
+            places = max(self.digits, written_places(repr(value)) or 0)
+            return NumberFormat(places, self.rounding, self.fixed).format(value)
         if abs(value) >= PLAIN_BELOW:
             return self._scientific(value)
         shown = self.decimal(value)

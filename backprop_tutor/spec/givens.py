@@ -10,24 +10,13 @@ weights drawn by `init:` are computed values to the tables, shown to the display
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from backprop_tutor.core.numbers import written_places
 from backprop_tutor.spec.yaml_source import YamlPath, YamlSource
 
 GIVEN_KEYS = frozenset({"inputs", "targets", "examples", "test"})
 LAYER_GIVENS = frozenset({"weights", "bias"})
-
-
-def written_places(text: str) -> int | None:
-    """The decimals a number as written needs (0.05 → 2, 0.50 → 1, 1e-3 → 3, 2 → 0); None
-    for what is not a plain decimal (a fraction such as 1/3, a name)."""
-    try:
-        number = Decimal(text.strip())
-    except InvalidOperation:
-        return None
-    if not number.is_finite():
-        return None
-    return max(0, -int(number.normalize().as_tuple().exponent))
 
 
 def _is_given(path: YamlPath) -> bool:
