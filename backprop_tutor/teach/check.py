@@ -263,27 +263,26 @@ class Checker(FromClaims, NamedMistakes):
         claim, full = verdict.claim, self.spec.display.digits
         if self.spec.carry_digits is not None:
             full = min(full, self.spec.carry_digits)
-        if claim.digits >= full:
+        ident = parse_id(claim.id)
+        if claim.digits >= full or ident.kind != "new":  # no work done shows in an update
             return verdict
+        self._tried = {}
+        value = next((v for name, v in self._own_variants(ident) if name == LEFT_OUT), None)
         n = self.spec.display.format
         right = n(self.v[claim.id])
-        # the cut the claim is right by (rounded or truncated): a slip is a rival only if the
-        # same cut shows it as the claim too; no one way of writing gives both otherwise
+        if value is None or n(value) == right:
+            return verdict
+        # the cut the claim is right by (rounded or truncated) must show the old value as
+        # the claim too (no unit's leeway: 0.099 does not read as w1's 0.1)
         cuts = [r for r in ("round", "truncate") if shown_as(self.v[claim.id], claim, r)]
-        self._tried = {}
-        for name, value in self._own_variants(parse_id(claim.id)):
-            # at the claim's digits (no unit's leeway: 0.099 does not read as w1's 0.1)
-            if name != LEFT_OUT or value is None or n(value) == right:
-                continue
-            if not any(shown_as(value, claim, r) for r in cuts):
-                continue
-            detail = (
-                f"too coarse to tell: at {claim.precision} {claim.text} is "
-                f"both the right value {right} and {n(value)} from {name}; write the tables' "
-                f"{counted(self.spec.display.digits, 'decimal')}"
-            )
-            return Verdict(claim, "coarse", detail, verdict.exact, ambiguous_with=name)
-        return verdict
+        if not any(shown_as(value, claim, r) for r in cuts):
+            return verdict
+        detail = (
+            f"too coarse to tell: at {claim.precision} {claim.text} is both the right value "
+            f"{right} and {n(value)} from {LEFT_OUT}; write the tables' "
+            f"{counted(self.spec.display.digits, 'decimal')}"
+        )
+        return Verdict(claim, "coarse", detail, verdict.exact, ambiguous_with=LEFT_OUT)
 
     def _with_working(self, verdict: Verdict, mistake: Tried | None = None) -> Verdict:
         """The verdict with its working: the right rule with the student's numbers (claimed
