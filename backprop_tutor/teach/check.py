@@ -80,17 +80,31 @@ class Checker(FromClaims, NamedMistakes):
             self.trace: Trace = run(self.exact_spec)
         # delta in the spec's own notation: dE/dnet, or the sensitivity -dE/dnet (Mitchell, Xu)
         self.sign = NOTATIONS[spec.notation].delta_sign
-        self.v = {k: self._engine_sign(k, x) for k, x in self.trace.values().items()}
-        self._index = {key: i for i, key in enumerate(self.v)}
         self.steps = [StepEvents(step) for step in self.trace.steps]
         self.values = self.trace.values()  # in the engine's sign: delta = dE/dnet
         self.evaluator = Evaluator(trace_rules(self.trace), self.values)
+        self.values.update(self._inside_predictions())
+        self.v = {k: self._engine_sign(k, x) for k, x in self.values.items()}
+        self._index = {key: i for i, key in enumerate(self.v)}
         self._runs: dict[str, dict[str, float]] = {}
         self._wanted: set[str] | None = None  # the ids the variant runs keep
         self.claimed: dict[str, float] = {}
         self.verdicts: dict[str, Verdict] = {}
         # the rule of each named mistake tried, by name, and the value it gave
         self._tried: dict[str, Tried] = {}
+
+    def _inside_predictions(self) -> dict[str, float]:
+        """Every number inside a prediction's forward pass (a test example's, the example's
+        again after the update: net[h1]@after, out[h1]@after, loss[o1]@after), which the
+        trace records only at its outputs and loss: worked by its rules from the parameters
+        the last update left, so a hand calculation of that pass can be claimed step by step
+        and its rounding carried (the outputs worked so equal the engine's; test_check)."""
+        inside = [
+            key
+            for key in self.evaluator.rules
+            if key not in self.values and parse_id(key).predicted
+        ]
+        return {key: self.evaluator.recompute(key, {})[0] for key in inside}
 
     @functools.cached_property
     def _masked_test(self) -> dict[str, float]:
@@ -187,7 +201,16 @@ class Checker(FromClaims, NamedMistakes):
     def _hand(self) -> dict[str, int]:
         """Each id's place in the hand calculation: the order of the report's rows, where
         the order of judging (`_order`) put dout_dnet[h1] before out[o1]."""
-        return {key: n for n, key in enumerate(hand_order(self.trace))}
+        order = hand_order(self.trace)
+        steps = [key for key in order if not parse_id(key).predicted]
+        order = dict.fromkeys([*steps, *self._predicted_order(), *order])
+        return {key: n for n, key in enumerate(order)}
+
+    def _predicted_order(self) -> list[str]:
+        """A prediction's numbers in the order its forward pass finds them (its rules'),
+        where the trace has only its outputs and loss, listed last (hand_order)."""
+        rules = self.evaluator.rules
+        return [key for key in rules if key in self.v and parse_id(key).predicted]
 
     @functools.cached_property
     def training(self) -> TrainingClaims:
