@@ -16,7 +16,7 @@ from backprop_tutor.render.glyphs import plain
 from backprop_tutor.render.grid import Grid
 from backprop_tutor.render.labels import Labels
 from backprop_tutor.render.working import formula, working
-from backprop_tutor.teach.verdicts import Verdict, exactly
+from backprop_tutor.teach.verdicts import Verdict, exactly, mistakes
 
 # One mark per verdict, explained once in the legend under the table.
 MARKS = {
@@ -118,19 +118,20 @@ class CheckReport:
             return "The claim matches." if total == 1 else f"All {total} claims match."
         coarse = [v.claim.id for v in self.verdicts if v.status == "coarse"]
         wrong = [v for v in self.verdicts if not v.ok and v.status != "coarse"]
-        roots = [v for v in self.roots() if v.status != "coarse"]
+        found = mistakes(self.verdicts)
         parts = []
-        for root in roots:
-            after = [v.claim.id for v in wrong if root.claim.id in v.causes]
+        for mistake in found:
+            after = mistake.then(self.verdicts)
             verb = "follows" if len(after) == 1 else "follow"
-            follows = f"; then {', '.join(after)} {verb} from it" if after else ""
-            parts.append(plain(f"{root.claim.id} ({root.detail}{follows})"))
+            it = "it" if len(mistake.roots) == 1 else "them"
+            follows = f"; then {', '.join(after)} {verb} from {it}" if after else ""
+            parts.append(plain(f"{', '.join(mistake.ids)} ({mistake.detail}{follows})"))
         right = counted(total - len(wrong) - len(coarse), "claim")
         said = [f"{right} right"]
         if coarse:
             said.append(f"{len(coarse)} too coarse to tell ({', '.join(coarse)})")
         if wrong:
-            said.append(f"{len(wrong)} wrong, from {counted(len(roots), 'mistake')}")
+            said.append(f"{len(wrong)} wrong, from {counted(len(found), 'mistake')}")
         head = ", ".join(said[:-1]) + " and " + said[-1]
         return head + (": " + "; ".join(parts) if parts else ".")
 

@@ -14,6 +14,7 @@ from rich.text import Text
 from backprop_tutor.render.glyphs import spelled
 from backprop_tutor.render.grid import Grid
 from backprop_tutor.teach.grade import ClassGrade, StudentGrade
+from backprop_tutor.teach.verdicts import mistakes
 
 SUMMARY_ROWS = 10  # the most common quantities and mistakes the summary lists
 
@@ -61,7 +62,10 @@ def _score(s: StudentGrade) -> str:
 
 
 def _roots(s: StudentGrade) -> str:
-    return "; ".join(f"{v.claim.id}: {v.mistake or v.detail}" for v in s.roots)
+    """The student's mistakes, a named one once with every quantity it shows in."""
+    named = [f"{', '.join(m.ids)}: {m.roots[0].mistake or m.detail}" for m in mistakes(s.roots)]
+    coarse = [f"{v.claim.id}: {v.detail}" for v in s.roots if v.status == "coarse"]
+    return "; ".join(named + coarse)
 
 
 def grade_csv(grades: ClassGrade) -> str:

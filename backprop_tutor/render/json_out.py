@@ -121,6 +121,8 @@ def check_json(verdicts, delta_sign: int = 1) -> str:
     """`check`'s verdicts as data for an autograder: each claim with its exact value, its
     verdict, and whether it is a root mistake or follows from which roots. A rule's inputs
     hold δ as ∂E/∂net; `delta_sign` −1 says the notation's δ (the claims') is its negative."""
+    from backprop_tutor.teach.verdicts import mistakes  # check's alone, off run's start-up
+
     claims = [
         {
             "id": v.claim.id,
@@ -148,6 +150,16 @@ def check_json(verdicts, delta_sign: int = 1) -> str:
         "claims": claims,
         "right": sum(v.ok for v in verdicts),
         "roots": [v.claim.id for v in verdicts if v.is_root],
+        # the mistakes behind the roots: a named one once, at every claim it shows in
+        "mistakes": [
+            {
+                "at": m.ids,
+                "mistake": m.roots[0].mistake,
+                "detail": m.detail,
+                "then": m.then(verdicts),
+            }
+            for m in mistakes(verdicts)
+        ],
         "delta_sign": delta_sign,
     }
     return json.dumps(strict(document), indent=2, ensure_ascii=False, allow_nan=False) + "\n"

@@ -41,6 +41,39 @@ class Verdict:
         return not self.ok and self.status != "follows"
 
 
+@dataclass
+class Mistake:
+    """One mistake of a student's: a named one at every claim it shows in (SSE for half SSE
+    shows in the loss and in each output's ∂E/∂out: one misconception, not three), or a
+    wrong number of its own at its claim."""
+
+    roots: list[Verdict]
+
+    @property
+    def ids(self) -> list[str]:
+        return [v.claim.id for v in self.roots]
+
+    @property
+    def detail(self) -> str:
+        return self.roots[0].detail  # a named mistake's is its name, the same at each claim
+
+    def then(self, verdicts: list[Verdict]) -> list[str]:
+        """The wrong claims that follow from it (right for the wrong numbers it gave)."""
+        ids = set(self.ids)
+        return [v.claim.id for v in verdicts if v.status == "follows" and ids & set(v.causes)]
+
+
+def mistakes(verdicts: list[Verdict]) -> list[Mistake]:
+    """The root mistakes among the verdicts (a coarse claim shows none), those of one named
+    mistake together, in the order their first claim comes."""
+    found: dict[tuple[str, str], Mistake] = {}
+    for v in verdicts:
+        if v.is_root and v.status != "coarse":
+            key = ("named", v.mistake) if v.mistake else ("own", v.claim.id)
+            found.setdefault(key, Mistake([])).roots.append(v)
+    return list(found.values())
+
+
 def within_a_unit(value: float, claim: Claim) -> bool:
     """Within one unit of the claim's last written digit, as the quiz accepts an answer; for
     a claim of two decimals or more (a whole number ±1, or 0.5 ± 0.1, would pass anything)."""
