@@ -53,7 +53,8 @@ def _one(source: YamlSource, error: dict) -> SpecError:
     path = _path(error)
     kind = error["type"]
     if kind == "extra_forbidden":
-        return source.error(path, f"unknown key '{shortened(str(path[-1]))}'", _keys(path))
+        unknown = f"unknown key '{shortened(str(path[-1]))}'"
+        return source.error(path, unknown, _keys(path), at_key=True)
     if kind == "missing":
         return source.error(
             path,

@@ -71,6 +71,9 @@ class YamlSource:
     data: object
     marks: dict[YamlPath, tuple[int, int]] = field(default_factory=dict)
     scalars: dict[YamlPath, str] = field(default_factory=dict)  # each scalar's text as written
+    # where each mapping key is written (`marks` holds where its value starts): an unknown
+    # key is pointed at by its name, not by the value after it
+    keys: dict[YamlPath, tuple[int, int]] = field(default_factory=dict)
 
     def locate(self, path: YamlPath) -> tuple[int | None, int | None]:
         """Line and column of `path`, or of its nearest ancestor that the file has."""
@@ -80,9 +83,10 @@ class YamlSource:
                 return mark
         return None, None
 
-    def error(self, path: YamlPath, problem: str, fix: str = "") -> SpecError:
-        """A SpecError at `path`, with the line and column the file gives it."""
-        line, column = self.locate(path)
+    def error(self, path: YamlPath, problem: str, fix: str = "", at_key: bool = False) -> SpecError:
+        """A SpecError at `path`, with the line and column the file gives it: its value's,
+        or, `at_key`, where its key is written."""
+        line, column = self.keys.get(path) if at_key and path in self.keys else self.locate(path)
         return SpecError(self.file, problem, fix, format_place(path), line, column)
 
 
@@ -289,6 +293,7 @@ def _walk(node: yaml.Node, path: YamlPath, source: YamlSource, count: list[int])
                     key_node.start_mark.column + 1,
                 )
             seen[key] = line
+            source.keys.setdefault((*path, key), (line, key_node.start_mark.column + 1))
             _walk(value_node, (*path, key), source, count)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):

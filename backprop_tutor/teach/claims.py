@@ -234,9 +234,8 @@ def _unknown(source, unknown: list[str], known: set[str], aliases: Mapping[str, 
     else:
         listed = ", ".join(key + mean for key, mean in named)
         problem = f"{len(unknown)} ids are not trace ids of this network: {listed}"
-    return source.error(
-        (unknown[0],), problem, "see the README's list of ids, or `run --format json` for every id"
-    )
+    fix = "see the README's list of ids, or `run --format json` for every id"
+    return source.error((unknown[0],), problem, fix, at_key=True)
 
 
 def claim_aliases(header: TraceHeader, parameters: Iterable[str]) -> dict[str, str]:
