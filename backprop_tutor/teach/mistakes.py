@@ -102,15 +102,21 @@ def _sent_back_mistakes(
 def _slope_mistakes(rule: Rule) -> Iterator[tuple[str, Rule]]:
     """dout/dnet as students get it wrong, read off the activation registry alone (each
     named by the entries' own working): a slope written in out (sigmoid's out(1 − out),
-    tanh's 1 − out²) worked on net instead (0.47 × (1 − 0.47) for σ′ at net 0.47); and
-    another elementwise activation's slope worked on this unit's numbers (tanh's 1 − out² on
-    a sigmoid unit). A slope not written in out (ReLU's, softplus's σ(net)) has no such
-    first slip; softmax's is no elementwise slope, its delta reads the Jacobian."""
+    tanh's 1 − out²) worked on net instead (0.47 × (1 − 0.47) for σ′ at net 0.47); out
+    itself copied as the slope; and another elementwise activation's slope worked on this
+    unit's numbers (tanh's 1 − out² on a sigmoid unit). The copy comes before the other
+    activations: on a sigmoid unit softplus's σ(net) is out, and a student who copied out
+    used no softplus (a σ(net) worked from a net that is not out's is still softplus's). A
+    slope not written in out (ReLU's, softplus's σ(net)) has no first slip; softmax's is no
+    elementwise slope, its delta reads the Jacobian."""
     own = of_layer(rule.function, rule.alpha)
     on_net, on_out = own.working("net"), own.working("out")
     if on_net != on_out:
         name = f"the derivative taken of net instead of out ({on_net}, not {on_out})"
         yield name, replace(rule, inputs=(rule.inputs[0], rule.inputs[0]))
+    out = rule.inputs[1]  # (net, out)
+    copied = Rule(rule.key, "weighted_sum", (out,), (1.0,), rounded=rule.rounded)
+    yield f"out in place of the derivative {on_out}", copied
     for other, entry in ACTIVATIONS.items():
         if other != rule.function and entry.elementwise:
             name = f"{other}'s derivative used for {rule.function} ({entry.working('out')})"
