@@ -99,6 +99,21 @@ def _sent_back_mistakes(
         yield from _wrong_edges(rule, k, neighbours.get(_inside(weight), ()))
 
 
+def mistaken_slopes(
+    kind: str, rule: Rule, rules: Mapping[str, list[Rule]]
+) -> Iterator[tuple[str, Rule]]:
+    """A delta de_dout × dout_dnet worked with a slipped slope the student did not write
+    down: (the delta's name for it, the slope's rule as used), each slip of dout/dnet's own
+    (`_slope_mistakes`), named as in δ (check multiplies it by de_dout: teach/variants.py)."""
+    if kind != "delta" or rule.op != "product" or len(rule.inputs) != 2:
+        return
+    slope = rules.get(rule.inputs[1], ())
+    if slope and slope[0].op == "activation_derivative":
+        at = _inside(rule.key)
+        for name, used in _slope_mistakes(slope[0]):
+            yield f"{name}, in dout/dnet at {at}", used
+
+
 def _slope_mistakes(rule: Rule) -> Iterator[tuple[str, Rule]]:
     """dout/dnet as students get it wrong, read off the activation registry alone (each
     named by the entries' own working): a slope written in out (sigmoid's out(1 − out),

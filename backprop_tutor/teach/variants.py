@@ -15,7 +15,11 @@ from typing import TYPE_CHECKING, NamedTuple
 from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.rules import Evaluator, Rule
 from backprop_tutor.teach.claims import TraceId, parse_id
-from backprop_tutor.teach.mistakes import mistaken_bias_factors, mistaken_rules
+from backprop_tutor.teach.mistakes import (
+    mistaken_bias_factors,
+    mistaken_rules,
+    mistaken_slopes,
+)
 
 if TYPE_CHECKING:
     from backprop_tutor.teach.check import StepEvents
@@ -102,6 +106,7 @@ class NamedMistakes:
             for used, gives, by in ((rule, value, self.evaluator), *carried.get(name, ())):
                 self._tried[name] = Tried(used, gives, {}, by)
                 yield name, gives
+        yield from self._slope_variants(ident, options[0], given)
         bias = ident.inside.split(",")[0]
         factor = self.evaluator.rules.get(ident.at("dnet_dparam", bias), ())
         if factor and factor[0].op == "const":  # a bias: ∂net/∂b is 1 (or −1, a threshold)
@@ -113,6 +118,25 @@ class NamedMistakes:
                 }
                 value, _ = self.evaluator.recompute(ident.key, {**given, **read})
                 self._tried[name] = Tried(options[0], value, read, self.evaluator)
+                yield name, value
+
+    def _slope_variants(
+        self, ident: TraceId, rule: Rule, given: dict[str, float]
+    ) -> Iterator[tuple[str, float | None]]:
+        """A delta worked with a slipped dout/dnet that is not claimed (teach/mistakes.py:
+        out copied, net(1 − net), another activation's): the slope worked on the claimed
+        numbers, then δ = de_dout × it, exactly, then as the spec's calculator works it. A
+        claimed slope is the one δ read: its slip is named there, and δ follows from it."""
+        evaluators = [e for e in (self.evaluator, self.calculator) if e is not None]
+        for name, slope in mistaken_slopes(ident.kind, rule, self.evaluator.rules):
+            if slope.key in given:
+                continue
+            for evaluator in evaluators:
+                used, _ = evaluator.recompute(slope.key, given, slope)
+                read = {slope.key: math.nan if used is None else used}
+                value, _ = evaluator.recompute(ident.key, {**given, **read})
+                value = None if value is None else self._engine_sign(ident.key, value)
+                self._tried[name] = Tried(rule, value, read, evaluator)
                 yield name, value
 
     def _carried_mistakes(
