@@ -18,7 +18,7 @@ from backprop_tutor.spec.resolve import NamesNotProved, Resolver
 from backprop_tutor.spec.schema import SpecFile
 from backprop_tutor.spec.yaml_source import YamlSource, parse_yaml, read_yaml
 
-__all__ = ["LayerSpec", "Spec", "SpecError", "load_spec", "spec_from_text"]
+__all__ = ["LayerSpec", "Spec", "SpecError", "load_spec", "spec_from_source", "spec_from_text"]
 
 
 def load_spec(path: str | Path, *, data_anywhere: bool = False) -> Spec:
@@ -33,6 +33,13 @@ def spec_from_text(text: str, name: str = "<text>", *, data_anywhere: bool = Fal
     """The same as `load_spec`, for YAML already in memory (tests, generated exercises); a
     CSV it names is relative to the folder of `name`."""
     return _resolve(parse_yaml(text, name), data_anywhere)
+
+
+def spec_from_source(source: YamlSource, *, data_anywhere: bool = False) -> Spec:
+    """The same as `load_spec`, for data already read: `bank`'s redraws judge each draw of a
+    file's numbers so, where writing its YAML and parsing it again took nine tenths of the
+    time. Errors name the places `source.marks` gives."""
+    return _resolve(source, data_anywhere)
 
 
 def _resolve(source: YamlSource, data_anywhere: bool) -> Spec:

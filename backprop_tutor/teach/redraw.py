@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import yaml
 
-from backprop_tutor.spec.load import spec_from_text
+from backprop_tutor.spec.load import spec_from_source, spec_from_text
 from backprop_tutor.spec.model import Spec
 from backprop_tutor.spec.yaml_source import YamlSource
 from backprop_tutor.teach.exercise import (
@@ -33,26 +33,30 @@ def redraw(
     """The YAML text and Spec of the first acceptable draw from `seed`; ValueError when the
     file gives nothing to draw or no draw is acceptable, saying why the draws were refused
     and what in the file to change. `on_progress` hears of the search every REPORT_EVERY
-    draws."""
-    groups = _given(source.data)
+    draws.
+
+    Each draw is read as its data (spec_from_source), and only the one kept is written as
+    YAML and parsed again: writing and parsing every draw's YAML took nine tenths of a
+    search, 40 s and more for a file none of whose draws will do."""
+    raw = copy.deepcopy(source.data)  # each draw writes its numbers here: reading it changes none
+    groups = _given(raw)
     if not any(groups.values()):
         raise ValueError(
             f"{source.file}: no given numbers to draw again (inputs, targets, weights, biases)"
         )
+    spans = {
+        group: _span([_get(s) for s in slots], group) for group, slots in groups.items() if slots
+    }
     rng = random.Random(seed)
     search = Search()
     for _ in range(MAX_DRAWS):
-        raw = copy.deepcopy(source.data)
-        for group, slots in _given(raw).items():
-            if not slots:  # a file without that group (examples: and no inputs:)
-                continue
-            low, high, places = _span([_get(s) for s in slots], group)
-            for container, key in slots:
+        for group, (low, high, places) in spans.items():  # the file's groups, in order
+            for container, key in groups[group]:
                 container[key] = round(rng.uniform(low, high), places)  # type: ignore[index]
-        text = yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
-        spec = spec_from_text(text, source.file)
+        spec = spec_from_source(YamlSource(source.file, raw, source.marks))
         if search.judged(_problem(spec), on_progress):
-            return text, spec
+            text = yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
+            return text, spec_from_text(text, source.file)
     raise ValueError(
         f"{source.file}: no draw of its numbers in {MAX_DRAWS:,} is worth doing "
         f"({search.why()}); " + _ADVICE[search.commonest()].format(digits=spec.display.digits)
@@ -65,8 +69,8 @@ _ADVICE = {
     SATURATES: "narrow the range of its weights and inputs (the draws keep the file's own "
     "range), or use fewer units",
     OVERFLOWS: "lower its learning_rate, or narrow the range of its numbers",
-    VANISHES: "give it more than its {digits} display digits (a gradient below the last "
-    "digit shows as 0), or fewer layers",
+    VANISHES: "give it more than its {digits} display digits (display: {{digits: N}} in the "
+    "file; a gradient below the last digit shows as 0), or fewer layers",
 }
 
 
