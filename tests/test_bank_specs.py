@@ -1,5 +1,6 @@
 """`bank SPEC`: a spec none of whose draws will do is said in seconds, in one line naming what
-in the file to change; the search picks the draws it always picked.
+in the file to change; `--digits` draws a spec's givens to that many decimals, and one past the
+display's digits is refused before any draw; the search picks the draws it always picked.
 
 The bad specs are data, one file per case under tests/data/bank-specs/ (see cases.py). Header
 keys: `stderr`, text the error line holds (a line each); `options`, `bank`'s options besides
@@ -10,14 +11,19 @@ to 105 s end in a few, and a regression fails the case instead of slowing the su
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import yaml
 from cases import Case, case_params
 from child import cli_child
 from conftest import CONFIGS
+from typer.testing import CliRunner
 
+from backprop_tutor.cli import app
 from backprop_tutor.spec.yaml_source import parse_yaml, read_yaml
 from backprop_tutor.teach.redraw import redraw
 
@@ -37,6 +43,35 @@ def test_a_spec_no_draw_of_which_will_do_is_one_line_in_seconds(case: Case, tmp_
     for said in case.get_all("stderr"):
         assert said in last, last
     assert "Traceback" not in result.stderr and not out.exists()
+
+
+def _givens(document: dict) -> list[list[float]]:
+    """Each version's weights, as its spec gives them."""
+    found = []
+    for version in document["versions"]:
+        layers = yaml.safe_load(version["spec"])["layers"]
+        found.append([w["value"] for layer in layers for w in layer["weights"].values()])
+    return found
+
+
+def _places(value: float) -> int:
+    return max(0, -Decimal(repr(value)).normalize().as_tuple().exponent)
+
+
+def test_digits_draws_a_specs_givens_to_that_many_decimals(tmp_path: Path) -> None:
+    """Dawood's weights are written to one decimal; with --digits 2 they are drawn to two (it
+    was ignored for a spec). At display digits 2 the bank the refusal above asks for works."""
+    dawood = (CONFIGS / "dawood.yaml").read_text(encoding="utf-8")
+    spec = tmp_path / "net.yaml"
+    spec.write_text(re.sub(r"^display: .*$", "display: {digits: 2}", dawood, flags=re.M), "utf-8")
+    drawn = {}
+    for digits in ([], ["--digits", "2"]):
+        args = ["bank", str(spec), *digits, "--versions", "3", "-f", "json"]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.stderr
+        drawn[len(digits)] = [_places(w) for ws in _givens(json.loads(result.stdout)) for w in ws]
+    assert max(drawn[0]) == 1  # the file's own decimals
+    assert max(drawn[2]) == 2 and drawn[2].count(2) > len(drawn[2]) / 2
 
 
 # The draws the search picked when it wrote and parsed every draw's YAML (its text's sha256),

@@ -77,7 +77,7 @@ def bank(
     ] = "sigmoid",
     loss: LossOption = "half_sse",
     learning_rate: LearningRateOption = 0.5,
-    digits: DigitsOption = 1,
+    digits: DigitsOption = None,
     title: Annotated[str | None, typer.Option(help="The exam's name (its category).")] = None,
     format: format_option(BankFormat) = BankFormat.moodle,  # type: ignore[valid-type,attr-defined]
     output: OutputOption = None,
@@ -90,6 +90,7 @@ def bank(
     with its answer, a tolerance of one unit in the last digit, the working as feedback, and
     the named mistakes' answers."""
     from backprop_tutor.teach.bank import from_spec, make_bank
+    from backprop_tutor.teach.redraw import check_digits
 
     document = _document("question bank", format)
     # prairielearn's -o names a folder: its files are checked
@@ -110,7 +111,9 @@ def bank(
             from backprop_tutor.spec.yaml_source import read_yaml
 
             spec = _load_spec(Path(shape), False, output)  # its problems first, at their place
-            draw = from_spec(read_yaml(Path(shape)), _search_progress("bank, this version"))
+            check_digits(spec, digits)  # before any draw
+            progress = _search_progress("bank, this version")
+            draw = from_spec(read_yaml(Path(shape)), digits, progress)
             name = title or spec.title or shape
         made = make_bank(draw, versions, seed, name)
     except (SpecError, TrainingError, ValueError) as error:
@@ -243,7 +246,8 @@ def _shape_draw(shape, activations, loss, learning_rate, seed, digits, title):
     from backprop_tutor.teach.bank import from_shape
     from backprop_tutor.teach.exercise import check_settings, settings_from_options
 
-    settings = settings_from_options(shape, activations, loss, learning_rate, seed, digits)
+    given = 1 if digits is None else digits
+    settings = settings_from_options(shape, activations, loss, learning_rate, seed, given)
     check_settings(settings)
     name = title or f"A {shape} exercise"
     return from_shape(settings, name, _search_progress("bank, this version")), name

@@ -108,7 +108,16 @@ OutputOption = Annotated[
 # a generated exercise's settings, as `new` and `bank` take them
 LossOption = Annotated[str, typer.Option(help="The loss.")]
 LearningRateOption = Annotated[float, typer.Option(help="The learning rate.", min=0.001)]
-DigitsOption = Annotated[int, typer.Option(help="Decimals of the given numbers.", min=1, max=2)]
+DigitsOption = Annotated[  # `bank`'s: a spec's givens keep the file's decimals unless given
+    int | None,
+    typer.Option(
+        help="Decimals of the given numbers: a shape's (1 unless given), or a spec's in place of "
+        "its file's own (at most its display's digits).",
+        min=1,
+        max=2,
+        show_default=False,
+    ),
+]
 # ... and `new`'s alone: how the exercise is written
 GivenDigitsOption = Annotated[
     int,

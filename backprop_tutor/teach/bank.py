@@ -94,9 +94,10 @@ def from_shape(settings: ExerciseSettings, title: str, on_progress=None) -> Draw
     return lambda seed: generate(replace(settings, seed=seed), title, on_progress)
 
 
-def from_spec(source: YamlSource, on_progress=None) -> Draw:
-    """Versions of a given spec, its numbers drawn again in its own ranges (redraw.py)."""
-    return lambda seed: redraw(source, seed, on_progress)
+def from_spec(source: YamlSource, digits: int | None = None, on_progress=None) -> Draw:
+    """Versions of a given spec, its numbers drawn again in its own ranges (redraw.py), to
+    `digits` decimals (None: as many as the file writes)."""
+    return lambda seed: redraw(source, seed, on_progress, digits)
 
 
 def given_numbers(spec: Spec) -> tuple[float, ...]:

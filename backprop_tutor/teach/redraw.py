@@ -1,7 +1,8 @@
 """A given spec's numbers drawn again, for another version of the same exercise: its inputs,
 targets (its examples' too), weights and biases each drawn in the range the file's own span
-(to as many decimals as the file writes them), every name, unit, notation and setting kept; a
-draw with a dead or saturated unit, or a vanishing gradient, is drawn again (`new`'s checks)."""
+(to as many decimals as the file writes them, or as `bank --digits` asks), every name, unit,
+notation and setting kept; a draw with a dead or saturated unit, or a vanishing gradient, is
+drawn again (`new`'s checks)."""
 
 from __future__ import annotations
 
@@ -28,12 +29,15 @@ Slot = tuple[object, object]  # (a list or dict of the file, the index or key of
 
 
 def redraw(
-    source: YamlSource, seed: int, on_progress: Callable[[Search], None] | None = None
+    source: YamlSource,
+    seed: int,
+    on_progress: Callable[[Search], None] | None = None,
+    digits: int | None = None,
 ) -> tuple[str, Spec]:
-    """The YAML text and Spec of the first acceptable draw from `seed`; ValueError when the
-    file gives nothing to draw or no draw is acceptable, saying why the draws were refused
-    and what in the file to change. `on_progress` hears of the search every REPORT_EVERY
-    draws.
+    """The YAML text and Spec of the first acceptable draw from `seed`, its numbers to
+    `digits` decimals (None: the file's own); ValueError when the file gives nothing to draw
+    or no draw is acceptable, saying why the draws were refused and what in the file to
+    change. `on_progress` hears of the search every REPORT_EVERY draws.
 
     Each draw is read as its data (spec_from_source), and only the one kept is written as
     YAML and parsed again: writing and parsing every draw's YAML took nine tenths of a
@@ -45,7 +49,9 @@ def redraw(
             f"{source.file}: no given numbers to draw again (inputs, targets, weights, biases)"
         )
     spans = {
-        group: _span([_get(s) for s in slots], group) for group, slots in groups.items() if slots
+        group: _span([_get(s) for s in slots], group, digits)
+        for group, slots in groups.items()
+        if slots
     }
     rng = random.Random(seed)
     search = Search()
@@ -61,6 +67,22 @@ def redraw(
         f"{source.file}: no draw of its numbers in {MAX_DRAWS:,} is worth doing "
         f"({search.why()}); " + _ADVICE[search.commonest()].format(digits=spec.display.digits)
     )
+
+
+def check_digits(spec: Spec, digits: int | None) -> None:
+    """ValueError naming --digits and the fix, before any draw, where the givens would be
+    drawn to more decimals than the display gives the answers: they would be coarser than the
+    numbers they come from (`new` refuses --display-digits under --digits alike). --digits was
+    ignored for a spec: Dawood at one display digit drew 10,000 times, then said to give it
+    more display digits, which --digits does not set."""
+    shown = spec.display.digits
+    if digits is not None and digits > shown:
+        raise ValueError(
+            f"{spec.file}: --digits {digits} would draw its given numbers to more decimals "
+            f"than its display: {{digits: {shown}}} gives the answers (coarser than the numbers "
+            f"they come from); set display: {{digits: {digits}}} or more in the file, or give "
+            f"--digits {shown}"
+        )
 
 
 # what in the file to change, for the commonest reason its draws were refused
@@ -79,10 +101,11 @@ def _get(slot: Slot) -> float:
     return container[key]  # type: ignore[index]
 
 
-def _span(numbers: list[float], group: str) -> tuple[float, float, int]:
-    """The range to draw a group from, and its decimals: the file's own (one at least)."""
+def _span(numbers: list[float], group: str, digits: int | None) -> tuple[float, float, int]:
+    """The range to draw a group from, and its decimals: `digits`, or the file's own (one at
+    least, four at most)."""
     places = max(1, *(len(repr(float(v)).partition(".")[2].rstrip("0")) for v in numbers))
-    places = min(places, 4)
+    places = min(places, 4) if digits is None else digits
     low, high = min(numbers), max(numbers)
     if low == high:  # one value, or all alike: around it
         spread = max(abs(low), 1.0) / 2
