@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from array import array
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -140,25 +140,16 @@ def train(
     before, dead_before = _diagnosis(network, targets, forward)
     full = rules.batch_size >= n
     updates = Updates(network, inputs, targets)
-    last_state: tuple | None = None
+    last_state: tuple | None = None  # what the last update started from, when `last` is traced
     for epoch in range(1, limit + 1):
         # a full batch is the data in its own order (see TrainingSpec.shuffled): the loss
         # pass just made is then its forward pass
         order = rng.permutation(n) if rules.shuffled(n) else np.arange(n)
-        for start in range(0, n, rules.batch_size):
-            batch = order[start : start + rules.batch_size]
-            result.updates += 1
-            network.drop(len(batch))  # dropout: this update's masks, drawn (none without)
-            if want_last:
-                last_state = (_snapshot(updates.arrays()), batch)
-            if result.updates in trace_updates:
-                result.traced[result.updates] = _traced_update(
-                    updates.arrays(), inputs, targets, batch, result.updates
-                )
-                updates.reload()
-            else:
-                updates.make(batch, forward if full and not network.dropout else None)
-            network.keep_all()  # the loss over the data, the next update's masks: fresh
+        batches = (
+            order[start : start + rules.batch_size] for start in range(0, n, rules.batch_size)
+        )
+        full_pass = forward if full else None
+        last_state = _epoch_updates(updates, batches, result, trace_updates, full_pass, want_last)
         forward = updates.arrays()._forward(inputs)
         loss = dataset_loss(network, inputs, targets, forward)
         check_diverged(network, epoch, loss, forward, beginning)
@@ -173,6 +164,37 @@ def train(
         result.traced[result.updates] = _replay(spec, last_state, inputs, targets, result.updates)
     _finish(result, network, targets, forward, (before, dead_before))
     return result
+
+
+def _epoch_updates(
+    updates: Updates,
+    batches: Iterable[Array],
+    result: TrainingResult,
+    trace_updates: Collection[int],
+    full_pass: Forward | None,
+    want_last: bool,
+) -> tuple | None:
+    """One epoch's updates, a batch at a time, each counted in `result`: those asked for are
+    traced in full as `run` records them, the rest made on the fast path. `full_pass`: the
+    pass over all examples just made, which a full batch without dropout reuses as its own.
+    Returns what the epoch's last update started from when `last` is to be traced (else
+    None): training may stop after any epoch, and only then is that update known to be last."""
+    network = updates.network
+    last_state = None
+    for batch in batches:
+        result.updates += 1
+        network.drop(len(batch))  # dropout: this update's masks, drawn (none without)
+        if want_last:
+            last_state = (_snapshot(updates.arrays()), batch)
+        if result.updates in trace_updates:
+            result.traced[result.updates] = _traced_update(
+                updates.arrays(), updates.inputs, updates.targets, batch, result.updates
+            )
+            updates.reload()
+        else:
+            updates.make(batch, full_pass if not network.dropout else None)
+        network.keep_all()  # the loss over the data, the next update's masks: fresh
+    return last_state
 
 
 def _finish(result: TrainingResult, network: Network, targets: Array, forward, before) -> None:
