@@ -1,4 +1,4 @@
-"""The numbers a network is run on: the traced example and the training examples.
+"""The numbers a network is run on: the traced example, the training and the test examples.
 
 Inputs and targets come from the spec itself (`inputs:`/`targets:`, `examples:`) or from a CSV
 file named in it (read by `spec_csv`, inside the spec's folder unless `anywhere`). Every example
@@ -109,6 +109,17 @@ class DataResolver:
         else:
             traced = examples[0]
         return traced, Examples.of(examples if len(examples) else [traced])
+
+    def tests(self, inputs: tuple[str, ...], outputs: tuple[str, ...]) -> tuple[Example, ...]:
+        """The `test:` examples, predicted after the steps and never trained on, each checked
+        at its place against the input names and output units as a training example is."""
+        return tuple(
+            (
+                self.numbers(("test", k, "inputs"), e.inputs, inputs, "input"),
+                self.numbers(("test", k, "targets"), e.targets, outputs, "output unit"),
+            )
+            for k, e in enumerate(self.raw.test or [])
+        )
 
     # -- one set of named numbers ------------------------------------------------------------
     def _names(self, path: YamlPath, value: dict[str, float] | list[float]) -> tuple[str, ...]:

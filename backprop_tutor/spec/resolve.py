@@ -69,14 +69,7 @@ class Resolver(ParameterResolver):
         """The whole spec, checked: its names, layers, examples, loss and training rules;
         every problem a SpecError at its place in the file."""
         raw, src = self.raw, self.src
-        if raw.loss not in LOSSES:
-            raise src.error(("loss",), f"unknown loss '{raw.loss}'", closest(raw.loss, LOSSES))
-        if raw.learning_rate <= 0:
-            raise src.error(
-                ("learning_rate",),
-                f"learning rate {raw.learning_rate} is not positive",
-                "use a positive number such as 0.5",
-            )
+        self._check_loss_and_rate()
         data = DataResolver(src, raw, self.notation, self._claim, self.data_anywhere)
         input_names = data.input_names()
         layers = self._layers(input_names)
@@ -112,17 +105,24 @@ class Resolver(ParameterResolver):
             training,
             self.init.describe() if self.drawn else None,
             raw.update,
-            tuple(
-                (
-                    data.numbers(("test", k, "inputs"), e.inputs, input_names, "input"),
-                    data.numbers(("test", k, "targets"), e.targets, outputs, "output unit"),
-                )
-                for k, e in enumerate(raw.test or [])
-            ),
+            data.tests(input_names, outputs),
             self.notation.bias_sign,
             optimizer,
             str(Path(src.file).parent / raw.data.csv.strip()) if raw.data else None,
         )
+
+    def _check_loss_and_rate(self) -> None:
+        """The loss's name and the learning rate, checked first: every later check of the
+        targets and the output layer asks the loss what it is defined for."""
+        raw, src = self.raw, self.src
+        if raw.loss not in LOSSES:
+            raise src.error(("loss",), f"unknown loss '{raw.loss}'", closest(raw.loss, LOSSES))
+        if raw.learning_rate <= 0:
+            raise src.error(
+                ("learning_rate",),
+                f"learning rate {raw.learning_rate} is not positive",
+                "use a positive number such as 0.5",
+            )
 
     def _check_targets(self, output: LayerSpec, traced: tuple[float, ...], examples) -> None:
         """The traced example's targets, then the first example's outside what the loss and
