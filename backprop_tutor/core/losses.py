@@ -129,10 +129,35 @@ class Loss:
 # -- textbook derivations, for `derive NAME`: the kit (symbolic/textbook.py) brings SymPy, Step
 # and the prover, so nothing here imports SymPy ----------------------------------------------------
 def _softmax_cross_entropy_derivation(kit):
+    ts = kit.sp.symbols("t_1:4", nonnegative=True)
+    zs = kit.sp.symbols("z_1:4", positive=True)
+    steps, general = _softmax_cross_entropy_steps(kit, ts, zs)
+    xu = ts[0] * (1 - zs[0])
+    return kit.derivation(
+        "softmax_cross_entropy",
+        "Softmax with cross-entropy: ∂J/∂net_k = z_k − t_k",
+        steps,
+        condition="the targets sum to 1 (Σ_j t_j = 1), as one-hot labels and probability "
+        "targets do; otherwise ∂J/∂net_k = z_k Σ_j t_j − t_k",
+        notes=[
+            "so ∂J/∂net_k = z_k − t_k for every output k: the output delta of softmax with "
+            "cross-entropy is the prediction minus the target",
+            "the Xu lecture's sensitivity δ_k = −∂J/∂net_k = t_k(1 − z_k) keeps only the "
+            "j = k term of the sum; the j ≠ k terms add −z_k Σ_(j≠k) t_j, and "
+            "t_1(1 − z_1) − z_1(t_2 + t_3) = t_1 − z_1 Σ_j t_j is "
+            f"{'proved' if kit.equal(xu - zs[0] * (ts[1] + ts[2]), -general) else 'NOT proved'}"
+            " equal to −∂J/∂net_1: t(1 − z) is right only summed with the other terms",
+        ],
+    )
+
+
+def _softmax_cross_entropy_steps(kit, ts, zs):
+    """∂J/∂net_1 for K = 3 outputs, by the chain rule through every z_j (softmax ties each
+    output to every net), each step proved equal to differentiating J directly. Returns the
+    steps and the general form z_1 Σ_j t_j − t_1, which the Xu lecture's note is checked
+    against (the targets summing to 1 make it z_1 − t_1)."""
     sp, Step = kit.sp, kit.Step
     nets = sp.symbols("net_1:4", real=True)
-    ts = sp.symbols("t_1:4", nonnegative=True)
-    zs = sp.symbols("z_1:4", positive=True)
     total = sum(sp.exp(n) for n in nets)
     z = [sp.exp(n) / total for n in nets]
     loss = -sum(t * sp.log(zj) for t, zj in zip(ts, z, strict=True))
@@ -166,23 +191,7 @@ def _softmax_cross_entropy_derivation(kit):
             kit.equal(general.subs(ts[2], 1 - ts[0] - ts[1]), zs[0] - ts[0]),
         ),
     ]
-    xu = ts[0] * (1 - zs[0])
-    return kit.derivation(
-        "softmax_cross_entropy",
-        "Softmax with cross-entropy: ∂J/∂net_k = z_k − t_k",
-        steps,
-        condition="the targets sum to 1 (Σ_j t_j = 1), as one-hot labels and probability "
-        "targets do; otherwise ∂J/∂net_k = z_k Σ_j t_j − t_k",
-        notes=[
-            "so ∂J/∂net_k = z_k − t_k for every output k: the output delta of softmax with "
-            "cross-entropy is the prediction minus the target",
-            "the Xu lecture's sensitivity δ_k = −∂J/∂net_k = t_k(1 − z_k) keeps only the "
-            "j = k term of the sum; the j ≠ k terms add −z_k Σ_(j≠k) t_j, and "
-            "t_1(1 − z_1) − z_1(t_2 + t_3) = t_1 − z_1 Σ_j t_j is "
-            f"{'proved' if kit.equal(xu - zs[0] * (ts[1] + ts[2]), -general) else 'NOT proved'}"
-            " equal to −∂J/∂net_1: t(1 − z) is right only summed with the other terms",
-        ],
-    )
+    return steps, general
 
 
 def _sigmoid_binary_cross_entropy_derivation(kit):

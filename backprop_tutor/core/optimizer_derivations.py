@@ -145,10 +145,13 @@ def rmsprop(kit):
     )
 
 
-def adam(kit, decoupled: bool = False):
-    sp, t, g, eta = _symbols(kit)
+def _corrected_moments(kit, t, g) -> list:
+    """Adam's two moments under a constant gradient, each unrolled from 0 and then divided by
+    its bias correction: m̂_t = g and v̂_t = g² exactly, at every t. Adam and AdamW share
+    these steps; they differ only in the step taken from them."""
+    sp = kit.sp
     b1, b2 = sp.symbols("β₁ β₂", positive=True)
-    m_prev, v_prev, w = sp.symbols("m_prev v_prev w", real=True)
+    m_prev, v_prev = sp.symbols("m_prev v_prev", real=True)
     m, v = (1 - b1**t) * g, (1 - b2**t) * g**2
     steps = _unrolled(kit, "m", b1 * m_prev + (1 - b1) * g, m, t, m_prev)
     steps.append(
@@ -160,6 +163,13 @@ def adam(kit, decoupled: bool = False):
     steps += second
     steps.append(kit.Step(_over(sp, v, 1 - b2**t), "v̂ = v / (1 − β₂ᵗ)", "v̂_t", True))
     steps.append(kit.Step(g**2, "exactly the squared gradient", "v̂_t"))
+    return steps
+
+
+def adam(kit, decoupled: bool = False):
+    sp, t, g, eta = _symbols(kit)
+    steps = _corrected_moments(kit, t, g)
+    w = sp.Symbol("w", real=True)
     lam = sp.Symbol("λ", positive=True)
     move = _over(sp, g, _root(sp, g**2))
     move = sp.Add(move, lam * w, evaluate=False) if decoupled else move
