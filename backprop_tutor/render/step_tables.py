@@ -284,25 +284,33 @@ class StepTables:
         if shows_new:
             table.column("new")
         for g in group:
-            # path tables are wide: their edge goes on a second line to fit 80 columns
-            edge = ("\n" if has_paths else " ") + f"({g.source}→{g.to[0]})"
-            label = g.param + edge if g.source else g.param
-            v, grad = self.v, self.v(g.gradient, f"grad[{g.param}]")
-            if not has_paths:
-                new = (self._new(g.param),) if shows_new else ()
-                table.row(label, *(v(f.value, self._factor_id(f)) for f in g.factors), grad, *new)
-                continue
-            if len(g.paths) == 1:  # one path: it is the gradient
-                p = g.paths[0]
-                factors = (v(f.value, self._factor_id(f)) for f in p.factors)
-                table.row(label, p.via, *factors, grad, end_section=True)
-                continue
-            for i, p in enumerate(g.paths):
-                factors = (v(f.value, self._factor_id(f)) for f in p.factors)
-                path = v(p.value, f"path[{g.param},{p.via}]")
-                table.row(label if i == 0 else "", p.via, *factors, path)
-            table.row("", "Σ", *([""] * len(roles)), grad, style="bold", end_section=True)
+            self._gradient_rows(table, g, has_paths, len(roles), shows_new)
         return table
+
+    def _gradient_rows(
+        self, table: Grid, g: GradientEvent, has_paths: bool, n_factors: int, shows_new: bool
+    ) -> None:
+        """One parameter's rows: a direct chain's factors and their product on one row; in a
+        path table, a row per path (its factors and product), then their sum Σ in bold, which
+        is the gradient (one path: its row is the gradient, no sum)."""
+        # path tables are wide: their edge goes on a second line to fit 80 columns
+        edge = ("\n" if has_paths else " ") + f"({g.source}→{g.to[0]})"
+        label = g.param + edge if g.source else g.param
+        v, grad = self.v, self.v(g.gradient, f"grad[{g.param}]")
+        if not has_paths:
+            new = (self._new(g.param),) if shows_new else ()
+            table.row(label, *(v(f.value, self._factor_id(f)) for f in g.factors), grad, *new)
+            return
+        if len(g.paths) == 1:  # one path: it is the gradient
+            p = g.paths[0]
+            factors = (v(f.value, self._factor_id(f)) for f in p.factors)
+            table.row(label, p.via, *factors, grad, end_section=True)
+            return
+        for i, p in enumerate(g.paths):
+            factors = (v(f.value, self._factor_id(f)) for f in p.factors)
+            path = v(p.value, f"path[{g.param},{p.via}]")
+            table.row(label if i == 0 else "", p.via, *factors, path)
+        table.row("", "Σ", *([""] * n_factors), grad, style="bold", end_section=True)
 
     def _new(self, param: str) -> str:
         update = self.new[param]
