@@ -128,12 +128,7 @@ def run(
     derivations = symbolic or bool(only)
     sections = _sections(section)
     chosen = bool(sections or param)  # tables chosen: --section, --param
-    _refuse_together(matrix, derivations, ids, chosen, format.value == "json", claims_template)
-    if matrix and notation:
-        raise _fail(
-            "--matrix prints the matrix form alone, in its own symbols; leave out --symbolic, "
-            "--only, --ids, --section, --param, --notation and --claims-template"
-        )
+    _refuse_together(matrix, derivations, ids, chosen, format, claims_template, notation)
     _refuse_overwrite(claims_template, force, spec)
     document = "derivations" if derivations else "worked example"
     _document("matrix form" if matrix else document, format)
@@ -144,12 +139,7 @@ def run(
         _refuse_normalized(loaded, matrix, derivations)
         bounded = not to_file or symbolic or only is not None
         if not force and bounded and _summarized(loaded, format, width, symbolic, only):
-            if ids or chosen:
-                print(
-                    "(--ids, --section and --param choose from the full tables, which this "
-                    "summary replaces: add --force to print them)",
-                    file=sys.stderr,
-                )
+            _summary_replaces_choices(ids or chosen)
             return
         trace = run_spec(loaded)
     except (SpecError, TrainingError) as error:
@@ -162,10 +152,35 @@ def run(
         content = _print_derivations(trace, only, width, format, notation, to_file)
         _emit(content, output, force, format.value)
     else:
-        named = None if param is None else _named_parameters(param, _parameters(trace), "--param")
-        tables = (trace, notation, ids, sections, named)
-        _emit(
-            _written("worked example", format, width, to_file, *tables), output, force, format.value
+        content = _worked_example(trace, notation, ids, sections, param, format, width, to_file)
+        _emit(content, output, force, format.value)
+
+
+def _worked_example(
+    trace,
+    notation: str | None,
+    ids: bool,
+    sections: list[str] | None,
+    param: str | None,
+    format: Enum,
+    width: int | None,
+    to_file: bool,
+) -> str | None:
+    """`run`'s own document: the tables of the step, in full or the ones --section and
+    --param choose (a --param name checked against the trace's parameters only now: a
+    parameter's name is known once the spec is read)."""
+    named = None if param is None else _named_parameters(param, _parameters(trace), "--param")
+    return _written("worked example", format, width, to_file, trace, notation, ids, sections, named)
+
+
+def _summary_replaces_choices(choosing: bool) -> None:
+    """After a summary, a line on stderr when --ids, --section or --param asked for tables
+    the summary does not hold: otherwise they would seem ignored."""
+    if choosing:
+        print(
+            "(--ids, --section and --param choose from the full tables, which this "
+            "summary replaces: add --force to print them)",
+            file=sys.stderr,
         )
 
 
@@ -178,10 +193,17 @@ def _write_claims_template(trace, notation: str | None, path: Path, force: bool)
 
 
 def _refuse_together(
-    matrix: bool, derivations: bool, ids: bool, chosen: bool, json: bool, template
+    matrix: bool,
+    derivations: bool,
+    ids: bool,
+    chosen: bool,
+    format: Enum,
+    template: Path | None,
+    notation: str | None,
 ) -> None:
     """Options that ask for different documents, refused together in one line each."""
-    if matrix and (derivations or ids or chosen or template):
+    json = format.value == "json"
+    if matrix and (derivations or ids or chosen or template or notation):
         raise _fail(
             "--matrix prints the matrix form alone, in its own symbols; leave out --symbolic, "
             "--only, --ids, --section, --param, --notation and --claims-template"
