@@ -39,6 +39,18 @@ from backprop_tutor.render.glyphs import for_stream
 TrainFormat = format_choices("training report", "matrix form")
 
 
+# train's own options, each with its help (the command's signature lists them by these names)
+_TraceSteps = Annotated[str | None, typer.Option(help="Updates to print in full, e.g. 1,2,last.")]
+_Plot = Annotated[
+    Path | None,
+    path_option(
+        "--plot",
+        help="Save the loss curve as a PNG (matplotlib).",
+        what="name a PNG, e.g. loss.png",
+    ),
+]
+_Force = Annotated[bool, typer.Option(help="Overwrite the --plot file if it exists.")]
+_Every = Annotated[int | None, typer.Option(help="Loss table every K epochs.", min=1)]
 _Matrix = Annotated[
     bool,
     typer.Option(
@@ -58,19 +70,10 @@ _Matrix = Annotated[
 )
 def train(
     spec: SpecArgument,
-    trace_steps: Annotated[
-        str | None, typer.Option(help="Updates to print in full, e.g. 1,2,last.")
-    ] = None,
-    plot: Annotated[
-        Path | None,
-        path_option(
-            "--plot",
-            help="Save the loss curve as a PNG (matplotlib).",
-            what="name a PNG, e.g. loss.png",
-        ),
-    ] = None,
-    force: Annotated[bool, typer.Option(help="Overwrite the --plot file if it exists.")] = False,
-    every: Annotated[int | None, typer.Option(help="Loss table every K epochs.", min=1)] = None,
+    trace_steps: _TraceSteps = None,
+    plot: _Plot = None,
+    force: _Force = False,
+    every: _Every = None,
     width: WidthOption = None,
     format: format_option(TrainFormat) = TrainFormat.text,  # type: ignore[valid-type]
     output: OutputOption = None,
@@ -86,12 +89,7 @@ def train(
     if matrix and not updates:
         raise _fail("--matrix prints traced updates as matrices: add --trace-steps 1 (or 1,last)")
     _document("matrix form" if matrix else "training report", format)
-    _refuse_overwrite(plot, force, spec)
-    if plot is not None and not _plotting_installed():  # said before training, not after
-        raise _fail(PLOT_MISSING)
-    _refuse_overwrite(output, force, spec)
-    if plot is not None and output is not None and plot.resolve() == output.resolve():
-        raise _fail(f"--plot and --output both name {output}: give each its own file")
+    _refuse_files(spec, plot, output, force)
     console = _console(width, stderr=format is not TrainFormat.text)
     try:
         network_spec = _load_spec(spec, allow_data_anywhere, output, plot)
@@ -114,6 +112,18 @@ def train(
     _emit(content, output, force, format.value)
     if plot is not None:
         _save_plot(result.losses, plot, network_spec.title or str(spec), force)
+
+
+def _refuse_files(spec: Path, plot: Path | None, output: Path | None, force: bool) -> None:
+    """What stands in the way of the files train writes, said before training rather than
+    after it (which may take minutes): a file there without --force, the spec itself,
+    matplotlib missing for --plot, --plot and --output naming one file."""
+    _refuse_overwrite(plot, force, spec)
+    if plot is not None and not _plotting_installed():
+        raise _fail(PLOT_MISSING)
+    _refuse_overwrite(output, force, spec)
+    if plot is not None and output is not None and plot.resolve() == output.resolve():
+        raise _fail(f"--plot and --output both name {output}: give each its own file")
 
 
 def _unused_masks(spec) -> None:
