@@ -53,6 +53,28 @@ def _not_empty(value: str) -> str:
     return value
 
 
+# bank's own options, each with its help (the command's signature lists them by these names)
+_Shape = Annotated[
+    str,
+    typer.Argument(
+        metavar="SPEC_OR_SHAPE",
+        help="A spec file (its numbers drawn again), or layer sizes, e.g. 2-2-2.",
+        show_default=False,
+        callback=_not_empty,
+    ),
+]
+_Versions = Annotated[int, typer.Option(help="How many versions.", min=1, max=500)]
+_Seed = Annotated[int, typer.Option(help="The same seed gives the same bank.", min=0)]
+_Activations = Annotated[
+    str, typer.Option(help="One activation for every layer, or one per layer.")
+]
+_Title = Annotated[str | None, typer.Option(help="The exam's name (its category).")]
+_Force = Annotated[
+    bool,
+    typer.Option(help="Overwrite the --output file (prairielearn: the folder's) if it exists."),
+]
+
+
 @app.command(
     epilog=examples_epilog(
         "backprop-tutor bank 2-2-2 --versions 30 --seed 7 -f moodle -o exam.xml",
@@ -61,36 +83,22 @@ def _not_empty(value: str) -> str:
     )
 )
 def bank(
-    shape: Annotated[
-        str,
-        typer.Argument(
-            metavar="SPEC_OR_SHAPE",
-            help="A spec file (its numbers drawn again), or layer sizes, e.g. 2-2-2.",
-            show_default=False,
-            callback=_not_empty,
-        ),
-    ],
-    versions: Annotated[int, typer.Option(help="How many versions.", min=1, max=500)] = 10,
-    seed: Annotated[int, typer.Option(help="The same seed gives the same bank.", min=0)] = 0,
-    activations: Annotated[
-        str, typer.Option(help="One activation for every layer, or one per layer.")
-    ] = "sigmoid",
+    shape: _Shape,
+    versions: _Versions = 10,
+    seed: _Seed = 0,
+    activations: _Activations = "sigmoid",
     loss: LossOption = "half_sse",
     learning_rate: LearningRateOption = 0.5,
     digits: DigitsOption = None,
-    title: Annotated[str | None, typer.Option(help="The exam's name (its category).")] = None,
+    title: _Title = None,
     format: format_option(BankFormat) = BankFormat.moodle,  # type: ignore[valid-type,attr-defined]
     output: OutputOption = None,
-    force: Annotated[
-        bool,
-        typer.Option(help="Overwrite the --output file (prairielearn: the folder's) if it exists."),
-    ] = False,
+    force: _Force = False,
 ) -> None:
     """Versions of one exercise, each with its own numbers, as a question bank: every quantity
     with its answer, a tolerance of one unit in the last digit, the working as feedback, and
     the named mistakes' answers."""
-    from backprop_tutor.teach.bank import from_spec, make_bank
-    from backprop_tutor.teach.redraw import check_digits
+    from backprop_tutor.teach.bank import make_bank
 
     document = _document("question bank", format)
     # prairielearn's -o names a folder: its files are checked
@@ -99,22 +107,10 @@ def bank(
     else:
         _refuse_overwrite(output, force, Path(shape))  # a spec file is read: never written
     try:
-        named_file = os.path.exists(shape) or Path(shape).suffix  # a missing one: said so
-        if not _is_shape(shape) and not named_file:
-            raise _fail(
-                f"SPEC_OR_SHAPE '{shape}' is neither a spec file nor a shape; give a file, "
-                "or layer sizes such as 2-2-2"
-            )
         if _is_shape(shape):
             draw, name = _shape_draw(shape, activations, loss, learning_rate, seed, digits, title)
         else:
-            from backprop_tutor.spec.yaml_source import read_yaml
-
-            spec = _load_spec(Path(shape), False, output)  # its problems first, at their place
-            check_digits(spec, digits)  # before any draw
-            progress = _search_progress("bank, this version")
-            draw = from_spec(read_yaml(Path(shape)), digits, progress)
-            name = title or spec.title or shape
+            draw, name = _spec_draw(shape, title, output, digits)
         made = make_bank(draw, versions, seed, name)
     except (SpecError, TrainingError, ValueError) as error:
         raise _fail(error) from None
@@ -251,6 +247,25 @@ def _shape_draw(shape, activations, loss, learning_rate, seed, digits, title):
     check_settings(settings)
     name = title or f"A {shape} exercise"
     return from_shape(settings, name, _search_progress("bank, this version")), name
+
+
+def _spec_draw(shape: str, title: str | None, output: Path | None, digits: int | None):
+    """The exercise of a spec file, its numbers drawn again for each version: the file's
+    problems said first, at their place, and a name that is neither file nor shape said as
+    such (a missing file with a suffix, e.g. exam.yaml, is said to be missing)."""
+    from backprop_tutor.spec.yaml_source import read_yaml
+    from backprop_tutor.teach.bank import from_spec
+    from backprop_tutor.teach.redraw import check_digits
+
+    if not os.path.exists(shape) and not Path(shape).suffix:
+        raise _fail(
+            f"SPEC_OR_SHAPE '{shape}' is neither a spec file nor a shape; give a file, "
+            "or layer sizes such as 2-2-2"
+        )
+    spec = _load_spec(Path(shape), False, output)  # its problems first, at their place
+    check_digits(spec, digits)  # before any draw
+    draw = from_spec(read_yaml(Path(shape)), digits, _search_progress("bank, this version"))
+    return draw, title or spec.title or shape
 
 
 def _versions(made) -> str:
