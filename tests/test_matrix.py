@@ -200,6 +200,31 @@ def test_matrix_refuses_what_it_does_not_print() -> None:
     assert result.exit_code == 2 and "--trace-steps" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--symbolic"],
+        ["--only", "w5"],
+        ["--ids"],
+        ["--section", "forward"],
+        ["--param", "w5"],
+        ["--notation", "xu"],
+        ["--claims-template", "CLAIMS"],
+    ],
+    ids=lambda extra: extra[0],
+)
+def test_matrix_refuses_every_option_of_another_document(extra: list[str], tmp_path) -> None:
+    """Each option the refusal names, alone with --matrix: exit 2, the --matrix line, and
+    no claims file written."""
+    claims = tmp_path / "claims.yaml"
+    extra = [str(claims) if arg == "CLAIMS" else arg for arg in extra]
+    args = ["run", str(CONFIGS / "dawood.yaml"), "--matrix", *extra]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, (extra, result.output)
+    assert "matrix form alone" in " ".join(result.stderr.split())
+    assert not claims.exists()
+
+
 def test_batch_normalization_is_refused_in_one_line() -> None:
     """The matrix form of a batch-normalized layer is not worked out yet: refused, exit 2."""
     result = CliRunner().invoke(app, ["run", str(CONFIGS / "batch-norm.yaml"), "--matrix"])
