@@ -83,6 +83,7 @@ _Force = Annotated[
     )
 )
 def bank(
+    context: typer.Context,
     shape: _Shape,
     versions: _Versions = 10,
     seed: _Seed = 0,
@@ -110,7 +111,7 @@ def bank(
         if _is_shape(shape):
             draw, name = _shape_draw(shape, activations, loss, learning_rate, seed, digits, title)
         else:
-            draw, name = _spec_draw(shape, title, output, digits)
+            draw, name = _spec_draw(shape, title, output, digits, context)
         made = make_bank(draw, versions, seed, name)
     except (SpecError, TrainingError, ValueError) as error:
         raise _fail(error) from None
@@ -249,7 +250,29 @@ def _shape_draw(shape, activations, loss, learning_rate, seed, digits, title):
     return from_shape(settings, name, _search_progress("bank, this version")), name
 
 
-def _spec_draw(shape: str, title: str | None, output: Path | None, digits: int | None):
+# what a shape's exercise is built with, which a spec file says itself
+SHAPE_OPTIONS = {
+    "activations": "each layer's activation:",
+    "loss": "loss:",
+    "learning_rate": "learning_rate:",
+}
+
+
+def _refuse_shape_options(context: typer.Context, spec: str) -> None:
+    """A shape's options given with a spec file, which sets its own: one line naming the key
+    to edit there (they were silently ignored)."""
+    for option, key in SHAPE_OPTIONS.items():
+        source = context.get_parameter_source(option)
+        if source is not None and source.name != "DEFAULT":
+            flag = "--" + option.replace("_", "-")
+            raise SpecError(
+                spec,
+                f"{flag} is for a shape such as 2-2-2; a spec file sets its own",
+                f"edit {key} in the file, or leave {flag} out",
+            )
+
+
+def _spec_draw(shape: str, title: str | None, output: Path | None, digits: int | None, context):
     """The exercise of a spec file, its numbers drawn again for each version: the file's
     problems said first, at their place, and a name that is neither file nor shape said as
     such (a missing file with a suffix, e.g. exam.yaml, is said to be missing)."""
@@ -262,6 +285,7 @@ def _spec_draw(shape: str, title: str | None, output: Path | None, digits: int |
             f"SPEC_OR_SHAPE '{shape}' is neither a spec file nor a shape; give a file, "
             "or layer sizes such as 2-2-2"
         )
+    _refuse_shape_options(context, shape)
     spec = _load_spec(Path(shape), False, output)  # its problems first, at their place
     check_digits(spec, digits)  # before any draw
     draw = from_spec(read_yaml(Path(shape)), digits, _search_progress("bank, this version"))
