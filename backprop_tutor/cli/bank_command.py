@@ -272,7 +272,9 @@ def _refuse_shape_options(context: typer.Context, spec: str) -> None:
             )
 
 
-def _spec_draw(shape: str, title: str | None, output: Path | None, digits: int | None, context):
+def _spec_draw(
+    shape: str, title: str | None, output: Path | None, digits: int | None, context: typer.Context
+):
     """The exercise of a spec file, its numbers drawn again for each version: the file's
     problems said first, at their place, and a name that is neither file nor shape said as
     such (a missing file with a suffix, e.g. exam.yaml, is said to be missing)."""
