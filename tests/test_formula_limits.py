@@ -83,6 +83,20 @@ def test_each_bound_is_named(text: str, message: str) -> None:
         parse_formula(text, SYMBOLS)
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("0.1234567890123*x", sp.Rational(1234567890123, 10**13)),  # was roots: AttributeError
+        ("0.3333333333333333*x", sp.Rational(3333333333333333, 10**16)),  # was 1/3
+        ("1e-05*x", sp.Rational(1, 100000)),
+        ("3*x", sp.Integer(3)),
+    ],
+)
+def test_a_number_is_read_exactly_as_written(text: str, value: sp.Rational) -> None:
+    """A formula's number is the decimal written, not a guess at a simpler one."""
+    assert parse_formula(text, SYMBOLS) == value * SYMBOLS["x"]
+
+
 # -- the time budget ----------------------------------------------------------------------------
 
 

@@ -73,8 +73,11 @@ class Shape:
     depth: int = 0
 
 
-def constant(node: ast.Constant) -> sp.Expr:
-    """A number as written, exact (0.1 is 1/10), within MAX_CONSTANT; ValueError if not."""
+def constant(node: ast.Constant) -> sp.Rational:
+    """A number as written, exact (0.1 is 1/10), within MAX_CONSTANT; ValueError if not. The
+    float's shortest repr is the decimal written, so it is read as that fraction: nsimplify
+    guessed a "simple" form, 1/3 for 0.3333333333333333 and, for 0.1234567890123, a product
+    of roots that measure() could not count (an AttributeError)."""
     value = node.value
     if type(value) not in (int, float):
         raise ValueError(f"{type(value).__name__} is not allowed in a formula (only numbers)")
@@ -82,7 +85,7 @@ def constant(node: ast.Constant) -> sp.Expr:
         raise ValueError("a number in the formula is not finite (a float reaches about 1.8e308)")
     if abs(value) > MAX_CONSTANT:
         raise ValueError(f"the number {value:.6g} is larger than the {MAX_CONSTANT:g} allowed")
-    return sp.nsimplify(value)
+    return sp.Integer(value) if isinstance(value, int) else sp.Rational(repr(value))
 
 
 def measure(tree: ast.Expression, functions: dict[str, Callable]) -> Shape:
