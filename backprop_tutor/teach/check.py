@@ -52,6 +52,7 @@ from backprop_tutor.teach.verdicts import (
     shown_as,
     whole,
     within_a_unit,
+    worked_out,
 )
 
 CARRY_DIGITS = range(1, 7)
@@ -141,8 +142,20 @@ class Checker(FromClaims, NamedMistakes):
         return {w: tuple(o for o in ws if o != w) for ws in layers.values() for w in ws}
 
     def load(self, path: Path) -> list[Claim]:
-        """A claims file's claims, its ids as written (labels, spellings) read as trace ids."""
-        return load_claims(path, set(self.v), self.aliases, self._training_id, self.spec.file)
+        """A claims file's claims, its ids as written (labels, spellings) read as trace ids;
+        one written as arithmetic of numbers alone, as the number it gives (teach/arithmetic.py,
+        which brings in SymPy: only for a file with a formula)."""
+        claims = load_claims(path, set(self.v), self.aliases, self._training_id, self.spec.file)
+        if not any(c.is_formula for c in claims):
+            return claims
+        from backprop_tutor.teach.arithmetic import as_number, numbers_written
+
+        digits = self.spec.display.digits
+        written = [numbers_written(c.text) if c.is_formula else None for c in claims]
+        return [
+            c if w is None else as_number(c, w, digits, str(path))
+            for c, w in zip(claims, written, strict=True)
+        ]
 
     def _training_id(self, key: str) -> TrainingId | None:
         return training_id(key, self.spec)
@@ -172,10 +185,10 @@ class Checker(FromClaims, NamedMistakes):
 
     # -- the verdicts ------------------------------------------------------------------------
     def check(self, claims: list[Claim]) -> list[Verdict]:
-        """A verdict for each numeric claim, judged in the order of the rules (each after
-        every claim it reads) and listed in hand-calculation order, as the tables print the
-        numbers (core/hand_order.py); then those about training (teach/training_claims.py)
-        as the file lists them."""
+        """A verdict for each numeric claim (one written as arithmetic too), judged in the
+        order of the rules (each after every claim it reads) and listed in hand-calculation
+        order, as the tables print the numbers (core/hand_order.py); then those about
+        training (teach/training_claims.py) as the file lists them."""
         about_training = [(c, t) for c in claims if (t := self._training_id(c.id))]
         trained_ids = {c.id for c, _ in about_training}
         claims = [c for c in claims if c.id not in trained_ids]
@@ -195,7 +208,7 @@ class Checker(FromClaims, NamedMistakes):
             self.training.judge(self._whole(c), t) for c, t in about_training if not c.is_formula
         ]
         listed = sorted(numeric, key=lambda c: self._hand[c.id])
-        return [self.verdicts[c.id] for c in listed] + trained
+        return [worked_out(v) for v in [self.verdicts[c.id] for c in listed] + trained]
 
     @functools.cached_property
     def _hand(self) -> dict[str, int]:

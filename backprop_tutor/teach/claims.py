@@ -2,7 +2,9 @@
 
 A number keeps its digits as written ("0.19480" claims five decimals, which a float would lose).
 A formula is text such as "t1*(1 - out_o1)", parsed by `formula.py` from Python's ast with a
-whitelist: never evaluated. `known_differences` (annotations in golden files) is not a claim.
+whitelist: never evaluated; one of numbers alone ("1/2*(0.01 - 0.75136)**2") is worked to the
+number it claims (`arithmetic.py`). `known_differences` (annotations in golden files) is not a
+claim.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ class Claim:
     text: str  # as written
     line: int | None
     number: Decimal | None  # None: a formula
+    # a claim written as arithmetic of numbers (teach/arithmetic.py), `number` its value at
+    # the decimals it was worked to: the value at two decimals more, for the verdict to show
+    arithmetic: Decimal | None = None
 
     @property
     def digits(self) -> int:

@@ -10,6 +10,7 @@ from decimal import Decimal, localcontext
 
 from backprop_tutor.core.numbers import EXACT_TOLERANCE, NumberFormat, or_scientific
 from backprop_tutor.core.rules import Rule
+from backprop_tutor.core.words import counted
 from backprop_tutor.teach.claims import MAX_DECIMALS, Claim
 from backprop_tutor.teach.quiz import tolerance
 
@@ -129,3 +130,22 @@ def whole(claim: Claim, digits: int) -> Claim:
     with localcontext() as context:  # room for any whole number a claims file holds
         context.prec = MAX_DECIMALS + len(claim.text) + 10
         return replace(claim, number=claim.number.quantize(places))  # type: ignore[union-attr]
+
+
+def worked_out(verdict: Verdict) -> Verdict:
+    """The verdict on a claim written as arithmetic (teach/arithmetic.py), saying so and the
+    number it was judged as; any other verdict as it is."""
+    claim = verdict.claim
+    if claim.arithmetic is None or claim.number is None:
+        return verdict
+    number, finer = _plain(claim.number), _plain(claim.arithmetic)
+    said = f"worked from the written arithmetic as {number}"
+    if claim.arithmetic != claim.number and finer != number:  # the value it rounds
+        said += f" ({finer} at {counted(claim.digits + 2, 'decimal')})"
+    return replace(verdict, detail=f"{verdict.detail}; {said}")
+
+
+def _plain(number: Decimal) -> str:
+    """A number as a plain decimal, or in scientific notation past 20 characters."""
+    text = format(number, "f")
+    return text if len(text) <= 20 or not number else f"{number:.5e}"
