@@ -292,6 +292,34 @@ def test_the_report_lists_claims_in_hand_calculation_order(tmp_path: Path) -> No
     assert listed == [k for k in hand_order(checker.trace) if k in wanted]
 
 
+def test_formulas_and_arithmetic_are_listed_in_hand_calculation_order(tmp_path: Path) -> None:
+    """A formula's row, and arithmetic's, take their place in the hand calculation among the
+    numbers' (formulas were listed after every number); arithmetic is judged as a number."""
+    import json
+
+    from backprop_tutor.core.hand_order import hand_order
+
+    claims = {
+        "new[w5]": "0.5 - 0.6*0.08020",  # arithmetic
+        "grad[w5]": "(out_o1 - t_1)*out_o1*(1 - out_o1)*out_h1",  # a formula
+        "out[o1]": "0.73492",
+        "delta[o1]": "(out_o1 - t_1)*out_o1*(1 - out_o1)",
+        "loss[o1]": "1/2*(0.05-0.73492)**2",
+        "net[h1]": "0.41",
+    }
+    path = tmp_path / "claims.yaml"
+    path.write_text(yaml.safe_dump(claims), encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["check", str(CONFIGS / "dawood.yaml"), str(path), "-f", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    listed = {c["id"]: c["verdict"] for c in json.loads(result.stdout)["claims"]}
+    trace = Checker(load_spec(CONFIGS / "dawood.yaml")).trace
+    assert list(listed) == [k for k in hand_order(trace) if k in claims]
+    assert [k for k, v in listed.items() if v == "formula"] == ["delta[o1]", "grad[w5]"]
+    assert listed["new[w5]"] == listed["loss[o1]"] == "exact"
+
+
 def test_a_coarse_claim_is_not_right_in_the_json(tmp_path: Path) -> None:
     """`check -f json` gives a claim too coarse to tell its own verdict, not right, with the
     named mistake it shows as too; exit 1."""

@@ -62,8 +62,9 @@ def check(
     _document("check report", format)
     try:
         checker = Checker(_load_spec(spec, allow_data_anywhere))
-        verdicts = checker.check(checker.load(claims))
-        verdicts += _formula_verdicts(checker, claims)
+        read = checker.load(claims)
+        verdicts = checker.check(read)
+        verdicts = checker.in_hand_order(verdicts + _formula_verdicts(checker, read, claims))
     except (SpecError, TrainingError) as error:
         raise _fail(error) from None
     header = checker.trace.header
@@ -73,10 +74,10 @@ def check(
         raise typer.Exit(EXIT_MISMATCH)
 
 
-def _formula_verdicts(checker, claims_path: Path) -> list:
+def _formula_verdicts(checker, claims: list, claims_path: Path) -> list:
     """Formula claims are compared with SymPy, which is imported only when there are some."""
 
-    formulas = [c for c in checker.load(claims_path) if c.is_formula]
+    formulas = [c for c in claims if c.is_formula]
     if not formulas:
         return []
     from backprop_tutor.teach.formula import check_formulas

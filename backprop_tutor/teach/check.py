@@ -207,8 +207,14 @@ class Checker(FromClaims, NamedMistakes):
         trained = [
             self.training.judge(self._whole(c), t) for c, t in about_training if not c.is_formula
         ]
-        listed = sorted(numeric, key=lambda c: self._hand[c.id])
-        return [worked_out(v) for v in [self.verdicts[c.id] for c in listed] + trained]
+        listed = self.in_hand_order([self.verdicts[c.id] for c in numeric] + trained)
+        return [worked_out(v) for v in listed]
+
+    def in_hand_order(self, verdicts: list[Verdict]) -> list[Verdict]:
+        """The verdicts, a number's or a formula's, in hand-calculation order (`_hand`); those
+        about training, which the trace does not hold, after them as they came."""
+        after = len(self._hand)
+        return sorted(verdicts, key=lambda v: self._hand.get(v.claim.id, after))
 
     @functools.cached_property
     def _hand(self) -> dict[str, int]:
