@@ -1,5 +1,6 @@
 """`run --claims-template FILE`: a claims file for `check` with every id of the worked example
-and no values, in hand-calculation order, each line commented with the label the tables print.
+(and of the pass after the update: net[h1]@after, ...) and no values, in hand-calculation
+order, each line commented with the label the tables print.
 
 A student fills in the numbers they worked out; `check` skips the lines left empty.
 """
@@ -8,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from backprop_tutor.core.hand_order import hand_order
 from backprop_tutor.core.trace import Trace
+from backprop_tutor.core.trace_rules import trace_rules
 from backprop_tutor.render import normalization
 from backprop_tutor.render.labels import Labels
+from backprop_tutor.teach.claims import claimable_order
 
 COPIES = ("dnet_dout[", "dnet_dparam[")  # a weight or an output again, as a chain's factor
 # Mitchell's and Xu's δ, as their tables print it and `check` reads it: the JSON's values hold
@@ -29,7 +31,7 @@ def claims_template(trace: Trace, notation: str | None = None) -> str:
     h = trace.header
     first = trace.steps[0].batch[0] if trace.steps[0].batch else trace.steps[0]
     shared = {f"grad[{g.param}]" for g in first.gradients if normalization.shared(h, g.layer)}
-    for key in hand_order(trace):
+    for key in claimable_order(trace, trace_rules(trace), givens_again=False):
         if key.startswith(COPIES) or key.endswith("@0"):  # @0: a state before update 1, given
             continue
         label = _label(key, L)

@@ -31,7 +31,6 @@ from pathlib import Path
 import numpy as np
 
 from backprop_tutor.core.errors import SpecError, TrainingError
-from backprop_tutor.core.hand_order import hand_order
 from backprop_tutor.core.notation import NOTATIONS
 from backprop_tutor.core.numbers import carry
 from backprop_tutor.core.rules import Evaluator, Rule
@@ -40,7 +39,13 @@ from backprop_tutor.core.trace_rules import trace_rules
 from backprop_tutor.core.words import counted
 from backprop_tutor.record import run
 from backprop_tutor.spec.model import Spec
-from backprop_tutor.teach.claims import Claim, claim_aliases, load_claims, parse_id
+from backprop_tutor.teach.claims import (
+    Claim,
+    claim_aliases,
+    claimable_order,
+    load_claims,
+    parse_id,
+)
 from backprop_tutor.teach.from_claims import FromClaims
 from backprop_tutor.teach.mistakes import LEFT_OUT, masked_test_pass
 from backprop_tutor.teach.training_claims import TrainingClaims, TrainingId, training_id
@@ -220,16 +225,8 @@ class Checker(FromClaims, NamedMistakes):
     def _hand(self) -> dict[str, int]:
         """Each id's place in the hand calculation: the order of the report's rows, where
         the order of judging (`_order`) put dout_dnet[h1] before out[o1]."""
-        order = hand_order(self.trace)
-        steps = [key for key in order if not parse_id(key).predicted]
-        order = dict.fromkeys([*steps, *self._predicted_order(), *order])
-        return {key: n for n, key in enumerate(order)}
-
-    def _predicted_order(self) -> list[str]:
-        """A prediction's numbers in the order its forward pass finds them (its rules'),
-        where the trace has only its outputs and loss, listed last (hand_order)."""
-        rules = self.evaluator.rules
-        return [key for key in rules if key in self.v and parse_id(key).predicted]
+        order = [*claimable_order(self.trace, self.evaluator.rules), *self.v]
+        return {key: n for n, key in enumerate(dict.fromkeys(order))}
 
     @functools.cached_property
     def training(self) -> TrainingClaims:

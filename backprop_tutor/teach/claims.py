@@ -19,8 +19,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from backprop_tutor.core.errors import SpecError, shortened
+from backprop_tutor.core.hand_order import hand_order
 from backprop_tutor.core.notation import NOTATIONS, UnitRef, unit_refs
-from backprop_tutor.core.trace import TraceHeader
+from backprop_tutor.core.trace import Trace, TraceHeader
 from backprop_tutor.core.words import counted
 from backprop_tutor.spec.yaml_source import YamlSource, claims_role, read_yaml
 
@@ -284,3 +285,19 @@ def _share_spellings(notation, unit: UnitRef, output: UnitRef) -> Iterator[str]:
     outs = dict.fromkeys((notation.out(unit), f"out_{unit.name}"))
     for error, out in itertools.product(errors, outs):
         yield from (f"∂{error}/∂{out}", f"d{error}/d{out}")
+
+
+def claimable_order(
+    trace: Trace, rules: Mapping[str, object], givens_again: bool = True
+) -> list[str]:
+    """Every id a claims file may hold, in hand-calculation order (core/hand_order.py): each
+    prediction (a test example, the example again after the update) in the order its forward
+    pass finds its numbers, with those inside it that the trace records only through its rules
+    (net[h1]@after, out[h1]@after, loss[o1]@after), and its givens (inputs and targets) unless
+    not `givens_again`; check and the claims template read the same order."""
+    order = hand_order(trace)
+    steps = [key for key in order if not parse_id(key).predicted]
+    predicted = [key for key in rules if parse_id(key).predicted]
+    if not givens_again:
+        predicted = [key for key in predicted if parse_id(key).kind not in ("input", "target")]
+    return list(dict.fromkeys([*steps, *predicted, *order]))
