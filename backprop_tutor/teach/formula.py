@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import difflib
 import operator
+from typing import TYPE_CHECKING
 
 import sympy as sp
 
@@ -26,7 +27,6 @@ from backprop_tutor.core.notation import NOTATIONS
 from backprop_tutor.core.trace import Factor, StepTrace
 from backprop_tutor.symbolic.derivation import Deriver
 from backprop_tutor.symbolic.forms import equal, inline
-from backprop_tutor.teach.check import Checker
 from backprop_tutor.teach.claims import Claim, parse_id
 from backprop_tutor.teach.formula_limits import (
     MAX_LENGTH,
@@ -37,6 +37,9 @@ from backprop_tutor.teach.formula_limits import (
     time_budget,
 )
 from backprop_tutor.teach.verdicts import Verdict
+
+if TYPE_CHECKING:  # check.py reads a claim of arithmetic through this module
+    from backprop_tutor.teach.check import Checker
 
 FUNCTIONS = {"exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "sigma": lambda a: 1 / (1 + sp.exp(-a))}
 BINARY = {
