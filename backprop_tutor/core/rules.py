@@ -16,7 +16,7 @@ They agree with the engine's numbers to float64 precision on every bundled confi
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -219,13 +219,16 @@ class Evaluator:
         memo: dict[str, tuple[float, tuple[str, ...]]] = {}
         return {key: self._walk(key, given, memo)[0] for key in rule.inputs}
 
-    def replay(self, given: Mapping[str, float]) -> dict[str, tuple[float, tuple[str, ...]]]:
-        """Every quantity with a rule, recomputed from `given` in one walk: (value, the given
-        ids it read)."""
+    def replay(
+        self, given: Mapping[str, float], keys: Iterable[str] | None = None
+    ) -> dict[str, tuple[float, tuple[str, ...]]]:
+        """Every quantity with a rule (or those of `keys`), recomputed from `given` in one
+        walk, each rule applied once: (value, the given ids it read)."""
         memo: dict[str, tuple[float, tuple[str, ...]]] = {}
-        for key in self.rules:
+        wanted = list(self.rules if keys is None else keys)
+        for key in wanted:
             self._walk(key, given, memo)
-        return {key: memo[key] for key in self.rules}
+        return {key: memo[key] for key in wanted}
 
     def _rule(self, key: str, given: Mapping[str, float]) -> Rule:
         """Of a quantity's rules, the one nearest the given values: the largest share of its
