@@ -89,7 +89,7 @@ class Checker(FromClaims, NamedMistakes):
         self.steps = [StepEvents(step) for step in self.trace.steps]
         self.values = self.trace.values()  # in the engine's sign: delta = dE/dnet
         self.evaluator = Evaluator(trace_rules(self.trace), self.values)
-        self.values.update(self._inside_predictions())
+        self.values.update(inside_predictions(self.evaluator))
         self.v = {k: self._engine_sign(k, x) for k, x in self.values.items()}
         self._index = {key: i for i, key in enumerate(self.v)}
         self._runs: dict[str, dict[str, float]] = {}
@@ -98,20 +98,6 @@ class Checker(FromClaims, NamedMistakes):
         self.verdicts: dict[str, Verdict] = {}
         # the rule of each named mistake tried, by name, and the value it gave
         self._tried: dict[str, Tried] = {}
-
-    def _inside_predictions(self) -> dict[str, float]:
-        """Every number inside a prediction's forward pass (a test example's, the example's
-        again after the update: net[h1]@after, out[h1]@after, loss[o1]@after), which the
-        trace records only at its outputs and loss: worked by its rules from the parameters
-        the last update left, so a hand calculation of that pass can be claimed step by step
-        and its rounding carried (the outputs worked so equal the engine's; test_check)."""
-        inside = [
-            key
-            for key in self.evaluator.rules
-            if key not in self.values and parse_id(key).predicted
-        ]
-        # one walk: each number's own walked its pass again from the inputs
-        return {key: value for key, (value, _) in self.evaluator.replay({}, inside).items()}
 
     @functools.cached_property
     def _masked_test(self) -> dict[str, float]:
@@ -173,17 +159,24 @@ class Checker(FromClaims, NamedMistakes):
         return claim_aliases(self.trace.header, parameters)
 
     def _run(self, name: str, **changes) -> dict[str, float]:
-        """A variant's values (only the ids claims can ask for, once `check` knows them: a big
-        network's trace is large, and there are a dozen variants); none where the variant
-        cannot run (its numbers overflow, its trace would be too large): the spec as written
-        is fine, so that is no error of the user's, the variant just does not apply."""
+        """A variant's values, those inside its predictions too (only the ids claims can ask
+        for, once `check` knows them: a big network's trace is large, and there are a dozen
+        variants); none where the variant cannot run (its numbers overflow, its trace would be
+        too large): the spec as written is fine, so that is no error of the user's, the
+        variant just does not apply."""
         if name not in self._runs:
+            wanted = self._wanted
             try:
                 with np.errstate(all="ignore"):
-                    values = run(replace(self.exact_spec, **changes)).values()
+                    trace = run(replace(self.exact_spec, **changes))
+                    values = trace.values()
+                    asked = wanted if wanted is not None else self.v.keys()
+                    if any(parse_id(k).predicted for k in asked - values.keys()):
+                        # net[h1]@after: worked as the run's own, a slip inside it named
+                        worked = Evaluator(trace_rules(trace), values, trace.header.carry_digits)
+                        values.update(inside_predictions(worked))
             except (SpecError, TrainingError):
                 values = {}
-            wanted = self._wanted
             kept = values if wanted is None else {k: values[k] for k in wanted & values.keys()}
             # in the claims' sign: δ is the sensitivity −∂E/∂net in some notations
             self._runs[name] = {k: self._engine_sign(k, x) for k, x in kept.items()}
@@ -358,6 +351,18 @@ class Checker(FromClaims, NamedMistakes):
         """A delta between the notation's sign (a claim) and dE/dnet (the rules): ±1 turns
         either way."""
         return NOTATIONS[self.spec.notation].sign_of(key) * value
+
+
+def inside_predictions(evaluator: Evaluator) -> dict[str, float]:
+    """Every number inside a prediction's forward pass (a test example's, the example's again
+    after the update: net[h1]@after, out[h1]@after, loss[o1]@after), which a trace records
+    only at its outputs and loss: worked by its rules (`evaluator`'s) from the parameters the
+    last update left, in one walk, so a hand calculation of that pass can be claimed step by
+    step and its rounding carried (the outputs worked so equal the engine's: tests), and a
+    variant's run (the biases updated too) names a slip made inside it."""
+    rules, recorded = evaluator.rules, evaluator.values
+    inside = [key for key in rules if key not in recorded and parse_id(key).predicted]
+    return {key: value for key, (value, _) in evaluator.replay({}, inside).items()}
 
 
 def _matches(value: float | None, claim: Claim) -> bool:
