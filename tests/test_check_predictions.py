@@ -33,3 +33,31 @@ def test_the_numbers_inside_a_prediction_are_worked_in_one_walk(config, monkeypa
     inside = {key for key in checker.v if key not in checker.trace.values()}
     assert inside and inside <= applied.keys()
     assert max(applied.values()) == 1, applied.most_common(3)
+
+
+@pytest.mark.parametrize("config", sorted(p.stem for p in CONFIGS.glob("*.yaml")))
+def test_a_predictions_inside_is_claimable_and_ends_at_the_engines_outputs(config: str) -> None:
+    """A test example's or the after pass's net inputs, outputs and error terms, which the
+    trace records only at the outputs and loss, are ids `check` knows; worked from the givens
+    alone by the rules, they are the values it judges by, and they end at the engine's own
+    outputs and loss."""
+    from backprop_tutor.core.rules import Evaluator
+    from backprop_tutor.core.trace_rules import trace_rules
+    from backprop_tutor.teach.claims import parse_id
+
+    checker = Checker(load_spec(CONFIGS / f"{config}.yaml"))
+    recorded = checker.trace.values()
+    predicted = [key for key in checker.v if parse_id(key).predicted]
+    if not predicted:
+        pytest.skip("no prediction after the steps")
+    inside = [key for key in predicted if key not in recorded]
+    assert {parse_id(key).kind for key in inside} >= {"net", "loss"}
+    rules = trace_rules(checker.trace)
+    leaves = {key: value for key, value in recorded.items() if key not in rules}
+    replayed = Evaluator(rules, recorded).replay(leaves)
+    for key in predicted:
+        engine = recorded.get(key, checker.values[key])
+        assert abs(replayed[key][0] - engine) <= 1e-12 * (1 + abs(engine)), key
+    order = list(checker._hand)  # a pass's numbers before its loss, as it is worked
+    last = max(order.index(key) for key in predicted if key in recorded)
+    assert max(order.index(key) for key in inside) < last

@@ -1,0 +1,47 @@
+"""`check` counts a named mistake once, at every claim it shows in: in its summary, its JSON
+(`mistakes`) and `grade`'s roots column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import CONFIGS
+from typer.testing import CliRunner
+
+from backprop_tutor.cli import app
+from backprop_tutor.spec import load_spec
+from backprop_tutor.teach.check import Checker
+from backprop_tutor.teach.claims import load_claims
+
+
+def test_one_named_mistake_at_several_claims_is_one_mistake(tmp_path: Path) -> None:
+    """SSE for half SSE shows in the loss and in each output's ∂E/∂out: one misconception,
+    counted once, at the three claims (it was three root mistakes); the roots stay listed.
+    The claimed numbers are the engine's own, run with the mistaken loss."""
+    import json
+    from dataclasses import replace
+
+    from backprop_tutor.core.losses import LOSSES
+    from backprop_tutor.record import run
+    from backprop_tutor.render.grade_view import _roots
+    from backprop_tutor.teach.grade import StudentGrade
+
+    spec = load_spec(CONFIGS / "dawood.yaml")
+    other, name = LOSSES[spec.loss].mistaken_for
+    values = run(replace(spec, loss=other)).values()
+    ids = ["loss", "de_dout[o1]", "de_dout[o2]", "delta[o1]", "grad[w5]", "new[w1]"]
+    claims = tmp_path / "claims.yaml"
+    claims.write_text("".join(f"{k}: {values[k]:.5f}\n" for k in ids), encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["check", str(CONFIGS / "dawood.yaml"), str(claims), "-f", "json"]
+    )
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    assert report["roots"] == ["loss", "de_dout[o1]", "de_dout[o2]"]
+    (mistake,) = report["mistakes"]
+    assert (mistake["at"], mistake["mistake"]) == (report["roots"], name)
+    assert set(mistake["then"]) == {"delta[o1]", "grad[w5]", "new[w1]"}
+    checker = Checker(spec)
+    roots = [v for v in checker.check(load_claims(claims, set(checker.v))) if v.is_root]
+    student = StudentGrade("a", 3, 6, roots, [])
+    assert _roots(student) == f"loss, de_dout[o1], de_dout[o2]: {name}"
