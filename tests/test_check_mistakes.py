@@ -45,3 +45,27 @@ def test_one_named_mistake_at_several_claims_is_one_mistake(tmp_path: Path) -> N
     roots = [v for v in checker.check(load_claims(claims, set(checker.v))) if v.is_root]
     student = StudentGrade("a", 3, 6, roots, [])
     assert _roots(student) == f"loss, de_dout[o1], de_dout[o2]: {name}"
+
+
+def test_a_named_mistake_says_its_name_not_one_claims_arithmetic(tmp_path: Path) -> None:
+    """The loss written as arithmetic and each dE/dout as a number, all SSE for half SSE: the
+    mistake's detail is the name the three claims share. It was the loss's own, with "worked
+    from the written arithmetic as 0.49818" said of all three claims."""
+    import json
+
+    claims = tmp_path / "claims.yaml"
+    claims.write_text(
+        'loss: "(0.05-0.73493)**2 + (0.95-0.77955)**2"\n'
+        "de_dout[o1]: 1.36986\nde_dout[o2]: -0.34089\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        app, ["check", str(CONFIGS / "dawood.yaml"), str(claims), "-f", "json"]
+    )
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    details = {c["id"]: c["detail"] for c in report["claims"]}
+    (mistake,) = report["mistakes"]
+    assert mistake["at"] == ["loss", "de_dout[o1]", "de_dout[o2]"]
+    assert mistake["detail"] == details["de_dout[o1]"] == details["de_dout[o2]"]
+    assert details["loss"].startswith(mistake["detail"] + ";")  # its arithmetic, its own

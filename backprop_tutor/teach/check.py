@@ -54,6 +54,7 @@ from backprop_tutor.teach.verdicts import (
     Verdict,
     exact_claim,
     exactly,
+    matches_only,
     shown_as,
     whole,
     within_a_unit,
@@ -249,7 +250,7 @@ class Checker(FromClaims, NamedMistakes):
         self._tried = {}
         for name, value in self._variants(parse_id(claim.id)):
             if _matches(value, claim):
-                found = Verdict(claim, "variant", f"matches only with {name}", exact, mistake=name)
+                found = Verdict(claim, "variant", matches_only(name), exact, mistake=name)
                 tried = self._tried.get(name)
                 return self._with_working(found, tried if tried and tried.value == value else None)
         off = float(claim.number) - exact  # type: ignore[arg-type]

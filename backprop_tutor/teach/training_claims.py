@@ -24,7 +24,14 @@ from backprop_tutor.core.errors import SpecError, TrainingError
 from backprop_tutor.engine import Network
 from backprop_tutor.spec.model import Spec
 from backprop_tutor.teach.claims import Claim
-from backprop_tutor.teach.verdicts import Verdict, exact_claim, exactly, shown_as, within_a_unit
+from backprop_tutor.teach.verdicts import (
+    Verdict,
+    exact_claim,
+    exactly,
+    matches_only,
+    shown_as,
+    within_a_unit,
+)
 from backprop_tutor.train import TrainingResult, data_arrays, dataset_loss, train
 
 _ID = re.compile(
@@ -128,7 +135,7 @@ class TrainingClaims:
             return Verdict(claim, "exact", detail, exact, True)
         for name, other in self._variants(ident):
             if other is not None and shown_as(other, claim):  # as check names a slip
-                return Verdict(claim, "variant", f"matches only with {name}", exact)
+                return Verdict(claim, "variant", matches_only(name), exact)
         off = float(claim.number) - exact  # type: ignore[arg-type]
         shown = exactly(exact, claim.digits)
         return Verdict(claim, "mismatch", f"exact value {shown}, off by {off:+.6g}", exact)

@@ -56,12 +56,20 @@ class Mistake:
 
     @property
     def detail(self) -> str:
-        return self.roots[0].detail  # a named mistake's is its name, the same at each claim
+        """A named mistake's name, as each of its claims' verdicts says it before any note of
+        that claim's own (arithmetic it was worked from); a wrong number's verdict."""
+        name = self.roots[0].mistake
+        return matches_only(name) if name else self.roots[0].detail
 
     def then(self, verdicts: list[Verdict]) -> list[str]:
         """The wrong claims that follow from it (right for the wrong numbers it gave)."""
         ids = set(self.ids)
         return [v.claim.id for v in verdicts if v.status == "follows" and ids & set(v.causes)]
+
+
+def matches_only(name: str) -> str:
+    """The verdict on a claim that is the result of the named mistake `name`."""
+    return f"matches only with {name}"
 
 
 def mistakes(verdicts: list[Verdict]) -> list[Mistake]:
