@@ -100,3 +100,14 @@ def test_each_seed_draws_the_version_it_always_drew(config: str, seed: int, dige
         source = parse_yaml(text, source.file)
     text, _ = redraw(source, seed)
     assert hashlib.sha256(text.encode("utf-8")).hexdigest()[:16] == digest
+
+
+@pytest.mark.parametrize("option", [["--loss", "sse"], ["--activations", "tanh"]])
+def test_a_missing_spec_with_a_shapes_option_is_said_missing(option: list[str], tmp_path) -> None:
+    """`bank exam.yaml --loss sse` with no exam.yaml says there is no such file: it said to
+    edit loss: in the file, which is not there."""
+    missing = tmp_path / "exam.yaml"
+    result = CliRunner().invoke(app, ["bank", str(missing), *option])
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: {missing}: no such file"), line

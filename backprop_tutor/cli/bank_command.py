@@ -287,8 +287,8 @@ def _spec_draw(
             f"SPEC_OR_SHAPE '{shape}' is neither a spec file nor a shape; give a file, "
             "or layer sizes such as 2-2-2"
         )
-    _refuse_shape_options(context, shape)
     spec = _load_spec(Path(shape), False, output)  # its problems first, at their place
+    _refuse_shape_options(context, shape)  # once there is a file to edit
     check_digits(spec, digits)  # before any draw
     draw = from_spec(read_yaml(Path(shape)), digits, _search_progress("bank, this version"))
     return draw, title or spec.title or shape
