@@ -262,6 +262,14 @@ def _not_a_name(file: str, path: YamlPath, key: yaml.Node) -> SpecError:
     return SpecError(file, problem, fix, format_place(path), mark.line + 1, mark.column + 1)
 
 
+def _duplicate(file: str, path: YamlPath, first: int, key: yaml.Node) -> SpecError:
+    """A key written twice in one mapping, said at the second: YAML would keep its last value."""
+    line, column = key.start_mark.line + 1, key.start_mark.column + 1
+    problem = f"duplicate key '{path[-1]}' (lines {first} and {line})"
+    fix = "keep one of them; YAML would silently use the last"
+    return SpecError(file, problem, fix, format_place(path), line, column)
+
+
 def _walk(node: yaml.Node, path: YamlPath, source: YamlSource, count: list[int]) -> None:
     """Record marks, and refuse what the safe loader would accept but a spec must not hold
     (aliases can nest one anchored node inside another, so depth is checked here too)."""
@@ -284,14 +292,7 @@ def _walk(node: yaml.Node, path: YamlPath, source: YamlSource, count: list[int])
             if key_node.tag != _STR:  # `1:`, `true:`, `null:`: never a name, wherever it is
                 raise _not_a_name(source.file, path, key_node)
             if key in seen:
-                raise SpecError(
-                    source.file,
-                    f"duplicate key '{key}' (lines {seen[key]} and {line})",
-                    "keep one of them; YAML would silently use the last",
-                    format_place((*path, key)),
-                    line,
-                    key_node.start_mark.column + 1,
-                )
+                raise _duplicate(source.file, (*path, key), seen[key], key_node)
             seen[key] = line
             source.keys.setdefault((*path, key), (line, key_node.start_mark.column + 1))
             _walk(value_node, (*path, key), source, count)
