@@ -69,3 +69,43 @@ def test_a_named_mistake_says_its_name_not_one_claims_arithmetic(tmp_path: Path)
     assert mistake["at"] == ["loss", "de_dout[o1]", "de_dout[o2]"]
     assert mistake["detail"] == details["de_dout[o1]"] == details["de_dout[o2]"]
     assert details["loss"].startswith(mistake["detail"] + ";")  # its arithmetic, its own
+
+
+def test_a_training_claims_named_mistake_is_counted_by_its_name() -> None:
+    """A slip in a claim about training (Mazur's loss after one epoch fewer) carries its name,
+    as a step's does, so `mistakes` and grade's count of named mistakes hold it (it had none:
+    grade left it out, and two such claims were two mistakes)."""
+    import json
+
+    from conftest import ROOT
+
+    case = ROOT / "tests" / "data" / "claims" / "mazur-after-training.yaml"
+    spec = ROOT / "tests" / "data" / "homework-specs" / "mazur.yaml"
+    result = CliRunner().invoke(app, ["check", str(spec), str(case), "-f", "json"])
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    named = {tuple(m["at"]): m["mistake"] for m in report["mistakes"]}
+    assert "one epoch fewer" in named[("loss@epoch10000",)]
+    assert None not in named.values()
+
+
+def test_grades_roots_column_keeps_the_claims_order() -> None:
+    """A claim too coarse to tell stays where its claim is among the mistakes (the column
+    listed every named mistake first, then the coarse claims)."""
+    from decimal import Decimal
+
+    from backprop_tutor.render.grade_view import _roots
+    from backprop_tutor.teach.claims import Claim
+    from backprop_tutor.teach.grade import StudentGrade
+    from backprop_tutor.teach.verdicts import Verdict
+
+    def claim(key: str) -> Claim:
+        return Claim(key, "0.5", 1, Decimal("0.5"))
+
+    roots = [
+        Verdict(claim("new[w1]"), "coarse", "too coarse to tell"),
+        Verdict(claim("delta[o1]"), "variant", "matches only with a slip", mistake="a slip"),
+        Verdict(claim("new[w5]"), "mismatch", "exact value 0.45187"),
+    ]
+    said = _roots(StudentGrade("a", 0, 3, roots, [])).split("; ")
+    assert [part.partition(":")[0] for part in said] == ["new[w1]", "delta[o1]", "new[w5]"]

@@ -62,10 +62,17 @@ def _score(s: StudentGrade) -> str:
 
 
 def _roots(s: StudentGrade) -> str:
-    """The student's mistakes, a named one once with every quantity it shows in."""
-    named = [f"{', '.join(m.ids)}: {m.roots[0].mistake or m.detail}" for m in mistakes(s.roots)]
-    coarse = [f"{v.claim.id}: {v.detail}" for v in s.roots if v.status == "coarse"]
-    return "; ".join(named + coarse)
+    """The student's mistakes, a named one once with every quantity it shows in, and the
+    claims too coarse to tell, in the order of their first claims."""
+    first = {m.roots[0].claim.id: m for m in mistakes(s.roots)}
+    said = []
+    for v in s.roots:
+        if v.status == "coarse":
+            said.append(f"{v.claim.id}: {v.detail}")
+        elif v.claim.id in first:
+            m = first[v.claim.id]
+            said.append(f"{', '.join(m.ids)}: {m.roots[0].mistake or m.detail}")
+    return "; ".join(said)
 
 
 def grade_csv(grades: ClassGrade) -> str:

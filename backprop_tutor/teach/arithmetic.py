@@ -29,7 +29,7 @@ import sympy as sp
 
 from backprop_tutor.core.errors import SpecError
 from backprop_tutor.teach.claims import MAX_DECIMALS, Claim
-from backprop_tutor.teach.formula import parse_formula
+from backprop_tutor.teach.formula import FUNCTIONS, parse_formula
 from backprop_tutor.teach.formula_limits import MAX_LENGTH, TIME_BUDGET, TooCostly, time_budget
 
 # a number's decimals as written: 0.75136 has 5, 1e-5 has 5, 2.5e3 none (underscores dropped)
@@ -37,7 +37,7 @@ _DECIMAL = re.compile(r"^(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 # digits SymPy works an irrational value (exp, log, a root) to past the ones kept: no tie at
 # the cut can hide in them (a tie needs a terminating decimal, which only a fraction has)
 GUARD = 20
-FIX = "write the arithmetic with numbers, + - * / **, exp, log, tanh and sigma, or its result"
+FIX = f"write the arithmetic with numbers, + - * / **, {', '.join(FUNCTIONS)}, or its result"
 
 
 def numbers_written(text: str) -> list[str] | None:

@@ -135,7 +135,7 @@ class TrainingClaims:
             return Verdict(claim, "exact", detail, exact, True)
         for name, other in self._variants(ident):
             if other is not None and shown_as(other, claim):  # as check names a slip
-                return Verdict(claim, "variant", matches_only(name), exact)
+                return Verdict(claim, "variant", matches_only(name), exact, mistake=name)
         off = float(claim.number) - exact  # type: ignore[arg-type]
         shown = exactly(exact, claim.digits)
         return Verdict(claim, "mismatch", f"exact value {shown}, off by {off:+.6g}", exact)
