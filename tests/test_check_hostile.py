@@ -4,9 +4,10 @@ a hang or a numpy warning (issue 20, items 7, 12 and 17).
 The claims are data, one file per case under tests/data/claims/ (see cases.py). Header keys:
 `spec` (a config, from the project root) and `spec-set` (a YAML flow mapping laid over it, or
 the whole spec); `exit`; `stderr`, text the one error line holds; `verdicts`, `id=status:text`
-pairs joined by `;`; `child: yes` runs the case in a child process with a time and memory
-limit, so a formula that would make SymPy run for minutes fails the case instead of hanging
-the suite.
+pairs joined by `;`; `mistakes`, how many root mistakes the report counts (a named one once,
+at every claim it shows in: teach/verdicts.mistakes); `child: yes` runs the case in a child
+process with a time and memory limit, so a formula that would make SymPy run for minutes
+fails the case instead of hanging the suite.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from backprop_tutor.cli import app
 from backprop_tutor.spec import load_spec
 from backprop_tutor.teach.check import Checker
 from backprop_tutor.teach.claims import load_claims
+from backprop_tutor.teach.verdicts import mistakes
 
 CHILD_SECONDS = 60  # a case takes about 2 s; a regression hangs for minutes
 CHILD_MEMORY = 2 << 30  # bytes of address space; a regression expanded a power to 3.9 GB
@@ -109,6 +111,9 @@ def test_a_hostile_claim_gets_a_verdict_or_one_line(case: Case, tmp_path: Path) 
             assert verdicts[key].status == status, verdicts[key]
             assert text in verdicts[key].detail, verdicts[key]
         assert all(v.ok for v in verdicts.values()) == (code == 0)
+    if case.get("mistakes"):
+        found = mistakes(list(_verdicts(spec, case.path).values()))
+        assert len(found) == int(case.get("mistakes")), [m.ids for m in found]
 
 
 # -- every id of the trace, in every shape ------------------------------------------------------

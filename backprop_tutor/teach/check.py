@@ -49,7 +49,7 @@ from backprop_tutor.teach.claims import (
     parse_id,
 )
 from backprop_tutor.teach.from_claims import FromClaims
-from backprop_tutor.teach.mistakes import LEFT_OUT, masked_test_pass
+from backprop_tutor.teach.mistakes import LEFT_OUT, masked_test_pass, mistake_of
 from backprop_tutor.teach.training_claims import TrainingClaims, TrainingId, training_id
 from backprop_tutor.teach.variants import NamedMistakes, Tried, later
 from backprop_tutor.teach.verdicts import (
@@ -263,7 +263,9 @@ class Checker(FromClaims, NamedMistakes):
         self._tried = {}
         for name, value in self._variants(parse_id(claim.id)):
             if _matches(value, claim):
-                found = Verdict(claim, "variant", matches_only(name), exact, mistake=name)
+                found = Verdict(
+                    claim, "variant", matches_only(name), exact, mistake=mistake_of(name)
+                )  # its detail at its unit; counted as the mistake it is
                 tried = self._tried.get(name)
                 return self._with_working(found, tried if tried and tried.value == value else None)
         off = float(claim.number) - exact  # type: ignore[arg-type]

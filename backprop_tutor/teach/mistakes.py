@@ -16,7 +16,27 @@ from backprop_tutor.core.regularizers import REGULARIZERS
 from backprop_tutor.core.rules import Rule
 
 LEFT_OUT = "the update left out (new = old)"
+MISSING_SLOPE = "a missing dout/dnet factor"
 DECAYED_BIAS = "the decay applied to a bias (biases are not decayed: decay_biases is false)"
+
+
+class AtUnit(str):
+    """A named mistake in the words that say the unit it was made at ('a missing dout/dnet
+    factor at o1'), holding the mistake itself (`mistake`: 'a missing dout/dnet factor'): the
+    slip made at two units is one mistake, counted once (teach/verdicts.mistakes), as it is
+    where the quantity that shows it has no unit to name (delta[o1], delta[o2])."""
+
+    mistake: str
+
+    def __new__(cls, mistake: str, words: str) -> AtUnit:
+        named = super().__new__(cls, words)
+        named.mistake = mistake
+        return named
+
+
+def mistake_of(name: str) -> str:
+    """The mistake a name says, without the unit it names (AtUnit)."""
+    return name.mistake if isinstance(name, AtUnit) else name
 
 
 def mistaken_rules(
@@ -38,7 +58,7 @@ def mistaken_rules(
     if rule.op == "activation_derivative":  # dout/dnet of an elementwise activation
         yield from _slope_mistakes(rule)
     if kind == "delta" and rule.op == "product":  # de_dout × dout_dnet
-        yield "a missing dout/dnet factor", replace(rule, inputs=rule.inputs[:1])
+        yield MISSING_SLOPE, replace(rule, inputs=rule.inputs[:1])
     if kind == "dy" and rule.op == "product":  # batch normalization's de_dout × dout_dy
         yield "a missing ∂out/∂y factor (∂E/∂y = ∂E/∂out)", replace(rule, inputs=rule.inputs[:1])
     if kind == "grad" and rule.op == "product" and rule.inputs[0].startswith("delta["):
@@ -111,7 +131,7 @@ def mistaken_slopes(
     if slope and slope[0].op == "activation_derivative":
         at = _inside(rule.key)
         for name, used in _slope_mistakes(slope[0]):
-            yield f"{name}, in dout/dnet at {at}", used
+            yield AtUnit(name, f"{name}, in dout/dnet at {at}"), used
 
 
 def _slope_mistakes(rule: Rule) -> Iterator[tuple[str, Rule]]:
@@ -138,16 +158,17 @@ def _slope_mistakes(rule: Rule) -> Iterator[tuple[str, Rule]]:
             yield name, replace(rule, function=other, alpha=None)
 
 
-def _delta_as_de_dout(rule: Rule, rules: Mapping[str, list[Rule]]) -> tuple[str, Rule]:
+def _delta_as_de_dout(rule: Rule, rules: Mapping[str, list[Rule]]) -> tuple[AtUnit, Rule]:
     """δ × dnet/dparam with dE/dout in δ's place: σ′ left out, or under batch normalization
     the activation's slope and the whole normalization's backward pass."""
     unit = rule.inputs[0].replace("delta[", "de_dout[", 1)
     at = unit.partition("[")[2].partition("]")[0]
     delta = rules.get(rule.inputs[0], ())
     if delta and delta[0].op == "batch_norm_delta":
-        name = f"δ at {at} taken as ∂E/∂out (∂out/∂y and the batch normalization left out)"
+        left_out = "(∂out/∂y and the batch normalization left out)"
+        name = AtUnit(f"δ taken as ∂E/∂out {left_out}", f"δ at {at} taken as ∂E/∂out {left_out}")
     else:
-        name = f"a missing dout/dnet factor at {at}"
+        name = AtUnit(MISSING_SLOPE, f"{MISSING_SLOPE} at {at}")
     return name, replace(rule, inputs=(unit, *rule.inputs[1:]))
 
 

@@ -16,6 +16,8 @@ from backprop_tutor.core.losses import LOSSES
 from backprop_tutor.core.rules import Evaluator, Rule
 from backprop_tutor.teach.claims import TraceId, parse_id
 from backprop_tutor.teach.mistakes import (
+    MISSING_SLOPE,
+    AtUnit,
     mistaken_bias_factors,
     mistaken_rules,
     mistaken_slopes,
@@ -179,7 +181,7 @@ class NamedMistakes:
         v, kind, inside, at = self.v, ident.kind, ident.inside, ident.at
         delta, g = events.deltas.get(inside), events.gradients.get(inside)
         if kind == "delta" and delta and not delta.jacobian:
-            yield "a missing dout/dnet factor", self.sign * v[at("de_dout", inside)]
+            yield MISSING_SLOPE, self.sign * v[at("de_dout", inside)]
         if kind in ("grad", "new") and g and g.factors:
             # the chain without its dout/dnet factor: a product, so a dead unit (dout/dnet 0)
             # divides nothing
@@ -192,7 +194,7 @@ class NamedMistakes:
                     if kind == "grad"
                     else v[at("old", inside)] - self.spec.learning_rate * without
                 )
-                yield f"a missing dout/dnet factor at {to}", value
+                yield AtUnit(MISSING_SLOPE, f"{MISSING_SLOPE} at {to}"), value
         if kind in ("de_dout", "delta") and delta and delta.downstream:
             scale = 1.0 if kind == "de_dout" else v[at("dout_dnet", inside)]
             base = v[at("de_dout", inside)]
