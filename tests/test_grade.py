@@ -191,3 +191,26 @@ def test_an_answer_too_coarse_to_tell_gets_no_credit(tmp_path) -> None:
     assert (ann["credit"], bob["credit"]) == (1, 3)
     assert [r["id"] for r in ann["root_mistakes"]] == ["new[w1]", "new[w5]"]
     assert {r["verdict"] for r in ann["root_mistakes"]} == {"coarse"}
+
+
+def test_the_class_counts_list_a_tie_in_the_order_the_sheet_shows_it(in_root) -> None:
+    """Every quantity wrong for one student is a tie: listed as the sheet's students show
+    them (Sam's SSE in hand-calculation order, then Ola's copied slope), the same in every
+    run. The counts were updated from sets, so a tie's order was the string hash's, which
+    Python seeds anew in each process (loss[o1], de_dout[o2], loss[o2], ...)."""
+    args = ["grade", "configs/dawood.yaml", "tests/data/sheets/dawood-ties.csv", "-f", "json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert list(report["wrong"].items()) == [
+        ("loss[o1]", 1),
+        ("loss[o2]", 1),
+        ("de_dout[o1]", 1),
+        ("de_dout[o2]", 1),
+        ("dout_dnet[o1]", 1),
+        ("dout_dnet[o2]", 1),
+    ]
+    assert list(report["mistakes"]) == [
+        "SSE instead of half SSE",
+        "out in place of the derivative out × (1 − out)",
+    ]

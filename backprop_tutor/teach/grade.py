@@ -160,8 +160,10 @@ def grade_class(key: Spec | Path, path: Path) -> ClassGrade:
         carried = [v.claim.id for v in verdicts if not v.ok and not v.is_root]
         credit = sum(1 for v in verdicts if v.ok) + len(carried)
         result.students.append(StudentGrade(name, credit, len(ids), roots, carried))
-        result.wrong.update({v.claim.id for v in roots})
-        result.mistakes.update({v.mistake for v in roots if v.mistake})
+        # each once per student, in hand-calculation order: a tie in the class's counts is
+        # listed as the sheet shows it (a set's order is the string hash's, seeded per run)
+        result.wrong.update(dict.fromkeys(v.claim.id for v in roots).keys())
+        result.mistakes.update(dict.fromkeys(v.mistake for v in roots if v.mistake).keys())
     return result
 
 
