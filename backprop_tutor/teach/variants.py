@@ -8,6 +8,7 @@ the rules, the claimed numbers and whole runs with a setting changed.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple
@@ -166,13 +167,27 @@ class NamedMistakes:
         update, a later step's quantity copied (a new weight left at its old value is the
         update left out, a mistake of its rule: teach/mistakes.py)."""
         if ident.test is not None:
-            fewer = self._run("fewer", steps=self.spec.steps - 1).get(ident.key)
+            fewer, _ = self.evaluator.recompute(ident.key, self._before_last_update)
+            fewer = None if fewer is None else self._engine_sign(ident.key, fewer)
             yield "one step fewer (the weights before the last update)", fewer
         elif ident.after:  # the same example before the last update: that step's own value
             before = self.v.get(parse_id(ident.key.split("@")[0]).step_key(len(self.steps)))
             yield "the value before the update (the weights the last step started from)", before
         elif ident.step > 1 and ident.known:
             yield "one step fewer", self.v.get(ident.step_key(ident.step - 1))
+
+    @functools.cached_property
+    def _before_last_update(self) -> dict[str, float]:
+        """What a prediction reads of the last step (new[w5]@2, running_mean[h1]@2), as it
+        was before that step: its rule's first input (new = old + Δ; a running statistic =
+        (1 − m)·before + m·the batch's). A test's pass worked from these, by the trace's rules,
+        is the test predicted with the weights before the last update, at every number inside
+        it (net[h1]@test1), not only at those the trace records (its outputs and loss)."""
+        rules, read = self.evaluator.rules, set()
+        for key, options in rules.items():
+            if parse_id(key).predicted:
+                read.update(i for i in options[0].inputs if not parse_id(i).predicted)
+        return {key: self.values[rules[key][0].inputs[0]] for key in read if key in rules}
 
     def _local_variants(
         self, ident: TraceId, events: StepEvents
