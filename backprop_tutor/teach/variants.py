@@ -167,7 +167,10 @@ class NamedMistakes:
         update, a later step's quantity copied (a new weight left at its old value is the
         update left out, a mistake of its rule: teach/mistakes.py)."""
         if ident.test is not None:
-            fewer, _ = self.evaluator.recompute(ident.key, self._before_last_update)
+            # on the student's own numbers, the weights before the update read for the new
+            fewer, _ = self.evaluator.recompute(
+                ident.key, {**self._given(), **self._before_last_update}
+            )
             fewer = None if fewer is None else self._engine_sign(ident.key, fewer)
             yield "one step fewer (the weights before the last update)", fewer
         elif ident.after:  # the same example before the last update: that step's own value
