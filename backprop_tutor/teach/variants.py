@@ -163,21 +163,27 @@ class NamedMistakes:
         return found
 
     def _step_fewer(self, ident: TraceId) -> Iterator[tuple[str, float | None]]:
-        """The value one step earlier: a test predicted with the weights before the last
-        update, a later step's quantity copied (a new weight left at its old value is the
-        update left out, a mistake of its rule: teach/mistakes.py)."""
+        """The value one step earlier: a prediction worked with the weights before the last
+        update (on the student's own numbers, as every named mistake is; the example's again
+        also as the step's own value, copied), a later step's quantity copied (a new weight
+        left at its old value is the update left out, a mistake of its rule:
+        teach/mistakes.py)."""
         if ident.test is not None:
-            # on the student's own numbers, the weights before the update read for the new
-            fewer, _ = self.evaluator.recompute(
-                ident.key, {**self._given(), **self._before_last_update}
-            )
-            fewer = None if fewer is None else self._engine_sign(ident.key, fewer)
-            yield "one step fewer (the weights before the last update)", fewer
+            yield "one step fewer (the weights before the last update)", self._before(ident)
         elif ident.after:  # the same example before the last update: that step's own value
             before = self.v.get(parse_id(ident.key.split("@")[0]).step_key(len(self.steps)))
-            yield "the value before the update (the weights the last step started from)", before
+            name = "the value before the update (the weights the last step started from)"
+            yield name, before
+            yield name, self._before(ident)
         elif ident.step > 1 and ident.known:
             yield "one step fewer", self.v.get(ident.step_key(ident.step - 1))
+
+    def _before(self, ident: TraceId) -> float | None:
+        """A prediction worked on the student's own numbers with the weights before the last
+        update read for the new ones."""
+        given = {**self._given(), **self._before_last_update}
+        value, _ = self.evaluator.recompute(ident.key, given)
+        return None if value is None else self._engine_sign(ident.key, value)
 
     @functools.cached_property
     def _before_last_update(self) -> dict[str, float]:
