@@ -61,7 +61,7 @@ class NamedMistakes:
         yield "one step more", self._run("more", steps=spec.steps + 1).get(later(ident))
         yield from self._step_fewer(ident)
         if ident.predicted and self.spec.dropout_rates:
-            yield "dropout's mask applied in the test pass", self._masked_test.get(ident.key)
+            yield "dropout's mask applied in the test pass", self._masked_test(ident.key)
         if ident.predicted or not ident.known:
             return
         yield from self._sign_variants(ident)
