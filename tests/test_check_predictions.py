@@ -5,6 +5,7 @@ at its outputs and loss: worked by the trace's rules, once."""
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from conftest import CONFIGS
@@ -61,3 +62,23 @@ def test_a_predictions_inside_is_claimable_and_ends_at_the_engines_outputs(confi
     order = list(checker._hand)  # a pass's numbers before its loss, as it is worked
     last = max(order.index(key) for key in predicted if key in recorded)
     assert max(order.index(key) for key in inside) < last
+
+
+def test_the_claims_templates_test_lines_say_their_test_example(tmp_path: Path) -> None:
+    """A test example's ids in the claims template say whose they are, as the after pass's
+    do; they read as the step's own (a1^(1), z1)."""
+    import yaml
+    from typer.testing import CliRunner
+
+    from backprop_tutor.cli import app
+
+    path = tmp_path / "template.yaml"
+    spec = str(CONFIGS / "borela.yaml")
+    assert CliRunner().invoke(app, ["run", spec, "--claims-template", str(path)]).exit_code == 0
+    lines = path.read_text(encoding="utf-8").splitlines()
+    tests = [line for line in lines if "@test1:" in line]
+    assert tests and set(yaml.safe_load("\n".join(tests)).values()) == {None}
+    assert all(
+        line.partition("#")[2].rstrip().endswith("test example 1 (the last update's weights)")
+        for line in tests
+    )

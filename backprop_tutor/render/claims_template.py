@@ -71,4 +71,7 @@ def _label(key: str, L: Labels) -> str:
         return ""
     if label and key.endswith("@after"):
         return f"{label}, the example again after the update"
+    test = key.rpartition("@test")[2]
+    if label and "@test" in key and test.isdigit():
+        return f"{label}, test example {test} (the last update's weights)"
     return label

@@ -159,8 +159,13 @@ def load_claims(
             "write lines such as 'new[w5]: 0.45187'",
         )
     claims = []
-    listed = known | aliases.keys() | ANNOTATIONS
-    unknown = [str(k) for k in source.data if str(k) not in listed and not (also and also(str(k)))]
+    listed = known | ANNOTATIONS
+    unknown = [
+        str(k)
+        for k in source.data
+        if _read_as(str(k), aliases) not in listed
+        and not (also and also(_read_as(str(k), aliases)))
+    ]
     if unknown:
         raise _unknown(source, unknown, known, aliases)
     for key, value in source.data.items():
@@ -168,7 +173,7 @@ def load_claims(
         if key in ANNOTATIONS or value is None:  # a claims template's line left empty
             continue
         line = source.locate((key,))[0]
-        written, key = key, aliases.get(key, key)  # a label the tables print: its id
+        written, key = key, _read_as(key, aliases)  # a label the tables print: its id
         twice = next((c for c in claims if c.id == key), None)
         if twice:
             raise source.error(
@@ -223,6 +228,16 @@ def unusable(text: str) -> str:
     if -number.as_tuple().exponent > MAX_DECIMALS:  # type: ignore[operator]
         return f"'{shortened(text)}' has more than {MAX_DECIMALS} decimals, more than a float holds"
     return ""
+
+
+def _read_as(key: str, aliases: Mapping[str, str]) -> str:
+    """The id a claim's key names: itself, or the id of a label the tables print, with the
+    step, pass or example it is written at (`output_h1@after` is out[h1]@after, `new_w5@2`
+    new[w5]@2)."""
+    if key in aliases:
+        return aliases[key]
+    label, mark, at = key.partition("@") if "@" in key else key.partition("#")
+    return f"{aliases[label]}{mark}{at}" if mark and label in aliases else key
 
 
 def _unknown(source, unknown: list[str], known: set[str], aliases: Mapping[str, str]):
