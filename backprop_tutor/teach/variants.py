@@ -39,6 +39,9 @@ class Tried(NamedTuple):
     evaluator: Evaluator
 
 
+TRAINING_MODE = "the last batch's μ and σ² in the test pass (training mode), not the running ones"
+
+
 class NamedMistakes:
     """The variants of a claimed quantity, by the name of the mistake that gives each."""
 
@@ -51,6 +54,8 @@ class NamedMistakes:
         yield from self._rule_variants(ident)
         if ident.predicted:
             yield from self._step_fewer(ident)
+            if ident.test is not None and self._batch_statistics:
+                yield TRAINING_MODE, self._with_batch_statistics(ident)
         key, spec = ident.key, self.spec
         yield (
             "the layer-by-layer update (hidden deltas computed with the already updated "
@@ -183,6 +188,25 @@ class NamedMistakes:
             yield name, self._before(ident)
         elif ident.step > 1 and ident.known:
             yield "one step fewer", self.v.get(ident.step_key(ident.step - 1))
+
+    @functools.cached_property
+    def _batch_statistics(self) -> dict[str, str]:
+        """Each running μ and σ² a test pass normalizes with (running_mean[h1]@2), and the
+        last batch's own (mean[h1]@2), which a test worked in training mode reads instead."""
+        found = {}
+        for key, options in self.evaluator.rules.items():
+            if options[0].op == "normalize" and parse_id(key).test is not None:
+                for running in options[0].inputs[1:3]:
+                    found[running] = running.removeprefix("running_")
+        return found
+
+    def _with_batch_statistics(self, ident: TraceId) -> float | None:
+        """A test worked on the student's own numbers with the last batch's statistics (as
+        claimed, where claimed) in place of the running ones."""
+        given = self._given()
+        batch = {r: given.get(b, self.values[b]) for r, b in self._batch_statistics.items()}
+        value, _ = self.evaluator.recompute(ident.key, {**given, **batch})
+        return None if value is None else self._engine_sign(ident.key, value)
 
     def _before(self, ident: TraceId) -> float | None:
         """A prediction worked on the student's own numbers with the weights before the last
