@@ -59,6 +59,8 @@ def mistaken_rules(
         yield from _slope_mistakes(rule)
     if kind == "delta" and rule.op == "product":  # de_dout × dout_dnet
         yield MISSING_SLOPE, replace(rule, inputs=rule.inputs[:1])
+    if kind == "delta" and rule.op == "dot":  # Σ_j dE/dout_j · dout_j/dnet_u: a Jacobian's
+        yield from _diagonal_only(rule, rules or {})
     if kind == "dy" and rule.op == "product":  # batch normalization's de_dout × dout_dy
         yield "a missing ∂out/∂y factor (∂E/∂y = ∂E/∂out)", replace(rule, inputs=rule.inputs[:1])
     if kind == "grad" and rule.op == "product" and rule.inputs[0].startswith("delta["):
@@ -74,6 +76,19 @@ def mistaken_rules(
             "the net input written as the output (net and out swapped)",
             Rule(rule.key, "weighted_sum", rule.inputs, (1.0,)),
         )
+
+
+def _diagonal_only(rule: Rule, rules: Mapping[str, list[Rule]]) -> Iterator[tuple[str, Rule]]:
+    """A delta through a Jacobian (softmax's) worked with its own output's term alone, as if
+    the activation were elementwise: Xu's δ_k = t_k(1 − z_k) under cross-entropy, the other
+    outputs' terms dropped; named by the activation's own working of that term."""
+    pairs = list(zip(rule.inputs[::2], rule.inputs[1::2], strict=True))
+    own = [(de, entry) for de, entry in pairs if "," not in _inside(entry)]
+    entry_rules = rules.get(own[0][1], ()) if len(own) == 1 and len(pairs) > 1 else ()
+    if entry_rules and entry_rules[0].op == "jacobian":
+        diagonal = of_layer(entry_rules[0].function, entry_rules[0].alpha).working("out")
+        name = f"its own output's term alone, {diagonal}: the other outputs' terms dropped"
+        yield name, Rule(rule.key, "product", own[0], rounded=rule.rounded)
 
 
 def _batch_norm_mistakes(rule: Rule) -> Iterator[tuple[str, Rule]]:
