@@ -28,7 +28,6 @@ from decimal import Decimal
 import sympy as sp
 
 from backprop_tutor.core.errors import SpecError
-from backprop_tutor.core.rules import Evaluator
 from backprop_tutor.teach.claims import MAX_DECIMALS, Claim
 from backprop_tutor.teach.formula import FUNCTIONS, parse_formula
 from backprop_tutor.teach.formula_limits import MAX_LENGTH, TIME_BUDGET, TooCostly, time_budget
@@ -56,17 +55,6 @@ def numbers_written(text: str) -> list[str] | None:
     if any(isinstance(n, ast.Name) and id(n) not in called for n in nodes):
         return None
     return [ast.get_source_segment(text, n) or "" for n in nodes if isinstance(n, ast.Constant)]
-
-
-def given_numbers(evaluator: Evaluator) -> frozenset[Decimal]:
-    """The numbers a spec gives, exact in a claim's arithmetic where it writes them: its
-    trace's givens (inputs, targets, starting parameters: the values no rule works out) and
-    its rules' constants (the learning rate, a decay, 1/N)."""
-    rules = evaluator.rules
-    givens = [v for k, v in evaluator.values.items() if k not in rules]
-    constants = [c for options in rules.values() for r in options for c in r.coefficients]
-    numbers = (abs(float(x)) for x in [*givens, *constants])
-    return frozenset(Decimal(repr(x)) for x in numbers if math.isfinite(x))
 
 
 def as_number(
