@@ -25,9 +25,7 @@ prediction's (`out[y1]@test1`) from the weights the last update left.
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import replace
-from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -151,23 +149,12 @@ class Checker(FromClaims, NamedMistakes):
             return claims
         from backprop_tutor.teach.arithmetic import as_number, numbers_written
 
-        digits, exact = self.spec.display.digits, self._given_numbers()
+        digits = self.spec.display.digits
         written = [numbers_written(c.text) if c.is_formula else None for c in claims]
         return [
-            c if w is None else as_number(c, w, digits, str(path), exact)
+            c if w is None else as_number(c, w, digits, str(path))
             for c, w in zip(claims, written, strict=True)
         ]
-
-    def _given_numbers(self) -> frozenset[Decimal]:
-        """The numbers the spec gives, exact in a claim's arithmetic where it writes them: the
-        trace's givens (inputs, targets, starting parameters) and its rules' constants (the
-        learning rate, a decay, 1/N)."""
-        rules = self.evaluator.rules
-        givens = [v for k, v in self.values.items() if k not in rules]
-        constants = [c for options in rules.values() for r in options for c in r.coefficients]
-        return frozenset(
-            Decimal(repr(abs(float(x)))) for x in [*givens, *constants] if math.isfinite(x)
-        )
 
     def _training_id(self, key: str) -> TrainingId | None:
         return training_id(key, self.spec)
