@@ -109,3 +109,20 @@ def test_grades_roots_column_keeps_the_claims_order() -> None:
     ]
     said = _roots(StudentGrade("a", 0, 3, roots, [])).split("; ")
     assert [part.partition(":")[0] for part in said] == ["new[w1]", "delta[o1]", "new[w5]"]
+
+
+def test_a_slip_at_one_unit_keeps_its_unit_in_the_mistake(tmp_path: Path) -> None:
+    """A slip named at its unit, made at one unit, is said there in the mistakes' list as in
+    its verdict ("... at o1"); made at two, by its name alone."""
+    import json
+
+    from conftest import ROOT
+
+    case = ROOT / "tests" / "data" / "claims" / "missing-factor-at-two-outputs-is-one-mistake.yaml"
+    one = tmp_path / "one.yaml"
+    one.write_text("grad[w5]: 0.41170\n", encoding="utf-8")
+    dawood = str(CONFIGS / "dawood.yaml")
+    for path, said in ((one, "at o1"), (case, "factor")):
+        result = CliRunner().invoke(app, ["check", dawood, str(path), "-f", "json"])
+        (mistake,) = json.loads(result.stdout)["mistakes"]
+        assert mistake["detail"].endswith(said), mistake

@@ -42,6 +42,10 @@ class Verdict:
         return not self.ok and self.status != "follows"
 
 
+# what a verdict on a claim written as arithmetic adds to its detail, before the number
+WORKED_OUT = "; worked from the written arithmetic as "
+
+
 @dataclass
 class Mistake:
     """One mistake of a student's: a named one at every claim it shows in (SSE for half SSE
@@ -56,10 +60,14 @@ class Mistake:
 
     @property
     def detail(self) -> str:
-        """A named mistake's name, as each of its claims' verdicts says it before any note of
-        that claim's own (arithmetic it was worked from); a wrong number's verdict."""
+        """A named mistake as its claims' verdicts say it, without a note of one claim's own
+        (the arithmetic it was worked from): at its unit where they all say the same ("... at
+        o1"), else its name alone (at o1 and at o2); a wrong number's verdict."""
         name = self.roots[0].mistake
-        return matches_only(name) if name else self.roots[0].detail
+        if not name:
+            return self.roots[0].detail
+        said = {v.detail.partition(WORKED_OUT)[0] for v in self.roots}
+        return said.pop() if len(said) == 1 else matches_only(name)
 
     def then(self, verdicts: list[Verdict]) -> list[str]:
         """The wrong claims that follow from it (right for the wrong numbers it gave)."""
@@ -147,10 +155,10 @@ def worked_out(verdict: Verdict) -> Verdict:
     if claim.arithmetic is None or claim.number is None:
         return verdict
     number, finer = _plain(claim.number), _plain(claim.arithmetic)
-    said = f"worked from the written arithmetic as {number}"
+    said = f"{WORKED_OUT}{number}"
     if claim.arithmetic != claim.number and finer != number:  # the value it rounds
         said += f" ({finer} at {counted(claim.digits + 2, 'decimal')})"
-    return replace(verdict, detail=f"{verdict.detail}; {said}")
+    return replace(verdict, detail=f"{verdict.detail}{said}")
 
 
 def _plain(number: Decimal) -> str:
