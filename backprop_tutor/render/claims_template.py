@@ -13,7 +13,7 @@ from backprop_tutor.core.trace import Trace
 from backprop_tutor.core.trace_rules import trace_rules
 from backprop_tutor.render import normalization
 from backprop_tutor.render.labels import Labels
-from backprop_tutor.teach.claims import claimable_order
+from backprop_tutor.teach.claims import claimable_order, parse_id
 
 COPIES = ("dnet_dout[", "dnet_dparam[")  # a weight or an output again, as a chain's factor
 # Mitchell's and Xu's δ, as their tables print it and `check` reads it: the JSON's values hold
@@ -71,7 +71,7 @@ def _label(key: str, L: Labels) -> str:
         return ""
     if label and key.endswith("@after"):
         return f"{label}, the example again after the update"
-    test = key.rpartition("@test")[2]
-    if label and "@test" in key and test.isdigit():
+    test = parse_id(key).test
+    if label and test is not None:
         return f"{label}, test example {test} (the last update's weights)"
     return label
