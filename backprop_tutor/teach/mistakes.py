@@ -34,6 +34,11 @@ class AtUnit(str):
         return named
 
 
+# the weights a hidden unit's error reads, updated before it is worked (one name at every
+# weight: the same slip at w5 and at w7 is one mistake)
+UPDATED_WEIGHT = "an updated weight instead of the original in Σ w δ"
+
+
 def mistake_of(name: str) -> str:
     """The mistake a name says, without the unit it names (AtUnit)."""
     return name.mistake if isinstance(name, AtUnit) else name
@@ -127,10 +132,8 @@ def _sent_back_mistakes(
             name = weight.partition("[")[2].partition("]")[0]
             inputs = list(rule.inputs)
             inputs[k] = "new" + weight[3:]
-            yield (
-                f"the updated {name} instead of the original",
-                replace(rule, inputs=tuple(inputs)),
-            )
+            said = f"the updated {name} instead of the original"
+            yield AtUnit(UPDATED_WEIGHT, said), replace(rule, inputs=tuple(inputs))
         yield from _wrong_edges(rule, k, neighbours.get(_inside(weight), ()))
 
 
@@ -252,9 +255,11 @@ def mistaken_bias_factors(
     tried on an update (a bias left at its old value is "the update left out"); one read as
     b itself, as if b were a weight's input, is."""
     if kind in ("grad", "path"):
-        yield f"the gradient of {bias} taken as 0 (∂net/∂{bias} = 0)", 0.0
+        said = f"the gradient of {bias} taken as 0 (∂net/∂{bias} = 0)"
+        yield AtUnit("a bias's gradient taken as 0 (∂net/∂b = 0)", said), 0.0
     if kind in ("grad", "path", "new"):
-        yield f"∂net/∂{bias} taken as {bias} itself (its value in place of {one:g})", None
+        said = f"∂net/∂{bias} taken as {bias} itself (its value in place of {one:g})"
+        yield AtUnit("∂net/∂b taken as the bias itself", said), None
 
 
 def _decayed_anyway(entry, rule: Rule) -> Iterator[tuple[str, Rule]]:

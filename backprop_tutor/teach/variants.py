@@ -18,6 +18,7 @@ from backprop_tutor.core.rules import Evaluator, Rule
 from backprop_tutor.teach.claims import TraceId, parse_id
 from backprop_tutor.teach.mistakes import (
     MISSING_SLOPE,
+    UPDATED_WEIGHT,
     AtUnit,
     mistaken_bias_factors,
     mistaken_rules,
@@ -255,7 +256,8 @@ class NamedMistakes:
             for _unit, w, _, dk in delta.downstream:
                 changed = base + (v[at("new", w)] - v[at("old", w)]) * dk
                 sign = self.sign if kind == "delta" else 1
-                yield f"the updated {w} instead of the original", changed * scale * sign
+                said = f"the updated {w} instead of the original"
+                yield AtUnit(UPDATED_WEIGHT, said), changed * scale * sign
         if kind == "grad" and g and g.paths:
             for p in g.paths:
                 yield (
