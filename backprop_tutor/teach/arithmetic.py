@@ -13,6 +13,10 @@ judged keeps what was written:
   number does (verdicts.whole);
 - a value smaller than those decimals show is taken to its first significant figure:
   0.04*0.24*0.1 is 0.00096, and at 2 decimals 0.00, a zero that would match any small value.
+The result is judged, not the working inside it: 0.1*0.14 + 0.3*0.5 + 0.25 (i1 misread) is
+0.41 at its 2 decimals, right as a claim of 0.41 is. Holding the spec's givens exact and
+judging the value to the place its other numbers move it caught that, but failed correct
+work whose rounded numbers equal a given by chance (0.05*0.60*(1-0.60) for Dawood's δ_h1).
 """
 
 from __future__ import annotations

@@ -21,10 +21,11 @@ DECAYED_BIAS = "the decay applied to a bias (biases are not decayed: decay_biase
 
 
 class AtUnit(str):
-    """A named mistake in the words that say the unit it was made at ('a missing dout/dnet
-    factor at o1'), holding the mistake itself (`mistake`: 'a missing dout/dnet factor'): the
-    slip made at two units is one mistake, counted once (teach/verdicts.mistakes), as it is
-    where the quantity that shows it has no unit to name (delta[o1], delta[o2])."""
+    """A named mistake in the words that say the unit or parameter it was made at ('a
+    missing dout/dnet factor at o1', 'the gradient of b1 taken as 0'), holding the mistake
+    itself (`mistake`: 'a missing dout/dnet factor'): the slip made at two units is one
+    mistake, counted once (teach/verdicts.mistakes), as it is where the quantity that shows
+    it has no unit to name (delta[o1], delta[o2])."""
 
     mistake: str
 
@@ -34,8 +35,8 @@ class AtUnit(str):
         return named
 
 
-# the weights a hidden unit's error reads, updated before it is worked (one name at every
-# weight: the same slip at w5 and at w7 is one mistake)
+# an updated weight read into a hidden unit's error, the mistake at whichever weight it is
+# made (the same slip at w5 and at w7 is one)
 UPDATED_WEIGHT = "an updated weight instead of the original in Σ w δ"
 
 
