@@ -160,12 +160,8 @@ def load_claims(
         )
     claims = []
     listed = known | ANNOTATIONS
-    unknown = [
-        str(k)
-        for k in source.data
-        if _read_as(str(k), aliases) not in listed
-        and not (also and also(_read_as(str(k), aliases)))
-    ]
+    ids = {str(k): _read_as(str(k), aliases) for k in source.data}  # a label printed: its id
+    unknown = [k for k, i in ids.items() if i not in listed and not (also and also(i))]
     if unknown:
         raise _unknown(source, unknown, known, aliases)
     for key, value in source.data.items():
@@ -173,7 +169,7 @@ def load_claims(
         if key in ANNOTATIONS or value is None:  # a claims template's line left empty
             continue
         line = source.locate((key,))[0]
-        written, key = key, _read_as(key, aliases)  # a label the tables print: its id
+        written, key = key, ids[key]
         twice = next((c for c in claims if c.id == key), None)
         if twice:
             raise source.error(
