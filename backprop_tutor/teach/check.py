@@ -10,9 +10,9 @@ Each claim gets one verdict, tried in this order:
   calculator works it), it is right: rounding carried when every number it read is right
   ("carried", right), else a consequence of the mistakes those numbers came from ("follows",
   named; teach/from_claims.py);
-- coarse (of the three right ones above): written with fewer decimals than the tables print,
-  and a slip of the quantity's own (its rule's named mistakes, its sign) shows as it too, so
-  it shows no work is right: not right;
+- coarse (of the three right ones above): an update written with fewer decimals than the
+  tables print that, by the same cut, is also the weight never updated (the update left
+  out), so it shows no work is right: not right;
 - variant: it equals the value under a named mistake (layer-by-layer update, the other sign
   of delta, a missing dout/dnet factor, updated weights in a hidden delta, ...);
 - mismatch: none of these; the exact value and the difference are given.
@@ -112,8 +112,7 @@ class Checker(FromClaims, NamedMistakes):
         """A prediction with dropout's last mask kept on, replayed from the givens and the
         student's own numbers (2 × σ(0.4658) from a claimed net of 0.4658)."""
         evaluator, leaves = self._masked_pass
-        value, _ = evaluator.recompute(key, {**leaves, **self._given()})
-        return None if value is None else self._engine_sign(key, value)
+        return self._signed(key, {**leaves, **self._given()}, by=evaluator)
 
     @functools.cached_property
     def calculator(self) -> Evaluator | None:
@@ -309,7 +308,7 @@ class Checker(FromClaims, NamedMistakes):
         if claim.digits >= full or ident.kind != "new":  # no work done shows in an update
             return verdict
         self._tried = {}
-        value = next((v for name, v in self._own_variants(ident) if name == LEFT_OUT), None)
+        value = next((v for name, v in self._rule_variants(ident) if name == LEFT_OUT), None)
         n = self.spec.display.format
         right = n(self.v[claim.id])
         if value is None or n(value) == right:

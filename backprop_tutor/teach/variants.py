@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from backprop_tutor.core.losses import LOSSES
@@ -46,6 +46,19 @@ TRAINING_MODE = "the last batch's μ and σ² in the test pass (training mode), 
 class NamedMistakes:
     """The variants of a claimed quantity, by the name of the mistake that gives each."""
 
+    def _signed(
+        self,
+        key: str,
+        given: Mapping[str, float],
+        rule: Rule | None = None,
+        by: Evaluator | None = None,
+    ) -> float | None:
+        """`key` worked by the rules (`by`'s; the exact ones by default) from `given`, with
+        `rule` in its own rule's place where one is given, in the claims' sign (δ as the
+        notation writes it); None for a key without a rule."""
+        value, _ = (by or self.evaluator).recompute(key, given, rule)
+        return None if value is None else self._engine_sign(key, value)
+
     def _variants(self, ident: TraceId) -> Iterator[tuple[str, float | None]]:
         """(name, value) of each named mistake that applies to this quantity: first those of
         its own rule, from the claimed numbers; then whole runs with a setting changed. A
@@ -80,16 +93,6 @@ class NamedMistakes:
         if ident.step <= len(self.steps):
             yield from self._local_variants(ident, self.steps[ident.step - 1])
 
-    def _own_variants(self, ident: TraceId) -> Iterator[tuple[str, float | None]]:
-        """The slips made in this quantity itself, on the student's numbers: its rule's
-        named mistakes (the updated w7 read into de_dout[h1]'s Σ w δ is one: the sum read
-        it), its sign. Only its own claim can show one; a slip upstream (a whole run's:
-        layer-by-layer, one step more) shows in the numbers it reads, judged where they are
-        claimed."""
-        yield from self._rule_variants(ident)
-        if not ident.predicted and ident.known:
-            yield from self._sign_variants(ident)
-
     def _sign_variants(self, ident: TraceId) -> Iterator[tuple[str, float | None]]:
         """The quantity with its sign or its sum's scale slipped: delta's other sign
         convention, a gradient's opposite sign, the loss's mean over the outputs."""
@@ -116,8 +119,7 @@ class NamedMistakes:
         carried = self._carried_mistakes(ident, given)
         rules = self.evaluator.rules
         for name, rule in mistaken_rules(ident.kind, options[0], self._neighbours, rules):
-            value, _ = self.evaluator.recompute(ident.key, given, rule)
-            value = None if value is None else self._engine_sign(ident.key, value)
+            value = self._signed(ident.key, given, rule)
             for used, gives, by in ((rule, value, self.evaluator), *carried.get(name, ())):
                 self._tried[name] = Tried(used, gives, {}, by)
                 yield name, gives
@@ -131,7 +133,7 @@ class NamedMistakes:
                 read = {
                     factor[0].key: given.get(old, self.values[old]) if instead is None else instead
                 }
-                value, _ = self.evaluator.recompute(ident.key, {**given, **read})
+                value = self._signed(ident.key, {**given, **read})
                 self._tried[name] = Tried(options[0], value, read, self.evaluator)
                 yield name, value
 
@@ -149,8 +151,7 @@ class NamedMistakes:
             for evaluator in evaluators:
                 used, _ = evaluator.recompute(slope.key, given, slope)
                 read = {slope.key: math.nan if used is None else used}
-                value, _ = evaluator.recompute(ident.key, {**given, **read})
-                value = None if value is None else self._engine_sign(ident.key, value)
+                value = self._signed(ident.key, {**given, **read}, by=evaluator)
                 self._tried[name] = Tried(rule, value, read, evaluator)
                 yield name, value
 
@@ -169,8 +170,7 @@ class NamedMistakes:
         found: dict[str, list[tuple[Rule, float | None, Evaluator]]] = {}
         rules = calculator.rules
         for name, rule in mistaken_rules(ident.kind, options[0], self._neighbours, rules):
-            value, _ = calculator.recompute(ident.key, given, rule)
-            value = None if value is None else self._engine_sign(ident.key, value)
+            value = self._signed(ident.key, given, rule, by=calculator)
             found.setdefault(name, []).append((rule, value, calculator))
         return found
 
@@ -206,15 +206,13 @@ class NamedMistakes:
         claimed, where claimed) in place of the running ones."""
         given = self._given()
         batch = {r: given.get(b, self.values[b]) for r, b in self._batch_statistics.items()}
-        value, _ = self.evaluator.recompute(ident.key, {**given, **batch})
-        return None if value is None else self._engine_sign(ident.key, value)
+        return self._signed(ident.key, {**given, **batch})
 
     def _before(self, ident: TraceId) -> float | None:
         """A prediction worked on the student's own numbers with the weights before the last
         update read for the new ones."""
         given = {**self._given(), **self._before_last_update}
-        value, _ = self.evaluator.recompute(ident.key, given)
-        return None if value is None else self._engine_sign(ident.key, value)
+        return self._signed(ident.key, given)
 
     @functools.cached_property
     def _before_last_update(self) -> dict[str, float]:
